@@ -1,0 +1,44 @@
+// classify(): what Funnel does with one request. Combines the table's flags and ACL categories
+// with argument checks (XREAD is blocking only with BLOCK; PUBLISH/SPUBLISH/PUBSUB are ordinary
+// despite their pubsub flag) and DESIGN.md's rule: only commands known to produce exactly one
+// reply and to leave the connection's state untouched may go on a shared backend link.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "command/command_table.hpp"
+#include "resp/request_parser.hpp"
+
+namespace funnel::command {
+
+enum class Route : std::uint8_t {
+  kForward,      // shared backend link
+  kLocal,        // Funnel answers (see LocalCommand)
+  kUnsupported,  // needs a dedicated backend connection; error() says so
+  kReject,       // Redis's own error (unknown command, wrong arity, unknown subcommand)
+};
+
+enum class LocalCommand : std::uint8_t {
+  kNone, kPing, kEcho, kQuit, kReset, kSelect, kHello, kAuth, kClient,
+};
+
+struct Classification {
+  Route route = Route::kReject;
+  LocalCommand local = LocalCommand::kNone;
+  const CommandSpec* spec = nullptr;   // the command (or subcommand) row; null if unknown
+  bool read_only = false;              // true only for commands the table marks readonly
+  bool append_funnel_info = false;     // INFO: Funnel appends its own section to the reply
+  std::string error;                   // for kReject/kUnsupported: the text after '-', no CRLF
+};
+
+// Classifies a non-empty request. `out` is reused between calls so its error string's storage
+// is too; nothing is allocated on the forward path.
+void classify(const CommandTable& table, const resp::Request& request, Classification& out);
+
+// Redis's error texts, exposed for the local command handlers and tests.
+std::string unknown_command_error(const resp::Request& request);
+std::string wrong_arity_error(std::string_view full_name);
+std::string unsupported_error(std::string_view command_name, std::string_view why);
+
+}  // namespace funnel::command

@@ -1,0 +1,83 @@
+// The command table: one row per command (name, arity, flags, ACL categories, key positions),
+// loaded from the primary's own COMMAND reply so any Redis/Valkey version and its modules are
+// understood. A built-in table (generated from redis-server 7.0's COMMAND) only bootstraps.
+// Immutable once built; shared between worker threads through std::shared_ptr<const ...>.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "resp/value.hpp"
+
+namespace funnel::command {
+
+// Command flags as COMMAND reports them (Redis 7 names).
+enum class Flag : std::uint32_t {
+  kWrite = 1u << 0, kReadonly = 1u << 1, kDenyOom = 1u << 2, kModule = 1u << 3,
+  kAdmin = 1u << 4, kPubsub = 1u << 5, kNoscript = 1u << 6, kBlocking = 1u << 7,
+  kLoading = 1u << 8, kStale = 1u << 9, kSkipMonitor = 1u << 10, kSkipSlowlog = 1u << 11,
+  kAsking = 1u << 12, kFast = 1u << 13, kNoAuth = 1u << 14, kMayReplicate = 1u << 15,
+  kSentinel = 1u << 16, kOnlySentinel = 1u << 17, kNoMandatoryKeys = 1u << 18,
+  kProtected = 1u << 19, kMovableKeys = 1u << 20, kNoMulti = 1u << 21, kAllowBusy = 1u << 22,
+  kNoAsyncLoading = 1u << 23,
+};
+
+// ACL categories as COMMAND reports them ("@read" ...).
+enum class AclCategory : std::uint32_t {
+  kKeyspace = 1u << 0, kRead = 1u << 1, kWrite = 1u << 2, kSet = 1u << 3, kSortedSet = 1u << 4,
+  kList = 1u << 5, kHash = 1u << 6, kString = 1u << 7, kBitmap = 1u << 8,
+  kHyperLogLog = 1u << 9, kGeo = 1u << 10, kStream = 1u << 11, kPubsub = 1u << 12,
+  kAdmin = 1u << 13, kFast = 1u << 14, kSlow = 1u << 15, kBlocking = 1u << 16,
+  kDangerous = 1u << 17, kConnection = 1u << 18, kTransaction = 1u << 19, kScripting = 1u << 20,
+};
+
+// Maps a COMMAND flag / ACL category name to its bit; 0 when unknown (ignored, never an error).
+std::uint32_t flag_from_name(std::string_view name);
+std::uint32_t acl_category_from_name(std::string_view name);  // with or without the leading '@'
+
+struct CommandSpec {
+  std::string name;        // lower case; subcommands as "container|sub", e.g. "config|get"
+  int arity = 0;           // Redis convention: N exact, -N at least N (name included)
+  std::uint32_t flags = 0;
+  std::uint32_t acl = 0;
+  int first_key = 0, last_key = 0, key_step = 0;
+  std::vector<CommandSpec> subcommands;  // non-empty for containers (CONFIG, CLIENT, ...)
+
+  bool has(Flag f) const { return (flags & static_cast<std::uint32_t>(f)) != 0; }
+  bool in(AclCategory c) const { return (acl & static_cast<std::uint32_t>(c)) != 0; }
+  bool is_container() const { return !subcommands.empty(); }
+  // The user-facing name used in Redis's error texts ("config|get", "get").
+  const std::string& full_name() const { return name; }
+};
+
+class CommandTable {
+ public:
+  CommandTable() = default;
+  explicit CommandTable(std::vector<CommandSpec> commands);
+
+  // Built-in bootstrap table (Redis 7.0's commands).
+  static std::shared_ptr<const CommandTable> builtin();
+
+  // Builds a table from a COMMAND reply (RESP2 or RESP3; Redis 6.0+ and Valkey entry layouts).
+  // Returns nullptr and sets *error when the reply is not a COMMAND reply.
+  static std::shared_ptr<const CommandTable> from_command_reply(const resp::Value& reply,
+                                                                std::string* error);
+
+  // Case-insensitive lookup of a top-level command; no allocation. nullptr if unknown.
+  const CommandSpec* find(std::string_view name) const;
+  // Case-insensitive lookup of a subcommand of a container (sub is e.g. "get"). nullptr if unknown.
+  static const CommandSpec* find_subcommand(const CommandSpec& container, std::string_view sub);
+
+  std::size_t size() const { return commands_.size(); }
+  const std::vector<CommandSpec>& commands() const { return commands_; }
+
+ private:
+  std::vector<CommandSpec> commands_;
+  std::unordered_map<std::string, std::size_t> index_;  // lower-case name -> position
+};
+
+}  // namespace funnel::command

@@ -1,0 +1,102 @@
+// First step of a request's life: client bytes -> Request (argument views + the raw bytes to
+// forward). Incremental and zero-copy for multibulk; inline commands are split with Redis's
+// quoting rules and re-encoded as multibulk. No I/O, no exceptions, no allocation per request
+// once the parser's scratch vectors have grown.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace funnel::resp {
+
+enum class ParseStatus : std::uint8_t {
+  kNeedMore,  // the buffer holds only part of a request; call again with more bytes
+  kComplete,  // request() and consumed() describe one request
+  kInvalid,   // protocol error: error() says what; the client must be answered and closed
+};
+
+// Limits applied while parsing. Redis's own limits are the defaults where they keep memory
+// bounded; max_request_bytes is the proxy's own per-client cap (see docs/configuration.md).
+struct ParseLimits {
+  std::size_t max_args = 1024 * 1024;                    // "invalid multibulk length" above
+  std::size_t max_bulk_bytes = 512ull * 1024 * 1024;     // "invalid bulk length" above
+  std::size_t max_inline_bytes = 64 * 1024;              // "too big inline request" above
+  std::size_t max_request_bytes = 64ull * 1024 * 1024;   // whole request, Funnel's own cap
+};
+
+// One parsed request. Views point into the buffer given to parse() (multibulk) or into the
+// parser's own scratch (inline); they stay valid until the next parse() or reset() call and
+// as long as the caller's buffer is unchanged.
+class Request {
+ public:
+  std::size_t argc() const { return args_.size(); }
+  std::string_view arg(std::size_t i) const { return args_[i]; }
+  const std::vector<std::string_view>& args() const { return args_; }
+  // Multibulk bytes to send to a backend: the client's own bytes for multibulk requests, the
+  // re-encoded form for inline ones. Empty for an empty request (see is_empty()).
+  std::string_view raw() const { return raw_; }
+  // True for an empty inline line or a multibulk of count <= 0: Redis sends no reply and the
+  // request takes no reply slot.
+  bool is_empty() const { return args_.empty(); }
+  bool is_inline() const { return inline_; }
+
+ private:
+  friend class RequestParser;
+  std::vector<std::string_view> args_;
+  std::string_view raw_;
+  bool inline_ = false;
+};
+
+// Contract: call parse(buf) where buf starts at the first byte of the request not yet consumed.
+// On kNeedMore, call again later with the same start and more bytes appended (the parser resumes
+// where it stopped; it does not rescan bulk payloads). On kComplete, consumed() bytes form the
+// request and the parser is ready for the next one, which starts at buf + consumed(). On
+// kInvalid, error() is Redis's text after "Protocol error: " (e.g. "invalid bulk length") or the
+// proxy's own limit text; the parser stays invalid until reset().
+class RequestParser {
+ public:
+  explicit RequestParser(const ParseLimits& limits = {}) : limits_(limits) {}
+
+  ParseStatus parse(std::string_view buf);
+  std::size_t consumed() const { return consumed_; }
+  const Request& request() const { return request_; }
+  std::string_view error() const { return error_; }
+  // The number of bytes the current incomplete request needs at least (0 when unknown); lets
+  // the caller size its buffer once for a large bulk instead of growing it repeatedly.
+  std::size_t bytes_needed_hint() const;
+  void set_limits(const ParseLimits& limits) { limits_ = limits; }
+  void reset();
+
+ private:
+  // Implementation state lives in request_parser.cpp; the layout below is private.
+  ParseStatus parse_multibulk(std::string_view buf);
+  ParseStatus parse_inline(std::string_view buf);
+  ParseStatus fail(std::string_view message);
+
+  ParseLimits limits_;
+  Request request_;
+  std::size_t consumed_ = 0;
+  std::string_view error_;
+  std::string error_storage_;
+  // Resumable multibulk state.
+  std::size_t pos_ = 0;           // next unscanned byte of the current request
+  std::int64_t argc_expected_ = -1;
+  std::int64_t bulk_len_ = -1;    // length of the bulk being read, -1 before its header
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> arg_spans_;  // offset, length
+  // Inline scratch: unescaped arguments and the re-encoded multibulk.
+  std::string inline_args_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> inline_spans_;
+  std::string inline_raw_;
+  bool invalid_ = false;
+};
+
+// Splits an inline command line the way Redis's sdssplitargs does (quotes, \xHH and the
+// usual backslash escapes inside double quotes, '' with \' inside single quotes). Appends the
+// unescaped arguments to out_bytes and their spans to spans. Returns false on unbalanced quotes.
+bool split_inline_args(std::string_view line, std::string& out_bytes,
+                       std::vector<std::pair<std::uint32_t, std::uint32_t>>& spans);
+
+}  // namespace funnel::resp
