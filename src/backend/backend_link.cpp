@@ -1,0 +1,236 @@
+// BackendLink life cycle: connect, handshake, failure, backoff, retirement. The byte paths
+// (writing batches, framing replies) are in link_io.cpp.
+#include "backend/backend_link.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace funnel::backend {
+
+BackendLink::BackendLink(asio::io_context& io, const LinkSettings& settings,
+                         resp::Protocol protocol, std::string name, ReplySink& sink,
+                         LinkObserver& observer)
+    : io_(io),
+      settings_(settings),
+      protocol_(protocol),
+      name_(std::move(name)),
+      sink_(sink),
+      observer_(observer),
+      socket_(io.get_executor()),
+      timer_(io.get_executor()) {}
+
+BackendLink::~BackendLink() = default;
+
+const std::string& BackendLink::address() const {
+  static const std::string kUnknown = "(unknown)";
+  return snapshot_ ? snapshot_->address : kUnknown;
+}
+
+bool BackendLink::accepting() const {
+  return state_ != State::kBackoff && state_ != State::kRetiring && state_ != State::kClosed;
+}
+
+std::string BackendLink::unavailable_error() const {
+  return "ERR funnel: backend " + address() + " unavailable (" + down_reason_ +
+         "); the command was not run, Funnel keeps reconnecting";
+}
+
+std::string BackendLink::error_reply(std::string_view text) const {
+  std::string reply;
+  reply.reserve(text.size() + 3);
+  reply += '-';
+  reply.append(text);
+  reply += "\r\n";
+  return reply;
+}
+
+void BackendLink::start(SnapshotPtr snapshot) {
+  snapshot_ = std::move(snapshot);
+  connect();
+}
+
+void BackendLink::connect() {
+  ++generation_;
+  state_ = State::kConnecting;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  if (!snapshot_ || snapshot_->endpoints.empty()) {
+    enter_backoff(snapshot_ && !snapshot_->resolve_error.empty() ? snapshot_->resolve_error
+                                                                 : "address not resolved yet");
+    return;
+  }
+  auto self = shared_from_this();
+  const std::uint64_t generation = generation_;
+  asio::async_connect(socket_, snapshot_->endpoints,
+                      [self, generation](boost::system::error_code ec, const auto&) {
+                        self->on_connected(generation, ec);
+                      });
+  timer_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
+  timer_.async_wait([self, generation](boost::system::error_code ec) {
+    if (ec || generation != self->generation_ || self->state_ != State::kConnecting) return;
+    self->down_reason_ = "connect timeout";
+    boost::system::error_code ignored;
+    self->socket_.close(ignored);  // on_connected sees operation_aborted
+  });
+}
+
+void BackendLink::on_connected(std::uint64_t generation, boost::system::error_code ec) {
+  if (generation != generation_ || state_ != State::kConnecting) return;
+  timer_.cancel();
+  if (ec) {
+    enter_backoff(ec == asio::error::operation_aborted ? "connect timeout" : ec.message());
+    return;
+  }
+  ++connects_;
+  boost::system::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+  socket_.non_blocking(true, ignored);
+  state_ = State::kHandshaking;
+  handshake_ = encode_handshake(protocol_, settings_.user, settings_.password.get(), name_);
+  handshake_sent_ = 0;
+  flush();
+  wait_readable();
+}
+
+void BackendLink::on_handshake_reply(std::string_view reply) {
+  HandshakeResult result = interpret_handshake_reply(reply);
+  if (!result.ok) {
+    spdlog::warn("backend {} link {}: handshake refused: {}", address(), name_, result.error);
+    fail("handshake refused: " + result.error);
+    return;
+  }
+  state_ = State::kReady;
+  up_ = true;
+  consecutive_failures_ = 0;
+  observer_.on_link_ready(*this, result);
+  schedule_flush();  // requests queued while connecting
+}
+
+void BackendLink::fail(std::string_view reason) {
+  if (state_ == State::kClosed) return;
+  const bool was_ready = state_ == State::kReady || state_ == State::kRetiring;
+  ++generation_;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+  down_reason_ = std::string(reason);
+  // Requests already written may have run: say so. A request only partly written did not run
+  // (Redis executes nothing of an incomplete command), so it stays queued with the unsent ones.
+  const std::string lost = error_reply("ERR funnel: connection to backend " + address() +
+                                       " lost before the reply (" + down_reason_ +
+                                       "); the command may or may not have run");
+  while (!pipeline_.empty() && pipeline_.front().end <= sent_) {
+    if (!pipeline_.front().abandoned) sink_.deliver(pipeline_.front().target, lost);
+    pipeline_.pop();
+  }
+  const std::uint64_t resend_from = pipeline_.empty() ? out_base_ + out_.size()
+                                                      : pipeline_.front().begin;
+  out_.erase(0, resend_from - out_base_);
+  out_base_ = resend_from;
+  sent_ = resend_from;
+  in_start_ = in_len_ = 0;
+  framer_.reset();
+  flush_posted_ = false;
+  if (up_) {
+    up_ = false;
+    observer_.on_link_down(*this, down_reason_);
+  }
+  if (state_ == State::kRetiring) {
+    fail_unsent("ERR funnel: backend " + address() + " link closed while retiring (" +
+                down_reason_ + "); the command was not run");
+    finish_retired();
+    return;
+  }
+  if (was_ready && consecutive_failures_ == 0) {
+    // A healthy link dropped (killed, network blip): reconnect at once, keep queued requests.
+    consecutive_failures_ = 1;
+    spdlog::warn("backend {} link {} lost ({}); reconnecting", address(), name_, down_reason_);
+    connect();
+    return;
+  }
+  enter_backoff(down_reason_);
+}
+
+void BackendLink::enter_backoff(std::string_view reason) {
+  ++generation_;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  if (state_ != State::kBackoff) {
+    spdlog::warn("backend {} link {} down: {}", address(), name_, reason);
+  }
+  down_reason_ = std::string(reason);
+  state_ = State::kBackoff;
+  fail_unsent(unavailable_error());
+  const unsigned shift = std::min(consecutive_failures_, 16u);
+  ++consecutive_failures_;
+  const common::Millis delay =
+      std::min(settings_.backoff_max_ms, settings_.backoff_min_ms << shift);
+  auto self = shared_from_this();
+  const std::uint64_t generation = generation_;
+  timer_.expires_after(std::chrono::milliseconds(delay));
+  timer_.async_wait([self, generation](boost::system::error_code ec) {
+    if (ec || generation != self->generation_ || self->state_ != State::kBackoff) return;
+    self->connect();
+  });
+}
+
+void BackendLink::fail_unsent(std::string_view error) {
+  const std::string reply = error_reply(error);
+  pipeline_.drain([&](const InFlight& entry) { sink_.deliver(entry.target, reply); });
+  pipeline_.release_if_empty();
+  out_base_ += out_.size();
+  out_.clear();
+  sent_ = out_base_;
+}
+
+void BackendLink::retire() {
+  if (state_ == State::kClosed || state_ == State::kRetiring) return;
+  if (state_ != State::kReady || pipeline_.empty()) {
+    fail_unsent("ERR funnel: backend " + address() +
+                " link replaced before the request was sent; the command was not run");
+    finish_retired();
+    return;
+  }
+  state_ = State::kRetiring;
+}
+
+void BackendLink::shutdown(std::string_view reason) {
+  if (state_ == State::kClosed) return;
+  state_ = State::kRetiring;
+  fail(reason);
+}
+
+void BackendLink::finish_retired() {
+  if (up_) {
+    up_ = false;
+    observer_.on_link_down(*this, "retired");
+  }
+  ++generation_;
+  state_ = State::kClosed;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+  // Let the observer drop us after the current handler returns.
+  auto self = shared_from_this();
+  asio::post(io_, [self] { self->observer_.on_link_retired(*self); });
+}
+
+void BackendLink::tick(common::Millis now) {
+  if (pipeline_.empty()) return;
+  const std::string timeout = error_reply(
+      "ERR funnel: no reply from backend " + address() + " within " +
+      std::to_string(settings_.request_timeout_ms) + " ms; the command may or may not have run");
+  pipeline_.expire(now, [&](const InFlight& entry) { sink_.deliver(entry.target, timeout); });
+  if ((state_ == State::kReady || state_ == State::kRetiring) &&
+      now - pipeline_.front().submitted > settings_.stall_timeout_ms) {
+    spdlog::warn("backend {} link {}: oldest request unanswered for {} ms; closing the link",
+                 address(), name_, now - pipeline_.front().submitted);
+    fail("stalled: no reply for " + std::to_string(now - pipeline_.front().submitted) + " ms");
+  }
+}
+
+}  // namespace funnel::backend

@@ -1,0 +1,133 @@
+// One pipelined connection to a backend node. Requests from many clients are appended to one
+// output stream and written in batches; replies are framed (not parsed) and matched to the
+// in-flight FIFO in order. Reconnects with capped exponential backoff; answers timed-out and lost
+// requests with errors that say whether the command may have run. Runs on one worker's thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "backend/asio_types.hpp"
+#include "backend/backend_snapshot.hpp"
+#include "backend/handshake.hpp"
+#include "backend/link_settings.hpp"
+#include "backend/pipeline.hpp"
+#include "resp/reply_framer.hpp"
+#include "resp/writer.hpp"
+
+namespace funnel::backend {
+
+class BackendLink;
+
+// Link life-cycle events for the pool that owns the link. Called on the link's thread.
+class LinkObserver {
+ public:
+  virtual ~LinkObserver() = default;
+  virtual void on_link_ready(BackendLink& link, const HandshakeResult& handshake) = 0;
+  virtual void on_link_down(BackendLink& link, std::string_view reason) = 0;
+  // A request was refused with READONLY: the primary moved. `request` is valid during the call.
+  virtual void on_link_readonly(BackendLink& link, std::string_view request,
+                                const ReplyTarget& target, common::Millis deadline,
+                                std::string_view reply) = 0;
+  // A retiring link has answered everything and closed; the pool may drop it now.
+  virtual void on_link_retired(BackendLink& link) = 0;
+};
+
+class BackendLink : public std::enable_shared_from_this<BackendLink> {
+ public:
+  enum class State : std::uint8_t {
+    kIdle, kConnecting, kHandshaking, kReady, kBackoff, kRetiring, kClosed
+  };
+
+  BackendLink(asio::io_context& io, const LinkSettings& settings, resp::Protocol protocol,
+              std::string name, ReplySink& sink, LinkObserver& observer);
+  ~BackendLink();
+  BackendLink(const BackendLink&) = delete;
+  BackendLink& operator=(const BackendLink&) = delete;
+
+  // Starts connecting to the snapshot's endpoints.
+  void start(SnapshotPtr snapshot);
+  // The snapshot used for the next (re)connect.
+  void set_snapshot(SnapshotPtr snapshot) { snapshot_ = std::move(snapshot); }
+
+  // False while the backend is known to be down (in backoff) and once retiring: the caller answers
+  // with unavailable_error() instead of submitting.
+  bool accepting() const;
+  std::string unavailable_error() const;
+
+  // Appends one request (complete multibulk bytes). The reply (or an error standing in for it)
+  // goes to sink.deliver(target, ...) exactly once, unless the target is retried via the observer.
+  void submit(std::string_view request, const ReplyTarget& target, common::Millis deadline);
+
+  // Coarse periodic work: request timeouts and stalled-link detection.
+  void tick(common::Millis now);
+  // Stops taking requests; closes once every in-flight request is answered.
+  void retire();
+  // Closes now; in-flight requests get errors.
+  void shutdown(std::string_view reason);
+
+  State state() const { return state_; }
+  std::size_t in_flight() const { return pipeline_.size(); }
+  const std::string& name() const { return name_; }
+  resp::Protocol protocol() const { return protocol_; }
+  std::uint64_t connects() const { return connects_; }
+
+ private:
+  void connect();
+  void on_connected(std::uint64_t generation, boost::system::error_code ec);
+  void schedule_flush();
+  void flush();
+  bool write_pending(std::string_view bytes, std::size_t& written);
+  void wait_writable();
+  void wait_readable();
+  void on_readable();
+  void frame_replies();
+  void on_reply(std::string_view reply, resp::ReplyKind kind);
+  void on_handshake_reply(std::string_view reply);
+  void compact_output();
+  void fail(std::string_view reason);
+  void fail_unsent(std::string_view error);
+  void enter_backoff(std::string_view reason);
+  void finish_retired();
+  std::string error_reply(std::string_view text) const;
+  std::string_view request_bytes(const InFlight& entry) const;
+  const std::string& address() const;
+
+  asio::io_context& io_;
+  const LinkSettings& settings_;
+  resp::Protocol protocol_;
+  std::string name_;
+  ReplySink& sink_;
+  LinkObserver& observer_;
+  SnapshotPtr snapshot_;
+
+  TcpSocket socket_;
+  SteadyTimer timer_;
+  State state_ = State::kIdle;
+  std::uint64_t generation_ = 0;  // bumps per connection attempt; stale handlers compare it
+  std::string down_reason_;
+  unsigned consecutive_failures_ = 0;
+  bool up_ = false;  // handshake done and not failed since: counted as a ready link
+  std::uint64_t connects_ = 0;
+
+  // Output stream: [acked | sent, awaiting reply | unsent]. Offsets are absolute stream positions.
+  std::string out_;
+  std::uint64_t out_base_ = 0;  // stream position of out_[0]
+  std::uint64_t sent_ = 0;      // first byte not yet written
+  std::string handshake_;
+  std::size_t handshake_sent_ = 0;
+
+  std::string in_;
+  std::size_t in_start_ = 0;  // first unframed byte
+  std::size_t in_len_ = 0;    // bytes read into in_
+  resp::ReplyFramer framer_;
+  Pipeline pipeline_;
+
+  bool flush_posted_ = false;
+  bool write_waiting_ = false;
+  bool read_waiting_ = false;
+};
+
+}  // namespace funnel::backend

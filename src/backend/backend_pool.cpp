@@ -1,0 +1,212 @@
+// BackendPool: link ownership, routing by client affinity, and following the primary when it
+// moves (READONLY => park, re-resolve, replace links, retry once in order).
+#include "backend/backend_pool.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace funnel::backend {
+
+BackendPool::BackendPool(asio::io_context& io, const LinkSettings& settings, PoolShape shape,
+                         ReplySink& sink, PoolEvents& events, metrics::ProcessCounters& counters)
+    : io_(io), settings_(settings), shape_(shape), sink_(sink), events_(events),
+      counters_(counters) {
+  for (auto& links : links_) links.resize(shape_.connections_per_node);
+}
+
+BackendPool::~BackendPool() { shutdown(); }
+
+unsigned BackendPool::link_for(std::uint64_t affinity) const {
+  const unsigned cpn = shape_.connections_per_node;
+  if (shape_.worker < cpn) {
+    // This worker owns links worker, worker + workers, worker + 2*workers, ... below cpn.
+    const unsigned owned = (cpn - shape_.worker + shape_.workers - 1) / shape_.workers;
+    return shape_.worker + shape_.workers * static_cast<unsigned>(affinity % owned);
+  }
+  return shape_.worker % cpn;
+}
+
+std::string BackendPool::link_name(resp::Protocol protocol, unsigned link_index) const {
+  return std::string("funnel:shared:") +
+         (protocol == resp::Protocol::kResp3 ? "resp3" : "resp2") + ":db0:" +
+         std::to_string(link_index);
+}
+
+void BackendPool::start(SnapshotPtr snapshot) {
+  snapshot_ = std::move(snapshot);
+  for (unsigned i = 0; i < shape_.connections_per_node; ++i) {
+    if (owns(i)) ensure_link(resp::Protocol::kResp2, i);
+  }
+}
+
+BackendLink& BackendPool::ensure_link(resp::Protocol protocol, unsigned link_index) {
+  LinkPtr& link = links_[slot(protocol)][link_index];
+  if (!link) {
+    link = std::make_shared<BackendLink>(io_, settings_, protocol, link_name(protocol, link_index),
+                                         sink_, *this);
+    link->start(snapshot_);
+  }
+  return *link;
+}
+
+void BackendPool::update_snapshot(SnapshotPtr snapshot) {
+  const bool new_epoch = !snapshot_ || snapshot->epoch != snapshot_->epoch;
+  snapshot_ = std::move(snapshot);
+  for (auto& links : links_) {
+    for (auto& link : links) {
+      if (link) link->set_snapshot(snapshot_);
+    }
+  }
+  if (new_epoch) {
+    replace_all_links();
+    release_parked();
+  }
+}
+
+void BackendPool::replace_all_links() {
+  for (std::size_t p = 0; p < links_.size(); ++p) {
+    for (unsigned i = 0; i < links_[p].size(); ++i) {
+      LinkPtr& link = links_[p][i];
+      if (!link) continue;
+      retiring_.push_back(link);
+      link = nullptr;
+      retiring_.back()->retire();
+      ensure_link(p == 1 ? resp::Protocol::kResp3 : resp::Protocol::kResp2, i);
+    }
+  }
+}
+
+void BackendPool::release_parked() {
+  awaiting_epoch_ = false;
+  std::vector<Parked> parked;
+  parked.swap(parked_);
+  for (Parked& request : parked) {
+    submit_to_link(request.protocol, request.link_index, request.request, request.target,
+                   request.deadline);
+  }
+}
+
+void BackendPool::deliver_error(const ReplyTarget& target, const std::string& text) {
+  sink_.deliver(target, "-" + text + "\r\n");
+}
+
+void BackendPool::submit(resp::Protocol protocol, std::uint64_t affinity,
+                         std::string_view request, const ReplyTarget& target,
+                         common::Millis deadline) {
+  const unsigned index = link_for(affinity);
+  if (!owns(index)) {
+    events_.hand_off(index % shape_.workers, protocol, index, request, target, deadline);
+    return;
+  }
+  submit_to_link(protocol, index, request, target, deadline);
+}
+
+void BackendPool::submit_to_link(resp::Protocol protocol, unsigned link_index,
+                                 std::string_view request, const ReplyTarget& target,
+                                 common::Millis deadline) {
+  if (awaiting_epoch_) {
+    parked_.push_back(Parked{protocol, link_index, std::string(request), target, deadline});
+    return;
+  }
+  BackendLink& link = ensure_link(protocol, link_index);
+  if (!link.accepting()) {
+    deliver_error(target, link.unavailable_error());
+    return;
+  }
+  link.submit(request, target, deadline);
+}
+
+void BackendPool::tick(common::Millis now) {
+  for (auto& links : links_) {
+    for (auto& link : links) {
+      if (link) link->tick(now);
+    }
+  }
+  for (auto& link : retiring_) link->tick(now);
+  if (awaiting_epoch_ && now - parked_since_ > settings_.connect_timeout_ms) {
+    // No new epoch came (control thread busy or resolution failing): reconnect to what we have.
+    spdlog::warn("no new backend address after READONLY within {} ms; reconnecting anyway",
+                 settings_.connect_timeout_ms);
+    replace_all_links();
+    release_parked();
+  }
+  // Requests parked past their deadline get the timeout error now.
+  std::erase_if(parked_, [&](const Parked& request) {
+    if (request.deadline > now) return false;
+    deliver_error(request.target, "ERR funnel: backend " + (snapshot_ ? snapshot_->address : "") +
+                                      " is failing over; the command was not run");
+    return true;
+  });
+}
+
+void BackendPool::shutdown() {
+  for (auto& links : links_) {
+    for (auto& link : links) {
+      if (link) link->shutdown("Funnel is shutting down");
+      link = nullptr;
+    }
+  }
+  for (auto& link : retiring_) link->shutdown("Funnel is shutting down");
+  retiring_.clear();
+}
+
+std::size_t BackendPool::in_flight() const {
+  std::size_t total = parked_.size();
+  for (const auto& links : links_) {
+    for (const auto& link : links) {
+      if (link) total += link->in_flight();
+    }
+  }
+  for (const auto& link : retiring_) total += link->in_flight();
+  return total;
+}
+
+std::size_t BackendPool::links_open() const {
+  std::size_t open = 0;
+  for (const auto& links : links_) {
+    for (const auto& link : links) {
+      if (link && link->state() == BackendLink::State::kReady) ++open;
+    }
+  }
+  return open;
+}
+
+void BackendPool::on_link_ready(BackendLink& link, const HandshakeResult& handshake) {
+  metrics::ProcessCounters::add(counters_.backend_links_ready, 1);
+  metrics::ProcessCounters::bump(counters_.backend_connects);
+  spdlog::info("backend {} link {} up (redis {})", snapshot_ ? snapshot_->address : "",
+               link.name(), handshake.redis_version);
+}
+
+void BackendPool::on_link_down(BackendLink&, std::string_view) {
+  metrics::ProcessCounters::add(counters_.backend_links_ready, -1);
+}
+
+void BackendPool::on_link_readonly(BackendLink& link, std::string_view request,
+                                   const ReplyTarget& target, common::Millis deadline,
+                                   std::string_view /*reply*/) {
+  ReplyTarget retry = target;
+  retry.flags |= ReplyTarget::kRetried;
+  unsigned link_index = 0;  // the retry goes to the replacement of the same link
+  for (std::size_t p = 0; p < links_.size(); ++p) {
+    for (unsigned i = 0; i < links_[p].size(); ++i) {
+      if (links_[p][i].get() == &link) link_index = i;
+    }
+  }
+  metrics::ProcessCounters::bump(counters_.readonly_redirects);
+  if (!awaiting_epoch_) {
+    spdlog::warn("backend {} answered READONLY: the primary moved; re-resolving and replacing links",
+                 snapshot_ ? snapshot_->address : "");
+    awaiting_epoch_ = true;
+    parked_since_ = common::coarse_now_ms();
+    events_.request_reresolve(snapshot_ ? snapshot_->epoch : 0);
+  }
+  parked_.push_back(Parked{link.protocol(), link_index, std::string(request), retry, deadline});
+}
+
+void BackendPool::on_link_retired(BackendLink& link) {
+  std::erase_if(retiring_, [&](const LinkPtr& candidate) { return candidate.get() == &link; });
+}
+
+}  // namespace funnel::backend

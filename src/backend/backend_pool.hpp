@@ -1,0 +1,100 @@
+// The backend links one worker owns, and the rule that maps every client to exactly one link per
+// protocol, so a client's requests execute in its own order. The process-wide budget is
+// `connections_per_node` shared links per protocol in use: link i belongs to worker
+// i % workers; a worker that owns no link hands its requests to the owner of link
+// (worker % connections_per_node) instead of opening its own.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/backend_link.hpp"
+#include "metrics/process_counters.hpp"
+
+namespace funnel::backend {
+
+struct PoolShape {
+  unsigned worker = 0;
+  unsigned workers = 1;
+  unsigned connections_per_node = 1;
+};
+
+// What the pool needs from its worker. Called on the worker's thread.
+class PoolEvents {
+ public:
+  virtual ~PoolEvents() = default;
+  // Send a request to the worker that owns link `link_index` (see BackendPool::submit_to_link).
+  virtual void hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
+                        std::string_view request, const ReplyTarget& target,
+                        common::Millis deadline) = 0;
+  // The primary refused a write with READONLY: ask for a fresh resolution and a new epoch.
+  virtual void request_reresolve(std::uint64_t epoch_seen) = 0;
+};
+
+class BackendPool final : public LinkObserver {
+ public:
+  BackendPool(asio::io_context& io, const LinkSettings& settings, PoolShape shape,
+              ReplySink& sink, PoolEvents& events, metrics::ProcessCounters& counters);
+  ~BackendPool() override;
+
+  // Opens this worker's RESP2 links (RESP3 links open on first use).
+  void start(SnapshotPtr snapshot);
+  // A newer snapshot: a higher epoch replaces every link (retiring the old ones gracefully).
+  void update_snapshot(SnapshotPtr snapshot);
+
+  // Client path: routes by affinity to this worker's link or hands off to the owner's.
+  void submit(resp::Protocol protocol, std::uint64_t affinity, std::string_view request,
+              const ReplyTarget& target, common::Millis deadline);
+  // Owner path: `link_index` must be owned by this worker.
+  void submit_to_link(resp::Protocol protocol, unsigned link_index, std::string_view request,
+                      const ReplyTarget& target, common::Millis deadline);
+
+  void tick(common::Millis now);
+  void shutdown();
+
+  std::size_t in_flight() const;
+  std::size_t links_open() const;
+  bool owns(unsigned link_index) const { return link_index % shape_.workers == shape_.worker; }
+  unsigned link_for(std::uint64_t affinity) const;
+
+  // LinkObserver
+  void on_link_ready(BackendLink& link, const HandshakeResult& handshake) override;
+  void on_link_down(BackendLink& link, std::string_view reason) override;
+  void on_link_readonly(BackendLink& link, std::string_view request, const ReplyTarget& target,
+                        common::Millis deadline, std::string_view reply) override;
+  void on_link_retired(BackendLink& link) override;
+
+ private:
+  struct Parked {
+    resp::Protocol protocol;
+    unsigned link_index;
+    std::string request;
+    ReplyTarget target;
+    common::Millis deadline;
+  };
+  using LinkPtr = std::shared_ptr<BackendLink>;
+
+  static std::size_t slot(resp::Protocol protocol) { return protocol == resp::Protocol::kResp3; }
+  BackendLink& ensure_link(resp::Protocol protocol, unsigned link_index);
+  std::string link_name(resp::Protocol protocol, unsigned link_index) const;
+  void replace_all_links();
+  void release_parked();
+  void deliver_error(const ReplyTarget& target, const std::string& text);
+
+  asio::io_context& io_;
+  const LinkSettings& settings_;
+  PoolShape shape_;
+  ReplySink& sink_;
+  PoolEvents& events_;
+  metrics::ProcessCounters& counters_;
+  SnapshotPtr snapshot_;
+  std::array<std::vector<LinkPtr>, 2> links_;  // [protocol][link index]; null if not owned/open
+  std::vector<LinkPtr> retiring_;
+  std::vector<Parked> parked_;                 // waiting for a new epoch after READONLY
+  common::Millis parked_since_ = 0;
+  bool awaiting_epoch_ = false;
+};
+
+}  // namespace funnel::backend

@@ -1,0 +1,127 @@
+// ControlLink: a simple request/response connection with deadlines (see control_link.hpp).
+#include "backend/control_link.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "backend/handshake.hpp"
+#include "resp/reply_framer.hpp"
+
+namespace funnel::backend {
+
+namespace {
+using asio::redirect_error;
+using asio::use_awaitable;
+}  // namespace
+
+ControlLink::ControlLink(asio::io_context& io, const LinkSettings& settings, std::string name)
+    : io_(io), settings_(settings), name_(std::move(name)), socket_(io.get_executor()),
+      deadline_(io.get_executor()) {}
+
+void ControlLink::close() {
+  open_ = false;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  buffer_.clear();
+}
+
+asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) {
+  close();
+  if (snapshot.endpoints.empty()) {
+    co_return snapshot.resolve_error.empty() ? "address not resolved" : snapshot.resolve_error;
+  }
+  boost::system::error_code ec;
+  deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
+  deadline_.async_wait([this](boost::system::error_code wait_ec) {
+    if (!wait_ec) {
+      boost::system::error_code ignored;
+      socket_.close(ignored);
+    }
+  });
+  co_await asio::async_connect(socket_, snapshot.endpoints, redirect_error(use_awaitable, ec));
+  deadline_.cancel();
+  if (ec) co_return ec == asio::error::operation_aborted ? "connect timeout" : ec.message();
+  open_ = true;
+  std::string error;
+  auto reply = co_await call(
+      encode_handshake(resp::Protocol::kResp3, settings_.user, settings_.password.get(), name_),
+      error);
+  if (!reply) co_return error;
+  if (reply->is_error()) {
+    close();
+    co_return "handshake refused: " + reply->str;
+  }
+  if (const resp::Value* version = reply->find("version")) {
+    if (auto text = version->as_string()) redis_version_ = std::string(*text);
+  }
+  co_return std::string();
+}
+
+asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string& request,
+                                                              std::string& error) {
+  if (!open_) {
+    error = "not connected";
+    co_return std::nullopt;
+  }
+  deadline_.expires_after(std::chrono::milliseconds(settings_.request_timeout_ms));
+  timed_out_ = false;
+  deadline_.async_wait([this](boost::system::error_code wait_ec) {
+    if (!wait_ec) {
+      timed_out_ = true;
+      boost::system::error_code ignored;
+      socket_.close(ignored);
+    }
+  });
+  boost::system::error_code ec;
+  co_await asio::async_write(socket_, asio::buffer(request), redirect_error(use_awaitable, ec));
+  std::optional<std::string> bytes;
+  if (!ec) bytes = co_await read_reply(error);
+  deadline_.cancel();
+  if (ec || !bytes) {
+    if (ec) error = ec.message();
+    if (timed_out_) error = "timeout";
+    close();
+    co_return std::nullopt;
+  }
+  resp::Value value;
+  std::size_t consumed = 0;
+  if (resp::parse_value(*bytes, value, consumed) != resp::ValueStatus::kComplete) {
+    error = "unparseable reply";
+    close();
+    co_return std::nullopt;
+  }
+  co_return value;
+}
+
+asio::awaitable<std::optional<std::string>> ControlLink::read_reply(std::string& error) {
+  resp::ReplyFramer framer;
+  for (;;) {
+    while (!buffer_.empty()) {
+      const resp::FrameStatus status = framer.frame(buffer_);
+      if (status == resp::FrameStatus::kInvalid) {
+        error = "invalid reply: " + std::string(framer.error());
+        co_return std::nullopt;
+      }
+      if (status == resp::FrameStatus::kNeedMore) break;
+      const std::size_t length = framer.length();
+      const bool push = framer.kind() == resp::ReplyKind::kPush;
+      std::string reply = buffer_.substr(0, length);
+      buffer_.erase(0, length);
+      framer.reset();
+      if (!push) co_return reply;
+    }
+    char chunk[16 * 1024];
+    boost::system::error_code ec;
+    const std::size_t n = co_await socket_.async_read_some(asio::buffer(chunk),
+                                                            redirect_error(use_awaitable, ec));
+    if (ec) {
+      error = ec == asio::error::eof ? "closed by the backend" : ec.message();
+      co_return std::nullopt;
+    }
+    buffer_.append(chunk, n);
+  }
+}
+
+}  // namespace funnel::backend

@@ -1,0 +1,45 @@
+// The control connection to a backend node (one per node, not per worker): loads the command table
+// from COMMAND, learns the Redis version, and health-checks the node. Off the hot path, so plain
+// coroutines with one request at a time.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "backend/asio_types.hpp"
+#include "backend/backend_snapshot.hpp"
+#include "backend/link_settings.hpp"
+#include "resp/value.hpp"
+
+namespace funnel::backend {
+
+class ControlLink {
+ public:
+  ControlLink(asio::io_context& io, const LinkSettings& settings, std::string name);
+
+  // Connects to the snapshot's endpoints and performs the handshake (RESP3). Returns an empty
+  // string on success, otherwise what went wrong.
+  asio::awaitable<std::string> open(const BackendSnapshot& snapshot);
+  // Sends one request and reads its reply; nullopt (and `error`) on failure or timeout.
+  asio::awaitable<std::optional<resp::Value>> call(const std::string& request, std::string& error);
+  void close();
+  bool is_open() const { return open_; }
+  const std::string& redis_version() const { return redis_version_; }
+
+ private:
+  asio::awaitable<std::optional<std::string>> read_reply(std::string& error);
+
+  asio::io_context& io_;
+  const LinkSettings& settings_;
+  std::string name_;
+  TcpSocket socket_;
+  SteadyTimer deadline_;
+  std::string buffer_;
+  std::string redis_version_;
+  bool open_ = false;
+  bool timed_out_ = false;
+};
+
+}  // namespace funnel::backend

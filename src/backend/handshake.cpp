@@ -1,0 +1,58 @@
+// Link handshake encoding and interpretation (see handshake.hpp).
+#include "backend/handshake.hpp"
+
+#include <vector>
+
+namespace funnel::backend {
+namespace {
+
+void append_bulk(std::string& out, std::string_view arg) {
+  out += '$';
+  out += std::to_string(arg.size());
+  out += "\r\n";
+  out.append(arg);
+  out += "\r\n";
+}
+
+std::string encode_args(const std::vector<std::string_view>& args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (auto arg : args) append_bulk(out, arg);
+  return out;
+}
+
+}  // namespace
+
+std::string encode_command(std::initializer_list<std::string_view> args) {
+  return encode_args(std::vector<std::string_view>(args));
+}
+
+std::string encode_handshake(resp::Protocol protocol, std::string_view user,
+                             const std::string* password, std::string_view link_name) {
+  std::vector<std::string_view> args{"HELLO", protocol == resp::Protocol::kResp3 ? "3" : "2"};
+  if (password != nullptr) {
+    args.insert(args.end(), {"AUTH", user.empty() ? std::string_view("default") : user, *password});
+  }
+  args.insert(args.end(), {"SETNAME", link_name});
+  return encode_args(args);
+}
+
+HandshakeResult interpret_handshake_reply(std::string_view reply_bytes) {
+  HandshakeResult result;
+  resp::Value value;
+  std::size_t consumed = 0;
+  if (resp::parse_value(reply_bytes, value, consumed) != resp::ValueStatus::kComplete) {
+    result.error = "unreadable HELLO reply";
+    return result;
+  }
+  if (value.is_error()) {
+    result.error = value.str;
+    return result;
+  }
+  if (const resp::Value* version = value.find("version")) {
+    if (auto text = version->as_string()) result.redis_version = std::string(*text);
+  }
+  result.ok = true;
+  return result;
+}
+
+}  // namespace funnel::backend

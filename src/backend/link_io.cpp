@@ -1,0 +1,198 @@
+// BackendLink byte paths: requests appended to one output stream and written with as few
+// syscalls as the socket allows; replies read in bulk, framed, and handed out in FIFO order.
+// Sockets are non-blocking and driven by readiness waits, so no buffer is pinned by a pending
+// operation and the output stream can grow while the kernel is busy.
+#include <algorithm>
+#include <cstring>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "backend/backend_link.hpp"
+
+namespace funnel::backend {
+namespace {
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kCompactThreshold = 64 * 1024;
+constexpr std::size_t kShrinkAbove = 1024 * 1024;
+}  // namespace
+
+std::string_view BackendLink::request_bytes(const InFlight& entry) const {
+  return std::string_view(out_).substr(entry.begin - out_base_, entry.end - entry.begin);
+}
+
+void BackendLink::submit(std::string_view request, const ReplyTarget& target,
+                         common::Millis deadline) {
+  InFlight entry;
+  entry.target = target;
+  entry.begin = out_base_ + out_.size();
+  out_.append(request);
+  entry.end = out_base_ + out_.size();
+  entry.submitted = common::coarse_now_ms();
+  entry.deadline = deadline;
+  pipeline_.push(entry);
+  if (state_ == State::kReady) schedule_flush();
+}
+
+void BackendLink::schedule_flush() {
+  if (flush_posted_ || write_waiting_) return;
+  flush_posted_ = true;
+  auto self = shared_from_this();
+  const std::uint64_t generation = generation_;
+  // Posted, not run now: every client whose bytes arrived in this round of the event loop gets
+  // to append first, and the batch leaves in one write.
+  asio::post(io_, [self, generation] {
+    if (generation != self->generation_) return;
+    self->flush_posted_ = false;
+    self->flush();
+  });
+}
+
+// Writes as much of `bytes` as the socket takes. Returns false after a failure (already handled).
+bool BackendLink::write_pending(std::string_view bytes, std::size_t& written) {
+  while (written < bytes.size()) {
+    boost::system::error_code ec;
+    std::size_t n = socket_.write_some(asio::buffer(bytes.data() + written, bytes.size() - written), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      wait_writable();
+      return true;
+    }
+    if (ec) {
+      fail("write failed: " + ec.message());
+      return false;
+    }
+    written += n;
+  }
+  return true;
+}
+
+void BackendLink::flush() {
+  if (state_ == State::kHandshaking) {
+    write_pending(handshake_, handshake_sent_);
+    return;
+  }
+  if (state_ != State::kReady && state_ != State::kRetiring) return;
+  std::size_t offset = sent_ - out_base_;
+  const std::string_view unsent(out_);
+  if (!write_pending(unsent, offset)) return;
+  sent_ = out_base_ + offset;
+}
+
+void BackendLink::wait_writable() {
+  if (write_waiting_) return;
+  write_waiting_ = true;
+  auto self = shared_from_this();
+  const std::uint64_t generation = generation_;
+  socket_.async_wait(TcpSocket::wait_write, [self, generation](boost::system::error_code ec) {
+    if (generation != self->generation_) return;
+    self->write_waiting_ = false;
+    if (ec) return self->fail("write wait failed: " + ec.message());
+    self->flush();
+  });
+}
+
+void BackendLink::wait_readable() {
+  if (read_waiting_) return;
+  read_waiting_ = true;
+  auto self = shared_from_this();
+  const std::uint64_t generation = generation_;
+  socket_.async_wait(TcpSocket::wait_read, [self, generation](boost::system::error_code ec) {
+    if (generation != self->generation_) return;
+    self->read_waiting_ = false;
+    if (ec) return self->fail("read wait failed: " + ec.message());
+    self->on_readable();
+  });
+}
+
+void BackendLink::on_readable() {
+  const std::uint64_t generation = generation_;
+  for (int round = 0; round < 4; ++round) {
+    if (in_.size() - in_len_ < kReadChunk / 2) in_.resize(std::max(in_.size() * 2, in_len_ + kReadChunk));
+    boost::system::error_code ec;
+    const std::size_t space = in_.size() - in_len_;
+    const std::size_t n = socket_.read_some(asio::buffer(in_.data() + in_len_, space), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) {
+      fail(ec == asio::error::eof ? "closed by the backend" : "read failed: " + ec.message());
+      return;
+    }
+    in_len_ += n;
+    frame_replies();
+    if (generation != generation_) return;  // failed or closed while handling replies
+    if (n < space) break;
+  }
+  if (state_ == State::kClosed) return;
+  compact_output();
+  wait_readable();
+}
+
+void BackendLink::frame_replies() {
+  const std::uint64_t generation = generation_;
+  while (in_start_ < in_len_) {
+    const std::string_view unframed(in_.data() + in_start_, in_len_ - in_start_);
+    const resp::FrameStatus status = framer_.frame(unframed);
+    if (status == resp::FrameStatus::kNeedMore) break;
+    if (status == resp::FrameStatus::kInvalid) {
+      spdlog::error("backend {} link {}: unparseable reply ({}); closing the link", address(),
+                    name_, framer_.error());
+      fail("unparseable reply from the backend");
+      return;
+    }
+    const std::size_t length = framer_.length();
+    const resp::ReplyKind kind = framer_.kind();
+    framer_.reset();
+    in_start_ += length;
+    on_reply(unframed.substr(0, length), kind);
+    if (generation != generation_) return;
+  }
+  if (in_start_ == in_len_) {
+    in_start_ = in_len_ = 0;
+    if (in_.size() > kShrinkAbove) {
+      in_.clear();
+      in_.shrink_to_fit();
+    }
+  } else if (in_start_ > 0 && (in_start_ >= kCompactThreshold || in_len_ == in_.size())) {
+    std::memmove(in_.data(), in_.data() + in_start_, in_len_ - in_start_);
+    in_len_ -= in_start_;
+    in_start_ = 0;
+  }
+}
+
+void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
+  if (state_ == State::kHandshaking) return on_handshake_reply(reply);
+  if (kind == resp::ReplyKind::kPush) return;  // out-of-band; shared links subscribe to nothing
+  if (pipeline_.empty()) {
+    spdlog::error("backend {} link {}: reply with no request in flight; closing the link",
+                  address(), name_);
+    return fail("unexpected reply");
+  }
+  InFlight& entry = pipeline_.front();
+  if (!entry.abandoned) {
+    if (kind == resp::ReplyKind::kError && resp::error_code_is(reply, "READONLY") &&
+        !(entry.target.flags & ReplyTarget::kRetried)) {
+      observer_.on_link_readonly(*this, request_bytes(entry), entry.target, entry.deadline, reply);
+    } else {
+      sink_.deliver(entry.target, reply);
+    }
+  }
+  pipeline_.pop();
+  if (state_ == State::kRetiring && pipeline_.empty()) finish_retired();
+}
+
+// Drops the prefix of the output stream whose replies have all arrived.
+void BackendLink::compact_output() {
+  const std::uint64_t acked = pipeline_.empty() ? sent_ : pipeline_.front().begin;
+  const std::size_t done = static_cast<std::size_t>(acked - out_base_);
+  if (done == 0) return;
+  if (done == out_.size()) {
+    out_.clear();
+    if (out_.capacity() > kShrinkAbove) out_.shrink_to_fit();
+  } else if (done >= kCompactThreshold && done * 2 >= out_.size()) {
+    out_.erase(0, done);
+  } else {
+    return;
+  }
+  out_base_ = acked;
+}
+
+}  // namespace funnel::backend

@@ -1,0 +1,65 @@
+// The in-flight FIFO of one backend link (no I/O): every request written to the link has an
+// entry, in write order; each reply the link frames belongs to the front entry. Entries remember
+// the byte range of their request in the link's output stream (kept until the reply arrives, so a
+// READONLY-rejected write can be retried) and their deadline.
+#pragma once
+
+#include <cstdint>
+
+#include "backend/reply_target.hpp"
+#include "common/clock.hpp"
+#include "common/ring_queue.hpp"
+
+namespace funnel::backend {
+
+struct InFlight {
+  ReplyTarget target;
+  std::uint64_t begin = 0;  // absolute offsets of the request in the link's output stream
+  std::uint64_t end = 0;
+  common::Millis submitted = 0;  // when the request was handed to the link
+  common::Millis deadline = 0;
+  bool abandoned = false;   // the client already got an error (timeout); drop the late reply
+};
+
+class Pipeline {
+ public:
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+  InFlight& front() { return entries_.front(); }
+  const InFlight& front() const { return entries_.front(); }
+  InFlight& at(std::size_t i) { return entries_[i]; }
+  void push(const InFlight& entry) { entries_.push_back(entry); }
+  void pop() { entries_.pop_front(); }
+
+  // Marks every not-yet-abandoned entry whose deadline has passed as abandoned and calls
+  // on_expired(entry) for each, oldest first. Entries keep their place: their late replies are
+  // still read from the link and discarded. Deadlines are not monotonic across entries (retries
+  // and handoffs carry their own), so every entry is checked; callers run this on a coarse tick.
+  template <typename OnExpired>
+  void expire(common::Millis now, OnExpired&& on_expired) {
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      InFlight& entry = entries_[i];
+      if (!entry.abandoned && entry.deadline <= now) {
+        entry.abandoned = true;
+        on_expired(entry);
+      }
+    }
+  }
+
+  // Removes all entries, calling fn(entry) for each not abandoned, oldest first.
+  template <typename Fn>
+  void drain(Fn&& fn) {
+    while (!entries_.empty()) {
+      InFlight entry = entries_.front();
+      entries_.pop_front();
+      if (!entry.abandoned) fn(entry);
+    }
+  }
+
+  void release_if_empty() { entries_.release_if_empty(); }
+
+ private:
+  common::RingQueue<InFlight> entries_;
+};
+
+}  // namespace funnel::backend

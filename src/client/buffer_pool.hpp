@@ -1,0 +1,42 @@
+// Per-worker free list of I/O buffers. Sessions hold a buffer only while bytes are in flight and
+// give it back when idle, so an idle client costs no buffer memory and a busy one allocates
+// nothing in steady state.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace funnel::client {
+
+class BufferPool {
+ public:
+  static constexpr std::size_t kBufferSize = 16 * 1024;
+  static constexpr std::size_t kMaxPooled = 512;
+  static constexpr std::size_t kMaxPooledCapacity = 256 * 1024;
+
+  std::string acquire() {
+    if (free_.empty()) {
+      std::string buffer;
+      buffer.reserve(kBufferSize);
+      return buffer;
+    }
+    std::string buffer = std::move(free_.back());
+    free_.pop_back();
+    return buffer;
+  }
+
+  // Takes the buffer back (cleared); frees it if the pool is full or the buffer grew large.
+  void release(std::string& buffer) {
+    if (buffer.capacity() <= 15) return;  // small-string storage: nothing allocated
+    buffer.clear();
+    if (free_.size() < kMaxPooled && buffer.capacity() <= kMaxPooledCapacity) {
+      free_.push_back(std::move(buffer));
+    }
+    buffer = std::string();
+  }
+
+ private:
+  std::vector<std::string> free_;
+};
+
+}  // namespace funnel::client

@@ -1,0 +1,122 @@
+// Text about clients and Funnel itself: CLIENT INFO lines, Funnel's INFO section, and the session
+// registry that maps reply targets back to live sessions.
+#include <boost/asio/ip/tcp.hpp>
+#include <fmt/format.h>
+
+#include "client/client_session.hpp"
+
+namespace funnel::client {
+namespace {
+
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  if (address.is_v6()) return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
+  return fmt::format("{}:{}", address.to_string(), endpoint.port());
+}
+
+// Splits a bulk ("$") or verbatim ("=") reply into header length, payload offset and length.
+bool find_payload(std::string_view reply, std::size_t& offset, std::size_t& length) {
+  if (reply.size() < 4 || (reply[0] != '$' && reply[0] != '=')) return false;
+  const std::size_t header_end = reply.find("\r\n");
+  if (header_end == std::string_view::npos) return false;
+  offset = header_end + 2;
+  if (reply.size() < offset + 2) return false;
+  length = reply.size() - offset - 2;
+  if (reply[0] == '=') {  // "txt:" prefix of a verbatim string
+    if (length < 4) return false;
+    offset += 4;
+    length -= 4;
+  }
+  return true;
+}
+
+}  // namespace
+
+SessionRegistry::Handle SessionRegistry::add(ClientSession* session) {
+  std::uint32_t index;
+  if (!free_.empty()) {
+    index = free_.back();
+    free_.pop_back();
+  } else {
+    index = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  slots_[index].session = session;
+  ++live_;
+  return Handle{index, slots_[index].generation};
+}
+
+void SessionRegistry::remove(Handle handle) {
+  Slot& slot = slots_[handle.index];
+  if (slot.generation != handle.generation || slot.session == nullptr) return;
+  slot.session = nullptr;
+  ++slot.generation;
+  free_.push_back(handle.index);
+  --live_;
+}
+
+ClientSession* SessionRegistry::find(std::uint32_t index, std::uint32_t generation) const {
+  if (index >= slots_.size()) return nullptr;
+  const Slot& slot = slots_[index];
+  return slot.generation == generation ? slot.session : nullptr;
+}
+
+std::string ClientSession::peer_address() const {
+  boost::system::error_code ec;
+  auto endpoint = socket_.remote_endpoint(ec);
+  return ec ? std::string("?") : endpoint_text(endpoint);
+}
+
+std::string ClientSession::local_address() const {
+  boost::system::error_code ec;
+  auto endpoint = socket_.local_endpoint(ec);
+  return ec ? std::string("?") : endpoint_text(endpoint);
+}
+
+// Redis's CLIENT INFO line layout, with Funnel's own view of the connection.
+std::string ClientSession::info_line() {
+  const common::Millis now = common::coarse_now_ms();
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db=0 sub=0 psub=0 ssub=0 "
+      "multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} "
+      "tot-mem={} events=r cmd=client|info user=default redir=-1 resp={} lib-name={} "
+      "lib-ver={}\n",
+      id_, peer_address(), local_address(), socket_.native_handle(), meta_ ? meta_->name : "",
+      (now - connected_at_) / 1000, (now - last_activity_) / 1000, in_.size(), in_.capacity(),
+      out_.size(), out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
+      protocol_ == resp::Protocol::kResp3 ? 3 : 2, meta_ ? meta_->lib_name : "",
+      meta_ ? meta_->lib_ver : "");
+}
+
+std::string ClientSession::transform_info(std::string_view reply) const {
+  std::size_t offset = 0, length = 0;
+  if (!find_payload(reply, offset, length)) return std::string(reply);  // an error: pass it on
+  const auto& counters = *ctx_.facts.counters;
+  using metrics::ProcessCounters;
+  std::string text(reply.substr(offset, length));
+  if (!text.empty()) text += "\r\n";
+  text += fmt::format(
+      "# Funnel\r\nfunnel_version:{}\r\nfunnel_workers:{}\r\nfunnel_connections_per_node:{}\r\n"
+      "funnel_connected_clients:{}\r\nfunnel_max_clients:{}\r\n"
+      "funnel_total_connections_received:{}\r\nfunnel_rejected_connections:{}\r\n"
+      "funnel_backend:{}\r\nfunnel_backend_links_ready:{}\r\nfunnel_backend_connects:{}\r\n"
+      "funnel_client_buffer_bytes:{}\r\n",
+      ctx_.facts.version, ctx_.facts.workers, ctx_.facts.connections_per_node,
+      ProcessCounters::read(counters.clients_connected), ctx_.config.server.max_clients,
+      ProcessCounters::read(counters.clients_accepted),
+      ProcessCounters::read(counters.clients_rejected_max_clients) +
+          ProcessCounters::read(counters.clients_rejected_no_fd),
+      ctx_.snapshot->address, ProcessCounters::read(counters.backend_links_ready),
+      ProcessCounters::read(counters.backend_connects),
+      ProcessCounters::read(counters.client_buffer_bytes));
+  std::string result;
+  resp::ReplyWriter writer(result, reply[0] == '=' ? resp::Protocol::kResp3 : resp::Protocol::kResp2);
+  if (reply[0] == '=') {
+    writer.verbatim("txt", text);
+  } else {
+    writer.bulk(text);
+  }
+  return result;
+}
+
+}  // namespace funnel::client

@@ -1,0 +1,386 @@
+// ClientSession: the read → parse → dispatch loop and the ordered, batched write path.
+// Local commands are in local_commands.cpp, INFO/CLIENT INFO text in client_info.cpp.
+#include "client/client_session.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace funnel::client {
+namespace {
+constexpr std::size_t kScratchSize = 64 * 1024;
+constexpr std::size_t kMinReadSpace = 16 * 1024;
+
+using metrics::ProcessCounters;
+
+std::string error_reply(std::string_view message) {
+  std::string reply;
+  reply.reserve(message.size() + 3);
+  reply += '-';
+  reply.append(message);
+  reply += "\r\n";
+  return reply;
+}
+
+void set_keepalive(TcpSocket& socket, std::uint32_t idle_s) {
+  if (idle_s == 0) return;
+  boost::system::error_code ignored;
+  socket.set_option(asio::socket_base::keep_alive(true), ignored);
+  const int idle = static_cast<int>(idle_s);
+  const int interval = std::max(1, idle / 4);
+  const int count = 4;
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
+// INFO shows Funnel's section by default, for "all"/"everything" and for "funnel" itself.
+bool wants_funnel_section(const resp::Request& request) {
+  if (request.argc() == 1) return true;
+  for (std::size_t i = 1; i < request.argc(); ++i) {
+    std::string arg(request.arg(i));
+    for (char& c : arg) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (arg == "funnel" || arg == "all" || arg == "everything" || arg == "default") return true;
+  }
+  return false;
+}
+}  // namespace
+
+ClientSession* ClientSession::start(SessionContext& context, TcpSocket socket,
+                                    std::uint64_t client_id) {
+  auto* session = new ClientSession(context, std::move(socket), client_id);
+  session->wait_readable();
+  return session;
+}
+
+ClientSession::ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id)
+    : ctx_(context), socket_(std::move(socket)), id_(client_id) {
+  connected_at_ = last_activity_ = common::coarse_now_ms();
+  authenticated_ = ctx_.requirepass == nullptr;
+  handle_ = ctx_.registry.add(this);
+  boost::system::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket_.non_blocking(true, ignored);
+  set_keepalive(socket_, ctx_.config.server.tcp_keepalive_s);
+}
+
+ClientSession::~ClientSession() = default;
+
+bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
+  return replies_.idle() && out_.empty() && now - last_activity_ >= limit;
+}
+
+void ClientSession::wait_readable() {
+  if (read_waiting_ || closed_ || reading_paused_ || stop_reading_) return;
+  read_waiting_ = true;
+  ++pending_ops_;
+  socket_.async_wait(TcpSocket::wait_read, [this](boost::system::error_code ec) {
+    read_waiting_ = false;
+    if (!closed_) {
+      if (ec) {
+        close();
+      } else {
+        on_readable();
+      }
+    }
+    --pending_ops_;
+    maybe_destroy();
+  });
+}
+
+void ClientSession::on_readable() {
+  last_activity_ = common::coarse_now_ms();
+  const bool from_scratch = in_.empty();
+  char* target = nullptr;
+  std::size_t space = 0;
+  std::size_t before = 0;
+  if (from_scratch) {
+    if (ctx_.scratch.size() < kScratchSize) ctx_.scratch.resize(kScratchSize);
+    target = ctx_.scratch.data();
+    space = ctx_.scratch.size();
+  } else {
+    const std::size_t capacity_before = in_.capacity();
+    before = in_.size();
+    const std::size_t want = std::max(kMinReadSpace, ctx_.parser.bytes_needed_hint());
+    in_.resize(before + std::min<std::size_t>(want, ctx_.config.limits.max_request_bytes + kMinReadSpace));
+    track_buffer(capacity_before, in_);
+    if (closed_) return;
+    target = in_.data() + before;
+    space = in_.size() - before;
+  }
+  boost::system::error_code ec;
+  const std::size_t n = socket_.read_some(asio::buffer(target, space), ec);
+  if (!from_scratch) in_.resize(before + (ec ? 0 : n));
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
+  if (ec) return close();  // EOF or reset: the client left
+  const std::string_view data = from_scratch ? std::string_view(ctx_.scratch.data(), n)
+                                             : std::string_view(in_);
+  const std::size_t consumed = process_requests(data);
+  if (closed_) return;
+  keep_unparsed(data, consumed, from_scratch);
+  if (!closed_) wait_readable();
+}
+
+std::size_t ClientSession::process_requests(std::string_view data) {
+  std::size_t pos = 0;
+  const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
+  while (pos < data.size() && !stop_reading_ && !closed_) {
+    if (replies_.pending() >= max_pipeline) {
+      reading_paused_ = true;  // backpressure: resume when replies drain (after_flush)
+      break;
+    }
+    ctx_.parser.reset();
+    const resp::ParseStatus status = ctx_.parser.parse(data.substr(pos));
+    if (status == resp::ParseStatus::kNeedMore) break;
+    if (status == resp::ParseStatus::kInvalid) {
+      protocol_error(ctx_.parser.error());
+      break;
+    }
+    pos += ctx_.parser.consumed();
+    const resp::Request& request = ctx_.parser.request();
+    if (!request.is_empty()) handle_request(request);
+  }
+  return pos;
+}
+
+bool ClientSession::handle_request(const resp::Request& request) {
+  const std::uint64_t seq = replies_.open_slot();
+  command::Classification& cls = ctx_.classification;
+  command::classify(*ctx_.snapshot->commands, request, cls);
+  if (cls.route == command::Route::kReject) {
+    answer_error(seq, cls.error);
+    return false;
+  }
+  if (!authenticated_ && !(cls.spec != nullptr && cls.spec->has(command::Flag::kNoAuth)) &&
+      cls.local != command::LocalCommand::kQuit) {
+    answer_error(seq, "NOAUTH Authentication required.");
+    return false;
+  }
+  switch (cls.route) {
+    case command::Route::kLocal:
+      handle_local(request, seq);
+      return true;
+    case command::Route::kForward: {
+      backend::ReplyTarget target;
+      target.session_index = handle_.index;
+      target.session_generation = handle_.generation;
+      target.seq = seq;
+      target.worker = static_cast<std::uint16_t>(ctx_.worker_index);
+      if (cls.append_funnel_info && wants_funnel_section(request)) target.flags |= backend::ReplyTarget::kAppendFunnelInfo;
+      const common::Millis deadline =
+          common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
+      ctx_.pool->submit(protocol_, id_, request.raw(), target, deadline);
+      return true;
+    }
+    default:
+      answer_error(seq, cls.error);
+      return false;
+  }
+}
+
+void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq) {
+  std::string& out = ctx_.local_reply;
+  out.clear();
+  switch (ctx_.classification.local) {
+    case command::LocalCommand::kPing: cmd_ping(request, out); break;
+    case command::LocalCommand::kEcho: cmd_echo(request, out); break;
+    case command::LocalCommand::kHello: cmd_hello(request, out); break;
+    case command::LocalCommand::kAuth: cmd_auth(request, out); break;
+    case command::LocalCommand::kSelect: cmd_select(request, out); break;
+    case command::LocalCommand::kReset: cmd_reset(out); break;
+    case command::LocalCommand::kClient: cmd_client(request, out); break;
+    case command::LocalCommand::kQuit:
+      out = "+OK\r\n";
+      close_after_seq_ = seq;
+      stop_reading_ = true;
+      break;
+    case command::LocalCommand::kNone:
+      out = error_reply("ERR funnel: internal error: no local handler");
+      break;
+  }
+  answer(seq, out);
+}
+
+void ClientSession::answer_error(std::uint64_t seq, std::string_view message) {
+  answer(seq, error_reply(message));
+}
+
+void ClientSession::protocol_error(std::string_view message) {
+  spdlog::debug("client {} protocol error: {}", id_, message);
+  ProcessCounters::bump(ctx_.facts.counters->clients_closed_protocol_error);
+  const std::uint64_t seq = replies_.open_slot();
+  std::string text = "ERR Protocol error: ";
+  text.append(message);
+  close_after_seq_ = seq;
+  stop_reading_ = true;
+  answer_error(seq, text);
+}
+
+void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view reply) {
+  if (closed_) return;
+  if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
+    answer(target.seq, transform_info(reply));
+  } else {
+    answer(target.seq, reply);
+  }
+}
+
+void ClientSession::answer(std::uint64_t seq, std::string_view reply) {
+  if (closed_) return;
+  const std::size_t capacity_before = out_.capacity();
+  if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
+  if (!replies_.deliver(seq, reply, out_)) {
+    FUNNEL_INVARIANT(!"reply delivered twice or for an unknown request");
+    return;
+  }
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+  if (closed_) return;
+  const std::size_t unsent = out_.size() - out_sent_;
+  if (unsent > ctx_.config.limits.client_output_hard_bytes) {
+    spdlog::warn("client {} ({}) not reading its replies: {} bytes pending exceeds "
+                 "limits.client_output_hard_bytes; closing it", id_, peer_address(), unsent);
+    ProcessCounters::bump(ctx_.facts.counters->clients_closed_output_limit);
+    return close();
+  }
+  if (unsent > ctx_.config.limits.client_output_soft_bytes) reading_paused_ = true;
+  schedule_flush();
+}
+
+void ClientSession::keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch) {
+  const std::size_t capacity_before = in_.capacity();
+  if (from_scratch) {
+    if (consumed == data.size()) return;
+    if (in_.capacity() <= 15) in_ = ctx_.buffers.acquire();
+    in_.assign(data.substr(consumed));
+  } else {
+    in_.erase(0, consumed);
+    if (in_.empty()) ctx_.buffers.release(in_);
+  }
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, in_);
+}
+
+// Accounts a buffer's growth against the process-wide budget; refuses the client past it.
+void ClientSession::track_buffer(std::size_t before_capacity, const std::string& buffer) {
+  const std::size_t after = buffer.capacity() <= 15 ? 0 : buffer.capacity();
+  if (after == before_capacity) return;
+  auto& total = ctx_.facts.counters->client_buffer_bytes;
+  const auto delta = static_cast<std::int64_t>(after) - static_cast<std::int64_t>(before_capacity);
+  ProcessCounters::add(total, delta);
+  if (delta > 0 && ProcessCounters::read(total) >
+                       static_cast<std::int64_t>(ctx_.config.limits.buffer_budget_bytes)) {
+    ProcessCounters::bump(ctx_.facts.counters->clients_refused_buffer_budget);
+    spdlog::warn("client {}: process buffer budget (limits.buffer_budget_bytes) exhausted; "
+                 "closing the client", id_);
+    boost::system::error_code ignored;
+    const std::string reply = error_reply(
+        "ERR funnel: proxy buffer budget exhausted (limits.buffer_budget_bytes); retry later");
+    socket_.write_some(asio::buffer(reply), ignored);
+    close();
+  }
+}
+
+void ClientSession::schedule_flush() {
+  if (flush_posted_ || write_waiting_ || closed_) return;
+  flush_posted_ = true;
+  ++pending_ops_;
+  // Posted so that every reply framed in this round of the event loop leaves in one write.
+  asio::post(ctx_.io, [this] {
+    flush_posted_ = false;
+    if (!closed_) flush();
+    --pending_ops_;
+    maybe_destroy();
+  });
+}
+
+void ClientSession::flush() {
+  while (out_sent_ < out_.size()) {
+    boost::system::error_code ec;
+    const std::size_t n =
+        socket_.write_some(asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
+    if (ec) return close();
+    out_sent_ += n;
+  }
+  out_.clear();
+  out_sent_ = 0;
+  after_flush();
+}
+
+void ClientSession::wait_writable() {
+  if (write_waiting_) return;
+  write_waiting_ = true;
+  ++pending_ops_;
+  socket_.async_wait(TcpSocket::wait_write, [this](boost::system::error_code ec) {
+    write_waiting_ = false;
+    if (!closed_) {
+      if (ec) {
+        close();
+      } else {
+        flush();
+      }
+    }
+    --pending_ops_;
+    maybe_destroy();
+  });
+}
+
+void ClientSession::after_flush() {
+  if (close_after_seq_ != UINT64_MAX && replies_.head() > close_after_seq_) return close();
+  release_buffers_if_idle();
+  maybe_resume_reading();
+}
+
+void ClientSession::release_buffers_if_idle() {
+  if (!out_.empty() || !replies_.idle()) return;
+  const std::size_t capacity = out_.capacity() <= 15 ? 0 : out_.capacity();
+  ctx_.buffers.release(out_);
+  ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes,
+                       -static_cast<std::int64_t>(capacity));
+  replies_.release_memory_if_idle();
+}
+
+void ClientSession::maybe_resume_reading() {
+  if (!reading_paused_ || closed_) return;
+  if (replies_.pending() >= ctx_.config.limits.max_pipeline_per_client / 2 + 1) return;
+  if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return;
+  reading_paused_ = false;
+  if (!in_.empty()) {
+    const std::size_t consumed = process_requests(in_);
+    if (closed_) return;
+    keep_unparsed(in_, consumed, false);
+    if (closed_) return;
+  }
+  wait_readable();
+}
+
+void ClientSession::begin_drain() {
+  stop_reading_ = true;
+  if (replies_.idle() && out_.empty()) close();
+}
+
+void ClientSession::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  ctx_.registry.remove(handle_);
+  std::int64_t held = (in_.capacity() <= 15 ? 0 : in_.capacity()) +
+                      (out_.capacity() <= 15 ? 0 : out_.capacity());
+  ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes, -held);
+  ctx_.buffers.release(in_);
+  ctx_.buffers.release(out_);
+  ProcessCounters::add(ctx_.facts.counters->clients_connected, -1);
+  // Never delete inside close(): callers may still be on this object's stack frames.
+  ++pending_ops_;
+  asio::post(ctx_.io, [this] {
+    --pending_ops_;
+    maybe_destroy();
+  });
+}
+
+void ClientSession::maybe_destroy() {
+  if (closed_ && pending_ops_ == 0) delete this;
+}
+
+}  // namespace funnel::client

@@ -1,0 +1,105 @@
+// One client connection: reads bytes, parses every complete request, answers locally or hands it
+// to a backend link, and writes replies back in request order with one write per batch. A small
+// object driven by readiness callbacks (no coroutine frame, no buffer while idle) so that ten
+// thousand idle clients cost little. Lives on one worker thread for its whole life.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "backend/asio_types.hpp"
+#include "client/reply_queue.hpp"
+#include "client/session_context.hpp"
+
+namespace funnel::client {
+
+class ClientSession {
+ public:
+  // Takes ownership of a connected socket whose place in clients_connected the caller has
+  // already counted (close() gives it back). Registers itself; deletes itself after close().
+  static ClientSession* start(SessionContext& context, TcpSocket socket, std::uint64_t client_id);
+
+  // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
+  void deliver(const backend::ReplyTarget& target, std::string_view reply);
+  // Closes the connection (idempotent); pending replies are dropped.
+  void close();
+  // Stops reading; closes once every pending reply has been written (shutdown drain).
+  void begin_drain();
+
+  bool idle_for(common::Millis now, common::Millis limit) const;
+  bool has_pending_replies() const { return !replies_.idle(); }
+  std::uint64_t id() const { return id_; }
+
+  // State read by local commands (local_commands.cpp, client_info.cpp).
+  struct Meta {
+    std::string name, lib_name, lib_ver;
+  };
+  resp::Protocol protocol() const { return protocol_; }
+  const Meta* meta() const { return meta_.get(); }
+  std::string peer_address() const;
+  std::string local_address() const;
+  common::Millis connected_at() const { return connected_at_; }
+  common::Millis last_activity() const { return last_activity_; }
+
+ private:
+  ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id);
+  ~ClientSession();
+
+  void wait_readable();
+  void on_readable();
+  std::size_t process_requests(std::string_view data);
+  bool handle_request(const resp::Request& request);
+  void handle_local(const resp::Request& request, std::uint64_t seq);
+  void answer(std::uint64_t seq, std::string_view reply);
+  void answer_error(std::uint64_t seq, std::string_view message);
+  void protocol_error(std::string_view message);
+  void keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch);
+  void schedule_flush();
+  void flush();
+  void wait_writable();
+  void after_flush();
+  void maybe_resume_reading();
+  void release_buffers_if_idle();
+  void track_buffer(std::size_t before_capacity, const std::string& buffer);
+  void maybe_destroy();
+
+  // Local commands (local_commands.cpp).
+  void cmd_ping(const resp::Request& r, std::string& out);
+  void cmd_echo(const resp::Request& r, std::string& out);
+  void cmd_hello(const resp::Request& r, std::string& out);
+  void cmd_auth(const resp::Request& r, std::string& out);
+  void cmd_select(const resp::Request& r, std::string& out);
+  void cmd_reset(std::string& out);
+  void cmd_client(const resp::Request& r, std::string& out);
+  bool check_password(std::string_view user, std::string_view password) const;
+  void write_hello_reply(std::string& out);
+  Meta& mutable_meta();
+  std::string info_line();
+  std::string transform_info(std::string_view reply) const;
+
+  SessionContext& ctx_;
+  TcpSocket socket_;
+  SessionRegistry::Handle handle_{};
+  std::uint64_t id_;
+  std::string in_;    // unparsed bytes (a partial request); empty when idle
+  std::string out_;   // replies not yet written; empty when idle
+  std::size_t out_sent_ = 0;
+  ReplyQueue replies_;
+  std::unique_ptr<Meta> meta_;
+  common::Millis connected_at_;
+  common::Millis last_activity_;
+  std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
+  resp::Protocol protocol_ = resp::Protocol::kResp2;
+  std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
+  bool authenticated_ = false;
+  bool closed_ = false;
+  bool read_waiting_ = false;
+  bool write_waiting_ = false;
+  bool flush_posted_ = false;
+  bool reading_paused_ = false;
+  bool stop_reading_ = false;  // QUIT, protocol error or drain: read no more requests
+};
+
+}  // namespace funnel::client

@@ -1,0 +1,173 @@
+// Commands Funnel answers itself, byte for byte as redis-server 7 would: they concern the client's
+// own connection (protocol, name, authentication), which on a shared backend link would be
+// every client's.
+#include <openssl/crypto.h>
+
+#include <charconv>
+
+#include "client/client_session.hpp"
+#include "resp/writer.hpp"
+
+namespace funnel::client {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+bool parse_int(std::string_view text, long long& value) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+void error(std::string& out, std::string_view message) {
+  out += '-';
+  out.append(message);
+  out += "\r\n";
+}
+
+// Redis's rule for client names: printable ASCII without spaces.
+bool valid_client_name(std::string_view name) {
+  for (unsigned char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ClientSession::Meta& ClientSession::mutable_meta() {
+  if (!meta_) meta_ = std::make_unique<Meta>();
+  return *meta_;
+}
+
+void ClientSession::cmd_ping(const resp::Request& r, std::string& out) {
+  if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'ping' command");
+  if (r.argc() == 1) {
+    out = "+PONG\r\n";
+    return;
+  }
+  resp::ReplyWriter(out, protocol_).bulk(r.arg(1));
+}
+
+void ClientSession::cmd_echo(const resp::Request& r, std::string& out) {
+  resp::ReplyWriter(out, protocol_).bulk(r.arg(1));
+}
+
+bool ClientSession::check_password(std::string_view user, std::string_view password) const {
+  if (!ctx_.requirepass) return user == "default";  // default user with nopass: any password
+  if (user != "default") return false;
+  const std::string& expected = *ctx_.requirepass;
+  // Constant-time for equal lengths; the length itself is not secret enough to matter here.
+  if (password.size() != expected.size()) return false;
+  return CRYPTO_memcmp(password.data(), expected.data(), expected.size()) == 0;
+}
+
+void ClientSession::cmd_auth(const resp::Request& r, std::string& out) {
+  if (r.argc() > 3) return error(out, "ERR syntax error");
+  if (r.argc() == 2 && !ctx_.requirepass) {
+    return error(out,
+                 "ERR AUTH <password> called without any password configured for the default "
+                 "user. Are you sure your configuration is correct?");
+  }
+  const std::string_view user = r.argc() == 3 ? r.arg(1) : std::string_view("default");
+  if (!check_password(user, r.arg(r.argc() - 1))) {
+    return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
+  }
+  authenticated_ = true;
+  out = "+OK\r\n";
+}
+
+void ClientSession::cmd_hello(const resp::Request& r, std::string& out) {
+  resp::Protocol requested = protocol_;
+  if (r.argc() >= 2) {
+    long long version = 0;
+    if (!parse_int(r.arg(1), version)) {
+      return error(out, "ERR Protocol version is not an integer or out of range");
+    }
+    if (version < 2 || version > 3) return error(out, "NOPROTO unsupported protocol version");
+    requested = version == 3 ? resp::Protocol::kResp3 : resp::Protocol::kResp2;
+  }
+  std::string_view user, password, name;
+  bool has_auth = false, has_name = false;
+  for (std::size_t i = 2; i < r.argc(); ++i) {
+    const std::size_t more = r.argc() - i - 1;
+    if (iequals(r.arg(i), "AUTH") && more >= 2) {
+      has_auth = true;
+      user = r.arg(i + 1);
+      password = r.arg(i + 2);
+      i += 2;
+    } else if (iequals(r.arg(i), "SETNAME") && more >= 1) {
+      has_name = true;
+      name = r.arg(i + 1);
+      if (!valid_client_name(name)) {
+        return error(out,
+                     "ERR Client names cannot contain spaces, newlines or special characters.");
+      }
+      i += 1;
+    } else {
+      return error(out, "ERR Syntax error in HELLO option '" + std::string(r.arg(i)) + "'");
+    }
+  }
+  if (has_auth) {
+    if (!check_password(user, password)) {
+      return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
+    }
+    authenticated_ = true;
+  }
+  if (!authenticated_) {
+    return error(out,
+                 "NOAUTH HELLO must be called with the client already authenticated, otherwise "
+                 "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
+                 "client and select the RESP protocol version at the same time");
+  }
+  if (has_name) mutable_meta().name = std::string(name);
+  protocol_ = requested;
+  write_hello_reply(out);
+}
+
+void ClientSession::write_hello_reply(std::string& out) {
+  resp::ReplyWriter w(out, protocol_);
+  const std::string& version =
+      ctx_.snapshot->redis_version.empty() ? std::string("7.0.0") : ctx_.snapshot->redis_version;
+  w.map_header(7);
+  w.bulk("server");
+  w.bulk("redis");
+  w.bulk("version");
+  w.bulk(version);
+  w.bulk("proto");
+  w.integer(protocol_ == resp::Protocol::kResp3 ? 3 : 2);
+  w.bulk("id");
+  w.integer(static_cast<std::int64_t>(id_));
+  w.bulk("mode");
+  w.bulk("standalone");
+  w.bulk("role");
+  w.bulk("master");
+  w.bulk("modules");
+  w.array_header(0);
+}
+
+void ClientSession::cmd_select(const resp::Request& r, std::string& out) {
+  long long db = 0;
+  if (!parse_int(r.arg(1), db)) return error(out, "ERR value is not an integer or out of range");
+  if (db == 0) {
+    out = "+OK\r\n";
+    return;
+  }
+  error(out, "ERR funnel: SELECT " + std::to_string(db) +
+                 " is not supported through Funnel yet (only database 0 is served); use "
+                 "database 0 or connect to Redis directly");
+}
+
+void ClientSession::cmd_reset(std::string& out) {
+  protocol_ = resp::Protocol::kResp2;
+  meta_.reset();
+  authenticated_ = ctx_.requirepass == nullptr;
+  out = "+RESET\r\n";
+}
+
+}  // namespace funnel::client

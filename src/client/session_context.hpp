@@ -1,0 +1,80 @@
+// What a ClientSession needs from its worker: the backend pool, the current backend snapshot
+// (command table, Redis version), configuration, shared buffers and the session registry.
+// One per worker; touched only on that worker's thread (counters excepted).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/backend_pool.hpp"
+#include "client/buffer_pool.hpp"
+#include "command/classify.hpp"
+#include "config/config.hpp"
+#include "metrics/process_counters.hpp"
+#include "resp/request_parser.hpp"
+
+namespace funnel::client {
+
+class ClientSession;
+
+// Slab of live sessions with generations, so a reply addressed to a session that has closed
+// (and whose slot may be reused) is recognised and dropped.
+class SessionRegistry {
+ public:
+  struct Handle {
+    std::uint32_t index;
+    std::uint32_t generation;
+  };
+  Handle add(ClientSession* session);
+  void remove(Handle handle);
+  ClientSession* find(std::uint32_t index, std::uint32_t generation) const;
+  std::size_t size() const { return live_; }
+  template <typename Fn>
+  void for_each(Fn&& fn) {
+    for (auto& slot : slots_) {
+      if (slot.session != nullptr) fn(*slot.session);
+    }
+  }
+
+ private:
+  struct Slot {
+    ClientSession* session = nullptr;
+    std::uint32_t generation = 0;
+  };
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::size_t live_ = 0;
+};
+
+// Facts about the whole process that INFO and CLIENT replies show.
+struct ProcessFacts {
+  unsigned workers = 1;
+  unsigned connections_per_node = 1;
+  std::string version;  // Funnel's own
+  metrics::ProcessCounters* counters = nullptr;
+};
+
+struct SessionContext {
+  SessionContext(asio::io_context& io_context, unsigned worker, const config::Config& cfg,
+                 const ProcessFacts& process_facts)
+      : io(io_context), worker_index(worker), config(cfg), facts(process_facts) {}
+
+  asio::io_context& io;
+  unsigned worker_index = 0;
+  const config::Config& config;
+  const ProcessFacts& facts;
+  backend::BackendPool* pool = nullptr;
+  backend::SnapshotPtr snapshot;             // refreshed by the worker between batches
+  std::shared_ptr<const std::string> requirepass;  // null: no client authentication
+  resp::RequestParser parser;                // shared: sessions keep only unparsed bytes
+  command::Classification classification;    // reused per request
+  std::string scratch;                       // read buffer for sessions with nothing buffered
+  std::string local_reply;                   // reused for locally answered replies
+  BufferPool buffers;
+  SessionRegistry registry;
+  bool draining = false;
+};
+
+}  // namespace funnel::client

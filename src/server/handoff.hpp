@@ -1,0 +1,43 @@
+// Batches of requests and replies that cross between workers when connections_per_node is lower
+// than the worker count: a worker without a link of its own hands requests to the link's owner,
+// which hands the replies back. One post per batch and direction, never one per request.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backend/reply_target.hpp"
+#include "common/clock.hpp"
+#include "resp/writer.hpp"
+
+namespace funnel::server {
+
+struct HandoffRequest {
+  resp::Protocol protocol;
+  unsigned link_index;
+  std::uint32_t offset;  // into HandoffBatch::bytes
+  std::uint32_t length;
+  backend::ReplyTarget target;
+  common::Millis deadline;
+};
+
+struct HandoffBatch {
+  std::string bytes;
+  std::vector<HandoffRequest> requests;
+  bool empty() const { return requests.empty(); }
+};
+
+struct HandoffReply {
+  backend::ReplyTarget target;
+  std::uint32_t offset;  // into ReplyBatch::bytes
+  std::uint32_t length;
+};
+
+struct ReplyBatch {
+  std::string bytes;
+  std::vector<HandoffReply> replies;
+  bool empty() const { return replies.empty(); }
+};
+
+}  // namespace funnel::server

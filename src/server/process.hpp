@@ -1,0 +1,48 @@
+// The whole proxy: configuration, the control thread, the workers, shutdown. main() builds one.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "backend/link_settings.hpp"
+#include "client/session_context.hpp"
+#include "config/config.hpp"
+#include "metrics/process_counters.hpp"
+#include "server/control.hpp"
+#include "server/worker.hpp"
+
+namespace funnel::server {
+
+class Process {
+ public:
+  explicit Process(config::Config config);
+  ~Process();
+
+  // Runs until SIGTERM/SIGINT and the drain that follows. Returns the exit code.
+  int run();
+
+  const config::Config& config() const { return config_; }
+  const backend::LinkSettings& link_settings() const { return link_settings_; }
+  metrics::ProcessCounters& counters() { return counters_; }
+  const client::ProcessFacts& facts() const { return facts_; }
+  std::shared_ptr<const std::string> requirepass() const { return requirepass_; }
+  Worker& worker(unsigned index) { return *workers_[index]; }
+  unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
+  Control& control() { return *control_; }
+  std::uint64_t next_client_id() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  void drain_and_stop();
+
+  const config::Config config_;
+  backend::LinkSettings link_settings_;
+  metrics::ProcessCounters counters_;
+  client::ProcessFacts facts_;
+  std::shared_ptr<const std::string> requirepass_;
+  std::unique_ptr<Control> control_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<std::uint64_t> next_client_id_{1};
+};
+
+}  // namespace funnel::server

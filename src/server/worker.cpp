@@ -1,0 +1,259 @@
+// Worker: accept loop with client limits, periodic tick (timeouts, idle clients), reply delivery
+// to sessions, and the batched handoff between workers.
+#include "server/worker.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "client/client_session.hpp"
+#include "server/process.hpp"
+
+namespace funnel::server {
+namespace {
+constexpr auto kTickInterval = std::chrono::milliseconds(100);
+constexpr std::string_view kMaxClientsReply = "-ERR max number of clients reached\r\n";
+using metrics::ProcessCounters;
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+}  // namespace
+
+Worker::Worker(Process& process, unsigned index)
+    : process_(process),
+      index_(index),
+      acceptor_(io_.get_executor()),
+      tick_timer_(io_.get_executor()),
+      accept_retry_timer_(io_.get_executor()) {
+  context_ = std::make_unique<client::SessionContext>(io_, index, process.config(),
+                                                      process.facts());
+  context_->requirepass = process.requirepass();
+  context_->parser.set_limits(resp::ParseLimits{
+      .max_request_bytes = process.config().limits.max_request_bytes});
+  const auto& config = process.config();
+  pool_ = std::make_unique<backend::BackendPool>(
+      io_, process.link_settings(),
+      backend::PoolShape{index, static_cast<unsigned>(config.server.workers),
+                         config.backend.connections_per_node},
+      *this, *this, process.counters());
+  context_->pool = pool_.get();
+  outgoing_.resize(config.server.workers);
+  returning_.resize(config.server.workers);
+  reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+Worker::~Worker() {
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+}
+
+void Worker::open_listener() {
+  const auto& listen = process_.config().server.listen;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(listen.host, ec);
+  if (ec) {
+    throw std::runtime_error("server.listen = " + listen.to_string() +
+                             ": not an IP address (use e.g. 127.0.0.1 or 0.0.0.0)");
+  }
+  const asio::ip::tcp::endpoint endpoint(address, listen.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.set_option(ReusePort(true));
+  acceptor_.bind(endpoint, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + listen.to_string() + ": " + ec.message() +
+                             " (is another process using the port? choose another with --listen)");
+  }
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  acceptor_.non_blocking(true);
+}
+
+void Worker::start(backend::SnapshotPtr snapshot) {
+  work_.emplace(io_.get_executor());
+  thread_ = std::thread([this, snapshot] {
+    context_->snapshot = snapshot;
+    pool_->start(snapshot);
+    accept_next();
+    schedule_tick();
+    io_.run();
+  });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::publish(backend::SnapshotPtr snapshot) {
+  asio::post(io_, [this, snapshot] {
+    context_->snapshot = snapshot;
+    pool_->update_snapshot(snapshot);
+  });
+}
+
+void Worker::begin_drain() {
+  asio::post(io_, [this] {
+    context_->draining = true;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    context_->registry.for_each([](client::ClientSession& session) { session.begin_drain(); });
+  });
+}
+
+void Worker::stop() {
+  asio::post(io_, [this] {
+    context_->registry.for_each([](client::ClientSession& session) { session.close(); });
+    pool_->shutdown();
+    tick_timer_.cancel();
+    accept_retry_timer_.cancel();
+    work_.reset();
+    // Let the closes above finish their posted clean-up, then stop.
+    asio::post(io_, [this] { io_.stop(); });
+  });
+}
+
+void Worker::accept_next() {
+  acceptor_.async_accept([this](boost::system::error_code ec, TcpSocket socket) {
+    if (ec == asio::error::operation_aborted || context_->draining) return;
+    if (ec) return on_accept_error(ec);
+    on_accepted(std::move(socket));
+    accept_next();
+  });
+}
+
+void Worker::on_accepted(TcpSocket socket) {
+  auto& counters = process_.counters();
+  const auto max_clients = static_cast<std::int64_t>(process_.config().server.max_clients);
+  // Reserve the place first so that workers accepting at once cannot overshoot the limit.
+  if (counters.clients_connected.fetch_add(1, std::memory_order_relaxed) >= max_clients) {
+    ProcessCounters::add(counters.clients_connected, -1);
+    // Redis's answer, so clients and their retry logic recognise it.
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(kMaxClientsReply), ignored);
+    ProcessCounters::bump(counters.clients_rejected_max_clients);
+    return;  // the socket closes here
+  }
+  ProcessCounters::bump(counters.clients_accepted);
+  client::ClientSession::start(*context_, std::move(socket), process_.next_client_id());
+}
+
+void Worker::on_accept_error(const boost::system::error_code& ec) {
+  if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec.value() == ENOBUFS ||
+      ec.value() == ENOMEM) {
+    refuse_without_descriptor();
+  } else {
+    spdlog::warn("worker {}: accept failed: {}", index_, ec.message());
+  }
+  // Try again shortly: retrying at once would spin while the condition lasts.
+  accept_retry_timer_.expires_after(std::chrono::milliseconds(10));
+  accept_retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+    if (!wait_ec && !context_->draining) accept_next();
+  });
+}
+
+// Out of descriptors: free the reserved one, accept the waiting client, tell it why, close it.
+void Worker::refuse_without_descriptor() {
+  ProcessCounters::bump(process_.counters().clients_rejected_no_fd);
+  const common::Millis now = common::coarse_now_ms();
+  if (now - last_fd_warning_ > 10000) {
+    last_fd_warning_ = now;
+    spdlog::warn("out of file descriptors (RLIMIT_NOFILE): refusing new clients; raise the limit "
+                 "or lower server.max_clients");
+  }
+  if (reserve_fd_ < 0) return;
+  ::close(reserve_fd_);
+  const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) {
+    (void)!::write(fd, kMaxClientsReply.data(), kMaxClientsReply.size());
+    ::close(fd);
+  }
+  reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+void Worker::schedule_tick() {
+  tick_timer_.expires_after(kTickInterval);
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) on_tick();
+  });
+}
+
+void Worker::on_tick() {
+  const common::Millis now = common::coarse_now_ms();
+  pool_->tick(now);
+  busy_.store(pool_->in_flight(), std::memory_order_relaxed);
+  const auto idle_s = process_.config().server.idle_client_timeout_s;
+  if (++ticks_ % 10 == 0 && idle_s > 0) {
+    const common::Millis limit = static_cast<common::Millis>(idle_s) * 1000;
+    context_->registry.for_each([&](client::ClientSession& session) {
+      if (session.idle_for(now, limit)) {
+        ProcessCounters::bump(process_.counters().clients_closed_idle);
+        session.close();
+      }
+    });
+  }
+  schedule_tick();
+}
+
+void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply) {
+  if (target.worker == index_) {
+    if (auto* session = context_->registry.find(target.session_index, target.session_generation)) {
+      session->deliver(target, reply);
+    }
+    return;
+  }
+  ReplyBatch& batch = returning_[target.worker];
+  batch.replies.push_back(HandoffReply{target, static_cast<std::uint32_t>(batch.bytes.size()),
+                                       static_cast<std::uint32_t>(reply.size())});
+  batch.bytes.append(reply);
+  schedule_batch_flush();
+}
+
+void Worker::hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
+                      std::string_view request, const backend::ReplyTarget& target,
+                      common::Millis deadline) {
+  HandoffBatch& batch = outgoing_[owner_worker];
+  batch.requests.push_back(HandoffRequest{protocol, link_index,
+                                          static_cast<std::uint32_t>(batch.bytes.size()),
+                                          static_cast<std::uint32_t>(request.size()), target,
+                                          deadline});
+  batch.bytes.append(request);
+  schedule_batch_flush();
+}
+
+void Worker::request_reresolve(std::uint64_t epoch_seen) {
+  process_.control().request_reresolve(epoch_seen);
+}
+
+void Worker::schedule_batch_flush() {
+  if (batch_flush_posted_) return;
+  batch_flush_posted_ = true;
+  asio::post(io_, [this] { flush_batches(); });
+}
+
+void Worker::flush_batches() {
+  batch_flush_posted_ = false;
+  for (unsigned w = 0; w < outgoing_.size(); ++w) {
+    if (!outgoing_[w].empty()) process_.worker(w).accept_handoff(std::exchange(outgoing_[w], {}));
+    if (!returning_[w].empty()) process_.worker(w).accept_replies(std::exchange(returning_[w], {}));
+  }
+}
+
+void Worker::accept_handoff(HandoffBatch batch) {
+  asio::post(io_, [this, batch = std::move(batch)] {
+    for (const HandoffRequest& request : batch.requests) {
+      pool_->submit_to_link(request.protocol, request.link_index,
+                            std::string_view(batch.bytes).substr(request.offset, request.length),
+                            request.target, request.deadline);
+    }
+  });
+}
+
+void Worker::accept_replies(ReplyBatch batch) {
+  asio::post(io_, [this, batch = std::move(batch)] {
+    for (const HandoffReply& reply : batch.replies) {
+      deliver(reply.target, std::string_view(batch.bytes).substr(reply.offset, reply.length));
+    }
+  });
+}
+
+}  // namespace funnel::server

@@ -1,0 +1,80 @@
+// A worker: one thread, one event loop, its own listening socket (SO_REUSEPORT), its own client
+// sessions and its own share of the backend links. Shared-nothing: the only cross-thread traffic
+// is snapshot updates from the control thread and handoff batches between workers.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "backend/backend_pool.hpp"
+#include "client/session_context.hpp"
+#include "server/handoff.hpp"
+
+namespace funnel::server {
+
+class Process;
+
+class Worker final : public backend::ReplySink, public backend::PoolEvents {
+ public:
+  Worker(Process& process, unsigned index);
+  ~Worker() override;
+
+  // Binds this worker's listening socket. Throws std::runtime_error with a clear message.
+  void open_listener();
+  // Starts the thread: links connect, the listener accepts.
+  void start(backend::SnapshotPtr snapshot);
+  void join();
+
+  // Thread-safe entry points (they post to this worker's loop).
+  void publish(backend::SnapshotPtr snapshot);
+  void begin_drain();
+  void stop();
+  void accept_handoff(HandoffBatch batch);
+  void accept_replies(ReplyBatch batch);
+
+  // Requests still waiting for replies on this worker (read from other threads).
+  std::size_t busy() const { return busy_.load(std::memory_order_relaxed); }
+  asio::io_context& io() { return io_; }
+  unsigned index() const { return index_; }
+
+  // backend::ReplySink
+  void deliver(const backend::ReplyTarget& target, std::string_view reply) override;
+  // backend::PoolEvents
+  void hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
+                std::string_view request, const backend::ReplyTarget& target,
+                common::Millis deadline) override;
+  void request_reresolve(std::uint64_t epoch_seen) override;
+
+ private:
+  void accept_next();
+  void on_accepted(TcpSocket socket);
+  void on_accept_error(const boost::system::error_code& ec);
+  void refuse_without_descriptor();
+  void schedule_tick();
+  void on_tick();
+  void schedule_batch_flush();
+  void flush_batches();
+
+  Process& process_;
+  const unsigned index_;
+  asio::io_context io_{1};
+  std::optional<asio::executor_work_guard<Executor>> work_;
+  asio::basic_socket_acceptor<asio::ip::tcp, Executor> acceptor_;
+  SteadyTimer tick_timer_;
+  SteadyTimer accept_retry_timer_;
+  std::unique_ptr<client::SessionContext> context_;
+  std::unique_ptr<backend::BackendPool> pool_;
+  std::thread thread_;
+  std::vector<HandoffBatch> outgoing_;   // per destination worker
+  std::vector<ReplyBatch> returning_;    // per destination worker
+  bool batch_flush_posted_ = false;
+  std::atomic<std::size_t> busy_{0};
+  unsigned ticks_ = 0;
+  int reserve_fd_ = -1;  // kept open to accept-and-refuse when descriptors run out
+  common::Millis last_fd_warning_ = 0;
+};
+
+}  // namespace funnel::server
