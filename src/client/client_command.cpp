@@ -1,8 +1,8 @@
 // CLIENT subcommands, answered for this client by Funnel. None may reach a shared backend link:
 // REPLY OFF/SKIP would desynchronise its replies, KILL would hit Funnel's own links, TRACKING and
 // NO-TOUCH would change state every client shares.
-#include <charconv>
 #include <cctype>
+#include <set>
 
 #include "client/client_session.hpp"
 #include "command/classify.hpp"
@@ -21,6 +21,17 @@ void error(std::string& out, std::string_view message) {
   out += '-';
   out.append(message);
   out += "\r\n";
+}
+
+// Subcommands Redis has that Funnel refuses: they act on the connection's backend side.
+const std::set<std::string, std::less<>> kRefused = {
+    "KILL", "PAUSE", "UNPAUSE", "UNBLOCK", "TRACKING", "NO-TOUCH"};
+
+// "REPLY OFF", "NO-TOUCH ON": the subcommand and its first argument, for the refusal text.
+std::string upper_words(const resp::Request& r) {
+  std::string words = upper(r.arg(1));
+  if (r.argc() > 2 && words != "KILL") words += " " + upper(r.arg(2));
+  return words;
 }
 
 bool on_off(std::string_view arg) {
@@ -103,9 +114,11 @@ void ClientSession::cmd_client(const resp::Request& r, std::string& out) {
                     "TRACKINGINFO, REPLY ON, NO-EVICT");
     w.simple_string("Refused: KILL, PAUSE, UNPAUSE, UNBLOCK, TRACKING, CACHING, REPLY OFF|SKIP, "
                     "NO-TOUCH (they would act on Funnel's shared backend connections)");
-  } else {
-    error(out, command::unsupported_error("CLIENT " + sub,
+  } else if (kRefused.contains(sub) || (sub == "REPLY" || sub == "NO-EVICT")) {
+    error(out, command::unsupported_error("CLIENT " + upper_words(r),
                                           "it would act on Funnel's shared backend connections"));
+  } else {
+    error(out, command::unknown_subcommand_error(r.arg(0), r.arg(1)));
   }
 }
 

@@ -102,8 +102,13 @@ void ClientSession::on_readable() {
   } else {
     const std::size_t capacity_before = in_.capacity();
     before = in_.size();
-    const std::size_t want = std::max(kMinReadSpace, ctx_.parser.bytes_needed_hint());
-    in_.resize(before + std::min<std::size_t>(want, ctx_.config.limits.max_request_bytes + kMinReadSpace));
+    // Size the buffer once for a large bulk (the parser knows how many bytes the request needs)
+    // rather than growing it on every read.
+    const std::size_t needed = ctx_.parser.bytes_needed_hint();
+    std::size_t want = needed > before ? needed - before : 0;
+    want = std::min<std::size_t>(std::max(want, kMinReadSpace),
+                                 ctx_.config.limits.max_request_bytes + kMinReadSpace);
+    in_.resize(before + want);
     track_buffer(capacity_before, in_);
     if (closed_) return;
     target = in_.data() + before;

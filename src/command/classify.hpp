@@ -19,6 +19,7 @@ enum class Route : std::uint8_t {
   kReject,       // Redis's own error (unknown command, wrong arity, unknown subcommand)
 };
 
+// clang-format off
 enum class LocalCommand : std::uint8_t {
   kNone, kPing, kEcho, kQuit, kReset, kSelect, kHello, kAuth, kClient,
 };
@@ -26,11 +27,13 @@ enum class LocalCommand : std::uint8_t {
 struct Classification {
   Route route = Route::kReject;
   LocalCommand local = LocalCommand::kNone;
-  const CommandSpec* spec = nullptr;   // the command (or subcommand) row; null if unknown
+  const CommandSpec* spec = nullptr;   // the row (owned by the table, valid while it lives);
+                                       // null if unknown
   bool read_only = false;              // true only for commands the table marks readonly
   bool append_funnel_info = false;     // INFO: Funnel appends its own section to the reply
   std::string error;                   // for kReject/kUnsupported: the text after '-', no CRLF
 };
+// clang-format on
 
 // Classifies a non-empty request. `out` is reused between calls so its error string's storage
 // is too; nothing is allocated on the forward path.
@@ -39,6 +42,8 @@ void classify(const CommandTable& table, const resp::Request& request, Classific
 // Redis's error texts, exposed for the local command handlers and tests.
 std::string unknown_command_error(const resp::Request& request);
 std::string wrong_arity_error(std::string_view full_name);
+// `container` and `sub` as the client sent them (Redis upper-cases the container for HELP).
+std::string unknown_subcommand_error(std::string_view container, std::string_view sub);
 std::string unsupported_error(std::string_view command_name, std::string_view why);
 
 }  // namespace funnel::command

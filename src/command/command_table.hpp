@@ -15,6 +15,7 @@
 
 namespace funnel::command {
 
+// clang-format off
 // Command flags as COMMAND reports them (Redis 7 names).
 enum class Flag : std::uint32_t {
   kWrite = 1u << 0, kReadonly = 1u << 1, kDenyOom = 1u << 2, kModule = 1u << 3,
@@ -34,11 +35,13 @@ enum class AclCategory : std::uint32_t {
   kAdmin = 1u << 13, kFast = 1u << 14, kSlow = 1u << 15, kBlocking = 1u << 16,
   kDangerous = 1u << 17, kConnection = 1u << 18, kTransaction = 1u << 19, kScripting = 1u << 20,
 };
+// clang-format on
 
 // Maps a COMMAND flag / ACL category name to its bit; 0 when unknown (ignored, never an error).
 std::uint32_t flag_from_name(std::string_view name);
 std::uint32_t acl_category_from_name(std::string_view name);  // with or without the leading '@'
 
+// clang-format off
 struct CommandSpec {
   std::string name;        // lower case; subcommands as "container|sub", e.g. "config|get"
   int arity = 0;           // Redis convention: N exact, -N at least N (name included)
@@ -53,6 +56,7 @@ struct CommandSpec {
   // The user-facing name used in Redis's error texts ("config|get", "get").
   const std::string& full_name() const { return name; }
 };
+// clang-format on
 
 class CommandTable {
  public:
@@ -76,8 +80,18 @@ class CommandTable {
   const std::vector<CommandSpec>& commands() const { return commands_; }
 
  private:
+  // Case-insensitive and transparent, so find() takes any spelling without lower-casing a copy.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const;
+  };
+  struct NameEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const;
+  };
+
   std::vector<CommandSpec> commands_;
-  std::unordered_map<std::string, std::size_t> index_;  // lower-case name -> position
+  std::unordered_map<std::string, std::size_t, NameHash, NameEqual> index_;  // name -> position
 };
 
 }  // namespace funnel::command

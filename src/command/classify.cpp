@@ -1,0 +1,251 @@
+// classify(): the step between RequestParser and Router. Decides per request whether Funnel
+// forwards it on a shared link, answers it, refuses it (dedicated link needed) or rejects it with
+// Redis's own error, following DESIGN.md section 5. Allocates only when it writes an error.
+#include "command/classify.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "command/ascii.hpp"
+#include "common/invariant.hpp"
+
+namespace funnel::command {
+namespace {
+
+// Why a command cannot use a shared backend link (the text inside unsupported_error's brackets).
+constexpr std::string_view kWhyDedicated = "it needs a dedicated backend connection";
+constexpr std::string_view kWhyState =
+    "it changes the state of its connection, so it needs a dedicated backend connection";
+constexpr std::string_view kWhySubscribe = "subscriptions need a dedicated backend connection";
+constexpr std::string_view kWhyReplication = "replication needs a dedicated backend connection";
+constexpr std::string_view kWhyWait =
+    "it counts the writes of its own connection, so it needs a dedicated backend connection";
+constexpr std::string_view kWhyBlocking = "a blocking command needs a dedicated backend connection";
+constexpr std::string_view kWhyModule =
+    "a module command not known to be safe needs a dedicated backend connection";
+
+enum class Rule : std::uint8_t { kLocal, kForward, kUnsupported, kXread };
+
+struct NamedRule {
+  std::string_view name;  // top-level command name, lower case
+  Rule rule;
+  LocalCommand local = LocalCommand::kNone;
+  std::string_view why = {};
+};
+
+// Commands decided by name before their flags are consulted. Kept sorted for binary search.
+constexpr std::array kNamedRules = {
+    NamedRule{"asking", Rule::kUnsupported, LocalCommand::kNone, kWhyState},
+    NamedRule{"auth", Rule::kLocal, LocalCommand::kAuth},
+    NamedRule{"client", Rule::kLocal, LocalCommand::kClient},
+    NamedRule{"command", Rule::kForward},  // @connection, yet stateless and one reply
+    NamedRule{"discard", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"echo", Rule::kLocal, LocalCommand::kEcho},
+    NamedRule{"exec", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"hello", Rule::kLocal, LocalCommand::kHello},
+    NamedRule{"monitor", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"multi", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"ping", Rule::kLocal, LocalCommand::kPing},
+    NamedRule{"psubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
+    NamedRule{"psync", Rule::kUnsupported, LocalCommand::kNone, kWhyReplication},
+    NamedRule{"publish", Rule::kForward},  // pubsub flag, yet one reply and no state
+    NamedRule{"pubsub", Rule::kForward},   // likewise, with all its subcommands
+    NamedRule{"punsubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
+    NamedRule{"quit", Rule::kLocal, LocalCommand::kQuit},
+    NamedRule{"readonly", Rule::kUnsupported, LocalCommand::kNone, kWhyState},
+    NamedRule{"readwrite", Rule::kUnsupported, LocalCommand::kNone, kWhyState},
+    NamedRule{"replconf", Rule::kUnsupported, LocalCommand::kNone, kWhyReplication},
+    NamedRule{"reset", Rule::kLocal, LocalCommand::kReset},
+    NamedRule{"select", Rule::kLocal, LocalCommand::kSelect},
+    NamedRule{"spublish", Rule::kForward},
+    NamedRule{"ssubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
+    NamedRule{"subscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
+    NamedRule{"sunsubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
+    NamedRule{"sync", Rule::kUnsupported, LocalCommand::kNone, kWhyReplication},
+    NamedRule{"unsubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
+    NamedRule{"unwatch", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"wait", Rule::kUnsupported, LocalCommand::kNone, kWhyWait},
+    NamedRule{"waitaof", Rule::kUnsupported, LocalCommand::kNone, kWhyWait},
+    NamedRule{"watch", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"xread", Rule::kXread},
+    NamedRule{"xreadgroup", Rule::kXread},
+};
+static_assert(std::ranges::is_sorted(kNamedRules, {}, &NamedRule::name));
+
+const NamedRule* find_rule(std::string_view name) {
+  const auto* it = std::ranges::lower_bound(kNamedRules, name, {}, &NamedRule::name);
+  return (it != kNamedRules.end() && it->name == name) ? it : nullptr;
+}
+
+// XREAD/XREADGROUP block only with BLOCK among their options. The options are scanned the way
+// Redis 7.0's xreadCommand does, so "XREADGROUP GROUP block c STREAMS ..." (a group named
+// "block") is not mistaken for blocking; an option Redis rejects ends the scan, since Redis
+// answers that with an error before it could block.
+bool xread_blocks(const resp::Request& request, bool group) {
+  const std::size_t argc = request.argc();
+  for (std::size_t i = 1; i < argc; ++i) {
+    const std::size_t more = argc - i - 1;
+    const std::string_view option = request.arg(i);
+    if (iequals(option, "BLOCK") && more > 0) return true;
+    if (iequals(option, "STREAMS") && more > 0) return false;
+    if (iequals(option, "COUNT") && more > 0) {
+      ++i;
+    } else if (group && iequals(option, "GROUP") && more >= 2) {
+      i += 2;
+    } else if (!(group && iequals(option, "NOACK"))) {
+      return false;
+    }
+  }
+  return false;
+}
+
+// The flag and category rules for commands not decided by name (DESIGN.md section 5). Redis 6
+// marks blocking commands only by the @blocking category, hence both checks.
+std::string_view unsafe_by_flags(const CommandSpec& spec) {
+  if (spec.has(Flag::kBlocking) || spec.in(AclCategory::kBlocking)) return kWhyBlocking;
+  if (spec.in(AclCategory::kTransaction)) return kWhyDedicated;
+  if (spec.in(AclCategory::kConnection)) return kWhyState;
+  if (spec.has(Flag::kPubsub)) return kWhySubscribe;
+  if (spec.has(Flag::kModule)) {
+    // A module may block a client without saying so; trust only declared data commands.
+    const bool declared = spec.has(Flag::kReadonly) || spec.has(Flag::kWrite);
+    if (!declared || spec.has(Flag::kNoMulti)) return kWhyModule;
+  }
+  return {};
+}
+
+// Redis's "%.Ns": at most n bytes, and a C string ends at its first NUL byte.
+std::string_view c_string_prefix(std::string_view s, std::size_t n) {
+  s = s.substr(0, std::min(n, s.size()));
+  return s.substr(0, s.find('\0'));
+}
+
+// Redis replaces CR and LF in texts that echo client bytes, so the error stays one line.
+void map_newlines(std::string& text) {
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+}
+
+bool arity_ok(int arity, std::size_t argc) {
+  const auto n = static_cast<long long>(argc);
+  return !((arity > 0 && arity != n) || n < -static_cast<long long>(arity));
+}
+
+void set_unsupported(const CommandSpec& spec, std::string_view why, Classification& out) {
+  std::string name = spec.name;  // "client|tracking" is shown as "CLIENT TRACKING"
+  for (char& c : name) c = (c == '|') ? ' ' : ascii_upper(c);
+  out.route = Route::kUnsupported;
+  out.error = unsupported_error(name, why);
+}
+
+void route(const CommandSpec& spec, const resp::Request& request, Classification& out) {
+  out.read_only = spec.has(Flag::kReadonly);
+  const std::string_view top = std::string_view(spec.name).substr(0, spec.name.find('|'));
+  std::string_view why;
+  if (const NamedRule* named = find_rule(top)) {
+    switch (named->rule) {
+      case Rule::kLocal:
+        out.route = Route::kLocal;
+        out.local = named->local;
+        return;
+      case Rule::kForward:
+        break;
+      case Rule::kUnsupported:
+        why = named->why;
+        break;
+      case Rule::kXread:
+        if (xread_blocks(request, top == "xreadgroup")) why = kWhyBlocking;
+        break;
+    }
+  } else {
+    why = unsafe_by_flags(spec);
+  }
+  if (!why.empty()) {
+    set_unsupported(spec, why, out);
+    return;
+  }
+  out.route = Route::kForward;
+  out.append_funnel_info = (top == "info");
+}
+
+}  // namespace
+
+void classify(const CommandTable& table, const resp::Request& request, Classification& out) {
+  out.route = Route::kReject;
+  out.local = LocalCommand::kNone;
+  out.spec = nullptr;
+  out.read_only = false;
+  out.append_funnel_info = false;
+  out.error.clear();  // keeps its capacity for the next error
+  FUNNEL_INVARIANT(!request.is_empty());
+  if (request.is_empty()) {
+    out.error = "ERR funnel: empty request";
+    return;
+  }
+  // Redis's order: look the command up, then its subcommand, then check the resolved arity.
+  const CommandSpec* spec = table.find(request.arg(0));
+  if (spec == nullptr) {
+    out.error = unknown_command_error(request);
+    return;
+  }
+  if (spec->is_container() && request.argc() >= 2) {
+    const CommandSpec* sub = CommandTable::find_subcommand(*spec, request.arg(1));
+    if (sub == nullptr && iequals(spec->name, "client")) {
+      // Funnel answers CLIENT itself, including subcommands newer than the backend (SETINFO on
+      // Redis 7.0, which node-redis sends on connect); the handler rejects truly unknown ones.
+      out.spec = spec;
+      out.route = Route::kLocal;
+      out.local = LocalCommand::kClient;
+      return;
+    }
+    if (sub == nullptr) {
+      out.error = unknown_subcommand_error(request.arg(0), request.arg(1));
+      return;
+    }
+    spec = sub;
+  }
+  out.spec = spec;
+  if (!arity_ok(spec->arity, request.argc())) {
+    out.error = wrong_arity_error(spec->full_name());
+    return;
+  }
+  route(*spec, request, out);
+}
+
+std::string unknown_command_error(const resp::Request& request) {
+  std::string text = "ERR unknown command '";
+  text.append(c_string_prefix(request.arg(0), 128)).append("', with args beginning with: ");
+  // Like Redis: quote arguments while the quoted list is under 128 bytes, cutting the last one.
+  std::size_t listed = 0;
+  for (std::size_t i = 1; i < request.argc() && listed < 128; ++i) {
+    const std::string_view arg = c_string_prefix(request.arg(i), 128 - listed);
+    text.append("'").append(arg).append("' ");
+    listed += arg.size() + 3;
+  }
+  map_newlines(text);
+  return text;
+}
+
+std::string unknown_subcommand_error(std::string_view container, std::string_view sub) {
+  std::string text = "ERR unknown subcommand '";
+  text.append(c_string_prefix(sub, 128)).append("'. Try ");
+  for (char c : c_string_prefix(container, container.size())) text.push_back(ascii_upper(c));
+  text.append(" HELP.");
+  map_newlines(text);
+  return text;
+}
+
+std::string wrong_arity_error(std::string_view full_name) {
+  std::string text = "ERR wrong number of arguments for '";
+  text.append(full_name).append("' command");
+  return text;
+}
+
+std::string unsupported_error(std::string_view command_name, std::string_view why) {
+  std::string text = "ERR funnel: ";
+  text.append(command_name).append(" is not supported through Funnel yet (");
+  text.append(why).append(")");
+  return text;
+}
+
+}  // namespace funnel::command

@@ -1,0 +1,165 @@
+// The command table behind classify(): built once, off the hot path, from the generated bootstrap
+// rows or from a backend's COMMAND reply; afterwards only read (find), from any worker thread.
+#include "command/command_table.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <span>
+
+#include "command/ascii.hpp"
+#include "command/builtin_commands.hpp"
+
+namespace funnel::command {
+namespace {
+
+struct NamedBit {
+  std::string_view name;
+  std::uint32_t bit;
+};
+
+constexpr NamedBit kFlagNames[] = {
+    {"write", bits(Flag::kWrite)},
+    {"readonly", bits(Flag::kReadonly)},
+    {"denyoom", bits(Flag::kDenyOom)},
+    {"module", bits(Flag::kModule)},
+    {"admin", bits(Flag::kAdmin)},
+    {"pubsub", bits(Flag::kPubsub)},
+    {"noscript", bits(Flag::kNoscript)},
+    {"blocking", bits(Flag::kBlocking)},
+    {"loading", bits(Flag::kLoading)},
+    {"stale", bits(Flag::kStale)},
+    {"skip_monitor", bits(Flag::kSkipMonitor)},
+    {"skip_slowlog", bits(Flag::kSkipSlowlog)},
+    {"asking", bits(Flag::kAsking)},
+    {"fast", bits(Flag::kFast)},
+    {"no_auth", bits(Flag::kNoAuth)},
+    {"may_replicate", bits(Flag::kMayReplicate)},
+    {"sentinel", bits(Flag::kSentinel)},
+    {"only_sentinel", bits(Flag::kOnlySentinel)},
+    {"no_mandatory_keys", bits(Flag::kNoMandatoryKeys)},
+    {"protected", bits(Flag::kProtected)},
+    {"movablekeys", bits(Flag::kMovableKeys)},
+    {"no_multi", bits(Flag::kNoMulti)},
+    {"allow_busy", bits(Flag::kAllowBusy)},
+    {"no_async_loading", bits(Flag::kNoAsyncLoading)},
+};
+
+constexpr NamedBit kAclNames[] = {
+    {"keyspace", bits(AclCategory::kKeyspace)},
+    {"read", bits(AclCategory::kRead)},
+    {"write", bits(AclCategory::kWrite)},
+    {"set", bits(AclCategory::kSet)},
+    {"sortedset", bits(AclCategory::kSortedSet)},
+    {"list", bits(AclCategory::kList)},
+    {"hash", bits(AclCategory::kHash)},
+    {"string", bits(AclCategory::kString)},
+    {"bitmap", bits(AclCategory::kBitmap)},
+    {"hyperloglog", bits(AclCategory::kHyperLogLog)},
+    {"geo", bits(AclCategory::kGeo)},
+    {"stream", bits(AclCategory::kStream)},
+    {"pubsub", bits(AclCategory::kPubsub)},
+    {"admin", bits(AclCategory::kAdmin)},
+    {"fast", bits(AclCategory::kFast)},
+    {"slow", bits(AclCategory::kSlow)},
+    {"blocking", bits(AclCategory::kBlocking)},
+    {"dangerous", bits(AclCategory::kDangerous)},
+    {"connection", bits(AclCategory::kConnection)},
+    {"transaction", bits(AclCategory::kTransaction)},
+    {"scripting", bits(AclCategory::kScripting)},
+};
+
+std::uint32_t lookup_bit(std::span<const NamedBit> table, std::string_view name) {
+  for (const NamedBit& entry : table) {
+    if (iequals(entry.name, name)) return entry.bit;
+  }
+  return 0;
+}
+
+void lower_in_place(std::string& s) {
+  for (char& c : s) c = ascii_lower(c);
+}
+
+// Container rows are followed by their subcommand rows; see BuiltinRow.
+std::vector<CommandSpec> expand_builtin_rows() {
+  std::vector<CommandSpec> specs;
+  const std::span<const BuiltinRow> rows = builtin_rows();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto make = [](const BuiltinRow& row) {
+      CommandSpec spec;
+      spec.name = row.name;
+      spec.arity = row.arity;
+      spec.flags = row.flags;
+      spec.acl = row.acl;
+      spec.first_key = row.first_key;
+      spec.last_key = row.last_key;
+      spec.key_step = row.key_step;
+      return spec;
+    };
+    CommandSpec spec = make(rows[i]);
+    const std::size_t subs = std::min<std::size_t>(rows[i].subcommand_count, rows.size() - i - 1);
+    for (std::size_t k = 0; k < subs; ++k) spec.subcommands.push_back(make(rows[i + 1 + k]));
+    i += subs;
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+}  // namespace
+
+std::uint32_t flag_from_name(std::string_view name) {
+  return lookup_bit(kFlagNames, name);
+}
+
+std::uint32_t acl_category_from_name(std::string_view name) {
+  if (!name.empty() && name.front() == '@') name.remove_prefix(1);
+  return lookup_bit(kAclNames, name);
+}
+
+// FNV-1a over the lower-cased bytes: equal for every spelling NameEqual treats as equal.
+std::size_t CommandTable::NameHash::operator()(std::string_view name) const {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (char c : name) {
+    hash ^= static_cast<unsigned char>(ascii_lower(c));
+    hash *= 1099511628211ull;
+  }
+  return static_cast<std::size_t>(hash);
+}
+
+bool CommandTable::NameEqual::operator()(std::string_view a, std::string_view b) const {
+  return iequals(a, b);
+}
+
+CommandTable::CommandTable(std::vector<CommandSpec> commands) {
+  commands_.reserve(commands.size());
+  for (CommandSpec& spec : commands) {
+    lower_in_place(spec.name);
+    for (CommandSpec& sub : spec.subcommands) lower_in_place(sub.name);
+    if (index_.contains(spec.name)) continue;  // the first row of a name wins
+    index_.emplace(spec.name, commands_.size());
+    commands_.push_back(std::move(spec));
+  }
+}
+
+std::shared_ptr<const CommandTable> CommandTable::builtin() {
+  // Built on first use; C++ guarantees one thread builds it while the others wait.
+  static const std::shared_ptr<const CommandTable> table =
+      std::make_shared<const CommandTable>(expand_builtin_rows());
+  return table;
+}
+
+const CommandSpec* CommandTable::find(std::string_view name) const {
+  const auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &commands_[it->second];
+}
+
+const CommandSpec* CommandTable::find_subcommand(const CommandSpec& container,
+                                                 std::string_view sub) {
+  for (const CommandSpec& spec : container.subcommands) {
+    const std::size_t bar = spec.name.find('|');
+    const std::string_view own = std::string_view(spec.name).substr(bar + 1);  // npos+1 == 0
+    if (iequals(own, sub)) return &spec;
+  }
+  return nullptr;
+}
+
+}  // namespace funnel::command
