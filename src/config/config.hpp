@@ -30,7 +30,7 @@ HostPort parse_host_port(const std::string& text, const std::string& what);
 
 struct ServerConfig {
   HostPort listen{"127.0.0.1", 6380};
-  unsigned workers = 0;                    // resolved: never 0 after load (0 in file = cores)
+  unsigned workers = 0;  // resolved: never 0 after load (0 in file = cores)
   std::uint32_t max_clients = 10000;
   std::uint32_t idle_client_timeout_s = 300;  // 0 disables; default stays under AWS NLB's 350 s
   std::uint32_t tcp_keepalive_s = 60;         // 0 disables TCP keepalive on client sockets
@@ -38,38 +38,40 @@ struct ServerConfig {
 };
 
 struct BackendConfig {
-  std::optional<HostPort> address;            // the primary; required to run
-  unsigned connections_per_node = 0;          // resolved: never 0 after load (0 = one per worker)
-  std::string user;                           // empty: AUTH with the password only
-  std::optional<std::string> password;        // the secret itself, read from file or env
-  std::string password_file;                  // where it came from (for messages; never the secret)
+  std::optional<HostPort> address;      // the primary; required to run
+  unsigned connections_per_node = 0;    // resolved: never 0 after load (0 = one per worker)
+  std::string user;                     // empty: AUTH with the password only
+  std::optional<std::string> password;  // the secret itself, read from file or env
+  std::string password_file;            // where it came from (for messages; never the secret)
   std::uint32_t connect_timeout_ms = 2000;
-  std::uint32_t request_timeout_ms = 5000;    // a request unanswered this long gets an error
-  std::uint32_t link_stall_timeout_ms = 10000;  // a link whose oldest request waits this long is closed
+  std::uint32_t request_timeout_ms = 5000;  // a request unanswered this long gets an error
+  // A link whose oldest request waits this long is closed (>= request_timeout_ms).
+  std::uint32_t link_stall_timeout_ms = 10000;
   std::uint32_t reconnect_backoff_min_ms = 50;
   std::uint32_t reconnect_backoff_max_ms = 5000;
-  std::uint32_t resolve_interval_s = 30;      // re-resolve the backend's hostname this often
+  std::uint32_t resolve_interval_s = 30;  // re-resolve the backend's hostname this often
 };
 
 struct AuthConfig {
-  std::optional<std::string> requirepass;     // the secret; clients must AUTH when set
+  std::optional<std::string> requirepass;  // the secret; clients must AUTH when set
   std::string requirepass_file;
 };
 
 struct LimitsConfig {
-  std::uint64_t max_request_bytes = 64ull << 20;       // one request (query buffer cap per client)
-  std::uint64_t buffer_budget_bytes = 2ull << 30;      // all client buffers of the process together
-  std::uint64_t client_output_soft_bytes = 1ull << 20; // stop reading a client above this
+  std::uint64_t max_request_bytes = 64ull << 20;   // one request (query buffer cap per client)
+  std::uint64_t buffer_budget_bytes = 2ull << 30;  // all client buffers of the process together
+  std::uint64_t client_output_soft_bytes = 1ull << 20;    // stop reading a client above this
   std::uint64_t client_output_hard_bytes = 256ull << 20;  // close a client above this
-  std::uint32_t max_pipeline_per_client = 1024;        // in-flight requests per client before backpressure
+  // In-flight requests per client before backpressure (Funnel stops reading the client).
+  std::uint32_t max_pipeline_per_client = 1024;
 };
 
 struct AdminConfig {
-  std::optional<HostPort> listen;             // admin HTTP (metrics); off when unset
+  std::optional<HostPort> listen;  // admin HTTP (metrics); off when unset
 };
 
 struct LogConfig {
-  std::string level = "info";                 // trace, debug, info, warn, error, off
+  std::string level = "info";  // trace, debug, info, warn, error, off
 };
 
 struct Config {
@@ -79,14 +81,14 @@ struct Config {
   LimitsConfig limits;
   AdminConfig admin;
   LogConfig log;
-  std::string source_file;                    // the --config file, if any
+  std::string source_file;  // the --config file, if any
 };
 
 // What the command line asked for.
 struct Invocation {
   enum class Action { kRun, kCheckConfig, kExit };
   Action action = Action::kRun;
-  int exit_code = 0;   // for kExit (--help, --version, a CLI usage error already printed)
+  int exit_code = 0;  // for kExit: 0 for --help/--version, 2 for a usage error (already printed)
   Config config;
 };
 
@@ -99,6 +101,10 @@ Invocation parse_invocation(int argc, const char* const* argv);
 Config load_toml(const std::string& toml_text, const std::string& origin);
 
 // Validates cross-key rules and resolves machine-dependent defaults. Throws ConfigError.
+// Also range-checks every key (for configs built in code), requires backend.address, and reads
+// the secrets: backend.password from password_file, else FUNNEL_BACKEND_PASSWORD; auth.requirepass
+// from requirepass_file, else FUNNEL_REQUIREPASS (a file wins; with neither, the field is left as
+// it was). Error messages never contain a secret.
 void finalize(Config& config);
 
 }  // namespace funnel::config

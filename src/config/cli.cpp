@@ -1,0 +1,158 @@
+// parse_invocation: the command line (CLI11) laid over the config file, then finalize(). CLI11
+// never exits the process itself: usage errors and --help come back as Action::kExit.
+#include <map>
+
+#include <CLI/CLI.hpp>
+
+#include "config/config.hpp"
+#include "config/file_reader.hpp"
+#include "config/key_table.hpp"
+#include "config/value_text.hpp"
+
+#ifndef FUNNEL_VERSION
+#define FUNNEL_VERSION "0.1.0"  // keep in step with project(VERSION) in the top CMakeLists.txt
+#endif
+
+namespace funnel::config {
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 16 << 20;
+constexpr int kUsageExitCode = 2;  // the shell convention for a command-line usage error
+
+// Every value flag is collected as a list so that a repeated flag is reported, not silently
+// resolved by "last one wins".
+struct CommandLine {
+  std::map<std::string, std::vector<std::string>, std::less<>> values;  // by flag name
+  std::string check_file;
+  CLI::Option* check_option = nullptr;
+};
+
+std::string metavar(const KeySpec& spec) {
+  switch (spec.kind) {
+    case KeyKind::kAddress:
+      return "HOST:PORT";
+    case KeyKind::kLogLevel:
+      return "LEVEL";
+    case KeyKind::kText:
+      return spec.name.ends_with("_file") ? "FILE" : "NAME";
+    default:
+      return "N";
+  }
+}
+
+std::string flag_help(const KeySpec& spec) {
+  Config defaults;
+  std::string value = current_value(spec, defaults);
+  std::string help = "sets " + spec.key();
+  if (spec.key() == "backend.address") {
+    return "the Redis primary (required here or in the file); " + help;
+  }
+  if (spec.kind == KeyKind::kInteger) help += " (" + std::string(spec.unit) + ")";
+  if (spec.kind == KeyKind::kLogLevel) help += " (trace, debug, info, warn, error, off)";
+  return help + "; default " + (value == "\"\"" ? std::string("none") : value);
+}
+
+void add_value_flag(CLI::App& app, CommandLine& line, const std::string& flag,
+                    const std::string& type, const std::string& help) {
+  app.add_option(flag, line.values[flag], help)
+      ->type_name(type)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void define_options(CLI::App& app, CommandLine& line) {
+  add_value_flag(app, line, "--config", "FILE", "the TOML config file (docs/configuration.md)");
+  line.check_option = app.add_option("--check-config", line.check_file,
+                                     "validate FILE (or the --config file) together with the other "
+                                     "flags, then exit without serving")
+                          ->type_name("[FILE]")
+                          ->expected(0, 1);
+  for (const KeySpec& spec : all_keys()) {
+    if (!spec.flag.empty()) {
+      add_value_flag(app, line, std::string(spec.flag), metavar(spec), flag_help(spec));
+    }
+  }
+  app.set_version_flag("--version", "funnel " FUNNEL_VERSION);
+  app.footer(
+      "Flags override the config file, which overrides the defaults. Secrets may also come from\n"
+      "the environment: FUNNEL_REQUIREPASS, FUNNEL_BACKEND_PASSWORD (a file wins over them).\n"
+      "Every key: docs/configuration.md; an example: contrib/funnel.toml.");
+}
+
+[[noreturn]] void given_twice(const std::string& flag, const std::vector<std::string>& values) {
+  if (flag == "--backend") {
+    throw ConfigError(
+        "--backend was given twice: Funnel serves one primary for now; pass "
+        "--backend once, with the primary's HOST:PORT (replicas, Sentinel and "
+        "cluster support come later)");
+  }
+  std::string shown;
+  for (const std::string& value : values) shown += (shown.empty() ? "" : ", ") + value;
+  throw ConfigError(flag + " was given " + std::to_string(values.size()) + " times (" + shown +
+                    "): give it once");
+}
+
+const std::string* single_value(const CommandLine& line, const std::string& flag) {
+  const std::vector<std::string>& values = line.values.find(flag)->second;
+  if (values.size() > 1) given_twice(flag, values);
+  return values.empty() ? nullptr : &values.front();
+}
+
+// --check-config FILE, or --config FILE --check-config; naming two different files is an error.
+std::string config_path(const CommandLine& line) {
+  const std::string* config_file = single_value(line, "--config");
+  const std::string& check_file = line.check_file;
+  if (config_file != nullptr && !check_file.empty() && *config_file != check_file) {
+    throw ConfigError("--config " + *config_file + " and --check-config " + check_file +
+                      " name different files: name the file once, as --check-config FILE");
+  }
+  if (!check_file.empty()) return check_file;
+  return config_file != nullptr ? *config_file : std::string();
+}
+
+Config load_config_file(const std::string& path, const std::string& flag) {
+  std::string text = read_small_file(path, kMaxConfigBytes, show_text(flag, path));
+  Config config = load_toml(text, path);
+  config.source_file = path;
+  return config;
+}
+
+void apply_flags(const CommandLine& line, Config& config) {
+  for (const KeySpec& spec : all_keys()) {
+    if (spec.flag.empty()) continue;
+    const std::string flag(spec.flag);
+    if (const std::string* value = single_value(line, flag)) {
+      apply_text(spec, config, *value, flag);
+    }
+  }
+}
+
+}  // namespace
+
+Invocation parse_invocation(int argc, const char* const* argv) {
+  CLI::App app{
+      "Funnel: a Redis-protocol proxy that serves many clients over a few pipelined "
+      "backend connections.",
+      "funnel"};
+  CommandLine line;
+  define_options(app, line);
+  Invocation invocation;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    invocation.action = Invocation::Action::kExit;
+    invocation.exit_code = app.exit(error) == 0 ? 0 : kUsageExitCode;
+    return invocation;
+  }
+  std::string path = config_path(line);
+  const char* flag = line.check_file.empty() ? "--config" : "--check-config";
+  invocation.config = path.empty() ? Config{} : load_config_file(path, flag);
+  apply_flags(line, invocation.config);
+  finalize(invocation.config);
+  invocation.action =
+      line.check_option->count() > 0 ? Invocation::Action::kCheckConfig : Invocation::Action::kRun;
+  return invocation;
+}
+
+}  // namespace funnel::config

@@ -1,0 +1,197 @@
+// The last step of loading: host:port parsing, secrets read from files or the environment, rules
+// that span several keys, and defaults that depend on the machine. Runs once, at start.
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+#include "config/file_reader.hpp"
+#include "config/key_table.hpp"
+#include "config/value_text.hpp"
+
+namespace funnel::config {
+namespace {
+
+constexpr std::string_view kHostPortExample = "write HOST:PORT, e.g. 127.0.0.1:6379 or [::1]:6379";
+constexpr std::size_t kMaxSecretBytes = std::size_t{64} << 10;
+constexpr unsigned kMaxWorkers = 256;
+
+bool host_char_ok(unsigned char c, bool bracketed) {
+  bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.' || c == '_';
+  return plain || (bracketed && (c == ':' || c == '%'));
+}
+
+std::uint16_t parse_port(std::string_view text, const std::string& shown) {
+  if (text.empty()) throw ConfigError(shown + ": missing port: " + std::string(kHostPortExample));
+  unsigned value = 0;
+  bool digits_only = text.size() <= 5 && std::all_of(text.begin(), text.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; });
+  if (digits_only) {
+    for (char c : text) value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (!digits_only || value < 1 || value > 65535) {
+    throw ConfigError(shown + ": the port must be a number between 1 and 65535");
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+// Splits "[v6]:port" into the address inside the brackets and what follows ']'.
+std::pair<std::string, std::string_view> split_bracketed(std::string_view text,
+                                                         const std::string& shown) {
+  std::size_t close = text.find(']');
+  if (close == std::string_view::npos) {
+    throw ConfigError(shown + ": missing ']' after the IPv6 address: write e.g. [::1]:6379");
+  }
+  std::string_view after = text.substr(close + 1);
+  if (after.empty()) throw ConfigError(shown + ": missing port: " + std::string(kHostPortExample));
+  if (after.front() != ':') throw ConfigError(shown + ": expected ':' and a port after ']'");
+  return {std::string(text.substr(1, close - 1)), after.substr(1)};
+}
+
+std::pair<std::string, std::string_view> split_plain(std::string_view text,
+                                                     const std::string& shown) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    throw ConfigError(shown + ": missing port: " + std::string(kHostPortExample));
+  }
+  if (text.find(':') != colon) {
+    throw ConfigError(shown + ": an IPv6 address needs brackets: write [" +
+                      std::string(text.substr(0, colon)) +
+                      "]:" + std::string(text.substr(colon + 1)));
+  }
+  return {std::string(text.substr(0, colon)), text.substr(colon + 1)};
+}
+
+std::string read_secret(const std::string& path, const std::string& key) {
+  const std::string subject = show_text(key, path);
+  std::string secret = read_small_file(path, kMaxSecretBytes, subject);
+  // Files written by `echo` or an editor end in a newline that is not part of the password.
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) {
+    throw ConfigError(subject +
+                      ": the file is empty: put the password in it (a trailing newline "
+                      "is ignored)");
+  }
+  return secret;
+}
+
+// A file wins over the environment: it is the more explicit, per-deployment choice.
+void resolve_secret(std::optional<std::string>& secret, const std::string& path,
+                    const std::string& key, const char* env_name) {
+  if (!path.empty()) {
+    secret = read_secret(path, key);
+    return;
+  }
+  const char* env = std::getenv(env_name);
+  if (env == nullptr) return;
+  if (*env == '\0') {
+    throw ConfigError(std::string(env_name) +
+                      " is set but empty: unset it, or set it to the password");
+  }
+  secret = std::string(env);
+}
+
+void resolve_machine_defaults(Config& config) {
+  if (config.server.workers == 0) {
+    unsigned cores = std::thread::hardware_concurrency();
+    config.server.workers = std::clamp(cores, 1u, kMaxWorkers);
+  }
+  if (config.backend.connections_per_node == 0) {
+    config.backend.connections_per_node = config.server.workers;
+  }
+}
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw ConfigError(message);
+}
+
+std::string show_size(const char* key, std::uint64_t bytes) {
+  std::string text = format_size(bytes);
+  return show(key, text.back() == 'b' ? quote(text) : text);
+}
+
+void check_backend_rules(const Config& config) {
+  const BackendConfig& b = config.backend;
+  require(b.link_stall_timeout_ms >= b.request_timeout_ms,
+          show("backend.link_stall_timeout_ms", std::to_string(b.link_stall_timeout_ms)) +
+              " is below " +
+              show("backend.request_timeout_ms", std::to_string(b.request_timeout_ms)) +
+              ": a link must be allowed to wait at least as long as one request; raise "
+              "link_stall_timeout_ms or lower request_timeout_ms");
+  require(b.reconnect_backoff_min_ms <= b.reconnect_backoff_max_ms,
+          show("backend.reconnect_backoff_min_ms", std::to_string(b.reconnect_backoff_min_ms)) +
+              " is above " +
+              show("backend.reconnect_backoff_max_ms", std::to_string(b.reconnect_backoff_max_ms)) +
+              ": the minimum backoff must not exceed the maximum");
+  require(b.user.empty() || b.password.has_value(),
+          show_text("backend.user", b.user) +
+              " is set but there is no backend password: set backend.password_file "
+              "(--backend-password-file) or FUNNEL_BACKEND_PASSWORD");
+  require(!b.address || *b.address != config.server.listen,
+          show_text("backend.address", b.address ? b.address->to_string() : "") +
+              " is Funnel's own server.listen address: Funnel would proxy to itself; give the "
+              "Redis primary's address");
+}
+
+void check_limit_rules(const Config& config) {
+  const LimitsConfig& l = config.limits;
+  require(l.client_output_soft_bytes <= l.client_output_hard_bytes,
+          show_size("limits.client_output_soft_bytes", l.client_output_soft_bytes) + " is above " +
+              show_size("limits.client_output_hard_bytes", l.client_output_hard_bytes) +
+              ": the soft limit (stop reading the client) must not exceed the hard limit (close "
+              "the client)");
+  require(l.buffer_budget_bytes >= l.max_request_bytes,
+          show_size("limits.buffer_budget_bytes", l.buffer_budget_bytes) + " is below " +
+              show_size("limits.max_request_bytes", l.max_request_bytes) +
+              ": the process-wide budget must hold at least one largest request; raise "
+              "buffer_budget_bytes or lower max_request_bytes");
+  require(!config.admin.listen || *config.admin.listen != config.server.listen,
+          show_text("admin.listen", config.admin.listen ? config.admin.listen->to_string() : "") +
+              " is the same as server.listen: give the admin HTTP endpoint its own port");
+}
+
+}  // namespace
+
+std::string HostPort::to_string() const {
+  std::string port_text = std::to_string(port);
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + port_text;
+  return host + ":" + port_text;
+}
+
+HostPort parse_host_port(const std::string& text, const std::string& what) {
+  const std::string shown = show_text(what, text);
+  if (text.empty()) throw ConfigError(shown + ": empty: " + std::string(kHostPortExample));
+  if (text.find("://") != std::string::npos) {
+    throw ConfigError(shown + ": a URL is not accepted here: " + std::string(kHostPortExample));
+  }
+  bool bracketed = text.front() == '[';
+  auto [host, port_text] = bracketed ? split_bracketed(text, shown) : split_plain(text, shown);
+  if (host.empty()) {
+    throw ConfigError(shown + ": empty host: " + std::string(kHostPortExample) +
+                      " (0.0.0.0 means every IPv4 interface)");
+  }
+  if (!std::all_of(host.begin(), host.end(),
+                   [&](unsigned char c) { return host_char_ok(c, bracketed); })) {
+    throw ConfigError(shown + ": the host " + quote(host) +
+                      " has a character not allowed in a host name or IP address");
+  }
+  return HostPort{std::move(host), parse_port(port_text, shown)};
+}
+
+void finalize(Config& config) {
+  for (const KeySpec& spec : all_keys()) check_range(spec, config);
+  require(config.backend.address.has_value(),
+          "no backend given: pass --backend HOST:PORT (the Redis primary) or set backend.address "
+          "in the config file; to try Funnel with a local redis-server, run scripts/run.sh");
+  resolve_machine_defaults(config);
+  resolve_secret(config.backend.password, config.backend.password_file, "backend.password_file",
+                 "FUNNEL_BACKEND_PASSWORD");
+  resolve_secret(config.auth.requirepass, config.auth.requirepass_file, "auth.requirepass_file",
+                 "FUNNEL_REQUIREPASS");
+  check_backend_rules(config);
+  check_limit_rules(config);
+}
+
+}  // namespace funnel::config

@@ -1,0 +1,265 @@
+// The table of every configuration key and the conversion of given values (TOML or flag text)
+// into Config fields, with range checks. One table keeps the file, the flags and the docs in step.
+#include "config/key_table.hpp"
+
+#include <algorithm>
+#include <array>
+#include <type_traits>
+
+namespace funnel::config {
+namespace {
+
+static_assert(std::is_same_v<unsigned, std::uint32_t>, "accessors bind unsigned fields as u32");
+
+constexpr std::uint64_t kKb = 1024;
+constexpr std::uint64_t kMb = kKb << 10;
+constexpr std::uint64_t kGb = kMb << 10;
+constexpr std::uint64_t kTb = kGb << 10;
+constexpr std::uint64_t kHour = 3'600'000;  // the longest timeout we accept, in milliseconds
+
+using U32 = std::uint32_t& (*)(Config&);
+using U64 = std::uint64_t& (*)(Config&);
+
+constexpr KeySpec integer(std::string_view table, std::string_view name, std::string_view flag,
+                          std::uint64_t min, std::uint64_t max, std::string_view unit, U32 field) {
+  return {.table = table,
+          .name = name,
+          .kind = KeyKind::kInteger,
+          .flag = flag,
+          .min = min,
+          .max = max,
+          .unit = unit,
+          .u32 = field};
+}
+
+constexpr KeySpec size(std::string_view table, std::string_view name, std::uint64_t min,
+                       std::uint64_t max, std::string_view unit, U64 field) {
+  return {.table = table,
+          .name = name,
+          .kind = KeyKind::kSize,
+          .min = min,
+          .max = max,
+          .unit = unit,
+          .u64 = field};
+}
+
+constexpr KeySpec text(std::string_view table, std::string_view name, std::string_view flag,
+                       std::string& (*field)(Config&)) {
+  return {.table = table, .name = name, .kind = KeyKind::kText, .flag = flag, .text = field};
+}
+
+constexpr std::array kTables = {std::string_view{"server"}, std::string_view{"backend"},
+                                std::string_view{"auth"},   std::string_view{"limits"},
+                                std::string_view{"admin"},  std::string_view{"log"}};
+
+// clang-format off
+constexpr std::array kKeys = {
+  KeySpec{.table = "server", .name = "listen", .kind = KeyKind::kAddress, .flag = "--listen",
+          .address = [](Config& c) -> HostPort& { return c.server.listen; }},
+  integer("server", "workers", "--workers", 0, 256, "threads; 0 = one per CPU core",
+          [](Config& c) -> std::uint32_t& { return c.server.workers; }),
+  integer("server", "max_clients", "--max-clients", 1, 1'000'000, "client connections",
+          [](Config& c) -> std::uint32_t& { return c.server.max_clients; }),
+  integer("server", "idle_client_timeout_s", "--idle-client-timeout-s", 0, 604'800,
+          "seconds; 0 disables",
+          [](Config& c) -> std::uint32_t& { return c.server.idle_client_timeout_s; }),
+  integer("server", "tcp_keepalive_s", "", 0, 32'767, "seconds; 0 disables",
+          [](Config& c) -> std::uint32_t& { return c.server.tcp_keepalive_s; }),
+  integer("server", "drain_timeout_ms", "", 0, kHour, "milliseconds; 0 closes clients at once",
+          [](Config& c) -> std::uint32_t& { return c.server.drain_timeout_ms; }),
+  KeySpec{.table = "backend", .name = "address", .kind = KeyKind::kAddress, .flag = "--backend",
+          .optional_address = [](Config& c) -> std::optional<HostPort>& {
+            return c.backend.address; }},
+  integer("backend", "connections_per_node", "--connections-per-node", 0, 1024,
+          "links per node; 0 = one per worker",
+          [](Config& c) -> std::uint32_t& { return c.backend.connections_per_node; }),
+  text("backend", "user", "--backend-user", [](Config& c) -> std::string& {
+    return c.backend.user; }),
+  text("backend", "password_file", "--backend-password-file", [](Config& c) -> std::string& {
+    return c.backend.password_file; }),
+  integer("backend", "connect_timeout_ms", "--connect-timeout-ms", 1, kHour, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.backend.connect_timeout_ms; }),
+  integer("backend", "request_timeout_ms", "--request-timeout-ms", 1, kHour, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.backend.request_timeout_ms; }),
+  integer("backend", "link_stall_timeout_ms", "", 1, kHour, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.backend.link_stall_timeout_ms; }),
+  integer("backend", "reconnect_backoff_min_ms", "", 1, kHour, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.backend.reconnect_backoff_min_ms; }),
+  integer("backend", "reconnect_backoff_max_ms", "", 1, kHour, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.backend.reconnect_backoff_max_ms; }),
+  integer("backend", "resolve_interval_s", "", 1, 86'400, "seconds",
+          [](Config& c) -> std::uint32_t& { return c.backend.resolve_interval_s; }),
+  text("auth", "requirepass_file", "--requirepass-file", [](Config& c) -> std::string& {
+    return c.auth.requirepass_file; }),
+  size("limits", "max_request_bytes", kKb, 4 * kGb, "bytes in one request",
+       [](Config& c) -> std::uint64_t& { return c.limits.max_request_bytes; }),
+  size("limits", "buffer_budget_bytes", kMb, kTb, "bytes for all client buffers together",
+       [](Config& c) -> std::uint64_t& { return c.limits.buffer_budget_bytes; }),
+  size("limits", "client_output_soft_bytes", kKb, kTb, "bytes of replies queued for one client",
+       [](Config& c) -> std::uint64_t& { return c.limits.client_output_soft_bytes; }),
+  size("limits", "client_output_hard_bytes", kKb, kTb, "bytes of replies queued for one client",
+       [](Config& c) -> std::uint64_t& { return c.limits.client_output_hard_bytes; }),
+  integer("limits", "max_pipeline_per_client", "", 1, 1'000'000, "requests in flight",
+          [](Config& c) -> std::uint32_t& { return c.limits.max_pipeline_per_client; }),
+  KeySpec{.table = "admin", .name = "listen", .kind = KeyKind::kAddress, .flag = "--admin",
+          .optional_address = [](Config& c) -> std::optional<HostPort>& {
+            return c.admin.listen; }},
+  KeySpec{.table = "log", .name = "level", .kind = KeyKind::kLogLevel, .flag = "--log-level",
+          .text = [](Config& c) -> std::string& { return c.log.level; }},
+};
+// clang-format on
+
+std::string range_text(const KeySpec& spec) {
+  auto bound = [&](std::uint64_t v) {
+    return spec.kind == KeyKind::kSize ? format_size(v) : std::to_string(v);
+  };
+  return "between " + bound(spec.min) + " and " + bound(spec.max) + " (" + std::string(spec.unit) +
+         ")";
+}
+
+void store_number(const KeySpec& spec, Config& config, std::uint64_t value,
+                  const std::string& shown) {
+  if (value < spec.min || value > spec.max) {
+    throw ConfigError(shown + ": must be " + range_text(spec));
+  }
+  if (spec.kind == KeyKind::kSize) {
+    spec.u64(config) = value;
+  } else {
+    spec.u32(config) = static_cast<std::uint32_t>(value);
+  }
+}
+
+// Flags carry numbers as text; accept plain decimal digits only (no sign, no unit).
+std::optional<std::uint64_t> parse_decimal(const std::string& text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
+void store_log_level(const KeySpec& spec, Config& config, const std::string& text,
+                     const std::string& what) {
+  std::string level = lower(text);
+  if (std::find(std::begin(kLogLevels), std::end(kLogLevels), level) == std::end(kLogLevels)) {
+    throw ConfigError(show_text(what, text) +
+                      ": unknown log level: use one of trace, debug, info, warn, error, off");
+  }
+  spec.text(config) = level;
+}
+
+}  // namespace
+
+std::string KeySpec::key() const {
+  return std::string(table) + "." + std::string(name);
+}
+
+std::span<const KeySpec> all_keys() {
+  return kKeys;
+}
+std::span<const std::string_view> all_tables() {
+  return kTables;
+}
+
+const KeySpec* find_key(std::string_view table, std::string_view name) {
+  for (const KeySpec& spec : kKeys) {
+    if (spec.table == table && spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+void apply_integer(const KeySpec& spec, Config& config, std::int64_t value,
+                   const std::string& what) {
+  std::string shown = show(what, std::to_string(value));
+  if (spec.kind != KeyKind::kInteger && spec.kind != KeyKind::kSize) {
+    throw ConfigError(shown + ": expected " + expected_type(spec) + ", got an integer");
+  }
+  if (value < 0) throw ConfigError(shown + ": must be " + range_text(spec));
+  store_number(spec, config, static_cast<std::uint64_t>(value), shown);
+}
+
+void apply_text(const KeySpec& spec, Config& config, const std::string& text,
+                const std::string& what) {
+  switch (spec.kind) {
+    case KeyKind::kInteger: {
+      if (!is_flag(what)) {
+        throw ConfigError(show_text(what, text) + ": expected " + expected_type(spec) +
+                          ", got a string (write the number without quotes)");
+      }
+      auto value = parse_decimal(text);
+      if (!value) {
+        throw ConfigError(show_text(what, text) + ": must be a whole number " + range_text(spec));
+      }
+      return store_number(spec, config, *value, show_text(what, text));
+    }
+    case KeyKind::kSize:
+      return store_number(spec, config, parse_size(text, what), show_text(what, text));
+    case KeyKind::kAddress:
+      if (spec.optional_address) {
+        auto& field = spec.optional_address(config);
+        field.reset();
+        if (!text.empty()) field = parse_host_port(text, what);
+      } else {
+        spec.address(config) = parse_host_port(text, what);
+      }
+      return;
+    case KeyKind::kText:
+      if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x20; })) {
+        throw ConfigError(show_text(what, text) + ": contains a control character");
+      }
+      spec.text(config) = text;
+      return;
+    case KeyKind::kLogLevel:
+      return store_log_level(spec, config, text, what);
+  }
+}
+
+// Re-storing the value is harmless; it reuses the one place that knows the range message.
+void check_range(const KeySpec& spec, Config& config) {
+  if (spec.kind == KeyKind::kInteger) {
+    std::uint32_t value = spec.u32(config);
+    store_number(spec, config, value, show(spec.key(), std::to_string(value)));
+  } else if (spec.kind == KeyKind::kSize) {
+    std::uint64_t value = spec.u64(config);
+    store_number(spec, config, value, show(spec.key(), std::to_string(value)));
+  }
+}
+
+std::string expected_type(const KeySpec& spec) {
+  switch (spec.kind) {
+    case KeyKind::kInteger:
+      return "an integer " + range_text(spec);
+    case KeyKind::kSize:
+      return "a size: an integer number of bytes or a string such as \"64mb\"";
+    case KeyKind::kAddress:
+      return spec.optional_address ? "a string \"host:port\" (\"\" for none)"
+                                   : "a string \"host:port\"";
+    case KeyKind::kText:
+      return "a string";
+    case KeyKind::kLogLevel:
+      return "a string, one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", \"off\"";
+  }
+  return "";
+}
+
+std::string current_value(const KeySpec& spec, Config& config) {
+  switch (spec.kind) {
+    case KeyKind::kInteger:
+      return std::to_string(spec.u32(config));
+    case KeyKind::kSize: {
+      std::string text = format_size(spec.u64(config));
+      return text.back() == 'b' ? quote(text) : text;
+    }
+    case KeyKind::kAddress:
+      if (spec.address) return quote(spec.address(config).to_string());
+      return quote(spec.optional_address(config) ? spec.optional_address(config)->to_string() : "");
+    case KeyKind::kText:
+    case KeyKind::kLogLevel:
+      return quote(spec.text(config));
+  }
+  return "";
+}
+
+}  // namespace funnel::config
