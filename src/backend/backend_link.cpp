@@ -54,6 +54,9 @@ void BackendLink::start(SnapshotPtr snapshot) {
 
 void BackendLink::connect() {
   ++generation_;
+  // Waits and posts of the previous connection are abandoned: their handlers see an old
+  // generation and return without touching these flags.
+  read_waiting_ = write_waiting_ = flush_posted_ = false;
   state_ = State::kConnecting;
   boost::system::error_code ignored;
   socket_.close(ignored);

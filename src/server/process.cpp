@@ -41,6 +41,9 @@ Process::Process(config::Config config)
 Process::~Process() = default;
 
 int Process::run() {
+  // Catch stop signals from the start: a SIGTERM during start-up must drain and exit 0 too.
+  asio::io_context signals_io(1);
+  asio::signal_set signals(signals_io, SIGINT, SIGTERM);
   for (unsigned i = 0; i < config_.server.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
@@ -60,8 +63,6 @@ int Process::run() {
                config_.server.workers, config_.backend.connections_per_node,
                config_.server.max_clients, requirepass_ ? ", clients must AUTH" : "");
 
-  asio::io_context signals_io(1);
-  asio::signal_set signals(signals_io, SIGINT, SIGTERM);
   int received = 0;
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (!ec) received = signal;

@@ -76,6 +76,9 @@ void Worker::start(backend::SnapshotPtr snapshot) {
     accept_next();
     schedule_tick();
     io_.run();
+    // Run what stop() left behind (cancelled waits, deferred deletes) so nothing leaks at exit.
+    io_.restart();
+    io_.poll();
   });
 }
 

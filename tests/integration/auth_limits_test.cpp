@@ -1,0 +1,167 @@
+// Authentication on both sides and the limits that failed in the incident: clients must AUTH
+// when Funnel has a password, Funnel authenticates its own links, secrets never leak, and the
+// client after max_clients gets Redis's own error.
+#include <fstream>
+
+#include "harness.hpp"
+
+namespace funnel::test {
+namespace {
+
+constexpr const char* kClientSecret = "client-Secret-7f3a";
+constexpr const char* kBackendSecret = "backend-Secret-91c2";
+
+std::string write_secret(const TempDir& dir, const std::string& name, const std::string& secret) {
+  const std::string path = dir.path() + "/" + name;
+  std::ofstream(path) << secret << "\n";
+  return path;
+}
+
+class AuthTest : public ProxyFixture {
+ protected:
+  void start_with_passwords() {
+    redis_ = RedisServer::start({"--requirepass", kBackendSecret});
+    funnel_ = FunnelProcess::start(
+        {"--backend", backend_arg(redis_->port()), "--requirepass-file",
+         write_secret(dir_, "client.pass", kClientSecret), "--backend-password-file",
+         write_secret(dir_, "backend.pass", kBackendSecret), "--log-level", "debug"});
+  }
+  TempDir dir_{"funnel-auth"};
+};
+
+TEST_F(AuthTest, ClientsMustAuthenticateWithRedisReplies) {
+  start_with_passwords();
+  RespConnection c(funnel_->port());
+  EXPECT_EQ(c.command({"GET", "k"}).str, "NOAUTH Authentication required.");
+  EXPECT_EQ(c.command({"nosuch"}).str.rfind("ERR unknown command 'nosuch'", 0), 0u);
+  const resp::Value hello = c.command({"HELLO", "3"});
+  EXPECT_EQ(hello.str.rfind("NOAUTH HELLO must be called with the client already authenticated", 0),
+            0u);
+  EXPECT_EQ(c.command({"AUTH", "wrong"}).str,
+            "WRONGPASS invalid username-password pair or user is disabled.");
+  EXPECT_EQ(c.command({"AUTH", "someone", kClientSecret}).str,
+            "WRONGPASS invalid username-password pair or user is disabled.");
+  EXPECT_EQ(c.command({"AUTH", kClientSecret}).str, "OK");
+  EXPECT_EQ(c.command({"SET", "k", "v"}).str, "OK");
+  EXPECT_EQ(c.command({"GET", "k"}).str, "v");
+
+  RespConnection node_redis6(funnel_->port());
+  const resp::Value map = node_redis6.command({"HELLO", "3", "AUTH", "default", kClientSecret});
+  ASSERT_EQ(map.type, resp::ValueType::kMap);
+  EXPECT_EQ(map.find("proto")->integer, 3);
+  EXPECT_EQ(node_redis6.command({"GET", "k"}).str, "v");
+}
+
+TEST_F(AuthTest, CommandsPipelinedAfterAFailedAuthAreRefused) {
+  start_with_passwords();
+  RespConnection c(funnel_->port());
+  c.send_raw(encode_command({"AUTH", "nope"}) + encode_command({"SET", "stolen", "1"}) +
+             encode_command({"GET", "stolen"}));
+  EXPECT_EQ(c.read_value().str.rfind("WRONGPASS", 0), 0u);
+  EXPECT_EQ(c.read_value().str, "NOAUTH Authentication required.");
+  EXPECT_EQ(c.read_value().str, "NOAUTH Authentication required.");
+  RespConnection direct(redis_->port());
+  direct.command({"AUTH", kBackendSecret});
+  EXPECT_TRUE(direct.command({"GET", "stolen"}).is_null());
+}
+
+TEST_F(AuthTest, ResetDropsAuthentication) {
+  start_with_passwords();
+  RespConnection c(funnel_->port());
+  EXPECT_EQ(c.command({"AUTH", kClientSecret}).str, "OK");
+  EXPECT_EQ(c.command({"RESET"}).str, "RESET");
+  EXPECT_EQ(c.command({"GET", "k"}).str, "NOAUTH Authentication required.");
+}
+
+TEST_F(AuthTest, SecretsNeverAppearInLogsOrInfo) {
+  start_with_passwords();
+  RespConnection c(funnel_->port());
+  c.command({"AUTH", kClientSecret});
+  c.command({"AUTH", "a-wrong-guess"});
+  const std::string info = c.command({"INFO", "everything"}).str;
+  EXPECT_EQ(info.find(kClientSecret), std::string::npos);
+  EXPECT_EQ(info.find(kBackendSecret), std::string::npos);
+  EXPECT_EQ(c.command({"CLIENT", "INFO"}).str.find(kClientSecret), std::string::npos);
+  funnel_->stop();
+  const std::string log = funnel_->log_text();
+  EXPECT_EQ(log.find(kClientSecret), std::string::npos) << log;
+  EXPECT_EQ(log.find(kBackendSecret), std::string::npos) << log;
+  EXPECT_NE(log.find("up (redis"), std::string::npos) << "links should have authenticated\n"
+                                                       << log;
+}
+
+TEST_F(AuthTest, WithoutRequirepassAuthGetsRedisReply) {
+  start();
+  RespConnection c(funnel_->port());
+  EXPECT_EQ(c.command({"AUTH", "x"}).str,
+            "ERR AUTH <password> called without any password configured for the default user. "
+            "Are you sure your configuration is correct?");
+  EXPECT_EQ(c.command({"AUTH", "default", "anything"}).str, "OK");
+  EXPECT_EQ(c.command({"HELLO", "3", "AUTH", "default", "anything"}).type,
+            resp::ValueType::kMap);
+}
+
+TEST_F(AuthTest, WrongBackendPasswordGivesAClearErrorNotAHang) {
+  redis_ = RedisServer::start({"--requirepass", kBackendSecret});
+  funnel_ = FunnelProcess::start({"--backend", backend_arg(redis_->port()),
+                                  "--backend-password-file",
+                                  write_secret(dir_, "bad.pass", "not-the-password")});
+  RespConnection c(funnel_->port());
+  const resp::Value reply = c.command({"GET", "k"});
+  ASSERT_TRUE(reply.is_error());
+  EXPECT_NE(reply.str.find("WRONGPASS"), std::string::npos) << reply.str;
+  EXPECT_EQ(reply.str.find("not-the-password"), std::string::npos);
+}
+
+class LimitsTest : public ProxyFixture {};
+
+TEST_F(LimitsTest, ClientBeyondMaxClientsGetsRedisError) {
+  start({"--max-clients", "5", "--workers", "2"});
+  std::vector<std::unique_ptr<RespConnection>> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(std::make_unique<RespConnection>(funnel_->port()));
+    EXPECT_EQ(clients.back()->command({"PING"}).str, "PONG");
+  }
+  RespConnection extra(funnel_->port());
+  EXPECT_EQ(extra.read_raw_reply(), "-ERR max number of clients reached\r\n");
+  EXPECT_TRUE(extra.closed_by_peer());
+  clients.pop_back();  // a place frees up
+  EXPECT_TRUE(wait_until([&] {
+    RespConnection again(funnel_->port());
+    again.send_command({"PING"});
+    return again.read_raw_reply() == "+PONG\r\n";
+  }));
+}
+
+TEST_F(LimitsTest, OversizedRequestIsRefusedAndOthersKeepWorking) {
+  TempDir dir("funnel-limits");
+  const std::string config = dir.path() + "/funnel.toml";
+  std::ofstream(config) << "[limits]\nmax_request_bytes = \"64kb\"\n";
+  start({"--config", config});
+  RespConnection big(funnel_->port());
+  RespConnection small(funnel_->port());
+  big.send_command({"SET", "big", std::string(100 * 1024, 'x')});
+  const std::string reply = big.read_raw_reply();
+  EXPECT_EQ(reply.rfind("-ERR Protocol error: request exceeds max_request_bytes", 0), 0u) << reply;
+  EXPECT_TRUE(big.closed_by_peer());
+  EXPECT_EQ(small.command({"SET", "small", std::string(1000, 'y')}).str, "OK");
+}
+
+TEST_F(LimitsTest, LargeValuesTravelIntact) {
+  start();
+  RespConnection c(funnel_->port());
+  std::string value(5 * 1024 * 1024, 'a');
+  for (std::size_t i = 0; i < value.size(); i += 4096) value[i] = static_cast<char>('a' + i % 26);
+  EXPECT_EQ(c.command({"SET", "large", value}).str, "OK");
+  EXPECT_EQ(c.command({"GET", "large"}).str, value);
+}
+
+TEST_F(LimitsTest, IdleClientsAreReaped) {
+  start({"--idle-client-timeout-s", "1"});
+  RespConnection idle(funnel_->port());
+  EXPECT_EQ(idle.command({"PING"}).str, "PONG");
+  EXPECT_TRUE(idle.closed_by_peer(std::chrono::seconds(5)));
+}
+
+}  // namespace
+}  // namespace funnel::test
