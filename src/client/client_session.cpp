@@ -104,7 +104,7 @@ void ClientSession::on_readable() {
     before = in_.size();
     // Size the buffer once for a large bulk (the parser knows how many bytes the request needs)
     // rather than growing it on every read.
-    const std::size_t needed = ctx_.parser.bytes_needed_hint();
+    const std::size_t needed = needed_bytes_;
     std::size_t want = needed > before ? needed - before : 0;
     want = std::min<std::size_t>(std::max(want, kMinReadSpace),
                                  ctx_.config.limits.max_request_bytes + kMinReadSpace);
@@ -130,6 +130,7 @@ void ClientSession::on_readable() {
 std::size_t ClientSession::process_requests(std::string_view data) {
   std::size_t pos = 0;
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
+  needed_bytes_ = 0;
   while (pos < data.size() && !stop_reading_ && !closed_) {
     if (replies_.pending() >= max_pipeline) {
       reading_paused_ = true;  // backpressure: resume when replies drain (after_flush)
@@ -137,7 +138,11 @@ std::size_t ClientSession::process_requests(std::string_view data) {
     }
     ctx_.parser.reset();
     const resp::ParseStatus status = ctx_.parser.parse(data.substr(pos));
-    if (status == resp::ParseStatus::kNeedMore) break;
+    if (status == resp::ParseStatus::kNeedMore) {
+      // The parser is shared by the worker's sessions: remember its size hint for our next read.
+      needed_bytes_ = ctx_.parser.bytes_needed_hint();
+      break;
+    }
     if (status == resp::ParseStatus::kInvalid) {
       protocol_error(ctx_.parser.error());
       break;
@@ -215,7 +220,8 @@ void ClientSession::protocol_error(std::string_view message) {
   spdlog::debug("client {} protocol error: {}", id_, message);
   ProcessCounters::bump(ctx_.facts.counters->clients_closed_protocol_error);
   const std::uint64_t seq = replies_.open_slot();
-  std::string text = "ERR Protocol error: ";
+  // The parser's own limit is Funnel's, not Redis's: say so, as every proxy-only error does.
+  std::string text = message.starts_with("request exceeds") ? "ERR funnel: " : "ERR Protocol error: ";
   text.append(message);
   close_after_seq_ = seq;
   stop_reading_ = true;

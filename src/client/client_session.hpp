@@ -86,6 +86,7 @@ class ClientSession {
   std::string in_;    // unparsed bytes (a partial request); empty when idle
   std::string out_;   // replies not yet written; empty when idle
   std::size_t out_sent_ = 0;
+  std::size_t needed_bytes_ = 0;  // size in_ must reach for the partial request (parser's hint)
   ReplyQueue replies_;
   std::unique_ptr<Meta> meta_;
   common::Millis connected_at_;

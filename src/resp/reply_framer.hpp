@@ -31,7 +31,7 @@ enum class ReplyKind : std::uint8_t {
 };
 
 struct FramerLimits {
-  std::size_t max_depth = 64;   // nesting deeper than this is invalid
+  std::size_t max_depth = 64;  // nesting deeper than this is invalid
   std::size_t max_reply_bytes = 1024ull * 1024 * 1024;
 };
 
@@ -51,23 +51,50 @@ class ReplyFramer {
   void reset();
 
  private:
-  FrameStatus fail(std::string_view message);
+  enum class State : std::uint8_t { kValue, kPayload, kChunkHeader };
+  enum class Step : std::uint8_t { kContinue, kNeedMore, kComplete, kInvalid };
+  // One open aggregate: the elements it still expects (-1 for a streamed aggregate that ends with
+  // ".\r\n"). An attribute counts its key/value elements; the reply it annotates follows it and
+  // is the element its parent counts.
+  struct Open {
+    std::int64_t remaining;
+    bool is_attribute;
+  };
+
+  // One method per state; each returns kContinue after moving to another state.
+  Step on_value(std::string_view buf);
+  Step on_payload(std::string_view buf);
+  Step on_chunk_header(std::string_view buf);
+  // Per type group, called by on_value with the header line (after the type byte).
+  Step on_line(char type, std::string_view line);
+  Step on_blob_header(char type, std::string_view line);
+  Step on_aggregate_header(char type, std::string_view line);
+  Step on_stream_end(std::string_view line);
+  Step open_aggregate(std::int64_t elements, bool is_attribute);
+  // One value finished: close every aggregate it completes; kComplete when the reply ended.
+  Step value_done();
+  // The '\r' of the CRLF ending the line that starts at pos_, or kNotFound (need more bytes).
+  std::size_t find_line_end(std::string_view buf, Step& step);
+  Step fail(std::string_view message);
 
   FramerLimits limits_;
   std::size_t length_ = 0;
   ReplyKind kind_ = ReplyKind::kNull;
   std::string_view error_;
-  // Resumable state: position and, per open aggregate, the elements still expected
-  // (-1 for a streamed aggregate that ends with ".\r\n").
-  std::size_t pos_ = 0;
-  std::vector<std::int64_t> pending_;
+  // Resumable state.
+  State state_ = State::kValue;
+  std::size_t pos_ = 0;   // start of the line or payload being read
+  std::size_t scan_ = 0;  // where the search for the next '\r' resumes
+  std::int64_t payload_len_ = 0;
+  char payload_type_ = '$';  // '$', '=', '!', or ';' for a streamed string's chunk
+  std::vector<Open> pending_;
   bool kind_known_ = false;
-  bool in_attribute_ = false;
-  std::size_t attribute_depth_ = 0;
+  bool expect_annotated_ = false;  // an attribute just ended: a value (not ".") must follow
+  bool invalid_ = false;
 };
 
-// True if a complete error reply (kind kError) starts with the given error code, e.g. "MOVED",
-// "ASK", "READONLY", "LOADING".
+// True if reply is an error reply ('-' or blob error '!') whose first word is exactly code, e.g.
+// "MOVED", "ASK", "READONLY", "LOADING". An error behind an attribute is not recognised.
 bool error_code_is(std::string_view reply, std::string_view code);
 
 }  // namespace funnel::resp

@@ -21,10 +21,10 @@ enum class ParseStatus : std::uint8_t {
 // Limits applied while parsing. Redis's own limits are the defaults where they keep memory
 // bounded; max_request_bytes is the proxy's own per-client cap (see docs/configuration.md).
 struct ParseLimits {
-  std::size_t max_args = 1024 * 1024;                    // "invalid multibulk length" above
-  std::size_t max_bulk_bytes = 512ull * 1024 * 1024;     // "invalid bulk length" above
-  std::size_t max_inline_bytes = 64 * 1024;              // "too big inline request" above
-  std::size_t max_request_bytes = 64ull * 1024 * 1024;   // whole request, Funnel's own cap
+  std::size_t max_args = 1024 * 1024;                   // "invalid multibulk length" above
+  std::size_t max_bulk_bytes = 512ull * 1024 * 1024;    // "invalid bulk length" above
+  std::size_t max_inline_bytes = 64 * 1024;             // "too big inline request" above
+  std::size_t max_request_bytes = 64ull * 1024 * 1024;  // whole request, Funnel's own cap
 };
 
 // One parsed request. Views point into the buffer given to parse() (multibulk) or into the
@@ -56,6 +56,10 @@ class Request {
 // request and the parser is ready for the next one, which starts at buf + consumed(). On
 // kInvalid, error() is Redis's text after "Protocol error: " (e.g. "invalid bulk length") or the
 // proxy's own limit text; the parser stays invalid until reset().
+// Framing follows redis-server 7.0 exactly, quirks included, so a backend never sees a request
+// boundary the proxy did not: the two bytes after a bulk payload (and after a header's '\r') are
+// skipped unchecked, and a NUL inside a header or inline line hides its end (Redis then waits
+// for more bytes until the 64 KB line limit).
 class RequestParser {
  public:
   explicit RequestParser(const ParseLimits& limits = {}) : limits_(limits) {}
@@ -65,16 +69,36 @@ class RequestParser {
   const Request& request() const { return request_; }
   std::string_view error() const { return error_; }
   // The number of bytes the current incomplete request needs at least (0 when unknown); lets
-  // the caller size its buffer once for a large bulk instead of growing it repeatedly.
+  // the caller size its buffer once for a large bulk instead of growing it repeatedly. While a
+  // bulk payload is awaited it is the size, counted from the request's first byte, that the
+  // buffer must reach to hold every header so far plus this payload and its CRLF.
   std::size_t bytes_needed_hint() const;
   void set_limits(const ParseLimits& limits) { limits_ = limits; }
   void reset();
 
  private:
   // Implementation state lives in request_parser.cpp; the layout below is private.
-  ParseStatus parse_multibulk(std::string_view buf);
-  ParseStatus parse_inline(std::string_view buf);
-  ParseStatus fail(std::string_view message);
+  enum class State : std::uint8_t { kStart, kMultibulkCount, kBulkHeader, kBulkPayload, kInline };
+  enum class Step : std::uint8_t { kContinue, kNeedMore, kComplete, kInvalid };
+  static ParseStatus to_status(Step step);
+
+  // One method per state; each returns kContinue after moving to another state.
+  Step on_start(std::string_view buf);
+  Step on_multibulk_count(std::string_view buf);
+  Step on_bulk_header(std::string_view buf);
+  Step on_bulk_payload(std::string_view buf);
+  Step on_inline(std::string_view buf);
+  // The '\r' ending the header line that starts at pos_ (kNotFound when not yet there).
+  std::size_t find_header_end(std::string_view buf);
+  Step complete_multibulk(std::string_view buf);
+  Step complete_inline(std::size_t consumed);
+  Step fail(std::string_view message);
+  Step fail_request_too_big();
+  // Bytes of buf from pos_ on (0 if a caller broke the contract and passed a shorter buffer).
+  std::size_t remaining(std::string_view buf) const {
+    return buf.size() > pos_ ? buf.size() - pos_ : 0;
+  }
+  void start_next();
 
   ParseLimits limits_;
   Request request_;
@@ -82,10 +106,13 @@ class RequestParser {
   std::string_view error_;
   std::string error_storage_;
   // Resumable multibulk state.
-  std::size_t pos_ = 0;           // next unscanned byte of the current request
-  std::int64_t argc_expected_ = -1;
-  std::int64_t bulk_len_ = -1;    // length of the bulk being read, -1 before its header
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> arg_spans_;  // offset, length
+  State state_ = State::kStart;
+  std::size_t pos_ = 0;              // start of the header or payload being read
+  std::size_t scan_ = 0;             // where the search for a line end resumes
+  bool scan_blocked_ = false;        // a NUL hides the rest of the line, as in Redis
+  std::int64_t argc_expected_ = -1;  // bulks still expected
+  std::int64_t bulk_len_ = -1;       // length of the bulk being read, -1 before its header
+  std::vector<std::pair<std::size_t, std::size_t>> arg_spans_;  // offset, length
   // Inline scratch: unescaped arguments and the re-encoded multibulk.
   std::string inline_args_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> inline_spans_;
@@ -95,7 +122,9 @@ class RequestParser {
 
 // Splits an inline command line the way Redis's sdssplitargs does (quotes, \xHH and the
 // usual backslash escapes inside double quotes, '' with \' inside single quotes). Appends the
-// unescaped arguments to out_bytes and their spans to spans. Returns false on unbalanced quotes.
+// unescaped arguments to out_bytes and their spans (offsets into out_bytes) to spans. Like
+// sdssplitargs, which reads a C string, it stops at a NUL byte. Returns false on unbalanced
+// quotes, leaving out_bytes and spans as they were.
 bool split_inline_args(std::string_view line, std::string& out_bytes,
                        std::vector<std::pair<std::uint32_t, std::uint32_t>>& spans);
 

@@ -10,17 +10,21 @@
 
 namespace funnel::resp {
 
+// clang-format off
 enum class ValueType : std::uint8_t {
   kSimpleString, kError, kInteger, kBulk, kNull, kArray, kMap, kSet, kDouble, kBoolean,
   kBigNumber, kVerbatim, kPush,
 };
+// clang-format on
 
 struct Value {
   ValueType type = ValueType::kNull;
-  std::string str;             // simple string, error, bulk, big number, verbatim (without "txt:")
-  std::int64_t integer = 0;    // integer; boolean as 0/1
-  double number = 0;           // double
-  std::vector<Value> elems;    // array, set, push; map as key, value, key, value ...
+  std::string str;           // simple string, error, bulk, big number, verbatim (without "txt:");
+                             // for a double, its text as received
+  std::string format;        // verbatim only: the 3-character format, e.g. "txt" or "mkd"
+  std::int64_t integer = 0;  // integer; boolean as 0/1
+  double number = 0;         // double
+  std::vector<Value> elems;  // array, set, push; map as key, value, key, value ...
   std::vector<Value> attributes;  // RESP3 attribute pairs attached to this value, if any
 
   bool is_error() const { return type == ValueType::kError; }
@@ -39,7 +43,8 @@ enum class ValueStatus : std::uint8_t { kNeedMore, kComplete, kInvalid };
 
 // Parses one complete reply at the start of buf into out. consumed is set on kComplete.
 // Not incremental: on kNeedMore, call again from the start with more bytes (use ReplyFramer first
-// when replies arrive in pieces).
+// when replies arrive in pieces). Accepts exactly what ReplyFramer (default limits) accepts, with
+// the same length. A streamed string becomes kBulk, a blob error kError, $-1 and *-1 kNull.
 ValueStatus parse_value(std::string_view buf, Value& out, std::size_t& consumed);
 
 }  // namespace funnel::resp

@@ -142,7 +142,7 @@ TEST_F(LimitsTest, OversizedRequestIsRefusedAndOthersKeepWorking) {
   RespConnection small(funnel_->port());
   big.send_command({"SET", "big", std::string(100 * 1024, 'x')});
   const std::string reply = big.read_raw_reply();
-  EXPECT_EQ(reply.rfind("-ERR Protocol error: request exceeds max_request_bytes", 0), 0u) << reply;
+  EXPECT_EQ(reply.rfind("-ERR funnel: request exceeds max_request_bytes", 0), 0u) << reply;
   EXPECT_TRUE(big.closed_by_peer());
   EXPECT_EQ(small.command({"SET", "small", std::string(1000, 'y')}).str, "OK");
 }

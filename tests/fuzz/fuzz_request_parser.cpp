@@ -1,0 +1,98 @@
+// libFuzzer target for RequestParser (tests/fuzz, run for a bounded time in CI). The input is fed
+// as a client session would see it, whole and split in two at a fuzzer-chosen byte; both runs
+// must produce the same requests. Also checks that inline requests re-encode losslessly.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resp/request_parser.hpp"
+
+namespace {
+
+using funnel::resp::ParseLimits;
+using funnel::resp::ParseStatus;
+using funnel::resp::RequestParser;
+
+struct Outcome {
+  ParseStatus status;
+  std::size_t consumed;
+  std::vector<std::string> args;
+  std::string raw;
+  std::string error;
+  bool operator==(const Outcome&) const = default;
+};
+
+void check(bool ok) {
+  if (!ok) std::abort();
+}
+
+// A re-encoded inline request must parse back, as multibulk, to the same arguments.
+void check_reencoded(const RequestParser& parser) {
+  RequestParser again;
+  std::string raw(parser.request().raw());
+  check(again.parse(raw) == ParseStatus::kComplete);
+  check(again.consumed() == raw.size());
+  check(again.request().args() == parser.request().args());
+}
+
+Outcome capture(const RequestParser& parser, ParseStatus status, std::string_view buf) {
+  Outcome out{status, 0, {}, {}, {}};
+  if (status == ParseStatus::kInvalid) {
+    out.error = std::string(parser.error());
+    return out;
+  }
+  out.consumed = parser.consumed();
+  check(out.consumed > 0 && out.consumed <= buf.size());
+  const auto& request = parser.request();
+  for (std::string_view arg : request.args()) out.args.emplace_back(arg);
+  out.raw = std::string(request.raw());
+  check(request.is_empty() == out.raw.empty());
+  if (!request.is_inline()) check(request.is_empty() || out.raw == buf.substr(0, out.consumed));
+  if (request.is_inline() && !request.is_empty()) check_reencoded(parser);
+  return out;
+}
+
+// Bytes arrive in two reads, split at `split`; every complete request is consumed and the buffer
+// compacted, as ClientSession does.
+std::vector<Outcome> run_session(std::string_view input, std::size_t split,
+                                 const ParseLimits& limits) {
+  RequestParser parser(limits);
+  std::vector<Outcome> outcomes;
+  std::string buf;
+  for (std::string_view read : {input.substr(0, split), input.substr(split)}) {
+    buf.append(read);
+    std::string moved(buf);  // the buffer may move between reads
+    buf.swap(moved);
+    for (;;) {
+      ParseStatus status = parser.parse(buf);
+      if (status == ParseStatus::kNeedMore) break;
+      outcomes.push_back(capture(parser, status, buf));
+      if (status == ParseStatus::kInvalid) return outcomes;
+      buf.erase(0, parser.consumed());
+    }
+  }
+  outcomes.push_back(Outcome{ParseStatus::kNeedMore, 0, {}, {}, {}});
+  return outcomes;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 2) return 0;
+  std::string_view input(reinterpret_cast<const char*>(data) + 2, size - 2);
+  std::size_t split = (std::size_t{data[0]} << 8 | data[1]) % (input.size() + 1);
+  // Small limits reach every limit path; max_inline_bytes stays at its default because, as in
+  // Redis, its "too big" errors depend on how the bytes arrive.
+  ParseLimits limits;
+  limits.max_args = 8;
+  limits.max_bulk_bytes = 64;
+  limits.max_request_bytes = 160;
+  check(run_session(input, input.size(), limits) == run_session(input, split, limits));
+  // Tiny limits everywhere: only the invariants checked in capture() apply.
+  ParseLimits tiny{
+      .max_args = 2, .max_bulk_bytes = 4, .max_inline_bytes = 8, .max_request_bytes = 24};
+  run_session(input, split, tiny);
+  return 0;
+}

@@ -1,0 +1,40 @@
+// The link handshake: what Funnel sends on every backend link, and how it reads the answer.
+#include "backend/handshake.hpp"
+
+#include <gtest/gtest.h>
+
+namespace funnel::backend {
+namespace {
+
+TEST(Handshake, NamesTheLinkAndSpeaksTheClientsProtocol) {
+  EXPECT_EQ(encode_handshake(resp::Protocol::kResp3, "", nullptr, "funnel:shared:resp3:db0:0"),
+            "*4\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$7\r\nSETNAME\r\n$25\r\nfunnel:shared:resp3:db0:0\r\n");
+}
+
+TEST(Handshake, AuthenticatesAsTheDefaultUserWhenNoneIsGiven) {
+  const std::string password = "pw";
+  EXPECT_EQ(encode_handshake(resp::Protocol::kResp2, "", &password, "n"),
+            "*7\r\n$5\r\nHELLO\r\n$1\r\n2\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$2\r\npw\r\n"
+            "$7\r\nSETNAME\r\n$1\r\nn\r\n");
+  EXPECT_NE(encode_handshake(resp::Protocol::kResp2, "app", &password, "n").find("$3\r\napp\r\n"),
+            std::string::npos);
+}
+
+TEST(Handshake, ReadsTheVersionFromEitherProtocol) {
+  const std::string resp3 = "%2\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n";
+  const std::string resp2 = "*4\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n6.2.1\r\n";
+  EXPECT_EQ(interpret_handshake_reply(resp3).redis_version, "7.0.15");
+  EXPECT_EQ(interpret_handshake_reply(resp2).redis_version, "6.2.1");
+  EXPECT_TRUE(interpret_handshake_reply(resp2).ok);
+}
+
+TEST(Handshake, ReportsRefusalsWithTheBackendsText) {
+  const auto result =
+      interpret_handshake_reply("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.error, "WRONGPASS invalid username-password pair or user is disabled.");
+  EXPECT_FALSE(interpret_handshake_reply("garbage").ok);
+}
+
+}  // namespace
+}  // namespace funnel::backend

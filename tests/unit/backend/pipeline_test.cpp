@@ -1,0 +1,54 @@
+// Pipeline: the in-flight FIFO keeps write order, expires late entries in place, and drains.
+#include "backend/pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+namespace funnel::backend {
+namespace {
+
+InFlight entry(std::uint64_t seq, common::Millis deadline) {
+  InFlight e;
+  e.target.seq = seq;
+  e.deadline = deadline;
+  return e;
+}
+
+TEST(Pipeline, KeepsWriteOrder) {
+  Pipeline pipeline;
+  for (std::uint64_t i = 0; i < 100; ++i) pipeline.push(entry(i, 1000));
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    ASSERT_FALSE(pipeline.empty());
+    EXPECT_EQ(pipeline.front().target.seq, i);
+    pipeline.pop();
+  }
+  EXPECT_TRUE(pipeline.empty());
+}
+
+TEST(Pipeline, ExpiredEntriesStayInPlaceAndAreReportedOnce) {
+  Pipeline pipeline;
+  pipeline.push(entry(1, 100));
+  pipeline.push(entry(2, 300));
+  pipeline.push(entry(3, 50));
+  std::vector<std::uint64_t> expired;
+  pipeline.expire(200, [&](const InFlight& e) { expired.push_back(e.target.seq); });
+  EXPECT_EQ(expired, (std::vector<std::uint64_t>{1, 3}));
+  pipeline.expire(250, [&](const InFlight& e) { expired.push_back(e.target.seq); });
+  EXPECT_EQ(expired.size(), 2u);  // not reported twice
+  EXPECT_EQ(pipeline.size(), 3u);
+  EXPECT_TRUE(pipeline.front().abandoned);
+  EXPECT_FALSE(pipeline.at(1).abandoned);
+}
+
+TEST(Pipeline, DrainSkipsAbandonedEntries) {
+  Pipeline pipeline;
+  pipeline.push(entry(1, 10));
+  pipeline.push(entry(2, 1000));
+  pipeline.expire(100, [](const InFlight&) {});
+  std::vector<std::uint64_t> drained;
+  pipeline.drain([&](const InFlight& e) { drained.push_back(e.target.seq); });
+  EXPECT_EQ(drained, (std::vector<std::uint64_t>{2}));
+  EXPECT_TRUE(pipeline.empty());
+}
+
+}  // namespace
+}  // namespace funnel::backend
