@@ -338,6 +338,7 @@ void ClientSession::wait_writable() {
 
 void ClientSession::after_flush() {
   if (close_after_seq_ != UINT64_MAX && replies_.head() > close_after_seq_) return close();
+  if (ctx_.draining && replies_.idle()) return close();  // shutting down: last reply is out
   release_buffers_if_idle();
   maybe_resume_reading();
 }

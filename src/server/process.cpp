@@ -78,18 +78,17 @@ void Process::drain_and_stop() {
   for (auto& worker : workers_) worker->begin_drain();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.server.drain_timeout_ms);
-  // Wait for in-flight requests to be answered (the workers' tick refreshes busy()).
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::size_t busy = 0;
-    for (auto& worker : workers_) busy += worker->busy();
-    if (busy == 0 && metrics::ProcessCounters::read(counters_.clients_connected) == 0) break;
-    if (busy == 0) {
-      // Every request answered; clients that are still connected only wait for their last writes.
-      std::this_thread::sleep_for(std::chrono::milliseconds(150));
-      break;
+  // Wait until every worker has answered its in-flight requests and closed its clients.
+  const auto all_drained = [&] {
+    for (auto& worker : workers_) {
+      if (!worker->drained()) return false;
     }
+    return true;
+  };
+  while (!all_drained() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  if (!all_drained()) spdlog::warn("drain deadline passed; closing the remaining clients");
   control_->stop();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();

@@ -183,7 +183,9 @@ void Worker::schedule_tick() {
 void Worker::on_tick() {
   const common::Millis now = common::coarse_now_ms();
   pool_->tick(now);
-  busy_.store(pool_->in_flight(), std::memory_order_relaxed);
+  if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0) {
+    drained_.store(true, std::memory_order_release);
+  }
   const auto idle_s = process_.config().server.idle_client_timeout_s;
   if (++ticks_ % 10 == 0 && idle_s > 0) {
     const common::Millis limit = static_cast<common::Millis>(idle_s) * 1000;

@@ -35,8 +35,8 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   void accept_handoff(HandoffBatch batch);
   void accept_replies(ReplyBatch batch);
 
-  // Requests still waiting for replies on this worker (read from other threads).
-  std::size_t busy() const { return busy_.load(std::memory_order_relaxed); }
+  // True once begin_drain() has run here and every client has had its last reply written.
+  bool drained() const { return drained_.load(std::memory_order_acquire); }
   asio::io_context& io() { return io_; }
   unsigned index() const { return index_; }
 
@@ -71,7 +71,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   std::vector<HandoffBatch> outgoing_;   // per destination worker
   std::vector<ReplyBatch> returning_;    // per destination worker
   bool batch_flush_posted_ = false;
-  std::atomic<std::size_t> busy_{0};
+  std::atomic<bool> drained_{false};
   unsigned ticks_ = 0;
   int reserve_fd_ = -1;  // kept open to accept-and-refuse when descriptors run out
   common::Millis last_fd_warning_ = 0;

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "support/fake_backend.hpp"
 
 namespace funnel::test {
 namespace {
@@ -237,6 +238,30 @@ TEST(ProxyStartup, UnreachableBackendGivesClearErrorsQuickly) {
       << reply.str;
   EXPECT_EQ(c.command({"PING"}).str, "PONG");
   EXPECT_EQ(funnel->stop(), 0);
+}
+
+}  // namespace
+}  // namespace funnel::test
+
+namespace funnel::test {
+namespace {
+
+TEST(ProxyLifecycle, SigtermLetsInFlightRequestsFinishThenExitsZero) {
+  auto backend = FakeBackend::start([](const std::vector<std::string>& args, int) {
+    if (args.size() == 2 && args[0] == "GET") {
+      return FakeBackend::Action::reply_after(std::chrono::milliseconds(400), "$4\r\nlate\r\n");
+    }
+    return FakeBackend::Action::default_reply();
+  });
+  auto funnel = FunnelProcess::start({"--backend", backend_arg(backend->port()), "--workers", "1"});
+  RespConnection c(funnel->port());
+  c.send_command({"GET", "k"});
+  ASSERT_TRUE(backend->wait_for_requests(1));
+  funnel->signal(SIGTERM);
+  EXPECT_EQ(c.read_value().str, "late");  // answered during the drain
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_EQ(funnel->stop(), 0);
+  EXPECT_FALSE(port_accepts(funnel->port()));
 }
 
 }  // namespace

@@ -60,10 +60,10 @@ std::vector<ErrorCase> observed_cases() {
        "ERR unknown subcommand '" + std::string(128, 's') + "'. Try CONFIG HELP."},
       {{"object", std::string(130, 'x')},
        "ERR unknown subcommand '" + std::string(128, 'x') + "'. Try OBJECT HELP."},
-      {{"ClIeNt", "nope"}, "ERR unknown subcommand 'nope'. Try CLIENT HELP."},
+      {{"ObJeCt", "nope"}, "ERR unknown subcommand 'nope'. Try OBJECT HELP."},
       {{"command", "nope"}, "ERR unknown subcommand 'nope'. Try COMMAND HELP."},
       {{"config", "a\0b"s}, "ERR unknown subcommand 'a'. Try CONFIG HELP."},
-      {{"client", "\r\n"}, "ERR unknown subcommand '  '. Try CLIENT HELP."},
+      {{"object", "\r\n"}, "ERR unknown subcommand '  '. Try OBJECT HELP."},
       // Arity: the resolved command's lower-case full name.
       {{"CoNfIg"}, arity("config")},
       {{"config", "GET"}, arity("config|get")},
