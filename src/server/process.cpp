@@ -49,6 +49,11 @@ int Process::run() {
   }
   for (auto& worker : workers_) worker->open_listener();  // throws with a clear message
 
+  if (config_.admin.listen) {
+    spdlog::warn("admin.listen = {} is accepted but this version has no admin HTTP endpoint yet; "
+                 "use INFO (its # Funnel section) for Funnel's figures",
+                 config_.admin.listen->to_string());
+  }
   const backend::SnapshotPtr snapshot = control_->bootstrap();
   if (snapshot->redis_version.empty()) {
     spdlog::warn("backend {} not reachable yet; serving errors until it is (Funnel keeps trying)",

@@ -134,6 +134,13 @@ void Worker::on_accepted(TcpSocket socket) {
     socket.non_blocking(true, ignored);
     socket.write_some(asio::buffer(kMaxClientsReply), ignored);
     ProcessCounters::bump(counters.clients_rejected_max_clients);
+    const common::Millis now = common::coarse_now_ms();
+    if (now - last_limit_warning_ > 10000) {  // rate-limited: a storm must not flood the log
+      last_limit_warning_ = now;
+      spdlog::warn("max_clients ({}) reached: refusing new clients with \"max number of clients "
+                   "reached\" ({} refused so far)", max_clients,
+                   ProcessCounters::read(counters.clients_rejected_max_clients));
+    }
     return;  // the socket closes here
   }
   ProcessCounters::bump(counters.clients_accepted);

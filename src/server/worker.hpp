@@ -74,7 +74,8 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   std::atomic<bool> drained_{false};
   unsigned ticks_ = 0;
   int reserve_fd_ = -1;  // kept open to accept-and-refuse when descriptors run out
-  common::Millis last_fd_warning_ = 0;
+  common::Millis last_fd_warning_ = -100000;
+  common::Millis last_limit_warning_ = -100000;
 };
 
 }  // namespace funnel::server

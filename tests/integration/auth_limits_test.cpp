@@ -1,6 +1,8 @@
 // Authentication on both sides and the limits that failed in the incident: clients must AUTH
 // when Funnel has a password, Funnel authenticates its own links, secrets never leak, and the
 // client after max_clients gets Redis's own error.
+#include <sys/socket.h>
+
 #include <fstream>
 
 #include "harness.hpp"
@@ -145,6 +147,27 @@ TEST_F(LimitsTest, OversizedRequestIsRefusedAndOthersKeepWorking) {
   EXPECT_EQ(reply.rfind("-ERR funnel: request exceeds max_request_bytes", 0), 0u) << reply;
   EXPECT_TRUE(big.closed_by_peer());
   EXPECT_EQ(small.command({"SET", "small", std::string(1000, 'y')}).str, "OK");
+}
+
+TEST_F(LimitsTest, ClientThatDoesNotReadIsClosedPastTheHardOutputCap) {
+  TempDir dir("funnel-output");
+  const std::string config = dir.path() + "/funnel.toml";
+  std::ofstream(config) << "[limits]\nclient_output_soft_bytes = \"64kb\"\n"
+                        << "client_output_hard_bytes = \"2mb\"\n";
+  start({"--config", config});
+  RespConnection writer(funnel_->port());
+  EXPECT_EQ(writer.command({"SET", "big", std::string(256 * 1024, 'v')}).str, "OK");
+  RespConnection greedy(funnel_->port());
+  ::setsockopt(greedy.fd(), SOL_SOCKET, SO_RCVBUF, "\0\20\0\0", 4);  // 4 KB: fill up fast
+  std::string batch;
+  for (int i = 0; i < 400; ++i) batch += encode_command({"GET", "big"});  // 100 MB of replies
+  greedy.send_raw(batch);
+  // Funnel stops reading it past the soft cap, then closes it past the hard cap...
+  EXPECT_TRUE(wait_until([&] { return funnel_->log_text().find("not reading its replies") !=
+                                      std::string::npos; }))
+      << funnel_->log_text();
+  // ...while everyone else is served.
+  EXPECT_EQ(writer.command({"PING"}).str, "PONG");
 }
 
 TEST_F(LimitsTest, LargeValuesTravelIntact) {
