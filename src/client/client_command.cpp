@@ -55,8 +55,8 @@ void ClientSession::cmd_client(const resp::Request& r, std::string& out) {
     if (arity(2)) w.integer(static_cast<std::int64_t>(id_));
   } else if (sub == "GETNAME") {
     if (!arity(2)) return;
-    if (meta_ && !meta_->name.empty()) {
-      w.bulk(meta_->name);
+    if (!name().empty()) {
+      w.bulk(name());
     } else {
       w.null();
     }
@@ -67,7 +67,7 @@ void ClientSession::cmd_client(const resp::Request& r, std::string& out) {
         return error(out, "ERR Client names cannot contain spaces, newlines or special characters.");
       }
     }
-    mutable_meta().name = std::string(r.arg(2));
+    set_name(r.arg(2));
     w.ok();
   } else if (sub == "SETINFO") {
     if (!arity(4)) return;
@@ -81,7 +81,7 @@ void ClientSession::cmd_client(const resp::Request& r, std::string& out) {
                               " cannot contain spaces, newlines or special characters.");
       }
     }
-    (attr == "LIB-NAME" ? mutable_meta().lib_name : mutable_meta().lib_ver) = std::string(r.arg(3));
+    (attr == "LIB-NAME" ? lib_name_ : lib_ver_) = ctx_.strings.intern(r.arg(3));
     w.ok();
   } else if (sub == "INFO") {
     if (arity(2)) w.bulk(info_line());

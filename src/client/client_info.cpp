@@ -81,11 +81,11 @@ std::string ClientSession::info_line() {
       "multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} "
       "tot-mem={} events=r cmd=client|info user=default redir=-1 resp={} lib-name={} "
       "lib-ver={}\n",
-      id_, peer_address(), local_address(), socket_.native_handle(), meta_ ? meta_->name : "",
+      id_, peer_address(), local_address(), socket_.native_handle(), name(),
       (now - connected_at_) / 1000, (now - last_activity_) / 1000, in_.size(), in_.capacity(),
       out_.size(), out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
-      protocol_ == resp::Protocol::kResp3 ? 3 : 2, meta_ ? meta_->lib_name : "",
-      meta_ ? meta_->lib_ver : "");
+      protocol_ == resp::Protocol::kResp3 ? 3 : 2, lib_name_ ? *lib_name_ : "",
+      lib_ver_ ? *lib_ver_ : "");
 }
 
 std::string ClientSession::transform_info(std::string_view reply) const {

@@ -32,12 +32,7 @@ class ClientSession {
   bool has_pending_replies() const { return !replies_.idle(); }
   std::uint64_t id() const { return id_; }
 
-  // State read by local commands (local_commands.cpp, client_info.cpp).
-  struct Meta {
-    std::string name, lib_name, lib_ver;
-  };
   resp::Protocol protocol() const { return protocol_; }
-  const Meta* meta() const { return meta_.get(); }
   std::string peer_address() const;
   std::string local_address() const;
   common::Millis connected_at() const { return connected_at_; }
@@ -75,7 +70,8 @@ class ClientSession {
   void cmd_client(const resp::Request& r, std::string& out);
   bool check_password(std::string_view user, std::string_view password) const;
   void write_hello_reply(std::string& out);
-  Meta& mutable_meta();
+  void set_name(std::string_view name);
+  std::string_view name() const { return name_ ? std::string_view(*name_) : std::string_view(); }
   std::string info_line();
   std::string transform_info(std::string_view reply) const;
 
@@ -88,7 +84,11 @@ class ClientSession {
   std::size_t out_sent_ = 0;
   std::size_t needed_bytes_ = 0;  // size in_ must reach for the partial request (parser's hint)
   ReplyQueue replies_;
-  std::unique_ptr<Meta> meta_;
+  // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
+  // fleet sends the same library name and version, so each session holds two pointers).
+  std::unique_ptr<std::string> name_;
+  const std::string* lib_name_ = nullptr;
+  const std::string* lib_ver_ = nullptr;
   common::Millis connected_at_;
   common::Millis last_activity_;
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply

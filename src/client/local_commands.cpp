@@ -40,9 +40,12 @@ bool valid_client_name(std::string_view name) {
 
 }  // namespace
 
-ClientSession::Meta& ClientSession::mutable_meta() {
-  if (!meta_) meta_ = std::make_unique<Meta>();
-  return *meta_;
+void ClientSession::set_name(std::string_view name) {
+  if (name.empty()) {
+    name_.reset();  // Redis: an empty name removes it
+  } else {
+    name_ = std::make_unique<std::string>(name);
+  }
 }
 
 void ClientSession::cmd_ping(const resp::Request& r, std::string& out) {
@@ -125,7 +128,7 @@ void ClientSession::cmd_hello(const resp::Request& r, std::string& out) {
                  "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
                  "client and select the RESP protocol version at the same time");
   }
-  if (has_name) mutable_meta().name = std::string(name);
+  if (has_name) set_name(name);
   protocol_ = requested;
   write_hello_reply(out);
 }
@@ -165,7 +168,8 @@ void ClientSession::cmd_select(const resp::Request& r, std::string& out) {
 
 void ClientSession::cmd_reset(std::string& out) {
   protocol_ = resp::Protocol::kResp2;
-  meta_.reset();
+  name_.reset();
+  lib_name_ = lib_ver_ = nullptr;
   authenticated_ = ctx_.requirepass == nullptr;
   out = "+RESET\r\n";
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "backend/backend_pool.hpp"
@@ -48,6 +49,25 @@ class SessionRegistry {
   std::size_t live_ = 0;
 };
 
+// Keeps one copy of strings that many sessions share (client library names and versions).
+// Bounded: past kMaxStrings distinct values, new ones are not kept (the session shows none).
+class StringInterner {
+ public:
+  static constexpr std::size_t kMaxStrings = 1024;
+  const std::string* intern(std::string_view text) {
+    if (auto it = strings_.find(text); it != strings_.end()) return &*it;
+    if (strings_.size() >= kMaxStrings) return nullptr;
+    return &*strings_.emplace(text).first;
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_set<std::string, Hash, std::equal_to<>> strings_;
+};
+
 // Facts about the whole process that INFO and CLIENT replies show.
 struct ProcessFacts {
   unsigned workers = 1;
@@ -74,6 +94,7 @@ struct SessionContext {
   std::string local_reply;                   // reused for locally answered replies
   BufferPool buffers;
   SessionRegistry registry;
+  StringInterner strings;
   bool draining = false;
 };
 
