@@ -167,6 +167,7 @@ bool ClientSession::handle_request(const resp::Request& request) {
     answer_error(seq, "NOAUTH Authentication required.");
     return false;
   }
+  if (refused_transaction_ && !answer_inside_refused_transaction(seq)) return false;
   switch (cls.route) {
     case command::Route::kLocal:
       handle_local(request, seq);
@@ -185,8 +186,30 @@ bool ClientSession::handle_request(const resp::Request& request) {
     }
     default:
       answer_error(seq, cls.error);
+      // Clients pipeline MULTI, the commands and EXEC without waiting: once MULTI is refused,
+      // the commands that follow must not run one by one outside a transaction.
+      if (cls.spec != nullptr && cls.spec->name == "multi") refused_transaction_ = true;
       return false;
   }
+}
+
+// Inside a MULTI that Funnel refused: nothing runs until EXEC or DISCARD ends it. Returns true
+// if the request should be handled normally (never, for now), false once it has been answered.
+bool ClientSession::answer_inside_refused_transaction(std::uint64_t seq) {
+  const command::Classification& cls = ctx_.classification;
+  const std::string_view name = cls.spec != nullptr ? std::string_view(cls.spec->name) : "";
+  if (name == "exec") {
+    refused_transaction_ = false;
+    answer_error(seq, "EXECABORT Transaction discarded because of previous errors.");
+  } else if (name == "discard") {
+    refused_transaction_ = false;
+    answer(seq, "+OK\r\n");
+  } else {
+    answer_error(seq,
+                 "ERR funnel: not run: this connection's MULTI was refused, so commands up to "
+                 "EXEC or DISCARD are refused too");
+  }
+  return false;
 }
 
 void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq) {

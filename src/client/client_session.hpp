@@ -47,6 +47,7 @@ class ClientSession {
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
   void handle_local(const resp::Request& request, std::uint64_t seq);
+  bool answer_inside_refused_transaction(std::uint64_t seq);
   void answer(std::uint64_t seq, std::string_view reply);
   void answer_error(std::uint64_t seq, std::string_view message);
   void protocol_error(std::string_view message);
@@ -95,6 +96,7 @@ class ClientSession {
   resp::Protocol protocol_ = resp::Protocol::kResp2;
   std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
   bool authenticated_ = false;
+  bool refused_transaction_ = false;  // MULTI was refused: refuse everything up to EXEC/DISCARD
   bool closed_ = false;
   bool read_waiting_ = false;
   bool write_waiting_ = false;

@@ -125,7 +125,7 @@ void ClientSession::cmd_hello(const resp::Request& r, std::string& out) {
   if (!authenticated_) {
     return error(out,
                  "NOAUTH HELLO must be called with the client already authenticated, otherwise "
-                 "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
+                 "the HELLO AUTH <user> <pass> option can be used to authenticate the "
                  "client and select the RESP protocol version at the same time");
   }
   if (has_name) set_name(name);

@@ -135,7 +135,7 @@ TEST_F(ChaosTest, BackendRestartMidLoadRecoversOnItsOwn) {
   redis_->stop();
   {
     // While the backend is down every request gets an error within the timeout.
-    RespConnection probe(funnel_->port(), std::chrono::milliseconds(2500));
+    RespConnection probe(funnel_->port(), std::chrono::milliseconds(4000));
     const resp::Value reply = probe.command({"GET", "k"});
     EXPECT_TRUE(reply.is_error()) << reply.str;
     EXPECT_NE(reply.str.find("ERR funnel:"), std::string::npos) << reply.str;

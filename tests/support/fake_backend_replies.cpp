@@ -65,7 +65,7 @@ std::string hello(const std::vector<std::string>& args, FakeSession& session,
   }
   if (!password.empty() && !authenticated) {
     return "-NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-           "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+           "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
            "select the RESP protocol version at the same time\r\n";
   }
   session.protocol = protocol;
