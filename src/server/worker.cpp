@@ -3,6 +3,7 @@
 #include "server/worker.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -194,7 +195,8 @@ void Worker::on_tick() {
     drained_.store(true, std::memory_order_release);
   }
   const auto idle_s = process_.config().server.idle_client_timeout_s;
-  if (++ticks_ % 10 == 0 && idle_s > 0) {
+  if (++ticks_ % 10 == 0) give_back_memory();
+  if (ticks_ % 10 == 0 && idle_s > 0) {
     const common::Millis limit = static_cast<common::Millis>(idle_s) * 1000;
     context_->registry.for_each([&](client::ClientSession& session) {
       if (session.idle_for(now, limit)) {
@@ -204,6 +206,17 @@ void Worker::on_tick() {
     });
   }
   schedule_tick();
+}
+
+// After a burst of clients has left, hand the freed heap back to the system: glibc keeps freed
+// chunks in its arenas otherwise, and an instance that once served a spike would stay large.
+void Worker::give_back_memory() {
+  const std::size_t sessions = context_->registry.size();
+  peak_sessions_ = std::max(peak_sessions_, sessions);
+  if (peak_sessions_ >= 256 && sessions <= peak_sessions_ / 4) {
+    ::malloc_trim(0);
+    peak_sessions_ = sessions;
+  }
 }
 
 void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply) {

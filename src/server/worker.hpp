@@ -55,6 +55,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   void refuse_without_descriptor();
   void schedule_tick();
   void on_tick();
+  void give_back_memory();
   void schedule_batch_flush();
   void flush_batches();
 
@@ -73,6 +74,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   bool batch_flush_posted_ = false;
   std::atomic<bool> drained_{false};
   unsigned ticks_ = 0;
+  std::size_t peak_sessions_ = 0;  // since the last malloc_trim
   int reserve_fd_ = -1;  // kept open to accept-and-refuse when descriptors run out
   common::Millis last_fd_warning_ = -100000;
   common::Millis last_limit_warning_ = -100000;
