@@ -38,6 +38,8 @@ std::string BackendLink::unavailable_error() const {
          "); the command was not run, Funnel keeps reconnecting";
 }
 
+ReplyTiming BackendLink::error_timing() { return ReplyTiming{0, common::precise_now_ns()}; }
+
 std::string BackendLink::error_reply(std::string_view text) const {
   std::string reply;
   reply.reserve(text.size() + 3);
@@ -108,6 +110,7 @@ void BackendLink::on_handshake_reply(std::string_view reply) {
   }
   state_ = State::kReady;
   up_ = true;
+  if (metrics_ != nullptr) metrics_->backend_connects.add();
   consecutive_failures_ = 0;
   observer_.on_link_ready(*this, result);
   schedule_flush();  // requests queued while connecting
@@ -127,7 +130,7 @@ void BackendLink::fail(std::string_view reason) {
                                        " lost before the reply (" + down_reason_ +
                                        "); the command may or may not have run");
   while (!pipeline_.empty() && pipeline_.front().end <= sent_) {
-    if (!pipeline_.front().abandoned) sink_.deliver(pipeline_.front().target, lost);
+    if (!pipeline_.front().abandoned) sink_.deliver(pipeline_.front().target, lost, error_timing());
     pipeline_.pop();
   }
   const std::uint64_t resend_from = pipeline_.empty() ? out_base_ + out_.size()
@@ -148,6 +151,7 @@ void BackendLink::fail(std::string_view reason) {
     finish_retired();
     return;
   }
+  if (was_ready && metrics_ != nullptr) metrics_->backend_reconnects.add();
   if (was_ready && consecutive_failures_ == 0) {
     // A healthy link dropped (killed, network blip): reconnect at once, keep queued requests.
     consecutive_failures_ = 1;
@@ -167,6 +171,7 @@ void BackendLink::enter_backoff(std::string_view reason) {
   }
   down_reason_ = std::string(reason);
   state_ = State::kBackoff;
+  if (metrics_ != nullptr) metrics_->backend_connect_failures.add();
   fail_unsent(unavailable_error());
   const unsigned shift = std::min(consecutive_failures_, 16u);
   ++consecutive_failures_;
@@ -183,7 +188,8 @@ void BackendLink::enter_backoff(std::string_view reason) {
 
 void BackendLink::fail_unsent(std::string_view error) {
   const std::string reply = error_reply(error);
-  pipeline_.drain([&](const InFlight& entry) { sink_.deliver(entry.target, reply); });
+  const ReplyTiming timing = error_timing();
+  pipeline_.drain([&](const InFlight& entry) { sink_.deliver(entry.target, reply, timing); });
   pipeline_.release_if_empty();
   out_base_ += out_.size();
   out_.clear();
@@ -227,7 +233,11 @@ void BackendLink::tick(common::Millis now) {
   const std::string timeout = error_reply(
       "ERR funnel: no reply from backend " + address() + " within " +
       std::to_string(settings_.request_timeout_ms) + " ms; the command may or may not have run");
-  pipeline_.expire(now, [&](const InFlight& entry) { sink_.deliver(entry.target, timeout); });
+  const ReplyTiming timing = error_timing();
+  pipeline_.expire(now, [&](const InFlight& entry) {
+    if (metrics_ != nullptr) metrics_->backend_timeouts.add();
+    sink_.deliver(entry.target, timeout, timing);
+  });
   if ((state_ == State::kReady || state_ == State::kRetiring) &&
       now - pipeline_.front().submitted > settings_.stall_timeout_ms) {
     spdlog::warn("backend {} link {}: oldest request unanswered for {} ms; closing the link",

@@ -14,6 +14,7 @@
 #include "backend/handshake.hpp"
 #include "backend/link_settings.hpp"
 #include "backend/pipeline.hpp"
+#include "metrics/worker_metrics.hpp"
 #include "resp/reply_framer.hpp"
 #include "resp/writer.hpp"
 
@@ -73,6 +74,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   const std::string& name() const { return name_; }
   resp::Protocol protocol() const { return protocol_; }
   std::uint64_t connects() const { return connects_; }
+  // Counters of the owning worker (connects, failures, timeouts); may be null.
+  void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }
 
  private:
   void connect();
@@ -92,6 +95,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   void enter_backoff(std::string_view reason);
   void finish_retired();
   std::string error_reply(std::string_view text) const;
+  static ReplyTiming error_timing();
   std::string_view request_bytes(const InFlight& entry) const;
   const std::string& address() const;
 
@@ -101,6 +105,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   std::string name_;
   ReplySink& sink_;
   LinkObserver& observer_;
+  metrics::WorkerMetrics* metrics_ = nullptr;
   SnapshotPtr snapshot_;
 
   TcpSocket socket_;
@@ -124,6 +129,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   std::size_t in_len_ = 0;    // bytes read into in_
   resp::ReplyFramer framer_;
   Pipeline pipeline_;
+  std::int64_t read_ns_ = 0;  // when the current batch of replies was read
 
   bool flush_posted_ = false;
   bool write_waiting_ = false;

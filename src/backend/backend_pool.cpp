@@ -45,6 +45,7 @@ BackendLink& BackendPool::ensure_link(resp::Protocol protocol, unsigned link_ind
   if (!link) {
     link = std::make_shared<BackendLink>(io_, settings_, protocol, link_name(protocol, link_index),
                                          sink_, *this);
+    link->set_metrics(metrics_);
     link->start(snapshot_);
   }
   return *link;
@@ -88,7 +89,7 @@ void BackendPool::release_parked() {
 }
 
 void BackendPool::deliver_error(const ReplyTarget& target, const std::string& text) {
-  sink_.deliver(target, "-" + text + "\r\n");
+  sink_.deliver(target, "-" + text + "\r\n", ReplyTiming{0, common::precise_now_ns()});
 }
 
 void BackendPool::submit(resp::Protocol protocol, std::uint64_t affinity,
@@ -195,6 +196,7 @@ void BackendPool::on_link_readonly(BackendLink& link, std::string_view request,
     }
   }
   metrics::ProcessCounters::bump(counters_.readonly_redirects);
+  if (metrics_ != nullptr) metrics_->readonly_redirects.add();
   if (!awaiting_epoch_) {
     spdlog::warn("backend {} answered READONLY: the primary moved; re-resolving and replacing links",
                  snapshot_ ? snapshot_->address : "");

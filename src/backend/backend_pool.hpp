@@ -12,6 +12,7 @@
 
 #include "backend/backend_link.hpp"
 #include "metrics/process_counters.hpp"
+#include "metrics/worker_metrics.hpp"
 
 namespace funnel::backend {
 
@@ -52,6 +53,8 @@ class BackendPool final : public LinkObserver {
                       const ReplyTarget& target, common::Millis deadline);
 
   void tick(common::Millis now);
+  // The worker's counters, handed to every link this pool opens.
+  void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }
   void shutdown();
 
   std::size_t in_flight() const;
@@ -89,6 +92,7 @@ class BackendPool final : public LinkObserver {
   ReplySink& sink_;
   PoolEvents& events_;
   metrics::ProcessCounters& counters_;
+  metrics::WorkerMetrics* metrics_ = nullptr;
   SnapshotPtr snapshot_;
   std::array<std::vector<LinkPtr>, 2> links_;  // [protocol][link index]; null if not owned/open
   std::vector<LinkPtr> retiring_;

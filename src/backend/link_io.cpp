@@ -76,6 +76,7 @@ void BackendLink::flush() {
   const std::string_view unsent(out_);
   if (!write_pending(unsent, offset)) return;
   sent_ = out_base_ + offset;
+  pipeline_.mark_written(sent_, common::precise_now_ns());
 }
 
 void BackendLink::wait_writable() {
@@ -117,6 +118,7 @@ void BackendLink::on_readable() {
       return;
     }
     in_len_ += n;
+    read_ns_ = common::precise_now_ns();
     frame_replies();
     if (generation != generation_) return;  // failed or closed while handling replies
     if (n < space) break;
@@ -172,7 +174,8 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
         !(entry.target.flags & ReplyTarget::kRetried)) {
       observer_.on_link_readonly(*this, request_bytes(entry), entry.target, entry.deadline, reply);
     } else {
-      sink_.deliver(entry.target, reply);
+      const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
+      sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_});
     }
   }
   pipeline_.pop();

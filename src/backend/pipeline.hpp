@@ -18,6 +18,7 @@ struct InFlight {
   std::uint64_t end = 0;
   common::Millis submitted = 0;  // when the request was handed to the link
   common::Millis deadline = 0;
+  std::int64_t written_ns = 0;  // when the write that carried its last byte returned
   bool abandoned = false;   // the client already got an error (timeout); drop the late reply
 };
 
@@ -29,7 +30,17 @@ class Pipeline {
   const InFlight& front() const { return entries_.front(); }
   InFlight& at(std::size_t i) { return entries_[i]; }
   void push(const InFlight& entry) { entries_.push_back(entry); }
-  void pop() { entries_.pop_front(); }
+  void pop() {
+    entries_.pop_front();
+    if (unmarked_ > 0) --unmarked_;
+  }
+
+  // Stamps every entry whose bytes are now all written (end <= sent) with now_ns.
+  void mark_written(std::uint64_t sent, std::int64_t now_ns) {
+    while (unmarked_ < entries_.size() && entries_[unmarked_].end <= sent) {
+      entries_[unmarked_++].written_ns = now_ns;
+    }
+  }
 
   // Marks every not-yet-abandoned entry whose deadline has passed as abandoned and calls
   // on_expired(entry) for each, oldest first. Entries keep their place: their late replies are
@@ -49,6 +60,7 @@ class Pipeline {
   // Removes all entries, calling fn(entry) for each not abandoned, oldest first.
   template <typename Fn>
   void drain(Fn&& fn) {
+    unmarked_ = 0;
     while (!entries_.empty()) {
       InFlight entry = entries_.front();
       entries_.pop_front();
@@ -60,6 +72,7 @@ class Pipeline {
 
  private:
   common::RingQueue<InFlight> entries_;
+  std::size_t unmarked_ = 0;  // entries before this index have written_ns set
 };
 
 }  // namespace funnel::backend

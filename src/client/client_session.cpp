@@ -35,6 +35,15 @@ void set_keepalive(TcpSocket& socket, std::uint32_t idle_s) {
   ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
   ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 }
+metrics::CommandClass command_class(const command::Classification& cls) {
+  if (cls.route == command::Route::kLocal) return metrics::CommandClass::kLocal;
+  if (cls.read_only) return metrics::CommandClass::kRead;
+  if (cls.spec != nullptr && cls.spec->has(command::Flag::kWrite)) {
+    return metrics::CommandClass::kWrite;
+  }
+  return metrics::CommandClass::kOther;
+}
+
 // INFO shows Funnel's section by default, for "all"/"everything" and for "funnel" itself.
 bool wants_funnel_section(const resp::Request& request) {
   if (request.argc() == 1) return true;
@@ -119,6 +128,8 @@ void ClientSession::on_readable() {
   if (!from_scratch) in_.resize(before + (ec ? 0 : n));
   if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
   if (ec) return close();  // EOF or reset: the client left
+  ctx_.metrics->bytes_received.add(n);
+  ctx_.batch_ns = common::precise_now_ns();  // one clock read per batch of requests
   const std::string_view data = from_scratch ? std::string_view(ctx_.scratch.data(), n)
                                              : std::string_view(in_);
   const std::size_t consumed = process_requests(data);
@@ -134,6 +145,7 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   while (pos < data.size() && !stop_reading_ && !closed_) {
     if (replies_.pending() >= max_pipeline) {
       reading_paused_ = true;  // backpressure: resume when replies drain (after_flush)
+      ctx_.metrics->pressure(metrics::Backpressure::kPipelineLimit);
       break;
     }
     ctx_.parser.reset();
@@ -178,6 +190,10 @@ bool ClientSession::handle_request(const resp::Request& request) {
       target.session_generation = handle_.generation;
       target.seq = seq;
       target.worker = static_cast<std::uint16_t>(ctx_.worker_index);
+      target.started_ns = ctx_.batch_ns;
+      target.command_id = cls.spec->id;
+      target.command_class = static_cast<std::uint8_t>(command_class(cls));
+      ctx_.metrics->requests_in_flight_up.add();
       if (cls.append_funnel_info && wants_funnel_section(request)) target.flags |= backend::ReplyTarget::kAppendFunnelInfo;
       const common::Millis deadline =
           common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
@@ -203,7 +219,7 @@ bool ClientSession::answer_inside_refused_transaction(std::uint64_t seq) {
     answer_error(seq, "EXECABORT Transaction discarded because of previous errors.");
   } else if (name == "discard") {
     refused_transaction_ = false;
-    answer(seq, "+OK\r\n");
+    answer_local(seq, "+OK\r\n");
   } else {
     answer_error(seq,
                  "ERR funnel: not run: this connection's MULTI was refused, so commands up to "
@@ -223,6 +239,7 @@ void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq
     case command::LocalCommand::kSelect: cmd_select(request, out); break;
     case command::LocalCommand::kReset: cmd_reset(out); break;
     case command::LocalCommand::kClient: cmd_client(request, out); break;
+    case command::LocalCommand::kFunnel: cmd_funnel(request, out); break;
     case command::LocalCommand::kQuit:
       out = "+OK\r\n";
       close_after_seq_ = seq;
@@ -232,17 +249,40 @@ void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq
       out = error_reply("ERR funnel: internal error: no local handler");
       break;
   }
-  answer(seq, out);
+  answer_local(seq, out);
 }
 
 void ClientSession::answer_error(std::uint64_t seq, std::string_view message) {
-  answer(seq, error_reply(message));
+  answer_local(seq, error_reply(message));
+}
+
+// A reply Funnel produced itself: counted under the request's command, class "local".
+void ClientSession::answer_local(std::uint64_t seq, std::string_view reply) {
+  const command::CommandSpec* spec = ctx_.classification.spec;
+  const std::int64_t elapsed = common::precise_now_ns() - ctx_.batch_ns;
+  record(spec != nullptr ? spec->id : 0, metrics::CommandClass::kLocal, reply, elapsed, 0);
+  answer(seq, reply);
+}
+
+void ClientSession::record(std::uint16_t command_id, metrics::CommandClass command_class,
+                           std::string_view reply, std::int64_t total_ns,
+                           std::int64_t backend_ns) {
+  metrics::Outcome outcome = metrics::Outcome::kOk;
+  if (!reply.empty() && (reply[0] == '-' || reply[0] == '!')) {
+    outcome = reply.starts_with("-ERR funnel:") ? metrics::Outcome::kProxyError
+                                                : metrics::Outcome::kError;
+  }
+  auto& m = *ctx_.metrics;
+  m.commands[command_id][static_cast<std::size_t>(outcome)].add();
+  m.latency[static_cast<std::size_t>(command_class)].observe(total_ns);
+  m.proxy_latency[static_cast<std::size_t>(command_class)].observe(total_ns - backend_ns);
 }
 
 void ClientSession::protocol_error(std::string_view message) {
   spdlog::debug("client {} protocol error: {}", id_, message);
   ProcessCounters::bump(ctx_.facts.counters->clients_closed_protocol_error);
   const std::uint64_t seq = replies_.open_slot();
+  protocol_failed_ = true;
   // The parser's own limit is Funnel's, not Redis's: say so, as every proxy-only error does.
   std::string text = message.starts_with("request exceeds") ? "ERR funnel: " : "ERR Protocol error: ";
   text.append(message);
@@ -251,8 +291,12 @@ void ClientSession::protocol_error(std::string_view message) {
   answer_error(seq, text);
 }
 
-void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view reply) {
+void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view reply,
+                            const backend::ReplyTiming& timing) {
   if (closed_) return;
+  ctx_.metrics->requests_in_flight_down.add();
+  record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
+         timing.now_ns - target.started_ns, timing.backend_ns);
   if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
     answer(target.seq, transform_info(reply));
   } else {
@@ -275,9 +319,12 @@ void ClientSession::answer(std::uint64_t seq, std::string_view reply) {
     spdlog::warn("client {} ({}) not reading its replies: {} bytes pending exceeds "
                  "limits.client_output_hard_bytes; closing it", id_, peer_address(), unsent);
     ProcessCounters::bump(ctx_.facts.counters->clients_closed_output_limit);
-    return close();
+    return close(metrics::CloseReason::kOutputLimit);
   }
-  if (unsent > ctx_.config.limits.client_output_soft_bytes) reading_paused_ = true;
+  if (unsent > ctx_.config.limits.client_output_soft_bytes && !reading_paused_) {
+    reading_paused_ = true;
+    ctx_.metrics->pressure(metrics::Backpressure::kOutputSoftLimit);
+  }
   schedule_flush();
 }
 
@@ -310,7 +357,7 @@ void ClientSession::track_buffer(std::size_t before_capacity, const std::string&
     const std::string reply = error_reply(
         "ERR funnel: proxy buffer budget exhausted (limits.buffer_budget_bytes); retry later");
     socket_.write_some(asio::buffer(reply), ignored);
-    close();
+    close(metrics::CloseReason::kBufferBudget);
   }
 }
 
@@ -335,6 +382,7 @@ void ClientSession::flush() {
     if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
     if (ec) return close();
     out_sent_ += n;
+    ctx_.metrics->bytes_sent.add(n);
   }
   out_.clear();
   out_sent_ = 0;
@@ -360,8 +408,13 @@ void ClientSession::wait_writable() {
 }
 
 void ClientSession::after_flush() {
-  if (close_after_seq_ != UINT64_MAX && replies_.head() > close_after_seq_) return close();
-  if (ctx_.draining && replies_.idle()) return close();  // shutting down: last reply is out
+  if (close_after_seq_ != UINT64_MAX && replies_.head() > close_after_seq_) {
+    return close(protocol_failed_ ? metrics::CloseReason::kProtocolError
+                                  : metrics::CloseReason::kClient);
+  }
+  if (ctx_.draining && replies_.idle()) {
+    return close(metrics::CloseReason::kShutdown);  // shutting down: last reply is out
+  }
   release_buffers_if_idle();
   maybe_resume_reading();
 }
@@ -391,12 +444,14 @@ void ClientSession::maybe_resume_reading() {
 
 void ClientSession::begin_drain() {
   stop_reading_ = true;
-  if (replies_.idle() && out_.empty()) close();
+  if (replies_.idle() && out_.empty()) close(metrics::CloseReason::kShutdown);
 }
 
-void ClientSession::close() {
+void ClientSession::close(metrics::CloseReason reason) {
   if (closed_) return;
   closed_ = true;
+  ctx_.metrics->closed(reason);
+  ctx_.metrics->requests_in_flight_down.add(replies_.pending());
   boost::system::error_code ignored;
   socket_.close(ignored);
   ctx_.registry.remove(handle_);

@@ -22,9 +22,10 @@ class ClientSession {
   static ClientSession* start(SessionContext& context, TcpSocket socket, std::uint64_t client_id);
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
-  void deliver(const backend::ReplyTarget& target, std::string_view reply);
+  void deliver(const backend::ReplyTarget& target, std::string_view reply,
+               const backend::ReplyTiming& timing);
   // Closes the connection (idempotent); pending replies are dropped.
-  void close();
+  void close(metrics::CloseReason reason = metrics::CloseReason::kClient);
   // Stops reading; closes once every pending reply has been written (shutdown drain).
   void begin_drain();
 
@@ -50,6 +51,9 @@ class ClientSession {
   bool answer_inside_refused_transaction(std::uint64_t seq);
   void answer(std::uint64_t seq, std::string_view reply);
   void answer_error(std::uint64_t seq, std::string_view message);
+  void answer_local(std::uint64_t seq, std::string_view reply);
+  void record(std::uint16_t command_id, metrics::CommandClass command_class,
+              std::string_view reply, std::int64_t total_ns, std::int64_t backend_ns);
   void protocol_error(std::string_view message);
   void keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch);
   void schedule_flush();
@@ -69,6 +73,7 @@ class ClientSession {
   void cmd_select(const resp::Request& r, std::string& out);
   void cmd_reset(std::string& out);
   void cmd_client(const resp::Request& r, std::string& out);
+  void cmd_funnel(const resp::Request& r, std::string& out);
   bool check_password(std::string_view user, std::string_view password) const;
   void write_hello_reply(std::string& out);
   void set_name(std::string_view name);
@@ -96,7 +101,8 @@ class ClientSession {
   resp::Protocol protocol_ = resp::Protocol::kResp2;
   std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
   bool authenticated_ = false;
-  bool refused_transaction_ = false;  // MULTI was refused: refuse everything up to EXEC/DISCARD
+  bool refused_transaction_ = false;
+  bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)  // MULTI was refused: refuse everything up to EXEC/DISCARD
   bool closed_ = false;
   bool read_waiting_ = false;
   bool write_waiting_ = false;

@@ -3,6 +3,7 @@
 // every client's.
 #include <openssl/crypto.h>
 
+#include <cctype>
 #include <charconv>
 
 #include "client/client_session.hpp"
@@ -79,6 +80,7 @@ void ClientSession::cmd_auth(const resp::Request& r, std::string& out) {
   }
   const std::string_view user = r.argc() == 3 ? r.arg(1) : std::string_view("default");
   if (!check_password(user, r.arg(r.argc() - 1))) {
+    ctx_.metrics->auth_failures.add();
     return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
   }
   authenticated_ = true;
@@ -118,6 +120,7 @@ void ClientSession::cmd_hello(const resp::Request& r, std::string& out) {
   }
   if (has_auth) {
     if (!check_password(user, password)) {
+      ctx_.metrics->auth_failures.add();
       return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
     }
     authenticated_ = true;
@@ -164,6 +167,26 @@ void ClientSession::cmd_select(const resp::Request& r, std::string& out) {
   error(out, "ERR funnel: SELECT " + std::to_string(db) +
                  " is not supported through Funnel yet (only database 0 is served); use "
                  "database 0 or connect to Redis directly");
+}
+
+void ClientSession::cmd_funnel(const resp::Request& r, std::string& out) {
+  std::string sub = r.argc() > 1 ? std::string(r.arg(1)) : std::string("HELP");
+  for (char& c : sub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (sub == "HELP" || r.argc() > 2) {
+    if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'funnel' command");
+    resp::ReplyWriter w(out, protocol_);
+    w.array_header(4);
+    w.simple_string("FUNNEL <subcommand>: Funnel's own figures (also at the admin /stats endpoint).");
+    w.simple_string("STATS   -- clients, commands, errors, bytes and backend counters.");
+    w.simple_string("POOLS   -- backend links: per backend, state, shared links ready.");
+    w.simple_string("CLIENTS -- client connections per worker.");
+    return;
+  }
+  const std::string report = ctx_.admin != nullptr ? ctx_.admin->funnel_report(sub) : "";
+  if (report.empty()) {
+    return error(out, "ERR unknown subcommand '" + std::string(r.arg(1)) + "'. Try FUNNEL HELP.");
+  }
+  resp::ReplyWriter(out, protocol_).verbatim("txt", report);
 }
 
 void ClientSession::cmd_reset(std::string& out) {

@@ -14,6 +14,7 @@
 #include "command/classify.hpp"
 #include "config/config.hpp"
 #include "metrics/process_counters.hpp"
+#include "metrics/worker_metrics.hpp"
 #include "resp/request_parser.hpp"
 
 namespace funnel::client {
@@ -68,6 +69,16 @@ class StringInterner {
   std::unordered_set<std::string, Hash, std::equal_to<>> strings_;
 };
 
+// Process-wide figures for Funnel's own admin commands (FUNNEL STATS ...), implemented by the
+// server. Called on a worker thread; implementations read other threads' counters only through
+// relaxed atomics or under their own locks.
+class AdminView {
+ public:
+  virtual ~AdminView() = default;
+  // The reply text for FUNNEL <subcommand> (upper case), or empty for an unknown subcommand.
+  virtual std::string funnel_report(std::string_view subcommand) = 0;
+};
+
 // Facts about the whole process that INFO and CLIENT replies show.
 struct ProcessFacts {
   unsigned workers = 1;
@@ -93,6 +104,9 @@ struct SessionContext {
   std::string scratch;                       // read buffer for sessions with nothing buffered
   std::string local_reply;                   // reused for locally answered replies
   BufferPool buffers;
+  metrics::WorkerMetrics* metrics = nullptr;  // this worker's counters
+  AdminView* admin = nullptr;                 // FUNNEL commands; null: refused
+  std::int64_t batch_ns = 0;                  // when the current batch of requests was read
   SessionRegistry registry;
   StringInterner strings;
   bool draining = false;

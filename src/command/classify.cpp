@@ -182,6 +182,12 @@ void classify(const CommandTable& table, const resp::Request& request, Classific
     out.error = "ERR funnel: empty request";
     return;
   }
+  // FUNNEL is Funnel's own command family; no backend has it, so it is decided before lookup.
+  if (iequals(request.arg(0), "funnel")) {
+    out.route = Route::kLocal;
+    out.local = LocalCommand::kFunnel;
+    return;
+  }
   // Redis's order: look the command up, then its subcommand, then check the resolved arity.
   const CommandSpec* spec = table.find(request.arg(0));
   if (spec == nullptr) {

@@ -22,6 +22,7 @@ enum class Route : std::uint8_t {
 // clang-format off
 enum class LocalCommand : std::uint8_t {
   kNone, kPing, kEcho, kQuit, kReset, kSelect, kHello, kAuth, kClient,
+  kFunnel,  // FUNNEL STATS | POOLS | CLIENTS | HELP: Funnel's own admin commands
 };
 
 struct Classification {

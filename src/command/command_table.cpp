@@ -2,6 +2,9 @@
 // rows or from a backend's COMMAND reply; afterwards only read (find), from any worker thread.
 #include "command/command_table.hpp"
 
+#include <mutex>
+#include <unordered_map>
+
 #include <algorithm>
 #include <limits>
 #include <span>
@@ -129,12 +132,44 @@ bool CommandTable::NameEqual::operator()(std::string_view a, std::string_view b)
   return iequals(a, b);
 }
 
+namespace {
+struct CommandIds {
+  std::mutex mutex;
+  std::vector<std::string> names{"other"};
+  std::unordered_map<std::string, std::uint16_t> ids;
+};
+CommandIds& command_ids() {
+  static CommandIds ids;
+  return ids;
+}
+}  // namespace
+
+std::uint16_t command_id(std::string_view lower_case_name) {
+  CommandIds& registry = command_ids();
+  std::lock_guard lock(registry.mutex);
+  const std::string name(lower_case_name);
+  if (auto it = registry.ids.find(name); it != registry.ids.end()) return it->second;
+  if (registry.names.size() >= kMaxCommandIds) return 0;
+  const auto id = static_cast<std::uint16_t>(registry.names.size());
+  registry.names.push_back(name);
+  registry.ids.emplace(name, id);
+  return id;
+}
+
+std::vector<std::string> command_id_names() {
+  CommandIds& registry = command_ids();
+  std::lock_guard lock(registry.mutex);
+  return registry.names;
+}
+
 CommandTable::CommandTable(std::vector<CommandSpec> commands) {
   commands_.reserve(commands.size());
   for (CommandSpec& spec : commands) {
     lower_in_place(spec.name);
     for (CommandSpec& sub : spec.subcommands) lower_in_place(sub.name);
     if (index_.contains(spec.name)) continue;  // the first row of a name wins
+    spec.id = command_id(spec.name);
+    for (CommandSpec& sub : spec.subcommands) sub.id = spec.id;
     index_.emplace(spec.name, commands_.size());
     commands_.push_back(std::move(spec));
   }

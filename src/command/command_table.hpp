@@ -49,6 +49,9 @@ struct CommandSpec {
   std::uint32_t acl = 0;
   int first_key = 0, last_key = 0, key_step = 0;
   std::vector<CommandSpec> subcommands;  // non-empty for containers (CONFIG, CLIENT, ...)
+  // Stable small number for the top-level command name (metrics labels); subcommands share their
+  // container's. See command_id().
+  std::uint16_t id = 0;
 
   bool has(Flag f) const { return (flags & static_cast<std::uint32_t>(f)) != 0; }
   bool in(AclCategory c) const { return (acl & static_cast<std::uint32_t>(c)) != 0; }
@@ -57,6 +60,14 @@ struct CommandSpec {
   const std::string& full_name() const { return name; }
 };
 // clang-format on
+
+// Process-wide ids for command names, stable across table reloads, so per-worker counters can
+// be arrays indexed by id. Id 0 is "other" (unknown commands, and names past the cap).
+// Thread-safe; called when tables are built, never per request.
+inline constexpr std::size_t kMaxCommandIds = 1024;
+std::uint16_t command_id(std::string_view lower_case_name);
+// The names by id (index 0 is "other"), for the metrics exposition.
+std::vector<std::string> command_id_names();
 
 class CommandTable {
  public:

@@ -51,6 +51,17 @@ Control::Control(const config::Config& config, const backend::LinkSettings& sett
 
 Control::~Control() { stop(); }
 
+void Control::set_health(bool up, std::string error) {
+  std::lock_guard lock(mutex_);
+  last_error_ = std::move(error);
+  up_.store(up, std::memory_order_relaxed);
+}
+
+std::string Control::last_error() const {
+  std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
 backend::SnapshotPtr Control::current() const {
   std::lock_guard lock(mutex_);
   return current_;
@@ -100,9 +111,13 @@ asio::awaitable<bool> Control::refresh_from_control_link() {
   const backend::SnapshotPtr snapshot = current();
   const std::string error = co_await link_.open(*snapshot);
   if (!error.empty()) {
-    spdlog::warn("backend {} control link: {}", snapshot->address, error);
+    if (backend_up() || last_error() != error) {
+      spdlog::warn("backend {} control link: {}", snapshot->address, error);
+    }
+    set_health(false, error);
     co_return false;
   }
+  set_health(true, {});
   std::string call_error;
   auto reply = co_await link_.call(command_request(), call_error);
   backend::BackendSnapshot next = *current();
@@ -164,7 +179,10 @@ asio::awaitable<void> Control::control_loop() {
     if (stopping_ || !link_.is_open()) continue;
     std::string error;
     auto pong = co_await link_.call(ping_request(), error);
-    if (!pong) spdlog::warn("backend {} health check failed: {}", current()->address, error);
+    if (!pong) {
+      spdlog::warn("backend {} health check failed: {}", current()->address, error);
+      set_health(false, "health check failed: " + error);
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 // learns the Redis version, and publishes each new BackendSnapshot to every worker.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,9 @@ class Control {
   // Thread-safe: a worker saw READONLY while on `epoch_seen`.
   void request_reresolve(std::uint64_t epoch_seen);
   backend::SnapshotPtr current() const;
+  // Whether the backend answers the control link's health checks, and why not. Thread-safe.
+  bool backend_up() const { return up_.load(std::memory_order_relaxed); }
+  std::string last_error() const;
   asio::io_context& io() { return io_; }
 
  private:
@@ -51,6 +55,9 @@ class Control {
   mutable std::mutex mutex_;
   backend::SnapshotPtr current_;
   std::thread thread_;
+  void set_health(bool up, std::string error);
+  std::atomic<bool> up_{false};
+  std::string last_error_;  // guarded by mutex_
   bool reresolve_requested_ = false;
   bool stopping_ = false;
 };

@@ -32,6 +32,7 @@ struct HandoffReply {
   backend::ReplyTarget target;
   std::uint32_t offset;  // into ReplyBatch::bytes
   std::uint32_t length;
+  std::int64_t backend_ns;
 };
 
 struct ReplyBatch {

@@ -2,8 +2,10 @@
 #include "server/process.hpp"
 
 #include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/invariant.hpp"
 #include "server/version.hpp"
 
 namespace funnel::server {
@@ -50,9 +52,9 @@ int Process::run() {
   for (auto& worker : workers_) worker->open_listener();  // throws with a clear message
 
   if (config_.admin.listen) {
-    spdlog::warn("admin.listen = {} is accepted but this version has no admin HTTP endpoint yet; "
-                 "use INFO (its # Funnel section) for Funnel's figures",
-                 config_.admin.listen->to_string());
+    admin_ = std::make_unique<AdminHttp>(*config_.admin.listen,
+                                         [this](const std::string& path) { return admin_request(path); });
+    admin_->start();  // throws with a clear message if the port is taken
   }
   const backend::SnapshotPtr snapshot = control_->bootstrap();
   if (snapshot->redis_version.empty()) {
@@ -61,6 +63,7 @@ int Process::run() {
   }
   for (auto& worker : workers_) worker->start(snapshot);
   control_->start();
+  ready_ = true;
   spdlog::info("funnel {} listening on {} -> backend {} (redis {}), {} workers, "
                "{} shared links per protocol, max_clients {}{}",
                kFunnelVersion, config_.server.listen.to_string(), snapshot->address,
@@ -80,6 +83,7 @@ int Process::run() {
 }
 
 void Process::drain_and_stop() {
+  ready_ = false;
   for (auto& worker : workers_) worker->begin_drain();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.server.drain_timeout_ms);
@@ -97,7 +101,106 @@ void Process::drain_and_stop() {
   control_->stop();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();
+  if (admin_) admin_->stop();
   spdlog::info("stopped");
+}
+
+}  // namespace funnel::server
+
+namespace funnel::server {
+
+metrics::ExpositionInput Process::exposition() const {
+  metrics::ExpositionInput in;
+  in.version = kFunnelVersion;
+  in.workers = config_.server.workers;
+  in.clients_connected = metrics::ProcessCounters::read(counters_.clients_connected);
+  in.max_clients = config_.server.max_clients;
+  in.invariant_failures = common::invariant_failures();
+  in.process = &counters_;
+  for (const auto& worker : workers_) in.worker_metrics.push_back(&worker->metrics());
+  in.command_names = command::command_id_names();
+  metrics::BackendState backend;
+  backend.address = config_.backend.address->to_string();
+  backend.up = control_->backend_up();
+  backend.last_error = control_->last_error();
+  backend.shared_links_ready = metrics::ProcessCounters::read(counters_.backend_links_ready);
+  backend.control_links = backend.up ? 1 : 0;
+  in.backends.push_back(std::move(backend));
+  return in;
+}
+
+AdminResponse Process::admin_request(const std::string& path) {
+  const auto text = [](int status, std::string body) {
+    return AdminResponse{status, "text/plain; charset=utf-8", std::move(body)};
+  };
+  if (path == "/metrics") {
+    return AdminResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                         metrics::render_prometheus(exposition())};
+  }
+  if (path == "/healthz") return text(200, "ok\n");
+  // Readiness deliberately ignores the backend: a backend outage must not pull every Funnel out
+  // of its load balancer, or clients would get timeouts instead of Funnel's clear errors.
+  if (path == "/readyz") return ready_ ? text(200, "ready\n") : text(503, "not ready\n");
+  if (path == "/stats") {
+    return AdminResponse{200, "application/json", metrics::render_stats_json(exposition())};
+  }
+  if (path == "/backends") {
+    const auto in = exposition();
+    bool all_up = true;
+    std::string body = "{\"backends\":[";
+    for (std::size_t i = 0; i < in.backends.size(); ++i) {
+      const auto& b = in.backends[i];
+      all_up = all_up && b.up;
+      body += fmt::format("{}{{\"address\":\"{}\",\"role\":\"{}\",\"state\":\"{}\","
+                          "\"shared_links_ready\":{},\"error\":\"{}\"}}",
+                          i ? "," : "", b.address, b.role, b.up ? "up" : "down",
+                          b.shared_links_ready, b.up ? "" : b.last_error);
+    }
+    body += "]}\n";
+    return AdminResponse{all_up ? 200 : 503, "application/json", body};
+  }
+  return text(404, "not found: try /metrics, /healthz, /readyz, /backends or /stats\n");
+}
+
+std::string Process::funnel_report(std::string_view subcommand) {
+  const auto in = exposition();
+  const auto t = metrics::sum_workers(in.worker_metrics);
+  if (subcommand == "STATS") {
+    return fmt::format(
+        "clients_connected:{}\r\nclients_accepted:{}\r\nclients_rejected_max_clients:{}\r\n"
+        "auth_failures:{}\r\ncommands:{}\r\ncommand_errors:{}\r\nproxy_errors:{}\r\n"
+        "requests_in_flight:{}\r\nbytes_received:{}\r\nbytes_sent:{}\r\n"
+        "backend_connects:{}\r\nbackend_reconnects:{}\r\nbackend_timeouts:{}\r\n"
+        "readonly_redirects:{}\r\n",
+        in.clients_connected, t.accepted,
+        metrics::ProcessCounters::read(counters_.clients_rejected_max_clients), t.auth_failures,
+        t.commands, t.command_errors, t.proxy_errors, t.in_flight, t.bytes_received, t.bytes_sent,
+        t.backend_connects, t.backend_reconnects, t.backend_timeouts, t.readonly_redirects);
+  }
+  if (subcommand == "POOLS") {
+    std::string out;
+    for (const auto& b : in.backends) {
+      out += fmt::format(
+          "backend:{} role:{} state:{} shared_links_ready:{} connections_per_node:{} "
+          "protocols:resp2,resp3 control_links:{}{}\r\n",
+          b.address, b.role, b.up ? "up" : "down", b.shared_links_ready,
+          config_.backend.connections_per_node, b.control_links,
+          b.up ? "" : " error:" + b.last_error);
+    }
+    return out;
+  }
+  if (subcommand == "CLIENTS") {
+    std::string out = fmt::format("clients_connected:{} max_clients:{}\r\n", in.clients_connected,
+                                  in.max_clients);
+    for (const auto& worker : workers_) {
+      const auto& m = worker->metrics();
+      out += fmt::format("worker:{} clients:{} requests_in_flight:{}\r\n", worker->index(),
+                         worker->clients(),
+                         m.requests_in_flight_up.read() - m.requests_in_flight_down.read());
+    }
+    return out;
+  }
+  return {};
 }
 
 }  // namespace funnel::server

@@ -9,15 +9,17 @@
 #include "client/session_context.hpp"
 #include "config/config.hpp"
 #include "metrics/process_counters.hpp"
+#include "metrics/exposition.hpp"
+#include "server/admin_http.hpp"
 #include "server/control.hpp"
 #include "server/worker.hpp"
 
 namespace funnel::server {
 
-class Process {
+class Process final : public client::AdminView {
  public:
   explicit Process(config::Config config);
-  ~Process();
+  ~Process() override;
 
   // Runs until SIGTERM/SIGINT and the drain that follows. Returns the exit code.
   int run();
@@ -32,8 +34,14 @@ class Process {
   Control& control() { return *control_; }
   std::uint64_t next_client_id() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Everything the metrics renderings need, read from all threads (relaxed loads). Thread-safe.
+  metrics::ExpositionInput exposition() const;
+  // client::AdminView: FUNNEL STATS | POOLS | CLIENTS.
+  std::string funnel_report(std::string_view subcommand) override;
+
  private:
   void drain_and_stop();
+  AdminResponse admin_request(const std::string& path);
 
   const config::Config config_;
   backend::LinkSettings link_settings_;
@@ -43,6 +51,8 @@ class Process {
   std::unique_ptr<Control> control_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::uint64_t> next_client_id_{1};
+  std::atomic<bool> ready_{false};  // listening and not draining (/readyz)
+  std::unique_ptr<AdminHttp> admin_;
 };
 
 }  // namespace funnel::server

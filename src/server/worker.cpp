@@ -30,6 +30,7 @@ Worker::Worker(Process& process, unsigned index)
   context_ = std::make_unique<client::SessionContext>(io_, index, process.config(),
                                                       process.facts());
   context_->requirepass = process.requirepass();
+  context_->admin = &process;
   context_->parser.set_limits(resp::ParseLimits{
       .max_request_bytes = process.config().limits.max_request_bytes});
   const auto& config = process.config();
@@ -39,6 +40,9 @@ Worker::Worker(Process& process, unsigned index)
                          config.backend.connections_per_node},
       *this, *this, process.counters());
   context_->pool = pool_.get();
+  metrics_ = std::make_unique<metrics::WorkerMetrics>();
+  context_->metrics = metrics_.get();
+  pool_->set_metrics(metrics_.get());
   outgoing_.resize(config.server.workers);
   returning_.resize(config.server.workers);
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -105,7 +109,9 @@ void Worker::begin_drain() {
 
 void Worker::stop() {
   asio::post(io_, [this] {
-    context_->registry.for_each([](client::ClientSession& session) { session.close(); });
+    context_->registry.for_each([](client::ClientSession& session) {
+      session.close(metrics::CloseReason::kShutdown);
+    });
     pool_->shutdown();
     tick_timer_.cancel();
     accept_retry_timer_.cancel();
@@ -145,6 +151,7 @@ void Worker::on_accepted(TcpSocket socket) {
     return;  // the socket closes here
   }
   ProcessCounters::bump(counters.clients_accepted);
+  metrics_->clients_accepted.add();
   client::ClientSession::start(*context_, std::move(socket), process_.next_client_id());
 }
 
@@ -191,6 +198,7 @@ void Worker::schedule_tick() {
 void Worker::on_tick() {
   const common::Millis now = common::coarse_now_ms();
   pool_->tick(now);
+  clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0) {
     drained_.store(true, std::memory_order_release);
   }
@@ -201,7 +209,7 @@ void Worker::on_tick() {
     context_->registry.for_each([&](client::ClientSession& session) {
       if (session.idle_for(now, limit)) {
         ProcessCounters::bump(process_.counters().clients_closed_idle);
-        session.close();
+        session.close(metrics::CloseReason::kIdleTimeout);
       }
     });
   }
@@ -219,16 +227,18 @@ void Worker::give_back_memory() {
   }
 }
 
-void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply) {
+void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply,
+                     const backend::ReplyTiming& timing) {
   if (target.worker == index_) {
     if (auto* session = context_->registry.find(target.session_index, target.session_generation)) {
-      session->deliver(target, reply);
+      session->deliver(target, reply, timing);
     }
     return;
   }
   ReplyBatch& batch = returning_[target.worker];
   batch.replies.push_back(HandoffReply{target, static_cast<std::uint32_t>(batch.bytes.size()),
-                                       static_cast<std::uint32_t>(reply.size())});
+                                       static_cast<std::uint32_t>(reply.size()),
+                                       timing.backend_ns});
   batch.bytes.append(reply);
   schedule_batch_flush();
 }
@@ -275,8 +285,10 @@ void Worker::accept_handoff(HandoffBatch batch) {
 
 void Worker::accept_replies(ReplyBatch batch) {
   asio::post(io_, [this, batch = std::move(batch)] {
+    const std::int64_t now = common::precise_now_ns();  // the hop between workers counts as ours
     for (const HandoffReply& reply : batch.replies) {
-      deliver(reply.target, std::string_view(batch.bytes).substr(reply.offset, reply.length));
+      deliver(reply.target, std::string_view(batch.bytes).substr(reply.offset, reply.length),
+              backend::ReplyTiming{reply.backend_ns, now});
     }
   });
 }

@@ -41,7 +41,12 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   unsigned index() const { return index_; }
 
   // backend::ReplySink
-  void deliver(const backend::ReplyTarget& target, std::string_view reply) override;
+  void deliver(const backend::ReplyTarget& target, std::string_view reply,
+               const backend::ReplyTiming& timing) override;
+  // This worker's counters; read by the metrics scraper on another thread (relaxed loads).
+  const metrics::WorkerMetrics& metrics() const { return *metrics_; }
+  // Links of this worker that are ready, and clients connected here (read from other threads).
+  std::size_t clients() const { return clients_.load(std::memory_order_relaxed); }
   // backend::PoolEvents
   void hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
                 std::string_view request, const backend::ReplyTarget& target,
@@ -68,6 +73,8 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   SteadyTimer accept_retry_timer_;
   std::unique_ptr<client::SessionContext> context_;
   std::unique_ptr<backend::BackendPool> pool_;
+  std::unique_ptr<metrics::WorkerMetrics> metrics_;
+  std::atomic<std::size_t> clients_{0};
   std::thread thread_;
   std::vector<HandoffBatch> outgoing_;   // per destination worker
   std::vector<ReplyBatch> returning_;    // per destination worker

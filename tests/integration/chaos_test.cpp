@@ -80,7 +80,7 @@ TEST(ChaosFake, LateReplyIsDiscardedAndItsNeighboursStayCorrect) {
   RespConnection a(funnel->port());
   RespConnection b(funnel->port());
   a.send_command({"GET", "slow"});
-  ASSERT_TRUE(backend->wait_for_requests(1));
+  ASSERT_TRUE(backend_saw(*backend, "GET"));
   a.send_command({"GET", "a-key"});
   b.send_command({"GET", "b-key"});
   const resp::Value slow = a.read_value();

@@ -48,6 +48,18 @@ inline std::size_t count_prefix(const std::vector<std::string>& names, const std
   return n;
 }
 
+// True once the fake backend has received a request whose first argument is `command` (the
+// fake also records Funnel's own handshakes and COMMAND, so counting requests is not enough).
+template <typename Backend>
+bool backend_saw(const Backend& backend, const std::string& command) {
+  return wait_until([&] {
+    for (const auto& request : backend.requests()) {
+      if (!request.args.empty() && request.args[0] == command) return true;
+    }
+    return false;
+  });
+}
+
 class ProxyFixture : public ::testing::Test {
  protected:
   void start(std::vector<std::string> funnel_args = {}) {

@@ -1,0 +1,50 @@
+// Turns the per-worker counters and process-wide figures into the Prometheus text exposition
+// format (version 0.0.4) and into JSON for /stats. Runs on the admin thread at scrape time; the
+// only place where per-worker counters are summed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "metrics/process_counters.hpp"
+#include "metrics/worker_metrics.hpp"
+
+namespace funnel::metrics {
+
+struct BackendState {
+  std::string address;          // label value, "host:port"
+  std::string role = "primary";
+  bool up = false;              // control link healthy
+  std::int64_t shared_links_ready = 0;
+  std::int64_t control_links = 0;
+  std::string last_error;       // why it is down, for /backends
+};
+
+struct ExpositionInput {
+  std::string version;
+  unsigned workers = 0;
+  std::int64_t clients_connected = 0;
+  std::uint32_t max_clients = 0;
+  std::uint64_t invariant_failures = 0;
+  const ProcessCounters* process = nullptr;
+  std::vector<const WorkerMetrics*> worker_metrics;
+  std::vector<std::string> command_names;  // by command id; index 0 is "other"
+  std::vector<BackendState> backends;
+};
+
+std::string render_prometheus(const ExpositionInput& input);
+std::string render_stats_json(const ExpositionInput& input);
+
+// Sums of the per-worker counters, shared by both renderings (and by FUNNEL STATS).
+struct Totals {
+  std::uint64_t accepted = 0, auth_failures = 0, bytes_received = 0, bytes_sent = 0;
+  std::uint64_t in_flight = 0, backend_connects = 0, backend_connect_failures = 0;
+  std::uint64_t backend_reconnects = 0, backend_timeouts = 0, readonly_redirects = 0;
+  std::uint64_t commands = 0, command_errors = 0, proxy_errors = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(CloseReason::kCount)> closed{};
+  std::array<std::uint64_t, static_cast<std::size_t>(Backpressure::kCount)> backpressure{};
+};
+Totals sum_workers(const std::vector<const WorkerMetrics*>& workers);
+
+}  // namespace funnel::metrics

@@ -1,0 +1,60 @@
+// Per-worker counters and histograms: written only by their worker thread with relaxed atomics
+// (no lock, no shared read-modify-write on the request path), summed only when scraped.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "metrics/histogram.hpp"
+
+namespace funnel::metrics {
+
+enum class CloseReason : std::uint8_t {
+  kClient, kIdleTimeout, kProtocolError, kOutputLimit, kBufferBudget, kShutdown, kCount
+};
+enum class Outcome : std::uint8_t { kOk, kError, kProxyError, kCount };
+// Command classes for latency: by the command table's flags, and Funnel's own answers.
+enum class CommandClass : std::uint8_t { kRead, kWrite, kOther, kLocal, kCount };
+enum class Backpressure : std::uint8_t { kOutputSoftLimit, kPipelineLimit, kCount };
+
+const char* to_label(CloseReason reason);
+const char* to_label(Outcome outcome);
+const char* to_label(CommandClass command_class);
+const char* to_label(Backpressure reason);
+
+// Command labels are bounded: ids come from command::command_id() (at most kMaxCommands).
+inline constexpr std::size_t kMaxCommands = 1024;
+
+struct Counter {
+  std::atomic<std::uint64_t> value{0};
+  // Owner thread only: a load and a store, no locked instruction.
+  void add(std::uint64_t n = 1) {
+    value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  std::uint64_t read() const { return value.load(std::memory_order_relaxed); }
+};
+
+struct WorkerMetrics {
+  Counter clients_accepted;
+  std::array<Counter, static_cast<std::size_t>(CloseReason::kCount)> clients_closed;
+  Counter auth_failures;
+  Counter bytes_received;
+  Counter bytes_sent;
+  Counter requests_in_flight_up;    // in flight = up - down (both monotonic: no shared RMW)
+  Counter requests_in_flight_down;
+  std::array<Counter, static_cast<std::size_t>(Backpressure::kCount)> backpressure;
+  Counter backend_connects;
+  Counter backend_connect_failures;
+  Counter backend_reconnects;
+  Counter backend_timeouts;
+  Counter readonly_redirects;
+  std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
+  std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
+  std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;
+
+  void closed(CloseReason reason) { clients_closed[static_cast<std::size_t>(reason)].add(); }
+  void pressure(Backpressure reason) { backpressure[static_cast<std::size_t>(reason)].add(); }
+};
+
+}  // namespace funnel::metrics
