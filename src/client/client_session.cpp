@@ -267,6 +267,7 @@ void ClientSession::answer_local(std::uint64_t seq, std::string_view reply) {
 void ClientSession::record(std::uint16_t command_id, metrics::CommandClass command_class,
                            std::string_view reply, std::int64_t total_ns,
                            std::int64_t backend_ns) {
+  if (!ctx_.per_request_metrics) return;
   metrics::Outcome outcome = metrics::Outcome::kOk;
   if (!reply.empty() && (reply[0] == '-' || reply[0] == '!')) {
     outcome = reply.starts_with("-ERR funnel:") ? metrics::Outcome::kProxyError

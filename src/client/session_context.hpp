@@ -107,6 +107,7 @@ struct SessionContext {
   metrics::WorkerMetrics* metrics = nullptr;  // this worker's counters
   AdminView* admin = nullptr;                 // FUNNEL commands; null: refused
   std::int64_t batch_ns = 0;                  // when the current batch of requests was read
+  bool per_request_metrics = true;            // admin.metrics
   SessionRegistry registry;
   StringInterner strings;
   bool draining = false;

@@ -68,6 +68,7 @@ struct LimitsConfig {
 
 struct AdminConfig {
   std::optional<HostPort> listen;  // admin HTTP (metrics); off when unset
+  std::uint32_t metrics = 1;       // 0: no per-request counters/histograms (benchmark baseline)
 };
 
 struct LogConfig {

@@ -104,6 +104,9 @@ constexpr std::array kKeys = {
   KeySpec{.table = "admin", .name = "listen", .kind = KeyKind::kAddress, .flag = "--admin",
           .optional_address = [](Config& c) -> std::optional<HostPort>& {
             return c.admin.listen; }},
+  integer("admin", "metrics", "--metrics", 0, 1,
+          "1 counts per-request metrics, 0 leaves them out (connection counters stay)",
+          [](Config& c) -> std::uint32_t& { return c.admin.metrics; }),
   KeySpec{.table = "log", .name = "level", .kind = KeyKind::kLogLevel, .flag = "--log-level",
           .text = [](Config& c) -> std::string& { return c.log.level; }},
 };

@@ -31,6 +31,7 @@ Worker::Worker(Process& process, unsigned index)
                                                       process.facts());
   context_->requirepass = process.requirepass();
   context_->admin = &process;
+  context_->per_request_metrics = process.config().admin.metrics != 0;
   context_->parser.set_limits(resp::ParseLimits{
       .max_request_bytes = process.config().limits.max_request_bytes});
   const auto& config = process.config();
