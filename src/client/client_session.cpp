@@ -216,7 +216,11 @@ bool ClientSession::answer_inside_refused_transaction(std::uint64_t seq) {
   const std::string_view name = cls.spec != nullptr ? std::string_view(cls.spec->name) : "";
   if (name == "exec") {
     refused_transaction_ = false;
-    answer_error(seq, "EXECABORT Transaction discarded because of previous errors.");
+    // Redis's code and text, so clients recognise it, with the reason: libraries such as ioredis
+    // report EXEC's error, not MULTI's.
+    answer_error(seq,
+                 "EXECABORT Transaction discarded because of previous errors (funnel: MULTI is "
+                 "not supported through Funnel yet; it needs a dedicated backend connection).");
   } else if (name == "discard") {
     refused_transaction_ = false;
     answer_local(seq, "+OK\r\n");
