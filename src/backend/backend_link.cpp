@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
 namespace funnel::backend {
 
@@ -38,7 +38,9 @@ std::string BackendLink::unavailable_error() const {
          "); the command was not run, Funnel keeps reconnecting";
 }
 
-ReplyTiming BackendLink::error_timing() { return ReplyTiming{0, common::precise_now_ns()}; }
+ReplyTiming BackendLink::error_timing() {
+  return ReplyTiming{0, common::precise_now_ns()};
+}
 
 std::string BackendLink::error_reply(std::string_view text) const {
   std::string reply;
@@ -126,15 +128,15 @@ void BackendLink::fail(std::string_view reason) {
   down_reason_ = std::string(reason);
   // Requests already written may have run: say so. A request only partly written did not run
   // (Redis executes nothing of an incomplete command), so it stays queued with the unsent ones.
-  const std::string lost = error_reply("ERR funnel: connection to backend " + address() +
-                                       " lost before the reply (" + down_reason_ +
-                                       "); the command may or may not have run");
+  const std::string lost =
+      error_reply("ERR funnel: connection to backend " + address() + " lost before the reply (" +
+                  down_reason_ + "); the command may or may not have run");
   while (!pipeline_.empty() && pipeline_.front().end <= sent_) {
     if (!pipeline_.front().abandoned) sink_.deliver(pipeline_.front().target, lost, error_timing());
     pipeline_.pop();
   }
-  const std::uint64_t resend_from = pipeline_.empty() ? out_base_ + out_.size()
-                                                      : pipeline_.front().begin;
+  const std::uint64_t resend_from =
+      pipeline_.empty() ? out_base_ + out_.size() : pipeline_.front().begin;
   out_.erase(0, resend_from - out_base_);
   out_base_ = resend_from;
   sent_ = resend_from;

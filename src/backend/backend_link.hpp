@@ -39,7 +39,13 @@ class LinkObserver {
 class BackendLink : public std::enable_shared_from_this<BackendLink> {
  public:
   enum class State : std::uint8_t {
-    kIdle, kConnecting, kHandshaking, kReady, kBackoff, kRetiring, kClosed
+    kIdle,
+    kConnecting,
+    kHandshaking,
+    kReady,
+    kBackoff,
+    kRetiring,
+    kClosed
   };
 
   BackendLink(asio::io_context& io, const LinkSettings& settings, resp::Protocol protocol,

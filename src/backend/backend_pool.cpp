@@ -10,12 +10,18 @@ namespace funnel::backend {
 
 BackendPool::BackendPool(asio::io_context& io, const LinkSettings& settings, PoolShape shape,
                          ReplySink& sink, PoolEvents& events, metrics::ProcessCounters& counters)
-    : io_(io), settings_(settings), shape_(shape), sink_(sink), events_(events),
+    : io_(io),
+      settings_(settings),
+      shape_(shape),
+      sink_(sink),
+      events_(events),
       counters_(counters) {
   for (auto& links : links_) links.resize(shape_.connections_per_node);
 }
 
-BackendPool::~BackendPool() { shutdown(); }
+BackendPool::~BackendPool() {
+  shutdown();
+}
 
 unsigned BackendPool::link_for(std::uint64_t affinity) const {
   const unsigned cpn = shape_.connections_per_node;
@@ -28,9 +34,8 @@ unsigned BackendPool::link_for(std::uint64_t affinity) const {
 }
 
 std::string BackendPool::link_name(resp::Protocol protocol, unsigned link_index) const {
-  return std::string("funnel:shared:") +
-         (protocol == resp::Protocol::kResp3 ? "resp3" : "resp2") + ":db0:" +
-         std::to_string(link_index);
+  return std::string("funnel:shared:") + (protocol == resp::Protocol::kResp3 ? "resp3" : "resp2") +
+         ":db0:" + std::to_string(link_index);
 }
 
 void BackendPool::start(SnapshotPtr snapshot) {
@@ -92,9 +97,8 @@ void BackendPool::deliver_error(const ReplyTarget& target, const std::string& te
   sink_.deliver(target, "-" + text + "\r\n", ReplyTiming{0, common::precise_now_ns()});
 }
 
-void BackendPool::submit(resp::Protocol protocol, std::uint64_t affinity,
-                         std::string_view request, const ReplyTarget& target,
-                         common::Millis deadline) {
+void BackendPool::submit(resp::Protocol protocol, std::uint64_t affinity, std::string_view request,
+                         const ReplyTarget& target, common::Millis deadline) {
   const unsigned index = link_for(affinity);
   if (!owns(index)) {
     events_.hand_off(index % shape_.workers, protocol, index, request, target, deadline);
@@ -176,8 +180,8 @@ std::size_t BackendPool::links_open() const {
 void BackendPool::on_link_ready(BackendLink& link, const HandshakeResult& handshake) {
   metrics::ProcessCounters::add(counters_.backend_links_ready, 1);
   metrics::ProcessCounters::bump(counters_.backend_connects);
-  spdlog::info("backend {} link {} up (redis {})", snapshot_ ? snapshot_->address : "",
-               link.name(), handshake.redis_version);
+  spdlog::info("backend {} link {} up (redis {})", snapshot_ ? snapshot_->address : "", link.name(),
+               handshake.redis_version);
 }
 
 void BackendPool::on_link_down(BackendLink&, std::string_view) {
@@ -198,8 +202,9 @@ void BackendPool::on_link_readonly(BackendLink& link, std::string_view request,
   metrics::ProcessCounters::bump(counters_.readonly_redirects);
   if (metrics_ != nullptr) metrics_->readonly_redirects.add();
   if (!awaiting_epoch_) {
-    spdlog::warn("backend {} answered READONLY: the primary moved; re-resolving and replacing links",
-                 snapshot_ ? snapshot_->address : "");
+    spdlog::warn(
+        "backend {} answered READONLY: the primary moved; re-resolving and replacing links",
+        snapshot_ ? snapshot_->address : "");
     awaiting_epoch_ = true;
     parked_since_ = common::coarse_now_ms();
     events_.request_reresolve(snapshot_ ? snapshot_->epoch : 0);

@@ -36,8 +36,8 @@ class PoolEvents {
 
 class BackendPool final : public LinkObserver {
  public:
-  BackendPool(asio::io_context& io, const LinkSettings& settings, PoolShape shape,
-              ReplySink& sink, PoolEvents& events, metrics::ProcessCounters& counters);
+  BackendPool(asio::io_context& io, const LinkSettings& settings, PoolShape shape, ReplySink& sink,
+              PoolEvents& events, metrics::ProcessCounters& counters);
   ~BackendPool() override;
 
   // Opens this worker's RESP2 links (RESP3 links open on first use).
@@ -96,7 +96,7 @@ class BackendPool final : public LinkObserver {
   SnapshotPtr snapshot_;
   std::array<std::vector<LinkPtr>, 2> links_;  // [protocol][link index]; null if not owned/open
   std::vector<LinkPtr> retiring_;
-  std::vector<Parked> parked_;                 // waiting for a new epoch after READONLY
+  std::vector<Parked> parked_;  // waiting for a new epoch after READONLY
   common::Millis parked_since_ = 0;
   bool awaiting_epoch_ = false;
 };

@@ -15,11 +15,11 @@
 namespace funnel::backend {
 
 struct BackendSnapshot {
-  std::uint64_t epoch = 0;                          // bumps when links must be replaced
-  std::string address;                              // "host:port" as configured, for messages
+  std::uint64_t epoch = 0;                                // bumps when links must be replaced
+  std::string address;                                    // "host:port" as configured, for messages
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // resolved; empty when unresolvable
-  std::string resolve_error;                        // why endpoints is empty
-  std::string redis_version;                        // e.g. "7.0.15"; empty until first contact
+  std::string resolve_error;                              // why endpoints is empty
+  std::string redis_version;  // e.g. "7.0.15"; empty until first contact
   std::shared_ptr<const command::CommandTable> commands;
 };
 

@@ -17,7 +17,10 @@ using asio::use_awaitable;
 }  // namespace
 
 ControlLink::ControlLink(asio::io_context& io, const LinkSettings& settings, std::string name)
-    : io_(io), settings_(settings), name_(std::move(name)), socket_(io.get_executor()),
+    : io_(io),
+      settings_(settings),
+      name_(std::move(name)),
+      socket_(io.get_executor()),
       deadline_(io.get_executor()) {}
 
 void ControlLink::close() {
@@ -114,8 +117,8 @@ asio::awaitable<std::optional<std::string>> ControlLink::read_reply(std::string&
     }
     char chunk[16 * 1024];
     boost::system::error_code ec;
-    const std::size_t n = co_await socket_.async_read_some(asio::buffer(chunk),
-                                                            redirect_error(use_awaitable, ec));
+    const std::size_t n =
+        co_await socket_.async_read_some(asio::buffer(chunk), redirect_error(use_awaitable, ec));
     if (ec) {
       error = ec == asio::error::eof ? "closed by the backend" : ec.message();
       co_return std::nullopt;

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "backend/backend_link.hpp"
 
@@ -52,7 +52,8 @@ void BackendLink::schedule_flush() {
 bool BackendLink::write_pending(std::string_view bytes, std::size_t& written) {
   while (written < bytes.size()) {
     boost::system::error_code ec;
-    std::size_t n = socket_.write_some(asio::buffer(bytes.data() + written, bytes.size() - written), ec);
+    std::size_t n =
+        socket_.write_some(asio::buffer(bytes.data() + written, bytes.size() - written), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       wait_writable();
       return true;
@@ -108,7 +109,8 @@ void BackendLink::wait_readable() {
 void BackendLink::on_readable() {
   const std::uint64_t generation = generation_;
   for (int round = 0; round < 4; ++round) {
-    if (in_.size() - in_len_ < kReadChunk / 2) in_.resize(std::max(in_.size() * 2, in_len_ + kReadChunk));
+    if (in_.size() - in_len_ < kReadChunk / 2)
+      in_.resize(std::max(in_.size() * 2, in_len_ + kReadChunk));
     boost::system::error_code ec;
     const std::size_t space = in_.size() - in_len_;
     const std::size_t n = socket_.read_some(asio::buffer(in_.data() + in_len_, space), ec);

@@ -10,8 +10,8 @@
 namespace funnel::backend {
 
 struct LinkSettings {
-  std::string user;                                 // empty: AUTH default user
-  std::shared_ptr<const std::string> password;      // null: no AUTH
+  std::string user;                             // empty: AUTH default user
+  std::shared_ptr<const std::string> password;  // null: no AUTH
   common::Millis connect_timeout_ms = 2000;
   common::Millis request_timeout_ms = 5000;
   common::Millis stall_timeout_ms = 10000;

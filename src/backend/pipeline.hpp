@@ -19,7 +19,7 @@ struct InFlight {
   common::Millis submitted = 0;  // when the request was handed to the link
   common::Millis deadline = 0;
   std::int64_t written_ns = 0;  // when the write that carried its last byte returned
-  bool abandoned = false;   // the client already got an error (timeout); drop the late reply
+  bool abandoned = false;       // the client already got an error (timeout); drop the late reply
 };
 
 class Pipeline {

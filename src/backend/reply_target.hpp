@@ -12,9 +12,9 @@ struct ReplyTarget {
   std::uint32_t session_index = 0;
   std::uint32_t session_generation = 0;
   std::uint64_t seq = 0;
-  std::int64_t started_ns = 0;   // when the client's request was read (metrics)
+  std::int64_t started_ns = 0;  // when the client's request was read (metrics)
   std::uint16_t worker = 0;
-  std::uint16_t command_id = 0;  // command::command_id of the request (metrics label)
+  std::uint16_t command_id = 0;    // command::command_id of the request (metrics label)
   std::uint8_t command_class = 0;  // metrics::CommandClass
   std::uint8_t flags = 0;
 
@@ -24,8 +24,8 @@ struct ReplyTarget {
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).
 struct ReplyTiming {
-  std::int64_t backend_ns = 0;   // from the request's write to its reply's read; 0 if unknown
-  std::int64_t now_ns = 0;       // when the reply was framed (one clock read per batch)
+  std::int64_t backend_ns = 0;  // from the request's write to its reply's read; 0 if unknown
+  std::int64_t now_ns = 0;      // when the reply was framed (one clock read per batch)
 };
 
 // Receives replies (and Funnel's own error replies standing in for them) for client sessions.

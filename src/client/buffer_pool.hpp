@@ -11,7 +11,7 @@ namespace funnel::client {
 class BufferPool {
  public:
   static constexpr std::size_t kBufferSize = 4 * 1024;  // grows for large replies
-  static constexpr std::size_t kMaxPooled = 64;  // 1 MB per worker kept for reuse at most
+  static constexpr std::size_t kMaxPooled = 64;         // 1 MB per worker kept for reuse at most
   static constexpr std::size_t kMaxPooledCapacity = 256 * 1024;
 
   std::string acquire() {

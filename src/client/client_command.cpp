@@ -24,8 +24,8 @@ void error(std::string& out, std::string_view message) {
 }
 
 // Subcommands Redis has that Funnel refuses: they act on the connection's backend side.
-const std::set<std::string, std::less<>> kRefused = {
-    "KILL", "PAUSE", "UNPAUSE", "UNBLOCK", "TRACKING", "NO-TOUCH"};
+const std::set<std::string, std::less<>> kRefused = {"KILL",    "PAUSE",    "UNPAUSE",
+                                                     "UNBLOCK", "TRACKING", "NO-TOUCH"};
 
 // "REPLY OFF", "NO-TOUCH ON": the subcommand and its first argument, for the refusal text.
 std::string upper_words(const resp::Request& r) {
@@ -64,7 +64,8 @@ void ClientSession::cmd_client(const resp::Request& r, std::string& out) {
     if (!arity(3)) return;
     for (unsigned char c : r.arg(2)) {
       if (c < '!' || c > '~') {
-        return error(out, "ERR Client names cannot contain spaces, newlines or special characters.");
+        return error(out,
+                     "ERR Client names cannot contain spaces, newlines or special characters.");
       }
     }
     set_name(r.arg(2));
@@ -105,15 +106,18 @@ void ClientSession::cmd_client(const resp::Request& r, std::string& out) {
   } else if (sub == "NO-EVICT" && r.argc() == 3 && on_off(r.arg(2))) {
     w.ok();  // Funnel's clients are not the backend's: nothing of theirs to evict there
   } else if (sub == "CACHING") {
-    error(out, "ERR CLIENT CACHING can be called only when the client is in tracking mode with "
-               "OPTIN or OPTOUT mode enabled");
+    error(out,
+          "ERR CLIENT CACHING can be called only when the client is in tracking mode with "
+          "OPTIN or OPTOUT mode enabled");
   } else if (sub == "HELP") {
     w.array_header(3);
     w.simple_string("CLIENT <subcommand> through Funnel. Answered for this connection:");
-    w.simple_string("ID, GETNAME, SETNAME, SETINFO, INFO, LIST (this client only), GETREDIR, "
-                    "TRACKINGINFO, REPLY ON, NO-EVICT");
-    w.simple_string("Refused: KILL, PAUSE, UNPAUSE, UNBLOCK, TRACKING, CACHING, REPLY OFF|SKIP, "
-                    "NO-TOUCH (they would act on Funnel's shared backend connections)");
+    w.simple_string(
+        "ID, GETNAME, SETNAME, SETINFO, INFO, LIST (this client only), GETREDIR, "
+        "TRACKINGINFO, REPLY ON, NO-EVICT");
+    w.simple_string(
+        "Refused: KILL, PAUSE, UNPAUSE, UNBLOCK, TRACKING, CACHING, REPLY OFF|SKIP, "
+        "NO-TOUCH (they would act on Funnel's shared backend connections)");
   } else if (kRefused.contains(sub) || (sub == "REPLY" || sub == "NO-EVICT")) {
     error(out, command::unsupported_error("CLIENT " + upper_words(r),
                                           "it would act on Funnel's shared backend connections"));

@@ -1,7 +1,7 @@
 // Text about clients and Funnel itself: CLIENT INFO lines, Funnel's INFO section, and the session
 // registry that maps reply targets back to live sessions.
-#include <boost/asio/ip/tcp.hpp>
 #include <fmt/format.h>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "client/client_session.hpp"
 
@@ -110,7 +110,8 @@ std::string ClientSession::transform_info(std::string_view reply) const {
       ProcessCounters::read(counters.backend_connects),
       ProcessCounters::read(counters.client_buffer_bytes));
   std::string result;
-  resp::ReplyWriter writer(result, reply[0] == '=' ? resp::Protocol::kResp3 : resp::Protocol::kResp2);
+  resp::ReplyWriter writer(result,
+                           reply[0] == '=' ? resp::Protocol::kResp3 : resp::Protocol::kResp2);
   if (reply[0] == '=') {
     writer.verbatim("txt", text);
   } else {

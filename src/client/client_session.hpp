@@ -52,8 +52,8 @@ class ClientSession {
   void answer(std::uint64_t seq, std::string_view reply);
   void answer_error(std::uint64_t seq, std::string_view message);
   void answer_local(std::uint64_t seq, std::string_view reply);
-  void record(std::uint16_t command_id, metrics::CommandClass command_class,
-              std::string_view reply, std::int64_t total_ns, std::int64_t backend_ns);
+  void record(std::uint16_t command_id, metrics::CommandClass command_class, std::string_view reply,
+              std::int64_t total_ns, std::int64_t backend_ns);
   void protocol_error(std::string_view message);
   void keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch);
   void schedule_flush();
@@ -85,8 +85,8 @@ class ClientSession {
   TcpSocket socket_;
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
-  std::string in_;    // unparsed bytes (a partial request); empty when idle
-  std::string out_;   // replies not yet written; empty when idle
+  std::string in_;   // unparsed bytes (a partial request); empty when idle
+  std::string out_;  // replies not yet written; empty when idle
   std::size_t out_sent_ = 0;
   std::size_t needed_bytes_ = 0;  // size in_ must reach for the partial request (parser's hint)
   ReplyQueue replies_;
@@ -102,7 +102,8 @@ class ClientSession {
   std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
   bool authenticated_ = false;
   bool refused_transaction_ = false;
-  bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)  // MULTI was refused: refuse everything up to EXEC/DISCARD
+  bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)  // MULTI was
+                                  // refused: refuse everything up to EXEC/DISCARD
   bool closed_ = false;
   bool read_waiting_ = false;
   bool write_waiting_ = false;

@@ -15,7 +15,9 @@ namespace {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
@@ -176,7 +178,8 @@ void ClientSession::cmd_funnel(const resp::Request& r, std::string& out) {
     if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'funnel' command");
     resp::ReplyWriter w(out, protocol_);
     w.array_header(4);
-    w.simple_string("FUNNEL <subcommand>: Funnel's own figures (also at the admin /stats endpoint).");
+    w.simple_string(
+        "FUNNEL <subcommand>: Funnel's own figures (also at the admin /stats endpoint).");
     w.simple_string("STATS   -- clients, commands, errors, bytes and backend counters.");
     w.simple_string("POOLS   -- backend links: per backend, state, shared links ready.");
     w.simple_string("CLIENTS -- client connections per worker.");

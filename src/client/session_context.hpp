@@ -97,12 +97,12 @@ struct SessionContext {
   const config::Config& config;
   const ProcessFacts& facts;
   backend::BackendPool* pool = nullptr;
-  backend::SnapshotPtr snapshot;             // refreshed by the worker between batches
+  backend::SnapshotPtr snapshot;                   // refreshed by the worker between batches
   std::shared_ptr<const std::string> requirepass;  // null: no client authentication
-  resp::RequestParser parser;                // shared: sessions keep only unparsed bytes
-  command::Classification classification;    // reused per request
-  std::string scratch;                       // read buffer for sessions with nothing buffered
-  std::string local_reply;                   // reused for locally answered replies
+  resp::RequestParser parser;                      // shared: sessions keep only unparsed bytes
+  command::Classification classification;          // reused per request
+  std::string scratch;                             // read buffer for sessions with nothing buffered
+  std::string local_reply;                         // reused for locally answered replies
   BufferPool buffers;
   metrics::WorkerMetrics* metrics = nullptr;  // this worker's counters
   AdminView* admin = nullptr;                 // FUNNEL commands; null: refused

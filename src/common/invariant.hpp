@@ -19,12 +19,12 @@ void invariant_failed(const char* expr, const char* file, int line, std::atomic<
 }  // namespace funnel::common
 
 #ifdef NDEBUG
-#define FUNNEL_INVARIANT(expr)                                                       \
-  do {                                                                               \
-    if (!(expr)) [[unlikely]] {                                                      \
-      static std::atomic<bool> funnel_reported_{false};                              \
+#define FUNNEL_INVARIANT(expr)                                                         \
+  do {                                                                                 \
+    if (!(expr)) [[unlikely]] {                                                        \
+      static std::atomic<bool> funnel_reported_{false};                                \
       ::funnel::common::invariant_failed(#expr, __FILE__, __LINE__, funnel_reported_); \
-    }                                                                                \
+    }                                                                                  \
   } while (false)
 #else
 #include <cassert>

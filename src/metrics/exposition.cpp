@@ -46,11 +46,12 @@ void histogram(std::string& out, std::string_view name, std::string_view help,
     for (std::size_t b = 0; b < Histogram::kBuckets; ++b) {
       cumulative += counts[b];
       const std::string le = b < bounds.size() ? fmt::format("{}", bounds[b] / 1e9) : "+Inf";
-      fmt::format_to(std::back_inserter(out), "{}_bucket{{class=\"{}\",le=\"{}\"}} {}\n", name,
-                     cls, le, cumulative);
+      fmt::format_to(std::back_inserter(out), "{}_bucket{{class=\"{}\",le=\"{}\"}} {}\n", name, cls,
+                     le, cumulative);
     }
-    fmt::format_to(std::back_inserter(out), "{}_sum{{class=\"{}\"}} {}\n{}_count{{class=\"{}\"}} {}\n",
-                   name, cls, sum_ns / 1e9, name, cls, cumulative);
+    fmt::format_to(std::back_inserter(out),
+                   "{}_sum{{class=\"{}\"}} {}\n{}_count{{class=\"{}\"}} {}\n", name, cls,
+                   sum_ns / 1e9, name, cls, cumulative);
   }
 }
 
@@ -75,7 +76,8 @@ void client_metrics(std::string& out, const ExpositionInput& in, const Totals& t
          static_cast<double>(ProcessCounters::read(in.process->clients_rejected_max_clients)));
   sample(out, "funnel_client_connections_rejected_total", "reason=\"no_descriptors\"",
          static_cast<double>(ProcessCounters::read(in.process->clients_rejected_no_fd)));
-  header(out, "funnel_client_auth_failures_total", "counter", "Failed AUTH and HELLO AUTH attempts.");
+  header(out, "funnel_client_auth_failures_total", "counter",
+         "Failed AUTH and HELLO AUTH attempts.");
   sample(out, "funnel_client_auth_failures_total", "", static_cast<double>(t.auth_failures));
   header(out, "funnel_client_received_bytes_total", "counter", "Bytes read from clients.");
   sample(out, "funnel_client_received_bytes_total", "", static_cast<double>(t.bytes_received));
@@ -96,8 +98,8 @@ void client_metrics(std::string& out, const ExpositionInput& in, const Totals& t
 void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& t) {
   header(out, "funnel_backend_up", "gauge", "1 while the backend answers Funnel's health checks.");
   for (const auto& b : in.backends) {
-    sample(out, "funnel_backend_up", fmt::format("backend=\"{}\",role=\"{}\"", escape(b.address), b.role),
-           b.up ? 1 : 0);
+    sample(out, "funnel_backend_up",
+           fmt::format("backend=\"{}\",role=\"{}\"", escape(b.address), b.role), b.up ? 1 : 0);
   }
   header(out, "funnel_backend_connections", "gauge", "Backend connections open, by kind.");
   for (const auto& b : in.backends) {
@@ -107,8 +109,9 @@ void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& 
     sample(out, "funnel_backend_connections", labels + ",kind=\"control\"",
            static_cast<double>(b.control_links));
   }
-  const std::string backend = in.backends.empty() ? std::string()
-                                                  : fmt::format("backend=\"{}\"", escape(in.backends[0].address));
+  const std::string backend = in.backends.empty()
+                                  ? std::string()
+                                  : fmt::format("backend=\"{}\"", escape(in.backends[0].address));
   const auto counter = [&](std::string_view name, std::string_view help, std::uint64_t value) {
     header(out, name, "counter", help);
     sample(out, name, backend, static_cast<double>(value));
@@ -211,8 +214,8 @@ std::string render_stats_json(const ExpositionInput& in) {
       "\"bytes_received\":{},\"bytes_sent\":{},\"backend_connects\":{},"
       "\"backend_reconnects\":{},\"backend_timeouts\":{},\"backends\":[{}]}}\n",
       escape(in.version), in.workers, in.clients_connected, in.max_clients, t.accepted,
-      ProcessCounters::read(in.process->clients_rejected_max_clients), t.auth_failures,
-      t.in_flight, t.commands, t.command_errors, t.proxy_errors, t.bytes_received, t.bytes_sent,
+      ProcessCounters::read(in.process->clients_rejected_max_clients), t.auth_failures, t.in_flight,
+      t.commands, t.command_errors, t.proxy_errors, t.bytes_received, t.bytes_sent,
       t.backend_connects, t.backend_reconnects, t.backend_timeouts, backends);
 }
 

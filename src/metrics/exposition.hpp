@@ -13,12 +13,12 @@
 namespace funnel::metrics {
 
 struct BackendState {
-  std::string address;          // label value, "host:port"
+  std::string address;  // label value, "host:port"
   std::string role = "primary";
-  bool up = false;              // control link healthy
+  bool up = false;  // control link healthy
   std::int64_t shared_links_ready = 0;
   std::int64_t control_links = 0;
-  std::string last_error;       // why it is down, for /backends
+  std::string last_error;  // why it is down, for /backends
 };
 
 struct ExpositionInput {

@@ -26,7 +26,8 @@ const std::array<std::int64_t, Histogram::kBuckets - 1>& Histogram::upper_bounds
 std::size_t Histogram::bucket_for(std::int64_t ns) {
   const auto& bounds = upper_bounds_ns();
   // Prometheus buckets are "less than or equal to" their bound.
-  return static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), ns) - bounds.begin());
+  return static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), ns) -
+                                  bounds.begin());
 }
 
 }  // namespace funnel::metrics

@@ -25,7 +25,8 @@ class Histogram {
 
   // Any thread: non-cumulative counts per bucket and the sum, added into the arguments.
   void add_to(std::array<std::uint64_t, kBuckets>& counts, std::uint64_t& sum_ns) const {
-    for (std::size_t i = 0; i < kBuckets; ++i) counts[i] += counts_[i].load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < kBuckets; ++i)
+      counts[i] += counts_[i].load(std::memory_order_relaxed);
     sum_ns += sum_ns_.load(std::memory_order_relaxed);
   }
 

@@ -11,7 +11,13 @@
 namespace funnel::metrics {
 
 enum class CloseReason : std::uint8_t {
-  kClient, kIdleTimeout, kProtocolError, kOutputLimit, kBufferBudget, kShutdown, kCount
+  kClient,
+  kIdleTimeout,
+  kProtocolError,
+  kOutputLimit,
+  kBufferBudget,
+  kShutdown,
+  kCount
 };
 enum class Outcome : std::uint8_t { kOk, kError, kProxyError, kCount };
 // Command classes for latency: by the command table's flags, and Funnel's own answers.
@@ -41,7 +47,7 @@ struct WorkerMetrics {
   Counter auth_failures;
   Counter bytes_received;
   Counter bytes_sent;
-  Counter requests_in_flight_up;    // in flight = up - down (both monotonic: no shared RMW)
+  Counter requests_in_flight_up;  // in flight = up - down (both monotonic: no shared RMW)
   Counter requests_in_flight_down;
   std::array<Counter, static_cast<std::size_t>(Backpressure::kCount)> backpressure;
   Counter backend_connects;

@@ -2,6 +2,7 @@
 // connection, keep-alive, bounded request size.
 #include "server/admin_http.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 namespace funnel::server {
 namespace {
@@ -25,7 +25,8 @@ asio::awaitable<void> serve(tcp::socket socket, const AdminHttp::Handler& handle
     http::request_parser<http::empty_body> parser;
     parser.header_limit(16 * 1024);
     boost::system::error_code ec;
-    co_await http::async_read(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(socket, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     const auto& request = parser.get();
     AdminResponse answer;
@@ -51,7 +52,8 @@ asio::awaitable<void> serve(tcp::socket socket, const AdminHttp::Handler& handle
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const AdminHttp::Handler& handler) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) continue;
     asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), handler), asio::detached);
@@ -73,7 +75,9 @@ AdminHttp::AdminHttp(const config::HostPort& listen, Handler handler)
   impl_->handler = std::move(handler);
 }
 
-AdminHttp::~AdminHttp() { stop(); }
+AdminHttp::~AdminHttp() {
+  stop();
+}
 
 void AdminHttp::start() {
   boost::system::error_code ec;

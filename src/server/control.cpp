@@ -2,13 +2,13 @@
 // publication. Nothing here runs on a worker's loop.
 #include "server/control.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "backend/handshake.hpp"
 
@@ -49,7 +49,9 @@ Control::Control(const config::Config& config, const backend::LinkSettings& sett
   current_ = std::make_shared<const backend::BackendSnapshot>(std::move(initial));
 }
 
-Control::~Control() { stop(); }
+Control::~Control() {
+  stop();
+}
 
 void Control::set_health(bool up, std::string error) {
   std::lock_guard lock(mutex_);

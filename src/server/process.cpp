@@ -1,9 +1,9 @@
 // Process: builds the workers and the control thread, runs until a stop signal, then drains.
 #include "server/process.hpp"
 
-#include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/signal_set.hpp>
 
 #include "common/invariant.hpp"
 #include "server/version.hpp"
@@ -52,8 +52,8 @@ int Process::run() {
   for (auto& worker : workers_) worker->open_listener();  // throws with a clear message
 
   if (config_.admin.listen) {
-    admin_ = std::make_unique<AdminHttp>(*config_.admin.listen,
-                                         [this](const std::string& path) { return admin_request(path); });
+    admin_ = std::make_unique<AdminHttp>(
+        *config_.admin.listen, [this](const std::string& path) { return admin_request(path); });
     admin_->start();  // throws with a clear message if the port is taken
   }
   const backend::SnapshotPtr snapshot = control_->bootstrap();
@@ -64,12 +64,13 @@ int Process::run() {
   for (auto& worker : workers_) worker->start(snapshot);
   control_->start();
   ready_ = true;
-  spdlog::info("funnel {} listening on {} -> backend {} (redis {}), {} workers, "
-               "{} shared links per protocol, max_clients {}{}",
-               kFunnelVersion, config_.server.listen.to_string(), snapshot->address,
-               snapshot->redis_version.empty() ? "unknown" : snapshot->redis_version,
-               config_.server.workers, config_.backend.connections_per_node,
-               config_.server.max_clients, requirepass_ ? ", clients must AUTH" : "");
+  spdlog::info(
+      "funnel {} listening on {} -> backend {} (redis {}), {} workers, "
+      "{} shared links per protocol, max_clients {}{}",
+      kFunnelVersion, config_.server.listen.to_string(), snapshot->address,
+      snapshot->redis_version.empty() ? "unknown" : snapshot->redis_version, config_.server.workers,
+      config_.backend.connections_per_node, config_.server.max_clients,
+      requirepass_ ? ", clients must AUTH" : "");
 
   int received = 0;
   signals.async_wait([&](boost::system::error_code ec, int signal) {
@@ -151,10 +152,11 @@ AdminResponse Process::admin_request(const std::string& path) {
     for (std::size_t i = 0; i < in.backends.size(); ++i) {
       const auto& b = in.backends[i];
       all_up = all_up && b.up;
-      body += fmt::format("{}{{\"address\":\"{}\",\"role\":\"{}\",\"state\":\"{}\","
-                          "\"shared_links_ready\":{},\"error\":\"{}\"}}",
-                          i ? "," : "", b.address, b.role, b.up ? "up" : "down",
-                          b.shared_links_ready, b.up ? "" : b.last_error);
+      body += fmt::format(
+          "{}{{\"address\":\"{}\",\"role\":\"{}\",\"state\":\"{}\","
+          "\"shared_links_ready\":{},\"error\":\"{}\"}}",
+          i ? "," : "", b.address, b.role, b.up ? "up" : "down", b.shared_links_ready,
+          b.up ? "" : b.last_error);
     }
     body += "]}\n";
     return AdminResponse{all_up ? 200 : 503, "application/json", body};

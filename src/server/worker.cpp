@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "client/client_session.hpp"
 #include "server/process.hpp"
@@ -27,13 +27,13 @@ Worker::Worker(Process& process, unsigned index)
       acceptor_(io_.get_executor()),
       tick_timer_(io_.get_executor()),
       accept_retry_timer_(io_.get_executor()) {
-  context_ = std::make_unique<client::SessionContext>(io_, index, process.config(),
-                                                      process.facts());
+  context_ =
+      std::make_unique<client::SessionContext>(io_, index, process.config(), process.facts());
   context_->requirepass = process.requirepass();
   context_->admin = &process;
   context_->per_request_metrics = process.config().admin.metrics != 0;
-  context_->parser.set_limits(resp::ParseLimits{
-      .max_request_bytes = process.config().limits.max_request_bytes});
+  context_->parser.set_limits(
+      resp::ParseLimits{.max_request_bytes = process.config().limits.max_request_bytes});
   const auto& config = process.config();
   pool_ = std::make_unique<backend::BackendPool>(
       io_, process.link_settings(),
@@ -110,9 +110,8 @@ void Worker::begin_drain() {
 
 void Worker::stop() {
   asio::post(io_, [this] {
-    context_->registry.for_each([](client::ClientSession& session) {
-      session.close(metrics::CloseReason::kShutdown);
-    });
+    context_->registry.for_each(
+        [](client::ClientSession& session) { session.close(metrics::CloseReason::kShutdown); });
     pool_->shutdown();
     tick_timer_.cancel();
     accept_retry_timer_.cancel();
@@ -145,9 +144,10 @@ void Worker::on_accepted(TcpSocket socket) {
     const common::Millis now = common::coarse_now_ms();
     if (now - last_limit_warning_ > 10000) {  // rate-limited: a storm must not flood the log
       last_limit_warning_ = now;
-      spdlog::warn("max_clients ({}) reached: refusing new clients with \"max number of clients "
-                   "reached\" ({} refused so far)", max_clients,
-                   ProcessCounters::read(counters.clients_rejected_max_clients));
+      spdlog::warn(
+          "max_clients ({}) reached: refusing new clients with \"max number of clients "
+          "reached\" ({} refused so far)",
+          max_clients, ProcessCounters::read(counters.clients_rejected_max_clients));
     }
     return;  // the socket closes here
   }
@@ -176,8 +176,9 @@ void Worker::refuse_without_descriptor() {
   const common::Millis now = common::coarse_now_ms();
   if (now - last_fd_warning_ > 10000) {
     last_fd_warning_ = now;
-    spdlog::warn("out of file descriptors (RLIMIT_NOFILE): refusing new clients; raise the limit "
-                 "or lower server.max_clients");
+    spdlog::warn(
+        "out of file descriptors (RLIMIT_NOFILE): refusing new clients; raise the limit "
+        "or lower server.max_clients");
   }
   if (reserve_fd_ < 0) return;
   ::close(reserve_fd_);
@@ -248,10 +249,9 @@ void Worker::hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned l
                       std::string_view request, const backend::ReplyTarget& target,
                       common::Millis deadline) {
   HandoffBatch& batch = outgoing_[owner_worker];
-  batch.requests.push_back(HandoffRequest{protocol, link_index,
-                                          static_cast<std::uint32_t>(batch.bytes.size()),
-                                          static_cast<std::uint32_t>(request.size()), target,
-                                          deadline});
+  batch.requests.push_back(
+      HandoffRequest{protocol, link_index, static_cast<std::uint32_t>(batch.bytes.size()),
+                     static_cast<std::uint32_t>(request.size()), target, deadline});
   batch.bytes.append(request);
   schedule_batch_flush();
 }

@@ -76,13 +76,13 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   std::unique_ptr<metrics::WorkerMetrics> metrics_;
   std::atomic<std::size_t> clients_{0};
   std::thread thread_;
-  std::vector<HandoffBatch> outgoing_;   // per destination worker
-  std::vector<ReplyBatch> returning_;    // per destination worker
+  std::vector<HandoffBatch> outgoing_;  // per destination worker
+  std::vector<ReplyBatch> returning_;   // per destination worker
   bool batch_flush_posted_ = false;
   std::atomic<bool> drained_{false};
   unsigned ticks_ = 0;
   std::size_t peak_sessions_ = 0;  // since the last malloc_trim
-  int reserve_fd_ = -1;  // kept open to accept-and-refuse when descriptors run out
+  int reserve_fd_ = -1;            // kept open to accept-and-refuse when descriptors run out
   common::Millis last_fd_warning_ = -100000;
   common::Millis last_limit_warning_ = -100000;
 };

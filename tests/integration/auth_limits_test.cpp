@@ -90,8 +90,7 @@ TEST_F(AuthTest, SecretsNeverAppearInLogsOrInfo) {
   const std::string log = funnel_->log_text();
   EXPECT_EQ(log.find(kClientSecret), std::string::npos) << log;
   EXPECT_EQ(log.find(kBackendSecret), std::string::npos) << log;
-  EXPECT_NE(log.find("up (redis"), std::string::npos) << "links should have authenticated\n"
-                                                       << log;
+  EXPECT_NE(log.find("up (redis"), std::string::npos) << "links should have authenticated\n" << log;
 }
 
 TEST_F(AuthTest, WithoutRequirepassAuthGetsRedisReply) {
@@ -101,15 +100,14 @@ TEST_F(AuthTest, WithoutRequirepassAuthGetsRedisReply) {
             "ERR AUTH <password> called without any password configured for the default user. "
             "Are you sure your configuration is correct?");
   EXPECT_EQ(c.command({"AUTH", "default", "anything"}).str, "OK");
-  EXPECT_EQ(c.command({"HELLO", "3", "AUTH", "default", "anything"}).type,
-            resp::ValueType::kMap);
+  EXPECT_EQ(c.command({"HELLO", "3", "AUTH", "default", "anything"}).type, resp::ValueType::kMap);
 }
 
 TEST_F(AuthTest, WrongBackendPasswordGivesAClearErrorNotAHang) {
   redis_ = RedisServer::start({"--requirepass", kBackendSecret});
-  funnel_ = FunnelProcess::start({"--backend", backend_arg(redis_->port()),
-                                  "--backend-password-file",
-                                  write_secret(dir_, "bad.pass", "not-the-password")});
+  funnel_ =
+      FunnelProcess::start({"--backend", backend_arg(redis_->port()), "--backend-password-file",
+                            write_secret(dir_, "bad.pass", "not-the-password")});
   RespConnection c(funnel_->port());
   const resp::Value reply = c.command({"GET", "k"});
   ASSERT_TRUE(reply.is_error());
@@ -165,9 +163,9 @@ TEST_F(LimitsTest, ClientThatDoesNotReadIsClosedPastTheHardOutputCap) {
   for (int i = 0; i < 400; ++i) batch += encode_command({"GET", "big"});  // 100 MB of replies
   greedy.send_raw(batch);
   // Funnel stops reading it past the soft cap, then closes it past the hard cap...
-  EXPECT_TRUE(wait_until([&] { return funnel_->log_text().find("not reading its replies") !=
-                                      std::string::npos; }))
-      << funnel_->log_text();
+  EXPECT_TRUE(wait_until([&] {
+    return funnel_->log_text().find("not reading its replies") != std::string::npos;
+  })) << funnel_->log_text();
   // ...while everyone else is served.
   EXPECT_EQ(writer.command({"PING"}).str, "PONG");
 }

@@ -75,8 +75,8 @@ TEST(ChaosFake, LateReplyIsDiscardedAndItsNeighboursStayCorrect) {
     }
     return FakeBackend::Action::default_reply();
   });
-  auto funnel = FunnelProcess::start({"--backend", backend_arg(backend->port()), "--workers", "1",
-                                      "--request-timeout-ms", "300"});
+  auto funnel = FunnelProcess::start(
+      {"--backend", backend_arg(backend->port()), "--workers", "1", "--request-timeout-ms", "300"});
   RespConnection a(funnel->port());
   RespConnection b(funnel->port());
   a.send_command({"GET", "slow"});
@@ -112,16 +112,19 @@ TEST(ChaosFake, StalledLinkIsClosedAndReplaced) {
   TempDir dir("funnel-stall");
   const std::string config = dir.path() + "/funnel.toml";
   std::ofstream(config) << "[backend]\nrequest_timeout_ms = 200\nlink_stall_timeout_ms = 500\n";
-  auto funnel = FunnelProcess::start({"--backend", backend_arg(backend->port()), "--workers", "1",
-                                      "--config", config});
+  auto funnel = FunnelProcess::start(
+      {"--backend", backend_arg(backend->port()), "--workers", "1", "--config", config});
   RespConnection c(funnel->port());
   const int links_before = backend->connections_accepted();
   EXPECT_TRUE(c.command({"GET", "hang"}).is_error());
   ASSERT_TRUE(wait_until([&] { return backend->connections_accepted() > links_before; }))
       << funnel->log_text();
   std::string last;
-  EXPECT_TRUE(wait_until([&] { return (last = c.command({"GET", "x"}).str) == "ok"; }))
-      << last << "\n" << funnel->log_text();
+  EXPECT_TRUE(wait_until([&] {
+    return (last = c.command({"GET", "x"}).str) == "ok";
+  })) << last
+      << "\n"
+      << funnel->log_text();
   EXPECT_NE(funnel->log_text().find("closing the link"), std::string::npos);
   EXPECT_EQ(funnel->stop(), 0);
 }
@@ -145,8 +148,11 @@ TEST_F(ChaosTest, BackendRestartMidLoadRecoversOnItsOwn) {
   EXPECT_EQ(result.mismatches, 0u) << result.summary();
   EXPECT_GT(result.error_replies, 0u) << result.summary();
   RespConnection after(funnel_->port());
-  EXPECT_TRUE(wait_until([&] { return after.command({"SET", "back", "1"}).str == "OK"; },
-                         std::chrono::seconds(15)));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return after.command({"SET", "back", "1"}).str == "OK";
+      },
+      std::chrono::seconds(15)));
   EXPECT_TRUE(funnel_->alive());
 }
 

@@ -25,7 +25,9 @@ inline bool reduced_scale() {
   return scale != nullptr && std::string(scale) == "reduced";
 }
 
-inline std::string backend_arg(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+inline std::string backend_arg(std::uint16_t port) {
+  return "127.0.0.1:" + std::to_string(port);
+}
 
 // Names of the backend's clients that Funnel opened (CLIENT SETNAME "funnel:...").
 inline std::vector<std::string> funnel_link_names(std::uint16_t redis_port) {

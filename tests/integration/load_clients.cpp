@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,7 +12,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
 
 #include "resp/reply_framer.hpp"
 #include "support/resp_connection.hpp"
@@ -19,9 +19,9 @@
 namespace funnel::test {
 namespace {
 namespace asio = boost::asio;
-using asio::ip::tcp;
 using asio::redirect_error;
 using asio::use_awaitable;
+using asio::ip::tcp;
 
 struct Client {
   int index;
@@ -168,9 +168,14 @@ LoadResult run_load(const LoadOptions& options) {
   std::vector<std::unique_ptr<Client>> clients;
   const auto deadline = std::chrono::steady_clock::now() + options.deadline;
   for (int i = 0; i < options.clients; ++i) {
-    clients.push_back(std::unique_ptr<Client>(
-        new Client{i, options, result, std::mt19937(static_cast<unsigned>(i * 7919 + 1)),
-                   tcp::socket(io), {}, 0}));
+    clients.push_back(
+        std::unique_ptr<Client>(new Client{i,
+                                           options,
+                                           result,
+                                           std::mt19937(static_cast<unsigned>(i * 7919 + 1)),
+                                           tcp::socket(io),
+                                           {},
+                                           0}));
     asio::co_spawn(io, clients.back()->run(deadline), asio::detached);
   }
   io.run_for(options.deadline + std::chrono::seconds(5));

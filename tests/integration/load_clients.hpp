@@ -13,20 +13,20 @@ namespace funnel::test {
 struct LoadOptions {
   std::uint16_t port = 0;
   int clients = 100;
-  int rounds = 10;             // pipelines per client
-  int pipeline = 8;            // SET+GET pairs per pipeline
-  bool resp3 = false;          // HELLO 3 first
-  std::string password;        // AUTH first when set
+  int rounds = 10;       // pipelines per client
+  int pipeline = 8;      // SET+GET pairs per pipeline
+  bool resp3 = false;    // HELLO 3 first
+  std::string password;  // AUTH first when set
   std::size_t value_size = 16;
-  double disconnect_probability = 0;  // per pipeline: close before reading, reconnect
+  double disconnect_probability = 0;          // per pipeline: close before reading, reconnect
   std::chrono::milliseconds deadline{60000};  // whole run
   std::string key_prefix = "load";
 };
 
 struct LoadResult {
   std::uint64_t ok_replies = 0;
-  std::uint64_t error_replies = 0;   // -ERR funnel: ... during chaos
-  std::uint64_t mismatches = 0;      // a reply that is neither an error nor the expected one
+  std::uint64_t error_replies = 0;  // -ERR funnel: ... during chaos
+  std::uint64_t mismatches = 0;     // a reply that is neither an error nor the expected one
   std::uint64_t connect_failures = 0;
   std::uint64_t dropped_connections = 0;  // closed by the peer or by us (disconnect chaos)
   bool timed_out = false;

@@ -30,27 +30,62 @@ std::vector<std::string> raw_replies(std::uint16_t port, const Commands& command
 Commands data_script(const std::string& p) {
   const std::string far_future = "4102444800";  // 2100-01-01, an exact EXPIRETIME
   return {
-      {"SET", p + "s", "hello"}, {"GET", p + "s"}, {"APPEND", p + "s", " world"},
-      {"STRLEN", p + "s"}, {"GETRANGE", p + "s", "0", "4"}, {"INCR", p + "n"},
-      {"INCRBY", p + "n", "41"}, {"INCRBYFLOAT", p + "f", "1.5"}, {"MSET", p + "a", "1", p + "b", "2"},
-      {"MGET", p + "a", p + "b", p + "missing"}, {"SETNX", p + "a", "x"}, {"GETDEL", p + "b"},
-      {"HSET", p + "h", "f1", "v1", "f2", "v2"}, {"HGET", p + "h", "f1"}, {"HGETALL", p + "h"},
-      {"HMGET", p + "h", "f1", "nope"}, {"HINCRBY", p + "h", "c", "3"}, {"HKEYS", p + "h"},
-      {"HLEN", p + "h"}, {"HDEL", p + "h", "f2"}, {"HEXISTS", p + "h", "f2"},
-      {"RPUSH", p + "l", "a", "b", "c"}, {"LPUSH", p + "l", "z"}, {"LRANGE", p + "l", "0", "-1"},
-      {"LPOP", p + "l"}, {"RPOP", p + "l", "2"}, {"LLEN", p + "l"}, {"LINDEX", p + "l", "0"},
-      {"SADD", p + "set", "x", "y", "z"}, {"SISMEMBER", p + "set", "y"}, {"SCARD", p + "set"},
-      {"SMISMEMBER", p + "set", "x", "q"}, {"SREM", p + "set", "z"},
-      {"ZADD", p + "z", "1", "one", "2.5", "two"}, {"ZSCORE", p + "z", "two"},
-      {"ZRANGE", p + "z", "0", "-1", "WITHSCORES"}, {"ZINCRBY", p + "z", "1", "one"},
-      {"ZRANK", p + "z", "two"}, {"ZCARD", p + "z"}, {"ZPOPMIN", p + "z"},
-      {"EXISTS", p + "s", p + "nope"}, {"TYPE", p + "h"}, {"TYPE", p + "z"},
-      {"EXPIREAT", p + "s", far_future}, {"EXPIRETIME", p + "s"}, {"PERSIST", p + "s"},
-      {"TTL", p + "s"}, {"PTTL", p + "missing"}, {"DEL", p + "a", p + "n"},
-      {"RENAME", p + "s", p + "t"}, {"GET", p + "t"}, {"GET", p + "missing"},
+      {"SET", p + "s", "hello"},
+      {"GET", p + "s"},
+      {"APPEND", p + "s", " world"},
+      {"STRLEN", p + "s"},
+      {"GETRANGE", p + "s", "0", "4"},
+      {"INCR", p + "n"},
+      {"INCRBY", p + "n", "41"},
+      {"INCRBYFLOAT", p + "f", "1.5"},
+      {"MSET", p + "a", "1", p + "b", "2"},
+      {"MGET", p + "a", p + "b", p + "missing"},
+      {"SETNX", p + "a", "x"},
+      {"GETDEL", p + "b"},
+      {"HSET", p + "h", "f1", "v1", "f2", "v2"},
+      {"HGET", p + "h", "f1"},
+      {"HGETALL", p + "h"},
+      {"HMGET", p + "h", "f1", "nope"},
+      {"HINCRBY", p + "h", "c", "3"},
+      {"HKEYS", p + "h"},
+      {"HLEN", p + "h"},
+      {"HDEL", p + "h", "f2"},
+      {"HEXISTS", p + "h", "f2"},
+      {"RPUSH", p + "l", "a", "b", "c"},
+      {"LPUSH", p + "l", "z"},
+      {"LRANGE", p + "l", "0", "-1"},
+      {"LPOP", p + "l"},
+      {"RPOP", p + "l", "2"},
+      {"LLEN", p + "l"},
+      {"LINDEX", p + "l", "0"},
+      {"SADD", p + "set", "x", "y", "z"},
+      {"SISMEMBER", p + "set", "y"},
+      {"SCARD", p + "set"},
+      {"SMISMEMBER", p + "set", "x", "q"},
+      {"SREM", p + "set", "z"},
+      {"ZADD", p + "z", "1", "one", "2.5", "two"},
+      {"ZSCORE", p + "z", "two"},
+      {"ZRANGE", p + "z", "0", "-1", "WITHSCORES"},
+      {"ZINCRBY", p + "z", "1", "one"},
+      {"ZRANK", p + "z", "two"},
+      {"ZCARD", p + "z"},
+      {"ZPOPMIN", p + "z"},
+      {"EXISTS", p + "s", p + "nope"},
+      {"TYPE", p + "h"},
+      {"TYPE", p + "z"},
+      {"EXPIREAT", p + "s", far_future},
+      {"EXPIRETIME", p + "s"},
+      {"PERSIST", p + "s"},
+      {"TTL", p + "s"},
+      {"PTTL", p + "missing"},
+      {"DEL", p + "a", p + "n"},
+      {"RENAME", p + "s", p + "t"},
+      {"GET", p + "t"},
+      {"GET", p + "missing"},
       {"HGET", p + "t", "x"},  // WRONGTYPE
       {"INCR", p + "t"},       // not an integer
-      {"SET", p + "e", "v", "PX", "100000", "GET"}, {"OBJECT", "ENCODING", p + "n2"},
+      {"SET", p + "e", "v", "PX", "100000", "GET"},
+      {"OBJECT", "ENCODING", p + "n2"},
   };
 }
 
@@ -82,14 +117,34 @@ TEST_F(ProxyTest, DataCommandsGiveTheSameBytesAsRedisInBothProtocols) {
 TEST_F(ProxyTest, LocallyAnsweredRepliesMatchRedisByteForByte) {
   start();
   const Commands commands = {
-      {"PING"}, {"PING", "hello"}, {"PING", "a", "b"}, {"ECHO", "x y"}, {"ECHO"},
-      {"SELECT", "0"}, {"SELECT", "x"}, {"AUTH", "x"}, {"AUTH", "default", "x"},
-      {"AUTH", "a", "b", "c"}, {"HELLO", "4"}, {"HELLO", "x"}, {"HELLO", "3", "FOO"},
-      {"HELLO", "2", "SETNAME", "a b"}, {"foo", "a", "b"}, {"GET"}, {"CONFIG", "foo"},
-      {"CLIENT", "SETNAME", "a b"}, {"CLIENT", "GETNAME"}, {"CLIENT", "SETNAME", "me"},
-      {"CLIENT", "GETNAME"}, {"CLIENT", "GETREDIR"}, {"CLIENT", "TRACKINGINFO"},
-      {"CLIENT", "CACHING", "yes"}, {"CLIENT", "foo"}, {"CLIENT", "SETNAME"},
-      {"CLIENT", "REPLY", "ON"}, {"CLIENT", "NO-EVICT", "on"},
+      {"PING"},
+      {"PING", "hello"},
+      {"PING", "a", "b"},
+      {"ECHO", "x y"},
+      {"ECHO"},
+      {"SELECT", "0"},
+      {"SELECT", "x"},
+      {"AUTH", "x"},
+      {"AUTH", "default", "x"},
+      {"AUTH", "a", "b", "c"},
+      {"HELLO", "4"},
+      {"HELLO", "x"},
+      {"HELLO", "3", "FOO"},
+      {"HELLO", "2", "SETNAME", "a b"},
+      {"foo", "a", "b"},
+      {"GET"},
+      {"CONFIG", "foo"},
+      {"CLIENT", "SETNAME", "a b"},
+      {"CLIENT", "GETNAME"},
+      {"CLIENT", "SETNAME", "me"},
+      {"CLIENT", "GETNAME"},
+      {"CLIENT", "GETREDIR"},
+      {"CLIENT", "TRACKINGINFO"},
+      {"CLIENT", "CACHING", "yes"},
+      {"CLIENT", "foo"},
+      {"CLIENT", "SETNAME"},
+      {"CLIENT", "REPLY", "ON"},
+      {"CLIENT", "NO-EVICT", "on"},
   };
   for (bool resp3 : {false, true}) {
     const auto direct = raw_replies(redis_->port(), commands, resp3);
@@ -213,16 +268,21 @@ TEST_F(ProxyTest, InfoHasTheBackendSectionsAndFunnels) {
 TEST_F(ProxyTest, StatefulCommandsAreRefusedClearly) {
   start();
   RespConnection c(funnel_->port());
-  for (const std::vector<std::string>& command :
-       Commands{{"BLPOP", "x", "0"}, {"SUBSCRIBE", "ch"}, {"WATCH", "k"}, {"SELECT", "1"},
-                {"CLIENT", "TRACKING", "on"}, {"MONITOR"}, {"WAIT", "1", "0"}, {"MULTI"}}) {
+  for (const std::vector<std::string>& command : Commands{{"BLPOP", "x", "0"},
+                                                          {"SUBSCRIBE", "ch"},
+                                                          {"WATCH", "k"},
+                                                          {"SELECT", "1"},
+                                                          {"CLIENT", "TRACKING", "on"},
+                                                          {"MONITOR"},
+                                                          {"WAIT", "1", "0"},
+                                                          {"MULTI"}}) {
     const resp::Value reply = c.command(command);
     ASSERT_TRUE(reply.is_error()) << command[0];
     EXPECT_NE(reply.str.find("funnel"), std::string::npos) << reply.str;
     EXPECT_NE(reply.str.find(command[0]), std::string::npos) << reply.str;
   }
   EXPECT_EQ(c.command({"DISCARD"}).str, "OK");  // ends the refused MULTI
-  EXPECT_EQ(c.command({"PING"}).str, "PONG");    // still served
+  EXPECT_EQ(c.command({"PING"}).str, "PONG");   // still served
 }
 
 TEST_F(ProxyTest, BackendSeesOnlyTheLinkBudget) {

@@ -10,7 +10,9 @@
 namespace funnel::test {
 namespace {
 
-int client_count() { return reduced_scale() ? 500 : 5000; }
+int client_count() {
+  return reduced_scale() ? 500 : 5000;
+}
 
 struct BudgetCase {
   const char* name;
@@ -23,10 +25,12 @@ class ScaleTest : public ::testing::TestWithParam<BudgetCase> {};
 TEST_P(ScaleTest, EveryClientGetsOnlyItsOwnRepliesWithinTheLinkBudget) {
   const BudgetCase& budget = GetParam();
   auto redis = RedisServer::start({"--maxclients", "100"});  // far fewer than our clients
-  std::vector<std::string> args = {"--backend", backend_arg(redis->port()), "--workers",
-                                   std::to_string(budget.workers), "--max-clients", "12000"};
+  std::vector<std::string> args = {"--backend",     backend_arg(redis->port()),
+                                   "--workers",     std::to_string(budget.workers),
+                                   "--max-clients", "12000"};
   if (budget.connections_per_node > 0) {
-    args.insert(args.end(), {"--connections-per-node", std::to_string(budget.connections_per_node)});
+    args.insert(args.end(),
+                {"--connections-per-node", std::to_string(budget.connections_per_node)});
   }
   auto funnel = FunnelProcess::start(args);
   const std::size_t per_protocol =

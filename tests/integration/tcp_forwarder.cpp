@@ -1,10 +1,10 @@
 // TcpForwarder: one thread accepts, one thread per connection relays both directions with poll().
 #include "tcp_forwarder.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "support/net.hpp"

@@ -7,8 +7,9 @@ namespace funnel::backend {
 namespace {
 
 TEST(Handshake, NamesTheLinkAndSpeaksTheClientsProtocol) {
-  EXPECT_EQ(encode_handshake(resp::Protocol::kResp3, "", nullptr, "funnel:shared:resp3:db0:0"),
-            "*4\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$7\r\nSETNAME\r\n$25\r\nfunnel:shared:resp3:db0:0\r\n");
+  EXPECT_EQ(
+      encode_handshake(resp::Protocol::kResp3, "", nullptr, "funnel:shared:resp3:db0:0"),
+      "*4\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$7\r\nSETNAME\r\n$25\r\nfunnel:shared:resp3:db0:0\r\n");
 }
 
 TEST(Handshake, AuthenticatesAsTheDefaultUserWhenNoneIsGiven) {
@@ -21,7 +22,8 @@ TEST(Handshake, AuthenticatesAsTheDefaultUserWhenNoneIsGiven) {
 }
 
 TEST(Handshake, ReadsTheVersionFromEitherProtocol) {
-  const std::string resp3 = "%2\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n";
+  const std::string resp3 =
+      "%2\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n";
   const std::string resp2 = "*4\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n6.2.1\r\n";
   EXPECT_EQ(interpret_handshake_reply(resp3).redis_version, "7.0.15");
   EXPECT_EQ(interpret_handshake_reply(resp2).redis_version, "6.2.1");
@@ -29,8 +31,8 @@ TEST(Handshake, ReadsTheVersionFromEitherProtocol) {
 }
 
 TEST(Handshake, ReportsRefusalsWithTheBackendsText) {
-  const auto result =
-      interpret_handshake_reply("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  const auto result = interpret_handshake_reply(
+      "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.error, "WRONGPASS invalid username-password pair or user is disabled.");
   EXPECT_FALSE(interpret_handshake_reply("garbage").ok);

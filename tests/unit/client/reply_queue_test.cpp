@@ -60,7 +60,8 @@ TEST(ReplyQueue, AnyArrivalOrderGivesRequestOrder) {
     std::shuffle(arrival.begin(), arrival.end(), rng);
     std::string out, expected;
     for (auto seq : seqs) expected += ":" + std::to_string(seq) + "\r\n";
-    for (auto seq : arrival) ASSERT_TRUE(queue.deliver(seq, ":" + std::to_string(seq) + "\r\n", out));
+    for (auto seq : arrival)
+      ASSERT_TRUE(queue.deliver(seq, ":" + std::to_string(seq) + "\r\n", out));
     EXPECT_EQ(out, expected);
     EXPECT_TRUE(queue.idle());
   }

@@ -1,0 +1,189 @@
+// ClientSession's reply side: ordering replies (ReplyQueue), counting them (metrics), writing
+// them in batches, backpressure, and buffer accounting against the process budget.
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include "client/client_session.hpp"
+
+namespace funnel::client {
+namespace {
+using metrics::ProcessCounters;
+
+std::string error_reply(std::string_view message) {
+  std::string reply;
+  reply.reserve(message.size() + 3);
+  reply += '-';
+  reply.append(message);
+  reply += "\r\n";
+  return reply;
+}
+}  // namespace
+
+void ClientSession::answer_error(std::uint64_t seq, std::string_view message) {
+  answer_local(seq, error_reply(message));
+}
+
+// A reply Funnel produced itself: counted under the request's command, class "local".
+void ClientSession::answer_local(std::uint64_t seq, std::string_view reply) {
+  const command::CommandSpec* spec = ctx_.classification.spec;
+  const std::int64_t elapsed = common::precise_now_ns() - ctx_.batch_ns;
+  record(spec != nullptr ? spec->id : 0, metrics::CommandClass::kLocal, reply, elapsed, 0);
+  answer(seq, reply);
+}
+
+void ClientSession::record(std::uint16_t command_id, metrics::CommandClass command_class,
+                           std::string_view reply, std::int64_t total_ns, std::int64_t backend_ns) {
+  if (!ctx_.per_request_metrics) return;
+  metrics::Outcome outcome = metrics::Outcome::kOk;
+  if (!reply.empty() && (reply[0] == '-' || reply[0] == '!')) {
+    outcome = reply.starts_with("-ERR funnel:") ? metrics::Outcome::kProxyError
+                                                : metrics::Outcome::kError;
+  }
+  auto& m = *ctx_.metrics;
+  m.commands[command_id][static_cast<std::size_t>(outcome)].add();
+  m.latency[static_cast<std::size_t>(command_class)].observe(total_ns);
+  m.proxy_latency[static_cast<std::size_t>(command_class)].observe(total_ns - backend_ns);
+}
+
+void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view reply,
+                            const backend::ReplyTiming& timing) {
+  if (closed_) return;
+  ctx_.metrics->requests_in_flight_down.add();
+  record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
+         timing.now_ns - target.started_ns, timing.backend_ns);
+  if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
+    answer(target.seq, transform_info(reply));
+  } else {
+    answer(target.seq, reply);
+  }
+}
+
+void ClientSession::answer(std::uint64_t seq, std::string_view reply) {
+  if (closed_) return;
+  const std::size_t capacity_before = out_.capacity();
+  if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
+  if (!replies_.deliver(seq, reply, out_)) {
+    FUNNEL_INVARIANT(!"reply delivered twice or for an unknown request");
+    return;
+  }
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+  if (closed_) return;
+  const std::size_t unsent = out_.size() - out_sent_;
+  if (unsent > ctx_.config.limits.client_output_hard_bytes) {
+    spdlog::warn(
+        "client {} ({}) not reading its replies: {} bytes pending exceeds "
+        "limits.client_output_hard_bytes; closing it",
+        id_, peer_address(), unsent);
+    ProcessCounters::bump(ctx_.facts.counters->clients_closed_output_limit);
+    return close(metrics::CloseReason::kOutputLimit);
+  }
+  if (unsent > ctx_.config.limits.client_output_soft_bytes && !reading_paused_) {
+    reading_paused_ = true;
+    ctx_.metrics->pressure(metrics::Backpressure::kOutputSoftLimit);
+  }
+  schedule_flush();
+}
+
+void ClientSession::track_buffer(std::size_t before_capacity, const std::string& buffer) {
+  const std::size_t after = buffer.capacity() <= 15 ? 0 : buffer.capacity();
+  if (after == before_capacity) return;
+  auto& total = ctx_.facts.counters->client_buffer_bytes;
+  const auto delta = static_cast<std::int64_t>(after) - static_cast<std::int64_t>(before_capacity);
+  ProcessCounters::add(total, delta);
+  if (delta > 0 && ProcessCounters::read(total) >
+                       static_cast<std::int64_t>(ctx_.config.limits.buffer_budget_bytes)) {
+    ProcessCounters::bump(ctx_.facts.counters->clients_refused_buffer_budget);
+    spdlog::warn(
+        "client {}: process buffer budget (limits.buffer_budget_bytes) exhausted; "
+        "closing the client",
+        id_);
+    boost::system::error_code ignored;
+    const std::string reply = error_reply(
+        "ERR funnel: proxy buffer budget exhausted (limits.buffer_budget_bytes); retry later");
+    socket_.write_some(asio::buffer(reply), ignored);
+    close(metrics::CloseReason::kBufferBudget);
+  }
+}
+
+void ClientSession::schedule_flush() {
+  if (flush_posted_ || write_waiting_ || closed_) return;
+  flush_posted_ = true;
+  ++pending_ops_;
+  // Posted so that every reply framed in this round of the event loop leaves in one write.
+  asio::post(ctx_.io, [this] {
+    flush_posted_ = false;
+    if (!closed_) flush();
+    --pending_ops_;
+    maybe_destroy();
+  });
+}
+
+void ClientSession::flush() {
+  while (out_sent_ < out_.size()) {
+    boost::system::error_code ec;
+    const std::size_t n =
+        socket_.write_some(asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
+    if (ec) return close();
+    out_sent_ += n;
+    ctx_.metrics->bytes_sent.add(n);
+  }
+  out_.clear();
+  out_sent_ = 0;
+  after_flush();
+}
+
+void ClientSession::wait_writable() {
+  if (write_waiting_) return;
+  write_waiting_ = true;
+  ++pending_ops_;
+  socket_.async_wait(TcpSocket::wait_write, [this](boost::system::error_code ec) {
+    write_waiting_ = false;
+    if (!closed_) {
+      if (ec) {
+        close();
+      } else {
+        flush();
+      }
+    }
+    --pending_ops_;
+    maybe_destroy();
+  });
+}
+
+void ClientSession::after_flush() {
+  if (close_after_seq_ != UINT64_MAX && replies_.head() > close_after_seq_) {
+    return close(protocol_failed_ ? metrics::CloseReason::kProtocolError
+                                  : metrics::CloseReason::kClient);
+  }
+  if (ctx_.draining && replies_.idle()) {
+    return close(metrics::CloseReason::kShutdown);  // shutting down: last reply is out
+  }
+  release_buffers_if_idle();
+  maybe_resume_reading();
+}
+
+void ClientSession::release_buffers_if_idle() {
+  if (!out_.empty() || !replies_.idle()) return;
+  const std::size_t capacity = out_.capacity() <= 15 ? 0 : out_.capacity();
+  ctx_.buffers.release(out_);
+  ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes,
+                       -static_cast<std::int64_t>(capacity));
+  replies_.release_memory_if_idle();
+}
+
+void ClientSession::maybe_resume_reading() {
+  if (!reading_paused_ || closed_) return;
+  if (replies_.pending() >= ctx_.config.limits.max_pipeline_per_client / 2 + 1) return;
+  if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return;
+  reading_paused_ = false;
+  if (!in_.empty()) {
+    const std::size_t consumed = process_requests(in_);
+    if (closed_) return;
+    keep_unparsed(in_, consumed, false);
+    if (closed_) return;
+  }
+  wait_readable();
+}
+
+}  // namespace funnel::client
