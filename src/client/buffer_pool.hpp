@@ -4,13 +4,17 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace funnel::client {
 
 class BufferPool {
  public:
-  static constexpr std::size_t kBufferSize = 4 * 1024;  // grows for large replies
+  // Small to start: most batches are a few short replies, and a burst of connecting clients
+  // should not leave buffer-sized holes in the heap. Buffers grow as needed and keep their size
+  // in the pool.
+  static constexpr std::size_t kBufferSize = 512;
   static constexpr std::size_t kMaxPooled = 64;         // 1 MB per worker kept for reuse at most
   static constexpr std::size_t kMaxPooledCapacity = 256 * 1024;
 
@@ -31,12 +35,18 @@ class BufferPool {
     buffer.clear();
     if (free_.size() < kMaxPooled && buffer.capacity() <= kMaxPooledCapacity) {
       free_.push_back(std::move(buffer));
+    } else {
+      freed_bytes_ += buffer.capacity();
     }
     buffer = std::string();
   }
 
+  // Bytes handed back to the heap since the last call (the worker trims the heap after bursts).
+  std::size_t take_freed_bytes() { return std::exchange(freed_bytes_, 0); }
+
  private:
   std::vector<std::string> free_;
+  std::size_t freed_bytes_ = 0;
 };
 
 }  // namespace funnel::client

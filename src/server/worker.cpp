@@ -223,9 +223,14 @@ void Worker::on_tick() {
 void Worker::give_back_memory() {
   const std::size_t sessions = context_->registry.size();
   peak_sessions_ = std::max(peak_sessions_, sessions);
-  if (peak_sessions_ >= 256 && sessions <= peak_sessions_ / 4) {
+  const bool clients_left = peak_sessions_ >= 256 && sessions <= peak_sessions_ / 4;
+  // A burst of clients connecting at once leaves buffer-sized holes between the sessions that
+  // stay: trim after a megabyte of buffers went back to the heap, too.
+  freed_since_trim_ += context_->buffers.take_freed_bytes();
+  if (clients_left || freed_since_trim_ >= (1u << 20)) {
     ::malloc_trim(0);
     peak_sessions_ = sessions;
+    freed_since_trim_ = 0;
   }
 }
 
