@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   # real peers for integration and end-to-end tests
   redis-server redis-sentinel redis-tools nutcracker
+  # Prometheus (prometheus, promtool) checks the metrics; curl queries its HTTP API
+  prometheus curl
   # tools the tests and scripts call (valgrind, ps/pgrep, ss)
   valgrind procps iproute2
 )

@@ -310,7 +310,6 @@ void ClientSession::close(metrics::CloseReason reason) {
   if (closed_) return;
   closed_ = true;
   ctx_.metrics->closed(reason);
-  ctx_.metrics->requests_in_flight_down.add(replies_.pending());
   boost::system::error_code ignored;
   socket_.close(ignored);
   ctx_.registry.remove(handle_);

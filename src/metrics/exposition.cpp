@@ -153,7 +153,7 @@ Totals sum_workers(const std::vector<const WorkerMetrics*>& workers) {
     t.auth_failures += w->auth_failures.read();
     t.bytes_received += w->bytes_received.read();
     t.bytes_sent += w->bytes_sent.read();
-    t.in_flight += w->requests_in_flight_up.read() - w->requests_in_flight_down.read();
+    t.in_flight += w->requests_in_flight();
     t.backend_connects += w->backend_connects.read();
     t.backend_connect_failures += w->backend_connect_failures.read();
     t.backend_reconnects += w->backend_reconnects.read();

@@ -59,6 +59,13 @@ struct WorkerMetrics {
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;
 
+  // Read "down" before "up": both only grow and up >= down at every instant, so the difference
+  // can never come out negative however the worker moves between the two loads.
+  std::uint64_t requests_in_flight() const {
+    const std::uint64_t down = requests_in_flight_down.read();
+    return requests_in_flight_up.read() - down;
+  }
+
   void closed(CloseReason reason) { clients_closed[static_cast<std::size_t>(reason)].add(); }
   void pressure(Backpressure reason) { backpressure[static_cast<std::size_t>(reason)].add(); }
 };

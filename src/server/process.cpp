@@ -198,7 +198,7 @@ std::string Process::funnel_report(std::string_view subcommand) {
       const auto& m = worker->metrics();
       out += fmt::format("worker:{} clients:{} requests_in_flight:{}\r\n", worker->index(),
                          worker->clients(),
-                         m.requests_in_flight_up.read() - m.requests_in_flight_down.read());
+                         m.requests_in_flight());
     }
     return out;
   }

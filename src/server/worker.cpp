@@ -237,6 +237,8 @@ void Worker::give_back_memory() {
 void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply,
                      const backend::ReplyTiming& timing) {
   if (target.worker == index_) {
+    // Counted here, not in the session: the reply ends the request even if its client has left.
+    metrics_->requests_in_flight_down.add();
     if (auto* session = context_->registry.find(target.session_index, target.session_generation)) {
       session->deliver(target, reply, timing);
     }

@@ -122,9 +122,10 @@ int run_command(const std::string& line, std::string& output) {
 
 class ObservabilityTest : public ::testing::Test {
  protected:
-  // redis-server (extra args) + Funnel with 2 workers and an admin listener on a free port.
-  void start(std::vector<std::string> funnel_args = {}, std::vector<std::string> redis_args = {}) {
-    redis_ = RedisServer::start(std::move(redis_args));
+  // redis-server + Funnel (2 workers unless args say otherwise) with an admin listener on a free
+  // port; returns once Funnel is ready and its counters are settled.
+  void start(std::vector<std::string> funnel_args = {}) {
+    redis_ = RedisServer::start();
     start_funnel(redis_->port(), std::move(funnel_args));
   }
   void start_funnel(std::uint16_t backend_port, std::vector<std::string> args) {
@@ -145,12 +146,20 @@ class ObservabilityTest : public ::testing::Test {
       }
     });
     if (!funnel_) throw std::runtime_error("funnel did not start: " + why);
-    if (!wait_until([&] { return http_get(admin_port_, "/healthz").status == 200; })) {
-      throw std::runtime_error("admin /healthz never answered 200:\n" + funnel_->log_text());
-    }
+    // Ready, and the one connection FunnelProcess made to see the port open has come and gone:
+    // from here on the connection counters move only with the test's own clients.
+    const bool settled = wait_until([&] {
+      if (get("/readyz").status != 200) return false;
+      const Samples s = parse_samples(get("/metrics").body);
+      return value(s, "funnel_client_connections_accepted_total") == 1 &&
+             value(s, "funnel_client_connections") == 0;
+    });
+    if (!settled) throw std::runtime_error("admin never settled:\n" + funnel_->log_text());
   }
   void TearDown() override {
-    if (funnel_) EXPECT_EQ(funnel_->stop(), 0) << funnel_->log_text();
+    if (funnel_) {
+      EXPECT_EQ(funnel_->stop(), 0) << funnel_->log_text();
+    }
   }
 
   HttpReply get(const std::string& path) { return http_get(admin_port_, path); }
@@ -258,7 +267,13 @@ TEST_F(ObservabilityTest, CountersMoveExactlyAsTrafficDoes) {
     EXPECT_GT(delta(name + "_sum{class=\"write\"}"), 0) << name;
   }
   EXPECT_EQ(delta("funnel_client_received_bytes_total"), static_cast<double>(request_bytes));
-  EXPECT_EQ(delta("funnel_client_sent_bytes_total"), static_cast<double>(reply_bytes));
+  // Sent bytes are counted once the write returns, which may be just after the client has read
+  // them.
+  EXPECT_TRUE(wait_until([&] {
+    return value(scrape(), "funnel_client_sent_bytes_total") -
+               value(before, "funnel_client_sent_bytes_total") ==
+           static_cast<double>(reply_bytes);
+  }));
   EXPECT_EQ(value(after, "funnel_requests_in_flight"), 0);
 
   c.close();
@@ -299,12 +314,6 @@ TEST_F(ObservabilityTest, AuthFailuresAreCounted) {
             std::to_string(static_cast<int>(before) + 3));
 }
 
-}  // namespace
-}  // namespace funnel::test
-
-namespace funnel::test {
-namespace {
-
 TEST_F(ObservabilityTest, BackendsFollowsTheBackendWhileReadinessStaysUp) {
   start();
   EXPECT_EQ(get("/backends").status, 200);
@@ -340,7 +349,7 @@ TEST_F(ObservabilityTest, BackendsFollowsTheBackendWhileReadinessStaysUp) {
 TEST_F(ObservabilityTest, ReadinessIsWithdrawnDuringTheDrain) {
   auto backend = FakeBackend::start([](const std::vector<std::string>& args, int) {
     if (args.size() == 2 && args[0] == "GET") {
-      return FakeBackend::Action::reply_after(2s, "$4\r\nslow\r\n");  // keeps the drain open
+      return FakeBackend::Action::reply_after(3s, "$4\r\nslow\r\n");  // keeps the drain open
     }
     return FakeBackend::Action::default_reply();
   });
@@ -352,7 +361,7 @@ TEST_F(ObservabilityTest, ReadinessIsWithdrawnDuringTheDrain) {
   ASSERT_TRUE(backend_saw(*backend, "GET"));
   EXPECT_EQ(value(scrape(), "funnel_requests_in_flight"), 1);
   funnel_->signal(SIGTERM);
-  EXPECT_TRUE(wait_until([&] { return get("/readyz").status == 503; }, 1500ms));
+  EXPECT_TRUE(wait_until([&] { return get("/readyz").status == 503; }, 2s));
   EXPECT_EQ(get("/healthz").status, 200);  // draining, still alive
   EXPECT_EQ(c.read_value().str, "slow");   // the drain lets it finish
   EXPECT_EQ(funnel_->stop(), 0) << funnel_->log_text();
@@ -387,9 +396,16 @@ TEST_F(ObservabilityTest, MetricsAnswerQuicklyWhileManyClientsAreConnected) {
 TEST_F(ObservabilityTest, FunnelCommandsAgreeWithStats) {
   start();
   RespConnection c(funnel_->port());
-  for (int i = 0; i < 7; ++i) c.command({"SET", "k", "v"});
-  c.command({"NOSUCHCMD"});
-  c.command({"BLPOP", "l", "1"});
+  std::size_t sent = 0;  // counted once the write returns, maybe after we have read the reply
+  for (const auto& request : {std::vector<std::string>{"NOSUCHCMD"}, {"BLPOP", "l", "1"}}) {
+    c.send_command(request);
+    sent += c.read_raw_reply().size();
+  }
+  for (int i = 0; i < 7; ++i) {
+    c.send_command({"SET", "k", "v"});
+    sent += c.read_raw_reply().size();
+  }
+  ASSERT_TRUE(wait_until([&] { return stats_json()["bytes_sent"] == std::to_string(sent); }));
 
   // /stats first, then FUNNEL STATS, which reports before counting itself: the only difference
   // is the bytes of the FUNNEL STATS request.
