@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Quick start: builds the release preset and runs Funnel. Without --backend or --config it first
-# starts a throwaway local redis-server (the "embedded default") on a free loopback port and
-# points Funnel at it; that redis-server is stopped again, by its PID, when Funnel exits.
+# shows the storm demo (scripts/storm-demo.sh: the serverless connection storm of the case study,
+# direct and through Funnel, with an HTML report), then starts a throwaway local redis-server (the
+# "embedded default") on a free loopback port and points Funnel at it; that redis-server is
+# stopped again, by its PID, when Funnel exits.
 #
-#   scripts/run.sh                       # redis-server + funnel on 127.0.0.1:6380
+#   scripts/run.sh                       # storm demo, then redis-server + funnel on 127.0.0.1:6380
+#   scripts/run.sh --no-demo             # skip the demo
+#   scripts/run.sh --demo-only           # the demo, then exit
 #   scripts/run.sh --workers 2           # extra flags go to funnel
 #   scripts/run.sh --backend 10.0.0.5:6379 --listen 0.0.0.0:6380   # your own Redis
 #
@@ -15,14 +19,29 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
+# run.sh's own flags; everything else goes to funnel.
+demo=1
+demo_only=0
+passthrough=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-demo) demo=0 ;;
+    --demo-only) demo_only=1 ;;
+    *) passthrough+=("$arg") ;;
+  esac
+done
+set -- "${passthrough[@]+"${passthrough[@]}"}"
+
 if [[ -n "${FUNNEL_BINARY:-}" ]]; then
   funnel="$FUNNEL_BINARY"
 else
   scripts/install-deps.sh
   cmake --preset release
-  # Only the proxy: the tests and benchmarks in the same preset would add minutes to a quick start.
-  cmake --build --preset release --target funnel -j "$(nproc)"
+  # Only the proxy and the load tool: the tests and benchmarks in the same preset would add
+  # minutes to a quick start.
+  cmake --build --preset release --target funnel funnel-storm -j "$(nproc)"
   funnel="build/release/src/server/funnel"
+  export FUNNEL_STORM_BINARY="${FUNNEL_STORM_BINARY:-build/release/tools/storm/funnel-storm}"
 fi
 
 # Flags that either bring their own backend or never start a proxy: hand everything to funnel.
@@ -33,6 +52,13 @@ for arg in "$@"; do
       ;;
   esac
 done
+
+if ((demo || demo_only)); then
+  echo "run: first, the storm demo: a launch-day spike of ~300 concurrent serverless invocations,"
+  echo "run: once straight at a redis-server with a low maxclients, once through Funnel (about a minute)"
+  FUNNEL_BINARY="$funnel" scripts/storm-demo.sh || echo "run: the storm demo failed (see above); starting Funnel anyway" >&2
+  ((demo_only)) && exit 0
+fi
 
 # Where funnel will listen: the user's --listen if given, else funnel's default.
 listen="127.0.0.1:6380"
