@@ -15,7 +15,7 @@ class BufferPool {
   // should not leave buffer-sized holes in the heap. Buffers grow as needed and keep their size
   // in the pool.
   static constexpr std::size_t kBufferSize = 512;
-  static constexpr std::size_t kMaxPooled = 64;         // 1 MB per worker kept for reuse at most
+  static constexpr std::size_t kMaxPooled = 64;  // 1 MB per worker kept for reuse at most
   static constexpr std::size_t kMaxPooledCapacity = 256 * 1024;
 
   std::string acquire() {

@@ -82,20 +82,7 @@ bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
 
 void ClientSession::wait_readable() {
   if (read_waiting_ || closed_ || reading_paused_ || stop_reading_) return;
-  read_waiting_ = true;
-  ++pending_ops_;
-  socket_.async_wait(TcpSocket::wait_read, [this](boost::system::error_code ec) {
-    read_waiting_ = false;
-    if (!closed_) {
-      if (ec) {
-        close();
-      } else {
-        on_readable();
-      }
-    }
-    --pending_ops_;
-    maybe_destroy();
-  });
+  wait_for<&ClientSession::read_waiting_, &ClientSession::on_readable>(TcpSocket::wait_read);
 }
 
 void ClientSession::on_readable() {

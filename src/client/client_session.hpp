@@ -44,6 +44,27 @@ class ClientSession {
   ~ClientSession();
 
   void wait_readable();
+  // One readiness wait. The flag is set until the handler runs; the wait counts as a pending
+  // operation so the session outlives it (maybe_destroy runs after the handler, never inside).
+  // Template arguments, not captures, keep the handler to one pointer: every idle client holds
+  // one such wait.
+  template <bool ClientSession::*Waiting, void (ClientSession::*OnReady)()>
+  void wait_for(TcpSocket::wait_type type) {
+    this->*Waiting = true;
+    ++pending_ops_;
+    socket_.async_wait(type, [this](boost::system::error_code ec) {
+      this->*Waiting = false;
+      if (!closed_) {
+        if (ec) {
+          close();
+        } else {
+          (this->*OnReady)();
+        }
+      }
+      --pending_ops_;
+      maybe_destroy();
+    });
+  }
   void on_readable();
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);

@@ -134,20 +134,7 @@ void ClientSession::flush() {
 
 void ClientSession::wait_writable() {
   if (write_waiting_) return;
-  write_waiting_ = true;
-  ++pending_ops_;
-  socket_.async_wait(TcpSocket::wait_write, [this](boost::system::error_code ec) {
-    write_waiting_ = false;
-    if (!closed_) {
-      if (ec) {
-        close();
-      } else {
-        flush();
-      }
-    }
-    --pending_ops_;
-    maybe_destroy();
-  });
+  wait_for<&ClientSession::write_waiting_, &ClientSession::flush>(TcpSocket::wait_write);
 }
 
 void ClientSession::after_flush() {
