@@ -197,8 +197,7 @@ std::string Process::funnel_report(std::string_view subcommand) {
     for (const auto& worker : workers_) {
       const auto& m = worker->metrics();
       out += fmt::format("worker:{} clients:{} requests_in_flight:{}\r\n", worker->index(),
-                         worker->clients(),
-                         m.requests_in_flight());
+                         worker->clients(), m.requests_in_flight());
     }
     return out;
   }

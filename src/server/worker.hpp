@@ -83,7 +83,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   unsigned ticks_ = 0;
   std::size_t peak_sessions_ = 0;  // since the last malloc_trim
   std::size_t freed_since_trim_ = 0;
-  int reserve_fd_ = -1;            // kept open to accept-and-refuse when descriptors run out
+  int reserve_fd_ = -1;  // kept open to accept-and-refuse when descriptors run out
   common::Millis last_fd_warning_ = -100000;
   common::Millis last_limit_warning_ = -100000;
 };
