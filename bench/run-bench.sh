@@ -32,7 +32,8 @@
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-command_line="$(env | grep -E '^(BENCH_[A-Z_]+|FUNNEL_BIN)=' | sort | tr '\n' ' ')bench/run-bench.sh${*:+ $*}"
+# grep finds nothing when no BENCH_ variable is set: that must not end the script (pipefail).
+command_line="$({ env | grep -E '^(BENCH_[A-Z_]+|FUNNEL_BIN)=' || true; } | sort | tr '\n' ' ')bench/run-bench.sh${*:+ $*}"
 cd "$repo_root"
 
 quick="${BENCH_QUICK:-0}"
