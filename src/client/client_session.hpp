@@ -70,7 +70,8 @@ class ClientSession {
   bool handle_request(const resp::Request& request);
   void handle_local(const resp::Request& request, std::uint64_t seq);
   bool answer_inside_refused_transaction(std::uint64_t seq);
-  void answer(std::uint64_t seq, std::string_view reply);
+  // Queues the reply in order; flush=false leaves scheduling the write to the caller.
+  void answer(std::uint64_t seq, std::string_view reply, bool flush = true);
   void answer_error(std::uint64_t seq, std::string_view message);
   void answer_local(std::uint64_t seq, std::string_view reply);
   void record(std::uint16_t command_id, metrics::CommandClass command_class, std::string_view reply,
@@ -78,6 +79,7 @@ class ClientSession {
   void protocol_error(std::string_view message);
   void keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch);
   void schedule_flush();
+  bool write_last_reply_now();
   void flush();
   void wait_writable();
   void after_flush();

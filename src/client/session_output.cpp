@@ -51,13 +51,39 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
          timing.now_ns - target.started_ns, timing.backend_ns);
   if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
-    answer(target.seq, transform_info(reply));
+    answer(target.seq, transform_info(reply), false);
   } else {
-    answer(target.seq, reply);
+    answer(target.seq, reply, false);
   }
+  if (!write_last_reply_now()) schedule_flush();
 }
 
-void ClientSession::answer(std::uint64_t seq, std::string_view reply) {
+// A backend reply that leaves the client with nothing else pending is written at once: no more
+// replies for it can come in this round, so posting a flush would only add a handler per request.
+// Only the plain case: anything that needs after_flush's work (closing after QUIT, resuming a
+// paused reader, draining) or a partial write goes through the posted flush, which also keeps
+// this from re-entering request parsing inside a link's reply loop.
+// Returns true when nothing is left for a flush to do.
+bool ClientSession::write_last_reply_now() {
+  if (closed_) return true;
+  if (!replies_.idle() || flush_posted_ || write_waiting_ || reading_paused_ ||
+      close_after_seq_ != UINT64_MAX || ctx_.draining || out_sent_ >= out_.size()) {
+    return false;
+  }
+  boost::system::error_code ec;
+  const std::size_t n =
+      socket_.write_some(asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_), ec);
+  if (ec) return false;  // the posted flush sees the error (or would_block) and handles it
+  out_sent_ += n;
+  ctx_.metrics->bytes_sent.add(n);
+  if (out_sent_ < out_.size()) return false;  // the posted flush writes the rest
+  out_.clear();
+  out_sent_ = 0;
+  release_buffers_if_idle();
+  return true;
+}
+
+void ClientSession::answer(std::uint64_t seq, std::string_view reply, bool flush) {
   if (closed_) return;
   const std::size_t capacity_before = out_.capacity();
   if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
@@ -80,7 +106,7 @@ void ClientSession::answer(std::uint64_t seq, std::string_view reply) {
     reading_paused_ = true;
     ctx_.metrics->pressure(metrics::Backpressure::kOutputSoftLimit);
   }
-  schedule_flush();
+  if (flush) schedule_flush();
 }
 
 void ClientSession::track_buffer(std::size_t before_capacity, const std::string& buffer) {

@@ -131,10 +131,14 @@ TEST(ChaosFake, StalledLinkIsClosedAndReplaced) {
 
 TEST_F(ChaosTest, BackendRestartMidLoadRecoversOnItsOwn) {
   start({"--workers", "2", "--request-timeout-ms", "1000", "--connect-timeout-ms", "300"});
-  LoadOptions options = load_for(funnel_->port(), reduced_scale() ? 30 : 100, 400);
+  // Long enough to outlast the outage by far: the test is only meaningful if the load is still
+  // running when the backend goes away (checked below), whatever the machine's speed.
+  LoadOptions options = load_for(funnel_->port(), reduced_scale() ? 30 : 100, 3000);
   options.pipeline = 2;
   auto load = std::async(std::launch::async, [&] { return run_load(options); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the load get going
+  ASSERT_EQ(load.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
+      << "the load finished before the backend was stopped; make it longer";
   redis_->stop();
   {
     // While the backend is down every request gets an error within the timeout.
