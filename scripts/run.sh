@@ -83,9 +83,9 @@ case "$listen_host" in
   *) connect_host="$listen_host" ;;
 esac
 
-port_in_use() {
-  [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
-}
+# port_in_use, pick_port, wait_ready
+# shellcheck source=scripts/lib/local-ports.sh
+source scripts/lib/local-ports.sh
 
 # Fail before starting anything, with the fix in the message, rather than letting funnel die
 # on bind after redis-server is already up.
@@ -118,35 +118,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A random high port not in use; redis-server may still lose a race for it, so we retry.
-pick_port() {
-  local port
-  while true; do
-    port=$((20000 + RANDOM % 40000))
-    port_in_use "$port" || break
-  done
-  echo "$port"
-}
-
 start_redis() {
   local port="$1"
   # setsid: Ctrl-C in the terminal reaches funnel only; redis-server is stopped after it.
   setsid redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
     --dir "$workdir" --daemonize no --logfile "$workdir/redis.log" </dev/null &
   redis_pid=$!
-  # Wait until it answers PING, or until it dies (for example because it lost the port).
-  local deadline=$((SECONDS + 10))
-  while ((SECONDS < deadline)); do
-    if ! kill -0 "$redis_pid" 2>/dev/null; then
-      wait "$redis_pid" 2>/dev/null || true
-      redis_pid=""
-      return 1
-    fi
-    if [[ "$(redis-cli -p "$port" ping 2>/dev/null)" == "PONG" ]]; then
-      return 0
-    fi
-    sleep 0.05
-  done
+  # Until it answers PING, or dies (for example because it lost the port to a race).
+  wait_ready "$redis_pid" "$port" && return 0
+  kill -TERM "$redis_pid" 2>/dev/null || true
+  wait "$redis_pid" 2>/dev/null || true
+  redis_pid=""
   return 1
 }
 

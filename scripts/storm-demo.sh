@@ -89,27 +89,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
-
-pick_port() {
-  local port
-  while true; do
-    port=$((20000 + RANDOM % 40000))
-    port_in_use "$port" || break
-  done
-  echo "$port"
-}
-
-# wait_ready PID PORT: until 127.0.0.1:PORT answers PING, or PID dies, or 10 s pass.
-wait_ready() {
-  local pid="$1" port="$2" deadline=$((SECONDS + 10))
-  while ((SECONDS < deadline)); do
-    kill -0 "$pid" 2>/dev/null || return 1
-    [[ "$(redis-cli -p "$port" ping 2>/dev/null)" == "PONG" ]] && return 0
-    sleep 0.05
-  done
-  return 1
-}
+# port_in_use, pick_port, wait_ready
+# shellcheck source=scripts/lib/local-ports.sh
+source scripts/lib/local-ports.sh
 
 start_redis() {
   local port="$1"
