@@ -77,6 +77,28 @@ const NamedRule* find_rule(std::string_view name) {
   return (it != kNamedRules.end() && it->name == name) ? it : nullptr;
 }
 
+// find_rule() for a table row, remembered per thread: every request needs it, and a binary
+// search of string compares costs more than the rest of classify(). Keyed by the table's serial
+// as well as the row's address, because a reloaded table may reuse a freed table's addresses.
+// Trivially constructible, so thread_local costs no guard; serial 0 never matches.
+struct CachedRule {
+  std::uint64_t table_serial;
+  const CommandSpec* spec;
+  const NamedRule* rule;
+};
+constexpr std::size_t kCachedRules = 64;
+thread_local CachedRule cached_rules[kCachedRules];
+
+const NamedRule* find_rule_for(const CommandTable& table, const CommandSpec& spec) {
+  const auto slot =
+      (reinterpret_cast<std::uintptr_t>(&spec) / sizeof(CommandSpec)) & (kCachedRules - 1);
+  CachedRule& cached = cached_rules[slot];
+  if (cached.table_serial == table.serial() && cached.spec == &spec) return cached.rule;
+  const std::string_view top = std::string_view(spec.name).substr(0, spec.name.find('|'));
+  cached = CachedRule{table.serial(), &spec, find_rule(top)};
+  return cached.rule;
+}
+
 // XREAD/XREADGROUP block only with BLOCK among their options. The options are scanned the way
 // Redis 7.0's xreadCommand does, so "XREADGROUP GROUP block c STREAMS ..." (a group named
 // "block") is not mistaken for blocking; an option Redis rejects ends the scan, since Redis
@@ -138,11 +160,11 @@ void set_unsupported(const CommandSpec& spec, std::string_view why, Classificati
   out.error = unsupported_error(name, why);
 }
 
-void route(const CommandSpec& spec, const resp::Request& request, Classification& out) {
+void route(const CommandTable& table, const CommandSpec& spec, const resp::Request& request,
+           Classification& out) {
   out.read_only = spec.has(Flag::kReadonly);
-  const std::string_view top = std::string_view(spec.name).substr(0, spec.name.find('|'));
   std::string_view why;
-  if (const NamedRule* named = find_rule(top)) {
+  if (const NamedRule* named = find_rule_for(table, spec)) {
     switch (named->rule) {
       case Rule::kLocal:
         out.route = Route::kLocal;
@@ -154,7 +176,7 @@ void route(const CommandSpec& spec, const resp::Request& request, Classification
         why = named->why;
         break;
       case Rule::kXread:
-        if (xread_blocks(request, top == "xreadgroup")) why = kWhyBlocking;
+        if (xread_blocks(request, named->name == "xreadgroup")) why = kWhyBlocking;
         break;
     }
   } else {
@@ -165,7 +187,7 @@ void route(const CommandSpec& spec, const resp::Request& request, Classification
     return;
   }
   out.route = Route::kForward;
-  out.append_funnel_info = (top == "info");
+  out.append_funnel_info = (spec.name == "info");  // INFO has no subcommands
 }
 
 }  // namespace
@@ -215,7 +237,7 @@ void classify(const CommandTable& table, const resp::Request& request, Classific
     out.error = wrong_arity_error(spec->full_name());
     return;
   }
-  route(*spec, request, out);
+  route(table, *spec, request, out);
 }
 
 std::string unknown_command_error(const resp::Request& request) {

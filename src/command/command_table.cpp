@@ -2,6 +2,8 @@
 // rows or from a backend's COMMAND reply; afterwards only read (find), from any worker thread.
 #include "command/command_table.hpp"
 
+#include <atomic>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -162,6 +164,11 @@ std::vector<std::string> command_id_names() {
   return registry.names;
 }
 
+std::uint64_t CommandTable::next_serial() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 CommandTable::CommandTable(std::vector<CommandSpec> commands) {
   commands_.reserve(commands.size());
   for (CommandSpec& spec : commands) {
@@ -182,9 +189,43 @@ std::shared_ptr<const CommandTable> CommandTable::builtin() {
   return table;
 }
 
+namespace {
+// A small direct-mapped cache per thread in front of the case-insensitive hash map: clients send
+// the same few names in the same spelling over and over, so an exact byte match on a short name
+// answers nearly every lookup without hashing every byte, a modulo and a case-folding compare.
+// Trivially constructible, so thread_local costs no guard; zeroed entries never match (serial 0).
+struct CachedName {
+  std::uint64_t table_serial;
+  const CommandSpec* spec;
+  std::uint8_t size;
+  char name[15];
+};
+constexpr std::size_t kCachedNames = 64;
+thread_local CachedName cached_names[kCachedNames];
+
+std::size_t cache_slot(std::string_view name) {
+  const auto first = static_cast<unsigned char>(name.front());
+  const auto last = static_cast<unsigned char>(name.back());
+  return (name.size() * 31 + first * 7 + last) & (kCachedNames - 1);
+}
+}  // namespace
+
 const CommandSpec* CommandTable::find(std::string_view name) const {
+  const bool cacheable = !name.empty() && name.size() <= sizeof(CachedName::name);
+  CachedName* cached = cacheable ? &cached_names[cache_slot(name)] : nullptr;
+  if (cached != nullptr && cached->table_serial == serial_ && cached->size == name.size() &&
+      std::memcmp(cached->name, name.data(), name.size()) == 0) {
+    return cached->spec;
+  }
   const auto it = index_.find(name);
-  return it == index_.end() ? nullptr : &commands_[it->second];
+  const CommandSpec* spec = it == index_.end() ? nullptr : &commands_[it->second];
+  if (cached != nullptr && spec != nullptr) {
+    cached->table_serial = serial_;
+    cached->spec = spec;
+    cached->size = static_cast<std::uint8_t>(name.size());
+    std::memcpy(cached->name, name.data(), name.size());
+  }
+  return spec;
 }
 
 const CommandSpec* CommandTable::find_subcommand(const CommandSpec& container,

@@ -73,6 +73,10 @@ class CommandTable {
  public:
   CommandTable() = default;
   explicit CommandTable(std::vector<CommandSpec> commands);
+  // Not copyable or movable: find()'s per-thread cache keys entries by serial_ and points into
+  // commands_, so two tables must never share a serial.
+  CommandTable(const CommandTable&) = delete;
+  CommandTable& operator=(const CommandTable&) = delete;
 
   // Built-in bootstrap table (Redis 7.0's commands).
   static std::shared_ptr<const CommandTable> builtin();
@@ -89,6 +93,8 @@ class CommandTable {
 
   std::size_t size() const { return commands_.size(); }
   const std::vector<CommandSpec>& commands() const { return commands_; }
+  // Unique per table built in this process (never 0): a key for per-thread caches.
+  std::uint64_t serial() const { return serial_; }
 
  private:
   // Case-insensitive and transparent, so find() takes any spelling without lower-casing a copy.
@@ -103,6 +109,10 @@ class CommandTable {
 
   std::vector<CommandSpec> commands_;
   std::unordered_map<std::string, std::size_t, NameHash, NameEqual> index_;  // name -> position
+  // Unique per table built in this process, never reused (unlike an address): keys the
+  // per-thread lookup cache in find().
+  std::uint64_t serial_ = next_serial();
+  static std::uint64_t next_serial();
 };
 
 }  // namespace funnel::command

@@ -12,6 +12,27 @@ namespace {
 
 constexpr std::size_t kCrlf = 2;
 
+// The common header: "<digits>\r" plus the byte after '\r', all in `buf`, digits as string2ll
+// accepts them ("0", or no leading zero) and short enough not to overflow. Returns the index of
+// '\r', or kNotFound to send the caller down the general path (which finds '\r' with strchr's
+// rules and validates with parse_redis_ll, and so gives the same result on every input this
+// accepts). Saves a memchr and a second pass over the digits on every header of every request.
+std::size_t scan_plain_number(std::string_view buf, std::size_t from, std::int64_t& value) {
+  constexpr std::size_t kMaxDigits = 18;  // < 10^18: cannot overflow int64
+  std::size_t i = from;
+  const std::size_t end = std::min(buf.size(), from + kMaxDigits);
+  std::int64_t v = 0;
+  while (i < end && buf[i] >= '0' && buf[i] <= '9') {
+    v = v * 10 + (buf[i] - '0');
+    ++i;
+  }
+  const std::size_t digits = i - from;
+  if (digits == 0 || (buf[from] == '0' && digits > 1)) return detail::kNotFound;
+  if (i + 1 >= buf.size() || buf[i] != '\r') return detail::kNotFound;
+  value = v;
+  return i;
+}
+
 void append_number(std::string& out, std::size_t n) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
@@ -23,6 +44,7 @@ void append_number(std::string& out, std::size_t n) {
 ParseStatus RequestParser::parse(std::string_view buf) {
   if (invalid_) return ParseStatus::kInvalid;
   consumed_ = 0;
+  if (state_ == State::kStart && parse_whole_multibulk(buf)) return ParseStatus::kComplete;
   Step step = Step::kContinue;
   while (step == Step::kContinue) {
     switch (state_) {
@@ -82,6 +104,41 @@ void RequestParser::start_next() {
   arg_spans_.clear();
 }
 
+// The common case in one pass: a whole multibulk request with plain headers, already in `buf`,
+// within every limit. Anything else (a partial request, an unusual header, a limit reached)
+// returns false having changed nothing but the argument views, and the state machine below
+// parses the same bytes from the start and gives the exact answer or error.
+bool RequestParser::parse_whole_multibulk(std::string_view buf) {
+  if (buf.empty() || buf[0] != '*') return false;
+  std::int64_t count = 0;
+  const std::size_t count_cr = scan_plain_number(buf, 1, count);
+  if (count_cr == detail::kNotFound || count <= 0 || count > INT32_MAX ||
+      static_cast<std::uint64_t>(count) > limits_.max_args) {
+    return false;
+  }
+  request_.args_.resize(static_cast<std::size_t>(count));
+  std::size_t pos = count_cr + kCrlf;
+  for (std::string_view& arg : request_.args_) {
+    std::int64_t len = 0;
+    if (pos >= buf.size() || buf[pos] != '$') return false;
+    const std::size_t cr = scan_plain_number(buf, pos + 1, len);
+    if (cr == detail::kNotFound || static_cast<std::uint64_t>(len) > limits_.max_bulk_bytes) {
+      return false;
+    }
+    pos = cr + kCrlf;
+    const auto size = static_cast<std::size_t>(len);
+    if (pos + size + kCrlf > limits_.max_request_bytes || buf.size() - pos < size + kCrlf) {
+      return false;
+    }
+    arg = buf.substr(pos, size);
+    pos += size + kCrlf;
+  }
+  request_.raw_ = buf.substr(0, pos);
+  request_.inline_ = false;
+  consumed_ = pos;
+  return true;
+}
+
 RequestParser::Step RequestParser::on_start(std::string_view buf) {
   if (buf.empty()) return Step::kNeedMore;
   // The previous request's views die here, as the contract says.
@@ -104,7 +161,15 @@ std::size_t RequestParser::find_header_end(std::string_view buf) {
 }
 
 RequestParser::Step RequestParser::on_multibulk_count(std::string_view buf) {
-  std::size_t cr = find_header_end(buf);
+  std::int64_t count = 0;
+  std::size_t cr = scan_plain_number(buf, 1, count);
+  if (cr != detail::kNotFound) {
+    if (count > INT32_MAX || static_cast<std::uint64_t>(count) > limits_.max_args) {
+      return fail("invalid multibulk length");
+    }
+    return start_bulks(buf, cr, count);
+  }
+  cr = find_header_end(buf);
   if (cr == detail::kNotFound) {
     // Redis bounds header lines with PROTO_INLINE_MAX_SIZE, the inline limit; so do we.
     if (buf.size() > limits_.max_inline_bytes) return fail("too big mbulk count string");
@@ -112,11 +177,15 @@ RequestParser::Step RequestParser::on_multibulk_count(std::string_view buf) {
   }
   // Redis needs one more byte after '\r' and skips it without looking at it.
   if (cr + 1 >= buf.size()) return Step::kNeedMore;
-  std::int64_t count = 0;
   if (!detail::parse_redis_ll(buf.substr(1, cr - 1), count) || count > INT32_MAX ||
       (count > 0 && static_cast<std::uint64_t>(count) > limits_.max_args)) {
     return fail("invalid multibulk length");
   }
+  return start_bulks(buf, cr, count);
+}
+
+RequestParser::Step RequestParser::start_bulks(std::string_view buf, std::size_t cr,
+                                               std::int64_t count) {
   pos_ = cr + kCrlf;
   if (count <= 0) return complete_multibulk(buf);  // Redis ignores it and sends no reply
   argc_expected_ = count;
@@ -125,6 +194,16 @@ RequestParser::Step RequestParser::on_multibulk_count(std::string_view buf) {
 }
 
 RequestParser::Step RequestParser::on_bulk_header(std::string_view buf) {
+  if (pos_ < buf.size() && buf[pos_] == '$') {
+    std::int64_t len = 0;
+    const std::size_t cr = scan_plain_number(buf, pos_ + 1, len);
+    if (cr != detail::kNotFound) {
+      if (static_cast<std::uint64_t>(len) > limits_.max_bulk_bytes) {
+        return fail("invalid bulk length");
+      }
+      return start_payload(cr, len);
+    }
+  }
   std::size_t cr = find_header_end(buf);
   if (cr == detail::kNotFound) {
     if (remaining(buf) > limits_.max_inline_bytes) return fail("too big bulk count string");
@@ -142,6 +221,10 @@ RequestParser::Step RequestParser::on_bulk_header(std::string_view buf) {
       static_cast<std::uint64_t>(len) > limits_.max_bulk_bytes) {
     return fail("invalid bulk length");
   }
+  return start_payload(cr, len);
+}
+
+RequestParser::Step RequestParser::start_payload(std::size_t cr, std::int64_t len) {
   pos_ = cr + kCrlf;
   // Refuse at the header, before buffering a payload that could never be forwarded.
   if (static_cast<std::uint64_t>(len) + kCrlf > limits_.max_request_bytes ||

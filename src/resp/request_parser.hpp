@@ -85,7 +85,10 @@ class RequestParser {
   // One method per state; each returns kContinue after moving to another state.
   Step on_start(std::string_view buf);
   Step on_multibulk_count(std::string_view buf);
+  bool parse_whole_multibulk(std::string_view buf);
+  Step start_bulks(std::string_view buf, std::size_t cr, std::int64_t count);
   Step on_bulk_header(std::string_view buf);
+  Step start_payload(std::size_t cr, std::int64_t len);
   Step on_bulk_payload(std::string_view buf);
   Step on_inline(std::string_view buf);
   // The '\r' ending the header line that starts at pos_ (kNotFound when not yet there).
