@@ -4,7 +4,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <cstring>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -60,12 +59,6 @@ bool wants_funnel_section(const resp::Request& request) {
 ClientSession* ClientSession::start(SessionContext& context, TcpSocket socket,
                                     std::uint64_t client_id) {
   auto* session = new ClientSession(context, std::move(socket), client_id);
-  if (!context.poller->add(session->poll_, session->socket_.native_handle(), session)) {
-    spdlog::warn("client {}: cannot watch its socket (epoll_ctl: {}); closing it", client_id,
-                 std::strerror(errno));
-    session->close();
-    return session;
-  }
   session->wait_readable();
   return session;
 }
@@ -89,36 +82,7 @@ bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
 
 void ClientSession::wait_readable() {
   if (read_waiting_ || closed_ || reading_paused_ || stop_reading_) return;
-  wait_for(&ClientSession::read_waiting_, kPollRead);
-}
-
-void ClientSession::wait_for(bool ClientSession::*waiting, std::uint32_t interest) {
-  this->*waiting = true;
-  if (ctx_.poller->want(poll_, this, interest)) return;
-  // The socket left the poller after an error nobody waited for: run the handler now (posted,
-  // never re-entrant), and its read or write meets the error and closes the session.
-  ++pending_ops_;
-  asio::post(ctx_.io, [this, interest] {
-    --pending_ops_;
-    on_poll(interest, true);
-    maybe_destroy();
-  });
-}
-
-void ClientSession::on_poll(std::uint32_t fired, bool failed) {
-  if (closed_) return;
-  if (write_waiting_ && ((fired & kPollWrite) || failed)) {
-    write_waiting_ = false;
-    flush();
-  }
-  if (!closed_ && read_waiting_ && ((fired & kPollRead) || failed)) {
-    read_waiting_ = false;
-    on_readable();
-  }
-  if (closed_) return;
-  const std::uint32_t waiting =
-      (read_waiting_ ? kPollRead : 0u) | (write_waiting_ ? kPollWrite : 0u);
-  ctx_.poller->settle(poll_, this, fired, failed, waiting);
+  wait_for<&ClientSession::read_waiting_, &ClientSession::on_readable>(TcpSocket::wait_read);
 }
 
 void ClientSession::on_readable() {
@@ -333,8 +297,6 @@ void ClientSession::close(metrics::CloseReason reason) {
   if (closed_) return;
   closed_ = true;
   ctx_.metrics->closed(reason);
-  read_waiting_ = write_waiting_ = false;
-  ClientPoller::forget(poll_);  // closing the socket takes it out of the poller's set
   boost::system::error_code ignored;
   socket_.close(ignored);
   ctx_.registry.remove(handle_);

@@ -10,7 +10,6 @@
 #include <string_view>
 
 #include "backend/asio_types.hpp"
-#include "client/client_poller.hpp"
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
 
@@ -25,9 +24,6 @@ class ClientSession {
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
                const backend::ReplyTiming& timing);
-  // Readiness from the worker's ClientPoller (kPollRead / kPollWrite bits; failed: error or
-  // hang-up, which wakes whoever waits).
-  void on_poll(std::uint32_t fired, bool failed);
   // Closes the connection (idempotent); pending replies are dropped.
   void close(metrics::CloseReason reason = metrics::CloseReason::kClient);
   // Stops reading; closes once every pending reply has been written (shutdown drain).
@@ -48,10 +44,27 @@ class ClientSession {
   ~ClientSession();
 
   void wait_readable();
-  // One readiness wait through the worker's ClientPoller: the flag is set until the handler runs.
-  // No pending-operation count: the poller calls back synchronously within its round, and a
-  // closed socket has left its set, so no callback can outlive the session.
-  void wait_for(bool ClientSession::*waiting, std::uint32_t interest);
+  // One readiness wait. The flag is set until the handler runs; the wait counts as a pending
+  // operation so the session outlives it (maybe_destroy runs after the handler, never inside).
+  // Template arguments, not captures, keep the handler to one pointer: every idle client holds
+  // one such wait.
+  template <bool ClientSession::*Waiting, void (ClientSession::*OnReady)()>
+  void wait_for(TcpSocket::wait_type type) {
+    this->*Waiting = true;
+    ++pending_ops_;
+    socket_.async_wait(type, [this](boost::system::error_code ec) {
+      this->*Waiting = false;
+      if (!closed_) {
+        if (ec) {
+          close();
+        } else {
+          (this->*OnReady)();
+        }
+      }
+      --pending_ops_;
+      maybe_destroy();
+    });
+  }
   void on_readable();
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
@@ -94,7 +107,6 @@ class ClientSession {
   SessionContext& ctx_;
   TcpSocket socket_;
   SessionRegistry::Handle handle_{};
-  PollHandle poll_{};
   std::uint64_t id_;
   std::string in_;   // unparsed bytes (a partial request); empty when idle
   std::string out_;  // replies not yet written; empty when idle
@@ -110,7 +122,7 @@ class ClientSession {
   common::Millis last_activity_;
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   resp::Protocol protocol_ = resp::Protocol::kResp2;
-  std::uint8_t pending_ops_ = 0;  // posted handlers (flush, deferred delete) still to run
+  std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
   bool authenticated_ = false;
   bool refused_transaction_ = false;
   bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)  // MULTI was

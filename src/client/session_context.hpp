@@ -19,8 +19,6 @@
 
 namespace funnel::client {
 
-class ClientPoller;
-
 class ClientSession;
 
 // Slab of live sessions with generations, so a reply addressed to a session that has closed
@@ -99,7 +97,6 @@ struct SessionContext {
   const config::Config& config;
   const ProcessFacts& facts;
   backend::BackendPool* pool = nullptr;
-  ClientPoller* poller = nullptr;                  // readiness of this worker's client sockets
   backend::SnapshotPtr snapshot;                   // refreshed by the worker between batches
   std::shared_ptr<const std::string> requirepass;  // null: no client authentication
   resp::RequestParser parser;                      // shared: sessions keep only unparsed bytes

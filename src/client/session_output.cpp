@@ -160,7 +160,7 @@ void ClientSession::flush() {
 
 void ClientSession::wait_writable() {
   if (write_waiting_) return;
-  wait_for(&ClientSession::write_waiting_, kPollWrite);
+  wait_for<&ClientSession::write_waiting_, &ClientSession::flush>(TcpSocket::wait_write);
 }
 
 void ClientSession::after_flush() {

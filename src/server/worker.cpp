@@ -2,8 +2,6 @@
 // to sessions, and the batched handoff between workers.
 #include "server/worker.hpp"
 
-#include "client/client_poller.hpp"
-
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/socket.h>
@@ -43,8 +41,6 @@ Worker::Worker(Process& process, unsigned index)
                          config.backend.connections_per_node},
       *this, *this, process.counters());
   context_->pool = pool_.get();
-  poller_ = std::make_unique<client::ClientPoller>(io_);
-  context_->poller = poller_.get();
   metrics_ = std::make_unique<metrics::WorkerMetrics>();
   context_->metrics = metrics_.get();
   pool_->set_metrics(metrics_.get());
@@ -117,7 +113,6 @@ void Worker::stop() {
     context_->registry.for_each(
         [](client::ClientSession& session) { session.close(metrics::CloseReason::kShutdown); });
     pool_->shutdown();
-    poller_->shutdown();
     tick_timer_.cancel();
     accept_retry_timer_.cancel();
     work_.reset();

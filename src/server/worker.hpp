@@ -72,7 +72,6 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   SteadyTimer tick_timer_;
   SteadyTimer accept_retry_timer_;
   std::unique_ptr<client::SessionContext> context_;
-  std::unique_ptr<client::ClientPoller> poller_;  // after io_: destroyed before it
   std::unique_ptr<backend::BackendPool> pool_;
   std::unique_ptr<metrics::WorkerMetrics> metrics_;
   std::atomic<std::size_t> clients_{0};
