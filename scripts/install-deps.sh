@@ -16,7 +16,7 @@ packages=(
   # Prometheus (prometheus, promtool) checks the metrics; curl queries its HTTP API
   prometheus curl
   # tools the tests and scripts call (valgrind, ps/pgrep, ss)
-  valgrind procps iproute2
+  valgrind procps iproute2 linux-perf
 )
 
 # Node.js and npm run the node-redis and ioredis end-to-end tests. Machines that already have a
