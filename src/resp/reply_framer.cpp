@@ -73,6 +73,10 @@ bool is_valid_line(char type, std::string_view line) {
 
 FrameStatus ReplyFramer::frame(std::string_view buf) {
   if (invalid_) return FrameStatus::kInvalid;
+  if (state_ == State::kValue && pos_ == 0 && pending_.empty() && !expect_annotated_ &&
+      frame_whole_simple(buf)) {
+    return FrameStatus::kComplete;
+  }
   Step step = Step::kContinue;
   while (step == Step::kContinue) {
     switch (state_) {
@@ -89,6 +93,47 @@ FrameStatus ReplyFramer::frame(std::string_view buf) {
   }
   if (step == Step::kComplete) return FrameStatus::kComplete;
   return step == Step::kInvalid ? FrameStatus::kInvalid : FrameStatus::kNeedMore;
+}
+
+// The replies nearly every request gets, whole in `buf`: a status (+OK), an error, an integer,
+// or a bulk string with a plain length. One pass, no state changes unless it succeeds; anything
+// else (partial, aggregate, RESP3, odd spelling, a limit) goes to the state machine, which gives
+// the same answer on every input this accepts.
+bool ReplyFramer::frame_whole_simple(std::string_view buf) {
+  if (buf.size() < 4) return false;
+  const char type = buf[0];
+  std::size_t end = 0;
+  if (type == '$') {
+    std::size_t i = 1;
+    std::uint64_t len = 0;
+    constexpr std::size_t kMaxDigits = 18;
+    while (i < buf.size() && i <= kMaxDigits && buf[i] >= '0' && buf[i] <= '9') {
+      len = len * 10 + static_cast<std::uint64_t>(buf[i] - '0');
+      ++i;
+    }
+    if (i == 1 || i + 1 >= buf.size() || buf[i] != '\r' || buf[i + 1] != '\n') return false;
+    if (len > limits_.max_reply_bytes) return false;
+    const std::size_t payload = i + kCrlf;
+    end = payload + static_cast<std::size_t>(len);
+    if (end + kCrlf > buf.size() || buf[end] != '\r' || buf[end + 1] != '\n') return false;
+    end += kCrlf;
+  } else if (type == '+' || type == '-' || type == ':') {
+    const void* hit = std::memchr(buf.data() + 1, '\r', buf.size() - 1);
+    if (hit == nullptr) return false;
+    const auto cr = static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data());
+    if (cr + 1 >= buf.size() || buf[cr + 1] != '\n') return false;
+    if (type == ':' && !is_valid_line(type, buf.substr(1, cr - 1))) return false;
+    end = cr + kCrlf;
+  } else {
+    return false;
+  }
+  if (end > limits_.max_reply_bytes) return false;
+  length_ = end;
+  kind_ = kind_of(type);
+  // As value_done() leaves it, whatever an earlier partial attempt had scanned.
+  pos_ = scan_ = 0;
+  kind_known_ = false;
+  return true;
 }
 
 void ReplyFramer::reset() {

@@ -62,6 +62,7 @@ class ReplyFramer {
   };
 
   // One method per state; each returns kContinue after moving to another state.
+  bool frame_whole_simple(std::string_view buf);
   Step on_value(std::string_view buf);
   Step on_payload(std::string_view buf);
   Step on_chunk_header(std::string_view buf);
