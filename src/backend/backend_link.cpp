@@ -135,6 +135,7 @@ void BackendLink::fail(std::string_view reason) {
     if (!pipeline_.front().abandoned) sink_.deliver(pipeline_.front().target, lost, error_timing());
     pipeline_.pop();
   }
+  pipeline_.restart_front();
   const std::uint64_t resend_from =
       pipeline_.empty() ? out_base_ + out_.size() : pipeline_.front().begin;
   out_.erase(0, resend_from - out_base_);

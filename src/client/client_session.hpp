@@ -10,10 +10,13 @@
 #include <string_view>
 
 #include "backend/asio_types.hpp"
+#include "client/lane.hpp"
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
 
 namespace funnel::client {
+
+class TransactionQueue;
 
 class ClientSession {
  public:
@@ -69,7 +72,24 @@ class ClientSession {
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
   void handle_local(const resp::Request& request, std::uint64_t seq);
-  bool answer_inside_refused_transaction(std::uint64_t seq);
+  void forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
+               std::uint8_t flags, common::Millis deadline);
+
+  // Lanes (session_lanes.cpp): the link the next forwarded request uses, and the barrier.
+  Lane forward_lane() const { return Lane::shared(0); }
+  bool needs_lane_change(const command::Classification& cls) const;
+  bool hold_at_lane_barrier();
+  void on_backend_answered();
+
+  // Transactions (session_transaction.cpp).
+  static bool is_transaction_command(command::LocalCommand local) {
+    return local >= command::LocalCommand::kMulti && local <= command::LocalCommand::kUnwatch;
+  }
+  void handle_transaction_command(std::uint64_t seq);
+  bool handle_in_transaction(const resp::Request& request, std::uint64_t seq);
+  void queue_in_transaction(const resp::Request& request, std::uint64_t seq);
+  void exec_transaction(std::uint64_t seq);
+  void end_transaction();
   // Queues the reply in order; flush=false leaves scheduling the write to the caller.
   void answer(std::uint64_t seq, std::string_view reply, bool flush = true);
   void answer_error(std::uint64_t seq, std::string_view message);
@@ -113,6 +133,8 @@ class ClientSession {
   std::size_t out_sent_ = 0;
   std::size_t needed_bytes_ = 0;  // size in_ must reach for the partial request (parser's hint)
   ReplyQueue replies_;
+  LaneTracker lanes_;
+  std::unique_ptr<TransactionQueue> tx_;  // inside a MULTI that Funnel holds; null otherwise
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).
   std::unique_ptr<std::string> name_;
@@ -124,9 +146,8 @@ class ClientSession {
   resp::Protocol protocol_ = resp::Protocol::kResp2;
   std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
   bool authenticated_ = false;
-  bool refused_transaction_ = false;
-  bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)  // MULTI was
-                                  // refused: refuse everything up to EXEC/DISCARD
+  bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)
+  bool lane_hold_ = false;        // a request waits at the lane barrier (reading is paused)
   bool closed_ = false;
   bool read_waiting_ = false;
   bool write_waiting_ = false;

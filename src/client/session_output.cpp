@@ -56,6 +56,7 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
     answer(target.seq, reply, false);
   }
   if (!write_last_reply_now()) schedule_flush();
+  on_backend_answered();
 }
 
 // A backend reply that leaves the client with nothing else pending is written at once: no more
@@ -185,7 +186,7 @@ void ClientSession::release_buffers_if_idle() {
 }
 
 void ClientSession::maybe_resume_reading() {
-  if (!reading_paused_ || closed_) return;
+  if (!reading_paused_ || closed_ || lane_hold_) return;
   if (replies_.pending() >= ctx_.config.limits.max_pipeline_per_client / 2 + 1) return;
   if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return;
   reading_paused_ = false;

@@ -39,12 +39,12 @@ constexpr std::array kNamedRules = {
     NamedRule{"auth", Rule::kLocal, LocalCommand::kAuth},
     NamedRule{"client", Rule::kLocal, LocalCommand::kClient},
     NamedRule{"command", Rule::kForward},  // @connection, yet stateless and one reply
-    NamedRule{"discard", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"discard", Rule::kLocal, LocalCommand::kDiscard},
     NamedRule{"echo", Rule::kLocal, LocalCommand::kEcho},
-    NamedRule{"exec", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"exec", Rule::kLocal, LocalCommand::kExec},
     NamedRule{"hello", Rule::kLocal, LocalCommand::kHello},
     NamedRule{"monitor", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
-    NamedRule{"multi", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"multi", Rule::kLocal, LocalCommand::kMulti},
     NamedRule{"ping", Rule::kLocal, LocalCommand::kPing},
     NamedRule{"psubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
     NamedRule{"psync", Rule::kUnsupported, LocalCommand::kNone, kWhyReplication},
@@ -63,10 +63,10 @@ constexpr std::array kNamedRules = {
     NamedRule{"sunsubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
     NamedRule{"sync", Rule::kUnsupported, LocalCommand::kNone, kWhyReplication},
     NamedRule{"unsubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
-    NamedRule{"unwatch", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"unwatch", Rule::kLocal, LocalCommand::kUnwatch},
     NamedRule{"wait", Rule::kUnsupported, LocalCommand::kNone, kWhyWait},
     NamedRule{"waitaof", Rule::kUnsupported, LocalCommand::kNone, kWhyWait},
-    NamedRule{"watch", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"watch", Rule::kLocal, LocalCommand::kWatch},
     NamedRule{"xread", Rule::kXread},
     NamedRule{"xreadgroup", Rule::kXread},
 };
@@ -161,6 +161,7 @@ void route(const CommandSpec& spec, const resp::Request& request, Classification
     why = unsafe_by_flags(spec);
   }
   if (!why.empty()) {
+    out.blocking = why == kWhyBlocking;
     set_unsupported(spec, why, out);
     return;
   }
@@ -176,6 +177,7 @@ void classify(const CommandTable& table, const resp::Request& request, Classific
   out.spec = nullptr;
   out.read_only = false;
   out.append_funnel_info = false;
+  out.blocking = false;
   out.error.clear();  // keeps its capacity for the next error
   FUNNEL_INVARIANT(!request.is_empty());
   if (request.is_empty()) {
