@@ -241,7 +241,7 @@ void BackendLink::tick(common::Millis now) {
     if (metrics_ != nullptr) metrics_->backend_timeouts.add();
     sink_.deliver(entry.target, timeout, timing);
   });
-  if ((state_ == State::kReady || state_ == State::kRetiring) &&
+  if (stall_check_ && (state_ == State::kReady || state_ == State::kRetiring) &&
       now - pipeline_.front().submitted > settings_.stall_timeout_ms) {
     spdlog::warn("backend {} link {}: oldest request unanswered for {} ms; closing the link",
                  address(), name_, now - pipeline_.front().submitted);

@@ -82,6 +82,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   std::uint64_t connects() const { return connects_; }
   // Counters of the owning worker (connects, failures, timeouts); may be null.
   void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }
+  // Off for pinned links: a blocked command legitimately goes unanswered for long.
+  void set_stall_check(bool on) { stall_check_ = on; }
 
  private:
   void connect();
@@ -140,6 +142,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   bool flush_posted_ = false;
   bool write_waiting_ = false;
   bool read_waiting_ = false;
+  bool stall_check_ = true;
 };
 
 }  // namespace funnel::backend

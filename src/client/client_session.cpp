@@ -1,6 +1,7 @@
 // ClientSession: the read → parse → dispatch loop and the ordered, batched write path.
 // Local commands are in local_commands.cpp, INFO/CLIENT INFO text in client_info.cpp.
 #include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
 #include "client/transaction.hpp"
 
 #include <netinet/in.h>
@@ -159,6 +160,12 @@ std::size_t ClientSession::process_requests(std::string_view data) {
 bool ClientSession::handle_request(const resp::Request& request) {
   command::Classification& cls = ctx_.classification;
   command::classify(*ctx_.snapshot->commands, request, cls);
+  if (pin_ != nullptr || wants_pin(cls)) return handle_pinned(request);
+  return handle_unpinned(request);
+}
+
+bool ClientSession::handle_unpinned(const resp::Request& request) {
+  const command::Classification& cls = ctx_.classification;
   if (lanes_.in_flight() != 0 && needs_lane_change(cls)) return hold_at_lane_barrier();
   const std::uint64_t seq = replies_.open_slot();
   if (tx_ != nullptr) return handle_in_transaction(request, seq);
@@ -210,7 +217,11 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   target.extra_replies = extra_replies;
   ctx_.metrics->requests_in_flight_up.add();
   lanes_.sent(forward_lane());
-  ctx_.pool->submit(protocol_, id_, bytes, target, deadline);
+  if (pin_ != nullptr) {
+    ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
+  } else {
+    ctx_.pool->submit(protocol_, id_, bytes, target, deadline);
+  }
 }
 
 void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq) {
@@ -290,6 +301,7 @@ void ClientSession::close(metrics::CloseReason reason) {
   if (closed_) return;
   closed_ = true;
   end_transaction();  // a client that leaves mid-MULTI sends nothing
+  end_pin();          // a link with a command in flight (a blocked BLPOP) is closed
   ctx_.metrics->closed(reason);
   boost::system::error_code ignored;
   socket_.close(ignored);

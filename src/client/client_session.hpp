@@ -17,8 +17,12 @@
 namespace funnel::client {
 
 class TransactionQueue;
+class PinLease;
+enum class PinReason : std::uint8_t;
 
 class ClientSession {
+  friend class PinLease;  // resumes the session when a lease is granted or refused
+
  public:
   // Takes ownership of a connected socket whose place in clients_connected the caller has
   // already counted (close() gives it back). Registers itself; deletes itself after close().
@@ -71,15 +75,26 @@ class ClientSession {
   void on_readable();
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
+  bool handle_unpinned(const resp::Request& request);
   void handle_local(const resp::Request& request, std::uint64_t seq);
   void forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
                std::uint8_t flags, common::Millis deadline);
 
   // Lanes (session_lanes.cpp): the link the next forwarded request uses, and the barrier.
-  Lane forward_lane() const { return Lane::shared(0); }
+  Lane forward_lane() const;
   bool needs_lane_change(const command::Classification& cls) const;
   bool hold_at_lane_barrier();
   void on_backend_answered();
+
+  // Pinned links (session_pin.cpp).
+  bool wants_pin(const command::Classification& cls) const;
+  bool handle_pinned(const resp::Request& request);
+  void handle_pinned_local(const resp::Request& request, std::uint64_t seq,
+                           common::Millis deadline);
+  common::Millis blocking_deadline(const resp::Request& request) const;
+  bool begin_pin(PinReason reason);
+  void end_pin();
+  void resume_held();
 
   // Transactions (session_transaction.cpp).
   static bool is_transaction_command(command::LocalCommand local) {
@@ -135,6 +150,8 @@ class ClientSession {
   ReplyQueue replies_;
   LaneTracker lanes_;
   std::unique_ptr<TransactionQueue> tx_;  // inside a MULTI that Funnel holds; null otherwise
+  std::unique_ptr<PinLease> pin_;         // a pinned link leased (or awaited); null otherwise
+  std::uint32_t pin_serial_ = 0;          // numbers this client's leases (their lanes)
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).
   std::unique_ptr<std::string> name_;

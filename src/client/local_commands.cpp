@@ -194,6 +194,7 @@ void ClientSession::cmd_funnel(const resp::Request& r, std::string& out) {
 
 void ClientSession::cmd_reset(std::string& out) {
   end_transaction();
+  end_pin();  // RESET ends WATCH (the link is returned clean)
   protocol_ = resp::Protocol::kResp2;
   name_.reset();
   lib_name_ = lib_ver_ = nullptr;

@@ -1,11 +1,14 @@
 // ClientSession's lane barrier (see lane.hpp): a request for another backend link than the one
 // carrying the client's in-flight requests waits, unconsumed, until they are all answered.
-#include <boost/asio/post.hpp>
-
 #include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
 #include "client/transaction.hpp"
 
 namespace funnel::client {
+
+Lane ClientSession::forward_lane() const {
+  return pin_ != nullptr ? Lane::pinned(pin_->serial()) : Lane::shared(0);
+}
 
 // Called only while requests are in flight. Inside a Funnel-held MULTI nothing is sent until
 // EXEC, so only EXEC's block can need the barrier.
@@ -24,19 +27,11 @@ bool ClientSession::hold_at_lane_barrier() {
   return false;
 }
 
-// A backend reply for this client arrived. When it was the last in flight and a request waits at
-// the barrier, parsing resumes from a posted handler: never inside the link's reply loop.
+// A backend reply for this client arrived. When it was the last in flight, a request held at the
+// barrier may go and a finished pin is given back (resume_held, from a posted handler).
 void ClientSession::on_backend_answered() {
-  if (!lanes_.answered() || !lane_hold_) return;
-  ++pending_ops_;
-  asio::post(ctx_.io, [this] {
-    --pending_ops_;
-    if (!closed_ && lane_hold_) {
-      lane_hold_ = false;
-      maybe_resume_reading();
-    }
-    maybe_destroy();
-  });
+  if (!lanes_.answered()) return;
+  if (lane_hold_ || (pin_ != nullptr && pin_->wants_release())) resume_held();
 }
 
 }  // namespace funnel::client

@@ -50,6 +50,10 @@ struct BackendConfig {
   std::uint32_t reconnect_backoff_min_ms = 50;
   std::uint32_t reconnect_backoff_max_ms = 5000;
   std::uint32_t resolve_interval_s = 30;  // re-resolve the backend's hostname this often
+  // Dedicated links for WATCH and blocking commands, process-wide, and how long a client waits
+  // for one when all are leased.
+  std::uint32_t max_pinned = 64;
+  std::uint32_t pinned_borrow_timeout_ms = 2000;
 };
 
 struct AuthConfig {

@@ -89,6 +89,11 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.backend.reconnect_backoff_max_ms; }),
   integer("backend", "resolve_interval_s", "", 1, 86'400, "seconds",
           [](Config& c) -> std::uint32_t& { return c.backend.resolve_interval_s; }),
+  integer("backend", "max_pinned", "--max-pinned", 0, 100'000,
+          "dedicated links for WATCH and blocking commands; 0 refuses them",
+          [](Config& c) -> std::uint32_t& { return c.backend.max_pinned; }),
+  integer("backend", "pinned_borrow_timeout_ms", "", 0, kHour, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.backend.pinned_borrow_timeout_ms; }),
   text("auth", "requirepass_file", "--requirepass-file", [](Config& c) -> std::string& {
     return c.auth.requirepass_file; }),
   size("limits", "max_request_bytes", kKb, 4 * kGb, "bytes in one request",

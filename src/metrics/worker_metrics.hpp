@@ -55,7 +55,10 @@ struct WorkerMetrics {
   Counter backend_reconnects;
   Counter backend_timeouts;
   Counter readonly_redirects;
-  Counter transactions;  // MULTI … EXEC blocks written by Funnel
+  Counter transactions;         // MULTI … EXEC blocks written by Funnel
+  std::array<Counter, 2> pins;  // leases of a pinned link, by reason (client::PinReason)
+  Counter pins_ended;           // leases given back, and their total duration:
+  Counter pin_duration_ms;
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;

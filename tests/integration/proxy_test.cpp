@@ -244,9 +244,7 @@ TEST_F(ProxyTest, InfoHasTheBackendSectionsAndFunnels) {
 TEST_F(ProxyTest, StatefulCommandsAreRefusedClearly) {
   start();
   RespConnection c(funnel_->port());
-  for (const std::vector<std::string>& command : Commands{{"BLPOP", "x", "0"},
-                                                          {"SUBSCRIBE", "ch"},
-                                                          {"WATCH", "k"},
+  for (const std::vector<std::string>& command : Commands{{"SUBSCRIBE", "ch"},
                                                           {"SELECT", "1"},
                                                           {"CLIENT", "TRACKING", "on"},
                                                           {"MONITOR"},

@@ -1,6 +1,8 @@
 // Stateful commands through Funnel against a real redis-server: MULTI … EXEC held by Funnel and
 // written as one block, and the lane barrier that keeps a client's order across backend links.
 // Replies are compared byte for byte with the same sequence sent to redis-server directly.
+#include <chrono>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -133,6 +135,140 @@ TEST_F(StatefulTest, TransactionsFromManyClientsStayWhole) {
   }
   EXPECT_EQ(RespConnection(redis_->port()).command({"GET", "x"}).str,
             std::to_string(kClients * kRounds));
+}
+
+TEST_F(StatefulTest, WatchSucceedsWhenUntouchedAndExecIsNilOnConflict) {
+  start();
+  RespConnection c(funnel_->port());
+  RespConnection other(funnel_->port());
+  // Ordering across lanes: the SET goes on the shared link, WATCH and GET on the pinned one.
+  c.send_raw(encode_command({"SET", "w", "1"}) + encode_command({"WATCH", "w"}) +
+             encode_command({"GET", "w"}));
+  EXPECT_EQ(c.read_raw_reply(), "+OK\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "+OK\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "$1\r\n1\r\n");
+  EXPECT_EQ(count_prefix(funnel_link_names(redis_->port()), "funnel:pinned:resp2:db0:"), 1u);
+  c.send_raw(encode_command({"MULTI"}) + encode_command({"SET", "w", "2"}) +
+             encode_command({"PING"}) + encode_command({"EXEC"}));
+  EXPECT_EQ(c.read_raw_reply(), "+OK\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "*2\r\n+OK\r\n+PONG\r\n");
+  // A conflicting write by another client between WATCH and EXEC: EXEC answers nil.
+  EXPECT_EQ(c.command({"WATCH", "w"}).str, "OK");
+  EXPECT_EQ(other.command({"SET", "w", "other"}).str, "OK");
+  c.send_raw(encode_command({"MULTI"}) + encode_command({"SET", "w", "3"}) +
+             encode_command({"EXEC"}));
+  EXPECT_EQ(c.read_raw_reply(), "+OK\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "*-1\r\n");
+  EXPECT_EQ(other.command({"GET", "w"}).str, "other");
+  // UNWATCH ends the pin; the link goes back clean and is reused for the next WATCH.
+  EXPECT_EQ(c.command({"WATCH", "w"}).str, "OK");
+  EXPECT_EQ(c.command({"UNWATCH"}).str, "OK");
+  EXPECT_EQ(c.command({"GET", "w"}).str, "other");
+  RespConnection direct(redis_->port());
+  EXPECT_TRUE(wait_until([&] {
+    return direct.command({"CLIENT", "LIST"}).str.find("name=funnel:pinned:resp2:db0:0 ") !=
+           std::string::npos;
+  }));
+  EXPECT_EQ(count_prefix(funnel_link_names(redis_->port()), "funnel:pinned:"), 1u);
+}
+
+TEST_F(StatefulTest, WatchFromAResp3ClientKeepsItsProtocol) {
+  start();
+  expect_same_as_direct({{"HELLO", "3"},
+                         {"SET", "k", "1"},
+                         {"WATCH", "k"},
+                         {"HGETALL", "nohash"},
+                         {"MULTI"},
+                         {"HSET", "h", "a", "1"},
+                         {"HGETALL", "h"},
+                         {"EXEC"},
+                         {"HGETALL", "h"}},
+                        1);
+}
+
+TEST_F(StatefulTest, BlpopIsServedWhenAnotherClientPushes) {
+  start({"--workers", "2"});
+  RespConnection blocked(funnel_->port());
+  RespConnection pusher(funnel_->port());
+  blocked.send_command({"BLPOP", "queue", "0"});
+  EXPECT_TRUE(wait_until([&] {
+    return RespConnection(redis_->port())
+               .command({"INFO", "clients"})
+               .str.find("blocked_clients:1") != std::string::npos;
+  }));
+  EXPECT_EQ(pusher.command({"RPUSH", "queue", "job"}).integer, 1);
+  EXPECT_EQ(blocked.read_raw_reply(), "*2\r\n$5\r\nqueue\r\n$3\r\njob\r\n");
+  EXPECT_EQ(blocked.command({"PING"}).str, "PONG");
+  // Byte-identical to direct for the other blocking commands that find data at once.
+  expect_same_as_direct({{"RPUSH", "l", "a", "b", "c"},
+                         {"ZADD", "z", "1", "m"},
+                         {"XADD", "s", "1-1", "f", "v"},
+                         {"BRPOP", "l", "1"},
+                         {"BLMOVE", "l", "l2", "LEFT", "RIGHT", "1"},
+                         {"BRPOPLPUSH", "l", "l2", "1"},
+                         {"BLMPOP", "1", "1", "l2", "LEFT", "COUNT", "2"},
+                         {"BZPOPMIN", "z", "1"},
+                         {"XREAD", "BLOCK", "100", "STREAMS", "s", "0"},
+                         {"GET", "x"}});
+}
+
+TEST_F(StatefulTest, BlockingTimeoutIsTheClientsAndLongerThanFunnels) {
+  start({"--request-timeout-ms", "300"});
+  RespConnection c(funnel_->port());
+  const auto begin = std::chrono::steady_clock::now();
+  c.send_command({"BLPOP", "nothing", "1"});
+  EXPECT_EQ(c.read_raw_reply(), "*-1\r\n");  // Redis's own timeout reply, after 1 s
+  EXPECT_GE(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(900));
+  EXPECT_EQ(c.command({"SET", "after", "1"}).str, "OK");
+}
+
+TEST_F(StatefulTest, BlockedClientThatLeavesFreesItsPinnedLink) {
+  start();
+  {
+    RespConnection blocked(funnel_->port());
+    blocked.send_command({"BLPOP", "never", "0"});
+    EXPECT_TRUE(wait_until(
+        [&] { return count_prefix(funnel_link_names(redis_->port()), "funnel:pinned:") == 1; }));
+  }
+  // The link was mid-block: it is closed, not handed on.
+  EXPECT_TRUE(wait_until(
+      [&] { return count_prefix(funnel_link_names(redis_->port()), "funnel:pinned:") == 0; }));
+  RespConnection c(funnel_->port());
+  EXPECT_TRUE(c.command({"BLPOP", "never", "0.1"}).is_null());
+}
+
+TEST_F(StatefulTest, ExhaustedPinnedPoolGivesAClearErrorAfterTheBorrowTimeout) {
+  TempDir dir("funnel-pinned");
+  const std::string config = dir.file("funnel.toml");
+  std::ofstream(config) << "[backend]\nmax_pinned = 1\npinned_borrow_timeout_ms = 300\n";
+  start({"--config", config, "--workers", "2"});
+  RespConnection holder(funnel_->port());
+  holder.send_command({"BLPOP", "never", "0"});
+  EXPECT_TRUE(wait_until(
+      [&] { return count_prefix(funnel_link_names(redis_->port()), "funnel:pinned:") == 1; }));
+  for (int i = 0; i < 2; ++i) {  // clients on both workers
+    RespConnection waiter(funnel_->port());
+    const auto begin = std::chrono::steady_clock::now();
+    const resp::Value reply = waiter.command({"WATCH", "k"});
+    ASSERT_TRUE(reply.is_error());
+    EXPECT_EQ(reply.str.rfind("ERR funnel: no pinned backend connection free within 300 ms "
+                              "(backend.max_pinned = 1",
+                              0),
+              0u)
+        << reply.str;
+    EXPECT_GE(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(250));
+    EXPECT_EQ(waiter.command({"PING"}).str, "PONG");
+  }
+  EXPECT_EQ(count_prefix(funnel_link_names(redis_->port()), "funnel:pinned:"), 1u);
+  // Once the holder is served, a waiter (on any worker) gets the link.
+  RespConnection waiter(funnel_->port());
+  waiter.send_command({"WATCH", "k"});
+  EXPECT_EQ(RespConnection(funnel_->port()).command({"RPUSH", "never", "x"}).integer, 1);
+  EXPECT_EQ(holder.read_value().elems.size(), 2u);
+  EXPECT_EQ(waiter.read_value().str, "OK");
 }
 
 }  // namespace
