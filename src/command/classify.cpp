@@ -19,7 +19,9 @@ constexpr std::string_view kWhyState =
 constexpr std::string_view kWhySubscribe = "subscriptions need a dedicated backend connection";
 constexpr std::string_view kWhyReplication = "replication needs a dedicated backend connection";
 constexpr std::string_view kWhyWait =
-    "it counts the writes of its own connection, so it needs a dedicated backend connection";
+    "it counts the writes of its own connection, which a shared backend connection does not "
+    "have; it is served only while the client holds a dedicated backend connection, after "
+    "WATCH";
 constexpr std::string_view kWhyBlocking = "a blocking command needs a dedicated backend connection";
 constexpr std::string_view kWhyModule =
     "a module command not known to be safe needs a dedicated backend connection";

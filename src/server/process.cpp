@@ -116,6 +116,7 @@ metrics::ExpositionInput Process::exposition() const {
   in.workers = config_.server.workers;
   in.clients_connected = metrics::ProcessCounters::read(counters_.clients_connected);
   in.max_clients = config_.server.max_clients;
+  in.max_pinned = config_.backend.max_pinned;
   in.invariant_failures = common::invariant_failures();
   in.process = &counters_;
   for (const auto& worker : workers_) in.worker_metrics.push_back(&worker->metrics());
