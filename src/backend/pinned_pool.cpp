@@ -147,6 +147,15 @@ void PinnedPool::clean(BackendLink& link) {
       target, deadline);
 }
 
+void PinnedPool::select_database(BackendLink& link, std::uint32_t db) {
+  ReplyTarget target;
+  target.flags = kCleaning | ReplyTarget::kRetried;
+  target.seq = reinterpret_cast<std::uintptr_t>(&link);
+  const std::string number = std::to_string(db);
+  link.submit(encode_command({"SELECT", number}), target,
+              common::coarse_now_ms() + settings_.request_timeout_ms);
+}
+
 void PinnedPool::close_link(const LinkPtr& link, std::string_view reason) {
   std::erase(idle_, link);
   spdlog::debug("pinned link {} closed: {}", link->name(), reason);

@@ -60,6 +60,9 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   void cancel_wait(LeaseWaiter& waiter);
   // Gives a leased link back; it is cleaned and reused, or closed if anything is in doubt.
   void release(const LinkPtr& link);
+  // Puts a freshly leased link on the lessee's database (SELECT db ahead of its requests; the
+  // reply stays in the pool, a failure closes the link). RESET on release undoes it.
+  void select_database(BackendLink& link, std::uint32_t db);
   // Submits on a leased link (or answers with the link's unavailable error).
   void submit(BackendLink& link, std::string_view request, const ReplyTarget& target,
               common::Millis deadline);

@@ -220,7 +220,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   if (pin_ != nullptr) {
     ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
-    ctx_.pool->submit(protocol_, id_, bytes, target, deadline);
+    ctx_.pool->submit(protocol_, id_, bytes, target, deadline, db_);
   }
 }
 

@@ -129,6 +129,7 @@ class ClientSession {
   void cmd_hello(const resp::Request& r, std::string& out);
   void cmd_auth(const resp::Request& r, std::string& out);
   void cmd_select(const resp::Request& r, std::string& out);
+  bool select_database(const resp::Request& r, std::string& out);
   void cmd_reset(std::string& out);
   void cmd_client(const resp::Request& r, std::string& out);
   void cmd_funnel(const resp::Request& r, std::string& out);
@@ -152,6 +153,7 @@ class ClientSession {
   std::unique_ptr<TransactionQueue> tx_;  // inside a MULTI that Funnel holds; null otherwise
   std::unique_ptr<PinLease> pin_;         // a pinned link leased (or awaited); null otherwise
   std::uint32_t pin_serial_ = 0;          // numbers this client's leases (their lanes)
+  std::uint32_t db_ = 0;                  // SELECT: the database pool this client uses
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).
   std::unique_ptr<std::string> name_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend/backend_pool.hpp"
+#include "backend/database_pools.hpp"
 #include "backend/pinned_pool.hpp"
 #include "client/buffer_pool.hpp"
 #include "command/classify.hpp"
@@ -86,6 +87,7 @@ struct ProcessFacts {
   unsigned connections_per_node = 1;
   std::string version;  // Funnel's own
   metrics::ProcessCounters* counters = nullptr;
+  backend::DatabasePools* databases = nullptr;  // SELECT n: which databases have pools
 };
 
 struct SessionContext {

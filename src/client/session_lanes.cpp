@@ -7,7 +7,7 @@
 namespace funnel::client {
 
 Lane ClientSession::forward_lane() const {
-  return pin_ != nullptr ? Lane::pinned(pin_->serial()) : Lane::shared(0);
+  return pin_ != nullptr ? Lane::pinned(pin_->serial()) : Lane::shared(db_);
 }
 
 // Called only while requests are in flight. Inside a Funnel-held MULTI nothing is sent until

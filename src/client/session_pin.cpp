@@ -22,6 +22,7 @@ bool counts_own_writes(const command::Classification& cls) {
 void PinLease::on_lease(backend::LinkPtr link) {
   link_ = std::move(link);
   waiting_ = false;
+  if (session_.db_ != 0) session_.ctx_.pinned->select_database(*link_, session_.db_);
   session_.resume_held();
 }
 
@@ -108,6 +109,13 @@ void ClientSession::handle_pinned_local(const resp::Request& request, std::uint6
     case LocalCommand::kEcho:
       if (pin_->in_multi) break;
       return handle_local(request, seq);
+    case LocalCommand::kSelect: {
+      // The pinned link must follow: SELECT runs on it (its reply is the client's).
+      std::string& out = ctx_.local_reply;
+      out.clear();
+      if (!select_database(request, out)) return answer_local(seq, out);
+      break;
+    }
     default:
       return handle_local(request, seq);  // RESET ends the pin (cmd_reset)
   }
@@ -129,6 +137,7 @@ bool ClientSession::begin_pin(PinReason reason) {
   pin_ = std::make_unique<PinLease>(*this, reason, ++pin_serial_);
   ctx_.metrics->pins[static_cast<std::size_t>(reason)].add();
   if (backend::LinkPtr link = ctx_.pinned->try_lease(protocol_)) {
+    if (db_ != 0) ctx_.pinned->select_database(*link, db_);
     pin_->set_link(std::move(link));
     return true;
   }

@@ -54,6 +54,10 @@ struct BackendConfig {
   // for one when all are leased.
   std::uint32_t max_pinned = 64;
   std::uint32_t pinned_borrow_timeout_ms = 2000;
+  // SELECT n: databases the backend has (as its `databases` setting), and how many of those
+  // other than 0 may have shared link pools at once.
+  std::uint32_t databases = 16;
+  std::uint32_t max_database_pools = 16;
 };
 
 struct AuthConfig {

@@ -94,6 +94,11 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.backend.max_pinned; }),
   integer("backend", "pinned_borrow_timeout_ms", "", 0, kHour, "milliseconds",
           [](Config& c) -> std::uint32_t& { return c.backend.pinned_borrow_timeout_ms; }),
+  integer("backend", "databases", "", 1, 1'000'000, "the backend's databases setting",
+          [](Config& c) -> std::uint32_t& { return c.backend.databases; }),
+  integer("backend", "max_database_pools", "", 0, 1024,
+          "databases other than 0 with shared links; 0 refuses SELECT n",
+          [](Config& c) -> std::uint32_t& { return c.backend.max_database_pools; }),
   text("auth", "requirepass_file", "--requirepass-file", [](Config& c) -> std::string& {
     return c.auth.requirepass_file; }),
   size("limits", "max_request_bytes", kKb, 4 * kGb, "bytes in one request",

@@ -32,6 +32,8 @@ Process::Process(config::Config config)
   facts_.connections_per_node = config_.backend.connections_per_node;
   facts_.version = kFunnelVersion;
   facts_.counters = &counters_;
+  database_pools_ = std::make_unique<backend::DatabasePools>(config_.backend.max_database_pools);
+  facts_.databases = database_pools_.get();
   if (config_.auth.requirepass) {
     requirepass_ = std::make_shared<const std::string>(*config_.auth.requirepass);
   }

@@ -264,11 +264,11 @@ void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply,
 
 void Worker::hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
                       std::string_view request, const backend::ReplyTarget& target,
-                      common::Millis deadline) {
+                      common::Millis deadline, std::uint32_t db) {
   HandoffBatch& batch = outgoing_[owner_worker];
   batch.requests.push_back(
       HandoffRequest{protocol, link_index, static_cast<std::uint32_t>(batch.bytes.size()),
-                     static_cast<std::uint32_t>(request.size()), target, deadline});
+                     static_cast<std::uint32_t>(request.size()), target, deadline, db});
   batch.bytes.append(request);
   schedule_batch_flush();
 }
@@ -296,7 +296,7 @@ void Worker::accept_handoff(HandoffBatch batch) {
     for (const HandoffRequest& request : batch.requests) {
       pool_->submit_to_link(request.protocol, request.link_index,
                             std::string_view(batch.bytes).substr(request.offset, request.length),
-                            request.target, request.deadline);
+                            request.target, request.deadline, request.db);
     }
   });
 }

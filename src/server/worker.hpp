@@ -51,7 +51,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   // backend::PoolEvents
   void hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
                 std::string_view request, const backend::ReplyTarget& target,
-                common::Millis deadline) override;
+                common::Millis deadline, std::uint32_t db) override;
   void request_reresolve(std::uint64_t epoch_seen) override;
 
  private:

@@ -271,5 +271,82 @@ TEST_F(StatefulTest, ExhaustedPinnedPoolGivesAClearErrorAfterTheBorrowTimeout) {
   EXPECT_EQ(waiter.read_value().str, "OK");
 }
 
+TEST_F(StatefulTest, SelectServesEachDatabaseFromItsOwnPoolInOrder) {
+  start({"--workers", "2", "--connections-per-node", "1"});
+  // Lane changes inside one pipeline: db0 → db1 → db0, each reply in order, as direct.
+  expect_same_as_direct({{"SET", "k", "zero"},
+                         {"SELECT", "1"},
+                         {"SET", "k", "one"},
+                         {"GET", "k"},
+                         {"MULTI"},
+                         {"INCR", "n"},
+                         {"GET", "k"},
+                         {"EXEC"},
+                         {"SELECT", "0"},
+                         {"GET", "k"},
+                         {"SELECT", "1"},
+                         {"GET", "k"},
+                         {"SELECT", "16"},
+                         {"SELECT", "-1"},
+                         {"SELECT", "x"},
+                         {"GET", "n"}});
+  RespConnection c(funnel_->port());
+  EXPECT_EQ(c.command({"SELECT", "1"}).str, "OK");
+  EXPECT_EQ(c.command({"SET", "only1", "v"}).str, "OK");
+  EXPECT_NE(c.command({"CLIENT", "INFO"}).str.find(" db=1 "), std::string::npos);
+  EXPECT_TRUE(RespConnection(funnel_->port()).command({"GET", "only1"}).is_null());  // db0
+  RespConnection direct(redis_->port());
+  EXPECT_EQ(direct.command({"SELECT", "1"}).str, "OK");
+  EXPECT_EQ(direct.command({"GET", "only1"}).str, "v");
+  const auto names = funnel_link_names(redis_->port());
+  EXPECT_EQ(count_prefix(names, "funnel:shared:resp2:db1:"), 1u);  // connections_per_node
+  EXPECT_TRUE(wait_until([&] {
+    return direct.command({"CLIENT", "LIST"}).str.find("name=funnel:shared:resp2:db1:0 ") !=
+           std::string::npos;
+  }));
+  EXPECT_NE(direct.command({"CLIENT", "LIST"}).str.find("db=1 "), std::string::npos);
+  EXPECT_EQ(c.command({"RESET"}).str, "RESET");
+  EXPECT_EQ(c.command({"GET", "only1"}).is_null(), true);  // back in database 0
+}
+
+TEST_F(StatefulTest, WatchAndBlockingCommandsRunInTheClientsDatabase) {
+  start();
+  RespConnection c(funnel_->port());
+  EXPECT_EQ(c.command({"SELECT", "2"}).str, "OK");
+  EXPECT_EQ(c.command({"SET", "w", "1"}).str, "OK");
+  EXPECT_EQ(c.command({"WATCH", "w"}).str, "OK");
+  EXPECT_EQ(c.command({"GET", "w"}).str, "1");
+  EXPECT_EQ(c.command({"MULTI"}).str, "OK");
+  EXPECT_EQ(c.command({"INCR", "w"}).str, "QUEUED");
+  EXPECT_EQ(c.command({"EXEC"}).elems.at(0).integer, 2);
+  EXPECT_EQ(c.command({"RPUSH", "q", "x"}).integer, 1);
+  EXPECT_EQ(c.command({"BLPOP", "q", "1"}).elems.size(), 2u);
+  RespConnection direct(redis_->port());
+  EXPECT_EQ(direct.command({"SELECT", "2"}).str, "OK");
+  EXPECT_EQ(direct.command({"GET", "w"}).str, "2");
+  // The pinned link went back to database 0 when it was returned (RESET + handshake).
+  RespConnection next(funnel_->port());
+  EXPECT_EQ(next.command({"WATCH", "w"}).str, "OK");
+  EXPECT_TRUE(next.command({"GET", "w"}).is_null());
+}
+
+TEST_F(StatefulTest, DatabasePoolsAreBounded) {
+  TempDir dir("funnel-dbpools");
+  const std::string config = dir.file("funnel.toml");
+  std::ofstream(config) << "[backend]\nmax_database_pools = 1\n";
+  start({"--config", config});
+  RespConnection c(funnel_->port());
+  EXPECT_EQ(c.command({"SELECT", "3"}).str, "OK");
+  const resp::Value refused = c.command({"SELECT", "4"});
+  ASSERT_TRUE(refused.is_error());
+  EXPECT_EQ(refused.str.rfind("ERR funnel: SELECT 4 refused: Funnel already serves "
+                              "backend.max_database_pools = 1",
+                              0),
+            0u)
+      << refused.str;
+  EXPECT_EQ(c.command({"SET", "k", "in3"}).str, "OK");  // still in database 3
+  EXPECT_EQ(RespConnection(funnel_->port()).command({"SELECT", "3"}).str, "OK");  // shared pool
+}
+
 }  // namespace
 }  // namespace funnel::test
