@@ -23,6 +23,7 @@ struct ReplyTarget {
 
   static constexpr std::uint8_t kAppendFunnelInfo = 1;  // INFO: append Funnel's section
   static constexpr std::uint8_t kRetried = 2;           // already retried once after READONLY
+  static constexpr std::uint8_t kNoReply = 4;           // CLIENT REPLY OFF/SKIP: drop the reply
 };
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).

@@ -167,7 +167,7 @@ bool ClientSession::handle_request(const resp::Request& request) {
 bool ClientSession::handle_unpinned(const resp::Request& request) {
   const command::Classification& cls = ctx_.classification;
   if (lanes_.in_flight() != 0 && needs_lane_change(cls)) return hold_at_lane_barrier();
-  const std::uint64_t seq = replies_.open_slot();
+  const std::uint64_t seq = open_slot();
   if (tx_ != nullptr) return handle_in_transaction(request, seq);
   if (cls.route == command::Route::kReject) {
     answer_error(seq, cls.error);
@@ -215,6 +215,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   target.command_class = static_cast<std::uint8_t>(command_class(cls));
   target.flags = flags;
   target.extra_replies = extra_replies;
+  if (silent_) target.flags |= backend::ReplyTarget::kNoReply;
   ctx_.metrics->requests_in_flight_up.add();
   lanes_.sent(forward_lane());
   if (pin_ != nullptr) {

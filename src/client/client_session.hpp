@@ -76,6 +76,12 @@ class ClientSession {
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
   bool handle_unpinned(const resp::Request& request);
+  // Opens the request's reply slot; CLIENT REPLY OFF/SKIP decide whether its reply is dropped.
+  std::uint64_t open_slot() {
+    silent_ = replies_off_ || skip_next_reply_;
+    skip_next_reply_ = false;
+    return replies_.open_slot();
+  }
   void handle_local(const resp::Request& request, std::uint64_t seq);
   void forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
                std::uint8_t flags, common::Millis deadline);
@@ -167,6 +173,9 @@ class ClientSession {
   bool authenticated_ = false;
   bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)
   bool lane_hold_ = false;        // a request waits at the lane barrier (reading is paused)
+  bool replies_off_ = false;      // CLIENT REPLY OFF
+  bool skip_next_reply_ = false;  // CLIENT REPLY SKIP
+  bool silent_ = false;           // the current request's reply is dropped
   bool closed_ = false;
   bool read_waiting_ = false;
   bool write_waiting_ = false;

@@ -41,7 +41,7 @@ bool ClientSession::wants_pin(const command::Classification& cls) const {
 bool ClientSession::handle_pinned(const resp::Request& request) {
   const command::Classification& cls = ctx_.classification;
   if (pin_ != nullptr && pin_->refused()) {
-    answer_error(replies_.open_slot(), pin_->error());
+    answer_error(open_slot(), pin_->error());
     pin_.reset();
     return true;
   }
@@ -60,7 +60,7 @@ bool ClientSession::handle_pinned(const resp::Request& request) {
   }
   if (pin_->waiting()) return hold_at_lane_barrier();
   if (lanes_.must_wait(forward_lane())) return hold_at_lane_barrier();
-  const std::uint64_t seq = replies_.open_slot();
+  const std::uint64_t seq = open_slot();
   if (cls.route == command::Route::kReject) {
     answer_error(seq, cls.error);
     return true;

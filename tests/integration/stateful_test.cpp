@@ -348,5 +348,61 @@ TEST_F(StatefulTest, DatabasePoolsAreBounded) {
   EXPECT_EQ(RespConnection(funnel_->port()).command({"SELECT", "3"}).str, "OK");  // shared pool
 }
 
+// CLIENT REPLY OFF/SKIP: Funnel drops the client's replies as Redis would (the replies that do
+// come are byte-identical to direct, up to a final PING that marks the end).
+TEST_F(StatefulTest, ClientReplyOffAndSkipDropRepliesAsRedisDoes) {
+  start();
+  const Commands commands = {{"CLIENT", "REPLY", "SKIP"},
+                             {"SET", "a", "1"},
+                             {"CLIENT", "REPLY", "OFF"},
+                             {"SET", "a", "2"},
+                             {"GET", "a"},
+                             {"PING"},
+                             {"MULTI"},
+                             {"INCR", "a"},
+                             {"EXEC"},
+                             {"CLIENT", "REPLY", "ON"},
+                             {"GET", "a"},
+                             {"CLIENT", "REPLY", "MAYBE"},
+                             {"CLIENT", "REPLY"},
+                             {"PING", "end"}};
+  std::string batch;
+  for (const auto& command : commands) batch += encode_command(command);
+  const auto replies_until_end = [&](std::uint16_t port) {
+    RespConnection c(port);
+    c.send_raw(batch);
+    std::string all;
+    for (int i = 0; i < 20; ++i) {
+      const std::string reply = c.read_raw_reply();
+      all += reply;
+      if (reply == "$3\r\nend\r\n") break;
+    }
+    return all;
+  };
+  RespConnection(redis_->port()).command({"FLUSHALL"});
+  const std::string proxied = replies_until_end(funnel_->port());
+  RespConnection(redis_->port()).command({"FLUSHALL"});
+  const std::string direct = replies_until_end(redis_->port());
+  EXPECT_EQ(printable(proxied), printable(direct));
+  EXPECT_EQ(printable(direct),
+            printable("+OK\r\n$1\r\n3\r\n-ERR syntax error\r\n-ERR wrong number of arguments "
+                      "for 'client|reply' command\r\n$3\r\nend\r\n"));
+}
+
+// WAIT counts its own connection's writes: refused on a shared link, forwarded on a pinned one.
+TEST_F(StatefulTest, WaitIsRefusedUnlessTheClientIsPinned) {
+  start();
+  RespConnection c(funnel_->port());
+  const resp::Value refused = c.command({"WAIT", "0", "0"});
+  ASSERT_TRUE(refused.is_error());
+  EXPECT_NE(refused.str.find("served only while the client holds a dedicated backend connection"),
+            std::string::npos)
+      << refused.str;
+  EXPECT_EQ(c.command({"WATCH", "k"}).str, "OK");
+  EXPECT_EQ(c.command({"SET", "k", "1"}).str, "OK");
+  EXPECT_EQ(c.command({"WAIT", "0", "0"}).integer, 0);  // no replicas: Redis's own answer
+  EXPECT_EQ(c.command({"UNWATCH"}).str, "OK");
+}
+
 }  // namespace
 }  // namespace funnel::test
