@@ -90,6 +90,7 @@ class ClientSession {
   Lane forward_lane() const;
   bool needs_lane_change(const command::Classification& cls) const;
   bool hold_at_lane_barrier();
+  void on_hangup_check();
   void on_backend_answered();
 
   // Pinned links (session_pin.cpp).

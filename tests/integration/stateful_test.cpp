@@ -236,6 +236,15 @@ TEST_F(StatefulTest, BlockedClientThatLeavesFreesItsPinnedLink) {
   // The link was mid-block: it is closed, not handed on.
   EXPECT_TRUE(wait_until(
       [&] { return count_prefix(funnel_link_names(redis_->port()), "funnel:pinned:") == 0; }));
+  // Also when it had pipelined more behind the blocked command (its reading is paused then).
+  {
+    RespConnection blocked(funnel_->port());
+    blocked.send_raw(encode_command({"BLPOP", "never", "0"}) + encode_command({"GET", "x"}));
+    EXPECT_TRUE(wait_until(
+        [&] { return count_prefix(funnel_link_names(redis_->port()), "funnel:pinned:") == 1; }));
+  }
+  EXPECT_TRUE(wait_until(
+      [&] { return count_prefix(funnel_link_names(redis_->port()), "funnel:pinned:") == 0; }));
   RespConnection c(funnel_->port());
   EXPECT_TRUE(c.command({"BLPOP", "never", "0.1"}).is_null());
 }
