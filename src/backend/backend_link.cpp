@@ -97,24 +97,28 @@ void BackendLink::on_connected(std::uint64_t generation, boost::system::error_co
   socket_.set_option(asio::socket_base::keep_alive(true), ignored);
   socket_.non_blocking(true, ignored);
   state_ = State::kHandshaking;
-  handshake_ = encode_handshake(protocol_, settings_.user, settings_.password.get(), name_);
+  handshake_ = encode_handshake(protocol_, settings_.user, settings_.password.get(), name_, db_);
   handshake_sent_ = 0;
+  handshake_replies_ = 0;
   flush();
   wait_readable();
 }
 
 void BackendLink::on_handshake_reply(std::string_view reply) {
-  HandshakeResult result = interpret_handshake_reply(reply);
+  const bool hello = handshake_replies_++ == 0;
+  HandshakeResult result = hello ? interpret_handshake_reply(reply) : interpret_select_reply(reply);
   if (!result.ok) {
     spdlog::warn("backend {} link {}: handshake refused: {}", address(), name_, result.error);
     fail("handshake refused: " + result.error);
     return;
   }
+  if (hello) handshake_result_ = std::move(result);
+  if (handshake_replies_ < handshake_replies(db_)) return;  // SELECT's reply comes next
   state_ = State::kReady;
   up_ = true;
   if (metrics_ != nullptr) metrics_->backend_connects.add();
   consecutive_failures_ = 0;
-  observer_.on_link_ready(*this, result);
+  observer_.on_link_ready(*this, handshake_result_);
   schedule_flush();  // requests queued while connecting
 }
 
@@ -135,6 +139,7 @@ void BackendLink::fail(std::string_view reason) {
     if (!pipeline_.front().abandoned) sink_.deliver(pipeline_.front().target, lost, error_timing());
     pipeline_.pop();
   }
+  pipeline_.restart_front();
   const std::uint64_t resend_from =
       pipeline_.empty() ? out_base_ + out_.size() : pipeline_.front().begin;
   out_.erase(0, resend_from - out_base_);
@@ -240,7 +245,7 @@ void BackendLink::tick(common::Millis now) {
     if (metrics_ != nullptr) metrics_->backend_timeouts.add();
     sink_.deliver(entry.target, timeout, timing);
   });
-  if ((state_ == State::kReady || state_ == State::kRetiring) &&
+  if (stall_check_ && (state_ == State::kReady || state_ == State::kRetiring) &&
       now - pipeline_.front().submitted > settings_.stall_timeout_ms) {
     spdlog::warn("backend {} link {}: oldest request unanswered for {} ms; closing the link",
                  address(), name_, now - pipeline_.front().submitted);

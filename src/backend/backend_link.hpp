@@ -82,6 +82,11 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   std::uint64_t connects() const { return connects_; }
   // Counters of the owning worker (connects, failures, timeouts); may be null.
   void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }
+  // A link of a database pool other than 0: its handshake ends with SELECT db. Before start().
+  void set_database(std::uint32_t db) { db_ = db; }
+  std::uint32_t database() const { return db_; }
+  // Off for pinned links: a blocked command legitimately goes unanswered for long.
+  void set_stall_check(bool on) { stall_check_ = on; }
 
  private:
   void connect();
@@ -129,6 +134,9 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   std::uint64_t sent_ = 0;      // first byte not yet written
   std::string handshake_;
   std::size_t handshake_sent_ = 0;
+  unsigned handshake_replies_ = 0;  // handshake replies read on this connection
+  HandshakeResult handshake_result_;
+  std::uint32_t db_ = 0;
 
   std::string in_;
   std::size_t in_start_ = 0;  // first unframed byte
@@ -140,6 +148,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   bool flush_posted_ = false;
   bool write_waiting_ = false;
   bool read_waiting_ = false;
+  bool stall_check_ = true;
 };
 
 }  // namespace funnel::backend

@@ -33,9 +33,20 @@ unsigned BackendPool::link_for(std::uint64_t affinity) const {
   return shape_.worker % cpn;
 }
 
-std::string BackendPool::link_name(resp::Protocol protocol, unsigned link_index) const {
+std::string BackendPool::link_name(resp::Protocol protocol, unsigned link_index,
+                                   std::uint32_t db) const {
   return std::string("funnel:shared:") + (protocol == resp::Protocol::kResp3 ? "resp3" : "resp2") +
-         ":db0:" + std::to_string(link_index);
+         ":db" + std::to_string(db) + ":" + std::to_string(link_index);
+}
+
+BackendPool::LinkTable& BackendPool::table(std::uint32_t db) {
+  if (db == 0) return links_;
+  for (auto& database : databases_) {
+    if (database.db == db) return database.links;
+  }
+  databases_.push_back(DatabaseLinks{db, {}});
+  for (auto& links : databases_.back().links) links.resize(shape_.connections_per_node);
+  return databases_.back().links;
 }
 
 void BackendPool::start(SnapshotPtr snapshot) {
@@ -45,12 +56,14 @@ void BackendPool::start(SnapshotPtr snapshot) {
   }
 }
 
-BackendLink& BackendPool::ensure_link(resp::Protocol protocol, unsigned link_index) {
-  LinkPtr& link = links_[slot(protocol)][link_index];
+BackendLink& BackendPool::ensure_link(resp::Protocol protocol, unsigned link_index,
+                                      std::uint32_t db) {
+  LinkPtr& link = table(db)[slot(protocol)][link_index];
   if (!link) {
-    link = std::make_shared<BackendLink>(io_, settings_, protocol, link_name(protocol, link_index),
-                                         sink_, *this);
+    link = std::make_shared<BackendLink>(io_, settings_, protocol,
+                                         link_name(protocol, link_index, db), sink_, *this);
     link->set_metrics(metrics_);
+    link->set_database(db);
     link->start(snapshot_);
   }
   return *link;
@@ -59,11 +72,13 @@ BackendLink& BackendPool::ensure_link(resp::Protocol protocol, unsigned link_ind
 void BackendPool::update_snapshot(SnapshotPtr snapshot) {
   const bool new_epoch = !snapshot_ || snapshot->epoch != snapshot_->epoch;
   snapshot_ = std::move(snapshot);
-  for (auto& links : links_) {
-    for (auto& link : links) {
-      if (link) link->set_snapshot(snapshot_);
+  for_each_table([&](std::uint32_t, LinkTable& table) {
+    for (auto& links : table) {
+      for (auto& link : links) {
+        if (link) link->set_snapshot(snapshot_);
+      }
     }
-  }
+  });
   if (new_epoch) {
     replace_all_links();
     release_parked();
@@ -71,16 +86,16 @@ void BackendPool::update_snapshot(SnapshotPtr snapshot) {
 }
 
 void BackendPool::replace_all_links() {
-  for (std::size_t p = 0; p < links_.size(); ++p) {
-    for (unsigned i = 0; i < links_[p].size(); ++i) {
-      LinkPtr& link = links_[p][i];
-      if (!link) continue;
-      retiring_.push_back(link);
-      link = nullptr;
-      retiring_.back()->retire();
-      ensure_link(p == 1 ? resp::Protocol::kResp3 : resp::Protocol::kResp2, i);
+  for_each_table([&](std::uint32_t db, LinkTable& table) {
+    for (std::size_t p = 0; p < table.size(); ++p) {
+      for (unsigned i = 0; i < table[p].size(); ++i) {
+        if (!table[p][i]) continue;
+        retiring_.push_back(std::exchange(table[p][i], nullptr));
+        retiring_.back()->retire();
+        ensure_link(p == 1 ? resp::Protocol::kResp3 : resp::Protocol::kResp2, i, db);
+      }
     }
-  }
+  });
 }
 
 void BackendPool::release_parked() {
@@ -89,7 +104,7 @@ void BackendPool::release_parked() {
   parked.swap(parked_);
   for (Parked& request : parked) {
     submit_to_link(request.protocol, request.link_index, request.request, request.target,
-                   request.deadline);
+                   request.deadline, request.db);
   }
 }
 
@@ -98,23 +113,23 @@ void BackendPool::deliver_error(const ReplyTarget& target, const std::string& te
 }
 
 void BackendPool::submit(resp::Protocol protocol, std::uint64_t affinity, std::string_view request,
-                         const ReplyTarget& target, common::Millis deadline) {
+                         const ReplyTarget& target, common::Millis deadline, std::uint32_t db) {
   const unsigned index = link_for(affinity);
   if (!owns(index)) {
-    events_.hand_off(index % shape_.workers, protocol, index, request, target, deadline);
+    events_.hand_off(index % shape_.workers, protocol, index, request, target, deadline, db);
     return;
   }
-  submit_to_link(protocol, index, request, target, deadline);
+  submit_to_link(protocol, index, request, target, deadline, db);
 }
 
 void BackendPool::submit_to_link(resp::Protocol protocol, unsigned link_index,
                                  std::string_view request, const ReplyTarget& target,
-                                 common::Millis deadline) {
+                                 common::Millis deadline, std::uint32_t db) {
   if (awaiting_epoch_) {
-    parked_.push_back(Parked{protocol, link_index, std::string(request), target, deadline});
+    parked_.push_back(Parked{protocol, link_index, std::string(request), target, deadline, db});
     return;
   }
-  BackendLink& link = ensure_link(protocol, link_index);
+  BackendLink& link = ensure_link(protocol, link_index, db);
   if (!link.accepting()) {
     deliver_error(target, link.unavailable_error());
     return;
@@ -123,11 +138,13 @@ void BackendPool::submit_to_link(resp::Protocol protocol, unsigned link_index,
 }
 
 void BackendPool::tick(common::Millis now) {
-  for (auto& links : links_) {
-    for (auto& link : links) {
-      if (link) link->tick(now);
+  for_each_table([&](std::uint32_t, LinkTable& table) {
+    for (auto& links : table) {
+      for (auto& link : links) {
+        if (link) link->tick(now);
+      }
     }
-  }
+  });
   for (auto& link : retiring_) link->tick(now);
   if (awaiting_epoch_ && now - parked_since_ > settings_.connect_timeout_ms) {
     // No new epoch came (control thread busy or resolution failing): reconnect to what we have.
@@ -146,34 +163,40 @@ void BackendPool::tick(common::Millis now) {
 }
 
 void BackendPool::shutdown() {
-  for (auto& links : links_) {
-    for (auto& link : links) {
-      if (link) link->shutdown("Funnel is shutting down");
-      link = nullptr;
+  for_each_table([&](std::uint32_t, LinkTable& table) {
+    for (auto& links : table) {
+      for (auto& link : links) {
+        if (link) link->shutdown("Funnel is shutting down");
+        link = nullptr;
+      }
     }
-  }
+  });
   for (auto& link : retiring_) link->shutdown("Funnel is shutting down");
   retiring_.clear();
 }
 
 std::size_t BackendPool::in_flight() const {
   std::size_t total = parked_.size();
-  for (const auto& links : links_) {
-    for (const auto& link : links) {
-      if (link) total += link->in_flight();
+  for_each_table([&](std::uint32_t, const LinkTable& table) {
+    for (const auto& links : table) {
+      for (const auto& link : links) {
+        if (link) total += link->in_flight();
+      }
     }
-  }
+  });
   for (const auto& link : retiring_) total += link->in_flight();
   return total;
 }
 
 std::size_t BackendPool::links_open() const {
   std::size_t open = 0;
-  for (const auto& links : links_) {
-    for (const auto& link : links) {
-      if (link && link->state() == BackendLink::State::kReady) ++open;
+  for_each_table([&](std::uint32_t, const LinkTable& table) {
+    for (const auto& links : table) {
+      for (const auto& link : links) {
+        if (link && link->state() == BackendLink::State::kReady) ++open;
+      }
     }
-  }
+  });
   return open;
 }
 
@@ -194,11 +217,13 @@ void BackendPool::on_link_readonly(BackendLink& link, std::string_view request,
   ReplyTarget retry = target;
   retry.flags |= ReplyTarget::kRetried;
   unsigned link_index = 0;  // the retry goes to the replacement of the same link
-  for (std::size_t p = 0; p < links_.size(); ++p) {
-    for (unsigned i = 0; i < links_[p].size(); ++i) {
-      if (links_[p][i].get() == &link) link_index = i;
+  for_each_table([&](std::uint32_t, const LinkTable& table) {
+    for (const auto& links : table) {
+      for (unsigned i = 0; i < links.size(); ++i) {
+        if (links[i].get() == &link) link_index = i;
+      }
     }
-  }
+  });
   metrics::ProcessCounters::bump(counters_.readonly_redirects);
   if (metrics_ != nullptr) metrics_->readonly_redirects.add();
   if (!awaiting_epoch_) {
@@ -209,7 +234,8 @@ void BackendPool::on_link_readonly(BackendLink& link, std::string_view request,
     parked_since_ = common::coarse_now_ms();
     events_.request_reresolve(snapshot_ ? snapshot_->epoch : 0);
   }
-  parked_.push_back(Parked{link.protocol(), link_index, std::string(request), retry, deadline});
+  parked_.push_back(
+      Parked{link.protocol(), link_index, std::string(request), retry, deadline, link.database()});
 }
 
 void BackendPool::on_link_retired(BackendLink& link) {

@@ -29,7 +29,7 @@ class PoolEvents {
   // Send a request to the worker that owns link `link_index` (see BackendPool::submit_to_link).
   virtual void hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
                         std::string_view request, const ReplyTarget& target,
-                        common::Millis deadline) = 0;
+                        common::Millis deadline, std::uint32_t db) = 0;
   // The primary refused a write with READONLY: ask for a fresh resolution and a new epoch.
   virtual void request_reresolve(std::uint64_t epoch_seen) = 0;
 };
@@ -45,12 +45,14 @@ class BackendPool final : public LinkObserver {
   // A newer snapshot: a higher epoch replaces every link (retiring the old ones gracefully).
   void update_snapshot(SnapshotPtr snapshot);
 
-  // Client path: routes by affinity to this worker's link or hands off to the owner's.
+  // Client path: routes by affinity to this worker's link or hands off to the owner's. `db` picks
+  // the database pool (links of a database other than 0 open on first use; the caller admits
+  // the database first, see DatabasePools).
   void submit(resp::Protocol protocol, std::uint64_t affinity, std::string_view request,
-              const ReplyTarget& target, common::Millis deadline);
+              const ReplyTarget& target, common::Millis deadline, std::uint32_t db = 0);
   // Owner path: `link_index` must be owned by this worker.
   void submit_to_link(resp::Protocol protocol, unsigned link_index, std::string_view request,
-                      const ReplyTarget& target, common::Millis deadline);
+                      const ReplyTarget& target, common::Millis deadline, std::uint32_t db = 0);
 
   void tick(common::Millis now);
   // The worker's counters, handed to every link this pool opens.
@@ -76,12 +78,30 @@ class BackendPool final : public LinkObserver {
     std::string request;
     ReplyTarget target;
     common::Millis deadline;
+    std::uint32_t db;
   };
   using LinkPtr = std::shared_ptr<BackendLink>;
+  using LinkTable = std::array<std::vector<LinkPtr>, 2>;  // [protocol][link index]
+  // The links of one database other than 0 (databases_ stays tiny: max_database_pools).
+  struct DatabaseLinks {
+    std::uint32_t db;
+    LinkTable links;
+  };
 
   static std::size_t slot(resp::Protocol protocol) { return protocol == resp::Protocol::kResp3; }
-  BackendLink& ensure_link(resp::Protocol protocol, unsigned link_index);
-  std::string link_name(resp::Protocol protocol, unsigned link_index) const;
+  LinkTable& table(std::uint32_t db);
+  template <typename Fn>
+  void for_each_table(Fn&& fn) {
+    fn(std::uint32_t{0}, links_);
+    for (auto& database : databases_) fn(database.db, database.links);
+  }
+  template <typename Fn>
+  void for_each_table(Fn&& fn) const {
+    fn(std::uint32_t{0}, links_);
+    for (const auto& database : databases_) fn(database.db, database.links);
+  }
+  BackendLink& ensure_link(resp::Protocol protocol, unsigned link_index, std::uint32_t db = 0);
+  std::string link_name(resp::Protocol protocol, unsigned link_index, std::uint32_t db) const;
   void replace_all_links();
   void release_parked();
   void deliver_error(const ReplyTarget& target, const std::string& text);
@@ -94,7 +114,8 @@ class BackendPool final : public LinkObserver {
   metrics::ProcessCounters& counters_;
   metrics::WorkerMetrics* metrics_ = nullptr;
   SnapshotPtr snapshot_;
-  std::array<std::vector<LinkPtr>, 2> links_;  // [protocol][link index]; null if not owned/open
+  LinkTable links_;  // database 0: [protocol][link index]; null if not owned/open
+  std::vector<DatabaseLinks> databases_;
   std::vector<LinkPtr> retiring_;
   std::vector<Parked> parked_;  // waiting for a new epoch after READONLY
   common::Millis parked_since_ = 0;

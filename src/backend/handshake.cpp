@@ -27,13 +27,31 @@ std::string encode_command(std::initializer_list<std::string_view> args) {
 }
 
 std::string encode_handshake(resp::Protocol protocol, std::string_view user,
-                             const std::string* password, std::string_view link_name) {
+                             const std::string* password, std::string_view link_name,
+                             std::uint32_t db) {
   std::vector<std::string_view> args{"HELLO", protocol == resp::Protocol::kResp3 ? "3" : "2"};
   if (password != nullptr) {
     args.insert(args.end(), {"AUTH", user.empty() ? std::string_view("default") : user, *password});
   }
   args.insert(args.end(), {"SETNAME", link_name});
-  return encode_args(args);
+  std::string out = encode_args(args);
+  if (db != 0) {
+    const std::string number = std::to_string(db);
+    out += encode_args({"SELECT", number});
+  }
+  return out;
+}
+
+HandshakeResult interpret_select_reply(std::string_view reply_bytes) {
+  HandshakeResult result;
+  if (reply_bytes.starts_with("+OK")) {
+    result.ok = true;
+  } else {
+    const std::size_t end = reply_bytes.find('\r');
+    result.error =
+        std::string(reply_bytes.substr(1, end == std::string_view::npos ? end : end - 1));
+  }
+  return result;
 }
 
 HandshakeResult interpret_handshake_reply(std::string_view reply_bytes) {

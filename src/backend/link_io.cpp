@@ -170,6 +170,7 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
                   address(), name_);
     return fail("unexpected reply");
   }
+  if (!pipeline_.take_reply()) return;  // MULTI's +OK or a +QUEUED inside a block
   InFlight& entry = pipeline_.front();
   if (!entry.abandoned) {
     if (kind == resp::ReplyKind::kError && resp::error_code_is(reply, "READONLY") &&

@@ -18,8 +18,9 @@ struct InFlight {
   std::uint64_t end = 0;
   common::Millis submitted = 0;  // when the request was handed to the link
   common::Millis deadline = 0;
-  std::int64_t written_ns = 0;  // when the write that carried its last byte returned
-  bool abandoned = false;       // the client already got an error (timeout); drop the late reply
+  std::int64_t written_ns = 0;     // when the write that carried its last byte returned
+  bool abandoned = false;          // the client already got an error (timeout); drop the late reply
+  std::uint16_t replies_seen = 0;  // replies already read for it (see ReplyTarget::extra_replies)
 };
 
 class Pipeline {
@@ -30,6 +31,21 @@ class Pipeline {
   const InFlight& front() const { return entries_.front(); }
   InFlight& at(std::size_t i) { return entries_[i]; }
   void push(const InFlight& entry) { entries_.push_back(entry); }
+
+  // A reply was framed for the front entry. Returns true if it is the entry's last (the one for
+  // its client; pop() the entry after handling it), false for an inner reply of a block.
+  bool take_reply() {
+    InFlight& entry = entries_.front();
+    if (entry.replies_seen < entry.target.extra_replies) {
+      ++entry.replies_seen;
+      return false;
+    }
+    return true;
+  }
+  // The front entry will be written again on a new connection: its replies start over.
+  void restart_front() {
+    if (!entries_.empty()) entries_.front().replies_seen = 0;
+  }
   void pop() {
     entries_.pop_front();
     if (unmarked_ > 0) --unmarked_;

@@ -17,9 +17,13 @@ struct ReplyTarget {
   std::uint16_t command_id = 0;    // command::command_id of the request (metrics label)
   std::uint8_t command_class = 0;  // metrics::CommandClass
   std::uint8_t flags = 0;
+  // Replies to read and drop before the one that goes to the client: a MULTI … EXEC block is
+  // one request with commands + 2 replies, of which only EXEC's reaches the client.
+  std::uint16_t extra_replies = 0;
 
   static constexpr std::uint8_t kAppendFunnelInfo = 1;  // INFO: append Funnel's section
   static constexpr std::uint8_t kRetried = 2;           // already retried once after READONLY
+  static constexpr std::uint8_t kNoReply = 4;           // CLIENT REPLY OFF/SKIP: drop the reply
 };
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).

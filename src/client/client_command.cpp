@@ -1,6 +1,6 @@
 // CLIENT subcommands, answered for this client by Funnel. None may reach a shared backend link:
-// REPLY OFF/SKIP would desynchronise its replies, KILL would hit Funnel's own links, TRACKING and
-// NO-TOUCH would change state every client shares.
+// REPLY OFF/SKIP are honoured by the session itself (replies dropped), KILL would hit Funnel's own
+// links, TRACKING and NO-TOUCH would change state every client shares.
 #include <cctype>
 #include <set>
 
@@ -101,8 +101,20 @@ void ClientSession::cmd_client(const resp::Request& r, std::string& out) {
     w.integer(-1);
     w.bulk("prefixes");
     w.array_header(0);
-  } else if (sub == "REPLY" && r.argc() == 3 && upper(r.arg(2)) == "ON") {
-    w.ok();
+  } else if (sub == "REPLY") {
+    // Honoured here, not on a shared link: Funnel drops this client's replies as Redis would.
+    if (!arity(3)) return;
+    const std::string mode = upper(r.arg(2));
+    if (mode == "ON") {
+      replies_off_ = false;
+      silent_ = false;
+      w.ok();
+    } else if (mode == "OFF" || mode == "SKIP") {
+      (mode == "OFF" ? replies_off_ : skip_next_reply_) = true;
+      silent_ = true;  // neither sends a reply of its own
+    } else {
+      error(out, "ERR syntax error");
+    }
   } else if (sub == "NO-EVICT" && r.argc() == 3 && on_off(r.arg(2))) {
     w.ok();  // Funnel's clients are not the backend's: nothing of theirs to evict there
   } else if (sub == "CACHING") {
@@ -114,11 +126,11 @@ void ClientSession::cmd_client(const resp::Request& r, std::string& out) {
     w.simple_string("CLIENT <subcommand> through Funnel. Answered for this connection:");
     w.simple_string(
         "ID, GETNAME, SETNAME, SETINFO, INFO, LIST (this client only), GETREDIR, "
-        "TRACKINGINFO, REPLY ON, NO-EVICT");
+        "TRACKINGINFO, REPLY ON|OFF|SKIP, NO-EVICT");
     w.simple_string(
-        "Refused: KILL, PAUSE, UNPAUSE, UNBLOCK, TRACKING, CACHING, REPLY OFF|SKIP, "
-        "NO-TOUCH (they would act on Funnel's shared backend connections)");
-  } else if (kRefused.contains(sub) || (sub == "REPLY" || sub == "NO-EVICT")) {
+        "Refused: KILL, PAUSE, UNPAUSE, UNBLOCK, TRACKING, CACHING, NO-TOUCH (they would act "
+        "on Funnel's shared backend connections)");
+  } else if (kRefused.contains(sub) || sub == "NO-EVICT") {
     error(out, command::unsupported_error("CLIENT " + upper_words(r),
                                           "it would act on Funnel's shared backend connections"));
   } else {

@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "client/client_session.hpp"
+#include "client/transaction.hpp"
 
 namespace funnel::client {
 namespace {
@@ -77,13 +78,14 @@ std::string ClientSession::local_address() const {
 std::string ClientSession::info_line() {
   const common::Millis now = common::coarse_now_ms();
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db=0 sub=0 psub=0 ssub=0 "
-      "multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} "
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} "
       "tot-mem={} events=r cmd=client|info user=default redir=-1 resp={} lib-name={} "
       "lib-ver={}\n",
       id_, peer_address(), local_address(), socket_.native_handle(), name(),
-      (now - connected_at_) / 1000, (now - last_activity_) / 1000, in_.size(), in_.capacity(),
-      out_.size(), out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
+      (now - connected_at_) / 1000, (now - last_activity_) / 1000, tx_ ? "x" : "N", db_,
+      tx_ ? static_cast<long long>(tx_->commands()) : -1LL, in_.size(), in_.capacity(), out_.size(),
+      out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
       protocol_ == resp::Protocol::kResp3 ? 3 : 2, lib_name_ ? *lib_name_ : "",
       lib_ver_ ? *lib_ver_ : "");
 }

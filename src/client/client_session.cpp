@@ -1,6 +1,8 @@
 // ClientSession: the read → parse → dispatch loop and the ordered, batched write path.
 // Local commands are in local_commands.cpp, INFO/CLIENT INFO text in client_info.cpp.
 #include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
+#include "client/transaction.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -146,78 +148,81 @@ std::size_t ClientSession::process_requests(std::string_view data) {
       protocol_error(ctx_.parser.error());
       break;
     }
-    pos += ctx_.parser.consumed();
     const resp::Request& request = ctx_.parser.request();
-    if (!request.is_empty()) handle_request(request);
+    if (!request.is_empty() && !handle_request(request)) break;  // held at the lane barrier
+    pos += ctx_.parser.consumed();
   }
   return pos;
 }
 
+// Returns false if the request must wait at the lane barrier: it is left unconsumed (its bytes
+// stay buffered, reading pauses) until the client's in-flight requests are answered.
 bool ClientSession::handle_request(const resp::Request& request) {
-  const std::uint64_t seq = replies_.open_slot();
   command::Classification& cls = ctx_.classification;
   command::classify(*ctx_.snapshot->commands, request, cls);
+  if (pin_ != nullptr || wants_pin(cls)) return handle_pinned(request);
+  return handle_unpinned(request);
+}
+
+bool ClientSession::handle_unpinned(const resp::Request& request) {
+  const command::Classification& cls = ctx_.classification;
+  if (lanes_.in_flight() != 0 && needs_lane_change(cls)) return hold_at_lane_barrier();
+  const std::uint64_t seq = open_slot();
+  if (tx_ != nullptr) return handle_in_transaction(request, seq);
   if (cls.route == command::Route::kReject) {
     answer_error(seq, cls.error);
-    return false;
+    return true;
   }
   if (!authenticated_ && !(cls.spec != nullptr && cls.spec->has(command::Flag::kNoAuth)) &&
       cls.local != command::LocalCommand::kQuit) {
     answer_error(seq, "NOAUTH Authentication required.");
-    return false;
+    return true;
   }
-  if (refused_transaction_ && !answer_inside_refused_transaction(seq)) return false;
   switch (cls.route) {
     case command::Route::kLocal:
-      handle_local(request, seq);
+      if (is_transaction_command(cls.local)) {
+        handle_transaction_command(seq);
+      } else {
+        handle_local(request, seq);
+      }
       return true;
     case command::Route::kForward: {
-      backend::ReplyTarget target;
-      target.session_index = handle_.index;
-      target.session_generation = handle_.generation;
-      target.seq = seq;
-      target.worker = static_cast<std::uint16_t>(ctx_.worker_index);
-      target.started_ns = ctx_.batch_ns;
-      target.command_id = cls.spec->id;
-      target.command_class = static_cast<std::uint8_t>(command_class(cls));
-      ctx_.metrics->requests_in_flight_up.add();
+      std::uint8_t flags = 0;
       if (cls.append_funnel_info && wants_funnel_section(request))
-        target.flags |= backend::ReplyTarget::kAppendFunnelInfo;
-      const common::Millis deadline =
-          common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
-      ctx_.pool->submit(protocol_, id_, request.raw(), target, deadline);
+        flags |= backend::ReplyTarget::kAppendFunnelInfo;
+      forward(request.raw(), seq, 0, flags,
+              common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms);
       return true;
     }
     default:
       answer_error(seq, cls.error);
-      // Clients pipeline MULTI, the commands and EXEC without waiting: once MULTI is refused,
-      // the commands that follow must not run one by one outside a transaction.
-      if (cls.spec != nullptr && cls.spec->name == "multi") refused_transaction_ = true;
-      return false;
+      return true;
   }
 }
 
-// Inside a MULTI that Funnel refused: nothing runs until EXEC or DISCARD ends it. Returns true
-// if the request should be handled normally (never, for now), false once it has been answered.
-bool ClientSession::answer_inside_refused_transaction(std::uint64_t seq) {
+// Hands one request (or a MULTI … EXEC block with `extra_replies` replies before the client's)
+// to the client's backend link and counts it on the client's lane.
+void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
+                            std::uint8_t flags, common::Millis deadline) {
   const command::Classification& cls = ctx_.classification;
-  const std::string_view name = cls.spec != nullptr ? std::string_view(cls.spec->name) : "";
-  if (name == "exec") {
-    refused_transaction_ = false;
-    // Redis's code and text, so clients recognise it, with the reason: libraries such as ioredis
-    // report EXEC's error, not MULTI's.
-    answer_error(seq,
-                 "EXECABORT Transaction discarded because of previous errors (funnel: MULTI is "
-                 "not supported through Funnel yet; it needs a dedicated backend connection).");
-  } else if (name == "discard") {
-    refused_transaction_ = false;
-    answer_local(seq, "+OK\r\n");
+  backend::ReplyTarget target;
+  target.session_index = handle_.index;
+  target.session_generation = handle_.generation;
+  target.seq = seq;
+  target.worker = static_cast<std::uint16_t>(ctx_.worker_index);
+  target.started_ns = ctx_.batch_ns;
+  target.command_id = cls.spec != nullptr ? cls.spec->id : 0;
+  target.command_class = static_cast<std::uint8_t>(command_class(cls));
+  target.flags = flags;
+  target.extra_replies = extra_replies;
+  if (silent_) target.flags |= backend::ReplyTarget::kNoReply;
+  ctx_.metrics->requests_in_flight_up.add();
+  lanes_.sent(forward_lane());
+  if (pin_ != nullptr) {
+    ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
-    answer_error(seq,
-                 "ERR funnel: not run: this connection's MULTI was refused, so commands up to "
-                 "EXEC or DISCARD are refused too");
+    ctx_.pool->submit(protocol_, id_, bytes, target, deadline, db_);
   }
-  return false;
 }
 
 void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq) {
@@ -253,7 +258,7 @@ void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq
       close_after_seq_ = seq;
       stop_reading_ = true;
       break;
-    case command::LocalCommand::kNone:
+    default:  // kNone; transaction commands never come here
       out = error_reply("ERR funnel: internal error: no local handler");
       break;
   }
@@ -296,6 +301,8 @@ void ClientSession::begin_drain() {
 void ClientSession::close(metrics::CloseReason reason) {
   if (closed_) return;
   closed_ = true;
+  end_transaction();  // a client that leaves mid-MULTI sends nothing
+  end_pin();          // a link with a command in flight (a blocked BLPOP) is closed
   ctx_.metrics->closed(reason);
   boost::system::error_code ignored;
   socket_.close(ignored);

@@ -10,12 +10,19 @@
 #include <string_view>
 
 #include "backend/asio_types.hpp"
+#include "client/lane.hpp"
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
 
 namespace funnel::client {
 
+class TransactionQueue;
+class PinLease;
+enum class PinReason : std::uint8_t;
+
 class ClientSession {
+  friend class PinLease;  // resumes the session when a lease is granted or refused
+
  public:
   // Takes ownership of a connected socket whose place in clients_connected the caller has
   // already counted (close() gives it back). Registers itself; deletes itself after close().
@@ -68,8 +75,43 @@ class ClientSession {
   void on_readable();
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
+  bool handle_unpinned(const resp::Request& request);
+  // Opens the request's reply slot; CLIENT REPLY OFF/SKIP decide whether its reply is dropped.
+  std::uint64_t open_slot() {
+    silent_ = replies_off_ || skip_next_reply_;
+    skip_next_reply_ = false;
+    return replies_.open_slot();
+  }
   void handle_local(const resp::Request& request, std::uint64_t seq);
-  bool answer_inside_refused_transaction(std::uint64_t seq);
+  void forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
+               std::uint8_t flags, common::Millis deadline);
+
+  // Lanes (session_lanes.cpp): the link the next forwarded request uses, and the barrier.
+  Lane forward_lane() const;
+  bool needs_lane_change(const command::Classification& cls) const;
+  bool hold_at_lane_barrier();
+  void on_hangup_check();
+  void on_backend_answered();
+
+  // Pinned links (session_pin.cpp).
+  bool wants_pin(const command::Classification& cls) const;
+  bool handle_pinned(const resp::Request& request);
+  void handle_pinned_local(const resp::Request& request, std::uint64_t seq,
+                           common::Millis deadline);
+  common::Millis blocking_deadline(const resp::Request& request) const;
+  bool begin_pin(PinReason reason);
+  void end_pin();
+  void resume_held();
+
+  // Transactions (session_transaction.cpp).
+  static bool is_transaction_command(command::LocalCommand local) {
+    return local >= command::LocalCommand::kMulti && local <= command::LocalCommand::kUnwatch;
+  }
+  void handle_transaction_command(std::uint64_t seq);
+  bool handle_in_transaction(const resp::Request& request, std::uint64_t seq);
+  void queue_in_transaction(const resp::Request& request, std::uint64_t seq);
+  void exec_transaction(std::uint64_t seq);
+  void end_transaction();
   // Queues the reply in order; flush=false leaves scheduling the write to the caller.
   void answer(std::uint64_t seq, std::string_view reply, bool flush = true);
   void answer_error(std::uint64_t seq, std::string_view message);
@@ -94,6 +136,7 @@ class ClientSession {
   void cmd_hello(const resp::Request& r, std::string& out);
   void cmd_auth(const resp::Request& r, std::string& out);
   void cmd_select(const resp::Request& r, std::string& out);
+  bool select_database(const resp::Request& r, std::string& out);
   void cmd_reset(std::string& out);
   void cmd_client(const resp::Request& r, std::string& out);
   void cmd_funnel(const resp::Request& r, std::string& out);
@@ -113,6 +156,11 @@ class ClientSession {
   std::size_t out_sent_ = 0;
   std::size_t needed_bytes_ = 0;  // size in_ must reach for the partial request (parser's hint)
   ReplyQueue replies_;
+  LaneTracker lanes_;
+  std::unique_ptr<TransactionQueue> tx_;  // inside a MULTI that Funnel holds; null otherwise
+  std::unique_ptr<PinLease> pin_;         // a pinned link leased (or awaited); null otherwise
+  std::uint32_t pin_serial_ = 0;          // numbers this client's leases (their lanes)
+  std::uint32_t db_ = 0;                  // SELECT: the database pool this client uses
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).
   std::unique_ptr<std::string> name_;
@@ -124,9 +172,11 @@ class ClientSession {
   resp::Protocol protocol_ = resp::Protocol::kResp2;
   std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
   bool authenticated_ = false;
-  bool refused_transaction_ = false;
-  bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)  // MULTI was
-                                  // refused: refuse everything up to EXEC/DISCARD
+  bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)
+  bool lane_hold_ = false;        // a request waits at the lane barrier (reading is paused)
+  bool replies_off_ = false;      // CLIENT REPLY OFF
+  bool skip_next_reply_ = false;  // CLIENT REPLY SKIP
+  bool silent_ = false;           // the current request's reply is dropped
   bool closed_ = false;
   bool read_waiting_ = false;
   bool write_waiting_ = false;

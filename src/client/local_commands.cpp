@@ -160,15 +160,33 @@ void ClientSession::write_hello_reply(std::string& out) {
 }
 
 void ClientSession::cmd_select(const resp::Request& r, std::string& out) {
+  if (select_database(r, out)) out = "+OK\r\n";
+}
+
+// SELECT n: checks n as Redis does and admits its database pool (process-wide, bounded); the
+// client's next forwarded request goes to that pool, after the lane barrier. Returns false with
+// the error in `out`.
+bool ClientSession::select_database(const resp::Request& r, std::string& out) {
   long long db = 0;
-  if (!parse_int(r.arg(1), db)) return error(out, "ERR value is not an integer or out of range");
-  if (db == 0) {
-    out = "+OK\r\n";
-    return;
+  if (!parse_int(r.arg(1), db)) {
+    error(out, "ERR value is not an integer or out of range");
+    return false;
   }
-  error(out, "ERR funnel: SELECT " + std::to_string(db) +
-                 " is not supported through Funnel yet (only database 0 is served); use "
-                 "database 0 or connect to Redis directly");
+  if (db < 0 || db >= static_cast<long long>(ctx_.config.backend.databases)) {
+    error(out, "ERR DB index is out of range");
+    return false;
+  }
+  const auto n = static_cast<std::uint32_t>(db);
+  if (!ctx_.facts.databases->admit(n)) {
+    error(out, "ERR funnel: SELECT " + std::to_string(n) +
+                   " refused: Funnel already serves backend.max_database_pools = " +
+                   std::to_string(ctx_.config.backend.max_database_pools) +
+                   " databases other than 0 (each needs its own backend links); raise "
+                   "backend.max_database_pools or use a database already in use");
+    return false;
+  }
+  db_ = n;
+  return true;
 }
 
 void ClientSession::cmd_funnel(const resp::Request& r, std::string& out) {
@@ -193,6 +211,9 @@ void ClientSession::cmd_funnel(const resp::Request& r, std::string& out) {
 }
 
 void ClientSession::cmd_reset(std::string& out) {
+  end_transaction();
+  end_pin();  // RESET ends WATCH (the link is returned clean)
+  db_ = 0;
   protocol_ = resp::Protocol::kResp2;
   name_.reset();
   lib_name_ = lib_ver_ = nullptr;

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "backend/backend_pool.hpp"
+#include "backend/database_pools.hpp"
+#include "backend/pinned_pool.hpp"
 #include "client/buffer_pool.hpp"
 #include "command/classify.hpp"
 #include "config/config.hpp"
@@ -85,6 +87,7 @@ struct ProcessFacts {
   unsigned connections_per_node = 1;
   std::string version;  // Funnel's own
   metrics::ProcessCounters* counters = nullptr;
+  backend::DatabasePools* databases = nullptr;  // SELECT n: which databases have pools
 };
 
 struct SessionContext {
@@ -97,7 +100,8 @@ struct SessionContext {
   const config::Config& config;
   const ProcessFacts& facts;
   backend::BackendPool* pool = nullptr;
-  backend::SnapshotPtr snapshot;                   // refreshed by the worker between batches
+  backend::PinnedPool* pinned = nullptr;  // dedicated links for WATCH and blocking commands
+  backend::SnapshotPtr snapshot;          // refreshed by the worker between batches
   std::shared_ptr<const std::string> requirepass;  // null: no client authentication
   resp::RequestParser parser;                      // shared: sessions keep only unparsed bytes
   command::Classification classification;          // reused per request

@@ -28,7 +28,7 @@ void ClientSession::answer_local(std::uint64_t seq, std::string_view reply) {
   const command::CommandSpec* spec = ctx_.classification.spec;
   const std::int64_t elapsed = common::precise_now_ns() - ctx_.batch_ns;
   record(spec != nullptr ? spec->id : 0, metrics::CommandClass::kLocal, reply, elapsed, 0);
-  answer(seq, reply);
+  answer(seq, silent_ ? std::string_view() : reply);
 }
 
 void ClientSession::record(std::uint16_t command_id, metrics::CommandClass command_class,
@@ -50,12 +50,15 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
   if (closed_) return;
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
          timing.now_ns - target.started_ns, timing.backend_ns);
-  if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
+  if (target.flags & backend::ReplyTarget::kNoReply) {
+    answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
+  } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
     answer(target.seq, transform_info(reply), false);
   } else {
     answer(target.seq, reply, false);
   }
   if (!write_last_reply_now()) schedule_flush();
+  on_backend_answered();
 }
 
 // A backend reply that leaves the client with nothing else pending is written at once: no more
@@ -185,7 +188,7 @@ void ClientSession::release_buffers_if_idle() {
 }
 
 void ClientSession::maybe_resume_reading() {
-  if (!reading_paused_ || closed_) return;
+  if (!reading_paused_ || closed_ || lane_hold_) return;
   if (replies_.pending() >= ctx_.config.limits.max_pipeline_per_client / 2 + 1) return;
   if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return;
   reading_paused_ = false;

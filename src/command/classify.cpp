@@ -19,7 +19,9 @@ constexpr std::string_view kWhyState =
 constexpr std::string_view kWhySubscribe = "subscriptions need a dedicated backend connection";
 constexpr std::string_view kWhyReplication = "replication needs a dedicated backend connection";
 constexpr std::string_view kWhyWait =
-    "it counts the writes of its own connection, so it needs a dedicated backend connection";
+    "it counts the writes of its own connection, which a shared backend connection does not "
+    "have; it is served only while the client holds a dedicated backend connection, after "
+    "WATCH";
 constexpr std::string_view kWhyBlocking = "a blocking command needs a dedicated backend connection";
 constexpr std::string_view kWhyModule =
     "a module command not known to be safe needs a dedicated backend connection";
@@ -39,12 +41,12 @@ constexpr std::array kNamedRules = {
     NamedRule{"auth", Rule::kLocal, LocalCommand::kAuth},
     NamedRule{"client", Rule::kLocal, LocalCommand::kClient},
     NamedRule{"command", Rule::kForward},  // @connection, yet stateless and one reply
-    NamedRule{"discard", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"discard", Rule::kLocal, LocalCommand::kDiscard},
     NamedRule{"echo", Rule::kLocal, LocalCommand::kEcho},
-    NamedRule{"exec", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"exec", Rule::kLocal, LocalCommand::kExec},
     NamedRule{"hello", Rule::kLocal, LocalCommand::kHello},
     NamedRule{"monitor", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
-    NamedRule{"multi", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"multi", Rule::kLocal, LocalCommand::kMulti},
     NamedRule{"ping", Rule::kLocal, LocalCommand::kPing},
     NamedRule{"psubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
     NamedRule{"psync", Rule::kUnsupported, LocalCommand::kNone, kWhyReplication},
@@ -63,10 +65,10 @@ constexpr std::array kNamedRules = {
     NamedRule{"sunsubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
     NamedRule{"sync", Rule::kUnsupported, LocalCommand::kNone, kWhyReplication},
     NamedRule{"unsubscribe", Rule::kUnsupported, LocalCommand::kNone, kWhySubscribe},
-    NamedRule{"unwatch", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"unwatch", Rule::kLocal, LocalCommand::kUnwatch},
     NamedRule{"wait", Rule::kUnsupported, LocalCommand::kNone, kWhyWait},
     NamedRule{"waitaof", Rule::kUnsupported, LocalCommand::kNone, kWhyWait},
-    NamedRule{"watch", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"watch", Rule::kLocal, LocalCommand::kWatch},
     NamedRule{"xread", Rule::kXread},
     NamedRule{"xreadgroup", Rule::kXread},
 };
@@ -183,6 +185,7 @@ void route(const CommandTable& table, const CommandSpec& spec, const resp::Reque
     why = unsafe_by_flags(spec);
   }
   if (!why.empty()) {
+    out.blocking = why == kWhyBlocking;
     set_unsupported(spec, why, out);
     return;
   }
@@ -198,6 +201,7 @@ void classify(const CommandTable& table, const resp::Request& request, Classific
   out.spec = nullptr;
   out.read_only = false;
   out.append_funnel_info = false;
+  out.blocking = false;
   out.error.clear();  // keeps its capacity for the next error
   FUNNEL_INVARIANT(!request.is_empty());
   if (request.is_empty()) {

@@ -23,6 +23,7 @@ enum class Route : std::uint8_t {
 enum class LocalCommand : std::uint8_t {
   kNone, kPing, kEcho, kQuit, kReset, kSelect, kHello, kAuth, kClient,
   kFunnel,  // FUNNEL STATS | POOLS | CLIENTS | HELP: Funnel's own admin commands
+  kMulti, kExec, kDiscard, kWatch, kUnwatch,  // transactions (client/transaction.hpp)
 };
 
 struct Classification {
@@ -32,6 +33,7 @@ struct Classification {
                                        // null if unknown
   bool read_only = false;              // true only for commands the table marks readonly
   bool append_funnel_info = false;     // INFO: Funnel appends its own section to the reply
+  bool blocking = false;               // a blocking command (BLPOP, XREAD ... BLOCK, ...)
   std::string error;                   // for kReject/kUnsupported: the text after '-', no CRLF
 };
 // clang-format on

@@ -50,6 +50,14 @@ struct BackendConfig {
   std::uint32_t reconnect_backoff_min_ms = 50;
   std::uint32_t reconnect_backoff_max_ms = 5000;
   std::uint32_t resolve_interval_s = 30;  // re-resolve the backend's hostname this often
+  // Dedicated links for WATCH and blocking commands, process-wide, and how long a client waits
+  // for one when all are leased.
+  std::uint32_t max_pinned = 64;
+  std::uint32_t pinned_borrow_timeout_ms = 2000;
+  // SELECT n: databases the backend has (as its `databases` setting), and how many of those
+  // other than 0 may have shared link pools at once.
+  std::uint32_t databases = 16;
+  std::uint32_t max_database_pools = 16;
 };
 
 struct AuthConfig {

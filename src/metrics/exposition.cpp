@@ -186,6 +186,7 @@ std::string render_prometheus(const ExpositionInput& in) {
          "Requests forwarded to a backend and not yet answered.");
   sample(out, "funnel_requests_in_flight", "", static_cast<double>(t.in_flight));
   command_metrics(out, in);
+  render_stateful_metrics(out, in);
   histogram(out, "funnel_request_duration_seconds",
             "Time from reading a request to handing its reply to the client, by command class.",
             in.worker_metrics, &WorkerMetrics::latency);

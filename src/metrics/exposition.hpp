@@ -26,6 +26,7 @@ struct ExpositionInput {
   unsigned workers = 0;
   std::int64_t clients_connected = 0;
   std::uint32_t max_clients = 0;
+  std::uint32_t max_pinned = 0;  // backend.max_pinned
   std::uint64_t invariant_failures = 0;
   const ProcessCounters* process = nullptr;
   std::vector<const WorkerMetrics*> worker_metrics;
@@ -34,6 +35,8 @@ struct ExpositionInput {
 };
 
 std::string render_prometheus(const ExpositionInput& input);
+// The pinned pool and transaction series (stateful_metrics.cpp), appended to `out`.
+void render_stateful_metrics(std::string& out, const ExpositionInput& input);
 std::string render_stats_json(const ExpositionInput& input);
 
 // Sums of the per-worker counters, shared by both renderings (and by FUNNEL STATS).

@@ -59,6 +59,8 @@ const char* to_label(Backpressure reason) {
       return "output_soft_limit";
     case Backpressure::kPipelineLimit:
       return "pipeline_limit";
+    case Backpressure::kLaneBarrier:
+      return "lane_barrier";
     case Backpressure::kCount:
       break;
   }

@@ -21,6 +21,12 @@ struct ProcessCounters {
   std::atomic<std::int64_t> backend_links_ready{0};
   std::atomic<std::uint64_t> backend_connects{0};
   std::atomic<std::uint64_t> readonly_redirects{0};
+  // Pinned links (backend/pinned_pool.hpp): the process-wide budget and its use.
+  std::atomic<std::int64_t> pinned_links_open{0};  // open or opening; at most backend.max_pinned
+  std::atomic<std::int64_t> pinned_leased{0};      // leased to a client now
+  std::atomic<std::int64_t> pinned_waiting{0};     // clients waiting for a lease, all workers
+  std::atomic<std::uint64_t> pinned_borrow_timeouts{0};
+  std::atomic<std::uint64_t> pinned_link_serial{0};  // numbers the links' names
 
   static void add(std::atomic<std::int64_t>& c, std::int64_t d) {
     c.fetch_add(d, std::memory_order_relaxed);

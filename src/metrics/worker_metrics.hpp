@@ -22,7 +22,7 @@ enum class CloseReason : std::uint8_t {
 enum class Outcome : std::uint8_t { kOk, kError, kProxyError, kCount };
 // Command classes for latency: by the command table's flags, and Funnel's own answers.
 enum class CommandClass : std::uint8_t { kRead, kWrite, kOther, kLocal, kCount };
-enum class Backpressure : std::uint8_t { kOutputSoftLimit, kPipelineLimit, kCount };
+enum class Backpressure : std::uint8_t { kOutputSoftLimit, kPipelineLimit, kLaneBarrier, kCount };
 
 const char* to_label(CloseReason reason);
 const char* to_label(Outcome outcome);
@@ -55,6 +55,10 @@ struct WorkerMetrics {
   Counter backend_reconnects;
   Counter backend_timeouts;
   Counter readonly_redirects;
+  Counter transactions;         // MULTI … EXEC blocks written by Funnel
+  std::array<Counter, 2> pins;  // leases of a pinned link, by reason (client::PinReason)
+  Counter pins_ended;           // leases given back, and their total duration:
+  Counter pin_duration_ms;
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;

@@ -20,6 +20,7 @@ struct HandoffRequest {
   std::uint32_t length;
   backend::ReplyTarget target;
   common::Millis deadline;
+  std::uint32_t db = 0;  // the database pool
 };
 
 struct HandoffBatch {

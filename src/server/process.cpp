@@ -32,6 +32,8 @@ Process::Process(config::Config config)
   facts_.connections_per_node = config_.backend.connections_per_node;
   facts_.version = kFunnelVersion;
   facts_.counters = &counters_;
+  database_pools_ = std::make_unique<backend::DatabasePools>(config_.backend.max_database_pools);
+  facts_.databases = database_pools_.get();
   if (config_.auth.requirepass) {
     requirepass_ = std::make_shared<const std::string>(*config_.auth.requirepass);
   }
@@ -116,6 +118,7 @@ metrics::ExpositionInput Process::exposition() const {
   in.workers = config_.server.workers;
   in.clients_connected = metrics::ProcessCounters::read(counters_.clients_connected);
   in.max_clients = config_.server.max_clients;
+  in.max_pinned = config_.backend.max_pinned;
   in.invariant_failures = common::invariant_failures();
   in.process = &counters_;
   for (const auto& worker : workers_) in.worker_metrics.push_back(&worker->metrics());

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "backend/database_pools.hpp"
 #include "backend/link_settings.hpp"
 #include "client/session_context.hpp"
 #include "config/config.hpp"
@@ -46,6 +47,7 @@ class Process final : public client::AdminView {
   const config::Config config_;
   backend::LinkSettings link_settings_;
   metrics::ProcessCounters counters_;
+  std::unique_ptr<backend::DatabasePools> database_pools_;
   client::ProcessFacts facts_;
   std::shared_ptr<const std::string> requirepass_;
   std::unique_ptr<Control> control_;

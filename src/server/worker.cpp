@@ -41,9 +41,15 @@ Worker::Worker(Process& process, unsigned index)
                          config.backend.connections_per_node},
       *this, *this, process.counters());
   context_->pool = pool_.get();
+  pinned_ = std::make_unique<backend::PinnedPool>(
+      io_, process.link_settings(),
+      backend::PinnedLimits{config.backend.max_pinned, config.backend.pinned_borrow_timeout_ms},
+      *this, process.counters());
+  context_->pinned = pinned_.get();
   metrics_ = std::make_unique<metrics::WorkerMetrics>();
   context_->metrics = metrics_.get();
   pool_->set_metrics(metrics_.get());
+  pinned_->set_metrics(metrics_.get());
   outgoing_.resize(config.server.workers);
   returning_.resize(config.server.workers);
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -79,6 +85,7 @@ void Worker::start(backend::SnapshotPtr snapshot) {
   thread_ = std::thread([this, snapshot] {
     context_->snapshot = snapshot;
     pool_->start(snapshot);
+    pinned_->set_snapshot(snapshot);
     accept_next();
     schedule_tick();
     io_.run();
@@ -96,6 +103,7 @@ void Worker::publish(backend::SnapshotPtr snapshot) {
   asio::post(io_, [this, snapshot] {
     context_->snapshot = snapshot;
     pool_->update_snapshot(snapshot);
+    pinned_->set_snapshot(snapshot);
   });
 }
 
@@ -113,6 +121,7 @@ void Worker::stop() {
     context_->registry.for_each(
         [](client::ClientSession& session) { session.close(metrics::CloseReason::kShutdown); });
     pool_->shutdown();
+    pinned_->shutdown();
     tick_timer_.cancel();
     accept_retry_timer_.cancel();
     work_.reset();
@@ -200,6 +209,7 @@ void Worker::schedule_tick() {
 void Worker::on_tick() {
   const common::Millis now = common::coarse_now_ms();
   pool_->tick(now);
+  pinned_->tick(now);
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0) {
     drained_.store(true, std::memory_order_release);
@@ -254,11 +264,11 @@ void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply,
 
 void Worker::hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
                       std::string_view request, const backend::ReplyTarget& target,
-                      common::Millis deadline) {
+                      common::Millis deadline, std::uint32_t db) {
   HandoffBatch& batch = outgoing_[owner_worker];
   batch.requests.push_back(
       HandoffRequest{protocol, link_index, static_cast<std::uint32_t>(batch.bytes.size()),
-                     static_cast<std::uint32_t>(request.size()), target, deadline});
+                     static_cast<std::uint32_t>(request.size()), target, deadline, db});
   batch.bytes.append(request);
   schedule_batch_flush();
 }
@@ -286,7 +296,7 @@ void Worker::accept_handoff(HandoffBatch batch) {
     for (const HandoffRequest& request : batch.requests) {
       pool_->submit_to_link(request.protocol, request.link_index,
                             std::string_view(batch.bytes).substr(request.offset, request.length),
-                            request.target, request.deadline);
+                            request.target, request.deadline, request.db);
     }
   });
 }

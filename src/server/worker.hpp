@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend/backend_pool.hpp"
+#include "backend/pinned_pool.hpp"
 #include "client/session_context.hpp"
 #include "server/handoff.hpp"
 
@@ -50,7 +51,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   // backend::PoolEvents
   void hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
                 std::string_view request, const backend::ReplyTarget& target,
-                common::Millis deadline) override;
+                common::Millis deadline, std::uint32_t db) override;
   void request_reresolve(std::uint64_t epoch_seen) override;
 
  private:
@@ -73,6 +74,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   SteadyTimer accept_retry_timer_;
   std::unique_ptr<client::SessionContext> context_;
   std::unique_ptr<backend::BackendPool> pool_;
+  std::unique_ptr<backend::PinnedPool> pinned_;
   std::unique_ptr<metrics::WorkerMetrics> metrics_;
   std::atomic<std::size_t> clients_{0};
   std::thread thread_;

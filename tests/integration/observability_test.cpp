@@ -180,9 +180,9 @@ TEST_F(ObservabilityTest, PromtoolAcceptsTheExpositionAfterRealTraffic) {
   RespConnection c(funnel_->port());
   for (int i = 0; i < 5; ++i) EXPECT_EQ(c.command({"SET", "k" + std::to_string(i), "v"}).str, "OK");
   EXPECT_EQ(c.command({"GET", "k1"}).str, "v");
-  EXPECT_TRUE(c.command({"NOSUCHCMD", "x"}).is_error());      // outcome error (Funnel's)
-  EXPECT_TRUE(c.command({"INCR", "k1"}).is_error());          // outcome error (backend's)
-  EXPECT_TRUE(c.command({"BLPOP", "list", "1"}).is_error());  // outcome proxy_error
+  EXPECT_TRUE(c.command({"NOSUCHCMD", "x"}).is_error());  // outcome error (Funnel's)
+  EXPECT_TRUE(c.command({"INCR", "k1"}).is_error());      // outcome error (backend's)
+  EXPECT_TRUE(c.command({"WAIT", "0", "0"}).is_error());  // outcome proxy_error
   EXPECT_EQ(c.command({"PING"}).str, "PONG");
   EXPECT_FALSE(c.command({"FUNNEL", "STATS"}).is_error());
 
@@ -244,7 +244,7 @@ TEST_F(ObservabilityTest, CountersMoveExactlyAsTrafficDoes) {
   for (int i = 0; i < kGets; ++i) send({"GET", "key:" + std::to_string(i * 4)});  // hits, misses
   for (int i = 0; i < kUnknown; ++i) EXPECT_EQ(send({"NOSUCHCMD"})[0], '-');
   for (int i = 0; i < kRefused; ++i) {
-    EXPECT_EQ(send({"BLPOP", "list", "1"}).rfind("-ERR funnel:", 0), 0u);
+    EXPECT_EQ(send({"WAIT", "0", "0"}).rfind("-ERR funnel:", 0), 0u);
   }
   EXPECT_EQ(send({"INCR", "key:0"})[0], '-');  // the backend's error: a write with outcome error
 
@@ -255,7 +255,7 @@ TEST_F(ObservabilityTest, CountersMoveExactlyAsTrafficDoes) {
   EXPECT_EQ(delta(command_series("set", "ok")), kSets);
   EXPECT_EQ(delta(command_series("get", "ok")), kGets);
   EXPECT_EQ(delta(command_series("other", "error")), kUnknown);
-  EXPECT_EQ(delta(command_series("blpop", "proxy_error")), kRefused);
+  EXPECT_EQ(delta(command_series("wait", "proxy_error")), kRefused);
   EXPECT_EQ(delta(command_series("incr", "error")), 1);
   for (const std::string& name : {std::string("funnel_request_duration_seconds"),
                                   std::string("funnel_proxy_added_duration_seconds")}) {
@@ -393,11 +393,35 @@ TEST_F(ObservabilityTest, MetricsAnswerQuicklyWhileManyClientsAreConnected) {
   EXPECT_EQ(stats_json()["clients_connected"], std::to_string(clients));
 }
 
+TEST_F(ObservabilityTest, PinnedLinksAndTransactionsAreCounted) {
+  start();
+  RespConnection c(funnel_->port());
+  c.send_raw(encode_command({"MULTI"}) + encode_command({"INCR", "n"}) + encode_command({"EXEC"}));
+  for (int i = 0; i < 3; ++i) c.read_raw_reply();
+  EXPECT_EQ(c.command({"WATCH", "n"}).str, "OK");
+  Samples s = scrape();
+  EXPECT_EQ(value(s, "funnel_transactions_total"), 1);
+  EXPECT_EQ(value(s, "funnel_pins_total{reason=\"watch\"}"), 1);
+  EXPECT_EQ(value(s, "funnel_pinned_links_leased"), 1);
+  EXPECT_EQ(value(s, "funnel_pinned_links_open"), 1);
+  EXPECT_EQ(value(s, "funnel_pinned_links_limit"), 64);
+  EXPECT_EQ(c.command({"UNWATCH"}).str, "OK");
+  EXPECT_TRUE(c.command({"BLPOP", "none", "0.01"}).is_null());
+  ASSERT_TRUE(wait_until([&] {
+    s = scrape();
+    return value(s, "funnel_pinned_links_leased") == 0;
+  }));
+  EXPECT_EQ(value(s, "funnel_pins_total{reason=\"blocking\"}"), 1);
+  EXPECT_EQ(value(s, "funnel_pin_duration_seconds_count"), 2);
+  EXPECT_EQ(value(s, "funnel_pinned_links_open"), 1);  // returned clean and kept for reuse
+  EXPECT_EQ(value(s, "funnel_pinned_borrow_timeouts_total"), 0);
+}
+
 TEST_F(ObservabilityTest, FunnelCommandsAgreeWithStats) {
   start();
   RespConnection c(funnel_->port());
   std::size_t sent = 0;  // counted once the write returns, maybe after we have read the reply
-  for (const auto& request : {std::vector<std::string>{"NOSUCHCMD"}, {"BLPOP", "l", "1"}}) {
+  for (const auto& request : {std::vector<std::string>{"NOSUCHCMD"}, {"WAIT", "0", "0"}}) {
     c.send_command(request);
     sent += c.read_raw_reply().size();
   }

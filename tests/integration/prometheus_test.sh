@@ -153,7 +153,7 @@ for ((i = 1; i <= sets; i++)); do echo "SET prom:key:$i value$i"; done |
 redis-cli -p "$funnel_port" GET prom:key:1 | grep -q '^value1$' || fail "GET through Funnel failed"
 # One error and one proxy error, so the dashboard's error panels have series to show.
 redis-cli -p "$funnel_port" NOSUCHCMD >/dev/null
-redis-cli -p "$funnel_port" BLPOP prom:list 1 | grep -q 'funnel:' || fail "BLPOP was not refused"
+redis-cli -p "$funnel_port" WAIT 0 0 | grep -q 'funnel:' || fail "WAIT was not refused"
 
 held=()
 for ((i = 0; i < held_clients; i++)); do

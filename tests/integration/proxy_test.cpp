@@ -193,30 +193,6 @@ TEST_F(ProxyTest, PipelinesKeepTheirOrderAcrossLocalAndForwardedReplies) {
   }
 }
 
-TEST_F(ProxyTest, ARefusedTransactionRunsNothing) {
-  start();
-  RespConnection c(funnel_->port());
-  c.send_raw(encode_command({"MULTI"}) + encode_command({"SET", "tx", "1"}) +
-             encode_command({"INCR", "txn"}) + encode_command({"EXEC"}) +
-             encode_command({"MULTI"}) + encode_command({"SET", "tx", "2"}) +
-             encode_command({"DISCARD"}) + encode_command({"SET", "after", "1"}));
-  EXPECT_NE(c.read_value().str.find("MULTI is not supported"), std::string::npos);
-  EXPECT_NE(c.read_value().str.find("MULTI was refused"), std::string::npos);
-  EXPECT_NE(c.read_value().str.find("MULTI was refused"), std::string::npos);
-  EXPECT_EQ(c.read_value().str.rfind("EXECABORT Transaction discarded because of previous errors "
-                                     "(funnel: MULTI is not supported",
-                                     0),
-            0u);
-  EXPECT_TRUE(c.read_value().is_error());
-  EXPECT_TRUE(c.read_value().is_error());
-  EXPECT_EQ(c.read_value().str, "OK");  // DISCARD
-  EXPECT_EQ(c.read_value().str, "OK");  // served again
-  RespConnection direct(redis_->port());
-  EXPECT_TRUE(direct.command({"GET", "tx"}).is_null());
-  EXPECT_TRUE(direct.command({"GET", "txn"}).is_null());
-  EXPECT_EQ(direct.command({"GET", "after"}).str, "1");
-}
-
 TEST_F(ProxyTest, InlineCommandsAndEmptyLinesBehaveAsInRedis) {
   start();
   for (std::uint16_t port : {redis_->port(), funnel_->port()}) {
@@ -268,21 +244,14 @@ TEST_F(ProxyTest, InfoHasTheBackendSectionsAndFunnels) {
 TEST_F(ProxyTest, StatefulCommandsAreRefusedClearly) {
   start();
   RespConnection c(funnel_->port());
-  for (const std::vector<std::string>& command : Commands{{"BLPOP", "x", "0"},
-                                                          {"SUBSCRIBE", "ch"},
-                                                          {"WATCH", "k"},
-                                                          {"SELECT", "1"},
-                                                          {"CLIENT", "TRACKING", "on"},
-                                                          {"MONITOR"},
-                                                          {"WAIT", "1", "0"},
-                                                          {"MULTI"}}) {
+  for (const std::vector<std::string>& command : Commands{
+           {"SUBSCRIBE", "ch"}, {"CLIENT", "TRACKING", "on"}, {"MONITOR"}, {"WAIT", "1", "0"}}) {
     const resp::Value reply = c.command(command);
     ASSERT_TRUE(reply.is_error()) << command[0];
     EXPECT_NE(reply.str.find("funnel"), std::string::npos) << reply.str;
     EXPECT_NE(reply.str.find(command[0]), std::string::npos) << reply.str;
   }
-  EXPECT_EQ(c.command({"DISCARD"}).str, "OK");  // ends the refused MULTI
-  EXPECT_EQ(c.command({"PING"}).str, "PONG");   // still served
+  EXPECT_EQ(c.command({"PING"}).str, "PONG");  // still served
 }
 
 TEST_F(ProxyTest, BackendSeesOnlyTheLinkBudget) {

@@ -12,6 +12,18 @@ TEST(Handshake, NamesTheLinkAndSpeaksTheClientsProtocol) {
       "*4\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$7\r\nSETNAME\r\n$25\r\nfunnel:shared:resp3:db0:0\r\n");
 }
 
+TEST(Handshake, ALinkOfAnotherDatabaseSelectsItAfterHello) {
+  EXPECT_EQ(encode_handshake(resp::Protocol::kResp2, "", nullptr, "n", 3),
+            "*4\r\n$5\r\nHELLO\r\n$1\r\n2\r\n$7\r\nSETNAME\r\n$1\r\nn\r\n"
+            "*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n");
+  EXPECT_EQ(handshake_replies(0), 1u);
+  EXPECT_EQ(handshake_replies(3), 2u);
+  EXPECT_TRUE(interpret_select_reply("+OK\r\n").ok);
+  const HandshakeResult refused = interpret_select_reply("-ERR DB index is out of range\r\n");
+  EXPECT_FALSE(refused.ok);
+  EXPECT_EQ(refused.error, "ERR DB index is out of range");
+}
+
 TEST(Handshake, AuthenticatesAsTheDefaultUserWhenNoneIsGiven) {
   const std::string password = "pw";
   EXPECT_EQ(encode_handshake(resp::Protocol::kResp2, "", &password, "n"),

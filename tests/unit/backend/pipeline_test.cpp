@@ -50,5 +50,33 @@ TEST(Pipeline, DrainSkipsAbandonedEntries) {
   EXPECT_TRUE(pipeline.empty());
 }
 
+TEST(Pipeline, ABlockEntryTakesAllItsRepliesAndOnlyTheLastIsTheClients) {
+  Pipeline pipeline;
+  InFlight block = entry(7, 1000);
+  block.target.extra_replies = 3;  // MULTI, two commands, EXEC: four replies
+  pipeline.push(block);
+  pipeline.push(entry(8, 1000));
+  EXPECT_FALSE(pipeline.take_reply());  // +OK for MULTI
+  EXPECT_FALSE(pipeline.take_reply());  // +QUEUED
+  EXPECT_FALSE(pipeline.take_reply());  // +QUEUED
+  EXPECT_EQ(pipeline.front().target.seq, 7u);
+  EXPECT_TRUE(pipeline.take_reply());  // EXEC's reply: the client's
+  pipeline.pop();
+  EXPECT_TRUE(pipeline.take_reply());  // an ordinary entry: its first reply is its last
+  EXPECT_EQ(pipeline.front().target.seq, 8u);
+}
+
+TEST(Pipeline, ABlockWrittenAgainStartsCountingItsRepliesOver) {
+  Pipeline pipeline;
+  InFlight block = entry(1, 1000);
+  block.target.extra_replies = 2;
+  pipeline.push(block);
+  EXPECT_FALSE(pipeline.take_reply());
+  pipeline.restart_front();  // the link reconnected before EXEC was written
+  EXPECT_FALSE(pipeline.take_reply());
+  EXPECT_FALSE(pipeline.take_reply());
+  EXPECT_TRUE(pipeline.take_reply());
+}
+
 }  // namespace
 }  // namespace funnel::backend

@@ -52,6 +52,11 @@ TEST(ClassifyLocal, AnswersConnectionCommandsItself) {
       {{"CLIENT", "REPLY", "OFF"}, LocalCommand::kClient},
       {{"CLIENT", "KILL", "ID", "7"}, LocalCommand::kClient},
       {{"CLIENT", "NO-EVICT", "on"}, LocalCommand::kClient},
+      {{"MULTI"}, LocalCommand::kMulti},
+      {{"exec"}, LocalCommand::kExec},
+      {{"DISCARD"}, LocalCommand::kDiscard},
+      {{"WATCH", "a", "b"}, LocalCommand::kWatch},
+      {{"UNWATCH"}, LocalCommand::kUnwatch},
   };
   for (const auto& c : cases) {
     const Classification out = run(c.args);
@@ -85,11 +90,6 @@ TEST(ClassifyLocal, ChecksArityBeforeAnsweringLikeRedis) {
 
 TEST(ClassifyUnsupported, RefusesCommandsThatNeedTheirOwnConnection) {
   const std::vector<std::vector<std::string>> cases = {
-      {"MULTI"},
-      {"EXEC"},
-      {"DISCARD"},
-      {"WATCH", "k"},
-      {"UNWATCH"},
       {"SUBSCRIBE", "c"},
       {"PSUBSCRIBE", "p*"},
       {"SSUBSCRIBE", "c"},
@@ -127,9 +127,13 @@ TEST(ClassifyUnsupported, RefusesCommandsThatNeedTheirOwnConnection) {
 }
 
 TEST(ClassifyUnsupported, SaysWhatAndWhy) {
-  EXPECT_EQ(run({"multi"}).error,
-            "ERR funnel: MULTI is not supported through Funnel yet (it needs a dedicated backend "
+  EXPECT_EQ(run({"monitor"}).error,
+            "ERR funnel: MONITOR is not supported through Funnel yet (it needs a dedicated backend "
             "connection)");
+  EXPECT_TRUE(run({"blpop", "k", "0"}).blocking);
+  EXPECT_TRUE(run({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}).blocking);
+  EXPECT_FALSE(run({"XREAD", "STREAMS", "s", "$"}).blocking);
+  EXPECT_FALSE(run({"WAIT", "1", "0"}).blocking);
   EXPECT_EQ(run({"blpop", "k", "0"}).error,
             "ERR funnel: BLPOP is not supported through Funnel yet (a blocking command needs a "
             "dedicated backend connection)");

@@ -1,0 +1,55 @@
+// A client's lease of a pinned backend link (backend/pinned_pool.hpp), or its wait for one.
+// Allocated only while the client needs a link of its own (WATCH … EXEC, one blocking command),
+// so ordinary sessions stay small. Lives on the session's worker thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "backend/pinned_pool.hpp"
+
+namespace funnel::client {
+
+class ClientSession;
+
+enum class PinReason : std::uint8_t { kBlocking, kWatch, kCount };
+
+class PinLease final : public backend::LeaseWaiter {
+ public:
+  PinLease(ClientSession& session, PinReason reason, std::uint32_t serial)
+      : session_(session), reason_(reason), serial_(serial), since_(common::coarse_now_ms()) {}
+
+  void on_lease(backend::LinkPtr link) override;
+  void on_lease_refused(std::string_view error) override;
+
+  bool active() const { return link_ != nullptr; }
+  bool waiting() const { return waiting_; }
+  bool refused() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+  backend::BackendLink& link() const { return *link_; }
+  const backend::LinkPtr& link_ptr() const { return link_; }
+  PinReason reason() const { return reason_; }
+  std::uint32_t serial() const { return serial_; }
+  common::Millis since() const { return since_; }
+
+  void set_link(backend::LinkPtr link) { link_ = std::move(link); }
+  void set_waiting() { waiting_ = true; }
+  // Give the link back once the client has nothing in flight on it (after EXEC's reply, after a
+  // blocking command's reply).
+  void release_when_idle() { release_when_idle_ = true; }
+  bool wants_release() const { return release_when_idle_; }
+  // Inside a MULTI that runs on the pinned link itself (WATCH was used).
+  bool in_multi = false;
+
+ private:
+  ClientSession& session_;
+  backend::LinkPtr link_;
+  std::string error_;
+  PinReason reason_;
+  std::uint32_t serial_;
+  common::Millis since_;
+  bool waiting_ = false;
+  bool release_when_idle_ = false;
+};
+
+}  // namespace funnel::client

@@ -1,0 +1,55 @@
+// ClientSession's lane barrier (see lane.hpp): a request for another backend link than the one
+// carrying the client's in-flight requests waits, unconsumed, until they are all answered.
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
+#include "client/transaction.hpp"
+
+namespace funnel::client {
+
+Lane ClientSession::forward_lane() const {
+  return pin_ != nullptr ? Lane::pinned(pin_->serial()) : Lane::shared(db_);
+}
+
+// Called only while requests are in flight. Inside a Funnel-held MULTI nothing is sent until
+// EXEC, so only EXEC's block can need the barrier.
+bool ClientSession::needs_lane_change(const command::Classification& cls) const {
+  if (tx_ != nullptr) {
+    return cls.local == command::LocalCommand::kExec && lanes_.must_wait(forward_lane());
+  }
+  if (cls.route == command::Route::kForward) return lanes_.must_wait(forward_lane());
+  return false;
+}
+
+bool ClientSession::hold_at_lane_barrier() {
+  lane_hold_ = true;
+  reading_paused_ = true;  // the held request's bytes stay in in_; nothing more is read
+  ctx_.metrics->pressure(metrics::Backpressure::kLaneBarrier);
+  // Held behind a pinned link (a blocked BLPOP): still notice the client leaving, so the link is
+  // closed and its lease freed now rather than when the command returns, maybe never.
+  if (pin_ != nullptr && !read_waiting_ && !closed_) {
+    wait_for<&ClientSession::read_waiting_, &ClientSession::on_hangup_check>(TcpSocket::wait_read);
+  }
+  return false;
+}
+
+// Readiness while reading is paused: EOF or an error closes the session; more requests waiting
+// in the socket are left there until the barrier lifts (no re-arm, so no busy loop).
+void ClientSession::on_hangup_check() {
+  if (!reading_paused_) return on_readable();  // resumed meanwhile: an ordinary read
+  char byte = 0;
+  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) close();
+}
+
+// A backend reply for this client arrived. When it was the last in flight, a request held at the
+// barrier may go and a finished pin is given back (resume_held, from a posted handler).
+void ClientSession::on_backend_answered() {
+  if (!lanes_.answered()) return;
+  if (lane_hold_ || (pin_ != nullptr && pin_->wants_release())) resume_held();
+}
+
+}  // namespace funnel::client

@@ -1,0 +1,178 @@
+// ClientSession's pinned link: leasing one for WATCH … EXEC or a blocking command, forwarding on
+// it, and giving it back (see pin_lease.hpp and backend/pinned_pool.hpp).
+#include <limits>
+
+#include <boost/asio/post.hpp>
+
+#include "client/blocking_timeout.hpp"
+#include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
+#include "client/transaction.hpp"
+
+namespace funnel::client {
+namespace {
+using command::LocalCommand;
+
+// WAIT and WAITAOF count the calling connection's writes: truthful only on the client's own link.
+bool counts_own_writes(const command::Classification& cls) {
+  return cls.spec != nullptr && (cls.spec->name == "wait" || cls.spec->name == "waitaof");
+}
+}  // namespace
+
+void PinLease::on_lease(backend::LinkPtr link) {
+  link_ = std::move(link);
+  waiting_ = false;
+  if (session_.db_ != 0) session_.ctx_.pinned->select_database(*link_, session_.db_);
+  session_.resume_held();
+}
+
+void PinLease::on_lease_refused(std::string_view error) {
+  error_ = error;
+  waiting_ = false;
+  session_.resume_held();
+}
+
+bool ClientSession::wants_pin(const command::Classification& cls) const {
+  return tx_ == nullptr && (cls.blocking || cls.local == LocalCommand::kWatch);
+}
+
+// The pinned path: a request from a client that holds (or waits for) a lease, or one that needs
+// one. Returns false if the request must wait (for a lease, or at the lane barrier).
+bool ClientSession::handle_pinned(const resp::Request& request) {
+  const command::Classification& cls = ctx_.classification;
+  if (pin_ != nullptr && pin_->refused()) {
+    answer_error(open_slot(), pin_->error());
+    pin_.reset();
+    return true;
+  }
+  if (pin_ != nullptr && (pin_->wants_release() || cls.local == LocalCommand::kReset)) {
+    // The pin's work is done (or RESET will end it): give the link back once it is idle, then
+    // serve this request like any other. As in Redis, RESET runs after the blocked command.
+    if (lanes_.in_flight() != 0) return hold_at_lane_barrier();
+    if (cls.local != LocalCommand::kReset) {
+      end_pin();
+      if (!wants_pin(cls)) return handle_unpinned(request);
+    }
+  }
+  if (pin_ == nullptr) {
+    if (lanes_.in_flight() != 0) return hold_at_lane_barrier();  // pin after earlier replies
+    if (!begin_pin(cls.blocking ? PinReason::kBlocking : PinReason::kWatch)) return false;
+  }
+  if (pin_->waiting()) return hold_at_lane_barrier();
+  if (lanes_.must_wait(forward_lane())) return hold_at_lane_barrier();
+  const std::uint64_t seq = open_slot();
+  if (cls.route == command::Route::kReject) {
+    answer_error(seq, cls.error);
+    return true;
+  }
+  const common::Millis deadline = common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
+  switch (cls.route) {
+    case command::Route::kForward:
+      forward(request.raw(), seq, 0, backend::ReplyTarget::kRetried, deadline);
+      return true;
+    case command::Route::kLocal:
+      handle_pinned_local(request, seq, deadline);
+      return true;
+    default:
+      break;
+  }
+  if (cls.blocking) {
+    forward(request.raw(), seq, 0, backend::ReplyTarget::kRetried, blocking_deadline(request));
+    if (pin_->reason() == PinReason::kBlocking) pin_->release_when_idle();
+  } else if (counts_own_writes(cls)) {
+    forward(request.raw(), seq, 0, backend::ReplyTarget::kRetried, deadline);
+  } else {
+    answer_error(seq, cls.error);
+  }
+  return true;
+}
+
+// Commands Funnel answers for unpinned clients, on a pinned link: the transaction commands run
+// on the link itself (WATCH's state lives there); inside a MULTI on the link, PING and ECHO are
+// queued there too, so EXEC's array is Redis's own.
+void ClientSession::handle_pinned_local(const resp::Request& request, std::uint64_t seq,
+                                        common::Millis deadline) {
+  const command::Classification& cls = ctx_.classification;
+  switch (cls.local) {
+    case LocalCommand::kMulti:
+      pin_->in_multi = true;
+      break;
+    case LocalCommand::kExec:
+    case LocalCommand::kDiscard:
+    case LocalCommand::kUnwatch:
+      pin_->in_multi = false;
+      if (pin_->reason() == PinReason::kWatch) pin_->release_when_idle();
+      break;
+    case LocalCommand::kWatch:
+      break;
+    case LocalCommand::kPing:
+    case LocalCommand::kEcho:
+      if (pin_->in_multi) break;
+      return handle_local(request, seq);
+    case LocalCommand::kSelect: {
+      // The pinned link must follow: SELECT runs on it (its reply is the client's).
+      std::string& out = ctx_.local_reply;
+      out.clear();
+      if (!select_database(request, out)) return answer_local(seq, out);
+      break;
+    }
+    default:
+      return handle_local(request, seq);  // RESET ends the pin (cmd_reset)
+  }
+  forward(request.raw(), seq, 0, backend::ReplyTarget::kRetried, deadline);
+}
+
+common::Millis ClientSession::blocking_deadline(const resp::Request& request) const {
+  const command::Classification& cls = ctx_.classification;
+  const std::string_view name = cls.spec != nullptr ? std::string_view(cls.spec->name) : "";
+  const auto timeout = blocking_timeout_ms(name, request);
+  const common::Millis margin = ctx_.config.backend.request_timeout_ms;
+  if (!timeout) return common::coarse_now_ms() + margin;
+  if (*timeout == 0) return std::numeric_limits<common::Millis>::max();  // waits for ever
+  return common::coarse_now_ms() + *timeout + margin;
+}
+
+// Leases a link now, or starts waiting for one. Returns false if the request must wait.
+bool ClientSession::begin_pin(PinReason reason) {
+  pin_ = std::make_unique<PinLease>(*this, reason, ++pin_serial_);
+  ctx_.metrics->pins[static_cast<std::size_t>(reason)].add();
+  if (backend::LinkPtr link = ctx_.pinned->try_lease(protocol_)) {
+    if (db_ != 0) ctx_.pinned->select_database(*link, db_);
+    pin_->set_link(std::move(link));
+    return true;
+  }
+  pin_->set_waiting();
+  ctx_.pinned->wait(*pin_, protocol_);
+  return hold_at_lane_barrier();
+}
+
+void ClientSession::end_pin() {
+  if (pin_ == nullptr) return;
+  if (pin_->waiting()) ctx_.pinned->cancel_wait(*pin_);
+  if (pin_->active()) {
+    ctx_.pinned->release(pin_->link_ptr());
+    ctx_.metrics->pin_duration_ms.add(
+        static_cast<std::uint64_t>(common::coarse_now_ms() - pin_->since()));
+    ctx_.metrics->pins_ended.add();
+  }
+  pin_.reset();
+}
+
+// Resumes parsing held requests from a posted handler (never inside a link's reply loop or the
+// pool's waiter loop); gives the pin back first if its work is done.
+void ClientSession::resume_held() {
+  ++pending_ops_;
+  asio::post(ctx_.io, [this] {
+    --pending_ops_;
+    if (!closed_) {
+      if (pin_ != nullptr && pin_->wants_release() && lanes_.in_flight() == 0) end_pin();
+      if (lane_hold_ && !(pin_ != nullptr && pin_->waiting())) {
+        lane_hold_ = false;
+        maybe_resume_reading();
+      }
+    }
+    maybe_destroy();
+  });
+}
+
+}  // namespace funnel::client

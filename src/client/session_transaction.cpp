@@ -1,0 +1,99 @@
+// ClientSession's transactions: a MULTI … EXEC without WATCH is held by Funnel and written as one
+// uninterrupted block on the client's shared link at EXEC (see transaction.hpp).
+#include "client/client_session.hpp"
+#include "client/transaction.hpp"
+
+namespace funnel::client {
+namespace {
+constexpr std::string_view kQueued = "+QUEUED\r\n";
+constexpr std::string_view kOk = "+OK\r\n";
+// What track_buffer counts for a string (short strings live inside the object).
+std::size_t accounted(std::size_t capacity) {
+  return capacity <= 15 ? 0 : capacity;
+}
+}  // namespace
+
+// MULTI, EXEC, DISCARD, WATCH or UNWATCH outside a Funnel-held transaction.
+void ClientSession::handle_transaction_command(std::uint64_t seq) {
+  switch (ctx_.classification.local) {
+    case command::LocalCommand::kMulti:
+      tx_ = std::make_unique<TransactionQueue>();
+      track_buffer(0, tx_->bytes());
+      answer_local(seq, kOk);
+      return;
+    case command::LocalCommand::kExec:
+      return answer_error(seq, kExecWithoutMulti);
+    case command::LocalCommand::kDiscard:
+      return answer_error(seq, kDiscardWithoutMulti);
+    case command::LocalCommand::kUnwatch:
+      return answer_local(seq, kOk);  // nothing is watched
+    default:
+      return answer_error(
+          seq, command::unsupported_error("WATCH", "it needs a dedicated backend connection"));
+  }
+}
+
+bool ClientSession::handle_in_transaction(const resp::Request& request, std::uint64_t seq) {
+  std::string error;
+  switch (decide_in_transaction(ctx_.classification, error)) {
+    case TxAction::kQueue:
+      queue_in_transaction(request, seq);
+      break;
+    case TxAction::kExec:
+      exec_transaction(seq);
+      break;
+    case TxAction::kDiscard:
+      end_transaction();
+      answer_local(seq, kOk);
+      break;
+    case TxAction::kNested:
+    case TxAction::kWatchInside:
+      answer_error(seq, error);
+      break;
+    case TxAction::kReject:
+    case TxAction::kRefuse:
+      tx_->flag_error();
+      answer_error(seq, error);
+      break;
+    case TxAction::kReset:
+    case TxAction::kQuit:
+      handle_local(request, seq);  // RESET ends the transaction; QUIT closes
+      break;
+  }
+  return true;
+}
+
+void ClientSession::queue_in_transaction(const resp::Request& request, std::uint64_t seq) {
+  const std::size_t before = accounted(tx_->capacity());
+  if (tx_->add(request.raw(), ctx_.config.limits.max_request_bytes,
+               TransactionQueue::kMaxCommands) == TransactionQueue::AddStatus::kTooLarge) {
+    return answer_error(seq,
+                        "ERR funnel: transaction too large (over limits.max_request_bytes bytes "
+                        "or 65000 commands queued); the transaction will be discarded at EXEC");
+  }
+  track_buffer(before, tx_->bytes());
+  if (closed_) return;  // the process buffer budget ran out
+  answer_local(seq, kQueued);
+}
+
+void ClientSession::exec_transaction(std::uint64_t seq) {
+  if (tx_->aborted()) {
+    end_transaction();
+    return answer_error(seq, kExecAbortError);
+  }
+  const auto extra = static_cast<std::uint16_t>(tx_->commands() + 1);  // MULTI's and each QUEUED
+  // Never retried after READONLY: a transaction is not replayed silently.
+  forward(tx_->finish_block(), seq, extra, backend::ReplyTarget::kRetried,
+          common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms);
+  ctx_.metrics->transactions.add();
+  end_transaction();
+}
+
+void ClientSession::end_transaction() {
+  if (tx_ == nullptr) return;
+  metrics::ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes,
+                                -static_cast<std::int64_t>(accounted(tx_->capacity())));
+  tx_.reset();
+}
+
+}  // namespace funnel::client
