@@ -3,8 +3,10 @@
 #   instructions  callgrind instruction count of one Funnel worker while redis-benchmark sends
 #                 BENCH_N SETs and BENCH_N GETs at -c 50 -P 16 (parse, classify, routing, framing)
 #   syscalls      system calls and CPU time per GET at -c BENCH_CLIENTS -P 1 (perf stat)
+#   reconnect     the same per GET when every request opens a new connection (-k 0, -c 50,
+#                 BENCH_N / 10 requests): the serverless pattern
 #
-#   bench/hot-path-cost.sh [instructions|syscalls|all]      (default all)
+#   bench/hot-path-cost.sh [instructions|syscalls|reconnect|all]      (default all)
 # Environment: FUNNEL_BIN [build/release/src/server/funnel], BENCH_N [200000],
 # BENCH_CLIENTS [500], BENCH_WORKERS [2, for syscalls]. Needs valgrind and perf (linux-perf).
 # Starts its own redis-server and funnel on free loopback ports; stops them by PID on exit.
@@ -70,26 +72,33 @@ instructions() {
   kill "$redis_pid"; wait "$redis_pid" || true
 }
 
-syscalls() {
+# per_request_cost LABEL N REDIS-BENCHMARK-ARGS...: perf stat over Funnel during one run.
+per_request_cost() {
+  local label="$1" n="$2"
+  shift 2
   start_redis
   funnel_workers="$workers"
   start_funnel
   perf stat -e raw_syscalls:sys_enter,task-clock -p "$funnel_pid" -o "$work_dir/perf.txt" &
   local perf_pid=$!
   sleep 0.2
-  redis-benchmark -p "$funnel_port" -c "$clients" -P 1 -n "$requests" -t get -q >/dev/null 2>&1
+  redis-benchmark -p "$funnel_port" -n "$n" -t get -q "$@" >/dev/null 2>&1
   kill -INT "$perf_pid"; wait "$perf_pid" || true
   stop_funnel
   local calls ms
   calls="$(awk '/sys_enter/ {gsub(",","",$1); print $1}' "$work_dir/perf.txt")"
   ms="$(awk '/task-clock/ {gsub(",","",$1); print $1}' "$work_dir/perf.txt")"
-  echo "syscalls: $(echo "scale=2; $calls / $requests" | bc) per request, CPU $(echo "scale=2; $ms * 1000 / $requests" | bc) µs per request (perf stat, GET -c $clients -P 1, $workers workers)"
+  echo "$label: $(echo "scale=2; $calls / $n" | bc) syscalls and $(echo "scale=2; $ms * 1000 / $n" | bc) µs CPU per request (perf stat, GET $*, $workers workers)"
   kill "$redis_pid"; wait "$redis_pid" || true
 }
+
+syscalls() { per_request_cost syscalls "$requests" -c "$clients" -P 1; }
+reconnect() { per_request_cost reconnect "$((requests / 10))" -c 50 -k 0; }
 
 case "$what" in
   instructions) instructions ;;
   syscalls) syscalls ;;
-  all) instructions; syscalls ;;
-  *) echo "hot-path-cost: unknown part '$what' (instructions, syscalls or all)" >&2; exit 2 ;;
+  reconnect) reconnect ;;
+  all) instructions; syscalls; reconnect ;;
+  *) echo "hot-path-cost: unknown part '$what' (instructions, syscalls, reconnect or all)" >&2; exit 2 ;;
 esac

@@ -8,7 +8,7 @@ port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 pick_port() {
   local port
   while true; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % 12000)) # below the kernel's ephemeral range (32768+)
     port_in_use "$port" || break
   done
   echo "$port"

@@ -4,9 +4,6 @@
 #include "client/pin_lease.hpp"
 #include "client/transaction.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
@@ -26,17 +23,6 @@ std::string error_reply(std::string_view message) {
   return reply;
 }
 
-void set_keepalive(TcpSocket& socket, std::uint32_t idle_s) {
-  if (idle_s == 0) return;
-  boost::system::error_code ignored;
-  socket.set_option(asio::socket_base::keep_alive(true), ignored);
-  const int idle = static_cast<int>(idle_s);
-  const int interval = std::max(1, idle / 4);
-  const int count = 4;
-  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
-  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
-}
 metrics::CommandClass command_class(const command::Classification& cls) {
   if (cls.route == command::Route::kLocal) return metrics::CommandClass::kLocal;
   if (cls.read_only) return metrics::CommandClass::kRead;
@@ -71,9 +57,8 @@ ClientSession::ClientSession(SessionContext& context, TcpSocket socket, std::uin
   authenticated_ = ctx_.requirepass == nullptr;
   handle_ = ctx_.registry.add(this);
   boost::system::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  // TCP_NODELAY and keepalive come from the listening socket (server/client_socket_options.hpp).
   socket_.non_blocking(true, ignored);
-  set_keepalive(socket_, ctx_.config.server.tcp_keepalive_s);
 }
 
 ClientSession::~ClientSession() = default;

@@ -2,6 +2,11 @@
 // to sessions, and the batched handoff between workers.
 #include "server/worker.hpp"
 
+#include <cerrno>
+#include <cstring>
+
+#include "server/client_socket_options.hpp"
+
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/socket.h>
@@ -75,6 +80,11 @@ void Worker::open_listener() {
   if (ec) {
     throw std::runtime_error("cannot listen on " + listen.to_string() + ": " + ec.message() +
                              " (is another process using the port? choose another with --listen)");
+  }
+  if (!set_inherited_client_options(acceptor_.native_handle(),
+                                    process_.config().server.tcp_keepalive_s)) {
+    throw std::runtime_error("cannot set TCP_NODELAY/keepalive on the listening socket " +
+                             listen.to_string() + ": " + std::strerror(errno));
   }
   acceptor_.listen(asio::socket_base::max_listen_connections);
   acceptor_.non_blocking(true);

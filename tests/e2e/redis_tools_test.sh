@@ -72,7 +72,7 @@ port_is_free() { ! (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
 pick_port() {
   local port i
   for ((i = 0; i < 100; i++)); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % 12000)) # below the kernel's ephemeral range (32768+)
     if port_is_free "$port"; then
       echo "$port"
       return 0
