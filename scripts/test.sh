@@ -2,7 +2,7 @@
 # The one test command (README quick start; .ci/run calls it). Installs what the tests need, then:
 #   stage asan     AddressSanitizer + UBSan build, unit and integration tests (reduced scale)
 #   stage e2e-deps npm ci for the node-redis / ioredis end-to-end tests
-#   stage release  release build, scale and end-to-end tests
+#   stage release  release build, scale, end-to-end and release-only tests
 #   stage fuzz     clang libFuzzer targets, each for FUNNEL_FUZZ_SECONDS (default 60)
 # Every stage runs even if an earlier one failed, so one run shows everything that is broken;
 # the exit status is non-zero if any stage failed.
@@ -114,7 +114,7 @@ stage_e2e_deps() {
 
 stage_release() {
   configure_and_build release
-  run_ctest release 'scale|e2e'
+  run_ctest release 'scale|e2e|release'
 }
 
 stage_fuzz() {
