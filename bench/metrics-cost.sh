@@ -22,6 +22,8 @@
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/local-ports.sh
+source "$repo_root/scripts/lib/local-ports.sh"
 funnel_bin="${FUNNEL_BIN:-$repo_root/build/release/src/server/funnel}"
 workers="${BENCH_WORKERS:-$(nproc)}"
 clients="${BENCH_CLIENTS:-500}"
@@ -44,31 +46,10 @@ done
 work="$(mktemp -d -t funnel-metrics-cost.XXXXXX)"
 pids=()
 cleanup() {
-  local pid i
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_pids "${pids[@]}"
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-pick_port() {
-  local port i
-  for ((i = 0; i < 200; i++)); do
-    port=$((20000 + RANDOM % 12000))
-    [[ -z "$(ss -Htln "sport = :$port")" ]] && {
-      echo "$port"
-      return 0
-    }
-  done
-  return 1
-}
 
 # start NAME PORT COMMAND...: background, log to $work/NAME.log, wait until PORT answers PING.
 # Sets started_pid.

@@ -8,6 +8,8 @@
 # Every process runs on free 127.0.0.1 ports and is stopped by its own PID. FUNNEL_TEST_KEEP_TMP=1
 # keeps the work directory (configs, logs, Prometheus data).
 set -euo pipefail
+# shellcheck source=scripts/lib/local-ports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/local-ports.sh"
 
 funnel_bin="${1:?usage: prometheus_test.sh FUNNEL_BINARY DASHBOARD_JSON}"
 dashboard="${2:?usage: prometheus_test.sh FUNNEL_BINARY DASHBOARD_JSON}"
@@ -23,16 +25,7 @@ failed=0
 log() { echo "prometheus_test: $*"; }
 
 stop_all() {
-  local pid i
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_pids "${pids[@]}"
   pids=()
 }
 
@@ -63,20 +56,6 @@ for tool in prometheus promtool redis-server redis-cli curl node ss; do
 done
 [[ -x "$funnel_bin" ]] || fail "funnel binary '$funnel_bin' is not executable"
 [[ -f "$dashboard" ]] || fail "dashboard '$dashboard' not found"
-
-# A port on 127.0.0.1 that nothing listens on, below the usual ephemeral range (32768+) so that
-# outgoing connections do not take it meanwhile. Callers retry if they lose it anyway.
-pick_port() {
-  local port i
-  for ((i = 0; i < 200; i++)); do
-    port=$((20000 + RANDOM % 12000))
-    if [[ -z "$(ss -Htln "sport = :$port")" ]]; then
-      echo "$port"
-      return 0
-    fi
-  done
-  return 1
-}
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds; false on timeout.
 wait_for() {
