@@ -109,6 +109,15 @@ void ClientSession::handle_pinned_local(const resp::Request& request, std::uint6
     case LocalCommand::kEcho:
       if (pin_->in_multi) break;
       return handle_local(request, seq);
+    case LocalCommand::kHello:
+      if (request.argc() >= 2 && (request.arg(1) == "3") != (protocol_ == resp::Protocol::kResp3)) {
+        // The pinned link speaks the protocol it was leased with until the pin ends.
+        return answer_error(seq,
+                            "ERR funnel: HELLO cannot change the protocol while this connection "
+                            "holds a dedicated backend connection (after WATCH or during a "
+                            "blocking command); send UNWATCH, EXEC or DISCARD first");
+      }
+      return handle_local(request, seq);
     case LocalCommand::kSelect: {
       // The pinned link must follow: SELECT runs on it (its reply is the client's).
       std::string& out = ctx_.local_reply;

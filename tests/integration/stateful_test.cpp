@@ -413,5 +413,24 @@ TEST_F(StatefulTest, WaitIsRefusedUnlessTheClientIsPinned) {
   EXPECT_EQ(c.command({"UNWATCH"}).str, "OK");
 }
 
+TEST_F(StatefulTest, ResetAndHelloWhilePinned) {
+  start();
+  RespConnection c(funnel_->port());
+  RespConnection other(funnel_->port());
+  EXPECT_EQ(c.command({"WATCH", "r"}).str, "OK");
+  const resp::Value hello = c.command({"HELLO", "3"});
+  ASSERT_TRUE(hello.is_error());
+  EXPECT_EQ(hello.str.rfind("ERR funnel: HELLO cannot change the protocol", 0), 0u) << hello.str;
+  EXPECT_EQ(c.command({"RESET"}).str, "RESET");  // ends the WATCH and the pin
+  EXPECT_EQ(other.command({"SET", "r", "changed"}).str, "OK");
+  c.send_raw(encode_command({"MULTI"}) + encode_command({"SET", "r", "mine"}) +
+             encode_command({"EXEC"}));
+  EXPECT_EQ(c.read_raw_reply(), "+OK\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "*1\r\n+OK\r\n");  // nothing watched any more: it runs
+  EXPECT_EQ(c.command({"HELLO", "3"}).type, resp::ValueType::kMap);
+  EXPECT_EQ(RespConnection(redis_->port()).command({"GET", "r"}).str, "mine");
+}
+
 }  // namespace
 }  // namespace funnel::test
