@@ -1,5 +1,6 @@
 // ClientSession's pinned link: leasing one for WATCH … EXEC or a blocking command, forwarding on
 // it, and giving it back (see pin_lease.hpp and backend/pinned_pool.hpp).
+#include <cctype>
 #include <limits>
 
 #include <boost/asio/post.hpp>
@@ -53,6 +54,14 @@ bool ClientSession::handle_pinned(const resp::Request& request) {
       end_pin();
       if (!wants_pin(cls)) return handle_unpinned(request);
     }
+  }
+  if (pin_ == nullptr && !ctx_.pinned->enabled()) {
+    std::string name = cls.spec != nullptr ? cls.spec->name : std::string("WATCH");
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    answer_error(open_slot(),
+                 command::unsupported_error(
+                     name, "it needs a dedicated backend connection and backend.max_pinned = 0"));
+    return true;
   }
   if (pin_ == nullptr) {
     if (lanes_.in_flight() != 0) return hold_at_lane_barrier();  // pin after earlier replies

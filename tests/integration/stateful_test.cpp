@@ -340,6 +340,20 @@ TEST_F(StatefulTest, WatchAndBlockingCommandsRunInTheClientsDatabase) {
   EXPECT_TRUE(next.command({"GET", "w"}).is_null());
 }
 
+TEST_F(StatefulTest, PinningOffRefusesWatchAndBlockingCommandsAtOnce) {
+  start({"--max-pinned", "0"});
+  RespConnection c(funnel_->port());
+  const resp::Value watch = c.command({"WATCH", "k"});
+  ASSERT_TRUE(watch.is_error());
+  EXPECT_EQ(watch.str,
+            "ERR funnel: WATCH is not supported through Funnel yet (it needs a dedicated backend "
+            "connection and backend.max_pinned = 0)");
+  EXPECT_TRUE(c.command({"BLPOP", "k", "0"}).is_error());
+  EXPECT_EQ(c.command({"MULTI"}).str, "OK");  // no WATCH: no pinned link needed
+  EXPECT_EQ(c.command({"BLPOP", "k", "0"}).str, "QUEUED");
+  EXPECT_EQ(c.command({"EXEC"}).elems.size(), 1u);  // BLPOP does not block inside MULTI
+}
+
 TEST_F(StatefulTest, DatabasePoolsAreBounded) {
   TempDir dir("funnel-dbpools");
   const std::string config = dir.file("funnel.toml");
