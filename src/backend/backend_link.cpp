@@ -237,8 +237,10 @@ void BackendLink::finish_retired() {
 
 void BackendLink::tick(common::Millis now) {
   if (pipeline_.empty()) return;
+  // Pinned links carry blocking commands, whose deadline is their own timeout plus the margin.
   const std::string timeout = error_reply(
       "ERR funnel: no reply from backend " + address() + " within " +
+      (stall_check_ ? "" : "the command's own timeout plus ") +
       std::to_string(settings_.request_timeout_ms) + " ms; the command may or may not have run");
   const ReplyTiming timing = error_timing();
   pipeline_.expire(now, [&](const InFlight& entry) {

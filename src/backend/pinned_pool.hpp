@@ -51,6 +51,8 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   ~PinnedPool() override;
 
   void set_snapshot(SnapshotPtr snapshot);
+  // False when backend.max_pinned is 0: commands that need a pinned link are refused at once.
+  bool enabled() const { return limits_.max_pinned > 0; }
   // A link for one client, now: an idle clean one or a new one (connecting; requests submitted
   // meanwhile wait in it). Null when the budget is used up: call wait().
   LinkPtr try_lease(resp::Protocol protocol);

@@ -1,5 +1,6 @@
 // ClientSession's pinned link: leasing one for WATCH … EXEC or a blocking command, forwarding on
 // it, and giving it back (see pin_lease.hpp and backend/pinned_pool.hpp).
+#include <cctype>
 #include <limits>
 
 #include <boost/asio/post.hpp>
@@ -53,6 +54,14 @@ bool ClientSession::handle_pinned(const resp::Request& request) {
       end_pin();
       if (!wants_pin(cls)) return handle_unpinned(request);
     }
+  }
+  if (pin_ == nullptr && !ctx_.pinned->enabled()) {
+    std::string name = cls.spec != nullptr ? cls.spec->name : std::string("WATCH");
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    answer_error(open_slot(),
+                 command::unsupported_error(
+                     name, "it needs a dedicated backend connection and backend.max_pinned = 0"));
+    return true;
   }
   if (pin_ == nullptr) {
     if (lanes_.in_flight() != 0) return hold_at_lane_barrier();  // pin after earlier replies
@@ -108,6 +117,15 @@ void ClientSession::handle_pinned_local(const resp::Request& request, std::uint6
     case LocalCommand::kPing:
     case LocalCommand::kEcho:
       if (pin_->in_multi) break;
+      return handle_local(request, seq);
+    case LocalCommand::kHello:
+      if (request.argc() >= 2 && (request.arg(1) == "3") != (protocol_ == resp::Protocol::kResp3)) {
+        // The pinned link speaks the protocol it was leased with until the pin ends.
+        return answer_error(seq,
+                            "ERR funnel: HELLO cannot change the protocol while this connection "
+                            "holds a dedicated backend connection (after WATCH or during a "
+                            "blocking command); send UNWATCH, EXEC or DISCARD first");
+      }
       return handle_local(request, seq);
     case LocalCommand::kSelect: {
       // The pinned link must follow: SELECT runs on it (its reply is the client's).

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -339,6 +340,20 @@ TEST_F(StatefulTest, WatchAndBlockingCommandsRunInTheClientsDatabase) {
   EXPECT_TRUE(next.command({"GET", "w"}).is_null());
 }
 
+TEST_F(StatefulTest, PinningOffRefusesWatchAndBlockingCommandsAtOnce) {
+  start({"--max-pinned", "0"});
+  RespConnection c(funnel_->port());
+  const resp::Value watch = c.command({"WATCH", "k"});
+  ASSERT_TRUE(watch.is_error());
+  EXPECT_EQ(watch.str,
+            "ERR funnel: WATCH is not supported through Funnel yet (it needs a dedicated backend "
+            "connection and backend.max_pinned = 0)");
+  EXPECT_TRUE(c.command({"BLPOP", "k", "0"}).is_error());
+  EXPECT_EQ(c.command({"MULTI"}).str, "OK");  // no WATCH: no pinned link needed
+  EXPECT_EQ(c.command({"BLPOP", "k", "0"}).str, "QUEUED");
+  EXPECT_EQ(c.command({"EXEC"}).elems.size(), 1u);  // BLPOP does not block inside MULTI
+}
+
 TEST_F(StatefulTest, DatabasePoolsAreBounded) {
   TempDir dir("funnel-dbpools");
   const std::string config = dir.file("funnel.toml");
@@ -411,6 +426,113 @@ TEST_F(StatefulTest, WaitIsRefusedUnlessTheClientIsPinned) {
   EXPECT_EQ(c.command({"SET", "k", "1"}).str, "OK");
   EXPECT_EQ(c.command({"WAIT", "0", "0"}).integer, 0);  // no replicas: Redis's own answer
   EXPECT_EQ(c.command({"UNWATCH"}).str, "OK");
+}
+
+TEST_F(StatefulTest, ResetAndHelloWhilePinned) {
+  start();
+  RespConnection c(funnel_->port());
+  RespConnection other(funnel_->port());
+  EXPECT_EQ(c.command({"WATCH", "r"}).str, "OK");
+  const resp::Value hello = c.command({"HELLO", "3"});
+  ASSERT_TRUE(hello.is_error());
+  EXPECT_EQ(hello.str.rfind("ERR funnel: HELLO cannot change the protocol", 0), 0u) << hello.str;
+  EXPECT_EQ(c.command({"RESET"}).str, "RESET");  // ends the WATCH and the pin
+  EXPECT_EQ(other.command({"SET", "r", "changed"}).str, "OK");
+  c.send_raw(encode_command({"MULTI"}) + encode_command({"SET", "r", "mine"}) +
+             encode_command({"EXEC"}));
+  EXPECT_EQ(c.read_raw_reply(), "+OK\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(c.read_raw_reply(), "*1\r\n+OK\r\n");  // nothing watched any more: it runs
+  EXPECT_EQ(c.command({"HELLO", "3"}).type, resp::ValueType::kMap);
+  EXPECT_EQ(RespConnection(redis_->port()).command({"GET", "r"}).str, "mine");
+}
+
+// Random interleavings of stateless and stateful commands (transactions, WATCH, SELECT, blocking
+// pops, CLIENT REPLY) from many clients at once, each on its own keys, pipelined in random-sized
+// bursts: every reply must be byte-identical to the same script run on a direct connection.
+TEST_F(StatefulTest, RandomStatefulScriptsFromManyClientsMatchDirect) {
+  start({"--workers", "2", "--connections-per-node", "1"});
+  const int clients = reduced_scale() ? 6 : 16;
+  const int steps = reduced_scale() ? 120 : 400;
+  std::vector<Commands> scripts(clients);
+  for (int c = 0; c < clients; ++c) {
+    std::uint32_t seed = 7919u * static_cast<std::uint32_t>(c + 1);
+    const auto next = [&](std::uint32_t n) {
+      seed = seed * 1103515245u + 12345u;
+      return (seed >> 16) % n;
+    };
+    const std::string k = "c" + std::to_string(c) + ":";
+    Commands& script = scripts[c];
+    for (int i = 0; i < steps; ++i) {
+      switch (next(9)) {
+        case 0:
+          script.push_back({"INCR", k + "n"});
+          break;
+        case 1:
+          script.push_back({"RPUSH", k + "l", std::to_string(i)});
+          break;
+        case 2:
+          script.push_back({"BLPOP", k + "l", "0.01"});
+          break;
+        case 3:
+          script.insert(script.end(),
+                        {{"MULTI"}, {"INCR", k + "n"}, {"PING"}, {"GET", k + "n"}, {"EXEC"}});
+          break;
+        case 4:
+          script.insert(
+              script.end(),
+              {{"WATCH", k + "n"}, {"GET", k + "n"}, {"MULTI"}, {"INCR", k + "n"}, {"EXEC"}});
+          break;
+        case 5:
+          script.push_back({"SELECT", std::to_string(next(3))});
+          break;
+        case 6:
+          script.push_back({"GET", k + "n"});
+          break;
+        case 7:
+          script.insert(script.end(), {{"MULTI"}, {"SET", k + "s", "v"}, {"DISCARD"}});
+          break;
+        default:
+          script.push_back({"ECHO", std::to_string(i)});
+          break;
+      }
+    }
+    script.push_back({"SELECT", "0"});
+  }
+  const auto run_script = [](std::uint16_t port, const Commands& script, std::uint32_t seed) {
+    RespConnection conn(port, std::chrono::seconds(10));
+    std::vector<std::string> replies;
+    std::size_t sent = 0;
+    while (sent < script.size()) {
+      seed = seed * 1103515245u + 12345u;
+      const std::size_t burst = std::min<std::size_t>(1 + (seed >> 16) % 12, script.size() - sent);
+      std::string batch;
+      for (std::size_t j = 0; j < burst; ++j) batch += encode_command(script[sent + j]);
+      conn.send_raw(batch);
+      for (std::size_t j = 0; j < burst; ++j) replies.push_back(conn.read_raw_reply());
+      sent += burst;
+    }
+    return replies;
+  };
+  RespConnection(redis_->port()).command({"FLUSHALL"});
+  std::vector<std::vector<std::string>> proxied(clients);
+  {
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back(
+          [&, c] { proxied[c] = run_script(funnel_->port(), scripts[c], c + 1u); });
+    }
+    for (auto& thread : threads) thread.join();
+  }
+  RespConnection(redis_->port()).command({"FLUSHALL"});
+  for (int c = 0; c < clients; ++c) {
+    const std::vector<std::string> direct = run_script(redis_->port(), scripts[c], c + 1u);
+    ASSERT_EQ(proxied[c].size(), direct.size());
+    for (std::size_t i = 0; i < direct.size(); ++i) {
+      ASSERT_EQ(printable(proxied[c][i]), printable(direct[i]))
+          << "client " << c << " reply " << i << " to " << scripts[c][i][0];
+    }
+  }
 }
 
 }  // namespace
