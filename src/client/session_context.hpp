@@ -11,6 +11,7 @@
 
 #include "backend/backend_pool.hpp"
 #include "client/buffer_pool.hpp"
+#include "client/subscriptions.hpp"
 #include "command/classify.hpp"
 #include "config/config.hpp"
 #include "metrics/process_counters.hpp"
@@ -110,6 +111,8 @@ struct SessionContext {
   bool per_request_metrics = true;            // admin.metrics
   SessionRegistry registry;
   StringInterner strings;
+  SubscriptionIndex subscriptions;  // this worker's channel -> sessions (pub/sub)
+  PubsubBus* pubsub = nullptr;      // the process's hub, as this worker talks to it
   bool draining = false;
 };
 

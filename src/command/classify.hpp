@@ -23,6 +23,7 @@ enum class Route : std::uint8_t {
 enum class LocalCommand : std::uint8_t {
   kNone, kPing, kEcho, kQuit, kReset, kSelect, kHello, kAuth, kClient,
   kFunnel,  // FUNNEL STATS | POOLS | CLIENTS | HELP: Funnel's own admin commands
+  kPubsub,  // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE: the shared subscriber link (client/session_pubsub)
 };
 
 struct Classification {

@@ -55,6 +55,10 @@ struct WorkerMetrics {
   Counter backend_reconnects;
   Counter backend_timeouts;
   Counter readonly_redirects;
+  Counter pubsub_clients_up;  // subscribed clients = up - down (a client with any subscription)
+  Counter pubsub_clients_down;
+  Counter pubsub_messages_out;  // pushes fanned out to clients (one per client per message)
+  Counter pubsub_slow_closed;   // subscribers closed over the pubsub output limits
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;
@@ -64,6 +68,11 @@ struct WorkerMetrics {
   std::uint64_t requests_in_flight() const {
     const std::uint64_t down = requests_in_flight_down.read();
     return requests_in_flight_up.read() - down;
+  }
+
+  std::uint64_t pubsub_clients() const {
+    const std::uint64_t down = pubsub_clients_down.read();
+    return pubsub_clients_up.read() - down;
   }
 
   void closed(CloseReason reason) { clients_closed[static_cast<std::size_t>(reason)].add(); }

@@ -269,7 +269,6 @@ TEST_F(ProxyTest, StatefulCommandsAreRefusedClearly) {
   start();
   RespConnection c(funnel_->port());
   for (const std::vector<std::string>& command : Commands{{"BLPOP", "x", "0"},
-                                                          {"SUBSCRIBE", "ch"},
                                                           {"WATCH", "k"},
                                                           {"SELECT", "1"},
                                                           {"CLIENT", "TRACKING", "on"},

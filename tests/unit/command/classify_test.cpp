@@ -52,6 +52,12 @@ TEST(ClassifyLocal, AnswersConnectionCommandsItself) {
       {{"CLIENT", "REPLY", "OFF"}, LocalCommand::kClient},
       {{"CLIENT", "KILL", "ID", "7"}, LocalCommand::kClient},
       {{"CLIENT", "NO-EVICT", "on"}, LocalCommand::kClient},
+      {{"SUBSCRIBE", "c"}, LocalCommand::kPubsub},
+      {{"psubscribe", "p*", "q*"}, LocalCommand::kPubsub},
+      {{"SSUBSCRIBE", "c"}, LocalCommand::kPubsub},
+      {{"UNSUBSCRIBE"}, LocalCommand::kPubsub},
+      {{"PUNSUBSCRIBE", "p*"}, LocalCommand::kPubsub},
+      {{"SUNSUBSCRIBE"}, LocalCommand::kPubsub},
   };
   for (const auto& c : cases) {
     const Classification out = run(c.args);
@@ -90,12 +96,6 @@ TEST(ClassifyUnsupported, RefusesCommandsThatNeedTheirOwnConnection) {
       {"DISCARD"},
       {"WATCH", "k"},
       {"UNWATCH"},
-      {"SUBSCRIBE", "c"},
-      {"PSUBSCRIBE", "p*"},
-      {"SSUBSCRIBE", "c"},
-      {"UNSUBSCRIBE"},
-      {"PUNSUBSCRIBE"},
-      {"SUNSUBSCRIBE"},
       {"MONITOR"},
       {"SYNC"},
       {"PSYNC", "?", "-1"},
