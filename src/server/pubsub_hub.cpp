@@ -78,7 +78,7 @@ void PubsubHub::ensure_link() {
 }
 
 void PubsubHub::want(unsigned worker, PubsubKind kind, const std::string& name) {
-  Interest& interest = map(kind)[name];
+  Interest& interest = map(kind).try_emplace(name).first->second;
   if (interest.workers.empty()) interest.workers.resize(workers_);
   if (interest.workers[worker] == 0) {
     interest.workers[worker] = 1;
@@ -193,7 +193,7 @@ void PubsubHub::on_push(backend::BackendLink& link, std::string_view reply, resp
 
 void PubsubHub::on_confirmed(PubsubKind kind, std::string_view name) {
   Map& entries = map(kind);
-  auto it = entries.find(std::string(name));
+  auto it = entries.find(name);
   if (it == entries.end()) return;
   Interest& interest = it->second;
   if (interest.pending > 0) --interest.pending;
@@ -210,7 +210,7 @@ void PubsubHub::on_confirmed(PubsubKind kind, std::string_view name) {
 
 void PubsubHub::on_message(PubsubKind kind, std::string_view key, std::string_view push) {
   Map& entries = map(kind);
-  auto it = entries.find(std::string(key));
+  auto it = entries.find(key);
   if (it == entries.end() || it->second.count == 0) return;
   for (unsigned w = 0; w < workers_; ++w) {
     if (it->second.workers[w] != 0) queue(w, false, kind, key, push);

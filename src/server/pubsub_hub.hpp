@@ -76,7 +76,11 @@ class PubsubHub final : public backend::ReplySink,
     bool asked = false;                 // the last command sent for it was SUBSCRIBE
     bool live = false;                  // confirmed on the current connection, still wanted
   };
-  using Map = std::unordered_map<std::string, Interest>;
+  struct Hash {  // transparent: a message's key is looked up without copying it
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, Interest, Hash, std::equal_to<>>;
 
   void want(unsigned worker, PubsubKind kind, const std::string& name);
   void unwant(unsigned worker, PubsubKind kind, const std::string& name);

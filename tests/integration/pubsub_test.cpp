@@ -369,6 +369,31 @@ TEST_F(PubsubTest, SubscriptionsComeBackAfterTheBackendRestarts) {
   EXPECT_EQ(count_prefix(funnel_link_names(redis_->port()), "funnel:subscriber:"), 1u);
 }
 
+TEST_F(PubsubTest, SubscribeWhileTheBackendIsDownFailsClearlyThenWorksAgain) {
+  start({"--request-timeout-ms", "500"});
+  redis_->stop();
+  RespConnection c(funnel_->port());
+  c.set_timeout(std::chrono::seconds(10));
+  c.send_command({"SUBSCRIBE", "later"});
+  const std::string reply = c.read_raw_reply();
+  EXPECT_EQ(reply.rfind("-ERR funnel: the backend did not confirm the subscription", 0), 0u)
+      << printable(reply);
+  // Undone: the client is not in subscribe mode, so ordinary commands are answered.
+  EXPECT_EQ(c.command({"PING"}).str, "PONG");
+  c.send_command({"UNSUBSCRIBE"});
+  EXPECT_EQ(c.read_raw_reply(), "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
+  redis_->restart();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        c.send_command({"SUBSCRIBE", "later"});
+        const std::string again = c.read_raw_reply();
+        return again == "*3\r\n$9\r\nsubscribe\r\n$5\r\nlater\r\n:1\r\n";
+      },
+      std::chrono::seconds(20)));
+  EXPECT_EQ(publish_direct(redis_->port(), "later", "now"), 1);
+  EXPECT_EQ(c.read_raw_reply(), message_bytes("*3", "message", {"later", "now"}));
+}
+
 TEST_F(PubsubTest, SubscribersAreExemptFromTheIdleTimeout) {
   start({"--idle-client-timeout-s", "1"});
   RespConnection subscriber(funnel_->port());
