@@ -342,6 +342,36 @@ TEST_F(PubsubTest, SlowSubscriberIsCutOffWhileOthersKeepReceiving) {
   }
 }
 
+TEST_F(PubsubTest, SubscriberAboveTheSoftLimitForItsSecondsIsCutOff) {
+  TempDir dir("funnel-pubsub-soft");
+  const std::string config = dir.path() + "/funnel.toml";
+  std::ofstream(config) << "[limits]\npubsub_output_soft_bytes = \"256kb\"\n"
+                        << "pubsub_output_soft_seconds = 1\n";  // hard stays at 32mb
+  start({"--config", config});
+  RespConnection slow(funnel_->port());
+  ::setsockopt(slow.fd(), SOL_SOCKET, SO_RCVBUF, "\0\20\0\0", 4);
+  slow.send_command({"SUBSCRIBE", "trickle"});
+  slow.read_raw_reply();
+  RespConnection publisher(redis_->port());
+  const std::string payload(16 * 1024, 't');
+  const auto started = Clock::now();
+  // A steady trickle (one message per poll, ~1 MB/s at most): far below the hard limit for the
+  // time the test takes, above the soft one for longer than a second.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        publisher.command({"PUBLISH", "trickle", payload});
+        return funnel_->log_text().find("exceeds the soft limit") != std::string::npos;
+      },
+      std::chrono::seconds(30)))
+      << funnel_->log_text();
+  EXPECT_GE(Clock::now() - started, std::chrono::seconds(1));
+  // It was the only subscriber: Funnel lets go of the channel; the link itself stays.
+  EXPECT_TRUE(wait_until([&] {
+    return publisher.command({"PUBSUB", "NUMSUB", "trickle"}).elems.at(1).integer == 0;
+  }));
+  EXPECT_EQ(count_prefix(funnel_link_names(redis_->port()), "funnel:subscriber:"), 1u);
+}
+
 TEST_F(PubsubTest, SubscriptionsComeBackAfterTheBackendRestarts) {
   start();
   RespConnection sub(funnel_->port());
