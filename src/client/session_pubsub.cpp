@@ -130,9 +130,12 @@ void ClientSession::after_pubsub_answer() {
   if (pending.awaiting > 0 || replies_.head() <= pending.seq) return;
   pending.active = false;
   if (!subs_->held_pushes.empty()) {
+    const std::size_t capacity_before = out_.capacity();
     out_.append(subs_->held_pushes);
     subs_->held_pushes.clear();
     subs_->held_pushes.shrink_to_fit();
+    track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+    if (closed_) return;
     schedule_flush();
   }
   ++pending_ops_;

@@ -210,6 +210,37 @@ TEST_F(PubsubTest, PipelinedSubscribeThenPublishSeesItsOwnMessage) {
   EXPECT_EQ(rest[1], message_bytes(">3", "message", {"self", "me"}));
 }
 
+// A confirmation queued behind a slow reply holds back the messages of its subscription: on the
+// wire they come after it, whatever order the backend produced them in.
+TEST_F(PubsubTest, NoMessageOvertakesItsConfirmation) {
+  start({"--workers", "1"});  // one RESP3 link: the DEBUG SLEEP delays the GET behind it
+  RespConnection other(funnel_->port());
+  other.send_command({"SUBSCRIBE", "held"});
+  other.read_raw_reply();  // the channel is live on the backend already
+  RespConnection sleeper(funnel_->port());
+  RespConnection c(funnel_->port());
+  for (RespConnection* conn : {&sleeper, &c}) conn->command({"HELLO", "3"});
+  sleeper.send_command({"DEBUG", "SLEEP", "0.2"});
+  c.send_raw(encode_command({"GET", "held:none"}) + encode_command({"SUBSCRIBE", "held"}));
+  RespConnection publisher(redis_->port());
+  for (int i = 0; i < 5; ++i) publisher.send_command({"PUBLISH", "held", std::to_string(i)});
+  EXPECT_EQ(c.read_raw_reply(), "_\r\n");
+  EXPECT_EQ(c.read_raw_reply(), ">3\r\n$9\r\nsubscribe\r\n$4\r\nheld\r\n:1\r\n");
+  for (int i = 0; i < 5; ++i) publisher.read_raw_reply();
+  publisher.command({"PUBLISH", "held", "last"});
+  int previous = -1;
+  for (int frames = 0; frames < 6; ++frames) {
+    const std::string frame = c.read_raw_reply();
+    if (frame == message_bytes(">3", "message", {"held", "last"})) break;
+    ASSERT_EQ(frame.rfind(">3\r\n$7\r\nmessage\r\n$4\r\nheld\r\n$1\r\n", 0), 0u)
+        << printable(frame);
+    const int n = frame[frame.size() - 3] - '0';
+    EXPECT_GT(n, previous);  // in order
+    previous = n;
+  }
+  EXPECT_EQ(sleeper.read_raw_reply(), "+OK\r\n");
+}
+
 TEST_F(PubsubTest, DisconnectAndResetLeaveEveryChannel) {
   start({"--workers", "2"});
   auto numsub = [&](const std::string& channel) {
