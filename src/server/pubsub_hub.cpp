@@ -49,6 +49,8 @@ void PubsubHub::publish(backend::SnapshotPtr snapshot) {
                  snapshot_->address);
     retiring_.push_back(std::move(link_));
     retiring_.back()->shutdown("backend address changed");
+    stats_.link_up.store(false, std::memory_order_relaxed);
+    forget_backend_state();
     ensure_link();
   });
 }
@@ -158,6 +160,12 @@ void PubsubHub::on_link_down(backend::BackendLink& link, std::string_view reason
   stats_.link_up.store(false, std::memory_order_relaxed);
   spdlog::warn("pub/sub: {} down ({}); subscriptions will be replayed on reconnect", kLinkName,
                reason);
+  forget_backend_state();
+}
+
+// The backend no longer holds our subscriptions (the link dropped, or moves to a new address):
+// nothing is live or in flight until the next on_link_ready subscribes every wanted name again.
+void PubsubHub::forget_backend_state() {
   for (std::size_t k = 0; k < maps_.size(); ++k) {
     for (auto& [name, interest] : maps_[k]) {
       interest.pending = 0;  // the SUBSCRIBEs in flight are lost with the connection

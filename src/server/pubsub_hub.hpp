@@ -84,6 +84,7 @@ class PubsubHub final : public backend::ReplySink,
 
   void want(unsigned worker, PubsubKind kind, const std::string& name);
   void unwant(unsigned worker, PubsubKind kind, const std::string& name);
+  void forget_backend_state();
   void on_confirmed(PubsubKind kind, std::string_view name);
   void on_message(PubsubKind kind, std::string_view key, std::string_view push);
   void set_live(PubsubKind kind, Interest& interest, bool live);
