@@ -35,6 +35,9 @@ class SessionSubscriptions {
   // Any subscription at all: Redis's "subscribe mode" (RESP2 clients may then run only the
   // pub/sub commands, PING, QUIT and RESET), and the pubsub output-buffer class.
   std::size_t total() const;
+  std::size_t count(PubsubKind kind) const {
+    return names_[static_cast<std::size_t>(kind)].order.size();
+  }
   // Names of one kind, oldest first.
   std::vector<std::string> names(PubsubKind kind) const;
 

@@ -262,6 +262,22 @@ TEST_F(PubsubTest, DisconnectAndResetLeaveEveryChannel) {
   }
   EXPECT_EQ(numsub("gone"), 1);  // one backend subscription, however many clients
   EXPECT_EQ(numpat(), 1);
+  // CLIENT INFO through Funnel shows the client's own subscriptions, as Redis does.
+  RespConnection info(funnel_->port());
+  info.command({"HELLO", "3"});  // RESP3: CLIENT INFO is allowed while subscribed
+  EXPECT_NE(info.command({"CLIENT", "INFO"}).str.find(" flags=N db=0 sub=0 psub=0 ssub=0 "),
+            std::string::npos);
+  info.send_command({"SUBSCRIBE", "i1", "i2"});
+  info.read_raw_reply();
+  info.read_raw_reply();
+  info.send_command({"SSUBSCRIBE", "i3"});
+  info.read_raw_reply();
+  const std::string line = info.command({"CLIENT", "INFO"}).str;
+  EXPECT_NE(line.find(" flags=P db=0 sub=2 psub=0 ssub=1 "), std::string::npos) << line;
+  info.send_command({"RESET"});
+  EXPECT_EQ(info.read_raw_reply(), "+RESET\r\n");
+  EXPECT_NE(info.command({"CLIENT", "INFO"}).str.find(" flags=N db=0 sub=0 psub=0 ssub=0 "),
+            std::string::npos);
   clients[0]->send_command({"RESET"});
   EXPECT_EQ(clients[0]->read_raw_reply(), "+RESET\r\n");
   EXPECT_TRUE(wait_until([&] { return numsub("c0") == 0; }));
