@@ -8,7 +8,8 @@
 namespace funnel::server {
 namespace {
 constexpr std::string_view kLinkName = "funnel:subscriber:0";
-constexpr std::size_t kNamesPerCommand = 512;  // replay after a reconnect in bounded commands
+constexpr std::size_t kNamesPerCommand = 512;     // replay after a reconnect in bounded commands
+constexpr common::Millis kPingIntervalMs = 2000;  // as the control link's health checks
 }  // namespace
 
 PubsubHub::PubsubHub(const backend::LinkSettings& settings, unsigned workers, Deliver deliver)
@@ -21,6 +22,7 @@ PubsubHub::~PubsubHub() {
 void PubsubHub::start(backend::SnapshotPtr snapshot) {
   snapshot_ = std::move(snapshot);
   work_.emplace(io_.get_executor());
+  schedule_health_check();
   thread_ = std::thread([this] {
     io_.run();
     io_.restart();  // finish what stop() left behind (the link's cancelled waits)
@@ -31,6 +33,7 @@ void PubsubHub::start(backend::SnapshotPtr snapshot) {
 void PubsubHub::stop() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
+    health_timer_.cancel();
     if (link_) link_->shutdown("stopping");
     work_.reset();
     asio::post(io_, [this] { io_.stop(); });
@@ -47,12 +50,48 @@ void PubsubHub::publish(backend::SnapshotPtr snapshot) {
     // The primary moved: subscribe again on a link to the new address.
     spdlog::info("pub/sub: backend address changed; moving {} to {}", kLinkName,
                  snapshot_->address);
-    retiring_.push_back(std::move(link_));
-    retiring_.back()->shutdown("backend address changed");
-    stats_.link_up.store(false, std::memory_order_relaxed);
-    forget_backend_state();
-    ensure_link();
+    replace_link("backend address changed");
   });
+}
+
+// Closes the link (its replies are no longer trusted) and opens a new one, which subscribes
+// every wanted name again once ready.
+void PubsubHub::replace_link(std::string_view why) {
+  retiring_.push_back(std::move(link_));
+  retiring_.back()->shutdown(why);
+  stats_.link_up.store(false, std::memory_order_relaxed);
+  forget_backend_state();
+  ping_outstanding_ = false;
+  ensure_link();
+}
+
+void PubsubHub::schedule_health_check() {
+  health_timer_.expires_after(std::chrono::milliseconds(500));
+  health_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    check_health();
+    schedule_health_check();
+  });
+}
+
+void PubsubHub::check_health() {
+  if (!link_ready()) {
+    ping_outstanding_ = false;
+    return;
+  }
+  const common::Millis now = common::coarse_now_ms();
+  if (ping_outstanding_ && now - ping_sent_ms_ > settings_.stall_timeout_ms) {
+    spdlog::warn(
+        "pub/sub: {} answered no PING for {} ms (backend.link_stall_timeout_ms); "
+        "reconnecting",
+        kLinkName, now - ping_sent_ms_);
+    return replace_link("no reply to PING");
+  }
+  if (!ping_outstanding_ && now - ping_sent_ms_ >= kPingIntervalMs) {
+    link_->send_untracked(backend::encode_command({"PING"}));
+    ping_sent_ms_ = now;
+    ping_outstanding_ = true;
+  }
 }
 
 void PubsubHub::accept_changes(unsigned worker, std::vector<InterestChange> changes) {
@@ -132,6 +171,7 @@ void PubsubHub::send(PubsubKind kind, bool subscribe, const std::vector<std::str
 // clients' subscriptions across the outage; the backend forgot them).
 void PubsubHub::on_link_ready(backend::BackendLink& link, const backend::HandshakeResult&) {
   if (&link != link_.get()) return;
+  ping_outstanding_ = false;
   stats_.link_up.store(true, std::memory_order_relaxed);
   stats_.link_connects.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t k = 0; k < maps_.size(); ++k) {
@@ -157,6 +197,7 @@ void PubsubHub::on_link_ready(backend::BackendLink& link, const backend::Handsha
 
 void PubsubHub::on_link_down(backend::BackendLink& link, std::string_view reason) {
   if (&link != link_.get()) return;
+  ping_outstanding_ = false;
   stats_.link_up.store(false, std::memory_order_relaxed);
   spdlog::warn("pub/sub: {} down ({}); subscriptions will be replayed on reconnect", kLinkName,
                reason);
@@ -181,6 +222,10 @@ void PubsubHub::on_link_retired(backend::BackendLink& link) {
 
 void PubsubHub::on_push(backend::BackendLink& link, std::string_view reply, resp::ReplyKind kind) {
   if (&link != link_.get()) return;
+  if (kind == resp::ReplyKind::kSimpleString) {
+    ping_outstanding_ = false;  // +PONG (RESP3 connections answer PING plainly when subscribed)
+    return;
+  }
   if (kind == resp::ReplyKind::kError) {
     // A SUBSCRIBE refused (an ACL without the channel): its clients keep waiting; said loudly.
     spdlog::error("pub/sub: backend refused a subscription command: {}",

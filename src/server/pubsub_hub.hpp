@@ -85,6 +85,9 @@ class PubsubHub final : public backend::ReplySink,
   void want(unsigned worker, PubsubKind kind, const std::string& name);
   void unwant(unsigned worker, PubsubKind kind, const std::string& name);
   void forget_backend_state();
+  void replace_link(std::string_view why);
+  void schedule_health_check();
+  void check_health();
   void on_confirmed(PubsubKind kind, std::string_view name);
   void on_message(PubsubKind kind, std::string_view key, std::string_view push);
   void set_live(PubsubKind kind, Interest& interest, bool live);
@@ -109,6 +112,11 @@ class PubsubHub final : public backend::ReplySink,
   std::array<Map, 3> maps_;
   std::vector<client::PubsubDelivery> outgoing_;  // per worker
   bool flush_posted_ = false;
+  // Health: a link that only receives would never notice a backend that stopped answering
+  // (a half-open connection), so the hub PINGs it and replaces it when no reply comes.
+  SteadyTimer health_timer_{io_.get_executor()};
+  common::Millis ping_sent_ms_ = 0;
+  bool ping_outstanding_ = false;
   PubsubHubStats stats_;
 };
 

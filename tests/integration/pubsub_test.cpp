@@ -3,6 +3,7 @@
 // mode refuses other commands with Redis's text, a RESP3 client mixes ordinary commands with
 // pushes, many subscribers on every worker share one backend subscriber link, a slow subscriber
 // is cut off while the others keep receiving, and subscriptions come back after a backend restart.
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -444,6 +445,28 @@ TEST_F(PubsubTest, SubscriptionsComeBackAfterTheBackendRestarts) {
   EXPECT_EQ(sub.read_raw_reply(), message_bytes("*4", "pmessage", {"dur*", "durable", "back"}));
   EXPECT_EQ(sub.read_raw_reply(), message_bytes("*3", "smessage", {"dshard", "sback"}));
   EXPECT_EQ(count_prefix(funnel_link_names(redis_->port()), "funnel:subscriber:"), 1u);
+}
+
+// A backend that stops answering without closing the connection (frozen, or a half-open TCP
+// connection) is noticed by the hub's PINGs; the link is replaced and everything re-subscribed.
+TEST_F(PubsubTest, AFrozenBackendIsNoticedAndTheLinkReplaced) {
+  TempDir dir("funnel-pubsub-frozen");
+  const std::string config = dir.path() + "/funnel.toml";
+  std::ofstream(config) << "[backend]\nrequest_timeout_ms = 300\nlink_stall_timeout_ms = 600\n";
+  start({"--config", config});
+  RespConnection sub(funnel_->port());
+  sub.send_command({"SUBSCRIBE", "frozen"});
+  sub.read_raw_reply();
+  ASSERT_EQ(::kill(redis_->pid(), SIGSTOP), 0);
+  const bool noticed =
+      wait_until([&] { return funnel_->log_text().find("answered no PING") != std::string::npos; });
+  ASSERT_EQ(::kill(redis_->pid(), SIGCONT), 0);
+  ASSERT_TRUE(noticed) << funnel_->log_text();
+  ASSERT_TRUE(wait_until([&] { return publish_direct(redis_->port(), "frozen", "thawed") == 1; },
+                         std::chrono::seconds(20)));
+  EXPECT_EQ(sub.read_raw_reply(), message_bytes("*3", "message", {"frozen", "thawed"}));
+  EXPECT_TRUE(wait_until(
+      [&] { return count_prefix(funnel_link_names(redis_->port()), "funnel:subscriber:") == 1; }));
 }
 
 TEST_F(PubsubTest, SubscribeWhileTheBackendIsDownFailsClearlyThenWorksAgain) {
