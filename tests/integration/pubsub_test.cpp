@@ -99,6 +99,12 @@ TEST_F(PubsubTest, Resp2RepliesAreByteIdenticalToRedis) {
                          {{"GET", "pubsub:none"}},
                          {{"UNSUBSCRIBE"}},
                          {{"SUBSCRIBE", "again"}},
+                         {{"PUNSUBSCRIBE"}},  // none of its kind: null, yet the channel counts
+                         {{"SUNSUBSCRIBE"}},
+                         {{"SSUBSCRIBE", "x"}},
+                         {{"UNSUBSCRIBE", "again"}},
+                         {{"UNSUBSCRIBE"}},  // still in subscribe mode through the shard channel
+                         {{"GET", "x"}},
                          {{"RESET"}},
                          {{"GET", "pubsub:none"}}});
 }
