@@ -36,6 +36,15 @@ class LinkObserver {
   virtual void on_link_retired(BackendLink& link) = 0;
 };
 
+// Receives what a subscriber link reads that answers no tracked request: pushes (messages,
+// confirmations) and replies to untracked commands. Called on the link's thread; `reply` is
+// valid only during the call.
+class PushSink {
+ public:
+  virtual ~PushSink() = default;
+  virtual void on_push(BackendLink& link, std::string_view reply, resp::ReplyKind kind) = 0;
+};
+
 class BackendLink : public std::enable_shared_from_this<BackendLink> {
  public:
   enum class State : std::uint8_t {
@@ -67,6 +76,13 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   // Appends one request (complete multibulk bytes). The reply (or an error standing in for it)
   // goes to sink.deliver(target, ...) exactly once, unless the target is retried via the observer.
   void submit(std::string_view request, const ReplyTarget& target, common::Millis deadline);
+
+  // Subscriber links: pushes, and replies while nothing is tracked, go to `sink` (not owned).
+  void set_push_sink(PushSink* sink) { push_sink_ = sink; }
+  // Appends a command whose replies go to the push sink (SUBSCRIBE and its kin). Only while
+  // ready: bytes not yet written when the link drops are discarded, since the owner replays
+  // its whole state on the next on_link_ready.
+  void send_untracked(std::string_view request);
 
   // Coarse periodic work: request timeouts and stalled-link detection.
   void tick(common::Millis now);
@@ -117,6 +133,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   ReplySink& sink_;
   LinkObserver& observer_;
   metrics::WorkerMetrics* metrics_ = nullptr;
+  PushSink* push_sink_ = nullptr;
   SnapshotPtr snapshot_;
 
   TcpSocket socket_;

@@ -34,6 +34,12 @@ void BackendLink::submit(std::string_view request, const ReplyTarget& target,
   if (state_ == State::kReady) schedule_flush();
 }
 
+void BackendLink::send_untracked(std::string_view request) {
+  if (state_ != State::kReady) return;
+  out_.append(request);
+  schedule_flush();
+}
+
 void BackendLink::schedule_flush() {
   if (flush_posted_ || write_waiting_) return;
   flush_posted_ = true;
@@ -164,6 +170,9 @@ void BackendLink::frame_replies() {
 
 void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
   if (state_ == State::kHandshaking) return on_handshake_reply(reply);
+  if (push_sink_ != nullptr && (kind == resp::ReplyKind::kPush || pipeline_.empty())) {
+    return push_sink_->on_push(*this, reply, kind);
+  }
   if (kind == resp::ReplyKind::kPush) return;  // out-of-band; shared links subscribe to nothing
   if (pipeline_.empty()) {
     spdlog::error("backend {} link {}: reply with no request in flight; closing the link",

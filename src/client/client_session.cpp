@@ -64,11 +64,12 @@ ClientSession::ClientSession(SessionContext& context, TcpSocket socket, std::uin
 ClientSession::~ClientSession() = default;
 
 bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
-  return replies_.idle() && out_.empty() && now - last_activity_ >= limit;
+  // Subscribed clients are exempt, as in Redis: they wait for messages, not idle.
+  return replies_.idle() && out_.empty() && !subscribed() && now - last_activity_ >= limit;
 }
 
 void ClientSession::wait_readable() {
-  if (read_waiting_ || closed_ || reading_paused_ || stop_reading_) return;
+  if (read_waiting_ || closed_ || reading_paused_ || stop_reading_ || subscribe_barrier()) return;
   wait_for<&ClientSession::read_waiting_, &ClientSession::on_readable>(TcpSocket::wait_read);
 }
 
@@ -116,7 +117,7 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   std::size_t pos = 0;
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
   needed_bytes_ = 0;
-  while (pos < data.size() && !stop_reading_ && !closed_) {
+  while (pos < data.size() && !stop_reading_ && !closed_ && !subscribe_barrier()) {
     if (replies_.pending() >= max_pipeline) {
       reading_paused_ = true;  // backpressure: resume when replies drain (after_flush)
       ctx_.metrics->pressure(metrics::Backpressure::kPipelineLimit);
@@ -163,6 +164,7 @@ bool ClientSession::handle_unpinned(const resp::Request& request) {
     answer_error(seq, "NOAUTH Authentication required.");
     return true;
   }
+  if (refused_in_subscribe_mode(seq)) return true;
   switch (cls.route) {
     case command::Route::kLocal:
       if (is_transaction_command(cls.local)) {
@@ -238,6 +240,8 @@ void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq
     case command::LocalCommand::kFunnel:
       cmd_funnel(request, out);
       break;
+    case command::LocalCommand::kPubsub:
+      return handle_pubsub(request, seq);  // answers itself, maybe after the backend confirms
     case command::LocalCommand::kQuit:
       out = "+OK\r\n";
       close_after_seq_ = seq;
@@ -292,6 +296,7 @@ void ClientSession::close(metrics::CloseReason reason) {
   boost::system::error_code ignored;
   socket_.close(ignored);
   ctx_.registry.remove(handle_);
+  leave_all_subscriptions();
   std::int64_t held =
       (in_.capacity() <= 15 ? 0 : in_.capacity()) + (out_.capacity() <= 15 ? 0 : out_.capacity());
   ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes, -held);

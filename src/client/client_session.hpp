@@ -13,6 +13,7 @@
 #include "client/lane.hpp"
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
+#include "client/subscriptions.hpp"
 
 namespace funnel::client {
 
@@ -35,6 +36,15 @@ class ClientSession {
   void close(metrics::CloseReason reason = metrics::CloseReason::kClient);
   // Stops reading; closes once every pending reply has been written (shutdown drain).
   void begin_drain();
+
+  // Pub/sub (session_pubsub.cpp). A message or confirmation from the hub; false when the session
+  // must be closed (over its pubsub output limit), which the caller does after its loop.
+  bool push(std::string_view push_bytes);
+  // One of the names its pending (P|S)SUBSCRIBE awaits is confirmed on the backend.
+  void subscription_confirmed();
+  // A (P|S)SUBSCRIBE unconfirmed for longer than `limit` (the backend is down) is undone and
+  // answered with an error, so the client never hangs. Worker thread, from its periodic tick.
+  void expire_pending_subscribe(common::Millis now, common::Millis limit);
 
   bool idle_for(common::Millis now, common::Millis limit) const;
   bool has_pending_replies() const { return !replies_.idle(); }
@@ -130,6 +140,19 @@ class ClientSession {
   void track_buffer(std::size_t before_capacity, const std::string& buffer);
   void maybe_destroy();
 
+  // Pub/sub commands and state (session_pubsub.cpp).
+  void handle_pubsub(const resp::Request& request, std::uint64_t seq);
+  void pubsub_subscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
+  void pubsub_unsubscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
+  bool subscribed() const { return subs_ != nullptr && subs_->total() > 0; }
+  bool subscribe_barrier() const { return subs_ != nullptr && subs_->pending.active; }
+  bool refused_in_subscribe_mode(std::uint64_t seq);
+  void after_pubsub_answer();
+  void resume_after_subscribe();
+  bool pubsub_output_ok();
+  void leave_all_subscriptions();
+  void leave(PubsubKind kind, std::string_view name);
+
   // Local commands (local_commands.cpp).
   void cmd_ping(const resp::Request& r, std::string& out);
   void cmd_echo(const resp::Request& r, std::string& out);
@@ -161,6 +184,7 @@ class ClientSession {
   std::unique_ptr<PinLease> pin_;         // a pinned link leased (or awaited); null otherwise
   std::uint32_t pin_serial_ = 0;          // numbers this client's leases (their lanes)
   std::uint32_t db_ = 0;                  // SELECT: the database pool this client uses
+  std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).
   std::unique_ptr<std::string> name_;
@@ -184,5 +208,8 @@ class ClientSession {
   bool reading_paused_ = false;
   bool stop_reading_ = false;  // QUIT, protocol error or drain: read no more requests
 };
+
+// Fans a hub batch out to this worker's subscribers (session_pubsub.cpp). Worker thread only.
+void dispatch_pubsub(SessionContext& ctx, const PubsubDelivery& batch);
 
 }  // namespace funnel::client

@@ -53,6 +53,9 @@ void ClientSession::set_name(std::string_view name) {
 
 void ClientSession::cmd_ping(const resp::Request& r, std::string& out) {
   if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'ping' command");
+  if (protocol_ == resp::Protocol::kResp2 && subscribed()) {
+    return write_subscribed_ping(out, r.argc() == 2 ? r.arg(1) : std::string_view());
+  }
   if (r.argc() == 1) {
     out = "+PONG\r\n";
     return;
@@ -214,6 +217,7 @@ void ClientSession::cmd_reset(std::string& out) {
   end_transaction();
   end_pin();  // RESET ends WATCH (the link is returned clean)
   db_ = 0;
+  leave_all_subscriptions();
   protocol_ = resp::Protocol::kResp2;
   name_.reset();
   lib_name_ = lib_ver_ = nullptr;

@@ -13,6 +13,7 @@
 #include "backend/database_pools.hpp"
 #include "backend/pinned_pool.hpp"
 #include "client/buffer_pool.hpp"
+#include "client/subscriptions.hpp"
 #include "command/classify.hpp"
 #include "config/config.hpp"
 #include "metrics/process_counters.hpp"
@@ -114,6 +115,8 @@ struct SessionContext {
   bool per_request_metrics = true;            // admin.metrics
   SessionRegistry registry;
   StringInterner strings;
+  SubscriptionIndex subscriptions;  // this worker's channel -> sessions (pub/sub)
+  PubsubBus* pubsub = nullptr;      // the process's hub, as this worker talks to it
   bool draining = false;
 };
 

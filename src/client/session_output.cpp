@@ -96,6 +96,7 @@ void ClientSession::answer(std::uint64_t seq, std::string_view reply, bool flush
   }
   track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
   if (closed_) return;
+  if (subs_) after_pubsub_answer();
   const std::size_t unsent = out_.size() - out_sent_;
   if (unsent > ctx_.config.limits.client_output_hard_bytes) {
     spdlog::warn(

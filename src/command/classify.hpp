@@ -24,6 +24,7 @@ enum class LocalCommand : std::uint8_t {
   kNone, kPing, kEcho, kQuit, kReset, kSelect, kHello, kAuth, kClient,
   kFunnel,  // FUNNEL STATS | POOLS | CLIENTS | HELP: Funnel's own admin commands
   kMulti, kExec, kDiscard, kWatch, kUnwatch,  // transactions (client/transaction.hpp)
+  kPubsub,  // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE: the shared subscriber link (client/session_pubsub)
 };
 
 struct Classification {

@@ -70,6 +70,11 @@ struct LimitsConfig {
   std::uint64_t buffer_budget_bytes = 2ull << 30;  // all client buffers of the process together
   std::uint64_t client_output_soft_bytes = 1ull << 20;    // stop reading a client above this
   std::uint64_t client_output_hard_bytes = 256ull << 20;  // close a client above this
+  // Redis's client-output-buffer-limit pubsub defaults: a subscriber with this much unsent is
+  // closed at once (hard), or after staying above the soft limit for soft_seconds.
+  std::uint64_t pubsub_output_hard_bytes = 32ull << 20;
+  std::uint64_t pubsub_output_soft_bytes = 8ull << 20;
+  std::uint32_t pubsub_output_soft_seconds = 60;
   // In-flight requests per client before backpressure (Funnel stops reading the client).
   std::uint32_t max_pipeline_per_client = 1024;
 };

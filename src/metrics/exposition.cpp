@@ -108,6 +108,8 @@ void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& 
            static_cast<double>(b.shared_links_ready));
     sample(out, "funnel_backend_connections", labels + ",kind=\"control\"",
            static_cast<double>(b.control_links));
+    sample(out, "funnel_backend_connections", labels + ",kind=\"subscriber\"",
+           static_cast<double>(b.subscriber_links));
   }
   const std::string backend = in.backends.empty()
                                   ? std::string()
@@ -126,6 +128,32 @@ void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& 
           t.backend_timeouts);
   counter("funnel_backend_readonly_redirects_total",
           "Writes refused with READONLY and retried on the new primary.", t.readonly_redirects);
+}
+
+void pubsub_metrics(std::string& out, const ExpositionInput& in, const Totals& t) {
+  header(out, "funnel_pubsub_backend_subscriptions", "gauge",
+         "Channels, patterns and shard channels subscribed on the backend's shared subscriber "
+         "link (each once, however many clients want it).");
+  sample(out, "funnel_pubsub_backend_subscriptions", "kind=\"channel\"",
+         static_cast<double>(in.pubsub.channels));
+  sample(out, "funnel_pubsub_backend_subscriptions", "kind=\"pattern\"",
+         static_cast<double>(in.pubsub.patterns));
+  sample(out, "funnel_pubsub_backend_subscriptions", "kind=\"shard_channel\"",
+         static_cast<double>(in.pubsub.shard_channels));
+  header(out, "funnel_pubsub_clients", "gauge", "Clients with at least one subscription.");
+  sample(out, "funnel_pubsub_clients", "", static_cast<double>(t.pubsub_clients));
+  header(out, "funnel_pubsub_messages_received_total", "counter",
+         "Messages read from the backend's subscriber link.");
+  sample(out, "funnel_pubsub_messages_received_total", "",
+         static_cast<double>(in.pubsub.messages_received));
+  header(out, "funnel_pubsub_messages_delivered_total", "counter",
+         "Messages fanned out to clients (one per subscribed client per message).");
+  sample(out, "funnel_pubsub_messages_delivered_total", "",
+         static_cast<double>(t.pubsub_messages_out));
+  header(out, "funnel_pubsub_slow_subscribers_closed_total", "counter",
+         "Subscribers disconnected over the pubsub output limits (limits.pubsub_output_*).");
+  sample(out, "funnel_pubsub_slow_subscribers_closed_total", "",
+         static_cast<double>(t.pubsub_slow_closed));
 }
 
 void command_metrics(std::string& out, const ExpositionInput& in) {
@@ -159,6 +187,9 @@ Totals sum_workers(const std::vector<const WorkerMetrics*>& workers) {
     t.backend_reconnects += w->backend_reconnects.read();
     t.backend_timeouts += w->backend_timeouts.read();
     t.readonly_redirects += w->readonly_redirects.read();
+    t.pubsub_clients += w->pubsub_clients();
+    t.pubsub_messages_out += w->pubsub_messages_out.read();
+    t.pubsub_slow_closed += w->pubsub_slow_closed.read();
     for (std::size_t r = 0; r < t.closed.size(); ++r) t.closed[r] += w->clients_closed[r].read();
     for (std::size_t r = 0; r < t.backpressure.size(); ++r) {
       t.backpressure[r] += w->backpressure[r].read();
@@ -185,6 +216,7 @@ std::string render_prometheus(const ExpositionInput& in) {
   header(out, "funnel_requests_in_flight", "gauge",
          "Requests forwarded to a backend and not yet answered.");
   sample(out, "funnel_requests_in_flight", "", static_cast<double>(t.in_flight));
+  pubsub_metrics(out, in, t);
   command_metrics(out, in);
   render_stateful_metrics(out, in);
   histogram(out, "funnel_request_duration_seconds",
@@ -213,11 +245,15 @@ std::string render_stats_json(const ExpositionInput& in) {
       "\"clients_accepted\":{},\"clients_rejected_max_clients\":{},\"auth_failures\":{},"
       "\"requests_in_flight\":{},\"commands\":{},\"command_errors\":{},\"proxy_errors\":{},"
       "\"bytes_received\":{},\"bytes_sent\":{},\"backend_connects\":{},"
-      "\"backend_reconnects\":{},\"backend_timeouts\":{},\"backends\":[{}]}}\n",
+      "\"backend_reconnects\":{},\"backend_timeouts\":{},\"backends\":[{}],"
+      "\"pubsub\":{{\"clients\":{},\"channels\":{},\"patterns\":{},\"shard_channels\":{},"
+      "\"messages_received\":{},\"messages_delivered\":{},\"slow_subscribers_closed\":{}}}}}\n",
       escape(in.version), in.workers, in.clients_connected, in.max_clients, t.accepted,
       ProcessCounters::read(in.process->clients_rejected_max_clients), t.auth_failures, t.in_flight,
       t.commands, t.command_errors, t.proxy_errors, t.bytes_received, t.bytes_sent,
-      t.backend_connects, t.backend_reconnects, t.backend_timeouts, backends);
+      t.backend_connects, t.backend_reconnects, t.backend_timeouts, backends, t.pubsub_clients,
+      in.pubsub.channels, in.pubsub.patterns, in.pubsub.shard_channels, in.pubsub.messages_received,
+      t.pubsub_messages_out, t.pubsub_slow_closed);
 }
 
 }  // namespace funnel::metrics

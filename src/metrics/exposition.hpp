@@ -18,7 +18,14 @@ struct BackendState {
   bool up = false;  // control link healthy
   std::int64_t shared_links_ready = 0;
   std::int64_t control_links = 0;
-  std::string last_error;  // why it is down, for /backends
+  std::int64_t subscriber_links = 0;  // the shared pub/sub link, when connected
+  std::string last_error;             // why it is down, for /backends
+};
+
+// The process-wide pub/sub hub (server/pubsub_hub.*).
+struct PubsubState {
+  std::int64_t channels = 0, patterns = 0, shard_channels = 0;  // subscribed on the backend
+  std::uint64_t messages_received = 0;                          // from the subscriber link
 };
 
 struct ExpositionInput {
@@ -32,6 +39,7 @@ struct ExpositionInput {
   std::vector<const WorkerMetrics*> worker_metrics;
   std::vector<std::string> command_names;  // by command id; index 0 is "other"
   std::vector<BackendState> backends;
+  PubsubState pubsub;
 };
 
 std::string render_prometheus(const ExpositionInput& input);
@@ -45,6 +53,7 @@ struct Totals {
   std::uint64_t in_flight = 0, backend_connects = 0, backend_connect_failures = 0;
   std::uint64_t backend_reconnects = 0, backend_timeouts = 0, readonly_redirects = 0;
   std::uint64_t commands = 0, command_errors = 0, proxy_errors = 0;
+  std::uint64_t pubsub_clients = 0, pubsub_messages_out = 0, pubsub_slow_closed = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(CloseReason::kCount)> closed{};
   std::array<std::uint64_t, static_cast<std::size_t>(Backpressure::kCount)> backpressure{};
 };

@@ -59,6 +59,10 @@ struct WorkerMetrics {
   std::array<Counter, 2> pins;  // leases of a pinned link, by reason (client::PinReason)
   Counter pins_ended;           // leases given back, and their total duration:
   Counter pin_duration_ms;
+  Counter pubsub_clients_up;  // subscribed clients = up - down (a client with any subscription)
+  Counter pubsub_clients_down;
+  Counter pubsub_messages_out;  // pushes fanned out to clients (one per client per message)
+  Counter pubsub_slow_closed;   // subscribers closed over the pubsub output limits
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;
@@ -68,6 +72,11 @@ struct WorkerMetrics {
   std::uint64_t requests_in_flight() const {
     const std::uint64_t down = requests_in_flight_down.read();
     return requests_in_flight_up.read() - down;
+  }
+
+  std::uint64_t pubsub_clients() const {
+    const std::uint64_t down = pubsub_clients_down.read();
+    return pubsub_clients_up.read() - down;
   }
 
   void closed(CloseReason reason) { clients_closed[static_cast<std::size_t>(reason)].add(); }

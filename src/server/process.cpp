@@ -37,8 +37,13 @@ Process::Process(config::Config config)
   if (config_.auth.requirepass) {
     requirepass_ = std::make_shared<const std::string>(*config_.auth.requirepass);
   }
+  pubsub_hub_ = std::make_unique<PubsubHub>(link_settings_, config_.server.workers,
+                                            [this](unsigned w, client::PubsubDelivery batch) {
+                                              workers_[w]->accept_pubsub(std::move(batch));
+                                            });
   control_ = std::make_unique<Control>(config_, link_settings_, [this](backend::SnapshotPtr s) {
     for (auto& worker : workers_) worker->publish(s);
+    pubsub_hub_->publish(s);
   });
 }
 
@@ -63,6 +68,7 @@ int Process::run() {
     spdlog::warn("backend {} not reachable yet; serving errors until it is (Funnel keeps trying)",
                  snapshot->address);
   }
+  pubsub_hub_->start(snapshot);
   for (auto& worker : workers_) worker->start(snapshot);
   control_->start();
   ready_ = true;
@@ -104,6 +110,7 @@ void Process::drain_and_stop() {
   control_->stop();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();
+  pubsub_hub_->stop();
   if (admin_) admin_->stop();
   spdlog::info("stopped");
 }
@@ -129,6 +136,12 @@ metrics::ExpositionInput Process::exposition() const {
   backend.last_error = control_->last_error();
   backend.shared_links_ready = metrics::ProcessCounters::read(counters_.backend_links_ready);
   backend.control_links = backend.up ? 1 : 0;
+  const PubsubHubStats& pubsub = pubsub_hub_->stats();
+  backend.subscriber_links = pubsub.link_up.load(std::memory_order_relaxed) ? 1 : 0;
+  in.pubsub.channels = pubsub.subscribed[0].load(std::memory_order_relaxed);
+  in.pubsub.patterns = pubsub.subscribed[1].load(std::memory_order_relaxed);
+  in.pubsub.shard_channels = pubsub.subscribed[2].load(std::memory_order_relaxed);
+  in.pubsub.messages_received = pubsub.messages_received.load(std::memory_order_relaxed);
   in.backends.push_back(std::move(backend));
   return in;
 }

@@ -13,6 +13,7 @@
 #include "metrics/process_counters.hpp"
 #include "server/admin_http.hpp"
 #include "server/control.hpp"
+#include "server/pubsub_hub.hpp"
 #include "server/worker.hpp"
 
 namespace funnel::server {
@@ -33,6 +34,7 @@ class Process final : public client::AdminView {
   Worker& worker(unsigned index) { return *workers_[index]; }
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
   Control& control() { return *control_; }
+  PubsubHub& pubsub_hub() { return *pubsub_hub_; }
   std::uint64_t next_client_id() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
 
   // Everything the metrics renderings need, read from all threads (relaxed loads). Thread-safe.
@@ -51,6 +53,7 @@ class Process final : public client::AdminView {
   client::ProcessFacts facts_;
   std::shared_ptr<const std::string> requirepass_;
   std::unique_ptr<Control> control_;
+  std::unique_ptr<PubsubHub> pubsub_hub_;  // outlives the workers, which post to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::uint64_t> next_client_id_{1};
   std::atomic<bool> ready_{false};  // listening and not draining (/readyz)

@@ -55,6 +55,8 @@ Worker::Worker(Process& process, unsigned index)
   context_->metrics = metrics_.get();
   pool_->set_metrics(metrics_.get());
   pinned_->set_metrics(metrics_.get());
+  pubsub_port_ = std::make_unique<PubsubPort>(io_, index, process.pubsub_hub());
+  context_->pubsub = pubsub_port_.get();
   outgoing_.resize(config.server.workers);
   returning_.resize(config.server.workers);
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -226,6 +228,11 @@ void Worker::on_tick() {
   }
   const auto idle_s = process_.config().server.idle_client_timeout_s;
   if (++ticks_ % 10 == 0) give_back_memory();
+  if (ticks_ % 10 == 0) {
+    const common::Millis limit = process_.config().backend.request_timeout_ms;
+    context_->registry.for_each(
+        [&](client::ClientSession& session) { session.expire_pending_subscribe(now, limit); });
+  }
   if (ticks_ % 10 == 0 && idle_s > 0) {
     const common::Millis limit = static_cast<common::Millis>(idle_s) * 1000;
     context_->registry.for_each([&](client::ClientSession& session) {
@@ -319,6 +326,10 @@ void Worker::accept_replies(ReplyBatch batch) {
               backend::ReplyTiming{reply.backend_ns, now});
     }
   });
+}
+
+void Worker::accept_pubsub(client::PubsubDelivery batch) {
+  asio::post(io_, [this, batch = std::move(batch)] { client::dispatch_pubsub(*context_, batch); });
 }
 
 }  // namespace funnel::server

@@ -13,6 +13,7 @@
 #include "backend/pinned_pool.hpp"
 #include "client/session_context.hpp"
 #include "server/handoff.hpp"
+#include "server/pubsub_hub.hpp"
 
 namespace funnel::server {
 
@@ -35,6 +36,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   void stop();
   void accept_handoff(HandoffBatch batch);
   void accept_replies(ReplyBatch batch);
+  void accept_pubsub(client::PubsubDelivery batch);
 
   // True once begin_drain() has run here and every client has had its last reply written.
   bool drained() const { return drained_.load(std::memory_order_acquire); }
@@ -76,6 +78,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   std::unique_ptr<backend::BackendPool> pool_;
   std::unique_ptr<backend::PinnedPool> pinned_;
   std::unique_ptr<metrics::WorkerMetrics> metrics_;
+  std::unique_ptr<PubsubPort> pubsub_port_;
   std::atomic<std::size_t> clients_{0};
   std::thread thread_;
   std::vector<HandoffBatch> outgoing_;  // per destination worker

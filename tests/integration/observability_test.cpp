@@ -55,6 +55,8 @@ HttpReply http_get(std::uint16_t port, const std::string& path,
   return reply;
 }
 
+using Commands = std::vector<std::vector<std::string>>;
+
 // Samples of a text exposition by series, "name{labels}" exactly as Funnel writes it.
 using Samples = std::map<std::string, double>;
 
@@ -506,6 +508,53 @@ TEST_F(ObservabilityTest, InFlightReturnsToZeroWhenAClientLeavesWithRepliesPendi
   EXPECT_TRUE(wait_until([&] { return value(scrape(), "funnel_client_connections") == 1; }));
   EXPECT_EQ(value(scrape(), "funnel_requests_in_flight"), 0);
   EXPECT_EQ(stats_json()["requests_in_flight"], "0");
+}
+
+// Pub/sub: backend subscriptions (each once), subscribed clients, messages in from the
+// subscriber link and out to clients, and the subscriber link in the connection budget.
+TEST_F(ObservabilityTest, PubsubMetricsFollowSubscriptions) {
+  start();
+  const auto subs = [](const char* kind) {
+    return std::string("funnel_pubsub_backend_subscriptions{kind=\"") + kind + "\"}";
+  };
+  const std::string subscriber_link = "funnel_backend_connections{backend=\"" +
+                                      backend_arg(redis_->port()) +
+                                      "\",role=\"primary\",kind=\"subscriber\"}";
+  Samples s = scrape();
+  EXPECT_EQ(value(s, subs("channel")), 0);
+  EXPECT_EQ(value(s, "funnel_pubsub_clients"), 0);
+  EXPECT_EQ(value(s, subscriber_link), 0);  // connected on the first subscription only
+  {
+    RespConnection a(funnel_->port()), b(funnel_->port()), c(funnel_->port());
+    for (auto [conn, command] : {std::pair{&a, Commands{{"SUBSCRIBE", "m1"}, {"PSUBSCRIBE", "m*"}}},
+                                 std::pair{&b, Commands{{"SUBSCRIBE", "m1"}}},
+                                 std::pair{&c, Commands{{"SSUBSCRIBE", "ms"}}}}) {
+      for (const auto& args : command) {
+        conn->send_command(args);
+        conn->read_raw_reply();
+      }
+    }
+    ASSERT_TRUE(wait_until([&] {
+      s = scrape();
+      return value(s, subs("channel")) == 1 && value(s, subs("pattern")) == 1 &&
+             value(s, subs("shard_channel")) == 1 && value(s, "funnel_pubsub_clients") == 3 &&
+             value(s, subscriber_link) == 1;
+    })) << get("/metrics").body;
+    RespConnection direct(redis_->port());
+    for (int i = 0; i < 2; ++i) EXPECT_EQ(direct.command({"PUBLISH", "m1", "x"}).integer, 2);
+    for (int i = 0; i < 4; ++i) a.read_raw_reply();  // message and pmessage, twice
+    for (int i = 0; i < 2; ++i) b.read_raw_reply();
+    s = scrape();
+    EXPECT_EQ(value(s, "funnel_pubsub_messages_received_total"), 4);
+    EXPECT_EQ(value(s, "funnel_pubsub_messages_delivered_total"), 6);
+    EXPECT_EQ(value(s, "funnel_pubsub_slow_subscribers_closed_total"), 0);
+    EXPECT_EQ(stats_json()["messages_delivered"], "6");
+  }
+  EXPECT_TRUE(wait_until([&] {
+    s = scrape();
+    return value(s, subs("channel")) == 0 && value(s, subs("pattern")) == 0 &&
+           value(s, subs("shard_channel")) == 0 && value(s, "funnel_pubsub_clients") == 0;
+  })) << get("/metrics").body;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Ordinary library features through Funnel, each library over one client: auto-pipelined and
 // explicit pipelines with every reply checked, the common data types, INFO, CLIENT SETNAME /
-// SETINFO, SELECT, MULTI/EXEC, BLPOP, and the commands Funnel refuses for now (SUBSCRIBE)
+// SETINFO, SELECT, MULTI/EXEC, BLPOP, SUBSCRIBE, and the commands Funnel refuses for now
 // answered with a clear error, never a hang, and the connection still usable.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +40,7 @@ const apis = {
     // select() resolves to undefined in node-redis: check the server's reply itself.
     select0: () => c.sendCommand(['SELECT', '0']),
     blpop: () => c.blPop('e2e:nolist', 1),
+    wait: () => c.sendCommand(['WAIT', '0', '0']),
     subscribe: async () => {
       const sub = c.duplicate().on('error', () => {});
       await sub.connect();
@@ -84,6 +85,7 @@ const apis = {
     setInfo: (attr, v) => c.client('SETINFO', attr, v),
     select0: () => c.select(0),
     blpop: () => c.blpop('e2e:nolist', 1),
+    wait: () => c.call('WAIT', '0', '0'),
     subscribe: async () => {
       const sub = c.duplicate();
       sub.on('error', () => {});
@@ -269,10 +271,15 @@ for (const [name, { variant, api: makeApi, options }] of Object.entries(clientsU
       assert.equal(await within(api.ping(), 5000, 'PING after EXECABORT'), 'PONG');
     });
 
-    test('BLPOP times out as in Redis; SUBSCRIBE gets Funnel\'s clear error, not a hang', async () => {
+    test('BLPOP times out as in Redis and SUBSCRIBE is served, not a hang', async () => {
       assert.equal(await within(api.blpop(), 5000, 'BLPOP'), null);
-      await expectRefused(api.subscribe(), 'SUBSCRIBE');
+      await within(api.subscribe(), 5000, 'SUBSCRIBE');
       assert.equal(await within(api.ping(), 5000, 'PING after BLPOP'), 'PONG');
+    });
+
+    test('WAIT on a shared connection gets Funnel\'s clear error and the connection goes on', async () => {
+      await expectRefused(api.wait(), 'WAIT');
+      assert.equal(await within(api.ping(), 5000, 'PING after WAIT'), 'PONG');
     });
 
     test('SELECT 1 and back to 0 are served (per-database pools)', async () => {

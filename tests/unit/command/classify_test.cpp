@@ -57,6 +57,12 @@ TEST(ClassifyLocal, AnswersConnectionCommandsItself) {
       {{"DISCARD"}, LocalCommand::kDiscard},
       {{"WATCH", "a", "b"}, LocalCommand::kWatch},
       {{"UNWATCH"}, LocalCommand::kUnwatch},
+      {{"SUBSCRIBE", "c"}, LocalCommand::kPubsub},
+      {{"psubscribe", "p*", "q*"}, LocalCommand::kPubsub},
+      {{"SSUBSCRIBE", "c"}, LocalCommand::kPubsub},
+      {{"UNSUBSCRIBE"}, LocalCommand::kPubsub},
+      {{"PUNSUBSCRIBE", "p*"}, LocalCommand::kPubsub},
+      {{"SUNSUBSCRIBE"}, LocalCommand::kPubsub},
   };
   for (const auto& c : cases) {
     const Classification out = run(c.args);
@@ -90,12 +96,6 @@ TEST(ClassifyLocal, ChecksArityBeforeAnsweringLikeRedis) {
 
 TEST(ClassifyUnsupported, RefusesCommandsThatNeedTheirOwnConnection) {
   const std::vector<std::vector<std::string>> cases = {
-      {"SUBSCRIBE", "c"},
-      {"PSUBSCRIBE", "p*"},
-      {"SSUBSCRIBE", "c"},
-      {"UNSUBSCRIBE"},
-      {"PUNSUBSCRIBE"},
-      {"SUNSUBSCRIBE"},
       {"MONITOR"},
       {"SYNC"},
       {"PSYNC", "?", "-1"},

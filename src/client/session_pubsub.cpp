@@ -1,0 +1,272 @@
+// ClientSession's pub/sub side: (P|S)SUBSCRIBE and (P|S)UNSUBSCRIBE answered as Redis 7 does,
+// with the counts of this client's own subscriptions; confirmations that wait for the backend;
+// pushes from the hub written only between whole replies and never before the confirmation of
+// their subscription; the pubsub output-buffer limits; and the worker's fan-out of a hub batch.
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include "client/client_session.hpp"
+
+namespace funnel::client {
+namespace {
+using metrics::ProcessCounters;
+
+struct PubsubCommand {
+  PubsubKind kind;
+  bool subscribe;
+};
+
+PubsubCommand pubsub_command(std::string_view name) {
+  if (name == "subscribe") return {PubsubKind::kChannel, true};
+  if (name == "psubscribe") return {PubsubKind::kPattern, true};
+  if (name == "ssubscribe") return {PubsubKind::kShard, true};
+  if (name == "unsubscribe") return {PubsubKind::kChannel, false};
+  if (name == "punsubscribe") return {PubsubKind::kPattern, false};
+  return {PubsubKind::kShard, false};  // sunsubscribe (classify routes only these six here)
+}
+}  // namespace
+
+void ClientSession::handle_pubsub(const resp::Request& request, std::uint64_t seq) {
+  const PubsubCommand command = pubsub_command(ctx_.classification.spec->name);
+  if (command.subscribe) {
+    pubsub_subscribe(command.kind, request, seq);
+  } else {
+    pubsub_unsubscribe(command.kind, request, seq);
+  }
+}
+
+// Redis 7 in RESP2 subscribe mode runs only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET; RESP3
+// clients run anything. True when the request was refused (and answered).
+bool ClientSession::refused_in_subscribe_mode(std::uint64_t seq) {
+  if (protocol_ != resp::Protocol::kResp2 || !subscribed()) return false;
+  const command::Classification& cls = ctx_.classification;
+  if (cls.route == command::Route::kLocal) {
+    switch (cls.local) {
+      case command::LocalCommand::kPubsub:
+      case command::LocalCommand::kPing:
+      case command::LocalCommand::kQuit:
+      case command::LocalCommand::kReset:
+        return false;
+      default:
+        break;
+    }
+  }
+  answer_error(seq, subscribe_mode_error(cls.spec != nullptr ? std::string_view(cls.spec->name)
+                                                             : std::string_view("funnel")));
+  return true;
+}
+
+void ClientSession::pubsub_subscribe(PubsubKind kind, const resp::Request& request,
+                                     std::uint64_t seq) {
+  if (!subs_) subs_ = std::make_unique<SessionSubscriptions>(this);
+  const bool was_subscribed = subs_->total() > 0;
+  SessionSubscriptions::Pending& pending = subs_->pending;
+  pending.seq = seq;
+  pending.reply.clear();
+  pending.awaiting = 0;
+  pending.kind = kind;
+  pending.added.clear();
+  pending.since_ms = common::coarse_now_ms();
+  pending.command_id = ctx_.classification.spec->id;
+  const std::string_view word = backend::subscribe_word(kind);
+  for (std::size_t i = 1; i < request.argc(); ++i) {
+    const std::string_view name = request.arg(i);
+    if (subs_->add(kind, name)) {
+      bool confirmed = false;
+      if (ctx_.subscriptions.join(kind, name, subs_.get(), confirmed) && ctx_.pubsub != nullptr) {
+        ctx_.pubsub->want(kind, name);
+      }
+      if (!confirmed) ++pending.awaiting;
+      pending.added.emplace_back(name);
+    }
+    write_subscription_reply(pending.reply, protocol_, word, &name, subs_->reply_count(kind));
+  }
+  if (!was_subscribed) ctx_.metrics->pubsub_clients_up.add();
+  // The barrier: nothing after this request is read until its confirmation has been written,
+  // so a PUBLISH pipelined behind it runs after the backend subscription exists, and no
+  // message can overtake the confirmation.
+  pending.active = true;
+  if (pending.awaiting == 0) {
+    ++pending.awaiting;  // confirmed already: answer through the same path
+    subscription_confirmed();
+  }
+}
+
+void ClientSession::subscription_confirmed() {
+  if (closed_ || !subs_ || !subs_->pending.active || subs_->pending.awaiting == 0) return;
+  if (--subs_->pending.awaiting > 0) return;
+  const std::string reply = std::move(subs_->pending.reply);
+  subs_->pending.reply.clear();
+  subs_->pending.added.clear();
+  const std::int64_t elapsed = common::precise_now_ns() - ctx_.batch_ns;
+  record(subs_->pending.command_id, metrics::CommandClass::kLocal, reply, elapsed, 0);
+  answer(subs_->pending.seq, reply);  // answer() calls after_pubsub_answer()
+}
+
+void ClientSession::expire_pending_subscribe(common::Millis now, common::Millis limit) {
+  if (closed_ || !subscribe_barrier() || subs_->pending.awaiting == 0) return;
+  SessionSubscriptions::Pending& pending = subs_->pending;
+  if (now - pending.since_ms < limit) return;
+  const bool was_subscribed = subscribed();
+  for (const std::string& name : pending.added) leave(pending.kind, name);
+  if (was_subscribed && !subscribed()) ctx_.metrics->pubsub_clients_down.add();
+  pending.awaiting = 0;
+  pending.added.clear();
+  pending.reply.clear();
+  std::string reply = "-ERR funnel: the backend did not confirm the subscription within ";
+  reply += std::to_string(limit);
+  reply +=
+      " ms (backend.request_timeout_ms; is the backend down?); not subscribed, retry later\r\n";
+  record(pending.command_id, metrics::CommandClass::kLocal, reply, 0, 0);
+  answer(pending.seq, reply);
+}
+
+// Runs after every reply that answer() queued: once the pending confirmation has gone into the
+// output, the pushes held back for it follow, and reading resumes (posted: answer() may run
+// inside a link's reply loop, where parsing requests must not start).
+void ClientSession::after_pubsub_answer() {
+  if (closed_ || !subscribe_barrier()) return;
+  SessionSubscriptions::Pending& pending = subs_->pending;
+  if (pending.awaiting > 0 || replies_.head() <= pending.seq) return;
+  pending.active = false;
+  if (!subs_->held_pushes.empty()) {
+    const std::size_t capacity_before = out_.capacity();
+    out_.append(subs_->held_pushes);
+    subs_->held_pushes.clear();
+    subs_->held_pushes.shrink_to_fit();
+    track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+    if (closed_) return;
+    schedule_flush();
+  }
+  ++pending_ops_;
+  asio::post(ctx_.io, [this] {
+    --pending_ops_;
+    resume_after_subscribe();
+    maybe_destroy();
+  });
+}
+
+void ClientSession::resume_after_subscribe() {
+  if (closed_ || subscribe_barrier()) return;
+  if (!in_.empty() && !reading_paused_) {
+    const std::size_t consumed = process_requests(in_);
+    if (closed_) return;
+    keep_unparsed(in_, consumed, false);
+    if (closed_) return;
+  }
+  wait_readable();
+}
+
+void ClientSession::pubsub_unsubscribe(PubsubKind kind, const resp::Request& request,
+                                       std::uint64_t seq) {
+  std::string& out = ctx_.local_reply;
+  out.clear();
+  const bool was_subscribed = subscribed();
+  const std::string_view word = backend::unsubscribe_word(kind);
+  std::vector<std::string> all;
+  if (request.argc() == 1 && subs_) all = subs_->names(kind);
+  if (request.argc() == 1 && all.empty()) {
+    write_subscription_reply(out, protocol_, word, nullptr, subs_ ? subs_->reply_count(kind) : 0);
+  }
+  const auto one = [&](std::string_view name) {
+    leave(kind, name);
+    write_subscription_reply(out, protocol_, word, &name, subs_ ? subs_->reply_count(kind) : 0);
+  };
+  for (const std::string& name : all) one(name);
+  for (std::size_t i = 1; i < request.argc(); ++i) one(request.arg(i));
+  if (was_subscribed && !subscribed()) ctx_.metrics->pubsub_clients_down.add();
+  answer_local(seq, out);
+}
+
+void ClientSession::leave(PubsubKind kind, std::string_view name) {
+  if (!subs_ || !subs_->remove(kind, name)) return;
+  if (ctx_.subscriptions.leave(kind, name, subs_.get()) && ctx_.pubsub != nullptr) {
+    ctx_.pubsub->unwant(kind, name);
+  }
+}
+
+// RESET and disconnect: every subscription goes, and the hub hears of names now unwanted here.
+void ClientSession::leave_all_subscriptions() {
+  if (!subs_) return;
+  const bool was_subscribed = subscribed();
+  for (std::size_t k = 0; k < static_cast<std::size_t>(PubsubKind::kCount); ++k) {
+    const auto kind = static_cast<PubsubKind>(k);
+    for (const std::string& name : subs_->names(kind)) leave(kind, name);
+  }
+  if (was_subscribed) ctx_.metrics->pubsub_clients_down.add();
+  subs_.reset();
+}
+
+bool ClientSession::push(std::string_view push_bytes) {
+  if (closed_ || !subs_) return true;
+  ctx_.metrics->pubsub_messages_out.add();
+  if (subs_->pending.active) {
+    append_push(subs_->held_pushes, protocol_, push_bytes);
+    return pubsub_output_ok();
+  }
+  const std::size_t capacity_before = out_.capacity();
+  if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
+  append_push(out_, protocol_, push_bytes);
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+  if (closed_) return true;
+  if (!pubsub_output_ok()) return false;
+  schedule_flush();
+  return true;
+}
+
+// Redis's client-output-buffer-limit for the pubsub class: over the hard limit, or over the soft
+// limit for longer than its seconds, the client is disconnected (no error: it is not reading).
+bool ClientSession::pubsub_output_ok() {
+  const auto& limits = ctx_.config.limits;
+  const std::size_t unsent = out_.size() - out_sent_ + subs_->held_pushes.size();
+  if (unsent <= limits.pubsub_output_soft_bytes) {
+    subs_->soft_limit_since_ms = -1;
+    return true;
+  }
+  const common::Millis now = common::coarse_now_ms();
+  if (subs_->soft_limit_since_ms < 0) subs_->soft_limit_since_ms = now;
+  const bool hard = unsent > limits.pubsub_output_hard_bytes;
+  const bool soft = now - subs_->soft_limit_since_ms >=
+                    static_cast<common::Millis>(limits.pubsub_output_soft_seconds) * 1000;
+  if (!hard && !soft) return true;
+  spdlog::warn(
+      "client {} ({}) not reading its pub/sub messages: {} bytes pending exceeds the {} "
+      "limit (limits.pubsub_output_{}); closing it",
+      id_, peer_address(), unsent, hard ? "hard" : "soft",
+      hard ? "hard_bytes" : "soft_bytes for pubsub_output_soft_seconds");
+  return false;
+}
+
+void dispatch_pubsub(SessionContext& ctx, const PubsubDelivery& batch) {
+  std::vector<ClientSession*> targets;  // copied: a push may close a session, which leaves
+  std::vector<ClientSession*> slow;
+  for (const PubsubDelivery::Item& item : batch.items) {
+    const std::string_view key =
+        std::string_view(batch.bytes).substr(item.key_offset, item.key_length);
+    if (item.confirm) {
+      for (SessionSubscriptions* waiting : ctx.subscriptions.confirm(item.kind, key)) {
+        targets.push_back(waiting->owner());
+      }
+      for (ClientSession* session : targets) session->subscription_confirmed();
+      targets.clear();
+      continue;
+    }
+    const auto* members = ctx.subscriptions.members(item.kind, key);
+    if (members == nullptr) continue;
+    for (SessionSubscriptions* member : *members) targets.push_back(member->owner());
+    const std::string_view push =
+        std::string_view(batch.bytes).substr(item.push_offset, item.push_length);
+    for (ClientSession* session : targets) {
+      if (!session->push(push)) slow.push_back(session);
+    }
+    targets.clear();
+    for (ClientSession* session : slow) {
+      ctx.metrics->pubsub_slow_closed.add();
+      ProcessCounters::bump(ctx.facts.counters->clients_closed_output_limit);
+      session->close(metrics::CloseReason::kOutputLimit);
+    }
+    slow.clear();
+  }
+}
+
+}  // namespace funnel::client
