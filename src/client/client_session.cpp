@@ -66,7 +66,7 @@ ClientSession* ClientSession::start(SessionContext& context, TcpSocket socket,
 ClientSession::ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id)
     : ctx_(context), socket_(std::move(socket)), id_(client_id) {
   connected_at_ = last_activity_ = common::coarse_now_ms();
-  authenticated_ = ctx_.requirepass == nullptr;
+  user_ = ctx_.users->initial_user();
   handle_ = ctx_.registry.add(this);
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -102,8 +102,10 @@ void ClientSession::on_readable() {
     // rather than growing it on every read.
     const std::size_t needed = needed_bytes_;
     std::size_t want = needed > before ? needed - before : 0;
-    want = std::min<std::size_t>(std::max(want, kMinReadSpace),
-                                 ctx_.config.limits.max_request_bytes + kMinReadSpace);
+    const std::uint64_t cap = user_ != nullptr
+                                  ? ctx_.config.limits.max_request_bytes
+                                  : ctx_.config.limits.max_unauthenticated_request_bytes;
+    want = std::min<std::size_t>(std::max(want, kMinReadSpace), cap + kMinReadSpace);
     in_.resize(before + want);
     track_buffer(capacity_before, in_);
     if (closed_) return;
@@ -129,25 +131,28 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   std::size_t pos = 0;
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
   needed_bytes_ = 0;
-  while (pos < data.size() && !stop_reading_ && !closed_) {
+  while (pos < data.size() && !stop_reading_ && !closed_ && !auth_delayed_) {
     if (replies_.pending() >= max_pipeline) {
       reading_paused_ = true;  // backpressure: resume when replies drain (after_flush)
       ctx_.metrics->pressure(metrics::Backpressure::kPipelineLimit);
       break;
     }
-    ctx_.parser.reset();
-    const resp::ParseStatus status = ctx_.parser.parse(data.substr(pos));
+    // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
+    // request_bytes), so it cannot make Funnel buffer much.
+    resp::RequestParser& parser = user_ != nullptr ? ctx_.parser : ctx_.preauth_parser;
+    parser.reset();
+    const resp::ParseStatus status = parser.parse(data.substr(pos));
     if (status == resp::ParseStatus::kNeedMore) {
       // The parser is shared by the worker's sessions: remember its size hint for our next read.
-      needed_bytes_ = ctx_.parser.bytes_needed_hint();
+      needed_bytes_ = parser.bytes_needed_hint();
       break;
     }
     if (status == resp::ParseStatus::kInvalid) {
-      protocol_error(ctx_.parser.error());
+      protocol_error(parser.error());
       break;
     }
-    pos += ctx_.parser.consumed();
-    const resp::Request& request = ctx_.parser.request();
+    pos += parser.consumed();
+    const resp::Request& request = parser.request();
     if (!request.is_empty()) handle_request(request);
   }
   return pos;
@@ -161,11 +166,12 @@ bool ClientSession::handle_request(const resp::Request& request) {
     answer_error(seq, cls.error);
     return false;
   }
-  if (!authenticated_ && !(cls.spec != nullptr && cls.spec->has(command::Flag::kNoAuth)) &&
+  if (user_ == nullptr && !(cls.spec != nullptr && cls.spec->has(command::Flag::kNoAuth)) &&
       cls.local != command::LocalCommand::kQuit) {
     answer_error(seq, "NOAUTH Authentication required.");
     return false;
   }
+  if (!access_allowed(request, seq)) return false;
   if (refused_transaction_ && !answer_inside_refused_transaction(seq)) return false;
   switch (cls.route) {
     case command::Route::kLocal:
@@ -266,9 +272,12 @@ void ClientSession::protocol_error(std::string_view message) {
   const std::uint64_t seq = replies_.open_slot();
   protocol_failed_ = true;
   // The parser's own limit is Funnel's, not Redis's: say so, as every proxy-only error does.
-  std::string text =
-      message.starts_with("request exceeds") ? "ERR funnel: " : "ERR Protocol error: ";
-  text.append(message);
+  std::string text;
+  message = parser_error_text(message, text);
+  if (text.empty()) {
+    text = message.starts_with("request exceeds") ? "ERR funnel: " : "ERR Protocol error: ";
+    text.append(message);
+  }
   close_after_seq_ = seq;
   stop_reading_ = true;
   answer_error(seq, text);
@@ -299,6 +308,7 @@ void ClientSession::close(metrics::CloseReason reason) {
   ctx_.metrics->closed(reason);
   boost::system::error_code ignored;
   socket_.close(ignored);
+  if (auth_delay_) auth_delay_->cancel();
   ctx_.registry.remove(handle_);
   std::int64_t held =
       (in_.capacity() <= 15 ? 0 : in_.capacity()) + (out_.capacity() <= 15 ? 0 : out_.capacity());

@@ -97,7 +97,12 @@ class ClientSession {
   void cmd_reset(std::string& out);
   void cmd_client(const resp::Request& r, std::string& out);
   void cmd_funnel(const resp::Request& r, std::string& out);
-  bool check_password(std::string_view user, std::string_view password) const;
+  // Authentication and permissions (session_auth.cpp).
+  bool log_in(std::string_view user, std::string_view password);
+  void on_auth_failure();
+  void end_auth_delay();
+  bool access_allowed(const resp::Request& request, std::uint64_t seq);
+  std::string_view parser_error_text(std::string_view message, std::string& storage) const;
   void write_hello_reply(std::string& out);
   void set_name(std::string_view name);
   std::string_view name() const { return name_ ? std::string_view(*name_) : std::string_view(); }
@@ -120,10 +125,12 @@ class ClientSession {
   const std::string* lib_ver_ = nullptr;
   common::Millis connected_at_;
   common::Millis last_activity_;
+  const security::User* user_ = nullptr;        // null until authenticated (owned by ctx_.users)
+  std::unique_ptr<SteadyTimer> auth_delay_;     // only while a failed AUTH is being slowed down
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   resp::Protocol protocol_ = resp::Protocol::kResp2;
   std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
-  bool authenticated_ = false;
+  bool auth_delayed_ = false;     // reading paused after a failed AUTH (AuthThrottle)
   bool refused_transaction_ = false;
   bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)  // MULTI was
                                   // refused: refuse everything up to EXEC/DISCARD

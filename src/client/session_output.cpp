@@ -185,7 +185,7 @@ void ClientSession::release_buffers_if_idle() {
 }
 
 void ClientSession::maybe_resume_reading() {
-  if (!reading_paused_ || closed_) return;
+  if (!reading_paused_ || closed_ || auth_delayed_) return;
   if (replies_.pending() >= ctx_.config.limits.max_pipeline_per_client / 2 + 1) return;
   if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return;
   reading_paused_ = false;

@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <thread>
 
@@ -152,6 +153,65 @@ void check_limit_rules(const Config& config) {
               " is the same as server.listen: give the admin HTTP endpoint its own port");
 }
 
+bool is_hex_digest(const std::string& text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(),
+                                          [](unsigned char c) { return std::isxdigit(c) != 0; });
+}
+
+void resolve_user(UserConfig& user, const std::string& where) {
+  require(!user.name.empty() && std::none_of(user.name.begin(), user.name.end(),
+                                             [](unsigned char c) { return c <= ' '; }),
+          where + ".name = " + quote(user.name) +
+              ": give each user a name without spaces or control characters");
+  const int given =
+      !user.password_sha256.empty() + !user.password_file.empty() + !user.password_env.empty();
+  require(given <= 1, where + " (" + user.name +
+                          "): give only one of password_sha256, password_file, password_env");
+  require(user.password_sha256.empty() || is_hex_digest(user.password_sha256),
+          where + ".password_sha256 (" + user.name +
+              "): must be 64 hex digits, the SHA-256 of the password (e.g. the output of "
+              "`printf %s PASSWORD | sha256sum`)");
+  if (!user.password_file.empty()) {
+    user.password = read_secret(user.password_file, where + ".password_file");
+  } else if (!user.password_env.empty()) {
+    const char* env = std::getenv(user.password_env.c_str());
+    require(env != nullptr && *env != '\0', where + ".password_env = " + quote(user.password_env) +
+                                                " (" + user.name +
+                                                "): the environment variable is not set or empty");
+    user.password = std::string(env);
+  }
+}
+
+void resolve_users(Config& config) {
+  for (std::size_t i = 0; i < config.auth.users.size(); ++i) {
+    UserConfig& user = config.auth.users[i];
+    const std::string where = "users[" + std::to_string(i) + "]";
+    resolve_user(user, where);
+    for (std::size_t j = 0; j < i; ++j) {
+      require(config.auth.users[j].name != user.name,
+              where + ".name = " + quote(user.name) + ": the user is defined twice");
+    }
+    require(!(user.name == "default" && config.auth.requirepass),
+            where +
+                ".name = \"default\": the default user's password is set twice (also by "
+                "auth.requirepass_file / FUNNEL_REQUIREPASS); keep one");
+  }
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+void resolve_admin_token(Config& config) {
+  resolve_secret(config.admin.token, config.admin.token_file, "admin.token_file",
+                 "FUNNEL_ADMIN_TOKEN");
+  if (!config.admin.listen || is_loopback_host(config.admin.listen->host)) return;
+  require(config.admin.token.has_value(),
+          show_text("admin.listen", config.admin.listen->to_string()) +
+              " is not a loopback address, so the admin endpoint needs a bearer token: set "
+              "admin.token_file (--admin-token-file) or FUNNEL_ADMIN_TOKEN, or bind 127.0.0.1");
+}
+
 }  // namespace
 
 std::string HostPort::to_string() const {
@@ -190,6 +250,8 @@ void finalize(Config& config) {
                  "FUNNEL_BACKEND_PASSWORD");
   resolve_secret(config.auth.requirepass, config.auth.requirepass_file, "auth.requirepass_file",
                  "FUNNEL_REQUIREPASS");
+  resolve_users(config);
+  resolve_admin_token(config);
   check_backend_rules(config);
   check_limit_rules(config);
 }

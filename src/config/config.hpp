@@ -52,9 +52,24 @@ struct BackendConfig {
   std::uint32_t resolve_interval_s = 30;  // re-resolve the backend's hostname this often
 };
 
+// One [[users]] entry: a named client user (docs/security.md). The password is given as a
+// SHA-256 hex digest, or read from a file or an environment variable at start.
+struct UserConfig {
+  std::string name;
+  std::string password_sha256;          // 64 hex digits, like Redis ACL "#<hash>"
+  std::string password_file;            // or: a file holding the plain password
+  std::string password_env;             // or: an environment variable holding it
+  std::string rules;                    // Redis ACL subset: "~app:* +@read"
+  std::optional<std::string> password;  // resolved from password_file / password_env
+};
+
 struct AuthConfig {
   std::optional<std::string> requirepass;  // the secret; clients must AUTH when set
   std::string requirepass_file;
+  std::vector<UserConfig> users;
+  // Commands refused to every user unless the user's rules name them (+flushall); "@default"
+  // stands for the built-in list (security/command_policy.cpp), "" denies nothing.
+  std::string deny_commands = "@default";
 };
 
 struct LimitsConfig {
@@ -64,11 +79,15 @@ struct LimitsConfig {
   std::uint64_t client_output_hard_bytes = 256ull << 20;  // close a client above this
   // In-flight requests per client before backpressure (Funnel stops reading the client).
   std::uint32_t max_pipeline_per_client = 1024;
+  // One request from a client that has not authenticated yet (AUTH / HELLO need little).
+  std::uint64_t max_unauthenticated_request_bytes = 4096;
 };
 
 struct AdminConfig {
-  std::optional<HostPort> listen;  // admin HTTP (metrics); off when unset
-  std::uint32_t metrics = 1;       // 0: no per-request counters/histograms (benchmark baseline)
+  std::optional<HostPort> listen;    // admin HTTP (metrics); off when unset
+  std::uint32_t metrics = 1;         // 0: no per-request counters/histograms (benchmark baseline)
+  std::string token_file;            // bearer token for the admin endpoint (or FUNNEL_ADMIN_TOKEN)
+  std::optional<std::string> token;  // resolved secret; required on a non-loopback address
 };
 
 struct LogConfig {
@@ -105,7 +124,9 @@ Config load_toml(const std::string& toml_text, const std::string& origin);
 // Also range-checks every key (for configs built in code), requires backend.address, and reads
 // the secrets: backend.password from password_file, else FUNNEL_BACKEND_PASSWORD; auth.requirepass
 // from requirepass_file, else FUNNEL_REQUIREPASS (a file wins; with neither, the field is left as
-// it was). Error messages never contain a secret.
+// it was); each [[users]] password from its password_file or password_env; admin.token from
+// token_file, else FUNNEL_ADMIN_TOKEN (required when admin.listen is not a loopback address).
+// Error messages never contain a secret.
 void finalize(Config& config);
 
 }  // namespace funnel::config

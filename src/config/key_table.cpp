@@ -91,6 +91,8 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.backend.resolve_interval_s; }),
   text("auth", "requirepass_file", "--requirepass-file", [](Config& c) -> std::string& {
     return c.auth.requirepass_file; }),
+  text("auth", "deny_commands", "--deny-commands", [](Config& c) -> std::string& {
+    return c.auth.deny_commands; }),
   size("limits", "max_request_bytes", kKb, 4 * kGb, "bytes in one request",
        [](Config& c) -> std::uint64_t& { return c.limits.max_request_bytes; }),
   size("limits", "buffer_budget_bytes", kMb, kTb, "bytes for all client buffers together",
@@ -101,12 +103,17 @@ constexpr std::array kKeys = {
        [](Config& c) -> std::uint64_t& { return c.limits.client_output_hard_bytes; }),
   integer("limits", "max_pipeline_per_client", "", 1, 1'000'000, "requests in flight",
           [](Config& c) -> std::uint32_t& { return c.limits.max_pipeline_per_client; }),
+  size("limits", "max_unauthenticated_request_bytes", 512, kMb,
+       "bytes in one request before AUTH",
+       [](Config& c) -> std::uint64_t& { return c.limits.max_unauthenticated_request_bytes; }),
   KeySpec{.table = "admin", .name = "listen", .kind = KeyKind::kAddress, .flag = "--admin",
           .optional_address = [](Config& c) -> std::optional<HostPort>& {
             return c.admin.listen; }},
   integer("admin", "metrics", "--metrics", 0, 1,
           "1 counts per-request metrics, 0 leaves them out (connection counters stay)",
           [](Config& c) -> std::uint32_t& { return c.admin.metrics; }),
+  text("admin", "token_file", "--admin-token-file", [](Config& c) -> std::string& {
+    return c.admin.token_file; }),
   KeySpec{.table = "log", .name = "level", .kind = KeyKind::kLogLevel, .flag = "--log-level",
           .text = [](Config& c) -> std::string& { return c.log.level; }},
 };
@@ -203,7 +210,12 @@ void apply_text(const KeySpec& spec, Config& config, const std::string& text,
       if (spec.optional_address) {
         auto& field = spec.optional_address(config);
         field.reset();
-        if (!text.empty()) field = parse_host_port(text, what);
+        // The admin endpoint given as a bare port binds loopback: exposing it is a choice.
+        if (spec.table == "admin" && parse_decimal(text)) {
+          field = parse_host_port("127.0.0.1:" + text, what);
+        } else if (!text.empty()) {
+          field = parse_host_port(text, what);
+        }
       } else {
         spec.address(config) = parse_host_port(text, what);
       }

@@ -8,6 +8,7 @@
 
 #include "common/invariant.hpp"
 #include "config/config.hpp"
+#include "security/user_directory.hpp"
 #include "server/fd_limit.hpp"
 #include "server/process.hpp"
 
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     using Action = funnel::config::Invocation::Action;
     if (invocation.action == Action::kExit) return invocation.exit_code;
     if (invocation.action == Action::kCheckConfig) {
+      (void)funnel::security::UserDirectory::build(invocation.config.auth);  // checks [[users]]
       std::printf("configuration OK: %s\n", invocation.config.source_file.c_str());
       return 0;
     }

@@ -32,9 +32,7 @@ Process::Process(config::Config config)
   facts_.connections_per_node = config_.backend.connections_per_node;
   facts_.version = kFunnelVersion;
   facts_.counters = &counters_;
-  if (config_.auth.requirepass) {
-    requirepass_ = std::make_shared<const std::string>(*config_.auth.requirepass);
-  }
+  users_ = security::UserDirectory::build(config_.auth);  // throws ConfigError for bad rules
   control_ = std::make_unique<Control>(config_, link_settings_, [this](backend::SnapshotPtr s) {
     for (auto& worker : workers_) worker->publish(s);
   });
@@ -53,7 +51,8 @@ int Process::run() {
 
   if (config_.admin.listen) {
     admin_ = std::make_unique<AdminHttp>(
-        *config_.admin.listen, [this](const std::string& path) { return admin_request(path); });
+        *config_.admin.listen, [this](const std::string& path) { return admin_request(path); },
+        config_.admin.token);
     admin_->start();  // throws with a clear message if the port is taken
   }
   const backend::SnapshotPtr snapshot = control_->bootstrap();
@@ -70,7 +69,7 @@ int Process::run() {
       kFunnelVersion, config_.server.listen.to_string(), snapshot->address,
       snapshot->redis_version.empty() ? "unknown" : snapshot->redis_version, config_.server.workers,
       config_.backend.connections_per_node, config_.server.max_clients,
-      requirepass_ ? ", clients must AUTH" : "");
+      users_->initial_user() == nullptr ? ", clients must AUTH" : "");
 
   int received = 0;
   signals.async_wait([&](boost::system::error_code ec, int signal) {

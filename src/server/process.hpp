@@ -28,7 +28,8 @@ class Process final : public client::AdminView {
   const backend::LinkSettings& link_settings() const { return link_settings_; }
   metrics::ProcessCounters& counters() { return counters_; }
   const client::ProcessFacts& facts() const { return facts_; }
-  std::shared_ptr<const std::string> requirepass() const { return requirepass_; }
+  std::shared_ptr<const security::UserDirectory> users() const { return users_; }
+  security::AuthThrottle& auth_throttle() { return auth_throttle_; }
   Worker& worker(unsigned index) { return *workers_[index]; }
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
   Control& control() { return *control_; }
@@ -47,7 +48,8 @@ class Process final : public client::AdminView {
   backend::LinkSettings link_settings_;
   metrics::ProcessCounters counters_;
   client::ProcessFacts facts_;
-  std::shared_ptr<const std::string> requirepass_;
+  std::shared_ptr<const security::UserDirectory> users_;
+  security::AuthThrottle auth_throttle_;
   std::unique_ptr<Control> control_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::uint64_t> next_client_id_{1};

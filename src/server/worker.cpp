@@ -29,11 +29,17 @@ Worker::Worker(Process& process, unsigned index)
       accept_retry_timer_(io_.get_executor()) {
   context_ =
       std::make_unique<client::SessionContext>(io_, index, process.config(), process.facts());
-  context_->requirepass = process.requirepass();
+  context_->users = process.users();
+  context_->auth_throttle = &process.auth_throttle();
   context_->admin = &process;
   context_->per_request_metrics = process.config().admin.metrics != 0;
   context_->parser.set_limits(
       resp::ParseLimits{.max_request_bytes = process.config().limits.max_request_bytes});
+  const std::size_t preauth = process.config().limits.max_unauthenticated_request_bytes;
+  context_->preauth_parser.set_limits(resp::ParseLimits{.max_args = 64,
+                                                        .max_bulk_bytes = preauth,
+                                                        .max_inline_bytes = preauth,
+                                                        .max_request_bytes = preauth});
   const auto& config = process.config();
   pool_ = std::make_unique<backend::BackendPool>(
       io_, process.link_settings(),

@@ -273,7 +273,6 @@ TEST_F(ProxyTest, StatefulCommandsAreRefusedClearly) {
                                                           {"WATCH", "k"},
                                                           {"SELECT", "1"},
                                                           {"CLIENT", "TRACKING", "on"},
-                                                          {"MONITOR"},
                                                           {"WAIT", "1", "0"},
                                                           {"MULTI"}}) {
     const resp::Value reply = c.command(command);
