@@ -97,7 +97,8 @@ void BackendLink::on_connected(std::uint64_t generation, boost::system::error_co
   socket_.set_option(asio::socket_base::keep_alive(true), ignored);
   socket_.non_blocking(true, ignored);
   state_ = State::kHandshaking;
-  handshake_ = encode_handshake(protocol_, settings_.user, settings_.password.get(), name_);
+  const auto credentials = settings_.credentials->get();
+  handshake_ = encode_handshake(protocol_, credentials->user, credentials->password.get(), name_);
   handshake_sent_ = 0;
   flush();
   wait_readable();

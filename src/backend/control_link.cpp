@@ -48,9 +48,10 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
   if (ec) co_return ec == asio::error::operation_aborted ? "connect timeout" : ec.message();
   open_ = true;
   std::string error;
-  auto reply = co_await call(
-      encode_handshake(resp::Protocol::kResp3, settings_.user, settings_.password.get(), name_),
-      error);
+  const auto credentials = settings_.credentials->get();
+  auto reply = co_await call(encode_handshake(resp::Protocol::kResp3, credentials->user,
+                                              credentials->password.get(), name_),
+                             error);
   if (!reply) co_return error;
   if (reply->is_error()) {
     close();

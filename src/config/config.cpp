@@ -240,6 +240,13 @@ HostPort parse_host_port(const std::string& text, const std::string& what) {
   return HostPort{std::move(host), parse_port(port_text, shown)};
 }
 
+std::optional<std::string> read_secret_source(const std::string& path, const std::string& key,
+                                              const char* env_name) {
+  std::optional<std::string> secret;
+  resolve_secret(secret, path, key, env_name);
+  return secret;
+}
+
 void finalize(Config& config) {
   for (const KeySpec& spec : all_keys()) check_range(spec, config);
   require(config.backend.address.has_value(),

@@ -129,4 +129,10 @@ Config load_toml(const std::string& toml_text, const std::string& origin);
 // Error messages never contain a secret.
 void finalize(Config& config);
 
+// Reads a secret again (SIGHUP): from `path` when it is not empty, else from the environment
+// variable `env_name`; nullopt when neither is given. Throws ConfigError (naming `key` and the
+// path, never the secret) for an unreadable or empty file or an empty variable.
+std::optional<std::string> read_secret_source(const std::string& path, const std::string& key,
+                                              const char* env_name);
+
 }  // namespace funnel::config

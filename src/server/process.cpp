@@ -1,6 +1,8 @@
 // Process: builds the workers and the control thread, runs until a stop signal, then drains.
 #include "server/process.hpp"
 
+#include <functional>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
@@ -13,10 +15,12 @@ namespace funnel::server {
 namespace {
 backend::LinkSettings link_settings_from(const config::Config& config) {
   backend::LinkSettings settings;
-  settings.user = config.backend.user;
+  backend::BackendCredentials credentials;
+  credentials.user = config.backend.user;
   if (config.backend.password) {
-    settings.password = std::make_shared<const std::string>(*config.backend.password);
+    credentials.password = std::make_shared<const std::string>(*config.backend.password);
   }
+  settings.credentials = std::make_shared<backend::CredentialSource>(std::move(credentials));
   settings.connect_timeout_ms = config.backend.connect_timeout_ms;
   settings.request_timeout_ms = config.backend.request_timeout_ms;
   settings.stall_timeout_ms = config.backend.link_stall_timeout_ms;
@@ -43,7 +47,7 @@ Process::~Process() = default;
 int Process::run() {
   // Catch stop signals from the start: a SIGTERM during start-up must drain and exit 0 too.
   asio::io_context signals_io(1);
-  asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+  asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
   for (unsigned i = 0; i < config_.server.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
@@ -72,14 +76,48 @@ int Process::run() {
       users_->initial_user() == nullptr ? ", clients must AUTH" : "");
 
   int received = 0;
-  signals.async_wait([&](boost::system::error_code ec, int signal) {
-    if (!ec) received = signal;
-  });
+  // SIGHUP reloads and waits again; SIGINT/SIGTERM end the wait and start the drain.
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload();
+      signals.async_wait(on_signal);
+      return;
+    }
+    received = signal;
+  };
+  signals.async_wait(on_signal);
   signals_io.run();
   spdlog::info("received {}; draining for up to {} ms", received == SIGINT ? "SIGINT" : "SIGTERM",
                config_.server.drain_timeout_ms);
   drain_and_stop();
   return 0;
+}
+
+// SIGHUP: re-reads the backend password (file or environment) for links opened from now on.
+// A secret that cannot be read keeps the previous one: a typo must not take the proxy down.
+void Process::reload() {
+  const auto& backend = config_.backend;
+  try {
+    backend::BackendCredentials next;
+    next.user = backend.user;
+    if (auto password = config::read_secret_source(backend.password_file, "backend.password_file",
+                                                   "FUNNEL_BACKEND_PASSWORD")) {
+      next.password = std::make_shared<const std::string>(std::move(*password));
+    } else if (backend.password) {
+      throw config::ConfigError("the backend password is no longer given (" +
+                                (backend.password_file.empty()
+                                     ? std::string("FUNNEL_BACKEND_PASSWORD")
+                                     : backend.password_file) +
+                                ")");
+    }
+    link_settings_.credentials->set(std::move(next));
+    spdlog::info("SIGHUP: backend credentials re-read from {}; new backend links use them",
+                 backend.password_file.empty() ? "the environment" : backend.password_file);
+  } catch (const config::ConfigError& error) {
+    spdlog::error("SIGHUP: {}; keeping the previous backend credentials", error.what());
+  }
 }
 
 void Process::drain_and_stop() {

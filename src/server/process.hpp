@@ -42,6 +42,7 @@ class Process final : public client::AdminView {
 
  private:
   void drain_and_stop();
+  void reload();
   AdminResponse admin_request(const std::string& path);
 
   const config::Config config_;

@@ -293,3 +293,56 @@ TEST(AdminExposureTest, NonLoopbackAdminWithoutTokenRefusesToStart) {
 
 }  // namespace
 }  // namespace funnel::test
+
+namespace funnel::test {
+namespace {
+
+// ElastiCache-style password rotation: the backend gets a new password, the file is updated,
+// SIGHUP re-reads it; open links keep working and links opened afterwards use the new one.
+TEST(BackendCredentialsTest, SighupRereadsThePasswordForNewLinks) {
+  constexpr const char* kOld = "rotate-Old-1f0";
+  constexpr const char* kNew = "rotate-New-2b7";
+  TempDir dir("funnel-rotate");
+  auto redis = RedisServer::start({"--requirepass", kOld});
+  const std::string pass_file = write_file(dir, "backend.pass", kOld);
+  auto funnel =
+      FunnelProcess::start({"--backend", backend_arg(redis->port()), "--backend-password-file",
+                            pass_file, "--workers", "1", "--log-level", "debug"});
+  RespConnection c(funnel->port());
+  EXPECT_EQ(c.command({"SET", "k", "v"}).str, "OK");
+
+  RespConnection direct(redis->port());
+  EXPECT_EQ(direct.command({"AUTH", kOld}).str, "OK");
+  EXPECT_EQ(direct.command({"CONFIG", "SET", "requirepass", kNew}).str, "OK");
+  write_file(dir, "backend.pass", std::string(kNew) + "\n");
+  funnel->signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] {
+    return funnel->log_text().find("SIGHUP: backend credentials re-read") != std::string::npos;
+  })) << funnel->log_text();
+  EXPECT_EQ(c.command({"GET", "k"}).str, "v");  // the open link keeps working
+
+  // Drop every Funnel link: the ones Funnel opens next must authenticate with the new secret.
+  const std::string list = direct.command({"CLIENT", "LIST"}).str;
+  std::size_t killed = 0;
+  for (std::size_t pos = 0; (pos = list.find("id=", pos)) != std::string::npos;) {
+    const std::size_t line_end = list.find('\n', pos);
+    const std::string line = list.substr(pos, line_end - pos);
+    pos = line_end;
+    if (line.find("name=funnel:") == std::string::npos) continue;
+    const std::string id = line.substr(3, line.find(' ') - 3);
+    direct.command({"CLIENT", "KILL", "ID", id});
+    ++killed;
+  }
+  EXPECT_GT(killed, 0u);
+  EXPECT_TRUE(wait_until([&] {
+    RespConnection fresh(funnel->port());
+    return fresh.command({"GET", "k"}).str == "v";
+  })) << funnel->log_text();
+  EXPECT_EQ(funnel->stop(), 0);
+  const std::string log = funnel->log_text();
+  EXPECT_EQ(log.find(kOld), std::string::npos) << log;
+  EXPECT_EQ(log.find(kNew), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace funnel::test
