@@ -57,14 +57,16 @@ bool wants_funnel_section(const resp::Request& request) {
 }  // namespace
 
 ClientSession* ClientSession::start(SessionContext& context, TcpSocket socket,
-                                    std::uint64_t client_id) {
-  auto* session = new ClientSession(context, std::move(socket), client_id);
+                                    std::uint64_t client_id, SSL* tls) {
+  auto* session = new ClientSession(context, std::move(socket), client_id, tls);
   session->wait_readable();
   return session;
 }
 
-ClientSession::ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id)
-    : ctx_(context), socket_(std::move(socket)), id_(client_id) {
+ClientSession::ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id,
+                             SSL* tls)
+    : ctx_(context), socket_(std::move(socket)), tls_(tls), id_(client_id) {
+  tls_handshaking_ = tls_ != nullptr;
   connected_at_ = last_activity_ = common::coarse_now_ms();
   user_ = ctx_.users->initial_user();
   handle_ = ctx_.registry.add(this);
@@ -82,6 +84,7 @@ bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
 
 void ClientSession::wait_readable() {
   if (read_waiting_ || closed_ || reading_paused_ || stop_reading_) return;
+  if (tls_ != nullptr) return wait_tls_readable();
   wait_for<&ClientSession::read_waiting_, &ClientSession::on_readable>(TcpSocket::wait_read);
 }
 
@@ -113,7 +116,7 @@ void ClientSession::on_readable() {
     space = in_.size() - before;
   }
   boost::system::error_code ec;
-  const std::size_t n = socket_.read_some(asio::buffer(target, space), ec);
+  const std::size_t n = read_transport(target, space, ec);
   if (!from_scratch) in_.resize(before + (ec ? 0 : n));
   if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
   if (ec) return close();  // EOF or reset: the client left
@@ -307,6 +310,8 @@ void ClientSession::close(metrics::CloseReason reason) {
   closed_ = true;
   ctx_.metrics->closed(reason);
   boost::system::error_code ignored;
+  tls::shutdown_and_free(tls_);
+  tls_ = nullptr;
   socket_.close(ignored);
   if (auth_delay_) auth_delay_->cancel();
   ctx_.registry.remove(handle_);

@@ -12,6 +12,7 @@
 #include "backend/asio_types.hpp"
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
+#include "tls/tls_io.hpp"
 
 namespace funnel::client {
 
@@ -19,7 +20,9 @@ class ClientSession {
  public:
   // Takes ownership of a connected socket whose place in clients_connected the caller has
   // already counted (close() gives it back). Registers itself; deletes itself after close().
-  static ClientSession* start(SessionContext& context, TcpSocket socket, std::uint64_t client_id);
+  // With `tls` (a server-side session on the socket, owned from here on) it speaks TLS.
+  static ClientSession* start(SessionContext& context, TcpSocket socket, std::uint64_t client_id,
+                              SSL* tls = nullptr);
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -40,7 +43,7 @@ class ClientSession {
   common::Millis last_activity() const { return last_activity_; }
 
  private:
-  ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id);
+  ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id, SSL* tls);
   ~ClientSession();
 
   void wait_readable();
@@ -66,6 +69,11 @@ class ClientSession {
     });
   }
   void on_readable();
+  // The transport seam (session_transport.cpp): plain sockets call read_some/write_some as
+  // before; TLS sessions map OpenSSL's wants onto the same readiness waits.
+  std::size_t read_transport(char* data, std::size_t size, boost::system::error_code& ec);
+  std::size_t write_transport(const char* data, std::size_t size, boost::system::error_code& ec);
+  void wait_tls_readable();
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
   void handle_local(const resp::Request& request, std::uint64_t seq);
@@ -111,6 +119,7 @@ class ClientSession {
 
   SessionContext& ctx_;
   TcpSocket socket_;
+  SSL* tls_ = nullptr;  // null: plain TCP
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
   std::string in_;   // unparsed bytes (a partial request); empty when idle
@@ -131,6 +140,9 @@ class ClientSession {
   resp::Protocol protocol_ = resp::Protocol::kResp2;
   std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
   bool auth_delayed_ = false;     // reading paused after a failed AUTH (AuthThrottle)
+  bool tls_handshaking_ = false;
+  bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress
+  bool tls_write_wants_read_ = false;  // and the reverse
   bool refused_transaction_ = false;
   bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)  // MULTI was
                                   // refused: refuse everything up to EXEC/DISCARD

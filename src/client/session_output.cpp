@@ -71,8 +71,7 @@ bool ClientSession::write_last_reply_now() {
     return false;
   }
   boost::system::error_code ec;
-  const std::size_t n =
-      socket_.write_some(asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_), ec);
+  const std::size_t n = write_transport(out_.data() + out_sent_, out_.size() - out_sent_, ec);
   if (ec) return false;  // the posted flush sees the error (or would_block) and handles it
   out_sent_ += n;
   ctx_.metrics->bytes_sent.add(n);
@@ -125,7 +124,7 @@ void ClientSession::track_buffer(std::size_t before_capacity, const std::string&
     boost::system::error_code ignored;
     const std::string reply = error_reply(
         "ERR funnel: proxy buffer budget exhausted (limits.buffer_budget_bytes); retry later");
-    socket_.write_some(asio::buffer(reply), ignored);
+    write_transport(reply.data(), reply.size(), ignored);
     close(metrics::CloseReason::kBufferBudget);
   }
 }
@@ -146,8 +145,7 @@ void ClientSession::schedule_flush() {
 void ClientSession::flush() {
   while (out_sent_ < out_.size()) {
     boost::system::error_code ec;
-    const std::size_t n =
-        socket_.write_some(asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_), ec);
+    const std::size_t n = write_transport(out_.data() + out_sent_, out_.size() - out_sent_, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
     if (ec) return close();
     out_sent_ += n;
@@ -160,7 +158,8 @@ void ClientSession::flush() {
 
 void ClientSession::wait_writable() {
   if (write_waiting_) return;
-  wait_for<&ClientSession::write_waiting_, &ClientSession::flush>(TcpSocket::wait_write);
+  wait_for<&ClientSession::write_waiting_, &ClientSession::flush>(
+      tls_write_wants_read_ ? TcpSocket::wait_read : TcpSocket::wait_write);
 }
 
 void ClientSession::after_flush() {

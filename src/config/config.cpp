@@ -212,6 +212,20 @@ void resolve_admin_token(Config& config) {
               "admin.token_file (--admin-token-file) or FUNNEL_ADMIN_TOKEN, or bind 127.0.0.1");
 }
 
+void check_tls_rules(const Config& config) {
+  const TlsConfig& tls = config.tls;
+  require(tls.cert_file.empty() == tls.key_file.empty(),
+          "tls.cert_file (--tls-cert) and tls.key_file (--tls-key) go together: give both, or "
+          "neither");
+  require(tls.enabled() || (tls.client_ca_file.empty() && !tls.listen),
+          "tls.client_ca_file and tls.listen need a certificate: set tls.cert_file (--tls-cert) "
+          "and tls.key_file (--tls-key)");
+  require(!tls.listen || *tls.listen != config.server.listen,
+          show_text("tls.listen", tls.listen ? tls.listen->to_string() : "") +
+              " is the same as server.listen: without tls.listen the server.listen port speaks "
+              "TLS; with it, give the TLS listener its own port");
+}
+
 }  // namespace
 
 std::string HostPort::to_string() const {
@@ -259,6 +273,7 @@ void finalize(Config& config) {
                  "FUNNEL_REQUIREPASS");
   resolve_users(config);
   resolve_admin_token(config);
+  check_tls_rules(config);
   check_backend_rules(config);
   check_limit_rules(config);
 }

@@ -90,6 +90,17 @@ struct AdminConfig {
   std::optional<std::string> token;  // resolved secret; required on a non-loopback address
 };
 
+// TLS towards clients (docs/security.md#tls). With cert and key and no `listen`, the
+// server.listen port speaks TLS only; with `listen`, that address is a TLS listener next to
+// the plain server.listen.
+struct TlsConfig {
+  std::string cert_file;       // PEM certificate chain
+  std::string key_file;        // PEM private key
+  std::string client_ca_file;  // set: clients must present a certificate signed by this CA
+  std::optional<HostPort> listen;
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -100,6 +111,7 @@ struct Config {
   AuthConfig auth;
   LimitsConfig limits;
   AdminConfig admin;
+  TlsConfig tls;
   LogConfig log;
   std::string source_file;  // the --config file, if any
 };

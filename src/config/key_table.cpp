@@ -50,7 +50,8 @@ constexpr KeySpec text(std::string_view table, std::string_view name, std::strin
 
 constexpr std::array kTables = {std::string_view{"server"}, std::string_view{"backend"},
                                 std::string_view{"auth"},   std::string_view{"limits"},
-                                std::string_view{"admin"},  std::string_view{"log"}};
+                                std::string_view{"admin"},  std::string_view{"tls"},
+                                std::string_view{"log"}};
 
 // clang-format off
 constexpr std::array kKeys = {
@@ -114,6 +115,15 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.admin.metrics; }),
   text("admin", "token_file", "--admin-token-file", [](Config& c) -> std::string& {
     return c.admin.token_file; }),
+  text("tls", "cert_file", "--tls-cert", [](Config& c) -> std::string& {
+    return c.tls.cert_file; }),
+  text("tls", "key_file", "--tls-key", [](Config& c) -> std::string& {
+    return c.tls.key_file; }),
+  text("tls", "client_ca_file", "--tls-client-ca", [](Config& c) -> std::string& {
+    return c.tls.client_ca_file; }),
+  KeySpec{.table = "tls", .name = "listen", .kind = KeyKind::kAddress, .flag = "--tls-listen",
+          .optional_address = [](Config& c) -> std::optional<HostPort>& {
+            return c.tls.listen; }},
   KeySpec{.table = "log", .name = "level", .kind = KeyKind::kLogLevel, .flag = "--log-level",
           .text = [](Config& c) -> std::string& { return c.log.level; }},
 };

@@ -28,6 +28,12 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
   return settings;
 }
+std::string tls_summary(const config::TlsConfig& tls) {
+  if (!tls.enabled()) return "";
+  const std::string clients = tls.client_ca_file.empty() ? "" : ", client certificates required";
+  if (tls.listen) return " (plain) and " + tls.listen->to_string() + " (TLS" + clients + ")";
+  return " (TLS" + clients + ")";
+}
 }  // namespace
 
 Process::Process(config::Config config)
@@ -37,6 +43,7 @@ Process::Process(config::Config config)
   facts_.version = kFunnelVersion;
   facts_.counters = &counters_;
   users_ = security::UserDirectory::build(config_.auth);  // throws ConfigError for bad rules
+  if (config_.tls.enabled()) server_tls_ = std::make_unique<tls::ServerTls>(config_.tls);
   control_ = std::make_unique<Control>(config_, link_settings_, [this](backend::SnapshotPtr s) {
     for (auto& worker : workers_) worker->publish(s);
   });
@@ -68,11 +75,11 @@ int Process::run() {
   control_->start();
   ready_ = true;
   spdlog::info(
-      "funnel {} listening on {} -> backend {} (redis {}), {} workers, "
+      "funnel {} listening on {}{} -> backend {} (redis {}), {} workers, "
       "{} shared links per protocol, max_clients {}{}",
-      kFunnelVersion, config_.server.listen.to_string(), snapshot->address,
-      snapshot->redis_version.empty() ? "unknown" : snapshot->redis_version, config_.server.workers,
-      config_.backend.connections_per_node, config_.server.max_clients,
+      kFunnelVersion, config_.server.listen.to_string(), tls_summary(config_.tls),
+      snapshot->address, snapshot->redis_version.empty() ? "unknown" : snapshot->redis_version,
+      config_.server.workers, config_.backend.connections_per_node, config_.server.max_clients,
       users_->initial_user() == nullptr ? ", clients must AUTH" : "");
 
   int received = 0;
@@ -98,6 +105,14 @@ int Process::run() {
 // SIGHUP: re-reads the backend password (file or environment) for links opened from now on.
 // A secret that cannot be read keeps the previous one: a typo must not take the proxy down.
 void Process::reload() {
+  if (server_tls_) {
+    if (std::string error = server_tls_->reload(); error.empty()) {
+      spdlog::info("SIGHUP: TLS {} reloaded; new client connections use it",
+                   server_tls_->describe());
+    } else {
+      spdlog::error("SIGHUP: TLS reload failed, keeping the previous certificate: {}", error);
+    }
+  }
   const auto& backend = config_.backend;
   try {
     backend::BackendCredentials next;

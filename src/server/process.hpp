@@ -13,6 +13,7 @@
 #include "server/admin_http.hpp"
 #include "server/control.hpp"
 #include "server/worker.hpp"
+#include "tls/server_tls.hpp"
 
 namespace funnel::server {
 
@@ -30,6 +31,8 @@ class Process final : public client::AdminView {
   const client::ProcessFacts& facts() const { return facts_; }
   std::shared_ptr<const security::UserDirectory> users() const { return users_; }
   security::AuthThrottle& auth_throttle() { return auth_throttle_; }
+  // Client TLS (tls.cert_file set); null otherwise. Thread-safe.
+  tls::ServerTls* server_tls() const { return server_tls_.get(); }
   Worker& worker(unsigned index) { return *workers_[index]; }
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
   Control& control() { return *control_; }
@@ -51,6 +54,7 @@ class Process final : public client::AdminView {
   client::ProcessFacts facts_;
   std::shared_ptr<const security::UserDirectory> users_;
   security::AuthThrottle auth_throttle_;
+  std::unique_ptr<tls::ServerTls> server_tls_;
   std::unique_ptr<Control> control_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::uint64_t> next_client_id_{1};

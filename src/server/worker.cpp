@@ -60,6 +60,9 @@ Worker::~Worker() {
 }
 
 void Worker::open_listener() {
+  const auto& tls = process_.config().tls;
+  acceptor_tls_ = tls.enabled() && !tls.listen;
+  if (tls.listen) open_tls_listener(*tls.listen);
   const auto& listen = process_.config().server.listen;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(listen.host, ec);
@@ -86,6 +89,7 @@ void Worker::start(backend::SnapshotPtr snapshot) {
     context_->snapshot = snapshot;
     pool_->start(snapshot);
     accept_next();
+    if (tls_acceptor_) accept_next_tls();
     schedule_tick();
     io_.run();
     // Run what stop() left behind (cancelled waits, deferred deletes) so nothing leaks at exit.
@@ -110,6 +114,7 @@ void Worker::begin_drain() {
     context_->draining = true;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    if (tls_acceptor_) tls_acceptor_->close(ignored);
     context_->registry.for_each([](client::ClientSession& session) { session.begin_drain(); });
   });
 }
@@ -131,12 +136,12 @@ void Worker::accept_next() {
   acceptor_.async_accept([this](boost::system::error_code ec, TcpSocket socket) {
     if (ec == asio::error::operation_aborted || context_->draining) return;
     if (ec) return on_accept_error(ec);
-    on_accepted(std::move(socket));
+    on_accepted(std::move(socket), acceptor_tls_);
     accept_next();
   });
 }
 
-void Worker::on_accepted(TcpSocket socket) {
+void Worker::on_accepted(TcpSocket socket, bool tls) {
   auto& counters = process_.counters();
   const auto max_clients = static_cast<std::int64_t>(process_.config().server.max_clients);
   // Reserve the place first so that workers accepting at once cannot overshoot the limit.
@@ -157,9 +162,15 @@ void Worker::on_accepted(TcpSocket socket) {
     }
     return;  // the socket closes here
   }
+  SSL* session_tls = nullptr;
+  if (tls && (session_tls = new_tls_session(socket)) == nullptr) {
+    ProcessCounters::add(counters.clients_connected, -1);
+    return;
+  }
   ProcessCounters::bump(counters.clients_accepted);
   metrics_->clients_accepted.add();
-  client::ClientSession::start(*context_, std::move(socket), process_.next_client_id());
+  client::ClientSession::start(*context_, std::move(socket), process_.next_client_id(),
+                               session_tls);
 }
 
 void Worker::on_accept_error(const boost::system::error_code& ec) {
