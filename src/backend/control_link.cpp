@@ -26,6 +26,7 @@ ControlLink::ControlLink(asio::io_context& io, const LinkSettings& settings, std
 void ControlLink::close() {
   open_ = false;
   boost::system::error_code ignored;
+  tls_.reset();
   socket_.close(ignored);
   buffer_.clear();
 }
@@ -46,6 +47,12 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
   co_await asio::async_connect(socket_, snapshot.endpoints, redirect_error(use_awaitable, ec));
   deadline_.cancel();
   if (ec) co_return ec == asio::error::operation_aborted ? "connect timeout" : ec.message();
+  if (settings_.tls) {
+    if (std::string error = co_await start_tls(snapshot); !error.empty()) {
+      close();
+      co_return error;
+    }
+  }
   open_ = true;
   std::string error;
   const auto credentials = settings_.credentials->get();
@@ -61,6 +68,25 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
     if (auto text = version->as_string()) redis_version_ = std::string(*text);
   }
   co_return std::string();
+}
+
+// The TLS handshake, bounded by the connect timeout.
+asio::awaitable<std::string> ControlLink::start_tls(const BackendSnapshot& snapshot) {
+  tls_ = std::make_unique<asio::ssl::stream<TcpSocket&>>(socket_, settings_.tls->context());
+  settings_.tls->prepare(tls_->native_handle(), settings_.tls_server_name);
+  deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
+  deadline_.async_wait([this](boost::system::error_code wait_ec) {
+    if (!wait_ec) {
+      boost::system::error_code ignored;
+      socket_.close(ignored);
+    }
+  });
+  boost::system::error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::client, redirect_error(use_awaitable, ec));
+  deadline_.cancel();
+  if (!ec) co_return std::string();
+  const std::string reason = tls::ClientTls::failure_reason(tls_->native_handle());
+  co_return reason + " (server name " + settings_.tls_server_name + ", " + snapshot.address + ")";
 }
 
 asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string& request,
@@ -79,7 +105,11 @@ asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string&
     }
   });
   boost::system::error_code ec;
-  co_await asio::async_write(socket_, asio::buffer(request), redirect_error(use_awaitable, ec));
+  if (tls_) {
+    co_await asio::async_write(*tls_, asio::buffer(request), redirect_error(use_awaitable, ec));
+  } else {
+    co_await asio::async_write(socket_, asio::buffer(request), redirect_error(use_awaitable, ec));
+  }
   std::optional<std::string> bytes;
   if (!ec) bytes = co_await read_reply(error);
   deadline_.cancel();
@@ -118,8 +148,10 @@ asio::awaitable<std::optional<std::string>> ControlLink::read_reply(std::string&
     }
     char chunk[16 * 1024];
     boost::system::error_code ec;
-    const std::size_t n =
-        co_await socket_.async_read_some(asio::buffer(chunk), redirect_error(use_awaitable, ec));
+    const std::size_t n = tls_ ? co_await tls_->async_read_some(asio::buffer(chunk),
+                                                                redirect_error(use_awaitable, ec))
+                               : co_await socket_.async_read_some(
+                                     asio::buffer(chunk), redirect_error(use_awaitable, ec));
     if (ec) {
       error = ec == asio::error::eof ? "closed by the backend" : ec.message();
       co_return std::nullopt;

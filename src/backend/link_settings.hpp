@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/clock.hpp"
+#include "tls/client_tls.hpp"
 
 namespace funnel::backend {
 
@@ -40,6 +41,8 @@ class CredentialSource {
 
 struct LinkSettings {
   std::shared_ptr<CredentialSource> credentials = std::make_shared<CredentialSource>();
+  std::shared_ptr<const tls::ClientTls> tls;  // null: plain TCP
+  std::string tls_server_name;                // SNI and the name the certificate must carry
   common::Millis connect_timeout_ms = 2000;
   common::Millis request_timeout_ms = 5000;
   common::Millis stall_timeout_ms = 10000;

@@ -212,7 +212,19 @@ void resolve_admin_token(Config& config) {
               "admin.token_file (--admin-token-file) or FUNNEL_ADMIN_TOKEN, or bind 127.0.0.1");
 }
 
+void check_backend_tls_rules(const BackendConfig& b) {
+  const bool extras = !b.tls_ca_file.empty() || !b.tls_server_name.empty() ||
+                      !b.tls_cert_file.empty() || !b.tls_key_file.empty();
+  require(b.tls == 1 || !extras,
+          "backend.tls_ca_file, tls_server_name, tls_cert_file and tls_key_file need "
+          "backend.tls = 1 (--backend-tls)");
+  require(b.tls_cert_file.empty() == b.tls_key_file.empty(),
+          "backend.tls_cert_file (--backend-tls-cert) and backend.tls_key_file "
+          "(--backend-tls-key) go together: give both, or neither");
+}
+
 void check_tls_rules(const Config& config) {
+  check_backend_tls_rules(config.backend);
   const TlsConfig& tls = config.tls;
   require(tls.cert_file.empty() == tls.key_file.empty(),
           "tls.cert_file (--tls-cert) and tls.key_file (--tls-key) go together: give both, or "

@@ -50,6 +50,13 @@ struct BackendConfig {
   std::uint32_t reconnect_backoff_min_ms = 50;
   std::uint32_t reconnect_backoff_max_ms = 5000;
   std::uint32_t resolve_interval_s = 30;  // re-resolve the backend's hostname this often
+  // TLS to the backend (ElastiCache in-transit encryption): docs/security.md#tls.
+  std::uint32_t tls = 0;         // 1: every link speaks TLS
+  std::string tls_ca_file;       // empty: the system CA store
+  std::uint32_t tls_verify = 1;  // 0: no certificate or name check (testing only)
+  std::string tls_server_name;   // SNI and name check; empty: the host of backend.address
+  std::string tls_cert_file;     // client certificate, when the backend asks for one
+  std::string tls_key_file;
 };
 
 // One [[users]] entry: a named client user (docs/security.md). The password is given as a

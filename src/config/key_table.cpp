@@ -90,6 +90,18 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.backend.reconnect_backoff_max_ms; }),
   integer("backend", "resolve_interval_s", "", 1, 86'400, "seconds",
           [](Config& c) -> std::uint32_t& { return c.backend.resolve_interval_s; }),
+  integer("backend", "tls", "--backend-tls", 0, 1, "1 speaks TLS to the backend",
+          [](Config& c) -> std::uint32_t& { return c.backend.tls; }),
+  text("backend", "tls_ca_file", "--backend-ca", [](Config& c) -> std::string& {
+    return c.backend.tls_ca_file; }),
+  integer("backend", "tls_verify", "", 0, 1, "0 skips certificate and name checks",
+          [](Config& c) -> std::uint32_t& { return c.backend.tls_verify; }),
+  text("backend", "tls_server_name", "", [](Config& c) -> std::string& {
+    return c.backend.tls_server_name; }),
+  text("backend", "tls_cert_file", "--backend-tls-cert", [](Config& c) -> std::string& {
+    return c.backend.tls_cert_file; }),
+  text("backend", "tls_key_file", "--backend-tls-key", [](Config& c) -> std::string& {
+    return c.backend.tls_key_file; }),
   text("auth", "requirepass_file", "--requirepass-file", [](Config& c) -> std::string& {
     return c.auth.requirepass_file; }),
   text("auth", "deny_commands", "--deny-commands", [](Config& c) -> std::string& {

@@ -21,6 +21,16 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
     credentials.password = std::make_shared<const std::string>(*config.backend.password);
   }
   settings.credentials = std::make_shared<backend::CredentialSource>(std::move(credentials));
+  if (config.backend.tls != 0) {
+    settings.tls = std::make_shared<const tls::ClientTls>(
+        tls::ClientTlsOptions{.ca_file = config.backend.tls_ca_file,
+                              .verify = config.backend.tls_verify != 0,
+                              .cert_file = config.backend.tls_cert_file,
+                              .key_file = config.backend.tls_key_file});
+    settings.tls_server_name = config.backend.tls_server_name.empty()
+                                   ? config.backend.address->host
+                                   : config.backend.tls_server_name;
+  }
   settings.connect_timeout_ms = config.backend.connect_timeout_ms;
   settings.request_timeout_ms = config.backend.request_timeout_ms;
   settings.stall_timeout_ms = config.backend.link_stall_timeout_ms;

@@ -244,3 +244,94 @@ TEST_F(TlsTest, CertificateReloadsOnSighupWithoutDroppingClients) {
 
 }  // namespace
 }  // namespace funnel::test
+
+namespace funnel::test {
+namespace {
+
+// TLS to the backend: redis-server with --tls-port (Debian's build has TLS), Funnel with
+// --backend-tls --backend-ca. The plain port stays open only for the fixture's own checks.
+class BackendTlsTest : public ::testing::Test {
+ protected:
+  void start_redis(const std::string& auth_clients) {
+    tls_port_ = free_port();
+    redis_ = RedisServer::start({"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
+                                 certs_.path("server.pem"), "--tls-key-file",
+                                 certs_.path("server.key"), "--tls-ca-cert-file",
+                                 certs_.path("ca.pem"), "--tls-auth-clients", auth_clients});
+  }
+  std::vector<std::string> funnel_args() const {
+    return {"--backend", "127.0.0.1:" + std::to_string(tls_port_), "--backend-tls", "--backend-ca",
+            certs_.path("ca.pem")};
+  }
+  void TearDown() override {
+    if (funnel_) {
+      EXPECT_EQ(funnel_->stop(), 0) << funnel_->log_text();
+    }
+  }
+
+  TempDir dir_{"funnel-backend-tls"};
+  Certificates certs_{dir_};
+  std::uint16_t tls_port_ = 0;
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<FunnelProcess> funnel_;
+};
+
+TEST_F(BackendTlsTest, LinksSpeakTlsAndVerifyTheServer) {
+  start_redis("no");
+  funnel_ = FunnelProcess::start(funnel_args());
+  RespConnection c(funnel_->port());
+  EXPECT_EQ(c.command({"SET", "k", "through-tls"}).str, "OK");
+  EXPECT_EQ(c.command({"GET", "k"}).str, "through-tls");
+  const std::string big(300 * 1024, 'b');
+  EXPECT_EQ(c.command({"SET", "big", big}).str, "OK");
+  EXPECT_EQ(c.command({"GET", "big"}).str, big);
+  EXPECT_NE(c.command({"INFO", "server"}).str.find("redis_version:"), std::string::npos);
+  // The backend sees Funnel's links on its TLS port (its plain port has only this check).
+  RespConnection direct(redis_->port());
+  EXPECT_EQ(direct.command({"GET", "k"}).str, "through-tls");
+  EXPECT_GE(funnel_link_names(redis_->port()).size(), 1u);
+}
+
+TEST_F(BackendTlsTest, WrongServerNameOrUnknownCaIsRefused) {
+  start_redis("no");
+  auto args = funnel_args();
+  TempDir other_dir("funnel-other-ca");
+  Certificates other(other_dir);
+  args[4] = other.path("ca.pem");  // --backend-ca: a CA that did not sign the server
+  funnel_ = FunnelProcess::start(args);
+  RespConnection c(funnel_->port());
+  const resp::Value reply = c.command({"GET", "k"});
+  ASSERT_TRUE(reply.is_error()) << reply.str;
+  EXPECT_TRUE(wait_until([&] {
+    return funnel_->log_text().find("certificate verify failed") != std::string::npos;
+  })) << funnel_->log_text();
+  EXPECT_EQ(funnel_->stop(), 0);
+  funnel_.reset();
+
+  TempDir config_dir("funnel-tls-name");
+  const std::string config = config_dir.path() + "/funnel.toml";
+  std::ofstream(config) << "[backend]\ntls_server_name = \"redis.example.com\"\n";
+  auto named = funnel_args();
+  named.insert(named.end(), {"--config", config});
+  funnel_ = FunnelProcess::start(named);
+  RespConnection d(funnel_->port());
+  EXPECT_TRUE(d.command({"GET", "k"}).is_error());
+  EXPECT_TRUE(wait_until([&] {
+    return funnel_->log_text().find("certificate verify failed: hostname mismatch") !=
+           std::string::npos;
+  })) << funnel_->log_text();
+}
+
+TEST_F(BackendTlsTest, ClientCertificateWhenTheBackendAsksForOne) {
+  start_redis("yes");
+  auto args = funnel_args();
+  args.insert(args.end(), {"--backend-tls-cert", certs_.path("client.pem"), "--backend-tls-key",
+                           certs_.path("client.key")});
+  funnel_ = FunnelProcess::start(args);
+  RespConnection c(funnel_->port());
+  EXPECT_EQ(c.command({"SET", "k", "mtls"}).str, "OK");
+  EXPECT_EQ(c.command({"GET", "k"}).str, "mtls");
+}
+
+}  // namespace
+}  // namespace funnel::test

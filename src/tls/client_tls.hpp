@@ -1,0 +1,43 @@
+// The TLS context for Funnel's own connections to the backend (ElastiCache in-transit
+// encryption): server certificate verified against a CA (on by default), SNI and host name
+// check, optional client certificate, TLS 1.2 at least. Built once at start; thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "tls/tls_io.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace funnel::tls {
+
+struct ClientTlsOptions {
+  std::string ca_file;    // empty: the system's CA store
+  bool verify = true;     // verify the server certificate and its name
+  std::string cert_file;  // client certificate (optional)
+  std::string key_file;
+};
+
+class ClientTls {
+ public:
+  // Throws std::runtime_error naming the file and OpenSSL's reason.
+  explicit ClientTls(const ClientTlsOptions& options);
+  ~ClientTls();
+  // A client session on a connected non-blocking socket, with SNI and the expected server name
+  // (a DNS name or an IP address) set; nullptr when OpenSSL cannot make one.
+  SSL* new_session(int fd, const std::string& server_name) const;
+  // Sets SNI and the expected name on a session made elsewhere (asio::ssl::stream).
+  void prepare(SSL* ssl, const std::string& server_name) const;
+  boost::asio::ssl::context& context() const { return *context_; }
+  // Why the last handshake on `ssl` failed, for the log ("certificate verify failed: ...").
+  static std::string failure_reason(SSL* ssl);
+
+ private:
+  ClientTlsOptions options_;
+  std::unique_ptr<boost::asio::ssl::context> context_;
+};
+
+}  // namespace funnel::tls
