@@ -90,12 +90,14 @@ bool ClientSession::access_allowed(const resp::Request& request, std::uint64_t s
   if (cls.spec == nullptr) {
     // FUNNEL (Funnel's own report commands) has no table row: only for unrestricted users.
     if (user_->all_commands()) return true;
+    ctx_.metrics->permission_denied.add();
     answer_error(seq, "NOPERM this user has no permissions to run the 'funnel' command");
     return false;
   }
   if (!security::access_needs_check(*user_, policy, *cls.spec)) return true;
   const security::Access access = security::check_access(*user_, policy, *cls.spec, request);
   if (access == security::Access::kAllowed) return true;
+  ctx_.metrics->permission_denied.add();
   answer_error(seq, security::access_error(access, *cls.spec));
   return false;
 }

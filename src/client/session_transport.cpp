@@ -42,6 +42,9 @@ std::size_t ClientSession::read_transport(char* data, std::size_t size,
   if (tls_handshaking_) {
     const tls::Want want = tls::handshake(tls_);
     if (want != tls::Want::kNone) {
+      if (want == tls::Want::kError || want == tls::Want::kClosed) {
+        ctx_.metrics->tls_handshake_failures.add();
+      }
       map_want(want, ec, tls_read_wants_write_, false);
       return 0;
     }

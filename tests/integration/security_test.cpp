@@ -250,6 +250,12 @@ TEST_F(SecurityTest, SecretsAppearInNoLogInfoOrMetrics) {
     const std::string metrics = http_get(admin_port_, "/metrics", bearer).body;
     const std::string stats = http_get(admin_port_, "/stats", bearer).body;
     ASSERT_NE(metrics.find("funnel_"), std::string::npos);
+    EXPECT_NE(metrics.find("funnel_client_permission_denied_total 0"), std::string::npos);
+    EXPECT_EQ(writer->command({"FLUSHALL"}).type, resp::ValueType::kError);
+    EXPECT_TRUE(wait_until([&] {
+      return http_get(admin_port_, "/metrics", bearer)
+                 .body.find("funnel_client_permission_denied_total 1") != std::string::npos;
+    }));
     for (const char* secret : {kAlicePass, kWriterPass, kOpsPass, kBackendPass, kAdminToken}) {
       EXPECT_EQ(info.find(secret), std::string::npos) << secret;
       EXPECT_EQ(metrics.find(secret), std::string::npos) << secret;
