@@ -26,7 +26,9 @@ ControlLink::ControlLink(asio::io_context& io, const LinkSettings& settings, std
 void ControlLink::close() {
   open_ = false;
   boost::system::error_code ignored;
-  tls_.reset();
+  // The TLS stream stays until the next open(): close() may run while an operation on it is
+  // still pending (the resolver closes the link under the control loop); closing the socket
+  // aborts that operation, destroying the stream under it would not be safe.
   socket_.close(ignored);
   buffer_.clear();
 }
