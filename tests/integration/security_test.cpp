@@ -162,6 +162,46 @@ TEST_F(SecurityTest, ReadOnlyPrefixUserCannotWriteOrReadOtherKeys) {
   EXPECT_EQ(writer->command({"GET", "app:1"}).str, "mine");
 }
 
+// The same user with the same rules, on redis-server itself (ACL SETUSER) and through Funnel:
+// every refusal must be byte for byte what Redis 7 says.
+TEST_F(SecurityTest, RefusalsMatchRedisServerByteForByte) {
+  start_with_users();
+  RespConnection admin(redis_->port());
+  admin.command({"AUTH", kBackendPass});
+  ASSERT_EQ(admin
+                .command({"ACL", "SETUSER", "alice", "on", std::string(">") + kAlicePass, "~app:*",
+                          "+@read"})
+                .str,
+            "OK");
+  RespConnection direct(redis_->port());
+  RespConnection proxied(funnel_->port());
+  const std::vector<std::vector<std::string>> before_auth = {
+      {"GET", "app:1"}, {"AUTH", "alice", "nope"}, {"AUTH", "nobody", "x"}};
+  for (const auto& command : before_auth) {
+    direct.send_command(command);
+    proxied.send_command(command);
+    EXPECT_EQ(proxied.read_raw_reply(), direct.read_raw_reply()) << command[0];
+  }
+  ASSERT_EQ(direct.command({"AUTH", "alice", kAlicePass}).str, "OK");
+  ASSERT_EQ(proxied.command({"AUTH", "alice", kAlicePass}).str, "OK");
+  const std::vector<std::vector<std::string>> after_auth = {{"SET", "app:1", "x"},
+                                                            {"GET", "other"},
+                                                            {"MGET", "app:1", "other"},
+                                                            {"CONFIG", "GET", "maxmemory"},
+                                                            {"PING"},
+                                                            {"FLUSHALL"},
+                                                            {"CLUSTER", "INFO"},
+                                                            {"EVAL_RO", "return 1", "1", "other"},
+                                                            {"ZUNION", "2", "app:a", "other"},
+                                                            {"XREAD", "STREAMS", "other", "0"},
+                                                            {"GET", "app:1"}};
+  for (const auto& command : after_auth) {
+    direct.send_command(command);
+    proxied.send_command(command);
+    EXPECT_EQ(proxied.read_raw_reply(), direct.read_raw_reply()) << command[0];
+  }
+}
+
 TEST_F(SecurityTest, DeniedCommandsGetNopermUnlessTheUserNamesThem) {
   start_with_users();
   auto writer = login("writer", kWriterPass);
