@@ -74,7 +74,8 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
 
 // The TLS handshake, bounded by the connect timeout.
 asio::awaitable<std::string> ControlLink::start_tls(const BackendSnapshot& snapshot) {
-  tls_ = std::make_unique<asio::ssl::stream<TcpSocket&>>(socket_, settings_.tls->context());
+  const auto context = settings_.tls->context();  // alive while the stream makes its session
+  tls_ = std::make_unique<asio::ssl::stream<TcpSocket&>>(socket_, *context);
   settings_.tls->prepare(tls_->native_handle(), settings_.tls_server_name);
   deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
   deadline_.async_wait([this](boost::system::error_code wait_ec) {

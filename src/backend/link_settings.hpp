@@ -41,8 +41,8 @@ class CredentialSource {
 
 struct LinkSettings {
   std::shared_ptr<CredentialSource> credentials = std::make_shared<CredentialSource>();
-  std::shared_ptr<const tls::ClientTls> tls;  // null: plain TCP
-  std::string tls_server_name;                // SNI and the name the certificate must carry
+  std::shared_ptr<tls::ClientTls> tls;  // null: plain TCP (reloaded on SIGHUP)
+  std::string tls_server_name;          // SNI and the name the certificate must carry
   common::Millis connect_timeout_ms = 2000;
   common::Millis request_timeout_ms = 5000;
   common::Millis stall_timeout_ms = 10000;

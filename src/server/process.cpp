@@ -22,7 +22,7 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   }
   settings.credentials = std::make_shared<backend::CredentialSource>(std::move(credentials));
   if (config.backend.tls != 0) {
-    settings.tls = std::make_shared<const tls::ClientTls>(
+    settings.tls = std::make_shared<tls::ClientTls>(
         tls::ClientTlsOptions{.ca_file = config.backend.tls_ca_file,
                               .verify = config.backend.tls_verify != 0,
                               .cert_file = config.backend.tls_cert_file,
@@ -121,6 +121,13 @@ void Process::reload() {
                    server_tls_->describe());
     } else {
       spdlog::error("SIGHUP: TLS reload failed, keeping the previous certificate: {}", error);
+    }
+  }
+  if (link_settings_.tls) {
+    if (std::string error = link_settings_.tls->reload(); error.empty()) {
+      spdlog::info("SIGHUP: backend TLS files reloaded; new backend links use them");
+    } else {
+      spdlog::error("SIGHUP: backend TLS reload failed, keeping the previous files: {}", error);
     }
   }
   const auto& backend = config_.backend;

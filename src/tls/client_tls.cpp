@@ -22,34 +22,53 @@ void check(const char* what, const std::string& path, const boost::system::error
 
 }  // namespace
 
-ClientTls::ClientTls(const ClientTlsOptions& options)
-    : options_(options), context_(std::make_unique<ssl::context>(ssl::context::tls_client)) {
-  SSL_CTX* ctx = context_->native_handle();
+ClientTls::ClientTls(const ClientTlsOptions& options) : options_(options), context_(build()) {}
+
+std::shared_ptr<ssl::context> ClientTls::build() const {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+  SSL_CTX* ctx = context->native_handle();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   boost::system::error_code ec;
   if (options_.ca_file.empty()) {
-    context_->set_default_verify_paths(ec);
+    context->set_default_verify_paths(ec);
     check("backend.tls_ca_file", "(system CA store)", ec);
   } else {
-    context_->load_verify_file(options_.ca_file, ec);
+    context->load_verify_file(options_.ca_file, ec);
     check("backend.tls_ca_file", options_.ca_file, ec);
   }
-  context_->set_verify_mode(options_.verify ? ssl::verify_peer : ssl::verify_none);
+  context->set_verify_mode(options_.verify ? ssl::verify_peer : ssl::verify_none);
   if (!options_.cert_file.empty()) {
-    context_->use_certificate_chain_file(options_.cert_file, ec);
+    context->use_certificate_chain_file(options_.cert_file, ec);
     check("backend.tls_cert_file", options_.cert_file, ec);
-    context_->use_private_key_file(options_.key_file, ssl::context::pem, ec);
+    context->use_private_key_file(options_.key_file, ssl::context::pem, ec);
     check("backend.tls_key_file", options_.key_file, ec);
     if (SSL_CTX_check_private_key(ctx) != 1) {
       throw std::runtime_error("backend.tls_key_file = " + options_.key_file +
                                ": the key does not match backend.tls_cert_file");
     }
   }
+  return context;
 }
 
 ClientTls::~ClientTls() = default;
+
+std::shared_ptr<ssl::context> ClientTls::context() const {
+  std::lock_guard lock(mutex_);
+  return context_;
+}
+
+std::string ClientTls::reload() {
+  try {
+    auto next = build();
+    std::lock_guard lock(mutex_);
+    context_ = std::move(next);
+    return {};
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
 
 void ClientTls::prepare(SSL* ssl, const std::string& server_name) const {
   boost::system::error_code ec;
@@ -63,7 +82,8 @@ void ClientTls::prepare(SSL* ssl, const std::string& server_name) const {
 }
 
 SSL* ClientTls::new_session(int fd, const std::string& server_name) const {
-  SSL* ssl = SSL_new(context_->native_handle());
+  const auto current = context();
+  SSL* ssl = SSL_new(current->native_handle());  // holds its own reference to the SSL_CTX
   if (ssl == nullptr) return nullptr;
   if (SSL_set_fd(ssl, fd) != 1) {
     SSL_free(ssl);

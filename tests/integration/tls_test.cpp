@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "harness.hpp"
@@ -320,6 +321,33 @@ TEST_F(BackendTlsTest, WrongServerNameOrUnknownCaIsRefused) {
     return funnel_->log_text().find("certificate verify failed: hostname mismatch") !=
            std::string::npos;
   })) << funnel_->log_text();
+}
+
+// A wrong CA file fixed in place and SIGHUP: links opened afterwards verify with the new file.
+TEST_F(BackendTlsTest, SighupReloadsTheBackendCaFile) {
+  start_redis("no");
+  TempDir other_dir("funnel-other-ca");
+  Certificates other(other_dir);
+  const std::string ca_copy = dir_.path() + "/backend-ca.pem";
+  std::filesystem::copy_file(other.path("ca.pem"), ca_copy);
+  auto args = funnel_args();
+  args[4] = ca_copy;
+  funnel_ = FunnelProcess::start(args);
+  RespConnection c(funnel_->port());
+  EXPECT_TRUE(c.command({"GET", "k"}).is_error());
+  std::filesystem::copy_file(certs_.path("ca.pem"), ca_copy,
+                             std::filesystem::copy_options::overwrite_existing);
+  funnel_->signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] {
+    return funnel_->log_text().find("SIGHUP: backend TLS files reloaded") != std::string::npos;
+  })) << funnel_->log_text();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        RespConnection fresh(funnel_->port());
+        return fresh.command({"SET", "k", "after-reload"}).str == "OK";
+      },
+      std::chrono::seconds(15)))
+      << funnel_->log_text();
 }
 
 TEST_F(BackendTlsTest, ClientCertificateWhenTheBackendAsksForOne) {
