@@ -15,8 +15,8 @@ packages=(
   redis-server redis-sentinel redis-tools nutcracker
   # Prometheus (prometheus, promtool) checks the metrics; curl queries its HTTP API
   prometheus curl
-  # tools the tests and scripts call (valgrind, ps/pgrep, ss)
-  valgrind procps iproute2 linux-perf
+  # tools the tests and scripts call (valgrind, ps/pgrep, ss; openssl makes the TLS tests' CA)
+  valgrind procps iproute2 linux-perf openssl
 )
 
 # Node.js and npm run the node-redis and ioredis end-to-end tests. Machines that already have a

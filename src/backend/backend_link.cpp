@@ -22,7 +22,9 @@ BackendLink::BackendLink(asio::io_context& io, const LinkSettings& settings,
       socket_(io.get_executor()),
       timer_(io.get_executor()) {}
 
-BackendLink::~BackendLink() = default;
+BackendLink::~BackendLink() {
+  tls::shutdown_and_free(tls_);
+}
 
 const std::string& BackendLink::address() const {
   static const std::string kUnknown = "(unknown)";
@@ -62,8 +64,7 @@ void BackendLink::connect() {
   // generation and return without touching these flags.
   read_waiting_ = write_waiting_ = flush_posted_ = false;
   state_ = State::kConnecting;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  close_socket();
   if (!snapshot_ || snapshot_->endpoints.empty()) {
     enter_backoff(snapshot_ && !snapshot_->resolve_error.empty() ? snapshot_->resolve_error
                                                                  : "address not resolved yet");
@@ -97,7 +98,10 @@ void BackendLink::on_connected(std::uint64_t generation, boost::system::error_co
   socket_.set_option(asio::socket_base::keep_alive(true), ignored);
   socket_.non_blocking(true, ignored);
   state_ = State::kHandshaking;
-  handshake_ = encode_handshake(protocol_, settings_.user, settings_.password.get(), name_, db_);
+  if (settings_.tls && !start_tls()) return;
+  const auto credentials = settings_.credentials->get();
+  handshake_ =
+      encode_handshake(protocol_, credentials->user, credentials->password.get(), name_, db_);
   handshake_sent_ = 0;
   handshake_replies_ = 0;
   flush();
@@ -126,8 +130,7 @@ void BackendLink::fail(std::string_view reason) {
   if (state_ == State::kClosed) return;
   const bool was_ready = state_ == State::kReady || state_ == State::kRetiring;
   ++generation_;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  close_socket();
   timer_.cancel();
   down_reason_ = std::string(reason);
   // Requests already written may have run: say so. A request only partly written did not run
@@ -171,8 +174,7 @@ void BackendLink::fail(std::string_view reason) {
 
 void BackendLink::enter_backoff(std::string_view reason) {
   ++generation_;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  close_socket();
   if (state_ != State::kBackoff) {
     spdlog::warn("backend {} link {} down: {}", address(), name_, reason);
   }
@@ -227,8 +229,7 @@ void BackendLink::finish_retired() {
   }
   ++generation_;
   state_ = State::kClosed;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  close_socket();
   timer_.cancel();
   // Let the observer drop us after the current handler returns.
   auto self = shared_from_this();

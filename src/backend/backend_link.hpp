@@ -116,6 +116,13 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   void frame_replies();
   void on_reply(std::string_view reply, resp::ReplyKind kind);
   void on_handshake_reply(std::string_view reply);
+  // TLS (link_tls.cpp): the handshake before Redis's own, and the byte paths that plain links
+  // take with one read_some / write_some.
+  bool start_tls();
+  void continue_tls_handshake();
+  std::size_t read_transport(char* data, std::size_t size, boost::system::error_code& ec);
+  std::size_t write_transport(const char* data, std::size_t size, boost::system::error_code& ec);
+  void close_socket();
   void compact_output();
   void fail(std::string_view reason);
   void fail_unsent(std::string_view error);
@@ -137,6 +144,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   SnapshotPtr snapshot_;
 
   TcpSocket socket_;
+  SSL* tls_ = nullptr;  // null: plain TCP
+  bool tls_handshaking_ = false;
   SteadyTimer timer_;
   State state_ = State::kIdle;
   std::uint64_t generation_ = 0;  // bumps per connection attempt; stale handlers compare it

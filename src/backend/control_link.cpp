@@ -26,6 +26,9 @@ ControlLink::ControlLink(asio::io_context& io, const LinkSettings& settings, std
 void ControlLink::close() {
   open_ = false;
   boost::system::error_code ignored;
+  // The TLS stream stays until the next open(): close() may run while an operation on it is
+  // still pending (the resolver closes the link under the control loop); closing the socket
+  // aborts that operation, destroying the stream under it would not be safe.
   socket_.close(ignored);
   buffer_.clear();
 }
@@ -46,11 +49,18 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
   co_await asio::async_connect(socket_, snapshot.endpoints, redirect_error(use_awaitable, ec));
   deadline_.cancel();
   if (ec) co_return ec == asio::error::operation_aborted ? "connect timeout" : ec.message();
+  if (settings_.tls) {
+    if (std::string error = co_await start_tls(snapshot); !error.empty()) {
+      close();
+      co_return error;
+    }
+  }
   open_ = true;
   std::string error;
-  auto reply = co_await call(
-      encode_handshake(resp::Protocol::kResp3, settings_.user, settings_.password.get(), name_),
-      error);
+  const auto credentials = settings_.credentials->get();
+  auto reply = co_await call(encode_handshake(resp::Protocol::kResp3, credentials->user,
+                                              credentials->password.get(), name_),
+                             error);
   if (!reply) co_return error;
   if (reply->is_error()) {
     close();
@@ -60,6 +70,26 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
     if (auto text = version->as_string()) redis_version_ = std::string(*text);
   }
   co_return std::string();
+}
+
+// The TLS handshake, bounded by the connect timeout.
+asio::awaitable<std::string> ControlLink::start_tls(const BackendSnapshot& snapshot) {
+  const auto context = settings_.tls->context();  // alive while the stream makes its session
+  tls_ = std::make_unique<asio::ssl::stream<TcpSocket&>>(socket_, *context);
+  settings_.tls->prepare(tls_->native_handle(), settings_.tls_server_name);
+  deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
+  deadline_.async_wait([this](boost::system::error_code wait_ec) {
+    if (!wait_ec) {
+      boost::system::error_code ignored;
+      socket_.close(ignored);
+    }
+  });
+  boost::system::error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::client, redirect_error(use_awaitable, ec));
+  deadline_.cancel();
+  if (!ec) co_return std::string();
+  const std::string reason = tls::ClientTls::failure_reason(tls_->native_handle());
+  co_return reason + " (server name " + settings_.tls_server_name + ", " + snapshot.address + ")";
 }
 
 asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string& request,
@@ -78,7 +108,11 @@ asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string&
     }
   });
   boost::system::error_code ec;
-  co_await asio::async_write(socket_, asio::buffer(request), redirect_error(use_awaitable, ec));
+  if (tls_) {
+    co_await asio::async_write(*tls_, asio::buffer(request), redirect_error(use_awaitable, ec));
+  } else {
+    co_await asio::async_write(socket_, asio::buffer(request), redirect_error(use_awaitable, ec));
+  }
   std::optional<std::string> bytes;
   if (!ec) bytes = co_await read_reply(error);
   deadline_.cancel();
@@ -117,8 +151,10 @@ asio::awaitable<std::optional<std::string>> ControlLink::read_reply(std::string&
     }
     char chunk[16 * 1024];
     boost::system::error_code ec;
-    const std::size_t n =
-        co_await socket_.async_read_some(asio::buffer(chunk), redirect_error(use_awaitable, ec));
+    const std::size_t n = tls_ ? co_await tls_->async_read_some(asio::buffer(chunk),
+                                                                redirect_error(use_awaitable, ec))
+                               : co_await socket_.async_read_some(
+                                     asio::buffer(chunk), redirect_error(use_awaitable, ec));
     if (ec) {
       error = ec == asio::error::eof ? "closed by the backend" : ec.message();
       co_return std::nullopt;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 #include "backend/asio_types.hpp"
 #include "backend/backend_snapshot.hpp"
@@ -30,11 +31,14 @@ class ControlLink {
 
  private:
   asio::awaitable<std::optional<std::string>> read_reply(std::string& error);
+  asio::awaitable<std::string> start_tls(const BackendSnapshot& snapshot);
 
   asio::io_context& io_;
   const LinkSettings& settings_;
   std::string name_;
   TcpSocket socket_;
+  // Off the hot path, so TLS here is asio's own stream over the same socket.
+  std::unique_ptr<asio::ssl::stream<TcpSocket&>> tls_;
   SteadyTimer deadline_;
   std::string buffer_;
   std::string redis_version_;

@@ -58,8 +58,7 @@ void BackendLink::schedule_flush() {
 bool BackendLink::write_pending(std::string_view bytes, std::size_t& written) {
   while (written < bytes.size()) {
     boost::system::error_code ec;
-    std::size_t n =
-        socket_.write_some(asio::buffer(bytes.data() + written, bytes.size() - written), ec);
+    std::size_t n = write_transport(bytes.data() + written, bytes.size() - written, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       wait_writable();
       return true;
@@ -74,6 +73,7 @@ bool BackendLink::write_pending(std::string_view bytes, std::size_t& written) {
 }
 
 void BackendLink::flush() {
+  if (tls_handshaking_) return continue_tls_handshake();
   if (state_ == State::kHandshaking) {
     write_pending(handshake_, handshake_sent_);
     return;
@@ -104,6 +104,15 @@ void BackendLink::wait_readable() {
   read_waiting_ = true;
   auto self = shared_from_this();
   const std::uint64_t generation = generation_;
+  // OpenSSL may hold bytes it already read from the socket: read them now, not on readiness.
+  if (tls_ != nullptr && !tls_handshaking_ && tls::has_pending(tls_)) {
+    asio::post(io_, [self, generation] {
+      if (generation != self->generation_) return;
+      self->read_waiting_ = false;
+      self->on_readable();
+    });
+    return;
+  }
   socket_.async_wait(TcpSocket::wait_read, [self, generation](boost::system::error_code ec) {
     if (generation != self->generation_) return;
     self->read_waiting_ = false;
@@ -113,13 +122,14 @@ void BackendLink::wait_readable() {
 }
 
 void BackendLink::on_readable() {
+  if (tls_handshaking_) return continue_tls_handshake();
   const std::uint64_t generation = generation_;
   for (int round = 0; round < 4; ++round) {
     if (in_.size() - in_len_ < kReadChunk / 2)
       in_.resize(std::max(in_.size() * 2, in_len_ + kReadChunk));
     boost::system::error_code ec;
     const std::size_t space = in_.size() - in_len_;
-    const std::size_t n = socket_.read_some(asio::buffer(in_.data() + in_len_, space), ec);
+    const std::size_t n = read_transport(in_.data() + in_len_, space, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec) {
       fail(ec == asio::error::eof ? "closed by the backend" : "read failed: " + ec.message());

@@ -3,15 +3,46 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/clock.hpp"
+#include "tls/client_tls.hpp"
 
 namespace funnel::backend {
 
-struct LinkSettings {
+// The user and password Funnel authenticates its links with. Replaced whole when SIGHUP
+// re-reads the password file: each link takes the current value when it connects, so new links
+// use the new secret and open links keep working.
+struct BackendCredentials {
   std::string user;                             // empty: AUTH default user
   std::shared_ptr<const std::string> password;  // null: no AUTH
+};
+
+// Thread-safe holder of the current credentials (a mutex, taken once per link connect).
+class CredentialSource {
+ public:
+  explicit CredentialSource(BackendCredentials initial = {})
+      : current_(std::make_shared<const BackendCredentials>(std::move(initial))) {}
+  std::shared_ptr<const BackendCredentials> get() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
+  void set(BackendCredentials next) {
+    auto value = std::make_shared<const BackendCredentials>(std::move(next));
+    std::lock_guard lock(mutex_);
+    current_ = std::move(value);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const BackendCredentials> current_;
+};
+
+struct LinkSettings {
+  std::shared_ptr<CredentialSource> credentials = std::make_shared<CredentialSource>();
+  std::shared_ptr<tls::ClientTls> tls;  // null: plain TCP (reloaded on SIGHUP)
+  std::string tls_server_name;          // SNI and the name the certificate must carry
   common::Millis connect_timeout_ms = 2000;
   common::Millis request_timeout_ms = 5000;
   common::Millis stall_timeout_ms = 10000;

@@ -142,9 +142,11 @@ void PinnedPool::clean(BackendLink& link) {
   target.seq = reinterpret_cast<std::uintptr_t>(&link);
   const common::Millis deadline = common::coarse_now_ms() + settings_.request_timeout_ms;
   link.submit(kResetRequest, target, deadline);
-  link.submit(
-      encode_handshake(link.protocol(), settings_.user, settings_.password.get(), link.name()),
-      target, deadline);
+  // The credentials of now: a SIGHUP rotation applies to a cleaned link like to a new one.
+  const auto credentials = settings_.credentials->get();
+  link.submit(encode_handshake(link.protocol(), credentials->user, credentials->password.get(),
+                               link.name()),
+              target, deadline);
 }
 
 void PinnedPool::select_database(BackendLink& link, std::uint32_t db) {

@@ -81,7 +81,7 @@ std::string ClientSession::info_line() {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} "
-      "tot-mem={} events=r cmd=client|info user=default redir=-1 resp={} lib-name={} "
+      "tot-mem={} events=r cmd=client|info user={} redir=-1 resp={} lib-name={} "
       "lib-ver={}\n",
       id_, peer_address(), local_address(), socket_.native_handle(), name(),
       (now - connected_at_) / 1000, (now - last_activity_) / 1000,
@@ -89,6 +89,7 @@ std::string ClientSession::info_line() {
       count(PubsubKind::kPattern), count(PubsubKind::kShard),
       tx_ ? static_cast<long long>(tx_->commands()) : -1LL, in_.size(), in_.capacity(), out_.size(),
       out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
+      user_ != nullptr ? std::string_view(user_->name()) : std::string_view("default"),
       protocol_ == resp::Protocol::kResp3 ? 3 : 2, lib_name_ ? *lib_name_ : "",
       lib_ver_ ? *lib_ver_ : "");
 }

@@ -45,16 +45,18 @@ bool wants_funnel_section(const resp::Request& request) {
 }  // namespace
 
 ClientSession* ClientSession::start(SessionContext& context, TcpSocket socket,
-                                    std::uint64_t client_id) {
-  auto* session = new ClientSession(context, std::move(socket), client_id);
+                                    std::uint64_t client_id, SSL* tls) {
+  auto* session = new ClientSession(context, std::move(socket), client_id, tls);
   session->wait_readable();
   return session;
 }
 
-ClientSession::ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id)
-    : ctx_(context), socket_(std::move(socket)), id_(client_id) {
+ClientSession::ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id,
+                             SSL* tls)
+    : ctx_(context), socket_(std::move(socket)), tls_(tls), id_(client_id) {
+  tls_handshaking_ = tls_ != nullptr;
   connected_at_ = last_activity_ = common::coarse_now_ms();
-  authenticated_ = ctx_.requirepass == nullptr;
+  user_ = ctx_.users->initial_user();
   handle_ = ctx_.registry.add(this);
   boost::system::error_code ignored;
   // TCP_NODELAY and keepalive come from the listening socket (server/client_socket_options.hpp).
@@ -70,6 +72,7 @@ bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
 
 void ClientSession::wait_readable() {
   if (read_waiting_ || closed_ || reading_paused_ || stop_reading_ || subscribe_barrier()) return;
+  if (tls_ != nullptr) return wait_tls_readable();
   wait_for<&ClientSession::read_waiting_, &ClientSession::on_readable>(TcpSocket::wait_read);
 }
 
@@ -90,8 +93,10 @@ void ClientSession::on_readable() {
     // rather than growing it on every read.
     const std::size_t needed = needed_bytes_;
     std::size_t want = needed > before ? needed - before : 0;
-    want = std::min<std::size_t>(std::max(want, kMinReadSpace),
-                                 ctx_.config.limits.max_request_bytes + kMinReadSpace);
+    const std::uint64_t cap = user_ != nullptr
+                                  ? ctx_.config.limits.max_request_bytes
+                                  : ctx_.config.limits.max_unauthenticated_request_bytes;
+    want = std::min<std::size_t>(std::max(want, kMinReadSpace), cap + kMinReadSpace);
     in_.resize(before + want);
     track_buffer(capacity_before, in_);
     if (closed_) return;
@@ -99,7 +104,7 @@ void ClientSession::on_readable() {
     space = in_.size() - before;
   }
   boost::system::error_code ec;
-  const std::size_t n = socket_.read_some(asio::buffer(target, space), ec);
+  const std::size_t n = read_transport(target, space, ec);
   if (!from_scratch) in_.resize(before + (ec ? 0 : n));
   if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
   if (ec) return close();  // EOF or reset: the client left
@@ -117,26 +122,30 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   std::size_t pos = 0;
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
   needed_bytes_ = 0;
-  while (pos < data.size() && !stop_reading_ && !closed_ && !subscribe_barrier()) {
+  while (pos < data.size() && !stop_reading_ && !closed_ && !subscribe_barrier() &&
+         !auth_delayed_) {
     if (replies_.pending() >= max_pipeline) {
       reading_paused_ = true;  // backpressure: resume when replies drain (after_flush)
       ctx_.metrics->pressure(metrics::Backpressure::kPipelineLimit);
       break;
     }
-    ctx_.parser.reset();
-    const resp::ParseStatus status = ctx_.parser.parse(data.substr(pos));
+    // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
+    // request_bytes), so it cannot make Funnel buffer much.
+    resp::RequestParser& parser = user_ != nullptr ? ctx_.parser : ctx_.preauth_parser;
+    parser.reset();
+    const resp::ParseStatus status = parser.parse(data.substr(pos));
     if (status == resp::ParseStatus::kNeedMore) {
       // The parser is shared by the worker's sessions: remember its size hint for our next read.
-      needed_bytes_ = ctx_.parser.bytes_needed_hint();
+      needed_bytes_ = parser.bytes_needed_hint();
       break;
     }
     if (status == resp::ParseStatus::kInvalid) {
-      protocol_error(ctx_.parser.error());
+      protocol_error(parser.error());
       break;
     }
-    const resp::Request& request = ctx_.parser.request();
+    const resp::Request& request = parser.request();
     if (!request.is_empty() && !handle_request(request)) break;  // held at the lane barrier
-    pos += ctx_.parser.consumed();
+    pos += parser.consumed();
   }
   return pos;
 }
@@ -146,7 +155,9 @@ std::size_t ClientSession::process_requests(std::string_view data) {
 bool ClientSession::handle_request(const resp::Request& request) {
   command::Classification& cls = ctx_.classification;
   command::classify(*ctx_.snapshot->commands, request, cls);
-  if (pin_ != nullptr || wants_pin(cls)) return handle_pinned(request);
+  // A client that may not run the command never leases a pinned link for it: handle_unpinned
+  // answers it with the error (NOAUTH, NOPERM, subscribe mode, Redis's own).
+  if (pin_ != nullptr || (wants_pin(cls) && may_run(request))) return handle_pinned(request);
   return handle_unpinned(request);
 }
 
@@ -154,17 +165,15 @@ bool ClientSession::handle_unpinned(const resp::Request& request) {
   const command::Classification& cls = ctx_.classification;
   if (lanes_.in_flight() != 0 && needs_lane_change(cls)) return hold_at_lane_barrier();
   const std::uint64_t seq = open_slot();
+  if (cls.route != command::Route::kReject && !admitted(request, seq)) {
+    if (tx_ != nullptr) tx_->flag_error();  // as in Redis: EXEC will answer EXECABORT
+    return true;
+  }
   if (tx_ != nullptr) return handle_in_transaction(request, seq);
   if (cls.route == command::Route::kReject) {
     answer_error(seq, cls.error);
     return true;
   }
-  if (!authenticated_ && !(cls.spec != nullptr && cls.spec->has(command::Flag::kNoAuth)) &&
-      cls.local != command::LocalCommand::kQuit) {
-    answer_error(seq, "NOAUTH Authentication required.");
-    return true;
-  }
-  if (refused_in_subscribe_mode(seq)) return true;
   switch (cls.route) {
     case command::Route::kLocal:
       if (is_transaction_command(cls.local)) {
@@ -260,9 +269,12 @@ void ClientSession::protocol_error(std::string_view message) {
   const std::uint64_t seq = replies_.open_slot();
   protocol_failed_ = true;
   // The parser's own limit is Funnel's, not Redis's: say so, as every proxy-only error does.
-  std::string text =
-      message.starts_with("request exceeds") ? "ERR funnel: " : "ERR Protocol error: ";
-  text.append(message);
+  std::string text;
+  message = parser_error_text(message, text);
+  if (text.empty()) {
+    text = message.starts_with("request exceeds") ? "ERR funnel: " : "ERR Protocol error: ";
+    text.append(message);
+  }
   close_after_seq_ = seq;
   stop_reading_ = true;
   answer_error(seq, text);
@@ -294,7 +306,10 @@ void ClientSession::close(metrics::CloseReason reason) {
   end_pin();          // a link with a command in flight (a blocked BLPOP) is closed
   ctx_.metrics->closed(reason);
   boost::system::error_code ignored;
+  tls::shutdown_and_free(tls_);
+  tls_ = nullptr;
   socket_.close(ignored);
+  if (auth_delay_) auth_delay_->cancel();
   ctx_.registry.remove(handle_);
   leave_all_subscriptions();
   std::int64_t held =

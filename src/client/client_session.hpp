@@ -14,6 +14,7 @@
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
 #include "client/subscriptions.hpp"
+#include "tls/tls_io.hpp"
 
 namespace funnel::client {
 
@@ -27,7 +28,9 @@ class ClientSession {
  public:
   // Takes ownership of a connected socket whose place in clients_connected the caller has
   // already counted (close() gives it back). Registers itself; deletes itself after close().
-  static ClientSession* start(SessionContext& context, TcpSocket socket, std::uint64_t client_id);
+  // With `tls` (a server-side session on the socket, owned from here on) it speaks TLS.
+  static ClientSession* start(SessionContext& context, TcpSocket socket, std::uint64_t client_id,
+                              SSL* tls = nullptr);
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -57,7 +60,7 @@ class ClientSession {
   common::Millis last_activity() const { return last_activity_; }
 
  private:
-  ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id);
+  ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id, SSL* tls);
   ~ClientSession();
 
   void wait_readable();
@@ -83,6 +86,11 @@ class ClientSession {
     });
   }
   void on_readable();
+  // The transport seam (session_transport.cpp): plain sockets call read_some/write_some as
+  // before; TLS sessions map OpenSSL's wants onto the same readiness waits.
+  std::size_t read_transport(char* data, std::size_t size, boost::system::error_code& ec);
+  std::size_t write_transport(const char* data, std::size_t size, boost::system::error_code& ec);
+  void wait_tls_readable();
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
   bool handle_unpinned(const resp::Request& request);
@@ -163,7 +171,14 @@ class ClientSession {
   void cmd_reset(std::string& out);
   void cmd_client(const resp::Request& r, std::string& out);
   void cmd_funnel(const resp::Request& r, std::string& out);
-  bool check_password(std::string_view user, std::string_view password) const;
+  // Authentication and permissions (session_auth.cpp).
+  bool log_in(std::string_view user, std::string_view password);
+  void on_auth_failure();
+  void end_auth_delay();
+  bool admitted(const resp::Request& request, std::uint64_t seq);
+  bool may_run(const resp::Request& request) const;
+  bool access_allowed(const resp::Request& request, std::uint64_t seq);
+  std::string_view parser_error_text(std::string_view message, std::string& storage) const;
   void write_hello_reply(std::string& out);
   void set_name(std::string_view name);
   std::string_view name() const { return name_ ? std::string_view(*name_) : std::string_view(); }
@@ -172,6 +187,7 @@ class ClientSession {
 
   SessionContext& ctx_;
   TcpSocket socket_;
+  SSL* tls_ = nullptr;  // null: plain TCP
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
   std::string in_;   // unparsed bytes (a partial request); empty when idle
@@ -180,10 +196,10 @@ class ClientSession {
   std::size_t needed_bytes_ = 0;  // size in_ must reach for the partial request (parser's hint)
   ReplyQueue replies_;
   LaneTracker lanes_;
-  std::unique_ptr<TransactionQueue> tx_;  // inside a MULTI that Funnel holds; null otherwise
-  std::unique_ptr<PinLease> pin_;         // a pinned link leased (or awaited); null otherwise
-  std::uint32_t pin_serial_ = 0;          // numbers this client's leases (their lanes)
-  std::uint32_t db_ = 0;                  // SELECT: the database pool this client uses
+  std::unique_ptr<TransactionQueue> tx_;        // inside a MULTI that Funnel holds; null otherwise
+  std::unique_ptr<PinLease> pin_;               // a pinned link leased (or awaited); null otherwise
+  std::uint32_t pin_serial_ = 0;                // numbers this client's leases (their lanes)
+  std::uint32_t db_ = 0;                        // SELECT: the database pool this client uses
   std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).
@@ -192,15 +208,20 @@ class ClientSession {
   const std::string* lib_ver_ = nullptr;
   common::Millis connected_at_;
   common::Millis last_activity_;
+  const security::User* user_ = nullptr;        // null until authenticated (owned by ctx_.users)
+  std::unique_ptr<SteadyTimer> auth_delay_;     // only while a failed AUTH is being slowed down
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   resp::Protocol protocol_ = resp::Protocol::kResp2;
   std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
-  bool authenticated_ = false;
   bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)
   bool lane_hold_ = false;        // a request waits at the lane barrier (reading is paused)
   bool replies_off_ = false;      // CLIENT REPLY OFF
   bool skip_next_reply_ = false;  // CLIENT REPLY SKIP
   bool silent_ = false;           // the current request's reply is dropped
+  bool auth_delayed_ = false;     // reading paused after a failed AUTH (AuthThrottle)
+  bool tls_handshaking_ = false;
+  bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress
+  bool tls_write_wants_read_ = false;  // and the reverse
   bool closed_ = false;
   bool read_waiting_ = false;
   bool write_waiting_ = false;

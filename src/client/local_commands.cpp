@@ -1,8 +1,6 @@
 // Commands Funnel answers itself, byte for byte as redis-server 7 would: they concern the client's
 // own connection (protocol, name, authentication), which on a shared backend link would be
 // every client's.
-#include <openssl/crypto.h>
-
 #include <cctype>
 #include <charconv>
 
@@ -67,31 +65,6 @@ void ClientSession::cmd_echo(const resp::Request& r, std::string& out) {
   resp::ReplyWriter(out, protocol_).bulk(r.arg(1));
 }
 
-bool ClientSession::check_password(std::string_view user, std::string_view password) const {
-  if (!ctx_.requirepass) return user == "default";  // default user with nopass: any password
-  if (user != "default") return false;
-  const std::string& expected = *ctx_.requirepass;
-  // Constant-time for equal lengths; the length itself is not secret enough to matter here.
-  if (password.size() != expected.size()) return false;
-  return CRYPTO_memcmp(password.data(), expected.data(), expected.size()) == 0;
-}
-
-void ClientSession::cmd_auth(const resp::Request& r, std::string& out) {
-  if (r.argc() > 3) return error(out, "ERR syntax error");
-  if (r.argc() == 2 && !ctx_.requirepass) {
-    return error(out,
-                 "ERR AUTH <password> called without any password configured for the default "
-                 "user. Are you sure your configuration is correct?");
-  }
-  const std::string_view user = r.argc() == 3 ? r.arg(1) : std::string_view("default");
-  if (!check_password(user, r.arg(r.argc() - 1))) {
-    ctx_.metrics->auth_failures.add();
-    return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
-  }
-  authenticated_ = true;
-  out = "+OK\r\n";
-}
-
 void ClientSession::cmd_hello(const resp::Request& r, std::string& out) {
   resp::Protocol requested = protocol_;
   if (r.argc() >= 2) {
@@ -123,14 +96,10 @@ void ClientSession::cmd_hello(const resp::Request& r, std::string& out) {
       return error(out, "ERR Syntax error in HELLO option '" + std::string(r.arg(i)) + "'");
     }
   }
-  if (has_auth) {
-    if (!check_password(user, password)) {
-      ctx_.metrics->auth_failures.add();
-      return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
-    }
-    authenticated_ = true;
+  if (has_auth && !log_in(user, password)) {
+    return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
   }
-  if (!authenticated_) {
+  if (user_ == nullptr) {
     return error(out,
                  "NOAUTH HELLO must be called with the client already authenticated, otherwise "
                  "the HELLO AUTH <user> <pass> option can be used to authenticate the "
@@ -221,7 +190,7 @@ void ClientSession::cmd_reset(std::string& out) {
   protocol_ = resp::Protocol::kResp2;
   name_.reset();
   lib_name_ = lib_ver_ = nullptr;
-  authenticated_ = ctx_.requirepass == nullptr;
+  user_ = ctx_.users->initial_user();
   out = "+RESET\r\n";
 }
 

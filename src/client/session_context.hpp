@@ -19,6 +19,8 @@
 #include "metrics/process_counters.hpp"
 #include "metrics/worker_metrics.hpp"
 #include "resp/request_parser.hpp"
+#include "security/auth_throttle.hpp"
+#include "security/user_directory.hpp"
 
 namespace funnel::client {
 
@@ -103,11 +105,13 @@ struct SessionContext {
   backend::BackendPool* pool = nullptr;
   backend::PinnedPool* pinned = nullptr;  // dedicated links for WATCH and blocking commands
   backend::SnapshotPtr snapshot;          // refreshed by the worker between batches
-  std::shared_ptr<const std::string> requirepass;  // null: no client authentication
-  resp::RequestParser parser;                      // shared: sessions keep only unparsed bytes
-  command::Classification classification;          // reused per request
-  std::string scratch;                             // read buffer for sessions with nothing buffered
-  std::string local_reply;                         // reused for locally answered replies
+  std::shared_ptr<const security::UserDirectory> users;  // client users and command policy
+  security::AuthThrottle* auth_throttle = nullptr;       // process-wide; null: no slowing down
+  resp::RequestParser parser;          // shared: sessions keep only unparsed bytes
+  resp::RequestParser preauth_parser;  // the same, with limits.max_unauthenticated_request_bytes
+  command::Classification classification;  // reused per request
+  std::string scratch;                     // read buffer for sessions with nothing buffered
+  std::string local_reply;                 // reused for locally answered replies
   BufferPool buffers;
   metrics::WorkerMetrics* metrics = nullptr;  // this worker's counters
   AdminView* admin = nullptr;                 // FUNNEL commands; null: refused

@@ -74,8 +74,7 @@ bool ClientSession::write_last_reply_now() {
     return false;
   }
   boost::system::error_code ec;
-  const std::size_t n =
-      socket_.write_some(asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_), ec);
+  const std::size_t n = write_transport(out_.data() + out_sent_, out_.size() - out_sent_, ec);
   if (ec) return false;  // the posted flush sees the error (or would_block) and handles it
   out_sent_ += n;
   ctx_.metrics->bytes_sent.add(n);
@@ -129,7 +128,7 @@ void ClientSession::track_buffer(std::size_t before_capacity, const std::string&
     boost::system::error_code ignored;
     const std::string reply = error_reply(
         "ERR funnel: proxy buffer budget exhausted (limits.buffer_budget_bytes); retry later");
-    socket_.write_some(asio::buffer(reply), ignored);
+    write_transport(reply.data(), reply.size(), ignored);
     close(metrics::CloseReason::kBufferBudget);
   }
 }
@@ -150,8 +149,7 @@ void ClientSession::schedule_flush() {
 void ClientSession::flush() {
   while (out_sent_ < out_.size()) {
     boost::system::error_code ec;
-    const std::size_t n =
-        socket_.write_some(asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_), ec);
+    const std::size_t n = write_transport(out_.data() + out_sent_, out_.size() - out_sent_, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
     if (ec) return close();
     out_sent_ += n;
@@ -164,7 +162,8 @@ void ClientSession::flush() {
 
 void ClientSession::wait_writable() {
   if (write_waiting_) return;
-  wait_for<&ClientSession::write_waiting_, &ClientSession::flush>(TcpSocket::wait_write);
+  wait_for<&ClientSession::write_waiting_, &ClientSession::flush>(
+      tls_write_wants_read_ ? TcpSocket::wait_read : TcpSocket::wait_write);
 }
 
 void ClientSession::after_flush() {
@@ -189,7 +188,7 @@ void ClientSession::release_buffers_if_idle() {
 }
 
 void ClientSession::maybe_resume_reading() {
-  if (!reading_paused_ || closed_ || lane_hold_) return;
+  if (!reading_paused_ || closed_ || lane_hold_ || auth_delayed_) return;
   if (replies_.pending() >= ctx_.config.limits.max_pipeline_per_client / 2 + 1) return;
   if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return;
   reading_paused_ = false;

@@ -74,6 +74,7 @@ bool ClientSession::handle_pinned(const resp::Request& request) {
     answer_error(seq, cls.error);
     return true;
   }
+  if (!admitted(request, seq)) return true;  // NOPERM (and the rest) hold on a pinned link too
   const common::Millis deadline = common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
   switch (cls.route) {
     case command::Route::kForward:

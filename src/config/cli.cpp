@@ -52,11 +52,16 @@ std::string flag_help(const KeySpec& spec) {
   return help + "; default " + (value == "\"\"" ? std::string("none") : value);
 }
 
+// Switches that may be given without a value ("--backend-tls" means "--backend-tls 1").
+bool is_switch(std::string_view flag) {
+  return flag == "--backend-tls";
+}
+
 void add_value_flag(CLI::App& app, CommandLine& line, const std::string& flag,
                     const std::string& type, const std::string& help) {
   app.add_option(flag, line.values[flag], help)
-      ->type_name(type)
-      ->expected(1)
+      ->type_name(is_switch(flag) ? "[0|1]" : type)
+      ->expected(is_switch(flag) ? 0 : 1, 1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
@@ -123,7 +128,7 @@ void apply_flags(const CommandLine& line, Config& config) {
     if (spec.flag.empty()) continue;
     const std::string flag(spec.flag);
     if (const std::string* value = single_value(line, flag)) {
-      apply_text(spec, config, *value, flag);
+      apply_text(spec, config, value->empty() && is_switch(flag) ? "1" : *value, flag);
     }
   }
 }

@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <thread>
 
@@ -152,6 +153,91 @@ void check_limit_rules(const Config& config) {
               " is the same as server.listen: give the admin HTTP endpoint its own port");
 }
 
+bool is_hex_digest(const std::string& text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(),
+                                          [](unsigned char c) { return std::isxdigit(c) != 0; });
+}
+
+void resolve_user(UserConfig& user, const std::string& where) {
+  require(!user.name.empty() && std::none_of(user.name.begin(), user.name.end(),
+                                             [](unsigned char c) { return c <= ' '; }),
+          where + ".name = " + quote(user.name) +
+              ": give each user a name without spaces or control characters");
+  const int given =
+      !user.password_sha256.empty() + !user.password_file.empty() + !user.password_env.empty();
+  require(given <= 1, where + " (" + user.name +
+                          "): give only one of password_sha256, password_file, password_env");
+  require(user.password_sha256.empty() || is_hex_digest(user.password_sha256),
+          where + ".password_sha256 (" + user.name +
+              "): must be 64 hex digits, the SHA-256 of the password (e.g. the output of "
+              "`printf %s PASSWORD | sha256sum`)");
+  if (!user.password_file.empty()) {
+    user.password = read_secret(user.password_file, where + ".password_file");
+  } else if (!user.password_env.empty()) {
+    const char* env = std::getenv(user.password_env.c_str());
+    require(env != nullptr && *env != '\0', where + ".password_env = " + quote(user.password_env) +
+                                                " (" + user.name +
+                                                "): the environment variable is not set or empty");
+    user.password = std::string(env);
+  }
+}
+
+void resolve_users(Config& config) {
+  for (std::size_t i = 0; i < config.auth.users.size(); ++i) {
+    UserConfig& user = config.auth.users[i];
+    const std::string where = "users[" + std::to_string(i) + "]";
+    resolve_user(user, where);
+    for (std::size_t j = 0; j < i; ++j) {
+      require(config.auth.users[j].name != user.name,
+              where + ".name = " + quote(user.name) + ": the user is defined twice");
+    }
+    require(!(user.name == "default" && config.auth.requirepass),
+            where +
+                ".name = \"default\": the default user's password is set twice (also by "
+                "auth.requirepass_file / FUNNEL_REQUIREPASS); keep one");
+  }
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+void resolve_admin_token(Config& config) {
+  resolve_secret(config.admin.token, config.admin.token_file, "admin.token_file",
+                 "FUNNEL_ADMIN_TOKEN");
+  if (!config.admin.listen || is_loopback_host(config.admin.listen->host)) return;
+  require(config.admin.token.has_value(),
+          show_text("admin.listen", config.admin.listen->to_string()) +
+              " is not a loopback address, so the admin endpoint needs a bearer token: set "
+              "admin.token_file (--admin-token-file) or FUNNEL_ADMIN_TOKEN, or bind 127.0.0.1");
+}
+
+void check_backend_tls_rules(const BackendConfig& b) {
+  const bool extras = !b.tls_ca_file.empty() || !b.tls_server_name.empty() ||
+                      !b.tls_cert_file.empty() || !b.tls_key_file.empty();
+  require(b.tls == 1 || !extras,
+          "backend.tls_ca_file, tls_server_name, tls_cert_file and tls_key_file need "
+          "backend.tls = 1 (--backend-tls)");
+  require(b.tls_cert_file.empty() == b.tls_key_file.empty(),
+          "backend.tls_cert_file (--backend-tls-cert) and backend.tls_key_file "
+          "(--backend-tls-key) go together: give both, or neither");
+}
+
+void check_tls_rules(const Config& config) {
+  check_backend_tls_rules(config.backend);
+  const TlsConfig& tls = config.tls;
+  require(tls.cert_file.empty() == tls.key_file.empty(),
+          "tls.cert_file (--tls-cert) and tls.key_file (--tls-key) go together: give both, or "
+          "neither");
+  require(tls.enabled() || (tls.client_ca_file.empty() && !tls.listen),
+          "tls.client_ca_file and tls.listen need a certificate: set tls.cert_file (--tls-cert) "
+          "and tls.key_file (--tls-key)");
+  require(!tls.listen || *tls.listen != config.server.listen,
+          show_text("tls.listen", tls.listen ? tls.listen->to_string() : "") +
+              " is the same as server.listen: without tls.listen the server.listen port speaks "
+              "TLS; with it, give the TLS listener its own port");
+}
+
 }  // namespace
 
 std::string HostPort::to_string() const {
@@ -180,6 +266,13 @@ HostPort parse_host_port(const std::string& text, const std::string& what) {
   return HostPort{std::move(host), parse_port(port_text, shown)};
 }
 
+std::optional<std::string> read_secret_source(const std::string& path, const std::string& key,
+                                              const char* env_name) {
+  std::optional<std::string> secret;
+  resolve_secret(secret, path, key, env_name);
+  return secret;
+}
+
 void finalize(Config& config) {
   for (const KeySpec& spec : all_keys()) check_range(spec, config);
   require(config.backend.address.has_value(),
@@ -190,6 +283,9 @@ void finalize(Config& config) {
                  "FUNNEL_BACKEND_PASSWORD");
   resolve_secret(config.auth.requirepass, config.auth.requirepass_file, "auth.requirepass_file",
                  "FUNNEL_REQUIREPASS");
+  resolve_users(config);
+  resolve_admin_token(config);
+  check_tls_rules(config);
   check_backend_rules(config);
   check_limit_rules(config);
 }

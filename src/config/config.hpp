@@ -58,11 +58,33 @@ struct BackendConfig {
   // other than 0 may have shared link pools at once.
   std::uint32_t databases = 16;
   std::uint32_t max_database_pools = 16;
+  // TLS to the backend (ElastiCache in-transit encryption): docs/security.md#tls.
+  std::uint32_t tls = 0;         // 1: every link speaks TLS
+  std::string tls_ca_file;       // empty: the system CA store
+  std::uint32_t tls_verify = 1;  // 0: no certificate or name check (testing only)
+  std::string tls_server_name;   // SNI and name check; empty: the host of backend.address
+  std::string tls_cert_file;     // client certificate, when the backend asks for one
+  std::string tls_key_file;
+};
+
+// One [[users]] entry: a named client user (docs/security.md). The password is given as a
+// SHA-256 hex digest, or read from a file or an environment variable at start.
+struct UserConfig {
+  std::string name;
+  std::string password_sha256;          // 64 hex digits, like Redis ACL "#<hash>"
+  std::string password_file;            // or: a file holding the plain password
+  std::string password_env;             // or: an environment variable holding it
+  std::string rules;                    // Redis ACL subset: "~app:* +@read"
+  std::optional<std::string> password;  // resolved from password_file / password_env
 };
 
 struct AuthConfig {
   std::optional<std::string> requirepass;  // the secret; clients must AUTH when set
   std::string requirepass_file;
+  std::vector<UserConfig> users;
+  // Commands refused to every user unless the user's rules name them (+flushall); "@default"
+  // stands for the built-in list (security/command_policy.cpp), "" denies nothing.
+  std::string deny_commands = "@default";
 };
 
 struct LimitsConfig {
@@ -77,11 +99,26 @@ struct LimitsConfig {
   std::uint32_t pubsub_output_soft_seconds = 60;
   // In-flight requests per client before backpressure (Funnel stops reading the client).
   std::uint32_t max_pipeline_per_client = 1024;
+  // One request from a client that has not authenticated yet (AUTH / HELLO need little).
+  std::uint64_t max_unauthenticated_request_bytes = 4096;
 };
 
 struct AdminConfig {
-  std::optional<HostPort> listen;  // admin HTTP (metrics); off when unset
-  std::uint32_t metrics = 1;       // 0: no per-request counters/histograms (benchmark baseline)
+  std::optional<HostPort> listen;    // admin HTTP (metrics); off when unset
+  std::uint32_t metrics = 1;         // 0: no per-request counters/histograms (benchmark baseline)
+  std::string token_file;            // bearer token for the admin endpoint (or FUNNEL_ADMIN_TOKEN)
+  std::optional<std::string> token;  // resolved secret; required on a non-loopback address
+};
+
+// TLS towards clients (docs/security.md#tls). With cert and key and no `listen`, the
+// server.listen port speaks TLS only; with `listen`, that address is a TLS listener next to
+// the plain server.listen.
+struct TlsConfig {
+  std::string cert_file;       // PEM certificate chain
+  std::string key_file;        // PEM private key
+  std::string client_ca_file;  // set: clients must present a certificate signed by this CA
+  std::optional<HostPort> listen;
+  bool enabled() const { return !cert_file.empty(); }
 };
 
 struct LogConfig {
@@ -94,6 +131,7 @@ struct Config {
   AuthConfig auth;
   LimitsConfig limits;
   AdminConfig admin;
+  TlsConfig tls;
   LogConfig log;
   std::string source_file;  // the --config file, if any
 };
@@ -118,7 +156,15 @@ Config load_toml(const std::string& toml_text, const std::string& origin);
 // Also range-checks every key (for configs built in code), requires backend.address, and reads
 // the secrets: backend.password from password_file, else FUNNEL_BACKEND_PASSWORD; auth.requirepass
 // from requirepass_file, else FUNNEL_REQUIREPASS (a file wins; with neither, the field is left as
-// it was). Error messages never contain a secret.
+// it was); each [[users]] password from its password_file or password_env; admin.token from
+// token_file, else FUNNEL_ADMIN_TOKEN (required when admin.listen is not a loopback address).
+// Error messages never contain a secret.
 void finalize(Config& config);
+
+// Reads a secret again (SIGHUP): from `path` when it is not empty, else from the environment
+// variable `env_name`; nullopt when neither is given. Throws ConfigError (naming `key` and the
+// path, never the secret) for an unreadable or empty file or an empty variable.
+std::optional<std::string> read_secret_source(const std::string& path, const std::string& key,
+                                              const char* env_name);
 
 }  // namespace funnel::config

@@ -50,7 +50,8 @@ constexpr KeySpec text(std::string_view table, std::string_view name, std::strin
 
 constexpr std::array kTables = {std::string_view{"server"}, std::string_view{"backend"},
                                 std::string_view{"auth"},   std::string_view{"limits"},
-                                std::string_view{"admin"},  std::string_view{"log"}};
+                                std::string_view{"admin"},  std::string_view{"tls"},
+                                std::string_view{"log"}};
 
 // clang-format off
 constexpr std::array kKeys = {
@@ -99,8 +100,22 @@ constexpr std::array kKeys = {
   integer("backend", "max_database_pools", "", 0, 1024,
           "databases other than 0 with shared links; 0 refuses SELECT n",
           [](Config& c) -> std::uint32_t& { return c.backend.max_database_pools; }),
+  integer("backend", "tls", "--backend-tls", 0, 1, "1 speaks TLS to the backend",
+          [](Config& c) -> std::uint32_t& { return c.backend.tls; }),
+  text("backend", "tls_ca_file", "--backend-ca", [](Config& c) -> std::string& {
+    return c.backend.tls_ca_file; }),
+  integer("backend", "tls_verify", "", 0, 1, "0 skips certificate and name checks",
+          [](Config& c) -> std::uint32_t& { return c.backend.tls_verify; }),
+  text("backend", "tls_server_name", "", [](Config& c) -> std::string& {
+    return c.backend.tls_server_name; }),
+  text("backend", "tls_cert_file", "--backend-tls-cert", [](Config& c) -> std::string& {
+    return c.backend.tls_cert_file; }),
+  text("backend", "tls_key_file", "--backend-tls-key", [](Config& c) -> std::string& {
+    return c.backend.tls_key_file; }),
   text("auth", "requirepass_file", "--requirepass-file", [](Config& c) -> std::string& {
     return c.auth.requirepass_file; }),
+  text("auth", "deny_commands", "--deny-commands", [](Config& c) -> std::string& {
+    return c.auth.deny_commands; }),
   size("limits", "max_request_bytes", kKb, 4 * kGb, "bytes in one request",
        [](Config& c) -> std::uint64_t& { return c.limits.max_request_bytes; }),
   size("limits", "buffer_budget_bytes", kMb, kTb, "bytes for all client buffers together",
@@ -117,12 +132,26 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.limits.pubsub_output_soft_seconds; }),
   integer("limits", "max_pipeline_per_client", "", 1, 1'000'000, "requests in flight",
           [](Config& c) -> std::uint32_t& { return c.limits.max_pipeline_per_client; }),
+  size("limits", "max_unauthenticated_request_bytes", 512, kMb,
+       "bytes in one request before AUTH",
+       [](Config& c) -> std::uint64_t& { return c.limits.max_unauthenticated_request_bytes; }),
   KeySpec{.table = "admin", .name = "listen", .kind = KeyKind::kAddress, .flag = "--admin",
           .optional_address = [](Config& c) -> std::optional<HostPort>& {
             return c.admin.listen; }},
   integer("admin", "metrics", "--metrics", 0, 1,
           "1 counts per-request metrics, 0 leaves them out (connection counters stay)",
           [](Config& c) -> std::uint32_t& { return c.admin.metrics; }),
+  text("admin", "token_file", "--admin-token-file", [](Config& c) -> std::string& {
+    return c.admin.token_file; }),
+  text("tls", "cert_file", "--tls-cert", [](Config& c) -> std::string& {
+    return c.tls.cert_file; }),
+  text("tls", "key_file", "--tls-key", [](Config& c) -> std::string& {
+    return c.tls.key_file; }),
+  text("tls", "client_ca_file", "--tls-client-ca", [](Config& c) -> std::string& {
+    return c.tls.client_ca_file; }),
+  KeySpec{.table = "tls", .name = "listen", .kind = KeyKind::kAddress, .flag = "--tls-listen",
+          .optional_address = [](Config& c) -> std::optional<HostPort>& {
+            return c.tls.listen; }},
   KeySpec{.table = "log", .name = "level", .kind = KeyKind::kLogLevel, .flag = "--log-level",
           .text = [](Config& c) -> std::string& { return c.log.level; }},
 };
@@ -219,7 +248,12 @@ void apply_text(const KeySpec& spec, Config& config, const std::string& text,
       if (spec.optional_address) {
         auto& field = spec.optional_address(config);
         field.reset();
-        if (!text.empty()) field = parse_host_port(text, what);
+        // The admin endpoint given as a bare port binds loopback: exposing it is a choice.
+        if (spec.table == "admin" && parse_decimal(text)) {
+          field = parse_host_port("127.0.0.1:" + text, what);
+        } else if (!text.empty()) {
+          field = parse_host_port(text, what);
+        }
       } else {
         spec.address(config) = parse_host_port(text, what);
       }

@@ -142,6 +142,55 @@ void load_table(Config& config, std::string_view table_name, const toml::node& n
   }
 }
 
+// [[users]]: an array of tables, each a named client user (docs/security.md).
+void load_user(Config& config, const toml::node& node, const std::string& where) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    throw ConfigError(where + ": expected a table ([[users]] with name = ..., rules = ...), got " +
+                      type_name(node));
+  }
+  UserConfig user;
+  static constexpr std::string_view kFields[] = {"name", "password_sha256", "password_file",
+                                                 "password_env", "rules"};
+  for (auto&& [key, value] : *table) {
+    const std::string field(key.str());
+    const std::string shown = where + "." + field;
+    if (field == "password" || field == "requirepass") {
+      throw ConfigError(shown +
+                        " is not supported: a password does not belong in the config file; give "
+                        "password_sha256 (its SHA-256), password_file or password_env");
+    }
+    const auto* text = value.as_string();
+    if (std::find(std::begin(kFields), std::end(kFields), field) == std::end(kFields)) {
+      throw ConfigError("unknown key " + shown +
+                        "; valid keys in [[users]]: name, password_sha256, password_file, "
+                        "password_env, rules");
+    }
+    if (text == nullptr) {
+      throw ConfigError(show(shown, literal(value)) + ": expected a string, got " +
+                        type_name(value));
+    }
+    const std::string& v = text->get();
+    if (field == "name") user.name = v;
+    if (field == "password_sha256") user.password_sha256 = v;
+    if (field == "password_file") user.password_file = v;
+    if (field == "password_env") user.password_env = v;
+    if (field == "rules") user.rules = v;
+  }
+  config.auth.users.push_back(std::move(user));
+}
+
+void load_users(Config& config, const toml::node& node) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr) {
+    throw ConfigError("users: expected an array of tables ([[users]] entries), got " +
+                      type_name(node));
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    load_user(config, *array->get(i), "users[" + std::to_string(i) + "]");
+  }
+}
+
 }  // namespace
 
 Config load_toml(const std::string& toml_text, const std::string& origin) {
@@ -160,7 +209,13 @@ Config load_toml(const std::string& toml_text, const std::string& origin) {
   }
   Config config;
   try {
-    for (auto&& [key, node] : root) load_table(config, key.str(), node);
+    for (auto&& [key, node] : root) {
+      if (key.str() == "users") {
+        load_users(config, node);
+      } else {
+        load_table(config, key.str(), node);
+      }
+    }
   } catch (const ConfigError& error) {
     throw ConfigError(origin + ": " + error.what());
   }

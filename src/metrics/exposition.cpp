@@ -79,6 +79,14 @@ void client_metrics(std::string& out, const ExpositionInput& in, const Totals& t
   header(out, "funnel_client_auth_failures_total", "counter",
          "Failed AUTH and HELLO AUTH attempts.");
   sample(out, "funnel_client_auth_failures_total", "", static_cast<double>(t.auth_failures));
+  header(out, "funnel_client_permission_denied_total", "counter",
+         "Requests refused with NOPERM (user rules, command deny list, key patterns).");
+  sample(out, "funnel_client_permission_denied_total", "",
+         static_cast<double>(t.permission_denied));
+  header(out, "funnel_client_tls_handshake_failures_total", "counter",
+         "Client TLS handshakes that failed (wrong CA, no client certificate, old protocol).");
+  sample(out, "funnel_client_tls_handshake_failures_total", "",
+         static_cast<double>(t.tls_handshake_failures));
   header(out, "funnel_client_received_bytes_total", "counter", "Bytes read from clients.");
   sample(out, "funnel_client_received_bytes_total", "", static_cast<double>(t.bytes_received));
   header(out, "funnel_client_sent_bytes_total", "counter", "Bytes written to clients.");
@@ -179,6 +187,8 @@ Totals sum_workers(const std::vector<const WorkerMetrics*>& workers) {
   for (const WorkerMetrics* w : workers) {
     t.accepted += w->clients_accepted.read();
     t.auth_failures += w->auth_failures.read();
+    t.permission_denied += w->permission_denied.read();
+    t.tls_handshake_failures += w->tls_handshake_failures.read();
     t.bytes_received += w->bytes_received.read();
     t.bytes_sent += w->bytes_sent.read();
     t.in_flight += w->requests_in_flight();

@@ -45,6 +45,8 @@ struct WorkerMetrics {
   Counter clients_accepted;
   std::array<Counter, static_cast<std::size_t>(CloseReason::kCount)> clients_closed;
   Counter auth_failures;
+  Counter permission_denied;       // -NOPERM answers (user rules, deny list, key patterns)
+  Counter tls_handshake_failures;  // client TLS handshakes that failed
   Counter bytes_received;
   Counter bytes_sent;
   Counter requests_in_flight_up;  // in flight = up - down (both monotonic: no shared RMW)

@@ -2,6 +2,8 @@
 // connection, keep-alive, bounded request size.
 #include "server/admin_http.hpp"
 
+#include <openssl/crypto.h>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,7 +21,18 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-asio::awaitable<void> serve(tcp::socket socket, const AdminHttp::Handler& handler) {
+// Constant-time over the token's length: the time taken does not reveal how much matched.
+bool authorized(const http::request<http::empty_body>& request,
+                const std::optional<std::string>& token) {
+  if (!token) return true;
+  const auto header = request[http::field::authorization];
+  const std::string expected = "Bearer " + *token;
+  return header.size() == expected.size() &&
+         CRYPTO_memcmp(header.data(), expected.data(), expected.size()) == 0;
+}
+
+asio::awaitable<void> serve(tcp::socket socket, const AdminHttp::Handler& handler,
+                            const std::optional<std::string>& token) {
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::empty_body> parser;
@@ -30,7 +43,11 @@ asio::awaitable<void> serve(tcp::socket socket, const AdminHttp::Handler& handle
     if (ec) co_return;
     const auto& request = parser.get();
     AdminResponse answer;
-    if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    const bool allowed = authorized(request, token);
+    if (!allowed) {
+      answer = {401, "text/plain; charset=utf-8",
+                "unauthorized: send the admin token as \"Authorization: Bearer <token>\"\n"};
+    } else if (request.method() != http::verb::get && request.method() != http::verb::head) {
       answer = {405, "text/plain; charset=utf-8", "only GET is served here\n"};
     } else {
       std::string path(request.target());
@@ -41,6 +58,7 @@ asio::awaitable<void> serve(tcp::socket socket, const AdminHttp::Handler& handle
                                                request.version()};
     response.set(http::field::server, "funnel");
     response.set(http::field::content_type, answer.content_type);
+    if (!allowed) response.set(http::field::www_authenticate, "Bearer");
     response.keep_alive(request.keep_alive());
     if (request.method() != http::verb::head) response.body() = std::move(answer.body);
     response.prepare_payload();
@@ -49,14 +67,16 @@ asio::awaitable<void> serve(tcp::socket socket, const AdminHttp::Handler& handle
   }
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const AdminHttp::Handler& handler) {
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const AdminHttp::Handler& handler,
+                                  const std::optional<std::string>& token) {
   for (;;) {
     boost::system::error_code ec;
     tcp::socket socket =
         co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) continue;
-    asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), handler), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), handler, token),
+                   asio::detached);
   }
 }
 }  // namespace
@@ -64,15 +84,18 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const AdminHttp::Hand
 struct AdminHttp::Impl {
   config::HostPort listen;
   Handler handler;
+  std::optional<std::string> token;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   std::thread thread;
 };
 
-AdminHttp::AdminHttp(const config::HostPort& listen, Handler handler)
+AdminHttp::AdminHttp(const config::HostPort& listen, Handler handler,
+                     std::optional<std::string> token)
     : impl_(std::make_unique<Impl>()) {
   impl_->listen = listen;
   impl_->handler = std::move(handler);
+  impl_->token = std::move(token);
 }
 
 AdminHttp::~AdminHttp() {
@@ -95,10 +118,11 @@ void AdminHttp::start() {
                              ec.message());
   }
   impl_->acceptor.listen();
-  asio::co_spawn(impl_->io, accept_loop(impl_->acceptor, impl_->handler), asio::detached);
+  asio::co_spawn(impl_->io, accept_loop(impl_->acceptor, impl_->handler, impl_->token),
+                 asio::detached);
   impl_->thread = std::thread([this] { impl_->io.run(); });
-  spdlog::info("admin HTTP on {} (/metrics /healthz /readyz /backends /stats)",
-               impl_->listen.to_string());
+  spdlog::info("admin HTTP on {} (/metrics /healthz /readyz /backends /stats){}",
+               impl_->listen.to_string(), impl_->token ? ", bearer token required" : "");
 }
 
 void AdminHttp::stop() {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -22,7 +23,9 @@ class AdminHttp {
   // Answers one GET for a path; called on the admin thread.
   using Handler = std::function<AdminResponse(const std::string& path)>;
 
-  AdminHttp(const config::HostPort& listen, Handler handler);
+  // With a token, every request must carry "Authorization: Bearer <token>" or gets 401.
+  AdminHttp(const config::HostPort& listen, Handler handler,
+            std::optional<std::string> token = std::nullopt);
   ~AdminHttp();
   // Binds (throws std::runtime_error with a clear message) and starts the thread.
   void start();

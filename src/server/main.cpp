@@ -8,8 +8,11 @@
 
 #include "common/invariant.hpp"
 #include "config/config.hpp"
+#include "security/user_directory.hpp"
 #include "server/fd_limit.hpp"
 #include "server/process.hpp"
+#include "tls/client_tls.hpp"
+#include "tls/server_tls.hpp"
 
 namespace {
 
@@ -35,6 +38,16 @@ int main(int argc, char** argv) {
     using Action = funnel::config::Invocation::Action;
     if (invocation.action == Action::kExit) return invocation.exit_code;
     if (invocation.action == Action::kCheckConfig) {
+      const auto& checked = invocation.config;
+      (void)funnel::security::UserDirectory::build(checked.auth);  // checks [[users]]
+      // Loads the certificates and keys, so a wrong path or a mismatched key shows up now.
+      if (checked.tls.enabled()) funnel::tls::ServerTls server_tls(checked.tls);
+      if (checked.backend.tls != 0) {
+        funnel::tls::ClientTls backend_tls({.ca_file = checked.backend.tls_ca_file,
+                                            .verify = checked.backend.tls_verify != 0,
+                                            .cert_file = checked.backend.tls_cert_file,
+                                            .key_file = checked.backend.tls_key_file});
+      }
       std::printf("configuration OK: %s\n", invocation.config.source_file.c_str());
       return 0;
     }

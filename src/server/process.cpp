@@ -1,6 +1,8 @@
 // Process: builds the workers and the control thread, runs until a stop signal, then drains.
 #include "server/process.hpp"
 
+#include <functional>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
@@ -13,9 +15,21 @@ namespace funnel::server {
 namespace {
 backend::LinkSettings link_settings_from(const config::Config& config) {
   backend::LinkSettings settings;
-  settings.user = config.backend.user;
+  backend::BackendCredentials credentials;
+  credentials.user = config.backend.user;
   if (config.backend.password) {
-    settings.password = std::make_shared<const std::string>(*config.backend.password);
+    credentials.password = std::make_shared<const std::string>(*config.backend.password);
+  }
+  settings.credentials = std::make_shared<backend::CredentialSource>(std::move(credentials));
+  if (config.backend.tls != 0) {
+    settings.tls = std::make_shared<tls::ClientTls>(
+        tls::ClientTlsOptions{.ca_file = config.backend.tls_ca_file,
+                              .verify = config.backend.tls_verify != 0,
+                              .cert_file = config.backend.tls_cert_file,
+                              .key_file = config.backend.tls_key_file});
+    settings.tls_server_name = config.backend.tls_server_name.empty()
+                                   ? config.backend.address->host
+                                   : config.backend.tls_server_name;
   }
   settings.connect_timeout_ms = config.backend.connect_timeout_ms;
   settings.request_timeout_ms = config.backend.request_timeout_ms;
@@ -23,6 +37,12 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.backoff_min_ms = config.backend.reconnect_backoff_min_ms;
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
   return settings;
+}
+std::string tls_summary(const config::TlsConfig& tls) {
+  if (!tls.enabled()) return "";
+  const std::string clients = tls.client_ca_file.empty() ? "" : ", client certificates required";
+  if (tls.listen) return " (plain) and " + tls.listen->to_string() + " (TLS" + clients + ")";
+  return " (TLS" + clients + ")";
 }
 }  // namespace
 
@@ -34,9 +54,8 @@ Process::Process(config::Config config)
   facts_.counters = &counters_;
   database_pools_ = std::make_unique<backend::DatabasePools>(config_.backend.max_database_pools);
   facts_.databases = database_pools_.get();
-  if (config_.auth.requirepass) {
-    requirepass_ = std::make_shared<const std::string>(*config_.auth.requirepass);
-  }
+  users_ = security::UserDirectory::build(config_.auth);  // throws ConfigError for bad rules
+  if (config_.tls.enabled()) server_tls_ = std::make_unique<tls::ServerTls>(config_.tls);
   pubsub_hub_ = std::make_unique<PubsubHub>(link_settings_, config_.server.workers,
                                             [this](unsigned w, client::PubsubDelivery batch) {
                                               workers_[w]->accept_pubsub(std::move(batch));
@@ -52,7 +71,7 @@ Process::~Process() = default;
 int Process::run() {
   // Catch stop signals from the start: a SIGTERM during start-up must drain and exit 0 too.
   asio::io_context signals_io(1);
-  asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+  asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
   for (unsigned i = 0; i < config_.server.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
@@ -60,7 +79,8 @@ int Process::run() {
 
   if (config_.admin.listen) {
     admin_ = std::make_unique<AdminHttp>(
-        *config_.admin.listen, [this](const std::string& path) { return admin_request(path); });
+        *config_.admin.listen, [this](const std::string& path) { return admin_request(path); },
+        config_.admin.token);
     admin_->start();  // throws with a clear message if the port is taken
   }
   const backend::SnapshotPtr snapshot = control_->bootstrap();
@@ -73,22 +93,71 @@ int Process::run() {
   control_->start();
   ready_ = true;
   spdlog::info(
-      "funnel {} listening on {} -> backend {} (redis {}), {} workers, "
+      "funnel {} listening on {}{} -> backend {} (redis {}), {} workers, "
       "{} shared links per protocol, max_clients {}{}",
-      kFunnelVersion, config_.server.listen.to_string(), snapshot->address,
-      snapshot->redis_version.empty() ? "unknown" : snapshot->redis_version, config_.server.workers,
-      config_.backend.connections_per_node, config_.server.max_clients,
-      requirepass_ ? ", clients must AUTH" : "");
+      kFunnelVersion, config_.server.listen.to_string(), tls_summary(config_.tls),
+      snapshot->address, snapshot->redis_version.empty() ? "unknown" : snapshot->redis_version,
+      config_.server.workers, config_.backend.connections_per_node, config_.server.max_clients,
+      users_->initial_user() == nullptr ? ", clients must AUTH" : "");
 
   int received = 0;
-  signals.async_wait([&](boost::system::error_code ec, int signal) {
-    if (!ec) received = signal;
-  });
+  // SIGHUP reloads and waits again; SIGINT/SIGTERM end the wait and start the drain.
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload();
+      signals.async_wait(on_signal);
+      return;
+    }
+    received = signal;
+  };
+  signals.async_wait(on_signal);
   signals_io.run();
   spdlog::info("received {}; draining for up to {} ms", received == SIGINT ? "SIGINT" : "SIGTERM",
                config_.server.drain_timeout_ms);
   drain_and_stop();
   return 0;
+}
+
+// SIGHUP: re-reads the backend password (file or environment) for links opened from now on.
+// A secret that cannot be read keeps the previous one: a typo must not take the proxy down.
+void Process::reload() {
+  if (server_tls_) {
+    if (std::string error = server_tls_->reload(); error.empty()) {
+      spdlog::info("SIGHUP: TLS {} reloaded; new client connections use it",
+                   server_tls_->describe());
+    } else {
+      spdlog::error("SIGHUP: TLS reload failed, keeping the previous certificate: {}", error);
+    }
+  }
+  if (link_settings_.tls) {
+    if (std::string error = link_settings_.tls->reload(); error.empty()) {
+      spdlog::info("SIGHUP: backend TLS files reloaded; new backend links use them");
+    } else {
+      spdlog::error("SIGHUP: backend TLS reload failed, keeping the previous files: {}", error);
+    }
+  }
+  const auto& backend = config_.backend;
+  try {
+    backend::BackendCredentials next;
+    next.user = backend.user;
+    if (auto password = config::read_secret_source(backend.password_file, "backend.password_file",
+                                                   "FUNNEL_BACKEND_PASSWORD")) {
+      next.password = std::make_shared<const std::string>(std::move(*password));
+    } else if (backend.password) {
+      throw config::ConfigError("the backend password is no longer given (" +
+                                (backend.password_file.empty()
+                                     ? std::string("FUNNEL_BACKEND_PASSWORD")
+                                     : backend.password_file) +
+                                ")");
+    }
+    link_settings_.credentials->set(std::move(next));
+    spdlog::info("SIGHUP: backend credentials re-read from {}; new backend links use them",
+                 backend.password_file.empty() ? "the environment" : backend.password_file);
+  } catch (const config::ConfigError& error) {
+    spdlog::error("SIGHUP: {}; keeping the previous backend credentials", error.what());
+  }
 }
 
 void Process::drain_and_stop() {

@@ -15,6 +15,7 @@
 #include "server/control.hpp"
 #include "server/pubsub_hub.hpp"
 #include "server/worker.hpp"
+#include "tls/server_tls.hpp"
 
 namespace funnel::server {
 
@@ -30,7 +31,10 @@ class Process final : public client::AdminView {
   const backend::LinkSettings& link_settings() const { return link_settings_; }
   metrics::ProcessCounters& counters() { return counters_; }
   const client::ProcessFacts& facts() const { return facts_; }
-  std::shared_ptr<const std::string> requirepass() const { return requirepass_; }
+  std::shared_ptr<const security::UserDirectory> users() const { return users_; }
+  security::AuthThrottle& auth_throttle() { return auth_throttle_; }
+  // Client TLS (tls.cert_file set); null otherwise. Thread-safe.
+  tls::ServerTls* server_tls() const { return server_tls_.get(); }
   Worker& worker(unsigned index) { return *workers_[index]; }
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
   Control& control() { return *control_; }
@@ -44,6 +48,7 @@ class Process final : public client::AdminView {
 
  private:
   void drain_and_stop();
+  void reload();
   AdminResponse admin_request(const std::string& path);
 
   const config::Config config_;
@@ -51,7 +56,9 @@ class Process final : public client::AdminView {
   metrics::ProcessCounters counters_;
   std::unique_ptr<backend::DatabasePools> database_pools_;
   client::ProcessFacts facts_;
-  std::shared_ptr<const std::string> requirepass_;
+  std::shared_ptr<const security::UserDirectory> users_;
+  security::AuthThrottle auth_throttle_;
+  std::unique_ptr<tls::ServerTls> server_tls_;
   std::unique_ptr<Control> control_;
   std::unique_ptr<PubsubHub> pubsub_hub_;  // outlives the workers, which post to it
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -2,11 +2,6 @@
 // to sessions, and the batched handoff between workers.
 #include "server/worker.hpp"
 
-#include <cerrno>
-#include <cstring>
-
-#include "server/client_socket_options.hpp"
-
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/socket.h>
@@ -16,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include "client/client_session.hpp"
+#include "server/client_socket_options.hpp"
 #include "server/process.hpp"
 
 namespace funnel::server {
@@ -23,7 +19,6 @@ namespace {
 constexpr auto kTickInterval = std::chrono::milliseconds(100);
 constexpr std::string_view kMaxClientsReply = "-ERR max number of clients reached\r\n";
 using metrics::ProcessCounters;
-using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 }  // namespace
 
 Worker::Worker(Process& process, unsigned index)
@@ -34,11 +29,17 @@ Worker::Worker(Process& process, unsigned index)
       accept_retry_timer_(io_.get_executor()) {
   context_ =
       std::make_unique<client::SessionContext>(io_, index, process.config(), process.facts());
-  context_->requirepass = process.requirepass();
+  context_->users = process.users();
+  context_->auth_throttle = &process.auth_throttle();
   context_->admin = &process;
   context_->per_request_metrics = process.config().admin.metrics != 0;
   context_->parser.set_limits(
       resp::ParseLimits{.max_request_bytes = process.config().limits.max_request_bytes});
+  const std::size_t preauth = process.config().limits.max_unauthenticated_request_bytes;
+  context_->preauth_parser.set_limits(resp::ParseLimits{.max_args = 64,
+                                                        .max_bulk_bytes = preauth,
+                                                        .max_inline_bytes = preauth,
+                                                        .max_request_bytes = preauth});
   const auto& config = process.config();
   pool_ = std::make_unique<backend::BackendPool>(
       io_, process.link_settings(),
@@ -67,29 +68,11 @@ Worker::~Worker() {
 }
 
 void Worker::open_listener() {
-  const auto& listen = process_.config().server.listen;
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(listen.host, ec);
-  if (ec) {
-    throw std::runtime_error("server.listen = " + listen.to_string() +
-                             ": not an IP address (use e.g. 127.0.0.1 or 0.0.0.0)");
-  }
-  const asio::ip::tcp::endpoint endpoint(address, listen.port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(asio::socket_base::reuse_address(true));
-  acceptor_.set_option(ReusePort(true));
-  acceptor_.bind(endpoint, ec);
-  if (ec) {
-    throw std::runtime_error("cannot listen on " + listen.to_string() + ": " + ec.message() +
-                             " (is another process using the port? choose another with --listen)");
-  }
-  if (!set_inherited_client_options(acceptor_.native_handle(),
-                                    process_.config().server.tcp_keepalive_s)) {
-    throw std::runtime_error("cannot set TCP_NODELAY/keepalive on the listening socket " +
-                             listen.to_string() + ": " + std::strerror(errno));
-  }
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-  acceptor_.non_blocking(true);
+  const auto& tls = process_.config().tls;
+  acceptor_tls_ = tls.enabled() && !tls.listen;
+  if (tls.listen) open_tls_listener(*tls.listen);
+  open_client_listener(acceptor_, process_.config().server.listen, "server.listen", "--listen",
+                       process_.config().server.tcp_keepalive_s);
 }
 
 void Worker::start(backend::SnapshotPtr snapshot) {
@@ -99,6 +82,7 @@ void Worker::start(backend::SnapshotPtr snapshot) {
     pool_->start(snapshot);
     pinned_->set_snapshot(snapshot);
     accept_next();
+    if (tls_acceptor_) accept_next_tls();
     schedule_tick();
     io_.run();
     // Run what stop() left behind (cancelled waits, deferred deletes) so nothing leaks at exit.
@@ -124,6 +108,7 @@ void Worker::begin_drain() {
     context_->draining = true;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    if (tls_acceptor_) tls_acceptor_->close(ignored);
     context_->registry.for_each([](client::ClientSession& session) { session.begin_drain(); });
   });
 }
@@ -146,12 +131,12 @@ void Worker::accept_next() {
   acceptor_.async_accept([this](boost::system::error_code ec, TcpSocket socket) {
     if (ec == asio::error::operation_aborted || context_->draining) return;
     if (ec) return on_accept_error(ec);
-    on_accepted(std::move(socket));
+    on_accepted(std::move(socket), acceptor_tls_);
     accept_next();
   });
 }
 
-void Worker::on_accepted(TcpSocket socket) {
+void Worker::on_accepted(TcpSocket socket, bool tls) {
   auto& counters = process_.counters();
   const auto max_clients = static_cast<std::int64_t>(process_.config().server.max_clients);
   // Reserve the place first so that workers accepting at once cannot overshoot the limit.
@@ -172,9 +157,15 @@ void Worker::on_accepted(TcpSocket socket) {
     }
     return;  // the socket closes here
   }
+  SSL* session_tls = nullptr;
+  if (tls && (session_tls = new_tls_session(socket)) == nullptr) {
+    ProcessCounters::add(counters.clients_connected, -1);
+    return;
+  }
   ProcessCounters::bump(counters.clients_accepted);
   metrics_->clients_accepted.add();
-  client::ClientSession::start(*context_, std::move(socket), process_.next_client_id());
+  client::ClientSession::start(*context_, std::move(socket), process_.next_client_id(),
+                               session_tls);
 }
 
 void Worker::on_accept_error(const boost::system::error_code& ec) {

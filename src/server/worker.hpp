@@ -14,6 +14,7 @@
 #include "client/session_context.hpp"
 #include "server/handoff.hpp"
 #include "server/pubsub_hub.hpp"
+#include "tls/tls_io.hpp"
 
 namespace funnel::server {
 
@@ -58,7 +59,10 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
 
  private:
   void accept_next();
-  void on_accepted(TcpSocket socket);
+  void accept_next_tls();
+  void open_tls_listener(const config::HostPort& listen);
+  SSL* new_tls_session(TcpSocket& socket);
+  void on_accepted(TcpSocket socket, bool tls);
   void on_accept_error(const boost::system::error_code& ec);
   void refuse_without_descriptor();
   void schedule_tick();
@@ -72,6 +76,9 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   asio::io_context io_{1};
   std::optional<asio::executor_work_guard<Executor>> work_;
   asio::basic_socket_acceptor<asio::ip::tcp, Executor> acceptor_;
+  // tls.listen: a TLS listener beside the plain one (listener_tls.cpp).
+  std::unique_ptr<asio::basic_socket_acceptor<asio::ip::tcp, Executor>> tls_acceptor_;
+  bool acceptor_tls_ = false;  // server.listen itself speaks TLS (a certificate, no tls.listen)
   SteadyTimer tick_timer_;
   SteadyTimer accept_retry_timer_;
   std::unique_ptr<client::SessionContext> context_;

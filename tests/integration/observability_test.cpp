@@ -496,7 +496,7 @@ TEST_F(ObservabilityTest, FunnelCommandsAgreeWithStats) {
 // A client that leaves while a forwarded request and a local reply queued behind it are pending
 // must not leave the in-flight gauge off (it once wrapped below zero to 2^64 - 1).
 TEST_F(ObservabilityTest, InFlightReturnsToZeroWhenAClientLeavesWithRepliesPending) {
-  start({"--workers", "1"});
+  start({"--workers", "1", "--deny-commands", "@default -debug"});  // DEBUG SLEEP: a slow reply
   {
     RespConnection c(funnel_->port());
     c.send_raw(encode_command({"DEBUG", "SLEEP", "0.3"}) + encode_command({"PING"}));

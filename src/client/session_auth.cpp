@@ -1,0 +1,142 @@
+// ClientSession's authentication and permission steps: AUTH, logging in (also for HELLO AUTH),
+// slowing down repeated failures, the per-request access check, and the texts for requests too
+// large before AUTH. The rules themselves live in src/security (no I/O).
+#include <chrono>
+
+#include "client/client_session.hpp"
+#include "security/access_check.hpp"
+
+namespace funnel::client {
+namespace {
+
+constexpr std::string_view kWrongPass =
+    "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+
+// Parser errors that mean "too large" (as opposed to malformed): before AUTH they are the
+// unauthenticated limit at work, and the client is told so.
+bool is_size_error(std::string_view message) {
+  return message.starts_with("request exceeds") || message.starts_with("too big") ||
+         message == "invalid multibulk length" || message == "invalid bulk length";
+}
+
+}  // namespace
+
+void ClientSession::cmd_auth(const resp::Request& r, std::string& out) {
+  if (r.argc() > 3) {
+    out = "-ERR syntax error\r\n";
+    return;
+  }
+  if (r.argc() == 2 && ctx_.users->default_is_nopass()) {
+    out =
+        "-ERR AUTH <password> called without any password configured for the default user. "
+        "Are you sure your configuration is correct?\r\n";
+    return;
+  }
+  const std::string_view user = r.argc() == 3 ? r.arg(1) : std::string_view("default");
+  if (!log_in(user, r.arg(r.argc() - 1))) {
+    out = kWrongPass;
+    return;
+  }
+  out = "+OK\r\n";
+}
+
+// On failure the session keeps the user it had (Redis does the same), so a client that was
+// never authenticated stays so and every command it pipelined after the AUTH gets NOAUTH.
+bool ClientSession::log_in(std::string_view user, std::string_view password) {
+  const security::User* found = ctx_.users->authenticate(user, password);
+  if (found == nullptr) {
+    on_auth_failure();
+    return false;
+  }
+  user_ = found;
+  return true;
+}
+
+// Counts the failure and, past the free attempts from this address, pauses reading for the
+// throttle's delay: the WRONGPASS reply goes out at once, the next attempt waits.
+void ClientSession::on_auth_failure() {
+  ctx_.metrics->auth_failures.add();
+  if (ctx_.auth_throttle == nullptr) return;
+  boost::system::error_code ec;
+  const auto endpoint = socket_.remote_endpoint(ec);
+  const std::string address = ec ? std::string("?") : endpoint.address().to_string();
+  const std::uint32_t delay_ms = ctx_.auth_throttle->on_failure(address, common::coarse_now_ms());
+  if (delay_ms == 0) return;
+  if (!auth_delay_) auth_delay_ = std::make_unique<SteadyTimer>(ctx_.io.get_executor());
+  auth_delayed_ = true;
+  reading_paused_ = true;
+  auth_delay_->expires_after(std::chrono::milliseconds(delay_ms));
+  ++pending_ops_;
+  auth_delay_->async_wait([this](boost::system::error_code) {
+    --pending_ops_;
+    end_auth_delay();
+    maybe_destroy();
+  });
+}
+
+void ClientSession::end_auth_delay() {
+  auth_delayed_ = false;
+  if (closed_) return;
+  maybe_resume_reading();
+}
+
+// Command rules, the deny list and key patterns of the session's user. Answers and returns
+// false when the request is refused. Ordinary users (all commands, all keys) cost one branch
+// plus the deny list's bit test.
+// Every request passes here before it runs, pinned or not, inside a transaction or not (Redis's
+// order: unknown command and arity errors first, then authentication, then subscribe mode, then
+// ACL). False once the refusal has been answered in slot `seq`.
+bool ClientSession::admitted(const resp::Request& request, std::uint64_t seq) {
+  const command::Classification& cls = ctx_.classification;
+  if (user_ == nullptr && !(cls.spec != nullptr && cls.spec->has(command::Flag::kNoAuth)) &&
+      cls.local != command::LocalCommand::kQuit) {
+    answer_error(seq, "NOAUTH Authentication required.");
+    return false;
+  }
+  if (refused_in_subscribe_mode(seq)) return false;
+  return access_allowed(request, seq);
+}
+
+// The same decision without answering: may this client run the request now? Used before a
+// pinned link is leased for it.
+bool ClientSession::may_run(const resp::Request& request) const {
+  const command::Classification& cls = ctx_.classification;
+  if (cls.route == command::Route::kReject || user_ == nullptr || cls.spec == nullptr) return false;
+  if (protocol_ == resp::Protocol::kResp2 && subscribed()) return false;
+  const security::CommandPolicy& policy = ctx_.users->policy();
+  return !security::access_needs_check(*user_, policy, *cls.spec) ||
+         security::check_access(*user_, policy, *cls.spec, request) == security::Access::kAllowed;
+}
+
+bool ClientSession::access_allowed(const resp::Request& request, std::uint64_t seq) {
+  if (user_ == nullptr) return true;  // only no-auth commands get here; they are always allowed
+  const command::Classification& cls = ctx_.classification;
+  const security::CommandPolicy& policy = ctx_.users->policy();
+  if (cls.spec == nullptr) {
+    // FUNNEL (Funnel's own report commands) has no table row: only for unrestricted users.
+    if (user_->all_commands()) return true;
+    ctx_.metrics->permission_denied.add();
+    answer_error(seq, "NOPERM this user has no permissions to run the 'funnel' command");
+    return false;
+  }
+  if (!security::access_needs_check(*user_, policy, *cls.spec)) return true;
+  const security::Access access = security::check_access(*user_, policy, *cls.spec, request);
+  if (access == security::Access::kAllowed) return true;
+  ctx_.metrics->permission_denied.add();
+  answer_error(seq, security::access_error(access, *cls.spec));
+  return false;
+}
+
+// Fills `storage` with the reply text for a parser error when the client has not authenticated
+// and the error is about size; otherwise leaves it empty. Returns the message unchanged.
+std::string_view ClientSession::parser_error_text(std::string_view message,
+                                                  std::string& storage) const {
+  if (user_ == nullptr && is_size_error(message)) {
+    storage = "ERR funnel: request too large for a client that has not authenticated (at most " +
+              std::to_string(ctx_.config.limits.max_unauthenticated_request_bytes) +
+              " bytes before AUTH, limits.max_unauthenticated_request_bytes); send AUTH first";
+  }
+  return message;
+}
+
+}  // namespace funnel::client

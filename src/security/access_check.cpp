@@ -1,0 +1,43 @@
+// check_access: command rules, deny list, keys.
+#include "security/access_check.hpp"
+
+#include "security/glob.hpp"
+#include "security/key_positions.hpp"
+
+namespace funnel::security {
+namespace {
+
+bool key_allowed(const UserRules& rules, std::string_view key) {
+  for (const std::string& pattern : rules.key_patterns) {
+    if (glob_match(pattern, key)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Access check_access(const User& user, const CommandPolicy& policy, const command::CommandSpec& spec,
+                    const resp::Request& request) {
+  if (spec.has(command::Flag::kNoAuth)) return Access::kAllowed;
+  const UserRules& rules = user.rules();
+  if (!user.all_commands() && !rules_allow_command(rules, spec)) return Access::kCommandDenied;
+  if (policy.denies(spec) && !rules_name_command(rules, spec)) return Access::kCommandDenied;
+  if (user.all_keys()) return Access::kAllowed;
+  bool allowed = true;
+  const KeyScan scan = for_each_key(spec, request, [&](std::string_view key) {
+    allowed = key_allowed(rules, key);
+    return allowed;
+  });
+  // Keys Funnel cannot locate could be any keys: refuse rather than guess (docs/security.md).
+  if (scan == KeyScan::kUnknown) return Access::kKeyDenied;
+  return allowed ? Access::kAllowed : Access::kKeyDenied;
+}
+
+std::string access_error(Access access, const command::CommandSpec& spec) {
+  if (access == Access::kKeyDenied) {
+    return "NOPERM this user has no permissions to access one of the keys used as arguments";
+  }
+  return "NOPERM this user has no permissions to run the '" + spec.name + "' command";
+}
+
+}  // namespace funnel::security

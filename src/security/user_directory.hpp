@@ -1,0 +1,58 @@
+// The client users Funnel knows: the default user (from auth.requirepass, or open when no
+// password is set) and the [[users]] entries, plus the global command policy. Built once at
+// start from the config; immutable and shared by every worker (std::shared_ptr<const ...>).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "security/acl_rules.hpp"
+#include "security/command_policy.hpp"
+
+namespace funnel::security {
+
+class User {
+ public:
+  User(std::string name, UserRules rules);
+  const std::string& name() const { return name_; }
+  const UserRules& rules() const { return rules_; }
+  bool enabled() const { return rules_.enabled; }
+  bool nopass() const { return rules_.nopass; }
+  bool all_commands() const { return all_commands_; }
+  bool all_keys() const { return rules_.all_keys; }
+  // Constant-time over the stored hashes: hashes the password once and compares every digest.
+  bool password_matches(std::string_view password) const;
+
+ private:
+  std::string name_;
+  UserRules rules_;
+  bool all_commands_ = false;
+};
+
+class UserDirectory {
+ public:
+  // Builds the directory from auth.requirepass, auth.users and auth.deny_commands. Throws
+  // config::ConfigError naming the user and the rule when something is invalid.
+  static std::shared_ptr<const UserDirectory> build(const config::AuthConfig& auth);
+
+  // The user a new connection acts as before any AUTH: the default user when it is enabled and
+  // needs no password; nullptr when clients must authenticate.
+  const User* initial_user() const { return initial_; }
+  // The user these credentials log in as; nullptr for an unknown user, a disabled user or a
+  // wrong password (the caller answers WRONGPASS for all three, as Redis does).
+  const User* authenticate(std::string_view name, std::string_view password) const;
+  // True when the default user takes any password (AUTH <password> is then an error in Redis).
+  bool default_is_nopass() const;
+  const CommandPolicy& policy() const { return policy_; }
+  const User* find(std::string_view name) const;
+
+ private:
+  std::vector<std::unique_ptr<User>> users_;
+  const User* initial_ = nullptr;
+  CommandPolicy policy_;
+};
+
+}  // namespace funnel::security

@@ -1,0 +1,52 @@
+// The TLS context for Funnel's own connections to the backend (ElastiCache in-transit
+// encryption): server certificate verified against a CA (on by default), SNI and host name
+// check, optional client certificate, TLS 1.2 at least. Built at start and again on reload
+// (SIGHUP): links connected before keep their session; new links use the new files.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "tls/tls_io.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace funnel::tls {
+
+struct ClientTlsOptions {
+  std::string ca_file;    // empty: the system's CA store
+  bool verify = true;     // verify the server certificate and its name
+  std::string cert_file;  // client certificate (optional)
+  std::string key_file;
+};
+
+class ClientTls {
+ public:
+  // Throws std::runtime_error naming the file and OpenSSL's reason.
+  explicit ClientTls(const ClientTlsOptions& options);
+  ~ClientTls();
+  // A client session on a connected non-blocking socket, with SNI and the expected server name
+  // (a DNS name or an IP address) set; nullptr when OpenSSL cannot make one.
+  SSL* new_session(int fd, const std::string& server_name) const;
+  // Sets SNI and the expected name on a session made elsewhere (asio::ssl::stream).
+  void prepare(SSL* ssl, const std::string& server_name) const;
+  // The current context (kept alive by the caller while it makes a session from it).
+  std::shared_ptr<boost::asio::ssl::context> context() const;
+  // Loads the files again; on failure keeps the current context and returns why ("" on success).
+  std::string reload();
+  // Why the last handshake on `ssl` failed, for the log ("certificate verify failed: ...").
+  static std::string failure_reason(SSL* ssl);
+
+ private:
+  std::shared_ptr<boost::asio::ssl::context> build() const;
+
+  ClientTlsOptions options_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<boost::asio::ssl::context> context_;
+};
+
+}  // namespace funnel::tls

@@ -1,0 +1,42 @@
+// The TLS context clients connect to: certificate and key from files, optional client
+// certificate verification, TLS 1.2 at least. Built with asio::ssl::context (OpenSSL 3) and
+// swapped whole on reload (SIGHUP): connections keep the context they started with (OpenSSL
+// reference-counts it), new ones get the new certificate. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "config/config.hpp"
+#include "tls/tls_io.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace funnel::tls {
+
+class ServerTls {
+ public:
+  // Loads the files; throws std::runtime_error naming the file and OpenSSL's reason.
+  explicit ServerTls(const config::TlsConfig& config);
+  ~ServerTls();
+
+  // Loads the files again; on failure keeps the current context and returns the reason ("" on
+  // success).
+  std::string reload();
+  // A server-side session on a connected non-blocking socket, or nullptr (out of memory).
+  SSL* new_session(int fd) const;
+  // The certificate file's subject and expiry, for the log.
+  std::string describe() const;
+
+ private:
+  std::shared_ptr<boost::asio::ssl::context> build() const;
+
+  config::TlsConfig config_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<boost::asio::ssl::context> context_;
+};
+
+}  // namespace funnel::tls

@@ -1,0 +1,175 @@
+// The per-request check: command rules, the deny list, key positions (fixed and movable), and
+// Redis 7.0's NOPERM texts.
+#include <gtest/gtest.h>
+
+#include "command/classify.hpp"
+#include "request_helpers.hpp"
+#include "security/access_check.hpp"
+#include "security/key_positions.hpp"
+
+namespace funnel::security {
+namespace {
+
+using command::test::ParsedRequest;
+
+class AccessCheckTest : public ::testing::Test {
+ protected:
+  // Builds a directory with one user "u" having `rules` and the given deny list.
+  void make(const std::string& rules, const std::string& deny = "@default") {
+    config::AuthConfig auth;
+    config::UserConfig user;
+    user.name = "u";
+    user.rules = "nopass " + rules;
+    auth.users.push_back(user);
+    auth.deny_commands = deny;
+    directory_ = UserDirectory::build(auth);
+  }
+  // "OK", or the error text.
+  std::string run(const std::vector<std::string>& args) {
+    ParsedRequest request(args);
+    command::Classification cls;
+    command::classify(*table_, request.get(), cls);
+    EXPECT_NE(cls.spec, nullptr) << args[0];
+    const User& user = *directory_->find("u");
+    if (!access_needs_check(user, directory_->policy(), *cls.spec)) return "OK";
+    const Access access = check_access(user, directory_->policy(), *cls.spec, request.get());
+    return access == Access::kAllowed ? "OK" : access_error(access, *cls.spec);
+  }
+
+  std::shared_ptr<const command::CommandTable> table_ = command::CommandTable::builtin();
+  std::shared_ptr<const UserDirectory> directory_;
+};
+
+constexpr const char* kNoKey =
+    "NOPERM this user has no permissions to access one of the keys used as arguments";
+
+TEST_F(AccessCheckTest, ReadOnlyUserOnAPrefix) {
+  make("~app:* +@read");
+  EXPECT_EQ(run({"GET", "app:1"}), "OK");
+  EXPECT_EQ(run({"GET", "other"}), kNoKey);
+  EXPECT_EQ(run({"MGET", "app:1", "other"}), kNoKey);
+  EXPECT_EQ(run({"MGET", "app:1", "app:2"}), "OK");
+  EXPECT_EQ(run({"SET", "app:1", "v"}),
+            "NOPERM this user has no permissions to run the 'set' command");
+  EXPECT_EQ(run({"CONFIG", "GET", "x"}),
+            "NOPERM this user has no permissions to run the 'config|get' command");
+  EXPECT_EQ(run({"PING"}), "NOPERM this user has no permissions to run the 'ping' command");
+  EXPECT_EQ(run({"AUTH", "a", "b"}), "OK");  // no-auth commands are always allowed
+  EXPECT_EQ(run({"HELLO", "3"}), "OK");
+}
+
+TEST_F(AccessCheckTest, DenyListAppliesToEveryoneUnlessNamed) {
+  make("allkeys +@all");
+  EXPECT_EQ(run({"SET", "k", "v"}), "OK");
+  EXPECT_EQ(run({"FLUSHALL"}), "NOPERM this user has no permissions to run the 'flushall' command");
+  EXPECT_EQ(run({"CLUSTER", "MEET", "h", "1"}),
+            "NOPERM this user has no permissions to run the 'cluster|meet' command");
+  EXPECT_EQ(run({"CLUSTER", "INFO"}), "OK");
+  EXPECT_EQ(run({"CLIENT", "KILL", "ID", "1"}),
+            "NOPERM this user has no permissions to run the 'client|kill' command");
+  EXPECT_EQ(run({"ACL", "SETUSER", "x"}),
+            "NOPERM this user has no permissions to run the 'acl|setuser' command");
+  EXPECT_EQ(run({"ACL", "WHOAMI"}), "OK");
+  EXPECT_EQ(run({"SCRIPT", "KILL"}),
+            "NOPERM this user has no permissions to run the 'script|kill' command");
+  EXPECT_EQ(run({"SCRIPT", "EXISTS", "a"}), "OK");
+  make("allkeys +@all +flushdb +config|get");
+  EXPECT_EQ(run({"FLUSHDB"}), "OK");
+  EXPECT_EQ(run({"CONFIG", "GET", "x"}), "OK");
+  EXPECT_EQ(run({"CONFIG", "SET", "x", "y"}),
+            "NOPERM this user has no permissions to run the 'config|set' command");
+  make("allkeys +@all", "");
+  EXPECT_EQ(run({"FLUSHALL"}), "OK");
+  make("allkeys +@all", "@default -flushdb keys");
+  EXPECT_EQ(run({"FLUSHDB"}), "OK");
+  EXPECT_EQ(run({"KEYS", "*"}), "NOPERM this user has no permissions to run the 'keys' command");
+}
+
+TEST_F(AccessCheckTest, MovableKeysAreFoundOrRefused) {
+  make("~app:* +@all");
+  EXPECT_EQ(run({"EVAL", "return 1", "1", "app:x"}), "OK");
+  EXPECT_EQ(run({"EVAL", "return 1", "1", "other"}), kNoKey);
+  EXPECT_EQ(run({"EVAL", "return 1", "0", "other"}), "OK");  // an argument, not a key
+  EXPECT_EQ(run({"ZUNIONSTORE", "app:d", "2", "app:a", "app:b"}), "OK");
+  EXPECT_EQ(run({"ZUNIONSTORE", "app:d", "2", "app:a", "other"}), kNoKey);
+  EXPECT_EQ(run({"ZUNIONSTORE", "other", "1", "app:a"}), kNoKey);
+  EXPECT_EQ(run({"XREAD", "COUNT", "1", "STREAMS", "app:s", "other", "0", "0"}), kNoKey);
+  EXPECT_EQ(run({"XREAD", "STREAMS", "app:s", "0"}), "OK");
+  EXPECT_EQ(run({"LMPOP", "1", "app:l", "LEFT"}), "OK");
+  // SORT's BY/GET/STORE are not located: refused for a user with key patterns.
+  EXPECT_EQ(run({"SORT", "app:l"}), kNoKey);
+  make("allkeys +@all");
+  EXPECT_EQ(run({"SORT", "app:l"}), "OK");
+}
+
+TEST_F(AccessCheckTest, KeyRangesFromTheTable) {
+  ParsedRequest mset({"MSET", "a", "1", "b", "2"});
+  const auto ranges = key_ranges(*table_->find("mset"), mset.get());
+  EXPECT_EQ(ranges.fixed.first, 1u);
+  EXPECT_EQ(ranges.fixed.last, 4u);  // -1: the last argument; step 2 visits 1 and 3
+  EXPECT_EQ(ranges.fixed.step, 2u);
+  ParsedRequest get({"GET", "k"});
+  const auto get_ranges = key_ranges(*table_->find("get"), get.get());
+  EXPECT_EQ(get_ranges.fixed.first, 1u);
+  EXPECT_EQ(get_ranges.fixed.last, 1u);
+}
+
+TEST(UserDirectoryTest, AuthenticatesByHashAndKeepsDefaultClosedWithUsers) {
+  config::AuthConfig auth;
+  config::UserConfig alice;
+  alice.name = "alice";
+  alice.password_sha256 = "30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4";
+  alice.rules = "~app:* +@read";
+  auth.users.push_back(alice);
+  config::UserConfig bob;
+  bob.name = "bob";
+  bob.password = "bobs";
+  bob.rules = "off +@all";
+  auth.users.push_back(bob);
+  const auto directory = UserDirectory::build(auth);
+  EXPECT_EQ(directory->initial_user(), nullptr);
+  EXPECT_FALSE(directory->default_is_nopass());
+  ASSERT_NE(directory->authenticate("alice", "pw"), nullptr);
+  EXPECT_EQ(directory->authenticate("alice", "pw")->name(), "alice");
+  EXPECT_EQ(directory->authenticate("alice", "PW"), nullptr);
+  EXPECT_EQ(directory->authenticate("nobody", "pw"), nullptr);
+  EXPECT_EQ(directory->authenticate("bob", "bobs"), nullptr);  // disabled
+  EXPECT_EQ(directory->authenticate("default", ""), nullptr);
+}
+
+TEST(UserDirectoryTest, RequirepassIsTheDefaultUsersPassword) {
+  config::AuthConfig open;
+  const auto anyone = UserDirectory::build(open);
+  ASSERT_NE(anyone->initial_user(), nullptr);
+  EXPECT_TRUE(anyone->default_is_nopass());
+  config::AuthConfig closed;
+  closed.requirepass = "secret";
+  const auto directory = UserDirectory::build(closed);
+  EXPECT_EQ(directory->initial_user(), nullptr);
+  EXPECT_NE(directory->authenticate("default", "secret"), nullptr);
+  EXPECT_EQ(directory->authenticate("default", "secreT"), nullptr);
+}
+
+TEST(UserDirectoryTest, BadRulesNameTheUser) {
+  config::AuthConfig auth;
+  config::UserConfig user;
+  user.name = "carol";
+  user.password = "x";
+  user.rules = "+@nosuch";
+  auth.users.push_back(user);
+  try {
+    UserDirectory::build(auth);
+    FAIL() << "expected ConfigError";
+  } catch (const config::ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("users[0] (carol).rules"), std::string::npos);
+  }
+  auth.users[0].rules = "+@all";
+  auth.users[0].password.reset();
+  EXPECT_THROW(UserDirectory::build(auth), config::ConfigError);  // no password, not nopass
+  auth.users[0].rules = "nopass +@all";
+  auth.deny_commands = "@bogus";
+  EXPECT_THROW(UserDirectory::build(auth), config::ConfigError);
+}
+
+}  // namespace
+}  // namespace funnel::security
