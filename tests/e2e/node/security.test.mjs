@@ -36,14 +36,23 @@ writeFileSync(configPath, [
   'rules = "~app:* +@read +@connection"', '',
 ].join('\n'));
 
-const tlsPort = await freePort();
 const redis = await startRedis({ dir });
-const funnel = await startFunnel(redis.port, {
-  dir,
-  requirepass: PASSWORDS.default,
-  extraArgs: ['--config', configPath, '--tls-cert', path.join(dir, 'server.pem'),
-    '--tls-key', path.join(dir, 'server.key'), '--tls-listen', `${HOST}:${tlsPort}`],
-});
+// The TLS port may be taken between freePort() and Funnel's bind: try a few.
+let tlsPort;
+let funnel;
+for (let attempt = 1; !funnel; ++attempt) {
+  tlsPort = await freePort();
+  try {
+    funnel = await startFunnel(redis.port, {
+      dir,
+      requirepass: PASSWORDS.default,
+      extraArgs: ['--config', configPath, '--tls-cert', path.join(dir, 'server.pem'),
+        '--tls-key', path.join(dir, 'server.key'), '--tls-listen', `${HOST}:${tlsPort}`],
+    });
+  } catch (err) {
+    if (attempt >= 5 || !/in use|tls\.listen/.test(err.message)) throw err;
+  }
+}
 
 after(async () => {
   const status = await funnel.stop();
