@@ -220,7 +220,8 @@ TEST_F(PubsubTest, PipelinedSubscribeThenPublishSeesItsOwnMessage) {
 // A confirmation queued behind a slow reply holds back the messages of its subscription: on the
 // wire they come after it, whatever order the backend produced them in.
 TEST_F(PubsubTest, NoMessageOvertakesItsConfirmation) {
-  start({"--workers", "1"});  // one RESP3 link: the DEBUG SLEEP delays the GET behind it
+  // One RESP3 link: the DEBUG SLEEP delays the GET behind it (DEBUG is on the default deny list).
+  start({"--workers", "1", "--deny-commands", "@default -debug"});
   RespConnection other(funnel_->port());
   other.send_command({"SUBSCRIBE", "held"});
   other.read_raw_reply();  // the channel is live on the backend already
