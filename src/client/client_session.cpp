@@ -249,6 +249,9 @@ void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq
     case command::LocalCommand::kFunnel:
       cmd_funnel(request, out);
       break;
+    case command::LocalCommand::kAclWhoami:
+      resp::ReplyWriter(out, protocol_).bulk(user_ != nullptr ? user_->name() : "default");
+      break;
     case command::LocalCommand::kPubsub:
       return handle_pubsub(request, seq);  // answers itself, maybe after the backend confirms
     case command::LocalCommand::kQuit:

@@ -189,6 +189,12 @@ void route(const CommandTable& table, const CommandSpec& spec, const resp::Reque
     set_unsupported(spec, why, out);
     return;
   }
+  // ACL WHOAMI on a shared link would name Funnel's backend user, not the client's.
+  if (spec.name == "acl|whoami") {
+    out.route = Route::kLocal;
+    out.local = LocalCommand::kAclWhoami;
+    return;
+  }
   out.route = Route::kForward;
   out.append_funnel_info = (spec.name == "info");  // INFO has no subcommands
 }

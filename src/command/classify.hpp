@@ -25,6 +25,7 @@ enum class LocalCommand : std::uint8_t {
   kFunnel,  // FUNNEL STATS | POOLS | CLIENTS | HELP: Funnel's own admin commands
   kMulti, kExec, kDiscard, kWatch, kUnwatch,  // transactions (client/transaction.hpp)
   kPubsub,  // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE: the shared subscriber link (client/session_pubsub)
+  kAclWhoami,  // ACL WHOAMI: the client's own user, not the backend link's
 };
 
 struct Classification {

@@ -140,6 +140,8 @@ TEST_F(SecurityTest, UnauthenticatedAndWrongCredentialsNeverGetData) {
 TEST_F(SecurityTest, ReadOnlyPrefixUserCannotWriteOrReadOtherKeys) {
   start_with_users();
   auto writer = login("writer", kWriterPass);
+  // The client's own user, not the one Funnel's backend links log in as.
+  EXPECT_EQ(writer->command({"ACL", "WHOAMI"}).str, "writer");
   writer->command({"SET", "app:1", "mine"});
   writer->command({"SET", "other", "theirs"});
   auto alice = login("alice", kAlicePass);

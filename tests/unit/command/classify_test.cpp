@@ -37,6 +37,7 @@ struct LocalCase {
 TEST(ClassifyLocal, AnswersConnectionCommandsItself) {
   const std::vector<LocalCase> cases = {
       {{"PING"}, LocalCommand::kPing},
+      {{"ACL", "WHOAMI"}, LocalCommand::kAclWhoami},
       {{"ping", "hello"}, LocalCommand::kPing},
       {{"ECHO", "x"}, LocalCommand::kEcho},
       {{"QUIT"}, LocalCommand::kQuit},
