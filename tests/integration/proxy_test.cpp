@@ -244,8 +244,8 @@ TEST_F(ProxyTest, InfoHasTheBackendSectionsAndFunnels) {
 TEST_F(ProxyTest, StatefulCommandsAreRefusedClearly) {
   start();
   RespConnection c(funnel_->port());
-  for (const std::vector<std::string>& command : Commands{
-           {"CLIENT", "TRACKING", "on"}, {"WAIT", "1", "0"}}) {
+  for (const std::vector<std::string>& command :
+       Commands{{"CLIENT", "TRACKING", "on"}, {"WAIT", "1", "0"}}) {
     const resp::Value reply = c.command(command);
     ASSERT_TRUE(reply.is_error()) << command[0];
     EXPECT_NE(reply.str.find("funnel"), std::string::npos) << reply.str;
