@@ -13,47 +13,10 @@
 
 #include "harness.hpp"
 #include "support/fake_backend.hpp"
+#include "support/http_get.hpp"
 
 namespace funnel::test {
 namespace {
-
-struct HttpReply {
-  int status = 0;  // 0: no answer (refused, timeout, garbage)
-  std::string headers;
-  std::string body;
-};
-
-// A blocking GET to 127.0.0.1:port with Connection: close, read to EOF within timeout.
-HttpReply http_get(std::uint16_t port, const std::string& path,
-                   std::chrono::milliseconds timeout = 5s) {
-  const int fd = connect_loopback(port);
-  if (fd < 0) return {};
-  const std::string request =
-      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  std::string raw;
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-      static_cast<ssize_t>(request.size())) {
-    const auto deadline = Clock::now() + timeout;
-    char chunk[16384];
-    for (;;) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      pollfd p{fd, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      const ssize_t n = ::read(fd, chunk, sizeof chunk);
-      if (n <= 0) break;
-      raw.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  HttpReply reply;
-  const std::size_t end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return reply;
-  reply.status = std::atoi(raw.c_str() + 9);
-  reply.headers = raw.substr(0, end);
-  reply.body = raw.substr(end + 4);
-  return reply;
-}
 
 using Commands = std::vector<std::vector<std::string>>;
 

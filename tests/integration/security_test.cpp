@@ -10,6 +10,7 @@
 
 #include "harness.hpp"
 #include "security/password_hash.hpp"
+#include "support/http_get.hpp"
 
 namespace funnel::test {
 namespace {
@@ -27,41 +28,6 @@ std::string write_file(const TempDir& dir, const std::string& name, const std::s
   const std::string path = dir.path() + "/" + name;
   std::ofstream(path) << text;
   return path;
-}
-
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
-
-// One GET to 127.0.0.1:port (Connection: close), with extra header lines, read to EOF.
-HttpReply http_get(std::uint16_t port, const std::string& path, const std::string& headers = "") {
-  const int fd = connect_loopback(port);
-  if (fd < 0) return {};
-  const std::string request =
-      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "Connection: close\r\n\r\n";
-  std::string raw;
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-      static_cast<ssize_t>(request.size())) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    char chunk[16384];
-    for (int i = 0; i < 1000; ++i) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      pollfd p{fd, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      const ssize_t n = ::read(fd, chunk, sizeof chunk);
-      if (n <= 0) break;
-      raw.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  HttpReply reply;
-  const std::size_t end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return reply;
-  reply.status = std::atoi(raw.c_str() + 9);
-  reply.body = raw.substr(end + 4);
-  return reply;
 }
 
 class SecurityTest : public ProxyFixture {
