@@ -2,10 +2,13 @@
 // written as one block, and the lane barrier that keeps a client's order across backend links.
 // Replies are compared byte for byte with the same sequence sent to redis-server directly.
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <csignal>
 
 #include "harness.hpp"
 
@@ -426,6 +429,30 @@ TEST_F(StatefulTest, WaitIsRefusedUnlessTheClientIsPinned) {
   EXPECT_EQ(c.command({"WATCH", "k"}).str, "OK");
   EXPECT_EQ(c.command({"SET", "k", "1"}).str, "OK");
   EXPECT_EQ(c.command({"WAIT", "0", "0"}).integer, 0);  // no replicas: Redis's own answer
+  EXPECT_EQ(c.command({"UNWATCH"}).str, "OK");
+}
+
+// WAIT counts the acknowledgements of the calling connection's own writes. Through Funnel it never
+// reports one that did not happen: on a shared link it is refused, and on the client's pinned
+// link (after WATCH) it counts that link's writes, which a frozen replica cannot acknowledge.
+TEST_F(StatefulTest, WaitNeverReportsAnAcknowledgementThatDidNotHappen) {
+  start();
+  auto replica = RedisServer::start_replica_of(redis_->port());
+  RespConnection c(funnel_->port());
+  RespConnection direct(redis_->port());
+  ASSERT_TRUE(c.command({"WAIT", "1", "100"}).is_error());  // shared link: refused
+
+  EXPECT_EQ(c.command({"WATCH", "w"}).str, "OK");  // pinned from here
+  EXPECT_EQ(c.command({"SET", "w", "1"}).str, "OK");
+  EXPECT_EQ(c.command({"WAIT", "1", "5000"}).integer, 1);  // the live replica acknowledges
+
+  ASSERT_EQ(::kill(replica->pid(), SIGSTOP), 0);  // the test's own replica
+  EXPECT_EQ(c.command({"SET", "w", "2"}).str, "OK");
+  EXPECT_EQ(c.command({"WAIT", "1", "300"}).integer, 0);
+  // The same on a direct connection, for comparison: Redis says 0 too.
+  EXPECT_EQ(direct.command({"SET", "d", "2"}).str, "OK");
+  EXPECT_EQ(direct.command({"WAIT", "1", "300"}).integer, 0);
+  ASSERT_EQ(::kill(replica->pid(), SIGCONT), 0);
   EXPECT_EQ(c.command({"UNWATCH"}).str, "OK");
 }
 
