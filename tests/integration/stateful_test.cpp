@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include <csignal>
 
 #include "harness.hpp"
 
