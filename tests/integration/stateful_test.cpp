@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-
 #include "harness.hpp"
 
 namespace funnel::test {
