@@ -122,14 +122,17 @@ void ClientSession::cmd_client(const resp::Request& r, std::string& out) {
           "ERR CLIENT CACHING can be called only when the client is in tracking mode with "
           "OPTIN or OPTOUT mode enabled");
   } else if (sub == "HELP") {
-    w.array_header(3);
+    w.array_header(4);
     w.simple_string("CLIENT <subcommand> through Funnel. Answered for this connection:");
     w.simple_string(
         "ID, GETNAME, SETNAME, SETINFO, INFO, LIST (this client only), GETREDIR, "
         "TRACKINGINFO, REPLY ON|OFF|SKIP, NO-EVICT");
     w.simple_string(
-        "Refused: KILL, PAUSE, UNPAUSE, UNBLOCK, TRACKING, CACHING, NO-TOUCH (they would act "
-        "on Funnel's shared backend connections)");
+        "TRACKING (RESP3 only, without REDIRECT) and then CACHING run on a dedicated backend "
+        "connection held until TRACKING OFF");
+    w.simple_string(
+        "Refused: KILL, PAUSE, UNPAUSE, UNBLOCK, NO-TOUCH (they would act on Funnel's shared "
+        "backend connections)");
   } else if (kRefused.contains(sub) || sub == "NO-EVICT") {
     error(out, command::unsupported_error("CLIENT " + upper_words(r),
                                           "it would act on Funnel's shared backend connections"));

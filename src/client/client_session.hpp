@@ -113,6 +113,10 @@ class ClientSession {
 
   // Pinned links (session_pin.cpp).
   bool wants_pin(const command::Classification& cls) const;
+  static bool is_client_tracking(const command::Classification& cls);
+  bool answered_tracking_without_pin(const resp::Request& request);
+  bool forward_client_on_pinned_link(const resp::Request& request, std::uint64_t seq);
+  void tracking_push(std::string_view push_bytes);
   bool handle_pinned(const resp::Request& request);
   void handle_pinned_local(const resp::Request& request, std::uint64_t seq,
                            common::Millis deadline);

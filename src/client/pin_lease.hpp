@@ -12,15 +12,23 @@ namespace funnel::client {
 
 class ClientSession;
 
-enum class PinReason : std::uint8_t { kBlocking, kWatch, kCount };
+// The order is that of the funnel_pins_total{reason} labels (metrics/stateful_metrics.cpp).
+enum class PinReason : std::uint8_t { kBlocking, kWatch, kTracking, kCount };
 
-class PinLease final : public backend::LeaseWaiter {
+// For client-side caching (CLIENT TRACKING, RESP3) the lease also receives the link's pushes
+// (invalidation messages) and hands them to its client.
+class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
  public:
   PinLease(ClientSession& session, PinReason reason, std::uint32_t serial)
       : session_(session), reason_(reason), serial_(serial), since_(common::coarse_now_ms()) {}
+  // The link may outlive the lease (returned to the pool): it must not keep pointing here.
+  ~PinLease() override { set_link(nullptr); }
+  PinLease(const PinLease&) = delete;
+  PinLease& operator=(const PinLease&) = delete;
 
   void on_lease(backend::LinkPtr link) override;
   void on_lease_refused(std::string_view error) override;
+  void on_push(backend::BackendLink& link, std::string_view reply, resp::ReplyKind kind) override;
 
   bool active() const { return link_ != nullptr; }
   bool waiting() const { return waiting_; }
@@ -32,7 +40,12 @@ class PinLease final : public backend::LeaseWaiter {
   std::uint32_t serial() const { return serial_; }
   common::Millis since() const { return since_; }
 
-  void set_link(backend::LinkPtr link) { link_ = std::move(link); }
+  // Attaches (or, with null, detaches) the leased link; a tracking lease takes its pushes.
+  void set_link(backend::LinkPtr link) {
+    if (link_ != nullptr) link_->set_push_sink(nullptr);
+    link_ = std::move(link);
+    if (link_ != nullptr && reason_ == PinReason::kTracking) link_->set_push_sink(this);
+  }
   void set_waiting() { waiting_ = true; }
   // Give the link back once the client has nothing in flight on it (after EXEC's reply, after a
   // blocking command's reply).

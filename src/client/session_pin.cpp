@@ -2,17 +2,23 @@
 // it, and giving it back (see pin_lease.hpp and backend/pinned_pool.hpp).
 #include <cctype>
 #include <limits>
+#include <tuple>
 
 #include <boost/asio/post.hpp>
 
 #include "client/blocking_timeout.hpp"
 #include "client/client_session.hpp"
 #include "client/pin_lease.hpp"
+#include "client/subscriptions.hpp"
 #include "client/transaction.hpp"
 
 namespace funnel::client {
 namespace {
 using command::LocalCommand;
+
+static_assert(std::tuple_size_v<decltype(metrics::WorkerMetrics::pins)> ==
+                  static_cast<std::size_t>(PinReason::kCount),
+              "one funnel_pins_total counter per PinReason");
 
 // WAIT and WAITAOF count the calling connection's writes: truthful only on the client's own link.
 bool counts_own_writes(const command::Classification& cls) {
@@ -21,7 +27,7 @@ bool counts_own_writes(const command::Classification& cls) {
 }  // namespace
 
 void PinLease::on_lease(backend::LinkPtr link) {
-  link_ = std::move(link);
+  set_link(std::move(link));
   waiting_ = false;
   if (session_.db_ != 0) session_.ctx_.pinned->select_database(*link_, session_.db_);
   session_.resume_held();
@@ -33,8 +39,59 @@ void PinLease::on_lease_refused(std::string_view error) {
   session_.resume_held();
 }
 
+void PinLease::on_push(backend::BackendLink&, std::string_view reply, resp::ReplyKind kind) {
+  if (kind == resp::ReplyKind::kPush) session_.tracking_push(reply);
+}
+
 bool ClientSession::wants_pin(const command::Classification& cls) const {
-  return tx_ == nullptr && (cls.blocking || cls.local == LocalCommand::kWatch);
+  return tx_ == nullptr &&
+         (cls.blocking || cls.local == LocalCommand::kWatch || is_client_tracking(cls));
+}
+
+bool ClientSession::is_client_tracking(const command::Classification& cls) {
+  return cls.local == LocalCommand::kClient && cls.spec != nullptr &&
+         cls.spec->name == "client|tracking";
+}
+
+// CLIENT TRACKING from a client that holds no link yet. Returns true once answered here: OFF
+// when not tracking is Redis's +OK; RESP2 clients and REDIRECT cannot work through a proxy
+// (invalidations would go to a backend connection id, not to the client).
+bool ClientSession::answered_tracking_without_pin(const resp::Request& request) {
+  const bool on = request.argc() >= 3 && (request.arg(2) == "on" || request.arg(2) == "ON" ||
+                                          request.arg(2) == "On" || request.arg(2) == "oN");
+  std::string_view refusal;
+  if (protocol_ != resp::Protocol::kResp3) {
+    refusal =
+        "ERR funnel: CLIENT TRACKING through Funnel needs RESP3 (HELLO 3): in RESP2 invalidations "
+        "go to another connection (REDIRECT), which cannot work through a proxy";
+  } else {
+    for (std::size_t i = 3; i < request.argc(); ++i) {
+      std::string option(request.arg(i));
+      for (char& c : option) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (option == "REDIRECT") {
+        refusal =
+            "ERR funnel: CLIENT TRACKING REDIRECT is not supported through Funnel (the id would "
+            "name a backend connection); use RESP3 pushes on this connection";
+      }
+    }
+  }
+  if (!refusal.empty()) {
+    answer_error(open_slot(), refusal);
+    return true;
+  }
+  if (on) return false;
+  answer_local(open_slot(), "+OK\r\n");  // OFF (or a syntax error Redis would report) unpinned
+  return true;
+}
+
+// An invalidation push from the tracking lease's link: between whole replies, as Redis sends it.
+void ClientSession::tracking_push(std::string_view push_bytes) {
+  if (closed_) return;
+  const std::size_t capacity_before = out_.capacity();
+  if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
+  append_push(out_, protocol_, push_bytes);
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+  if (!closed_) schedule_flush();
 }
 
 // The pinned path: a request from a client that holds (or waits for) a lease, or one that needs
@@ -63,9 +120,15 @@ bool ClientSession::handle_pinned(const resp::Request& request) {
                      name, "it needs a dedicated backend connection and backend.max_pinned = 0"));
     return true;
   }
+  if (pin_ == nullptr && is_client_tracking(cls) && answered_tracking_without_pin(request)) {
+    return true;
+  }
   if (pin_ == nullptr) {
     if (lanes_.in_flight() != 0) return hold_at_lane_barrier();  // pin after earlier replies
-    if (!begin_pin(cls.blocking ? PinReason::kBlocking : PinReason::kWatch)) return false;
+    const PinReason reason = cls.blocking              ? PinReason::kBlocking
+                             : is_client_tracking(cls) ? PinReason::kTracking
+                                                       : PinReason::kWatch;
+    if (!begin_pin(reason)) return false;
   }
   if (pin_->waiting()) return hold_at_lane_barrier();
   if (lanes_.must_wait(forward_lane())) return hold_at_lane_barrier();
@@ -128,6 +191,9 @@ void ClientSession::handle_pinned_local(const resp::Request& request, std::uint6
                             "blocking command); send UNWATCH, EXEC or DISCARD first");
       }
       return handle_local(request, seq);
+    case LocalCommand::kClient:
+      if (!forward_client_on_pinned_link(request, seq)) return;
+      break;
     case LocalCommand::kSelect: {
       // The pinned link must follow: SELECT runs on it (its reply is the client's).
       std::string& out = ctx_.local_reply;
@@ -139,6 +205,31 @@ void ClientSession::handle_pinned_local(const resp::Request& request, std::uint6
       return handle_local(request, seq);  // RESET ends the pin (cmd_reset)
   }
   forward(request.raw(), seq, 0, backend::ReplyTarget::kRetried, deadline);
+}
+
+// CLIENT on a pinned link: the client-side caching family runs on the link itself (its tracking
+// state lives there); everything else is Funnel's, as for any client. Returns false once the
+// request has been answered here.
+bool ClientSession::forward_client_on_pinned_link(const resp::Request& request, std::uint64_t seq) {
+  const command::Classification& cls = ctx_.classification;
+  const std::string_view name = cls.spec != nullptr ? std::string_view(cls.spec->name) : "";
+  const bool caching_family = name == "client|tracking" || name == "client|caching" ||
+                              name == "client|trackinginfo" || name == "client|getredir";
+  if (!caching_family) {
+    handle_local(request, seq);
+    return false;
+  }
+  if (name == "client|tracking") {
+    if (pin_->reason() != PinReason::kTracking) {
+      answer_error(seq,
+                   "ERR funnel: CLIENT TRACKING cannot start on a connection that holds a "
+                   "dedicated backend connection for WATCH or a blocking command; send it first");
+      return false;
+    }
+    const bool on = request.argc() >= 3 && (request.arg(2) == "on" || request.arg(2) == "ON");
+    if (!on) pin_->release_when_idle();  // tracking ends: the link goes back after the reply
+  }
+  return true;
 }
 
 common::Millis ClientSession::blocking_deadline(const resp::Request& request) const {
@@ -157,7 +248,7 @@ bool ClientSession::begin_pin(PinReason reason) {
   ctx_.metrics->pins[static_cast<std::size_t>(reason)].add();
   if (backend::LinkPtr link = ctx_.pinned->try_lease(protocol_)) {
     if (db_ != 0) ctx_.pinned->select_database(*link, db_);
-    pin_->set_link(std::move(link));
+    pin_->set_link(std::move(link));  // a tracking lease takes the link's pushes from here
     return true;
   }
   pin_->set_waiting();

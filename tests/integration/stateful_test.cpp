@@ -454,6 +454,44 @@ TEST_F(StatefulTest, WaitNeverReportsAnAcknowledgementThatDidNotHappen) {
   EXPECT_EQ(c.command({"UNWATCH"}).str, "OK");
 }
 
+// Client-side caching: CLIENT TRACKING ON (RESP3) leases a pinned link for the client, whose
+// invalidation pushes reach it byte for byte as from Redis; OFF gives the link back. RESP2 and
+// REDIRECT cannot work through a proxy and get a clear error.
+TEST_F(StatefulTest, ClientTrackingGetsInvalidationPushesOnAPinnedLink) {
+  start();
+  RespConnection writer(funnel_->port());
+  const resp::Value resp2 = writer.command({"CLIENT", "TRACKING", "on"});
+  ASSERT_TRUE(resp2.is_error());
+  EXPECT_EQ(resp2.str.rfind("ERR funnel: CLIENT TRACKING through Funnel needs RESP3", 0), 0u)
+      << resp2.str;
+
+  // The reference: what a direct RESP3 connection receives.
+  RespConnection direct(redis_->port());
+  direct.command({"HELLO", "3"});
+  EXPECT_EQ(direct.command({"CLIENT", "TRACKING", "on"}).str, "OK");
+  direct.command({"GET", "tracked"});
+  RespConnection(redis_->port()).command({"SET", "tracked", "1"});
+  const std::string expected_push = direct.read_raw_reply();
+  EXPECT_EQ(expected_push.rfind(">2\r\n$10\r\ninvalidate\r\n", 0), 0u) << expected_push;
+
+  RespConnection c(funnel_->port());
+  c.command({"HELLO", "3"});
+  const resp::Value redirect = c.command({"CLIENT", "TRACKING", "on", "REDIRECT", "5"});
+  ASSERT_TRUE(redirect.is_error());
+  EXPECT_EQ(c.command({"CLIENT", "TRACKING", "on"}).str, "OK");
+  EXPECT_EQ(c.command({"CLIENT", "TRACKINGINFO"}).type, resp::ValueType::kMap);
+  EXPECT_EQ(count_prefix(funnel_link_names(redis_->port()), "funnel:pinned"), 1u);
+  EXPECT_EQ(c.command({"GET", "tracked"}).str, "1");
+  EXPECT_EQ(writer.command({"SET", "tracked", "2"}).str, "OK");
+  EXPECT_EQ(c.read_raw_reply(), expected_push);
+  // Ordinary commands keep working on the tracking connection.
+  EXPECT_EQ(c.command({"GET", "tracked"}).str, "2");
+
+  EXPECT_EQ(c.command({"CLIENT", "TRACKING", "off"}).str, "OK");
+  EXPECT_EQ(writer.command({"SET", "tracked", "3"}).str, "OK");
+  EXPECT_EQ(c.command({"PING"}).str, "PONG");  // no invalidation came before it
+}
+
 TEST_F(StatefulTest, ResetAndHelloWhilePinned) {
   start();
   RespConnection c(funnel_->port());
