@@ -14,13 +14,13 @@ void append_bulk(std::string& out, std::string_view arg) {
   out += "\r\n";
 }
 
+}  // namespace
+
 std::string encode_args(const std::vector<std::string_view>& args) {
   std::string out = "*" + std::to_string(args.size()) + "\r\n";
   for (auto arg : args) append_bulk(out, arg);
   return out;
 }
-
-}  // namespace
 
 std::string encode_command(std::initializer_list<std::string_view> args) {
   return encode_args(std::vector<std::string_view>(args));

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "resp/value.hpp"
 #include "resp/writer.hpp"
@@ -33,5 +34,6 @@ HandshakeResult interpret_select_reply(std::string_view reply_bytes);
 
 // Encodes any command as a multibulk request.
 std::string encode_command(std::initializer_list<std::string_view> args);
+std::string encode_args(const std::vector<std::string_view>& args);
 
 }  // namespace funnel::backend

@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 
+#include "backend/handshake.hpp"
+
 namespace funnel::backend {
 namespace {
 
@@ -51,14 +53,6 @@ bool find_word(const std::array<std::string_view, 3>& words, std::string_view wo
   return false;
 }
 
-void append_bulk(std::string& out, std::string_view arg) {
-  out += '$';
-  out += std::to_string(arg.size());
-  out += "\r\n";
-  out.append(arg);
-  out += "\r\n";
-}
-
 }  // namespace
 
 std::string_view subscribe_word(PubsubKind kind) {
@@ -73,10 +67,11 @@ std::string_view message_word(PubsubKind kind) {
 
 std::string encode_pubsub_command(PubsubKind kind, bool subscribe,
                                   const std::vector<std::string_view>& names) {
-  std::string out = "*" + std::to_string(names.size() + 1) + "\r\n";
-  append_bulk(out, subscribe ? subscribe_word(kind) : unsubscribe_word(kind));
-  for (std::string_view name : names) append_bulk(out, name);
-  return out;
+  std::vector<std::string_view> args;
+  args.reserve(names.size() + 1);
+  args.push_back(subscribe ? subscribe_word(kind) : unsubscribe_word(kind));
+  args.insert(args.end(), names.begin(), names.end());
+  return encode_args(args);
 }
 
 PubsubPush read_pubsub_push(std::string_view reply) {
