@@ -11,6 +11,7 @@
 #include "client/pin_lease.hpp"
 #include "client/subscriptions.hpp"
 #include "client/transaction.hpp"
+#include "command/ascii.hpp"
 
 namespace funnel::client {
 namespace {
@@ -57,8 +58,7 @@ bool ClientSession::is_client_tracking(const command::Classification& cls) {
 // when not tracking is Redis's +OK; RESP2 clients and REDIRECT cannot work through a proxy
 // (invalidations would go to a backend connection id, not to the client).
 bool ClientSession::answered_tracking_without_pin(const resp::Request& request) {
-  const bool on = request.argc() >= 3 && (request.arg(2) == "on" || request.arg(2) == "ON" ||
-                                          request.arg(2) == "On" || request.arg(2) == "oN");
+  const bool on = request.argc() >= 3 && command::iequals(request.arg(2), "on");
   std::string_view refusal;
   if (protocol_ != resp::Protocol::kResp3) {
     refusal =
@@ -226,8 +226,8 @@ bool ClientSession::forward_client_on_pinned_link(const resp::Request& request, 
                    "dedicated backend connection for WATCH or a blocking command; send it first");
       return false;
     }
-    const bool on = request.argc() >= 3 && (request.arg(2) == "on" || request.arg(2) == "ON");
-    if (!on) pin_->release_when_idle();  // tracking ends: the link goes back after the reply
+    // Tracking ends only on OFF (any spelling, as Redis); a syntax error leaves it as it was.
+    if (request.argc() >= 3 && command::iequals(request.arg(2), "off")) pin_->release_when_idle();
   }
   return true;
 }

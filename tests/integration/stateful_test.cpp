@@ -487,7 +487,14 @@ TEST_F(StatefulTest, ClientTrackingGetsInvalidationPushesOnAPinnedLink) {
   // Ordinary commands keep working on the tracking connection.
   EXPECT_EQ(c.command({"GET", "tracked"}).str, "2");
 
-  EXPECT_EQ(c.command({"CLIENT", "TRACKING", "off"}).str, "OK");
+  // Not OFF: Redis's syntax error, and tracking stays on.
+  EXPECT_TRUE(c.command({"CLIENT", "TRACKING", "maybe"}).is_error());
+  EXPECT_EQ(writer.command({"SET", "tracked", "2b"}).str, "OK");
+  EXPECT_EQ(c.read_raw_reply(), expected_push);
+
+  EXPECT_EQ(c.command({"GET", "tracked"}).str, "2b");  // tracked again: a write would notify
+
+  EXPECT_EQ(c.command({"CLIENT", "TRACKING", "Off"}).str, "OK");  // any spelling, as Redis
   EXPECT_EQ(writer.command({"SET", "tracked", "3"}).str, "OK");
   EXPECT_EQ(c.command({"PING"}).str, "PONG");  // no invalidation came before it
 }
