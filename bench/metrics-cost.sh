@@ -99,16 +99,7 @@ start_funnels() {
 
 # stop_funnels: SIGTERM to this round's two Funnel PIDs, and wait for them.
 stop_funnels() {
-  local variant i
-  for variant in on off; do
-    kill -TERM "${pid[$variant]}" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "${pid[$variant]}" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "${pid[$variant]}" 2>/dev/null || true
-    wait "${pid[$variant]}" 2>/dev/null || true
-  done
+  stop_pids "${pid[on]}" "${pid[off]}"
 }
 
 # run VARIANT PIPELINE ROUND: one redis-benchmark run; appends "pipeline variant round us_per_req

@@ -14,14 +14,7 @@ constexpr std::size_t kMinReadSpace = 16 * 1024;
 
 using metrics::ProcessCounters;
 
-std::string error_reply(std::string_view message) {
-  std::string reply;
-  reply.reserve(message.size() + 3);
-  reply += '-';
-  reply.append(message);
-  reply += "\r\n";
-  return reply;
-}
+using resp::error_reply;
 
 metrics::CommandClass command_class(const command::Classification& cls) {
   if (cls.route == command::Route::kLocal) return metrics::CommandClass::kLocal;

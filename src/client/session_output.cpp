@@ -9,14 +9,7 @@ namespace funnel::client {
 namespace {
 using metrics::ProcessCounters;
 
-std::string error_reply(std::string_view message) {
-  std::string reply;
-  reply.reserve(message.size() + 3);
-  reply += '-';
-  reply.append(message);
-  reply += "\r\n";
-  return reply;
-}
+using resp::error_reply;
 }  // namespace
 
 void ClientSession::answer_error(std::uint64_t seq, std::string_view message) {

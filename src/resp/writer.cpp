@@ -113,4 +113,11 @@ void ReplyWriter::verbatim(std::string_view format, std::string_view s) {
   out_.append("\r\n");
 }
 
+std::string error_reply(std::string_view message) {
+  std::string reply;
+  reply.reserve(message.size() + 3);
+  ReplyWriter(reply, Protocol::kResp2).error(message);
+  return reply;
+}
+
 }  // namespace funnel::resp

@@ -41,4 +41,7 @@ class ReplyWriter {
   Protocol protocol_;
 };
 
+// One error reply ("-message\r\n"; the same in RESP2 and RESP3), with ReplyWriter::error's rules.
+std::string error_reply(std::string_view message);
+
 }  // namespace funnel::resp

@@ -55,19 +55,11 @@ std::shared_ptr<ssl::context> ClientTls::build() const {
 ClientTls::~ClientTls() = default;
 
 std::shared_ptr<ssl::context> ClientTls::context() const {
-  std::lock_guard lock(mutex_);
-  return context_;
+  return context_.get();
 }
 
 std::string ClientTls::reload() {
-  try {
-    auto next = build();
-    std::lock_guard lock(mutex_);
-    context_ = std::move(next);
-    return {};
-  } catch (const std::exception& e) {
-    return e.what();
-  }
+  return context_.reload([this] { return build(); });
 }
 
 void ClientTls::prepare(SSL* ssl, const std::string& server_name) const {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "tls/context_holder.hpp"
 #include "tls/tls_io.hpp"
 
 namespace boost::asio::ssl {
@@ -45,8 +46,7 @@ class ClientTls {
   std::shared_ptr<boost::asio::ssl::context> build() const;
 
   ClientTlsOptions options_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<boost::asio::ssl::context> context_;
+  ContextHolder context_;
 };
 
 }  // namespace funnel::tls

@@ -55,22 +55,11 @@ std::shared_ptr<ssl::context> ServerTls::build() const {
 }
 
 std::string ServerTls::reload() {
-  try {
-    auto next = build();
-    std::lock_guard lock(mutex_);
-    context_ = std::move(next);
-    return {};
-  } catch (const std::exception& e) {
-    return e.what();
-  }
+  return context_.reload([this] { return build(); });
 }
 
 SSL* ServerTls::new_session(int fd) const {
-  std::shared_ptr<ssl::context> context;
-  {
-    std::lock_guard lock(mutex_);
-    context = context_;
-  }
+  const std::shared_ptr<ssl::context> context = context_.get();
   SSL* ssl = SSL_new(context->native_handle());  // holds its own reference to the SSL_CTX
   if (ssl == nullptr) return nullptr;
   if (SSL_set_fd(ssl, fd) != 1) {
@@ -82,8 +71,8 @@ SSL* ServerTls::new_session(int fd) const {
 }
 
 std::string ServerTls::describe() const {
-  std::lock_guard lock(mutex_);
-  X509* cert = SSL_CTX_get0_certificate(context_->native_handle());
+  const std::shared_ptr<ssl::context> context = context_.get();
+  X509* cert = SSL_CTX_get0_certificate(context->native_handle());
   if (cert == nullptr) return "no certificate";
   char subject[256] = {};
   X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "tls/context_holder.hpp"
 #include "tls/tls_io.hpp"
 
 namespace boost::asio::ssl {
@@ -35,8 +36,7 @@ class ServerTls {
   std::shared_ptr<boost::asio::ssl::context> build() const;
 
   config::TlsConfig config_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<boost::asio::ssl::context> context_;
+  ContextHolder context_;
 };
 
 }  // namespace funnel::tls
