@@ -121,6 +121,27 @@ struct TlsConfig {
   bool enabled() const { return !cert_file.empty(); }
 };
 
+// Where the nodes are and which of them serve reads (docs/topology.md). One source at a time:
+// backend.address alone (one node, the default), backend.address plus `replicas` (static),
+// `discover` (learn the primary and its replicas from ROLE), or `sentinels` + `sentinel_master`.
+struct TopologyConfig {
+  std::vector<HostPort> replicas;    // static source: replica hints (--replica, repeatable)
+  std::optional<HostPort> discover;  // discovery seed (--discover): any node or endpoint
+  std::vector<HostPort> sentinels;   // Sentinel source (--sentinel, repeatable)
+  std::string sentinel_master;       // the master name Sentinel monitors (--sentinel-master)
+  std::string sentinel_user;         // AUTH for the sentinels (empty: none, or default user)
+  std::optional<std::string> sentinel_password;  // the secret, from sentinel_password_file / env
+  std::string sentinel_password_file;
+  std::string read_policy = "primary";               // primary | prefer-replica | replica | any
+  std::uint32_t health_interval_ms = 1000;           // PING + ROLE + INFO per node
+  std::uint64_t max_replica_lag_bytes = 1ull << 20;  // replication offset behind the primary
+  std::uint32_t max_replica_lag_s = 10;              // master_last_io_seconds_ago; 0: no limit
+  std::string read_your_writes = "off";              // off | client | process
+  std::uint32_t offset_poll_ms = 5;                  // ROLE polling while read_your_writes is on
+  std::uint32_t sentinel_refresh_ms = 1000;  // periodic re-query besides the +switch-master feed
+  bool multi_node() const { return !replicas.empty() || discover || !sentinels.empty(); }
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -132,6 +153,7 @@ struct Config {
   LimitsConfig limits;
   AdminConfig admin;
   TlsConfig tls;
+  TopologyConfig topology;
   LogConfig log;
   std::string source_file;  // the --config file, if any
 };
