@@ -201,6 +201,11 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
       // The replica cannot serve reads right now (loading its dataset, or its primary is gone
       // with replica-serve-stale-data no): not the client's error.
       retried_elsewhere(entry, reply.substr(1, reply.size() - 3));
+    } else if (kind == resp::ReplyKind::kError && (entry.target.flags & ReplyTarget::kRetryRead) &&
+               resp::error_code_is(reply, "NOSCRIPT")) {
+      // EVALSHA_RO of a script loaded on the primary only (Redis does not replicate SCRIPT
+      // LOAD): the primary has it.
+      retried_elsewhere(entry, "NOSCRIPT", false);
     } else {
       const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
       sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_});

@@ -185,6 +185,7 @@ bool ClientSession::handle_unpinned(const resp::Request& request) {
         forward_read(request, seq, flags, deadline);
       } else {
         forward(request.raw(), seq, 0, flags, deadline);
+        copy_scripts_to_replicas(cls, request, deadline);
       }
       return true;
     }

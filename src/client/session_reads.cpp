@@ -20,6 +20,27 @@ bool ClientSession::routes_read(const command::Classification& cls) const {
   return cls.read_only && ctx_.reads->active() && db_ == 0 && pin_ == nullptr && tx_ == nullptr;
 }
 
+// Redis does not replicate SCRIPT LOAD (nor SCRIPT FLUSH): EVALSHA_RO on a replica would answer
+// NOSCRIPT for a script the client loaded through Funnel. So both go to every replica too, with
+// their replies dropped (the client gets the primary's); a replica that still lacks a script
+// (it joined later, or restarted) sends that read to the primary (link_io.cpp, NOSCRIPT).
+void ClientSession::copy_scripts_to_replicas(const command::Classification& cls,
+                                             const resp::Request& request,
+                                             common::Millis deadline) {
+  if (!ctx_.reads->active() || cls.spec == nullptr ||
+      (cls.spec->name != "script|load" && cls.spec->name != "script|flush")) {
+    return;
+  }
+  backend::ReplyTarget dropped;
+  dropped.session_index = UINT32_MAX;  // no session: the worker drops the reply
+  dropped.worker = static_cast<std::uint16_t>(ctx_.worker_index);
+  dropped.started_ns = ctx_.batch_ns;
+  ctx_.reads->for_each_replica([&](backend::BackendPool& pool) {
+    ctx_.metrics->requests_in_flight_up.add();  // the dropped reply counts it down
+    pool.submit(protocol_, id_, request.raw(), dropped, deadline, 0);
+  });
+}
+
 void ClientSession::count_write(backend::ReplyTarget& target) {
   target.flags |= backend::ReplyTarget::kWrite;
   ++read_state().writes_in_flight;
