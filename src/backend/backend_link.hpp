@@ -138,6 +138,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   // Hands a kRetryRead request to the observer instead of answering it with `error`; true if it
   // was one.
   bool retried_elsewhere(const InFlight& entry, std::string_view reason, bool node_failed = true);
+  [[gnu::cold, gnu::noinline]] bool redirected_error(const InFlight& entry, std::string_view reply);
   void enter_backoff(std::string_view reason);
   void finish_retired();
   std::string error_reply(std::string_view text) const;

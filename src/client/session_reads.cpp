@@ -14,10 +14,15 @@ ReadState& ClientSession::read_state() {
   return *reads_;
 }
 
-// Only plain reads of database 0 outside transactions and pins: everything else keeps the
-// primary's order and state.
-bool ClientSession::routes_read(const command::Classification& cls) const {
-  return cls.read_only && ctx_.reads->active() && db_ == 0 && pin_ == nullptr && tx_ == nullptr;
+// With replicas to read from: only plain reads of database 0 outside transactions and pins go to
+// them; everything else keeps the primary's order and state.
+void ClientSession::route_forward(const command::Classification& cls, const resp::Request& request,
+                                  std::uint64_t seq, std::uint8_t flags, common::Millis deadline) {
+  if (cls.read_only && db_ == 0 && pin_ == nullptr && tx_ == nullptr) {
+    return forward_read(request, seq, flags, deadline);
+  }
+  forward(request.raw(), seq, 0, flags, deadline);
+  copy_scripts_to_replicas(cls, request, deadline);
 }
 
 // Redis does not replicate SCRIPT LOAD (nor SCRIPT FLUSH): EVALSHA_RO on a replica would answer
@@ -27,7 +32,7 @@ bool ClientSession::routes_read(const command::Classification& cls) const {
 void ClientSession::copy_scripts_to_replicas(const command::Classification& cls,
                                              const resp::Request& request,
                                              common::Millis deadline) {
-  if (!ctx_.reads->active() || cls.spec == nullptr ||
+  if (cls.spec == nullptr ||
       (cls.spec->name != "script|load" && cls.spec->name != "script|flush")) {
     return;
   }

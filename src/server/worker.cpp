@@ -115,6 +115,8 @@ void Worker::apply_snapshot(const backend::SnapshotPtr& snapshot) {
   pinned_->set_snapshot(snapshot);
   replicas_->update(*snapshot);
   reads_->update(*snapshot, *replicas_, *pool_);
+  context_->route_reads = reads_->active();
+  context_->track_writes = reads_->read_your_writes() != client::ReadYourWrites::kOff;
 }
 
 void Worker::begin_drain() {
