@@ -116,7 +116,8 @@ void Worker::apply_snapshot(const backend::SnapshotPtr& snapshot) {
   replicas_->update(*snapshot);
   reads_->update(*snapshot, *replicas_, *pool_);
   context_->route_reads = reads_->active();
-  context_->track_writes = reads_->read_your_writes() != client::ReadYourWrites::kOff;
+  context_->track_writes =
+      reads_->active() && reads_->read_your_writes() != client::ReadYourWrites::kOff;
 }
 
 void Worker::begin_drain() {
