@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "routing/read_router.hpp"
+#include "tcp_forwarder.hpp"
 #include "topology_support.hpp"
 
 namespace funnel::test {
@@ -289,6 +290,37 @@ TEST_F(TopologyTest, ScanThroughPreferReplicaReturnsEveryKeyExactlyOnce) {
   EXPECT_EQ(repeated, 0) << "keys returned more than once";
   EXPECT_EQ(command_calls(replicas_[static_cast<std::size_t>(scanning)]->port(), "scan"), calls)
       << "a SCAN continuation left the node that issued the cursor";
+}
+
+// The ElastiCache shape: Funnel is given only a seed standing for the reader endpoint (a name that
+// answers one replica at a time); it must find the primary for writes and every replica for reads,
+// and keep them when the seed later answers with another replica.
+TEST_F(TopologyTest, DiscoveryFromAReaderEndpointFindsThePrimaryAndTheReplicas) {
+  start_nodes(2);
+  TcpForwarder reader_endpoint(replicas_[0]->port());
+  funnel_ =
+      FunnelProcess::start({"--discover", backend_arg(reader_endpoint.port()), "--read-policy",
+                            "replica", "--workers", "2", "--health-interval-ms", "100"});
+  ASSERT_TRUE(wait_until([&] {
+    return get_on_fresh_connection(funnel_->port(), "seed").type == resp::ValueType::kNull;
+  })) << funnel_->log_text();
+  RespConnection client(funnel_->port());
+  for (int i = 0; i < 20; ++i) {
+    const std::string n = std::to_string(i);
+    ASSERT_EQ(client.command({"SET", "found:" + n, "value:" + n}).str, "OK");  // on the primary
+  }
+  for (std::uint16_t port : replica_ports()) {
+    ASSERT_TRUE(wait_until([&] { return dbsize(port) == 20; }));
+  }
+  reader_endpoint.set_target(replicas_[1]->port());  // the round-robin name answers differently
+  reset_all_stats();
+  for (int i = 0; i < 50; ++i) {
+    const std::string n = std::to_string(i % 20);
+    EXPECT_EQ(get_on_fresh_connection(funnel_->port(), "found:" + n).str, "value:" + n);
+  }
+  EXPECT_EQ(command_calls(primary_->port(), "get"), 0);
+  EXPECT_EQ(command_calls(replica_ports(), "get"), 50);
+  EXPECT_EQ(client.command({"SET", "found:last", "1"}).str, "OK");
 }
 
 // Topology flags Funnel refuses: it exits with status 2 and says what to do.
