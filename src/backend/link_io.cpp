@@ -195,6 +195,12 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
     if (kind == resp::ReplyKind::kError && resp::error_code_is(reply, "READONLY") &&
         !(entry.target.flags & ReplyTarget::kRetried)) {
       observer_.on_link_readonly(*this, request_bytes(entry), entry.target, entry.deadline, reply);
+    } else if (kind == resp::ReplyKind::kError && (entry.target.flags & ReplyTarget::kRetryRead) &&
+               (resp::error_code_is(reply, "LOADING") ||
+                resp::error_code_is(reply, "MASTERDOWN"))) {
+      // The replica cannot serve reads right now (loading its dataset, or its primary is gone
+      // with replica-serve-stale-data no): not the client's error.
+      retried_elsewhere(entry, reply.substr(1, reply.size() - 3));
     } else {
       const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
       sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_});

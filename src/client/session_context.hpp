@@ -13,6 +13,7 @@
 #include "backend/database_pools.hpp"
 #include "backend/pinned_pool.hpp"
 #include "client/buffer_pool.hpp"
+#include "client/read_routes.hpp"
 #include "client/subscriptions.hpp"
 #include "command/classify.hpp"
 #include "config/config.hpp"
@@ -104,6 +105,8 @@ struct SessionContext {
   const ProcessFacts& facts;
   backend::BackendPool* pool = nullptr;
   backend::PinnedPool* pinned = nullptr;  // dedicated links for WATCH and blocking commands
+  ReadRoutes* reads = nullptr;            // where read-only requests may go (never null)
+  WriteWatermark* writes = nullptr;       // read-your-writes, process scope (never null)
   backend::SnapshotPtr snapshot;          // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy
   security::AuthThrottle* auth_throttle = nullptr;       // process-wide; null: no slowing down
