@@ -30,6 +30,8 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "backend/asio_types.hpp"
 #include "backend/link_settings.hpp"
 #include "config/config.hpp"
@@ -66,7 +68,7 @@ class TopologyMonitor {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the loops, which may outlive stop()
 };
 
 }  // namespace funnel::topology
