@@ -172,6 +172,13 @@ TEST(TopologyMonitor, DiscoveryFromAReplicaSeedFindsThePrimaryAndEveryReplica) {
   auto primary = RedisServer::start();
   auto first = RedisServer::start_replica_of(primary->port());
   auto second = RedisServer::start_replica_of(primary->port());
+  // A primary's ROLE lists a replica only once it is online (its first REPLCONF ACK), a moment
+  // after the replica reports its link up; wait for that so one round can see both.
+  ASSERT_TRUE(wait_until([&] {
+    RespConnection conn(primary->port());
+    const resp::Value role = conn.command({"ROLE"});
+    return role.elems.size() == 3 && role.elems[2].elems.size() == 2;
+  }));
   config::Config config = base_config();
   config.topology.discover = local(first->port());
   MonitorRun run(config);
