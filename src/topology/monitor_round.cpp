@@ -279,7 +279,8 @@ asio::awaitable<void> TopologyMonitor::Impl::round(bool force_resolve) {
   last_round_start = Clock::now();
   results.clear();
   std::vector<std::uint32_t> named = co_await query_source(force_resolve);
-  if (!stopping && source == SourceKind::kSentinel && named_id && named_id != primary_id) {
+  if (!stopping && reported_once && source == SourceKind::kSentinel && named_id &&
+      named_id != primary_id) {
     // Sentinel names a new primary: check that node alone and report it before the others.
     std::vector<std::uint32_t> first;
     first.push_back(*named_id);

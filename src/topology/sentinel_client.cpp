@@ -89,7 +89,8 @@ asio::awaitable<SentinelAnswer> SentinelClient::query() {
   const std::string& name = config_.sentinel_master;
   const std::string master_request = sentinel_request("get-master-addr-by-name", name);
   const std::string replicas_request = sentinel_request("replicas", name);
-  for (std::size_t i = 0; i < links_.size() && !stopping_; ++i) {
+  for (std::size_t n = 0; n < links_.size() && !stopping_; ++n) {
+    const std::size_t i = (preferred_ + n) % links_.size();
     backend::ControlLink& link = *links_[i];
     const std::string where = "sentinel " + config_.sentinels[i].to_string() + ": ";
     std::string error;
@@ -111,6 +112,7 @@ asio::awaitable<SentinelAnswer> SentinelClient::query() {
     answer.primary = std::move(primary);
     answer.replicas = std::move(*replicas);
     answer.error.clear();
+    preferred_ = i;  // ask it first next time: a dead sentinel costs a connect timeout
     co_return answer;
   }
   co_return answer;

@@ -38,7 +38,8 @@ class SentinelClient {
                  const backend::LinkSettings& settings);
   ~SentinelClient();
 
-  // Asks the sentinels in order; the first that names a primary answers (its replica list too).
+  // Asks the sentinels in order, starting with the one that answered last; the first that names
+  // a primary answers (its replica list too).
   asio::awaitable<SentinelAnswer> query();
   // Subscribes to one sentinel (the first that accepts, then the next on failure) and calls
   // on_event for each event about the master, until stop(). Reconnects after kRetry on failure.
@@ -55,6 +56,7 @@ class SentinelClient {
   backend::LinkSettings settings_;
   std::vector<std::unique_ptr<backend::ControlLink>> links_;  // one per sentinel, opened lazily
   std::unique_ptr<backend::ControlLink> subscriber_;
+  std::size_t preferred_ = 0;  // the sentinel that answered last
   asio::steady_timer retry_;
   bool stopping_ = false;
 };

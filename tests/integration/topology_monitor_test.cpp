@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "support/net.hpp"
 #include "support/redis_sentinel.hpp"
 #include "support/redis_server.hpp"
 #include "support/resp_connection.hpp"
@@ -285,6 +286,62 @@ TEST(TopologyMonitor, OffsetsReachTheBoardWithReadYourWrites) {
   EXPECT_GE(needed, after);
   ASSERT_TRUE(wait_until([&] { return run.offsets().node_offset(replica_id) >= needed; }, 2s))
       << run.offsets().node_offset(replica_id) << " < " << needed;
+}
+
+TEST(TopologyMonitor, DiscoveryDropsAReplicaThatIsGoneAndDead) {
+  auto primary = RedisServer::start();
+  auto victim = RedisServer::start_replica_of(primary->port());
+  auto survivor = RedisServer::start_replica_of(primary->port());
+  config::Config config = base_config();
+  config.topology.discover = local(primary->port());
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return readable(v, victim->port()) && readable(v, survivor->port());
+  })) << describe(run.latest());
+  const std::uint32_t survivor_id = node_on(run.latest(), survivor->port())->node_id;
+  victim->stop();
+  // Unreachable at once; gone from the view after a few rounds out of the primary's ROLE.
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return node_on(v, victim->port()) == nullptr && v.nodes.size() == 2;
+  })) << describe(run.latest());
+  EXPECT_TRUE(readable(run.latest(), survivor->port()));
+  EXPECT_EQ(node_on(run.latest(), survivor->port())->node_id, survivor_id);  // ids are stable
+  EXPECT_EQ(primary_port(run.latest()), primary->port());
+}
+
+TEST(TopologyMonitor, SentinelWithAPasswordAndAnUnreachableFirstSentinel) {
+  auto primary = RedisServer::start();
+  auto replica = RedisServer::start_replica_of(primary->port());
+  SentinelOptions options;
+  options.requirepass = "sentinel-secret";
+  auto sentinel = RedisSentinel::start(primary->port(), options);
+  ASSERT_TRUE(sentinel->wait_for_replicas(1));
+  config::Config config = base_config();
+  // The first sentinel listed is down: the monitor asks the next one.
+  config.topology.sentinels = {local(free_port()), local(sentinel->port())};
+  config.topology.sentinel_master = sentinel->master_name();
+  config.topology.sentinel_password = "sentinel-secret";
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == primary->port() && readable(v, replica->port());
+  })) << describe(run.latest());
+}
+
+TEST(TopologyMonitor, SentinelRefusingTheCredentialsMeansNoPrimaryAndSaysWhy) {
+  auto primary = RedisServer::start();
+  SentinelOptions options;
+  options.requirepass = "sentinel-secret";
+  auto sentinel = RedisSentinel::start(primary->port(), options);
+  config::Config config = base_config();
+  config.topology.sentinels = {local(sentinel->port())};
+  config.topology.sentinel_master = sentinel->master_name();
+  config.topology.sentinel_password = "wrong";
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) { return !v.error.empty(); }))
+      << describe(run.latest());
+  const TopologyView view = run.latest();
+  EXPECT_FALSE(view.primary);
+  EXPECT_NE(view.error.find("WRONGPASS"), std::string::npos) << view.error;
 }
 
 // Reads the sentinel's +switch-master announcement on a connection of the test's own and says
