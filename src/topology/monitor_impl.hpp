@@ -69,9 +69,10 @@ struct TopologyMonitor::Impl : std::enable_shared_from_this<TopologyMonitor::Imp
   std::map<std::uint32_t, HealthLink> links;     // health checks, one per node
   std::map<std::uint32_t, ProbeResult> results;  // this round's checks
   std::shared_ptr<routing::OffsetBoard> board = std::make_shared<routing::OffsetBoard>();
-  std::shared_ptr<OffsetPoller> poller;       // null when read_your_writes is off
-  std::unique_ptr<SentinelClient> sentinels;  // sentinel source only
-  SentinelAnswer sentinel_answer;             // the last query's
+  std::shared_ptr<OffsetPoller> poller;        // null when read_your_writes is off
+  std::unique_ptr<SentinelClient> sentinels;   // sentinel source only
+  SentinelAnswer sentinel_answer;              // the last query's
+  std::vector<std::uint32_t> sentinel_listed;  // its primary and usable replicas, as node ids
 
   std::optional<std::uint32_t> primary_id;  // decided by the last round
   std::optional<std::uint32_t> hint_id;     // the configured primary (single / static)

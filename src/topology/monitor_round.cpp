@@ -108,7 +108,9 @@ asio::awaitable<std::vector<std::uint32_t>> TopologyMonitor::Impl::query_source(
     // The seed is re-resolved every round; each address it answers is a node of its own.
     for (const Endpoint& endpoint : co_await resolve(*config.topology.discover)) {
       const config::HostPort address{endpoint.address().to_string(), endpoint.port()};
-      if (auto id = registry.upsert(address, {endpoint}, false)) named.push_back(*id);
+      std::vector<Endpoint> endpoints;
+      endpoints.push_back(endpoint);
+      if (auto id = registry.upsert(address, endpoints, false)) named.push_back(*id);
     }
   } else {
     sentinel_answer = co_await sentinels->query();
@@ -120,6 +122,7 @@ asio::awaitable<std::vector<std::uint32_t>> TopologyMonitor::Impl::query_source(
     for (const auto& replica : sentinel_answer.replicas) {
       if (auto id = co_await add_node(replica, false, resolve_due)) named.push_back(*id);
     }
+    sentinel_listed = named;
     if (resolve_due) last_resolve = Clock::now();
   }
   co_return named;
@@ -267,6 +270,11 @@ void TopologyMonitor::Impl::judge_replicas(const NodeStatus* primary) {
       verdict.readable = false;
       verdict.reason = "replica of " + result.role->primary_host + ":" +
                        std::to_string(result.role->primary_port) + ", not of the primary";
+    }
+    if (verdict.readable && source == SourceKind::kSentinel && sentinel_answer.primary &&
+        !contains(sentinel_listed, status.node_id)) {
+      verdict.readable = false;  // Sentinel's own opinion counts too: s_down, disconnected
+      verdict.reason = "sentinel lists it as down or disconnected, or not at all";
     }
     status.readable = verdict.readable;
     status.reason = verdict.reason;

@@ -409,11 +409,13 @@ TEST(TopologyMonitor, SentinelFailoverMovesThePrimaryAtOnce) {
 TEST(TopologyMonitor, SentinelFollowsAKilledPrimary) {
   auto primary = RedisServer::start();
   auto replica = RedisServer::start_replica_of(primary->port());
+  auto other = RedisServer::start_replica_of(primary->port());
   auto sentinel = RedisSentinel::start(primary->port());
-  ASSERT_TRUE(sentinel->wait_for_replicas(1));
+  ASSERT_TRUE(sentinel->wait_for_replicas(2));
   MonitorRun run(sentinel_config(*sentinel));
   ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
-    return primary_port(v) == primary->port() && readable(v, replica->port());
+    return primary_port(v) == primary->port() && readable(v, replica->port()) &&
+           readable(v, other->port());
   })) << describe(run.latest());
   SwitchMasterWatch watch(sentinel->port());
   const auto killed = Clock::now();
@@ -430,6 +432,18 @@ TEST(TopologyMonitor, SentinelFollowsAKilledPrimary) {
               ms(*announced - killed), ms(*switched - *announced));
   EXPECT_LT(*switched - *announced, 1000ms);
   EXPECT_EQ(run.latest().failovers, 1u);
+  // The other replica is moved to the new primary by Sentinel and serves reads again; the dead
+  // primary is not readable.
+  const std::uint16_t still_replica =
+      primary_port(run.latest()) == replica->port() ? other->port() : replica->port();
+  auto resynced = run.wait_for(
+      [&](const TopologyView& v) {
+        return readable(v, still_replica) && !readable(v, primary->port());
+      },
+      15s);
+  ASSERT_TRUE(resynced) << describe(run.latest());
+  std::printf("[ MEASURED ] +switch-master -> other replica readable again %lld ms\n",
+              ms(*resynced - *announced));
 }
 
 }  // namespace
