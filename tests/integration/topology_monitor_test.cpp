@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "support/fake_backend.hpp"
 #include "support/net.hpp"
 #include "support/redis_sentinel.hpp"
 #include "support/redis_server.hpp"
@@ -342,6 +344,40 @@ TEST(TopologyMonitor, SentinelRefusingTheCredentialsMeansNoPrimaryAndSaysWhy) {
   const TopologyView view = run.latest();
   EXPECT_FALSE(view.primary);
   EXPECT_NE(view.error.find("WRONGPASS"), std::string::npos) << view.error;
+}
+
+// A scripted "sentinel" (FakeBackend) that names whichever port the test says, to show what the
+// monitor does while Sentinel names a node whose ROLE still says slave.
+TEST(TopologyMonitor, ANodeSentinelNamesIsNotPrimaryUntilItsRoleSaysMaster) {
+  auto primary = RedisServer::start();
+  auto replica = RedisServer::start_replica_of(primary->port());
+  std::atomic<std::uint16_t> named{replica->port()};
+  auto fake_sentinel = FakeBackend::start([&](const std::vector<std::string>& args, int) {
+    if (args.size() == 3 && args[0] == "SENTINEL" && args[1] == "get-master-addr-by-name") {
+      const std::string port = std::to_string(named.load());
+      return FakeBackend::Action::reply("*2\r\n$9\r\n127.0.0.1\r\n$" + std::to_string(port.size()) +
+                                        "\r\n" + port + "\r\n");
+    }
+    if (args.size() == 3 && args[0] == "SENTINEL" && args[1] == "replicas") {
+      return FakeBackend::Action::reply("*0\r\n");
+    }
+    if (!args.empty() && args[0] == "SUBSCRIBE") return FakeBackend::Action::hang();
+    return FakeBackend::Action::default_reply();
+  });
+  config::Config config = base_config();
+  config.topology.sentinels = {local(fake_sentinel->port())};
+  config.topology.sentinel_master = "mymaster";
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) { return !v.nodes.empty(); }));
+  TopologyView view = run.latest();
+  EXPECT_FALSE(view.primary) << describe(view);
+  EXPECT_EQ(view.error, "sentinel names 127.0.0.1:" + std::to_string(replica->port()) +
+                            " as primary but its ROLE says replica (failover in progress)");
+  named = primary->port();
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == primary->port();
+  })) << describe(run.latest());
+  EXPECT_EQ(run.latest().failovers, 0u);  // the first primary known, not a change
 }
 
 // Reads the sentinel's +switch-master announcement on a connection of the test's own and says
