@@ -312,8 +312,12 @@ asio::awaitable<void> TopologyMonitor::Impl::round(bool force_resolve) {
     publish(false);
   }
   std::vector<std::uint32_t> pending;
+  // One node needs no health link of its own: it is the primary whatever it says, and Control's
+  // link already checks it (the backend sees the same connections as before topology existed).
   for (const auto& entry : registry.nodes()) {
-    if (results.count(entry.status.node_id) == 0) pending.push_back(entry.status.node_id);
+    if (source != SourceKind::kSingle && results.count(entry.status.node_id) == 0) {
+      pending.push_back(entry.status.node_id);
+    }
   }
   for (int pass = 0; pass < 3 && !pending.empty() && !stopping; ++pass) {
     co_await probe(pending);
