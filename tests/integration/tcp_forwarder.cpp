@@ -53,17 +53,17 @@ void TcpForwarder::accept_loop() {
       ::close(client);
       continue;
     }
-    ++accepted_;
+    const int index = accepted_++;
     std::lock_guard lock(mutex_);
-    relays_.emplace_back([this, client, server] { relay(client, server); });
+    relays_.emplace_back([this, client, server, index] { relay(client, server, index); });
   }
 }
 
-void TcpForwarder::relay(int client_fd, int server_fd) {
+void TcpForwarder::relay(int client_fd, int server_fd, int index) {
   char buffer[65536];
   while (!stopping_) {
     // Paused: watch only the wake pipe, briefly, so a resume takes effect within a millisecond.
-    const bool paused = paused_.load();
+    const bool paused = index < paused_below_.load();
     pollfd fds[3] = {{client_fd, paused ? short{0} : short{POLLIN}, 0},
                      {server_fd, paused ? short{0} : short{POLLIN}, 0},
                      {wake_pipe_[0], POLLIN, 0}};
