@@ -68,6 +68,8 @@ void TcpForwarder::relay(int client_fd, int server_fd, int index) {
                      {server_fd, paused ? short{0} : short{POLLIN}, 0},
                      {wake_pipe_[0], POLLIN, 0}};
     if (::poll(fds, 3, paused ? 1 : 1000) <= 0) continue;
+    // Paused while poll() waited: the bytes that woke it stay where they are.
+    if (!paused && index < paused_below_.load()) continue;
     if (fds[2].revents & POLLIN) break;
     bool closed = false;
     for (int i = 0; i < 2 && !closed; ++i) {
