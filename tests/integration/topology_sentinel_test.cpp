@@ -195,14 +195,18 @@ class SentinelFailoverTest : public TopologyFixture {
       lost_after_switch += ack.at > settled;
     }
     EXPECT_EQ(lost_after_switch, 0u) << "writes acknowledged after Funnel switched were lost";
+    const std::string last_error_text =
+        load.write_errors.empty() ? std::string("no write failed")
+                                  : "the last failed write was sent " +
+                                        std::to_string(ms_between(announced_at, last_error)) +
+                                        " ms after +switch-master (negative: before it)";
     std::printf(
-        "%s: +switch-master %lld ms after the trigger; last write error %lld ms after "
-        "+switch-master (negative: before it); "
-        "%zu writes acknowledged, %zu lost (acknowledged between %lld and %lld ms after the "
-        "trigger), %zu write errors, %lld read errors, %lld stale reads\n",
-        how, ms_between(failover_at, announced_at), ms_between(announced_at, last_error),
-        load.acks.size(), lost, first_lost, last_lost, load.write_errors.size(),
-        static_cast<long long>(load.read_errors), static_cast<long long>(load.stale_reads));
+        "%s: +switch-master %lld ms after the trigger; %s; %zu writes acknowledged, %zu of them "
+        "lost from the new primary (acknowledged %lld..%lld ms after the trigger); %zu write "
+        "errors, %lld read errors, %lld reads of a just-acknowledged key gave null\n",
+        how, ms_between(failover_at, announced_at), last_error_text.c_str(), load.acks.size(), lost,
+        first_lost, last_lost, load.write_errors.size(), static_cast<long long>(load.read_errors),
+        static_cast<long long>(load.stale_reads));
   }
 
   std::unique_ptr<RedisSentinel> sentinel_;
