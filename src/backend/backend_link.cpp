@@ -210,10 +210,11 @@ void BackendLink::fail_unsent(std::string_view error) {
   sent_ = out_base_;
 }
 
-bool BackendLink::retried_elsewhere(const InFlight& entry, std::string_view reason) {
+bool BackendLink::retried_elsewhere(const InFlight& entry, std::string_view reason,
+                                    bool node_failed) {
   if (!(entry.target.flags & ReplyTarget::kRetryRead)) return false;
   return observer_.on_link_read_failed(*this, request_bytes(entry), entry.target, entry.deadline,
-                                       reason);
+                                       reason, node_failed);
 }
 
 void BackendLink::retire() {

@@ -134,7 +134,7 @@ void BackendPool::submit_to_link(resp::Protocol protocol, unsigned link_index,
   BackendLink& link = ensure_link(protocol, link_index, db);
   if (!link.accepting()) {
     if (target.flags & ReplyTarget::kRetryRead) {
-      events_.retry_read(shape_.node, protocol, request, target, deadline, "link down");
+      events_.retry_read(shape_.node, protocol, request, target, deadline, "link down", true);
       return;
     }
     deliver_error(target, link.unavailable_error());
@@ -246,8 +246,8 @@ void BackendPool::on_link_readonly(BackendLink& link, std::string_view request,
 
 bool BackendPool::on_link_read_failed(BackendLink& link, std::string_view request,
                                       const ReplyTarget& target, common::Millis deadline,
-                                      std::string_view reason) {
-  events_.retry_read(shape_.node, link.protocol(), request, target, deadline, reason);
+                                      std::string_view reason, bool node_failed) {
+  events_.retry_read(shape_.node, link.protocol(), request, target, deadline, reason, node_failed);
   return true;
 }
 

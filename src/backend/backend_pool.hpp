@@ -37,9 +37,11 @@ class PoolEvents {
                         common::Millis deadline, std::uint32_t db) = 0;
   // A read (ReplyTarget::kRetryRead) failed on replica `node` or could not be sent to it: take
   // the node out of this worker's read set and send the read elsewhere.
+  // With node_failed false the node is healthy but lacks what the read needs (NOSCRIPT): the
+  // read goes to the primary and the node stays in the read set.
   virtual void retry_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
                           const ReplyTarget& target, common::Millis deadline,
-                          std::string_view reason) = 0;
+                          std::string_view reason, bool node_failed) = 0;
   // The primary refused a write with READONLY: ask for a fresh resolution and a new epoch.
   virtual void request_reresolve(std::uint64_t epoch_seen) = 0;
 };
@@ -81,7 +83,8 @@ class BackendPool final : public LinkObserver {
                         common::Millis deadline, std::string_view reply) override;
   void on_link_retired(BackendLink& link) override;
   bool on_link_read_failed(BackendLink& link, std::string_view request, const ReplyTarget& target,
-                           common::Millis deadline, std::string_view reason) override;
+                           common::Millis deadline, std::string_view reason,
+                           bool node_failed) override;
 
   // The node left the topology: every link stops taking requests and closes once it has
   // answered what it carries. The pool may be destroyed when in_flight() is 0.

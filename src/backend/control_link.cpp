@@ -133,7 +133,41 @@ asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string&
   co_return value;
 }
 
-asio::awaitable<std::optional<std::string>> ControlLink::read_reply(std::string& error) {
+asio::awaitable<bool> ControlLink::send(const std::string& request, std::string& error) {
+  if (!open_) {
+    error = "not connected";
+    co_return false;
+  }
+  boost::system::error_code ec;
+  if (tls_) {
+    co_await asio::async_write(*tls_, asio::buffer(request), redirect_error(use_awaitable, ec));
+  } else {
+    co_await asio::async_write(socket_, asio::buffer(request), redirect_error(use_awaitable, ec));
+  }
+  if (!ec) co_return true;
+  error = ec.message();
+  close();
+  co_return false;
+}
+
+asio::awaitable<std::optional<resp::Value>> ControlLink::receive(std::string& error) {
+  if (!open_) {
+    error = "not connected";
+    co_return std::nullopt;
+  }
+  std::optional<std::string> bytes = co_await read_reply(error, true);
+  resp::Value value;
+  std::size_t consumed = 0;
+  if (!bytes || resp::parse_value(*bytes, value, consumed) != resp::ValueStatus::kComplete) {
+    if (bytes) error = "unparseable reply";
+    close();
+    co_return std::nullopt;
+  }
+  co_return value;
+}
+
+asio::awaitable<std::optional<std::string>> ControlLink::read_reply(std::string& error,
+                                                                    bool keep_pushes) {
   resp::ReplyFramer framer;
   for (;;) {
     while (!buffer_.empty()) {
@@ -148,7 +182,7 @@ asio::awaitable<std::optional<std::string>> ControlLink::read_reply(std::string&
       std::string reply = buffer_.substr(0, length);
       buffer_.erase(0, length);
       framer.reset();
-      if (!push) co_return reply;
+      if (!push || keep_pushes) co_return reply;
     }
     char chunk[16 * 1024];
     boost::system::error_code ec;

@@ -25,12 +25,18 @@ class ControlLink {
   asio::awaitable<std::string> open(const BackendSnapshot& snapshot);
   // Sends one request and reads its reply; nullopt (and `error`) on failure or timeout.
   asio::awaitable<std::optional<resp::Value>> call(const std::string& request, std::string& error);
+  // For a subscription (the topology monitor's Sentinel events): sends a request without reading
+  // its reply, and reads the next message of any kind (reply or RESP3 push) with no deadline.
+  asio::awaitable<bool> send(const std::string& request, std::string& error);
+  asio::awaitable<std::optional<resp::Value>> receive(std::string& error);
   void close();
   bool is_open() const { return open_; }
   const std::string& redis_version() const { return redis_version_; }
 
  private:
-  asio::awaitable<std::optional<std::string>> read_reply(std::string& error);
+  // The next reply; RESP3 pushes are skipped unless keep_pushes.
+  asio::awaitable<std::optional<std::string>> read_reply(std::string& error,
+                                                         bool keep_pushes = false);
   asio::awaitable<std::string> start_tls(const BackendSnapshot& snapshot);
 
   asio::io_context& io_;

@@ -181,8 +181,8 @@ bool ClientSession::handle_unpinned(const resp::Request& request) {
         flags |= backend::ReplyTarget::kAppendFunnelInfo;
       const common::Millis deadline =
           common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
-      if (routes_read(cls)) {
-        forward_read(request, seq, flags, deadline);
+      if (ctx_.route_reads) [[unlikely]] {
+        route_forward(cls, request, seq, flags, deadline);
       } else {
         forward(request.raw(), seq, 0, flags, deadline);
       }
@@ -199,7 +199,7 @@ bool ClientSession::handle_unpinned(const resp::Request& request) {
 void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
                             std::uint8_t flags, common::Millis deadline) {
   backend::ReplyTarget target = reply_target(seq, extra_replies, flags);
-  if (ctx_.reads->read_your_writes() != ReadYourWrites::kOff && !ctx_.classification.read_only) {
+  if (ctx_.track_writes && !ctx_.classification.read_only) [[unlikely]] {
     count_write(target);
   }
   ctx_.metrics->requests_in_flight_up.add();

@@ -108,12 +108,15 @@ class ClientSession {
                                     std::uint8_t flags);
 
   // Reads on replicas and read-your-writes (session_reads.cpp).
-  bool routes_read(const command::Classification& cls) const;
+  void route_forward(const command::Classification& cls, const resp::Request& request,
+                     std::uint64_t seq, std::uint8_t flags, common::Millis deadline);
   void forward_read(const resp::Request& request, std::uint64_t seq, std::uint8_t flags,
                     common::Millis deadline);
   std::int64_t offset_needed_by_reads(ReadState& state, bool& primary_only) const;
+  void copy_scripts_to_replicas(const command::Classification& cls, const resp::Request& request,
+                                common::Millis deadline);
   void count_write(backend::ReplyTarget& target);
-  void write_answered(std::int64_t now_ns);
+  [[gnu::cold]] void write_answered(std::int64_t now_ns);
   ReadState& read_state();
 
   // Lanes (session_lanes.cpp): the link the next forwarded request uses, and the barrier.

@@ -86,6 +86,12 @@ class ReadRoutes {
   // how it is. Returns true the first time (so the caller reports it once).
   bool mark_down(std::uint32_t node);
   const routing::OffsetBoard* offsets() const { return offsets_.get(); }
+  template <typename Fn>
+  void for_each_replica(Fn&& fn) {
+    for (backend::BackendPool* pool : pools_) {
+      if (pool != nullptr) fn(*pool);
+    }
+  }
 
  private:
   void refresh_load();

@@ -107,7 +107,11 @@ struct SessionContext {
   backend::PinnedPool* pinned = nullptr;  // dedicated links for WATCH and blocking commands
   ReadRoutes* reads = nullptr;            // where read-only requests may go (never null)
   WriteWatermark* writes = nullptr;       // read-your-writes, process scope (never null)
-  backend::SnapshotPtr snapshot;          // refreshed by the worker between batches
+  // Copies of reads->active() and reads->read_your_writes() != kOff, refreshed with the snapshot:
+  // one byte each for the per-request checks of a single-node Funnel.
+  bool route_reads = false;
+  bool track_writes = false;
+  backend::SnapshotPtr snapshot;                         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy
   security::AuthThrottle* auth_throttle = nullptr;       // process-wide; null: no slowing down
   resp::RequestParser parser;          // shared: sessions keep only unparsed bytes

@@ -14,10 +14,36 @@ ReadState& ClientSession::read_state() {
   return *reads_;
 }
 
-// Only plain reads of database 0 outside transactions and pins: everything else keeps the
-// primary's order and state.
-bool ClientSession::routes_read(const command::Classification& cls) const {
-  return cls.read_only && ctx_.reads->active() && db_ == 0 && pin_ == nullptr && tx_ == nullptr;
+// With replicas to read from: only plain reads of database 0 outside transactions and pins go to
+// them; everything else keeps the primary's order and state.
+void ClientSession::route_forward(const command::Classification& cls, const resp::Request& request,
+                                  std::uint64_t seq, std::uint8_t flags, common::Millis deadline) {
+  if (cls.read_only && db_ == 0 && pin_ == nullptr && tx_ == nullptr) {
+    return forward_read(request, seq, flags, deadline);
+  }
+  forward(request.raw(), seq, 0, flags, deadline);
+  copy_scripts_to_replicas(cls, request, deadline);
+}
+
+// Redis does not replicate SCRIPT LOAD (nor SCRIPT FLUSH): EVALSHA_RO on a replica would answer
+// NOSCRIPT for a script the client loaded through Funnel. So both go to every replica too, with
+// their replies dropped (the client gets the primary's); a replica that still lacks a script
+// (it joined later, or restarted) sends that read to the primary (link_io.cpp, NOSCRIPT).
+void ClientSession::copy_scripts_to_replicas(const command::Classification& cls,
+                                             const resp::Request& request,
+                                             common::Millis deadline) {
+  if (cls.spec == nullptr ||
+      (cls.spec->name != "script|load" && cls.spec->name != "script|flush")) {
+    return;
+  }
+  backend::ReplyTarget dropped;
+  dropped.session_index = UINT32_MAX;  // no session: the worker drops the reply
+  dropped.worker = static_cast<std::uint16_t>(ctx_.worker_index);
+  dropped.started_ns = ctx_.batch_ns;
+  ctx_.reads->for_each_replica([&](backend::BackendPool& pool) {
+    ctx_.metrics->requests_in_flight_up.add();  // the dropped reply counts it down
+    pool.submit(protocol_, id_, request.raw(), dropped, deadline, 0);
+  });
 }
 
 void ClientSession::count_write(backend::ReplyTarget& target) {

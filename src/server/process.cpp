@@ -218,6 +218,23 @@ metrics::ExpositionInput Process::exposition() const {
   in.pubsub.shard_channels = pubsub.subscribed[2].load(std::memory_order_relaxed);
   in.pubsub.messages_received = pubsub.messages_received.load(std::memory_order_relaxed);
   in.backends.push_back(std::move(backend));
+  if (config_.topology.multi_node()) {
+    for (const topology::NodeStatus& node : control_->nodes()) {
+      metrics::NodeState state;
+      state.node_id = node.node_id;
+      state.address = node.address.to_string();
+      state.role = node.role == routing::Role::kPrimary   ? "primary"
+                   : node.role == routing::Role::kReplica ? "replica"
+                                                          : "unknown";
+      state.reachable = node.reachable;
+      state.readable = node.readable;
+      state.reason = node.reason;
+      state.offset = node.offset;
+      state.lag_bytes = node.lag_bytes;
+      in.nodes.push_back(std::move(state));
+    }
+    in.failovers = control_->current()->failovers;
+  }
   return in;
 }
 
@@ -249,7 +266,9 @@ AdminResponse Process::admin_request(const std::string& path) {
           i ? "," : "", b.address, b.role, b.up ? "up" : "down", b.shared_links_ready,
           b.up ? "" : b.last_error);
     }
-    body += "]}\n";
+    body += "]";
+    if (!in.nodes.empty()) body += ",\"nodes\":" + metrics::nodes_json(in);
+    body += "}\n";
     return AdminResponse{all_up ? 200 : 503, "application/json", body};
   }
   return text(404, "not found: try /metrics, /healthz, /readyz, /backends or /stats\n");
@@ -279,6 +298,11 @@ std::string Process::funnel_report(std::string_view subcommand) {
           b.address, b.role, b.up ? "up" : "down", b.shared_links_ready,
           config_.backend.connections_per_node, b.control_links,
           b.up ? "" : " error:" + b.last_error);
+    }
+    for (const auto& node : in.nodes) {
+      out += fmt::format("node:{} role:{} state:{} readable:{} lag_bytes:{}{}\r\n", node.address,
+                         node.role, node.reachable ? "up" : "down", node.readable ? 1 : 0,
+                         node.lag_bytes, node.reason.empty() ? "" : " reason:" + node.reason);
     }
     return out;
   }

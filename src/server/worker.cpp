@@ -115,6 +115,9 @@ void Worker::apply_snapshot(const backend::SnapshotPtr& snapshot) {
   pinned_->set_snapshot(snapshot);
   replicas_->update(*snapshot);
   reads_->update(*snapshot, *replicas_, *pool_);
+  context_->route_reads = reads_->active();
+  context_->track_writes =
+      reads_->active() && reads_->read_your_writes() != client::ReadYourWrites::kOff;
 }
 
 void Worker::begin_drain() {
@@ -307,16 +310,17 @@ void Worker::request_reresolve(std::uint64_t epoch_seen) {
 // another node instead of failing: the client never sees a replica's death.
 void Worker::retry_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
                         const backend::ReplyTarget& target, common::Millis deadline,
-                        std::string_view reason) {
+                        std::string_view reason, bool node_failed) {
   metrics_->read_retries.add();
-  if (reads_->mark_down(node)) {
+  if (node_failed && reads_->mark_down(node)) {
     spdlog::warn(
         "replica {} failed a read ({}); out of this worker's read set until the next "
         "health check",
         node, reason);
     process_.control().report_node_failure(node, std::string(reason));
   }
-  const client::ReadRoutes::Choice choice = reads_->choose_retry(node);
+  const client::ReadRoutes::Choice choice =
+      node_failed ? reads_->choose_retry(node) : client::ReadRoutes::Choice{};
   backend::ReplyTarget retry = target;
   if (!choice.error.empty()) {
     metrics_->reads_refused.add();
@@ -361,7 +365,7 @@ void Worker::accept_handoff(HandoffBatch batch) {
                                 request.deadline, 0);
       } else {  // the replica left this worker's snapshot meanwhile
         retry_read(request.node, request.protocol, bytes, request.target, request.deadline,
-                   "no longer in the topology");
+                   "no longer in the topology", false);
       }
     }
   });

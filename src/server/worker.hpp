@@ -59,7 +59,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   void request_reresolve(std::uint64_t epoch_seen) override;
   void retry_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
                   const backend::ReplyTarget& target, common::Millis deadline,
-                  std::string_view reason) override;
+                  std::string_view reason, bool node_failed) override;
 
  private:
   void accept_next();

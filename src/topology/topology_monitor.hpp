@@ -2,33 +2,69 @@
 // source (static list, discovery from ROLE, or Sentinel), health-checks every node, polls
 // replication offsets for read-your-writes, and reports every change of the view.
 //
-// Sources (config::TopologyConfig, docs/topology.md):
-// - single:    backend.address only. One node, always the primary; its name is re-resolved every
-//              backend.resolve_interval_s (an ElastiCache primary endpoint moves on failover).
-// - static:    backend.address plus topology.replicas. The roles given are hints: each node's
-//              ROLE decides (a "replica" that says master is the primary, and the configured
-//              primary that says slave is a replica).
-// - discover:  topology.discover is a seed (e.g. an ElastiCache reader or primary endpoint): its
-//              ROLE leads to the primary (a replica names its primary), the primary's ROLE lists
-//              the replicas. Kept up to date every health interval. A round-robin DNS name that
-//              answers differently never drops a node that is still healthy.
+// Sources (config::TopologyConfig, docs/topology.md), picked in this order: sentinels set ->
+// sentinel; discover set -> discover; replicas set -> static; else single.
+// - single:    backend.address only. One node, always the primary (also while it does not
+//              answer, and whatever its ROLE says); its name is re-resolved every
+//              backend.resolve_interval_s and at once on refresh_now() (an ElastiCache primary
+//              endpoint moves on failover). The node keeps its id; new endpoints are a new
+//              primary identity, so failovers counts them.
+// - static:    backend.address plus topology.replicas (names re-resolved like single). The roles
+//              given are hints: each node's ROLE decides (a "replica" that says master is the
+//              primary, and the configured primary that says slave is a replica). Two masters
+//              (mid-failover): the one with more replicas, then the current one, then the hint.
+//              No reachable master: the current primary (or the hint) stays unless it answers as
+//              a replica (primary_choice.hpp).
+// - discover:  topology.discover is a seed (e.g. an ElastiCache reader or primary endpoint),
+//              re-resolved every round; every address it answers is a node; a replica's ROLE
+//              leads to its primary and a master's ROLE lists the replicas, all within one round.
+//              A node that is neither named (by the seed or a master's ROLE) nor reachable for 3
+//              rounds in a row is dropped; a healthy node is never dropped because a round-robin
+//              name answered differently.
 // - sentinel:  SENTINEL get-master-addr-by-name and SENTINEL replicas <master> on the first
-//              sentinel that answers, re-queried every topology.sentinel_refresh_ms, plus a
-//              subscription to +switch-master (and +sdown/-sdown, +slave) for at-once updates.
+//              sentinel that answers (starting with the one that answered last; AUTH with
+//              sentinel_user / sentinel_password), re-queried every round (every
+//              min(health_interval_ms, sentinel_refresh_ms)), plus a subscription on one
+//              sentinel to +switch-master, +sdown, -sdown, +odown, -odown, +slave: each event
+//              starts a round at once, which checks a newly named primary alone first and
+//              reports it before checking the others (measured: the listener hears the new
+//              primary 1-2 ms after +switch-master). The named primary must confirm with ROLE:
+//              while it says slave there is NO primary (view.error says why) rather than the old
+//              one, which Sentinel is about to demote and whose writes would be lost; a named node
+//              that does not answer stays primary. A replica Sentinel flags s_down, o_down or
+//              disconnected leaves the read set. When no sentinel answers, ROLE decides among
+//              the known nodes as for static, and view.error says why the sentinels failed.
 //
-// Health (every topology.health_interval_ms, one ControlLink per node): PING, ROLE, INFO
-// replication + persistence; routing::judge_replica decides readability. With
-// topology.read_your_writes on, ROLE is also polled every topology.offset_poll_ms on every node
-// and written to the OffsetBoard (primary polls with their send time).
+// Health (a round every topology.health_interval_ms; refresh_now(), report of a failing primary
+// and Sentinel events start one at once, at most one per 50 ms): one control link per node
+// ("funnel:health:<id>"): PING, ROLE, INFO replication, INFO persistence; routing::judge_replica
+// decides readability (primary's readable is false: the read set is replicas). Checks are bounded
+// by min(backend timeouts, max(health_interval_ms, 200 ms)), so a hung node costs a round about
+// that much. With topology.read_your_writes != "off", a second link per node
+// ("funnel:offsets:<id>") sends ROLE every topology.offset_poll_ms into the OffsetBoard (primary
+// polls with their send time; forget_primary_polls() when the primary's identity changes). Under
+// Sentinel: one link per sentinel queried ("funnel:sentinel:<i>") and one subscriber
+// ("funnel:sentinel-events").
+//
+// The listener hears the view once after the first round, then whenever anything routing uses
+// changed (view_change.hpp: primary index or identity, node set, address/endpoints, role,
+// reachable, readable, failovers), never for offsets or lag alone (view() has the latest of
+// those, refreshed each round). failovers counts primary identity changes (node id + endpoints)
+// after the first primary was known; a period without primary is not one.
 //
 // Threading: construct, start, stop on any thread; everything else runs on `io` (the control
-// thread's io_context). The listener is called on that thread.
+// thread's io_context). The listener is called on that thread. The loops hold the state
+// (shared), so destroying the monitor after stop() is safe even while the io_context still has
+// their handlers; `config` must outlive the io_context (`settings` is copied).
+
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "backend/asio_types.hpp"
 #include "backend/link_settings.hpp"
@@ -66,7 +102,7 @@ class TopologyMonitor {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the loops, which may outlive stop()
 };
 
 }  // namespace funnel::topology

@@ -1,0 +1,118 @@
+// Sentinel reply and event parsing: see sentinel_replies.hpp.
+#include "topology/sentinel_replies.hpp"
+
+#include <charconv>
+
+namespace funnel::topology {
+namespace {
+
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+std::optional<config::HostPort> host_port(std::string_view host, std::string_view port) {
+  auto number = parse_port(port);
+  if (host.empty() || !number) return std::nullopt;
+  return config::HostPort{std::string(host), *number};
+}
+
+std::string field(const resp::Value& entry, std::string_view key) {
+  const resp::Value* value = entry.find(key);
+  if (value == nullptr) return {};
+  if (value->type == resp::ValueType::kInteger) return std::to_string(value->integer);
+  return std::string(value->as_string().value_or(""));
+}
+
+bool flags_usable(std::string_view flags) {
+  return flags.find("s_down") == std::string_view::npos &&
+         flags.find("o_down") == std::string_view::npos &&
+         flags.find("disconnected") == std::string_view::npos;
+}
+
+std::vector<std::string_view> words(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = std::min(text.find(' ', pos), text.size());
+    if (end > pos) out.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<config::HostPort> parse_master_address(const resp::Value& reply, std::string& error) {
+  if (reply.is_error()) {
+    error = reply.str;
+    return std::nullopt;
+  }
+  if (reply.is_null()) {
+    error = "sentinel does not know this master name";
+    return std::nullopt;
+  }
+  if (reply.type == resp::ValueType::kArray && reply.elems.size() == 2) {
+    const auto host = reply.elems[0].as_string();
+    std::string port = reply.elems[1].type == resp::ValueType::kInteger
+                           ? std::to_string(reply.elems[1].integer)
+                           : std::string(reply.elems[1].as_string().value_or(""));
+    if (host) {
+      if (auto address = host_port(*host, port)) return address;
+    }
+  }
+  error = "unexpected reply to SENTINEL get-master-addr-by-name";
+  return std::nullopt;
+}
+
+std::optional<std::vector<config::HostPort>> parse_sentinel_replicas(const resp::Value& reply,
+                                                                     std::string& error) {
+  if (reply.is_error()) {
+    error = reply.str;
+    return std::nullopt;
+  }
+  if (reply.type != resp::ValueType::kArray) {
+    error = "unexpected reply to SENTINEL replicas";
+    return std::nullopt;
+  }
+  std::vector<config::HostPort> replicas;
+  for (const resp::Value& entry : reply.elems) {
+    if (!flags_usable(field(entry, "flags"))) continue;
+    if (auto address = host_port(field(entry, "ip"), field(entry, "port"))) {
+      replicas.push_back(std::move(*address));
+    }
+  }
+  return replicas;
+}
+
+const std::vector<std::string>& sentinel_event_channels() {
+  static const std::vector<std::string> channels = {"+switch-master", "+sdown", "-sdown",
+                                                    "+odown",         "-odown", "+slave"};
+  return channels;
+}
+
+SentinelEvent parse_sentinel_event(std::string_view channel, std::string_view payload,
+                                   std::string_view master_name) {
+  SentinelEvent event;
+  const auto parts = words(payload);
+  if (channel == "+switch-master") {
+    if (parts.size() == 5 && parts[0] == master_name) {
+      event.about_master = true;
+      event.new_primary = host_port(parts[3], parts[4]);
+    }
+    return event;
+  }
+  // "<type> <name> <ip> <port> [@ <master> <ip> <port>]"
+  if (parts.size() >= 8 && parts[4] == "@") {
+    event.about_master = parts[5] == master_name;
+  } else if (parts.size() >= 4 && parts[0] == "master") {
+    event.about_master = parts[1] == master_name;
+  }
+  return event;
+}
+
+}  // namespace funnel::topology

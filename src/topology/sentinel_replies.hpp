@@ -1,0 +1,41 @@
+// What Sentinel says, parsed. No I/O. Shapes verified against redis-sentinel 7.0.15:
+//   SENTINEL get-master-addr-by-name <name>  ->  ["127.0.0.1", "6379"] (bulk strings), or null
+//                                                for a name it does not monitor
+//   SENTINEL replicas <name>  ->  one map (RESP3) / flat key-value array (RESP2) per replica with
+//                                 "ip", "port", "flags" ("slave", "s_down,slave,disconnected",
+//                                 ...) among 20-odd fields; "-ERR No such master with that name"
+//   events (SUBSCRIBE): +switch-master "<name> <old-ip> <old-port> <new-ip> <new-port>";
+//     +sdown/-sdown/+odown/+slave "<type> <inst-name> <ip> <port> @ <master> <ip> <port>", or
+//     "master <name> <ip> <port>" when the instance is the master itself.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "resp/value.hpp"
+
+namespace funnel::topology {
+
+// nullopt and `error` for an error reply, null (unknown name) or a malformed reply.
+std::optional<config::HostPort> parse_master_address(const resp::Value& reply, std::string& error);
+
+// The replicas that may serve: those whose flags contain none of s_down, o_down, disconnected.
+std::optional<std::vector<config::HostPort>> parse_sentinel_replicas(const resp::Value& reply,
+                                                                     std::string& error);
+
+// The channels the monitor subscribes to on one sentinel.
+const std::vector<std::string>& sentinel_event_channels();
+
+struct SentinelEvent {
+  bool about_master = false;                    // the event concerns `master_name`
+  std::optional<config::HostPort> new_primary;  // +switch-master only
+};
+
+// Parses one event message; about_master is false for other masters or unparseable payloads.
+SentinelEvent parse_sentinel_event(std::string_view channel, std::string_view payload,
+                                   std::string_view master_name);
+
+}  // namespace funnel::topology
