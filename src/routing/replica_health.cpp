@@ -33,6 +33,8 @@ ReplicaInfo parse_replica_info(std::string_view text) {
       info.last_io_seconds_ago = to_int(value, -1);
     } else if (key == "master_link_status") {
       info.link_up = value == "up";
+    } else if (key == "master_replid") {
+      info.replid = std::string(value);
     }
   }
   return info;

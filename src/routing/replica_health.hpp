@@ -20,6 +20,10 @@ struct ReplicaInfo {
   bool sync_in_progress = false;          // master_sync_in_progress:1
   std::int64_t last_io_seconds_ago = -1;  // master_last_io_seconds_ago (-1: never)
   bool link_up = false;                   // master_link_status:up
+  // master_replid: a primary's replication id, and on a replica the id of the history it
+  // follows (its primary's once in sync). Equal ids say "same data", however each node was
+  // addressed (NAT, relays, announced IPs).
+  std::string replid;
 };
 
 // Reads the fields above from an INFO reply's text ("key:value" lines). Unknown lines are

@@ -246,6 +246,9 @@ backend::SnapshotPtr Control::bootstrap() {
         if (!current()->endpoints.empty()) {
           co_await refresh_from_control_link();
         }
+        // The monitor may have started loops of its own (offset polls): they carry on once
+        // start() runs this io_context on the control thread.
+        io_.stop();
       },
       asio::detached);
   io_.run();

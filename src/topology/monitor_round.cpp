@@ -25,7 +25,7 @@ bool contains(const std::vector<std::uint32_t>& ids, std::uint32_t id) {
 
 // Whether a replica's ROLE names `primary` as its primary. A name we cannot compare (not an IP
 // literal, not the primary's configured name) is given the benefit of the doubt.
-bool follows(const routing::RoleReport& role, const NodeStatus& primary) {
+bool names_as_primary(const routing::RoleReport& role, const NodeStatus& primary) {
   if (primary.address == config::HostPort{role.primary_host, role.primary_port}) return true;
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(role.primary_host, ec);
@@ -249,6 +249,21 @@ void TopologyMonitor::Impl::judge_replicas(const NodeStatus* primary) {
   const routing::LagLimits limits{static_cast<std::int64_t>(config.topology.max_replica_lag_bytes),
                                   static_cast<std::int64_t>(config.topology.max_replica_lag_s)};
   const std::int64_t primary_offset = primary != nullptr ? primary->offset : -1;
+  // A replica follows the primary if it replicates the primary's history (same replication id,
+  // whatever address it knows the primary by: NAT, relays); without ids to compare, if it names
+  // the primary's address.
+  std::string primary_replid;
+  if (primary != nullptr) {
+    if (auto it = results.find(primary->node_id); it != results.end()) {
+      primary_replid = it->second.info.replid;
+    }
+  }
+  const auto follows = [&](const ProbeResult& replica, const NodeStatus& primary_status) {
+    if (!primary_replid.empty() && !replica.info.replid.empty()) {
+      return replica.info.replid == primary_replid;
+    }
+    return names_as_primary(*replica.role, primary_status);
+  };
   for (auto& entry : registry.nodes()) {
     NodeStatus& status = entry.status;
     auto found = results.find(status.node_id);
@@ -266,7 +281,7 @@ void TopologyMonitor::Impl::judge_replicas(const NodeStatus* primary) {
     }
     routing::ReplicaVerdict verdict =
         routing::judge_replica(*result.role, result.info, primary_offset, limits);
-    if (verdict.readable && primary != nullptr && !follows(*result.role, *primary)) {
+    if (verdict.readable && primary != nullptr && !follows(result, *primary)) {
       verdict.readable = false;
       verdict.reason = "replica of " + result.role->primary_host + ":" +
                        std::to_string(result.role->primary_port) + ", not of the primary";

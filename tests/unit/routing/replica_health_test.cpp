@@ -35,6 +35,14 @@ TEST(ReplicaHealth, ParsesInfoFieldsFromRealText) {
   EXPECT_FALSE(parse_replica_info("master_link_status:down\r\n").link_up);
 }
 
+TEST(ReplicaHealth, ReadsTheReplicationIdThatTellsWhoseHistoryANodeFollows) {
+  EXPECT_EQ(parse_replica_info("master_replid:2dd82a1d32ad7ccf633c4d68e6901b33efc4279f\r\n"
+                               "master_replid2:0000000000000000000000000000000000000000\r\n")
+                .replid,
+            "2dd82a1d32ad7ccf633c4d68e6901b33efc4279f");
+  EXPECT_EQ(parse_replica_info("role:master\r\n").replid, "");
+}
+
 TEST(ReplicaHealth, MissingFieldsFailSafe) {
   const ReplicaInfo info = parse_replica_info("");
   EXPECT_FALSE(info.link_up);
