@@ -53,21 +53,23 @@ void TcpForwarder::accept_loop() {
       ::close(client);
       continue;
     }
-    ++accepted_;
+    const int index = accepted_++;
     std::lock_guard lock(mutex_);
-    relays_.emplace_back([this, client, server] { relay(client, server); });
+    relays_.emplace_back([this, client, server, index] { relay(client, server, index); });
   }
 }
 
-void TcpForwarder::relay(int client_fd, int server_fd) {
+void TcpForwarder::relay(int client_fd, int server_fd, int index) {
   char buffer[65536];
   while (!stopping_) {
     // Paused: watch only the wake pipe, briefly, so a resume takes effect within a millisecond.
-    const bool paused = paused_.load();
+    const bool paused = index < paused_below_.load();
     pollfd fds[3] = {{client_fd, paused ? short{0} : short{POLLIN}, 0},
                      {server_fd, paused ? short{0} : short{POLLIN}, 0},
                      {wake_pipe_[0], POLLIN, 0}};
     if (::poll(fds, 3, paused ? 1 : 1000) <= 0) continue;
+    // Paused while poll() waited: the bytes that woke it stay where they are.
+    if (!paused && index < paused_below_.load()) continue;
     if (fds[2].revents & POLLIN) break;
     bool closed = false;
     for (int i = 0; i < 2 && !closed; ++i) {

@@ -23,14 +23,16 @@ class TcpForwarder {
   // New connections go to target_port from now on.
   void set_target(std::uint16_t target_port) { target_.store(target_port); }
   int connections_accepted() const { return accepted_.load(); }
-  // While paused, bytes wait in the kernel's socket buffers instead of being relayed, in both
-  // directions: a replica replicating through the forwarder falls behind its primary, yet keeps
-  // serving reads (a delayed replication link, for read-your-writes tests).
-  void set_paused(bool paused) { paused_.store(paused); }
+  // Pauses the first `count` connections accepted (in accept order; later ones keep flowing):
+  // their bytes wait in the kernel's socket buffers instead of being relayed, both ways. A replica
+  // that replicates through the forwarder (its connection accepted first) falls behind its
+  // primary yet keeps serving reads: a delayed replication link, for read-your-writes tests.
+  void pause_first(int count) { paused_below_.store(count); }
+  void resume() { paused_below_.store(0); }
 
  private:
   void accept_loop();
-  void relay(int client_fd, int server_fd);
+  void relay(int client_fd, int server_fd, int index);
 
   std::uint16_t port_ = 0;
   int listen_fd_ = -1;
@@ -38,7 +40,7 @@ class TcpForwarder {
   std::atomic<std::uint16_t> target_;
   std::atomic<int> accepted_{0};
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> paused_{false};
+  std::atomic<int> paused_below_{0};
   std::thread acceptor_;
   std::mutex mutex_;
   std::vector<std::thread> relays_;

@@ -1,6 +1,7 @@
-// Read-your-writes through the funnel binary (issue #5, docs/topology.md#read-your-writes): a
-// replica whose replication link runs through a TcpForwarder the test pauses falls behind its
-// primary while it keeps serving reads, so a read that reached it would return the old value.
+// Read-your-writes through the funnel binary (issue #5, docs/topology.md#read-your-writes): the
+// primary is reached through a TcpForwarder (by Funnel and by the replica alike, so the replica
+// follows the primary Funnel knows); pausing the replica's replication connection there makes it
+// fall behind while it keeps serving reads, so a read that reached it would see the old value.
 // With topology.read_your_writes = client a connection never reads older than its own writes; with
 // process, no connection reads older than any write that went through Funnel before it.
 #include <gtest/gtest.h>
@@ -13,18 +14,23 @@ namespace {
 
 class ReadYourWritesTest : public TopologyFixture {
  protected:
-  // A primary, one replica replicating through relay_, Funnel reading from the replica only.
+  // A primary behind relay_, one replica of it, Funnel reading from the replica only.
   void start(const std::string& scope) {
     primary_ = RedisServer::start();
     relay_ = std::make_unique<TcpForwarder>(primary_->port());
     replicas_.push_back(RedisServer::start_replica_of(relay_->port()));
-    start_funnel({"--read-policy", "replica", "--read-your-writes", scope});
+    ASSERT_EQ(relay_->connections_accepted(), 1);  // the replication link: the one to pause
+    funnel_ = FunnelProcess::start({"--backend", backend_arg(relay_->port()), "--replica",
+                                    backend_arg(replicas_[0]->port()), "--read-policy", "replica",
+                                    "--read-your-writes", scope, "--workers", "2",
+                                    "--health-interval-ms", "100"});
     ASSERT_TRUE(wait_for_replica_reads()) << funnel_->log_text();
   }
   void TearDown() override {
-    if (relay_) relay_->set_paused(false);
+    if (relay_) relay_->resume();
     TopologyFixture::TearDown();
   }
+  void delay_replication() { relay_->pause_first(1); }
   // The replica has caught up with value (read straight from it).
   void wait_replica_has(const std::string& key, const std::string& value) {
     RespConnection direct(replicas_[0]->port());
@@ -47,7 +53,7 @@ TEST_F(ReadYourWritesTest, ClientScopeAConnectionAlwaysReadsItsOwnWrites) {
   int bystander_stale = 0;
   for (int i = 0; i < kRounds; ++i) {
     const std::string value = "v" + std::to_string(i);
-    relay_->set_paused(true);  // the replica does not get this write until the round ends
+    delay_replication();  // the replica does not get this write until the round ends
     ASSERT_EQ(writer.command({"SET", "ryw:key", value}).str, "OK");
     const std::string own = writer.command({"GET", "ryw:key"}).str;
     if (own != value) {
@@ -56,7 +62,7 @@ TEST_F(ReadYourWritesTest, ClientScopeAConnectionAlwaysReadsItsOwnWrites) {
     }
     // A connection that wrote nothing reads the replica, which does not have the value yet.
     bystander_stale += bystander.command({"GET", "ryw:key"}).str != value;
-    relay_->set_paused(false);
+    relay_->resume();
     wait_replica_has("ryw:key", value);
   }
   EXPECT_EQ(own_stale, 0);
@@ -73,7 +79,7 @@ TEST_F(ReadYourWritesTest, ProcessScopeANewConnectionReadsEarlierWrites) {
   int stale = 0;
   for (int i = 0; i < kRounds; ++i) {
     const std::string value = "v" + std::to_string(i);
-    relay_->set_paused(true);
+    delay_replication();
     ASSERT_EQ(writer.command({"SET", "ryw:key", value}).str, "OK");
     // The serverless pattern: the next invocation reads on a new connection.
     RespConnection reader(funnel_->port());
@@ -83,7 +89,7 @@ TEST_F(ReadYourWritesTest, ProcessScopeANewConnectionReadsEarlierWrites) {
       ADD_FAILURE() << "round " << i << ": a new connection read " << read << " after " << value;
     }
     EXPECT_EQ(writer.command({"GET", "ryw:key"}).str, value);
-    relay_->set_paused(false);
+    relay_->resume();
     wait_replica_has("ryw:key", value);
   }
   EXPECT_EQ(stale, 0);

@@ -45,8 +45,9 @@ TEST(DocsTest, EveryKeyIsDocumentedWithItsDefaultAndFlag) {
       EXPECT_THAT(row, HasSubstr("`" + std::string(spec.flag))) << spec.key();
     }
   }
-  for (const char* topic : {"FUNNEL_REQUIREPASS", "FUNNEL_BACKEND_PASSWORD", "--check-config",
-                            "## Limits that differ from Redis", "client-query-buffer-limit"}) {
+  for (const char* topic :
+       {"FUNNEL_REQUIREPASS", "FUNNEL_BACKEND_PASSWORD", "FUNNEL_SENTINEL_PASSWORD", "topology.md",
+        "--check-config", "## Limits that differ from Redis", "client-query-buffer-limit"}) {
     EXPECT_THAT(doc, HasSubstr(topic));
   }
 }
