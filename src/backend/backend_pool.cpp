@@ -207,14 +207,16 @@ std::size_t BackendPool::links_open() const {
 }
 
 void BackendPool::on_link_ready(BackendLink& link, const HandshakeResult& handshake) {
-  metrics::ProcessCounters::add(counters_.backend_links_ready, 1);
+  // The primary's shared links (funnel_backend_connections{kind="shared"}); replicas' links are
+  // shown per node by the topology metrics.
+  if (shape_.node == kPrimaryNode) metrics::ProcessCounters::add(counters_.backend_links_ready, 1);
   metrics::ProcessCounters::bump(counters_.backend_connects);
   spdlog::info("backend {} link {} up (redis {})", snapshot_ ? snapshot_->address : "", link.name(),
                handshake.redis_version);
 }
 
 void BackendPool::on_link_down(BackendLink&, std::string_view) {
-  metrics::ProcessCounters::add(counters_.backend_links_ready, -1);
+  if (shape_.node == kPrimaryNode) metrics::ProcessCounters::add(counters_.backend_links_ready, -1);
 }
 
 void BackendPool::on_link_readonly(BackendLink& link, std::string_view request,
