@@ -105,6 +105,36 @@ TEST_F(TopologyTest, PrimaryPolicyKeepsEveryCommandOnThePrimary) {
   EXPECT_EQ(command_calls(replica_ports(), "get"), 0);
 }
 
+// With fewer links per node than workers, a worker without a replica link of its own hands its
+// reads to the owner's link and gets the replies back (as for the primary): every reply still
+// reaches its own client, and each replica sees exactly its budget.
+TEST_F(TopologyTest, ReplicaReadsCrossWorkersWhenLinksAreFewerThanWorkers) {
+  start_nodes(1);
+  start_funnel({"--read-policy", "replica", "--connections-per-node", "1"});
+  ASSERT_TRUE(wait_for_replica_reads()) << funnel_->log_text();
+  RespConnection writer(funnel_->port());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(writer.command({"SET", "cross:" + std::to_string(i), std::to_string(i)}).str, "OK");
+  }
+  ASSERT_TRUE(wait_until([&] { return dbsize(replica_ports()[0]) == 50; }));
+  constexpr int kClients = 8;  // spread over both workers by the kernel's SO_REUSEPORT hash
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> readers;
+  for (int c = 0; c < kClients; ++c) {
+    readers.emplace_back([&] {
+      RespConnection reader(funnel_->port());
+      for (int i = 0; i < 50; ++i) reader.send_command({"GET", "cross:" + std::to_string(i)});
+      for (int i = 0; i < 50; ++i) wrong += reader.read_value().str != std::to_string(i);
+    });
+  }
+  for (auto& reader : readers) reader.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(command_calls(replica_ports(), "get"), kClients * 50);
+  const auto names = funnel_link_names(replica_ports()[0]);
+  EXPECT_EQ(count_prefix(names, "funnel:replica:resp2:db0:"), 1u);
+  EXPECT_EQ(count_prefix(names, "funnel:shared:"), 0u);
+}
+
 TEST_F(TopologyTest, ReadsLandOnReplicasAndWritesOnThePrimary) {
   start_nodes(2);
   start_funnel({"--read-policy", "prefer-replica"});
