@@ -119,8 +119,15 @@ asio::awaitable<std::vector<std::uint32_t>> TopologyMonitor::Impl::query_source(
       named_id = co_await add_node(*sentinel_answer.primary, false, resolve_due);
       if (named_id) named.push_back(*named_id);
     }
-    for (const auto& replica : sentinel_answer.replicas) {
+    for (const auto& replica : sentinel_answer.replicas.usable) {
       if (auto id = co_await add_node(replica, false, resolve_due)) named.push_back(*id);
+    }
+    for (const auto& replica : sentinel_answer.replicas.disconnected) {
+      // Not a new node, but a known one keeps its place (see SentinelReplicas).
+      const std::vector<Endpoint> endpoints = co_await resolve(replica);
+      if (NodeEntry* known = endpoints.empty() ? nullptr : registry.find(endpoints)) {
+        named.push_back(known->status.node_id);
+      }
     }
     sentinel_listed = named;
     if (resolve_due) last_resolve = Clock::now();
@@ -273,8 +280,8 @@ void TopologyMonitor::Impl::judge_replicas(const NodeStatus* primary) {
     }
     if (verdict.readable && source == SourceKind::kSentinel && sentinel_answer.primary &&
         !contains(sentinel_listed, status.node_id)) {
-      verdict.readable = false;  // Sentinel's own opinion counts too: s_down, disconnected
-      verdict.reason = "sentinel lists it as down or disconnected, or not at all";
+      verdict.readable = false;  // Sentinel's own opinion counts too: s_down, o_down
+      verdict.reason = "sentinel lists it as down, or not at all";
     }
     status.readable = verdict.readable;
     status.reason = verdict.reason;

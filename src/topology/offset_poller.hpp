@@ -38,7 +38,8 @@ class OffsetPoller : public std::enable_shared_from_this<OffsetPoller> {
   // `self` keeps the poller (and the settings its links refer to) alive while the loop runs.
   asio::awaitable<void> poll_loop(std::shared_ptr<OffsetPoller> self,
                                   std::shared_ptr<Target> target);
-  asio::awaitable<void> poll_once(Target& target);
+  // True: poll again at once (the node closed a link that was open).
+  asio::awaitable<bool> poll_once(Target& target);
 
   asio::io_context& io_;
   backend::LinkSettings settings_;

@@ -103,7 +103,7 @@ asio::awaitable<SentinelAnswer> SentinelClient::query() {
       continue;
     }
     reply = co_await link.call(replicas_request, error);
-    std::optional<std::vector<config::HostPort>> replicas;
+    std::optional<SentinelReplicas> replicas;
     if (reply) replicas = parse_sentinel_replicas(*reply, error);
     if (!replicas) {
       answer.error += (answer.error.empty() ? "" : "; ") + where + error;
