@@ -64,6 +64,7 @@ void TopologyMonitor::Impl::wake() {
 void TopologyMonitor::Impl::publish(bool always) {
   TopologyView next;
   for (const auto& entry : registry.nodes()) {
+    if (entry.status.role == routing::Role::kSentinel) continue;  // not a data node
     if (primary_id == entry.status.node_id) next.primary = next.nodes.size();
     next.nodes.push_back(entry.status);
   }

@@ -153,6 +153,20 @@ TEST(TopologyMonitor, SingleSourceIsAlwaysThePrimaryEvenWhenDown) {
   EXPECT_EQ(run.latest().failovers, 0u);
 }
 
+TEST(TopologyMonitor, SingleSourceResolvesAName) {
+  auto redis = RedisServer::start();
+  config::Config config = base_config();
+  config.backend.address = config::HostPort{"localhost", redis->port()};
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == redis->port() && v.nodes[0].reachable;
+  })) << describe(run.latest());
+  const NodeStatus node = run.latest().nodes[0];
+  EXPECT_EQ(node.address.host, "localhost");
+  EXPECT_EQ(node.role, routing::Role::kPrimary);
+  EXPECT_EQ(node.redis_version.rfind("7.", 0), 0u) << node.redis_version;
+}
+
 TEST(TopologyMonitor, StaticRolesAreHintsAndRoleWins) {
   auto primary = RedisServer::start();
   auto replica = RedisServer::start_replica_of(primary->port());
