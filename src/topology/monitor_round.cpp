@@ -97,7 +97,9 @@ asio::awaitable<std::vector<std::uint32_t>> TopologyMonitor::Impl::query_source(
   const auto resolve_every = std::chrono::seconds(config.backend.resolve_interval_s);
   const bool resolve_due = force_resolve || Clock::now() - last_resolve >= resolve_every;
   if (source == SourceKind::kSingle || source == SourceKind::kStatic) {
-    hint_id = co_await add_node(*config.backend.address, true, resolve_due);
+    // config::finalize requires backend.address; a Config built in code might not have it.
+    if (config.backend.address)
+      hint_id = co_await add_node(*config.backend.address, true, resolve_due);
     if (hint_id) named.push_back(*hint_id);
     for (const auto& replica : config.topology.replicas) {
       if (source != SourceKind::kStatic) break;

@@ -433,6 +433,54 @@ config::Config sentinel_config(const RedisSentinel& sentinel) {
   return config;
 }
 
+TEST(TopologyMonitor, NoSentinelAnswersTheFirstReportSaysWhy) {
+  config::Config config = base_config();
+  const std::uint16_t nobody = free_port();
+  config.topology.sentinels = {local(nobody)};
+  config.topology.sentinel_master = "mymaster";
+  const auto started = Clock::now();
+  MonitorRun run(config);
+  auto heard = run.wait_for([](const TopologyView& v) { return !v.error.empty(); }, 5s);
+  ASSERT_TRUE(heard);
+  EXPECT_LT(*heard - started, 2s);  // bounded by the connect timeout, not waiting forever
+  const TopologyView view = run.latest();
+  EXPECT_FALSE(view.primary);
+  EXPECT_TRUE(view.nodes.empty());
+  EXPECT_EQ(view.error, "sentinel 127.0.0.1:" + std::to_string(nobody) + ": Connection refused");
+}
+
+TEST(TopologyMonitor, TheEventSubscriptionMovesToTheNextSentinel) {
+  auto primary = RedisServer::start();
+  auto replica = RedisServer::start_replica_of(primary->port());
+  auto first = RedisSentinel::start(primary->port());
+  auto second = RedisSentinel::start(primary->port());
+  ASSERT_TRUE(second->wait_for_replicas(1));
+  config::Config config = sentinel_config(*first);
+  config.topology.sentinels.push_back(local(second->port()));
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == primary->port() && readable(v, replica->port());
+  })) << describe(run.latest());
+  first->stop();  // the subscribed sentinel goes away; the monitor subscribes to the second
+  // Wait until the monitor's subscriber link is on the second sentinel.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::string clients = second->command({"CLIENT", "LIST"}).str;
+        const std::size_t at = clients.find("name=funnel:sentinel-events");
+        return at != std::string::npos && clients.find("sub=6", at) != std::string::npos;
+      },
+      5s))
+      << second->command({"CLIENT", "LIST"}).str;
+  SwitchMasterWatch watch(second->port());
+  second->failover();
+  auto switched =
+      run.wait_for([&](const TopologyView& v) { return primary_port(v) == replica->port(); }, 15s);
+  auto announced = watch.wait();
+  ASSERT_TRUE(switched && announced) << describe(run.latest()) << "\n" << second->log();
+  // sentinel_refresh_ms is 5 s here: only the subscription can be this quick.
+  EXPECT_LT(*switched - *announced, 1000ms);
+}
+
 TEST(TopologyMonitor, SentinelFailoverMovesThePrimaryAtOnce) {
   auto primary = RedisServer::start();
   auto replica = RedisServer::start_replica_of(primary->port());
