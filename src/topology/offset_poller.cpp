@@ -50,7 +50,7 @@ void OffsetPoller::update(const TopologyView& view) {
       target = found->second;
     } else {
       target = std::make_shared<Target>(io_, settings_, node.node_id);
-      asio::co_spawn(io_, poll_loop(shared_from_this(), target), asio::detached);
+      if (started_) asio::co_spawn(io_, poll_loop(shared_from_this(), target), asio::detached);
     }
     if (target->snapshot.endpoints != node.endpoints) target->link.close();  // moved: reconnect
     target->snapshot.address = node.address.to_string();
@@ -66,6 +66,14 @@ void OffsetPoller::update(const TopologyView& view) {
     }
   }
   targets_ = std::move(next);
+}
+
+void OffsetPoller::start() {
+  if (started_ || stopping_) return;
+  started_ = true;
+  for (auto& [id, target] : targets_) {
+    asio::co_spawn(io_, poll_loop(shared_from_this(), target), asio::detached);
+  }
 }
 
 void OffsetPoller::stop() {

@@ -123,6 +123,7 @@ void TopologyMonitor::start() {
   if (impl_->started) return;
   impl_->started = true;
   asio::co_spawn(impl_->io, impl_->loop(impl_), asio::detached);
+  if (impl_->poller) impl_->poller->start();
   if (impl_->sentinels) {
     asio::co_spawn(impl_->io, impl_->watch_sentinels(impl_), asio::detached);
   }

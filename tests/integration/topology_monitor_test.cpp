@@ -167,6 +167,51 @@ TEST(TopologyMonitor, SingleSourceResolvesAName) {
   EXPECT_EQ(node.redis_version.rfind("7.", 0), 0u) << node.redis_version;
 }
 
+// Control::bootstrap runs the first round with io_context::run() until it runs out of work, so
+// first_round() must leave nothing running (the loops start in start()).
+TEST(TopologyMonitor, FirstRoundLeavesNoWorkBehindThenStartRunsTheLoops) {
+  auto primary = RedisServer::start();
+  auto replica = RedisServer::start_replica_of(primary->port());
+  auto sentinel = RedisSentinel::start(primary->port());
+  ASSERT_TRUE(sentinel->wait_for_replicas(1));
+  config::Config config = base_config();
+  config.topology.sentinels = {local(sentinel->port())};
+  config.topology.sentinel_master = sentinel->master_name();
+  config.topology.read_your_writes = "process";
+  backend::LinkSettings settings;
+  asio::io_context io{1};
+  int reports = 0;
+  TopologyMonitor monitor(io, config, settings, [&](const TopologyView&) { ++reports; });
+  bool done = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await monitor.first_round();
+        done = true;
+      },
+      asio::detached);
+  const auto started = Clock::now();
+  io.run_for(10s);
+  EXPECT_TRUE(done);
+  EXPECT_LT(Clock::now() - started, 5s);  // returned for lack of work, not at the time limit
+  EXPECT_EQ(reports, 1);
+  ASSERT_TRUE(monitor.view().primary);
+  EXPECT_EQ(primary_port(monitor.view()), primary->port());
+  // Offsets flow once started.
+  io.restart();
+  monitor.start();
+  auto offsets = monitor.offsets();
+  const std::uint32_t replica_id = node_on(monitor.view(), replica->port())->node_id;
+  std::thread runner([&] { io.run(); });
+  const bool polled = wait_until([&] { return offsets->node_offset(replica_id) > 0; }, 5s);
+  asio::post(io, [&] {
+    monitor.stop();
+    io.stop();
+  });
+  runner.join();
+  EXPECT_TRUE(polled);
+}
+
 TEST(TopologyMonitor, StaticRolesAreHintsAndRoleWins) {
   auto primary = RedisServer::start();
   auto replica = RedisServer::start_replica_of(primary->port());
