@@ -85,7 +85,8 @@ class TopologyMonitor {
   ~TopologyMonitor();
 
   // Runs the first round (source query, resolution, one health check of every node), bounded by
-  // backend.connect_timeout_ms per step, and reports the view once. For Control::bootstrap.
+  // backend.connect_timeout_ms per step, and reports the view once. For Control::bootstrap: it
+  // leaves no work pending on `io` (every loop starts in start()), so io.run() returns.
   asio::awaitable<void> first_round();
   // Spawns the loops on `io`. stop() ends them (call on the io's thread or before io.run()).
   void start();

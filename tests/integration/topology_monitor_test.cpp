@@ -253,6 +253,45 @@ TEST(TopologyMonitor, DiscoveryFromAReplicaSeedFindsThePrimaryAndEveryReplica) {
   EXPECT_EQ(run.heard().front().view.nodes.size(), 3u) << describe(run.heard().front().view);
 }
 
+// A manual failover without Sentinel (REPLICAOF NO ONE on a replica, the old primary and the
+// other replica pointed at it): ROLE moves the primary for the static and discover sources.
+void manual_failover_is_followed(bool discover) {
+  auto primary = RedisServer::start();
+  auto promoted = RedisServer::start_replica_of(primary->port());
+  auto other = RedisServer::start_replica_of(primary->port());
+  config::Config config = base_config();
+  if (discover) {
+    config.topology.discover = local(other->port());
+  } else {
+    config.backend.address = local(primary->port());
+    config.topology.replicas = {local(promoted->port()), local(other->port())};
+  }
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == primary->port() && readable(v, promoted->port()) &&
+           readable(v, other->port());
+  })) << describe(run.latest());
+  RespConnection(promoted->port()).command({"REPLICAOF", "NO", "ONE"});
+  RespConnection(other->port())
+      .command({"REPLICAOF", "127.0.0.1", std::to_string(promoted->port())});
+  RespConnection(primary->port())
+      .command({"REPLICAOF", "127.0.0.1", std::to_string(promoted->port())});
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == promoted->port() && readable(v, other->port()) &&
+           readable(v, primary->port());
+  })) << describe(run.latest());
+  EXPECT_EQ(run.latest().failovers, 1u);
+  EXPECT_EQ(run.latest().nodes.size(), 3u);
+}
+
+TEST(TopologyMonitor, StaticFollowsAManualFailover) {
+  manual_failover_is_followed(false);
+}
+
+TEST(TopologyMonitor, DiscoveryFollowsAManualFailover) {
+  manual_failover_is_followed(true);
+}
+
 TEST(TopologyMonitor, AStoppedReplicaLeavesTheReadSetAndComesBack) {
   auto primary = RedisServer::start();
   auto stopped = RedisServer::start_replica_of(primary->port());
