@@ -68,7 +68,7 @@ instructions() {
   local total
   total="$(callgrind_annotate "$work_dir/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}')"
   echo "instructions: $total for $((2 * requests)) requests = $((total / (2 * requests))) per request (callgrind, -c 50 -P 16, 1 worker)"
-  callgrind_annotate "$work_dir/callgrind.out" 2>/dev/null | sed -n '/file:function/,$p' | sed -n '3,12p' | cut -c1-140
+  callgrind_annotate "$work_dir/callgrind.out" 2>/dev/null | sed -n '/file:function/,$p' | sed -n "3,$((2 + ${BENCH_TOP:-10}))p" | cut -c1-140
   kill "$redis_pid"; wait "$redis_pid" || true
 }
 

@@ -139,7 +139,10 @@ void BackendLink::fail(std::string_view reason) {
       error_reply("ERR funnel: connection to backend " + address() + " lost before the reply (" +
                   down_reason_ + "); the command may or may not have run");
   while (!pipeline_.empty() && pipeline_.front().end <= sent_) {
-    if (!pipeline_.front().abandoned) sink_.deliver(pipeline_.front().target, lost, error_timing());
+    const InFlight& entry = pipeline_.front();
+    if (!entry.abandoned && !retried_elsewhere(entry, down_reason_)) {
+      sink_.deliver(entry.target, lost, error_timing());
+    }
     pipeline_.pop();
   }
   pipeline_.restart_front();
@@ -198,11 +201,20 @@ void BackendLink::enter_backoff(std::string_view reason) {
 void BackendLink::fail_unsent(std::string_view error) {
   const std::string reply = error_reply(error);
   const ReplyTiming timing = error_timing();
-  pipeline_.drain([&](const InFlight& entry) { sink_.deliver(entry.target, reply, timing); });
+  pipeline_.drain([&](const InFlight& entry) {
+    if (!retried_elsewhere(entry, error)) sink_.deliver(entry.target, reply, timing);
+  });
   pipeline_.release_if_empty();
   out_base_ += out_.size();
   out_.clear();
   sent_ = out_base_;
+}
+
+bool BackendLink::retried_elsewhere(const InFlight& entry, std::string_view reason,
+                                    bool node_failed) {
+  if (!(entry.target.flags & ReplyTarget::kRetryRead)) return false;
+  return observer_.on_link_read_failed(*this, request_bytes(entry), entry.target, entry.deadline,
+                                       reason, node_failed);
 }
 
 void BackendLink::retire() {
@@ -246,7 +258,7 @@ void BackendLink::tick(common::Millis now) {
   const ReplyTiming timing = error_timing();
   pipeline_.expire(now, [&](const InFlight& entry) {
     if (metrics_ != nullptr) metrics_->backend_timeouts.add();
-    sink_.deliver(entry.target, timeout, timing);
+    if (!retried_elsewhere(entry, "no reply in time")) sink_.deliver(entry.target, timeout, timing);
   });
   if (stall_check_ && (state_ == State::kReady || state_ == State::kRetiring) &&
       now - pipeline_.front().submitted > settings_.stall_timeout_ms) {

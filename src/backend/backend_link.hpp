@@ -34,6 +34,15 @@ class LinkObserver {
                                 std::string_view reply) = 0;
   // A retiring link has answered everything and closed; the pool may drop it now.
   virtual void on_link_retired(BackendLink& link) = 0;
+  // A request marked ReplyTarget::kRetryRead failed on this link (`reason` says how; with
+  // node_failed false the node is fine but cannot serve this one, e.g. NOSCRIPT): true if the
+  // observer sent it elsewhere; false and the link answers it with the error as usual.
+  // `request` is valid during the call. Never called for other requests.
+  virtual bool on_link_read_failed(BackendLink& /*link*/, std::string_view /*request*/,
+                                   const ReplyTarget& /*target*/, common::Millis /*deadline*/,
+                                   std::string_view /*reason*/, bool /*node_failed*/) {
+    return false;
+  }
 };
 
 // Receives what a subscriber link reads that answers no tracked request: pushes (messages,
@@ -126,6 +135,10 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   void compact_output();
   void fail(std::string_view reason);
   void fail_unsent(std::string_view error);
+  // Hands a kRetryRead request to the observer instead of answering it with `error`; true if it
+  // was one.
+  bool retried_elsewhere(const InFlight& entry, std::string_view reason, bool node_failed = true);
+  [[gnu::cold, gnu::noinline]] bool redirected_error(const InFlight& entry, std::string_view reply);
   void enter_backoff(std::string_view reason);
   void finish_retired();
   std::string error_reply(std::string_view text) const;

@@ -35,8 +35,9 @@ unsigned BackendPool::link_for(std::uint64_t affinity) const {
 
 std::string BackendPool::link_name(resp::Protocol protocol, unsigned link_index,
                                    std::uint32_t db) const {
-  return std::string("funnel:shared:") + (protocol == resp::Protocol::kResp3 ? "resp3" : "resp2") +
-         ":db" + std::to_string(db) + ":" + std::to_string(link_index);
+  const char* kind = shape_.node == kPrimaryNode ? "funnel:shared:" : "funnel:replica:";
+  return std::string(kind) + (protocol == resp::Protocol::kResp3 ? "resp3" : "resp2") + ":db" +
+         std::to_string(db) + ":" + std::to_string(link_index);
 }
 
 BackendPool::LinkTable& BackendPool::table(std::uint32_t db) {
@@ -116,7 +117,8 @@ void BackendPool::submit(resp::Protocol protocol, std::uint64_t affinity, std::s
                          const ReplyTarget& target, common::Millis deadline, std::uint32_t db) {
   const unsigned index = link_for(affinity);
   if (!owns(index)) {
-    events_.hand_off(index % shape_.workers, protocol, index, request, target, deadline, db);
+    events_.hand_off(index % shape_.workers, shape_.node, protocol, index, request, target,
+                     deadline, db);
     return;
   }
   submit_to_link(protocol, index, request, target, deadline, db);
@@ -131,6 +133,10 @@ void BackendPool::submit_to_link(resp::Protocol protocol, unsigned link_index,
   }
   BackendLink& link = ensure_link(protocol, link_index, db);
   if (!link.accepting()) {
+    if (target.flags & ReplyTarget::kRetryRead) {
+      events_.retry_read(shape_.node, protocol, request, target, deadline, "link down", true);
+      return;
+    }
     deliver_error(target, link.unavailable_error());
     return;
   }
@@ -236,6 +242,35 @@ void BackendPool::on_link_readonly(BackendLink& link, std::string_view request,
   }
   parked_.push_back(
       Parked{link.protocol(), link_index, std::string(request), retry, deadline, link.database()});
+}
+
+bool BackendPool::on_link_read_failed(BackendLink& link, std::string_view request,
+                                      const ReplyTarget& target, common::Millis deadline,
+                                      std::string_view reason, bool node_failed) {
+  events_.retry_read(shape_.node, link.protocol(), request, target, deadline, reason, node_failed);
+  return true;
+}
+
+void BackendPool::retire_all() {
+  for_each_table([&](std::uint32_t, LinkTable& table) {
+    for (auto& links : table) {
+      for (auto& link : links) {
+        if (!link) continue;
+        retiring_.push_back(std::exchange(link, nullptr));
+        retiring_.back()->retire();
+      }
+    }
+  });
+}
+
+bool BackendPool::fully_retired() const {
+  bool any = !retiring_.empty();
+  for_each_table([&](std::uint32_t, const LinkTable& table) {
+    for (const auto& links : table) {
+      for (const auto& link : links) any = any || link != nullptr;
+    }
+  });
+  return !any;
 }
 
 void BackendPool::on_link_retired(BackendLink& link) {

@@ -16,10 +16,15 @@
 
 namespace funnel::backend {
 
+// Hand-offs and retries name the pool by node: the primary's pool follows the primary wherever
+// it moves; a replica's pool is that node's (topology::NodeStatus::node_id).
+inline constexpr std::uint32_t kPrimaryNode = UINT32_MAX;
+
 struct PoolShape {
   unsigned worker = 0;
   unsigned workers = 1;
   unsigned connections_per_node = 1;
+  std::uint32_t node = kPrimaryNode;
 };
 
 // What the pool needs from its worker. Called on the worker's thread.
@@ -27,9 +32,16 @@ class PoolEvents {
  public:
   virtual ~PoolEvents() = default;
   // Send a request to the worker that owns link `link_index` (see BackendPool::submit_to_link).
-  virtual void hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
-                        std::string_view request, const ReplyTarget& target,
+  virtual void hand_off(unsigned owner_worker, std::uint32_t node, resp::Protocol protocol,
+                        unsigned link_index, std::string_view request, const ReplyTarget& target,
                         common::Millis deadline, std::uint32_t db) = 0;
+  // A read (ReplyTarget::kRetryRead) failed on replica `node` or could not be sent to it: take
+  // the node out of this worker's read set and send the read elsewhere.
+  // With node_failed false the node is healthy but lacks what the read needs (NOSCRIPT): the
+  // read goes to the primary and the node stays in the read set.
+  virtual void retry_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
+                          const ReplyTarget& target, common::Millis deadline,
+                          std::string_view reason, bool node_failed) = 0;
   // The primary refused a write with READONLY: ask for a fresh resolution and a new epoch.
   virtual void request_reresolve(std::uint64_t epoch_seen) = 0;
 };
@@ -70,6 +82,16 @@ class BackendPool final : public LinkObserver {
   void on_link_readonly(BackendLink& link, std::string_view request, const ReplyTarget& target,
                         common::Millis deadline, std::string_view reply) override;
   void on_link_retired(BackendLink& link) override;
+  bool on_link_read_failed(BackendLink& link, std::string_view request, const ReplyTarget& target,
+                           common::Millis deadline, std::string_view reason,
+                           bool node_failed) override;
+
+  // The node left the topology: every link stops taking requests and closes once it has
+  // answered what it carries. The pool may be destroyed when in_flight() is 0.
+  void retire_all();
+  // After retire_all(): every link has closed and been dropped (no callback refers to the pool).
+  bool fully_retired() const;
+  std::uint32_t node() const { return shape_.node; }
 
  private:
   struct Parked {

@@ -95,7 +95,7 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
 asio::awaitable<std::string> ControlLink::start_tls(const BackendSnapshot& snapshot) {
   const auto context = settings_.tls->context();  // alive while the stream makes its session
   tls_ = std::make_unique<asio::ssl::stream<TcpSocket&>>(socket_, *context);
-  settings_.tls->prepare(tls_->native_handle(), settings_.tls_server_name);
+  settings_.tls->prepare(tls_->native_handle(), tls_server_name(settings_, snapshot));
   deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
   deadline_.async_wait([this](boost::system::error_code wait_ec) {
     if (!wait_ec) {
@@ -108,7 +108,8 @@ asio::awaitable<std::string> ControlLink::start_tls(const BackendSnapshot& snaps
   deadline_.cancel();
   if (!ec) co_return std::string();
   const std::string reason = tls::ClientTls::failure_reason(tls_->native_handle());
-  co_return reason + " (server name " + settings_.tls_server_name + ", " + snapshot.address + ")";
+  co_return reason + " (server name " + tls_server_name(settings_, snapshot) + ", " +
+      snapshot.address + ")";
 }
 
 asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string& request,

@@ -191,17 +191,34 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
   }
   if (!pipeline_.take_reply()) return;  // MULTI's +OK or a +QUEUED inside a block
   InFlight& entry = pipeline_.front();
-  if (!entry.abandoned) {
-    if (kind == resp::ReplyKind::kError && resp::error_code_is(reply, "READONLY") &&
-        !(entry.target.flags & ReplyTarget::kRetried)) {
-      observer_.on_link_readonly(*this, request_bytes(entry), entry.target, entry.deadline, reply);
-    } else {
-      const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
-      sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_});
-    }
+  if (!entry.abandoned && (kind != resp::ReplyKind::kError || !redirected_error(entry, reply)))
+      [[likely]] {
+    const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
+    sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_});
   }
   pipeline_.pop();
   if (state_ == State::kRetiring && pipeline_.empty()) finish_retired();
+}
+
+// Error replies that mean "not here" rather than the client's error: true if the request went
+// elsewhere (the caller delivers nothing). Kept out of on_reply's inlined fast path.
+bool BackendLink::redirected_error(const InFlight& entry, std::string_view reply) {
+  if (resp::error_code_is(reply, "READONLY") && !(entry.target.flags & ReplyTarget::kRetried)) {
+    observer_.on_link_readonly(*this, request_bytes(entry), entry.target, entry.deadline, reply);
+    return true;
+  }
+  if (!(entry.target.flags & ReplyTarget::kRetryRead)) return false;
+  if (resp::error_code_is(reply, "LOADING") || resp::error_code_is(reply, "MASTERDOWN")) {
+    // The replica cannot serve reads right now (loading its dataset, or its primary is gone
+    // with replica-serve-stale-data no): not the client's error.
+    return retried_elsewhere(entry, reply.substr(1, reply.size() - 3));
+  }
+  if (resp::error_code_is(reply, "NOSCRIPT")) {
+    // EVALSHA_RO of a script loaded on the primary only (Redis does not replicate SCRIPT LOAD):
+    // the primary has it.
+    return retried_elsewhere(entry, "NOSCRIPT", false);
+  }
+  return false;
 }
 
 // Drops the prefix of the output stream whose replies have all arrived.

@@ -42,7 +42,7 @@ class CredentialSource {
 struct LinkSettings {
   std::shared_ptr<CredentialSource> credentials = std::make_shared<CredentialSource>();
   std::shared_ptr<tls::ClientTls> tls;  // null: plain TCP (reloaded on SIGHUP)
-  std::string tls_server_name;          // SNI and the name the certificate must carry
+  std::string tls_server_name;  // SNI and the name certificates must carry; empty: each node's host
   common::Millis connect_timeout_ms = 2000;
   common::Millis request_timeout_ms = 5000;
   common::Millis stall_timeout_ms = 10000;

@@ -8,7 +8,8 @@
 namespace funnel::backend {
 
 bool BackendLink::start_tls() {
-  tls_ = settings_.tls->new_session(socket_.native_handle(), settings_.tls_server_name);
+  tls_ =
+      settings_.tls->new_session(socket_.native_handle(), tls_server_name(settings_, *snapshot_));
   if (tls_ == nullptr) {
     fail("cannot create a TLS session");
     return false;
@@ -34,7 +35,7 @@ void BackendLink::continue_tls_handshake() {
     case tls::Want::kError: {
       const std::string reason = tls::ClientTls::failure_reason(tls_);
       spdlog::warn("backend {} link {}: {} (server name {})", address(), name_, reason,
-                   settings_.tls_server_name);
+                   tls_server_name(settings_, *snapshot_));
       fail(reason);
       return;
     }

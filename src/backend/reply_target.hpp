@@ -24,6 +24,11 @@ struct ReplyTarget {
   static constexpr std::uint8_t kAppendFunnelInfo = 1;  // INFO: append Funnel's section
   static constexpr std::uint8_t kRetried = 2;           // already retried once after READONLY
   static constexpr std::uint8_t kNoReply = 4;           // CLIENT REPLY OFF/SKIP: drop the reply
+  // A read-only request sent to a replica: if that node fails it (connection lost, timeout,
+  // -LOADING, -MASTERDOWN) it goes to another node instead of failing (it changed nothing).
+  static constexpr std::uint8_t kRetryRead = 8;
+  // Read-your-writes: a request that may write; its reply tells the session when it was done.
+  static constexpr std::uint8_t kWrite = 16;
 };
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).

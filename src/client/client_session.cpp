@@ -179,8 +179,13 @@ bool ClientSession::handle_unpinned(const resp::Request& request) {
       std::uint8_t flags = 0;
       if (cls.append_funnel_info && wants_funnel_section(request))
         flags |= backend::ReplyTarget::kAppendFunnelInfo;
-      forward(request.raw(), seq, 0, flags,
-              common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms);
+      const common::Millis deadline =
+          common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
+      if (ctx_.route_reads) [[unlikely]] {
+        route_forward(cls, request, seq, flags, deadline);
+      } else {
+        forward(request.raw(), seq, 0, flags, deadline);
+      }
       return true;
     }
     default:
@@ -193,6 +198,21 @@ bool ClientSession::handle_unpinned(const resp::Request& request) {
 // to the client's backend link and counts it on the client's lane.
 void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
                             std::uint8_t flags, common::Millis deadline) {
+  backend::ReplyTarget target = reply_target(seq, extra_replies, flags);
+  if (ctx_.track_writes && !ctx_.classification.read_only) [[unlikely]] {
+    count_write(target);
+  }
+  ctx_.metrics->requests_in_flight_up.add();
+  lanes_.sent(forward_lane());
+  if (pin_ != nullptr) {
+    ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
+  } else {
+    ctx_.pool->submit(protocol_, id_, bytes, target, deadline, db_);
+  }
+}
+
+backend::ReplyTarget ClientSession::reply_target(std::uint64_t seq, std::uint16_t extra_replies,
+                                                 std::uint8_t flags) {
   const command::Classification& cls = ctx_.classification;
   backend::ReplyTarget target;
   target.session_index = handle_.index;
@@ -205,13 +225,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   target.flags = flags;
   target.extra_replies = extra_replies;
   if (silent_) target.flags |= backend::ReplyTarget::kNoReply;
-  ctx_.metrics->requests_in_flight_up.add();
-  lanes_.sent(forward_lane());
-  if (pin_ != nullptr) {
-    ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
-  } else {
-    ctx_.pool->submit(protocol_, id_, bytes, target, deadline, db_);
-  }
+  return target;
 }
 
 void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq) {

@@ -20,6 +20,7 @@ namespace funnel::client {
 
 class TransactionQueue;
 class PinLease;
+struct ReadState;
 enum class PinReason : std::uint8_t;
 
 class ClientSession {
@@ -103,6 +104,20 @@ class ClientSession {
   void handle_local(const resp::Request& request, std::uint64_t seq);
   void forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
                std::uint8_t flags, common::Millis deadline);
+  backend::ReplyTarget reply_target(std::uint64_t seq, std::uint16_t extra_replies,
+                                    std::uint8_t flags);
+
+  // Reads on replicas and read-your-writes (session_reads.cpp).
+  void route_forward(const command::Classification& cls, const resp::Request& request,
+                     std::uint64_t seq, std::uint8_t flags, common::Millis deadline);
+  void forward_read(const resp::Request& request, std::uint64_t seq, std::uint8_t flags,
+                    common::Millis deadline);
+  std::int64_t offset_needed_by_reads(ReadState& state, bool& primary_only) const;
+  void copy_scripts_to_replicas(const command::Classification& cls, const resp::Request& request,
+                                common::Millis deadline);
+  void count_write(backend::ReplyTarget& target);
+  [[gnu::cold]] void write_answered(std::int64_t now_ns);
+  ReadState& read_state();
 
   // Lanes (session_lanes.cpp): the link the next forwarded request uses, and the barrier.
   Lane forward_lane() const;
@@ -205,6 +220,7 @@ class ClientSession {
   std::uint32_t pin_serial_ = 0;                // numbers this client's leases (their lanes)
   std::uint32_t db_ = 0;                        // SELECT: the database pool this client uses
   std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
+  std::unique_ptr<ReadState> reads_;            // null until a read is routed or a write tracked
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).
   std::unique_ptr<std::string> name_;

@@ -13,6 +13,7 @@
 #include "backend/database_pools.hpp"
 #include "backend/pinned_pool.hpp"
 #include "client/buffer_pool.hpp"
+#include "client/read_routes.hpp"
 #include "client/subscriptions.hpp"
 #include "command/classify.hpp"
 #include "config/config.hpp"
@@ -104,7 +105,13 @@ struct SessionContext {
   const ProcessFacts& facts;
   backend::BackendPool* pool = nullptr;
   backend::PinnedPool* pinned = nullptr;  // dedicated links for WATCH and blocking commands
-  backend::SnapshotPtr snapshot;          // refreshed by the worker between batches
+  ReadRoutes* reads = nullptr;            // where read-only requests may go (never null)
+  WriteWatermark* writes = nullptr;       // read-your-writes, process scope (never null)
+  // Copies of reads->active() and reads->read_your_writes() != kOff, refreshed with the snapshot:
+  // one byte each for the per-request checks of a single-node Funnel.
+  bool route_reads = false;
+  bool track_writes = false;
+  backend::SnapshotPtr snapshot;                         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy
   security::AuthThrottle* auth_throttle = nullptr;       // process-wide; null: no slowing down
   resp::RequestParser parser;          // shared: sessions keep only unparsed bytes

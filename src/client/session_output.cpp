@@ -41,6 +41,7 @@ void ClientSession::record(std::uint16_t command_id, metrics::CommandClass comma
 void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view reply,
                             const backend::ReplyTiming& timing) {
   if (closed_) return;
+  if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
          timing.now_ns - target.started_ns, timing.backend_ns);
   if (target.flags & backend::ReplyTarget::kNoReply) {

@@ -31,8 +31,18 @@ std::string metavar(const KeySpec& spec) {
   switch (spec.kind) {
     case KeyKind::kAddress:
       return "HOST:PORT";
+    case KeyKind::kAddressList:
+      return "HOST:PORT";
+    case KeyKind::kSize:
+      return "SIZE";
     case KeyKind::kLogLevel:
       return "LEVEL";
+    case KeyKind::kChoice: {
+      std::string words;
+      for (std::string_view word : spec.choices)
+        words += (words.empty() ? "" : "|") + std::string(word);
+      return words;
+    }
     case KeyKind::kText:
       return spec.name.ends_with("_file") ? "FILE" : "NAME";
     default:
@@ -40,16 +50,29 @@ std::string metavar(const KeySpec& spec) {
   }
 }
 
+// What a flag is for, where "sets key" alone would not say it (the topology sources).
+std::string_view flag_purpose(std::string_view flag) {
+  if (flag == "--backend") return "the Redis primary (or give --discover, or --sentinel)";
+  if (flag == "--replica") return "a replica of the --backend primary; repeat for each";
+  if (flag == "--discover") return "any node or endpoint: Funnel learns the primary and replicas";
+  if (flag == "--sentinel") return "a Sentinel to ask for the primary; repeat for each";
+  if (flag == "--sentinel-master") return "the master name the sentinels monitor";
+  return {};
+}
+
 std::string flag_help(const KeySpec& spec) {
   Config defaults;
   std::string value = current_value(spec, defaults);
   std::string help = "sets " + spec.key();
-  if (spec.key() == "backend.address") {
-    return "the Redis primary (required here or in the file); " + help;
+  std::string_view purpose = flag_purpose(spec.flag);
+  if (!purpose.empty()) help = std::string(purpose) + "; " + help;
+  if (spec.key() == "backend.address") return help;
+  if (spec.kind == KeyKind::kInteger || spec.kind == KeyKind::kSize) {
+    help += " (" + std::string(spec.unit) + ")";
   }
-  if (spec.kind == KeyKind::kInteger) help += " (" + std::string(spec.unit) + ")";
   if (spec.kind == KeyKind::kLogLevel) help += " (trace, debug, info, warn, error, off)";
-  return help + "; default " + (value == "\"\"" ? std::string("none") : value);
+  bool none = value == "\"\"" || value == "[]";
+  return help + "; default " + (none ? std::string("none") : value);
 }
 
 // Switches that may be given without a value ("--backend-tls" means "--backend-tls 1").
@@ -80,17 +103,20 @@ void define_options(CLI::App& app, CommandLine& line) {
   }
   app.set_version_flag("--version", "funnel " FUNNEL_VERSION);
   app.footer(
+      "Give the backend one way: --backend HOST:PORT (plus --replica HOST:PORT for each replica),\n"
+      "--discover HOST:PORT, or --sentinel HOST:PORT --sentinel-master NAME (docs/topology.md).\n"
       "Flags override the config file, which overrides the defaults. Secrets may also come from\n"
-      "the environment: FUNNEL_REQUIREPASS, FUNNEL_BACKEND_PASSWORD (a file wins over them).\n"
-      "Every key: docs/configuration.md; an example: contrib/funnel.toml.");
+      "the environment: FUNNEL_REQUIREPASS, FUNNEL_BACKEND_PASSWORD, FUNNEL_SENTINEL_PASSWORD\n"
+      "(a file wins over them). Every key: docs/configuration.md; an example: "
+      "contrib/funnel.toml.");
 }
 
 [[noreturn]] void given_twice(const std::string& flag, const std::vector<std::string>& values) {
   if (flag == "--backend") {
     throw ConfigError(
-        "--backend was given twice: Funnel serves one primary for now; pass "
-        "--backend once, with the primary's HOST:PORT (replicas, Sentinel and "
-        "cluster support come later)");
+        "--backend was given twice: --backend names the one primary; give each replica with "
+        "--replica HOST:PORT, or let Funnel find them with --discover HOST:PORT or --sentinel "
+        "HOST:PORT --sentinel-master NAME");
   }
   std::string shown;
   for (const std::string& value : values) shown += (shown.empty() ? "" : ", ") + value;
@@ -127,6 +153,12 @@ void apply_flags(const CommandLine& line, Config& config) {
   for (const KeySpec& spec : all_keys()) {
     if (spec.flag.empty()) continue;
     const std::string flag(spec.flag);
+    // List keys take the flag once per item; the items replace the file's list.
+    if (spec.kind == KeyKind::kAddressList) {
+      const std::vector<std::string>& values = line.values.find(flag)->second;
+      if (!values.empty()) apply_list(spec, config, values, flag);
+      continue;
+    }
     if (const std::string* value = single_value(line, flag)) {
       apply_text(spec, config, value->empty() && is_switch(flag) ? "1" : *value, flag);
     }

@@ -9,6 +9,7 @@
 
 #include "config/file_reader.hpp"
 #include "config/key_table.hpp"
+#include "config/topology_rules.hpp"
 #include "config/value_text.hpp"
 
 namespace funnel::config {
@@ -275,9 +276,7 @@ std::optional<std::string> read_secret_source(const std::string& path, const std
 
 void finalize(Config& config) {
   for (const KeySpec& spec : all_keys()) check_range(spec, config);
-  require(config.backend.address.has_value(),
-          "no backend given: pass --backend HOST:PORT (the Redis primary) or set backend.address "
-          "in the config file; to try Funnel with a local redis-server, run scripts/run.sh");
+  check_topology(config);  // a source of nodes: backend.address, discovery or Sentinel
   resolve_machine_defaults(config);
   resolve_secret(config.backend.password, config.backend.password_file, "backend.password_file",
                  "FUNNEL_BACKEND_PASSWORD");

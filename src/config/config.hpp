@@ -175,8 +175,11 @@ Invocation parse_invocation(int argc, const char* const* argv);
 Config load_toml(const std::string& toml_text, const std::string& origin);
 
 // Validates cross-key rules and resolves machine-dependent defaults. Throws ConfigError.
-// Also range-checks every key (for configs built in code), requires backend.address, and reads
-// the secrets: backend.password from password_file, else FUNNEL_BACKEND_PASSWORD; auth.requirepass
+// Also range-checks every key (for configs built in code), requires one source of nodes
+// (backend.address with optional topology.replicas, topology.discover, or topology.sentinels with
+// sentinel_master; docs/topology.md), and reads the secrets: backend.password from password_file,
+// else FUNNEL_BACKEND_PASSWORD; topology.sentinel_password from sentinel_password_file, else
+// FUNNEL_SENTINEL_PASSWORD (only when Sentinel is the source); auth.requirepass
 // from requirepass_file, else FUNNEL_REQUIREPASS (a file wins; with neither, the field is left as
 // it was); each [[users]] password from its password_file or password_env; admin.token from
 // token_file, else FUNNEL_ADMIN_TOKEN (required when admin.listen is not a loopback address).

@@ -48,10 +48,30 @@ constexpr KeySpec text(std::string_view table, std::string_view name, std::strin
   return {.table = table, .name = name, .kind = KeyKind::kText, .flag = flag, .text = field};
 }
 
-constexpr std::array kTables = {std::string_view{"server"}, std::string_view{"backend"},
-                                std::string_view{"auth"},   std::string_view{"limits"},
-                                std::string_view{"admin"},  std::string_view{"tls"},
-                                std::string_view{"log"}};
+constexpr KeySpec choice(std::string_view table, std::string_view name, std::string_view flag,
+                         std::span<const std::string_view> choices,
+                         std::string& (*field)(Config&)) {
+  return {.table = table,
+          .name = name,
+          .kind = KeyKind::kChoice,
+          .flag = flag,
+          .text = field,
+          .choices = choices};
+}
+
+constexpr KeySpec address_list(std::string_view table, std::string_view name, std::string_view flag,
+                               std::vector<HostPort>& (*field)(Config&)) {
+  return {.table = table,
+          .name = name,
+          .kind = KeyKind::kAddressList,
+          .flag = flag,
+          .address_list = field};
+}
+
+constexpr std::array kTables = {std::string_view{"server"},   std::string_view{"backend"},
+                                std::string_view{"auth"},     std::string_view{"limits"},
+                                std::string_view{"admin"},    std::string_view{"tls"},
+                                std::string_view{"topology"}, std::string_view{"log"}};
 
 // clang-format off
 constexpr std::array kKeys = {
@@ -154,6 +174,38 @@ constexpr std::array kKeys = {
             return c.tls.listen; }},
   KeySpec{.table = "log", .name = "level", .kind = KeyKind::kLogLevel, .flag = "--log-level",
           .text = [](Config& c) -> std::string& { return c.log.level; }},
+  // [topology]: where the primary and replicas are and who serves reads (docs/topology.md);
+  // the cross-key rules (one source at a time) are in topology_rules.cpp.
+  address_list("topology", "replicas", "--replica", [](Config& c) -> std::vector<HostPort>& {
+    return c.topology.replicas; }),
+  KeySpec{.table = "topology", .name = "discover", .kind = KeyKind::kAddress, .flag = "--discover",
+          .optional_address = [](Config& c) -> std::optional<HostPort>& {
+            return c.topology.discover; }},
+  address_list("topology", "sentinels", "--sentinel", [](Config& c) -> std::vector<HostPort>& {
+    return c.topology.sentinels; }),
+  text("topology", "sentinel_master", "--sentinel-master", [](Config& c) -> std::string& {
+    return c.topology.sentinel_master; }),
+  text("topology", "sentinel_user", "--sentinel-user", [](Config& c) -> std::string& {
+    return c.topology.sentinel_user; }),
+  text("topology", "sentinel_password_file", "--sentinel-password-file",
+       [](Config& c) -> std::string& { return c.topology.sentinel_password_file; }),
+  choice("topology", "read_policy", "--read-policy", kReadPolicies,
+         [](Config& c) -> std::string& { return c.topology.read_policy; }),
+  integer("topology", "health_interval_ms", "--health-interval-ms", 50, 60'000, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.topology.health_interval_ms; }),
+  KeySpec{.table = "topology", .name = "max_replica_lag_bytes", .kind = KeyKind::kSize,
+          .flag = "--max-replica-lag-bytes", .min = 0, .max = kTb,
+          .unit = "bytes of replication offset behind the primary; 0 = no limit",
+          .u64 = [](Config& c) -> std::uint64_t& { return c.topology.max_replica_lag_bytes; }},
+  integer("topology", "max_replica_lag_s", "--max-replica-lag-s", 0, 3600,
+          "seconds since the replica last heard from the primary; 0 = no limit",
+          [](Config& c) -> std::uint32_t& { return c.topology.max_replica_lag_s; }),
+  choice("topology", "read_your_writes", "--read-your-writes", kReadYourWritesScopes,
+         [](Config& c) -> std::string& { return c.topology.read_your_writes; }),
+  integer("topology", "offset_poll_ms", "", 1, 1000, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.topology.offset_poll_ms; }),
+  integer("topology", "sentinel_refresh_ms", "", 100, 600'000, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.topology.sentinel_refresh_ms; }),
 };
 // clang-format on
 
@@ -196,6 +248,26 @@ void store_log_level(const KeySpec& spec, Config& config, const std::string& tex
                       ": unknown log level: use one of trace, debug, info, warn, error, off");
   }
   spec.text(config) = level;
+}
+
+std::string join_choices(const KeySpec& spec, std::string_view separator) {
+  std::string out;
+  for (std::string_view word : spec.choices) {
+    if (!out.empty()) out += separator;
+    out += word;
+  }
+  return out;
+}
+
+void store_choice(const KeySpec& spec, Config& config, const std::string& text,
+                  const std::string& what) {
+  std::string word = lower(text);
+  if (std::find(spec.choices.begin(), spec.choices.end(), word) == spec.choices.end()) {
+    std::string hint = closest(word, spec.choices);
+    throw ConfigError(show_text(what, text) + ": use one of " + join_choices(spec, ", ") +
+                      (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
+  }
+  spec.text(config) = word;
 }
 
 }  // namespace
@@ -266,11 +338,29 @@ void apply_text(const KeySpec& spec, Config& config, const std::string& text,
       return;
     case KeyKind::kLogLevel:
       return store_log_level(spec, config, text, what);
+    case KeyKind::kChoice:
+      return store_choice(spec, config, text, what);
+    case KeyKind::kAddressList:
+      if (is_flag(what)) return apply_list(spec, config, std::span(&text, 1), what);
+      throw ConfigError(show_text(what, text) + ": expected " + expected_type(spec) +
+                        ", got a string");
   }
+}
+
+void apply_list(const KeySpec& spec, Config& config, std::span<const std::string> items,
+                const std::string& what) {
+  std::vector<HostPort>& field = spec.address_list(config);
+  field.clear();
+  // A lone empty flag value clears the list the file gave, as --admin "" turns the admin off.
+  if (is_flag(what) && items.size() == 1 && items.front().empty()) return;
+  for (const std::string& item : items) field.push_back(parse_host_port(item, what));
 }
 
 // Re-storing the value is harmless; it reuses the one place that knows the range message.
 void check_range(const KeySpec& spec, Config& config) {
+  if (spec.kind == KeyKind::kChoice) {
+    return store_choice(spec, config, std::string(spec.text(config)), spec.key());
+  }
   if (spec.kind == KeyKind::kInteger) {
     std::uint32_t value = spec.u32(config);
     store_number(spec, config, value, show(spec.key(), std::to_string(value)));
@@ -293,6 +383,10 @@ std::string expected_type(const KeySpec& spec) {
       return "a string";
     case KeyKind::kLogLevel:
       return "a string, one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", \"off\"";
+    case KeyKind::kAddressList:
+      return "an array of \"host:port\" strings, e.g. [\"10.0.0.6:6379\", \"10.0.0.7:6379\"]";
+    case KeyKind::kChoice:
+      return "a string, one of \"" + join_choices(spec, "\", \"") + "\"";
   }
   return "";
 }
@@ -310,7 +404,15 @@ std::string current_value(const KeySpec& spec, Config& config) {
       return quote(spec.optional_address(config) ? spec.optional_address(config)->to_string() : "");
     case KeyKind::kText:
     case KeyKind::kLogLevel:
+    case KeyKind::kChoice:
       return quote(spec.text(config));
+    case KeyKind::kAddressList: {
+      std::string out;
+      for (const HostPort& address : spec.address_list(config)) {
+        out += (out.empty() ? "" : ", ") + quote(address.to_string());
+      }
+      return "[" + out + "]";
+    }
   }
   return "";
 }

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "config/value_text.hpp"
@@ -14,14 +15,19 @@
 namespace funnel::config {
 
 enum class KeyKind {
-  kInteger,   // a whole number in [min, max]
-  kSize,      // bytes: an integer, or a string with a unit ("64mb", 1024-based)
-  kAddress,   // "host:port"; for optional addresses "" means unset
-  kText,      // a free string (a user name, a file path); "" means unset
-  kLogLevel,  // one of kLogLevels
+  kInteger,      // a whole number in [min, max]
+  kSize,         // bytes: an integer, or a string with a unit ("64mb", 1024-based)
+  kAddress,      // "host:port"; for optional addresses "" means unset
+  kText,         // a free string (a user name, a file path); "" means unset
+  kLogLevel,     // one of kLogLevels
+  kAddressList,  // a TOML array of "host:port" strings; a repeatable flag (each adds one)
+  kChoice,       // a string, one of `choices` (lower-cased)
 };
 
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+// The spellings of routing::ReadPolicy (routing/read_policy.cpp); config stays a leaf module.
+inline constexpr std::string_view kReadPolicies[] = {"primary", "prefer-replica", "replica", "any"};
+inline constexpr std::string_view kReadYourWritesScopes[] = {"off", "client", "process"};
 
 // Exactly one field accessor is set, matching `kind` (the address kinds use one of the two).
 struct KeySpec {
@@ -37,6 +43,8 @@ struct KeySpec {
   std::string& (*text)(Config&) = nullptr;
   HostPort& (*address)(Config&) = nullptr;
   std::optional<HostPort>& (*optional_address)(Config&) = nullptr;
+  std::vector<HostPort>& (*address_list)(Config&) = nullptr;
+  std::span<const std::string_view> choices = {};  // kChoice: the accepted words
 
   std::string key() const;  // "table.name"
 };
@@ -51,6 +59,10 @@ void apply_integer(const KeySpec& spec, Config& config, std::int64_t value,
 // Store a value given as text: a TOML string, or any flag (flags are always text, so numbers are
 // parsed here when `what` is a flag). Throws ConfigError naming `what`.
 void apply_text(const KeySpec& spec, Config& config, const std::string& text,
+                const std::string& what);
+// Store a list value (kAddressList): a TOML array's strings, or every occurrence of a repeatable
+// flag. Replaces what was there, so flags override the file. Throws ConfigError naming `what`.
+void apply_list(const KeySpec& spec, Config& config, std::span<const std::string> items,
                 const std::string& what);
 // Range-check a numeric key's current value (for configs built in code). Throws ConfigError.
 void check_range(const KeySpec& spec, Config& config);

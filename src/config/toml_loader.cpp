@@ -74,6 +74,12 @@ void refuse_literal_secret(std::string_view table, std::string_view name) {
                       "put it in a file and set backend.password_file, or set the "
                       "FUNNEL_BACKEND_PASSWORD environment variable");
   }
+  if (key == "topology.sentinel_password") {
+    throw ConfigError(key +
+                      " is not supported: a password does not belong in the config file; "
+                      "put it in a file and set topology.sentinel_password_file, or set the "
+                      "FUNNEL_SENTINEL_PASSWORD environment variable");
+  }
   if (key == "auth.requirepass" || key == "auth.password") {
     throw ConfigError(key +
                       " is not supported: a password does not belong in the config file; "
@@ -113,8 +119,26 @@ void refuse_literal_secret(std::string_view table, std::string_view name) {
   throw ConfigError(message + "; valid tables: " + join(tables));
 }
 
+// An array of "host:port" strings (topology.replicas, topology.sentinels).
+void apply_array(const KeySpec& spec, Config& config, const toml::array& array) {
+  std::vector<std::string> items;
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const toml::node& item = *array.get(i);
+    const auto* text = item.as_string();
+    if (text == nullptr) {
+      throw ConfigError(show(spec.key() + "[" + std::to_string(i) + "]", literal(item)) +
+                        ": expected a string \"host:port\", got " + type_name(item));
+    }
+    items.push_back(text->get());
+  }
+  apply_list(spec, config, items, spec.key());
+}
+
 void apply_node(const KeySpec& spec, Config& config, const toml::node& node) {
   const std::string what = spec.key();
+  if (const auto* array = node.as_array(); array && spec.kind == KeyKind::kAddressList) {
+    return apply_array(spec, config, *array);
+  }
   if (const auto* number = node.as_integer()) {
     return apply_integer(spec, config, number->get(), what);
   }

@@ -1,36 +1,11 @@
 // Prometheus text exposition and /stats JSON (see exposition.hpp).
 #include "metrics/exposition.hpp"
+#include "metrics/text_format.hpp"
 
 #include <fmt/format.h>
 
 namespace funnel::metrics {
 namespace {
-
-// Label values must escape backslash, double quote and newline.
-std::string escape(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-}
-
-void sample(std::string& out, std::string_view name, std::string_view labels, double value) {
-  if (labels.empty()) {
-    fmt::format_to(std::back_inserter(out), "{} {}\n", name, value);
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}{{{}}} {}\n", name, labels, value);
-  }
-}
 
 void histogram(std::string& out, std::string_view name, std::string_view help,
                const std::vector<const WorkerMetrics*>& workers,
@@ -229,6 +204,7 @@ std::string render_prometheus(const ExpositionInput& in) {
   pubsub_metrics(out, in, t);
   command_metrics(out, in);
   render_stateful_metrics(out, in);
+  render_topology_metrics(out, in);
   histogram(out, "funnel_request_duration_seconds",
             "Time from reading a request to handing its reply to the client, by command class.",
             in.worker_metrics, &WorkerMetrics::latency);
@@ -264,6 +240,12 @@ std::string render_stats_json(const ExpositionInput& in) {
       t.backend_connects, t.backend_reconnects, t.backend_timeouts, backends, t.pubsub_clients,
       in.pubsub.channels, in.pubsub.patterns, in.pubsub.shard_channels, in.pubsub.messages_received,
       t.pubsub_messages_out, t.pubsub_slow_closed);
+}
+
+std::uint64_t sum_counter(const ExpositionInput& input, const Counter WorkerMetrics::*member) {
+  std::uint64_t total = 0;
+  for (const WorkerMetrics* w : input.worker_metrics) total += (w->*member).read();
+  return total;
 }
 
 }  // namespace funnel::metrics

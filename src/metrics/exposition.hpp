@@ -28,6 +28,18 @@ struct PubsubState {
   std::uint64_t messages_received = 0;                          // from the subscriber link
 };
 
+// One node of the topology (issue #5) as the monitor last saw it.
+struct NodeState {
+  std::uint32_t node_id = 0;
+  std::string address;
+  std::string role;  // "primary", "replica", "unknown"
+  bool reachable = false;
+  bool readable = false;  // a replica in the read set
+  std::string reason;     // why not reachable / readable
+  std::int64_t offset = -1;
+  std::int64_t lag_bytes = 0;
+};
+
 struct ExpositionInput {
   std::string version;
   unsigned workers = 0;
@@ -40,11 +52,17 @@ struct ExpositionInput {
   std::vector<std::string> command_names;  // by command id; index 0 is "other"
   std::vector<BackendState> backends;
   PubsubState pubsub;
+  std::vector<NodeState> nodes;  // empty for a single node
+  std::uint64_t failovers = 0;
 };
 
 std::string render_prometheus(const ExpositionInput& input);
 // The pinned pool and transaction series (stateful_metrics.cpp), appended to `out`.
 void render_stateful_metrics(std::string& out, const ExpositionInput& input);
+// The topology series (topology_metrics.cpp): per node role, health, lag and reads routed.
+void render_topology_metrics(std::string& out, const ExpositionInput& input);
+// The nodes as a JSON array, for /backends and /stats.
+std::string nodes_json(const ExpositionInput& input);
 std::string render_stats_json(const ExpositionInput& input);
 
 // Sums of the per-worker counters, shared by both renderings (and by FUNNEL STATS).
@@ -59,5 +77,7 @@ struct Totals {
   std::array<std::uint64_t, static_cast<std::size_t>(Backpressure::kCount)> backpressure{};
 };
 Totals sum_workers(const std::vector<const WorkerMetrics*>& workers);
+// One counter summed over the workers.
+std::uint64_t sum_counter(const ExpositionInput& input, const Counter WorkerMetrics::*member);
 
 }  // namespace funnel::metrics

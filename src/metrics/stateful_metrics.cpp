@@ -3,24 +3,19 @@
 #include <fmt/format.h>
 
 #include "metrics/exposition.hpp"
+#include "metrics/text_format.hpp"
 
 namespace funnel::metrics {
 namespace {
 
 void line(std::string& out, std::string_view name, std::string_view type, std::string_view help,
           std::string_view labels, double value) {
-  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-  if (labels.empty()) {
-    fmt::format_to(std::back_inserter(out), "{} {}\n", name, value);
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}{{{}}} {}\n", name, labels, value);
-  }
+  header(out, name, type, help);
+  sample(out, name, labels, value);
 }
 
 std::uint64_t sum(const ExpositionInput& in, const Counter WorkerMetrics::*member) {
-  std::uint64_t total = 0;
-  for (const WorkerMetrics* w : in.worker_metrics) total += (w->*member).read();
-  return total;
+  return sum_counter(in, member);
 }
 
 }  // namespace

@@ -31,6 +31,8 @@ const char* to_label(Backpressure reason);
 
 // Command labels are bounded: ids come from command::command_id() (at most kMaxCommands).
 inline constexpr std::size_t kMaxCommands = 1024;
+// Node labels too: topology node ids (routing::OffsetBoard::kMaxNodes).
+inline constexpr std::size_t kMaxNodes = 256;
 
 struct Counter {
   std::atomic<std::uint64_t> value{0};
@@ -65,6 +67,13 @@ struct WorkerMetrics {
   Counter pubsub_clients_down;
   Counter pubsub_messages_out;  // pushes fanned out to clients (one per client per message)
   Counter pubsub_slow_closed;   // subscribers closed over the pubsub output limits
+  // Read routing (issue #5): reads sent to replicas (by node id), to the primary by a replica
+  // policy (none healthy, or read-your-writes), refused (policy replica, none healthy), and
+  // retried elsewhere after a replica failed them.
+  std::array<Counter, kMaxNodes> reads_by_node;
+  Counter reads_on_primary;
+  Counter reads_refused;
+  Counter read_retries;
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;

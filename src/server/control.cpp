@@ -2,6 +2,8 @@
 // publication. Nothing here runs on a worker's loop.
 #include "server/control.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,6 +20,9 @@ using asio::redirect_error;
 using asio::use_awaitable;
 constexpr auto kHealthInterval = std::chrono::seconds(2);
 constexpr auto kRetryInterval = std::chrono::seconds(1);
+// After READONLY, how long the monitor has to find another primary before the links to the
+// same one are replaced anyway.
+constexpr auto kReadonlyFallback = std::chrono::milliseconds(300);
 
 // Built outside the coroutines: GCC 12 miscompiles brace-initialised string-literal lists there.
 const std::string& command_request() {
@@ -42,11 +47,19 @@ Control::Control(const config::Config& config, const backend::LinkSettings& sett
       settings_(settings),
       publish_(std::move(publish)),
       link_(io_, settings, "funnel:control:0"),
-      resolve_wakeup_(io_.get_executor()) {
+      readonly_fallback_(io_.get_executor()) {
   backend::BackendSnapshot initial;
-  initial.address = config_.backend.address->to_string();
+  if (config_.backend.address) {
+    initial.address = config_.backend.address->to_string();
+    initial.host = config_.backend.address->host;
+  } else {
+    initial.address = "(primary not known yet)";
+  }
+  initial.resolve_error = "the primary is not known yet";
   initial.commands = command::CommandTable::builtin();
   current_ = std::make_shared<const backend::BackendSnapshot>(std::move(initial));
+  monitor_ = std::make_unique<topology::TopologyMonitor>(
+      io_, config_, settings_, [this](const topology::TopologyView& view) { on_view(view); });
 }
 
 Control::~Control() {
@@ -78,35 +91,118 @@ void Control::publish(backend::BackendSnapshot next) {
   if (publish_) publish_(snapshot);
 }
 
-asio::awaitable<bool> Control::resolve(bool force_new_epoch) {
-  const auto& address = *config_.backend.address;
-  asio::ip::tcp::resolver resolver(io_);
-  boost::system::error_code ec;
-  auto results = co_await resolver.async_resolve(address.host, std::to_string(address.port),
-                                                 redirect_error(use_awaitable, ec));
+namespace {
+std::string address_text(const topology::NodeStatus& node) {
+  return node.address.to_string();
+}
+}  // namespace
+
+void Control::on_view(const topology::TopologyView& view) {
   backend::BackendSnapshot next = *current();
-  std::vector<asio::ip::tcp::endpoint> endpoints;
-  if (!ec) {
-    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  bool changed = false;
+  if (const topology::NodeStatus* primary = view.primary_node()) {
+    const bool moved = primary->node_id != primary_node_id_ || primary->endpoints != next.endpoints;
+    if (moved && !primary->endpoints.empty()) {
+      if (!next.endpoints.empty()) {
+        spdlog::info("primary is now {} ({})", address_text(*primary),
+                     primary->endpoints.front().address().to_string());
+      }
+      primary_node_id_ = primary->node_id;
+      next.primary_node_id = primary->node_id;
+      next.address = address_text(*primary);
+      next.host = primary->address.host;
+      next.endpoints = primary->endpoints;
+      next.resolve_error.clear();
+      ++next.epoch;
+      link_.close();  // reload the command table from the new primary
+      changed = true;
+    }
   }
-  if (ec) {
-    next.resolve_error = "cannot resolve " + address.host + ": " + ec.message();
-    if (next.endpoints.empty()) publish(std::move(next));  // keep serving a known address
-    spdlog::warn("{}", next.resolve_error);
-    co_return false;
+  if (next.endpoints.empty()) {
+    // Keep serving a known primary; without one, say why there is none.
+    const topology::NodeStatus* primary = view.primary_node();
+    std::string why = primary != nullptr && !primary->reason.empty() ? primary->reason : view.error;
+    if (!why.empty() && why != next.resolve_error) {
+      next.resolve_error = std::move(why);
+      changed = true;
+    }
   }
-  const bool changed = endpoints != next.endpoints;
-  if (!changed && !force_new_epoch) co_return true;
-  if (changed && !next.endpoints.empty()) {
-    spdlog::info("backend {} now resolves to {}", address.to_string(),
-                 endpoints.front().address().to_string());
+
+  std::vector<backend::ReplicaNode> replicas;
+  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
+    const topology::NodeStatus& node = view.nodes[i];
+    if (view.primary && *view.primary == i) continue;
+    if (node.node_id == next.primary_node_id && !next.endpoints.empty()) continue;
+    auto it = std::find_if(node_epochs_.begin(), node_epochs_.end(),
+                           [&](const NodeEpoch& e) { return e.node_id == node.node_id; });
+    if (it == node_epochs_.end()) {
+      node_epochs_.push_back(NodeEpoch{node.node_id, node.endpoints, 1});
+      it = node_epochs_.end() - 1;
+    } else if (it->endpoints != node.endpoints) {
+      it->endpoints = node.endpoints;
+      ++it->epoch;
+    }
+    // Reuse the node's link snapshot while nothing about its address changed.
+    std::shared_ptr<const backend::BackendSnapshot> links;
+    for (const auto& old : next.replicas) {
+      if (old.node_id == node.node_id && old.links->epoch == it->epoch) links = old.links;
+    }
+    if (!links) {
+      backend::BackendSnapshot node_links;
+      node_links.epoch = it->epoch;
+      node_links.address = address_text(node);
+      node_links.host = node.address.host;
+      node_links.endpoints = node.endpoints;
+      if (node.endpoints.empty()) node_links.resolve_error = node.reason;
+      node_links.commands = next.commands;
+      links = std::make_shared<const backend::BackendSnapshot>(std::move(node_links));
+    }
+    const bool readable = node.readable && node.role == routing::Role::kReplica;
+    replicas.push_back(backend::ReplicaNode{node.node_id, std::move(links), readable});
   }
-  next.endpoints = std::move(endpoints);
-  next.resolve_error.clear();
+  const auto same_replicas = [](const std::vector<backend::ReplicaNode>& a,
+                                const std::vector<backend::ReplicaNode>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].node_id != b[i].node_id || a[i].links != b[i].links ||
+          a[i].readable != b[i].readable) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!same_replicas(replicas, next.replicas)) {
+    next.replicas = std::move(replicas);
+    ++next.health_epoch;
+    changed = true;
+  }
+  if (next.failovers != view.failovers) {
+    next.failovers = view.failovers;
+    changed = true;
+  }
+  if (config_.topology.read_your_writes != "off" && !next.offsets) {
+    next.offsets = monitor_->offsets();
+    changed = true;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    nodes_ = view.nodes;
+  }
+  if (changed) publish(std::move(next));
+}
+
+void Control::force_new_epoch(std::uint64_t epoch_seen) {
+  backend::BackendSnapshot next = *current();
+  if (next.epoch != epoch_seen) return;  // the monitor moved the primary already
+  spdlog::warn("READONLY from {} and no other primary found: reconnecting to it", next.address);
   ++next.epoch;
+  link_.close();
   publish(std::move(next));
-  if (force_new_epoch || changed) link_.close();  // reload the table from the new primary
-  co_return true;
+}
+
+std::vector<topology::NodeStatus> Control::nodes() const {
+  std::lock_guard lock(mutex_);
+  return nodes_;
 }
 
 asio::awaitable<bool> Control::refresh_from_control_link() {
@@ -146,7 +242,10 @@ backend::SnapshotPtr Control::bootstrap() {
   asio::co_spawn(
       io_,
       [this]() -> asio::awaitable<void> {
-        if (co_await resolve(true)) co_await refresh_from_control_link();
+        co_await monitor_->first_round();
+        if (!current()->endpoints.empty()) {
+          co_await refresh_from_control_link();
+        }
       },
       asio::detached);
   io_.run();
@@ -154,25 +253,15 @@ backend::SnapshotPtr Control::bootstrap() {
   return current();
 }
 
-asio::awaitable<void> Control::resolve_loop() {
-  for (;;) {
-    const bool forced = std::exchange(reresolve_requested_, false);
-    const bool ok = co_await resolve(forced);
-    if (stopping_) co_return;
-    if (reresolve_requested_) continue;
-    const auto wait = ok ? std::chrono::milliseconds(config_.backend.resolve_interval_s * 1000)
-                         : std::chrono::milliseconds(kRetryInterval);
-    co_await sleep_for(resolve_wakeup_, wait);
-    if (stopping_) co_return;
-  }
-}
-
 asio::awaitable<void> Control::control_loop() {
   SteadyTimer timer(io_.get_executor());
   for (;;) {
     if (stopping_) co_return;
     if (!link_.is_open()) {
-      if (!co_await refresh_from_control_link()) {
+      // (Two statements: GCC 12 cannot compile a co_await inside ||.)
+      bool opened = false;
+      if (!current()->endpoints.empty()) opened = co_await refresh_from_control_link();
+      if (!opened) {
         co_await sleep_for(timer, std::chrono::milliseconds(kRetryInterval));
         continue;
       }
@@ -189,7 +278,7 @@ asio::awaitable<void> Control::control_loop() {
 }
 
 void Control::start() {
-  asio::co_spawn(io_, resolve_loop(), asio::detached);
+  monitor_->start();
   asio::co_spawn(io_, control_loop(), asio::detached);
   thread_ = std::thread([this] { io_.run(); });
 }
@@ -197,8 +286,19 @@ void Control::start() {
 void Control::request_reresolve(std::uint64_t epoch_seen) {
   asio::post(io_, [this, epoch_seen] {
     if (epoch_seen < current()->epoch) return;  // already replaced since
-    reresolve_requested_ = true;
-    resolve_wakeup_.cancel();
+    monitor_->refresh_now();
+    // Links to the same address are replaced anyway if the refresh finds no other primary soon
+    // (a DNS name not yet moved, a primary that is back): the retry then meets the node as it is.
+    readonly_fallback_.expires_after(kReadonlyFallback);
+    readonly_fallback_.async_wait([this, epoch_seen](boost::system::error_code ec) {
+      if (!ec && !stopping_) force_new_epoch(epoch_seen);
+    });
+  });
+}
+
+void Control::report_node_failure(std::uint32_t node_id, std::string reason) {
+  asio::post(io_, [this, node_id, reason = std::move(reason)] {
+    if (!stopping_) monitor_->report_node_failure(node_id, reason);
   });
 }
 
@@ -206,7 +306,8 @@ void Control::stop() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
     stopping_ = true;
-    resolve_wakeup_.cancel();
+    readonly_fallback_.cancel();
+    monitor_->stop();
     link_.close();
     io_.stop();
   });

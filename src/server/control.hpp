@@ -1,6 +1,7 @@
-// The control thread: resolves the backend's address (at start, every resolve_interval_s, and at
-// once when a worker sees READONLY), keeps the control link that loads the command table and
-// learns the Redis version, and publishes each new BackendSnapshot to every worker.
+// The control thread: runs the topology monitor (which finds the primary and the replicas,
+// resolves their names, checks their health: src/topology), keeps the control link to the primary
+// that loads the command table and learns the Redis version, and publishes each new
+// BackendSnapshot to every worker. A worker that sees READONLY asks for a refresh at once.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "backend/backend_snapshot.hpp"
 #include "backend/control_link.hpp"
 #include "config/config.hpp"
+#include "topology/topology_monitor.hpp"
 
 namespace funnel::server {
 
@@ -33,6 +35,10 @@ class Control {
   void stop();
   // Thread-safe: a worker saw READONLY while on `epoch_seen`.
   void request_reresolve(std::uint64_t epoch_seen);
+  // Thread-safe: a worker saw replica `node_id` fail a read.
+  void report_node_failure(std::uint32_t node_id, std::string reason);
+  // The nodes as last reported by the monitor (for /backends and metrics). Thread-safe.
+  std::vector<topology::NodeStatus> nodes() const;
   backend::SnapshotPtr current() const;
   // Whether the backend answers the control link's health checks, and why not. Thread-safe.
   bool backend_up() const { return up_.load(std::memory_order_relaxed); }
@@ -40,25 +46,35 @@ class Control {
   asio::io_context& io() { return io_; }
 
  private:
-  asio::awaitable<void> resolve_loop();
   asio::awaitable<void> control_loop();
-  asio::awaitable<bool> resolve(bool force_new_epoch);
   asio::awaitable<bool> refresh_from_control_link();
   void publish(backend::BackendSnapshot next);
+  // The monitor's view changed: a new snapshot if anything the workers use differs.
+  void on_view(const topology::TopologyView& view);
+  void force_new_epoch(std::uint64_t epoch_seen);
 
   const config::Config& config_;
   const backend::LinkSettings& settings_;
   Publisher publish_;
   asio::io_context io_{1};
   backend::ControlLink link_;
-  SteadyTimer resolve_wakeup_;
+  std::unique_ptr<topology::TopologyMonitor> monitor_;
+  SteadyTimer readonly_fallback_;
   mutable std::mutex mutex_;
   backend::SnapshotPtr current_;
   std::thread thread_;
   void set_health(bool up, std::string error);
   std::atomic<bool> up_{false};
-  std::string last_error_;  // guarded by mutex_
-  bool reresolve_requested_ = false;
+  std::string last_error_;                      // guarded by mutex_
+  std::vector<topology::NodeStatus> nodes_;     // guarded by mutex_
+  std::uint32_t primary_node_id_ = UINT32_MAX;  // the primary the snapshot's epoch is for
+  // Each replica's own link epoch, bumped when its endpoints change (control thread only).
+  struct NodeEpoch {
+    std::uint32_t node_id;
+    std::vector<asio::ip::tcp::endpoint> endpoints;
+    std::uint64_t epoch;
+  };
+  std::vector<NodeEpoch> node_epochs_;
   bool stopping_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend_pool.hpp"
 #include "backend/reply_target.hpp"
 #include "common/clock.hpp"
 #include "resp/writer.hpp"
@@ -20,7 +21,8 @@ struct HandoffRequest {
   std::uint32_t length;
   backend::ReplyTarget target;
   common::Millis deadline;
-  std::uint32_t db = 0;  // the database pool
+  std::uint32_t db = 0;                        // the database pool
+  std::uint32_t node = backend::kPrimaryNode;  // the primary's pools, or a replica's
 };
 
 struct HandoffBatch {

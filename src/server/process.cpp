@@ -27,9 +27,7 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
                               .verify = config.backend.tls_verify != 0,
                               .cert_file = config.backend.tls_cert_file,
                               .key_file = config.backend.tls_key_file});
-    settings.tls_server_name = config.backend.tls_server_name.empty()
-                                   ? config.backend.address->host
-                                   : config.backend.tls_server_name;
+    settings.tls_server_name = config.backend.tls_server_name;  // empty: each node's host
   }
   settings.connect_timeout_ms = config.backend.connect_timeout_ms;
   settings.request_timeout_ms = config.backend.request_timeout_ms;
@@ -53,6 +51,14 @@ Process::Process(config::Config config)
   facts_.version = kFunnelVersion;
   facts_.counters = &counters_;
   database_pools_ = std::make_unique<backend::DatabasePools>(config_.backend.max_database_pools);
+  read_policy_ = routing::read_policy_from_name(config_.topology.read_policy)
+                     .value_or(routing::ReadPolicy::kPrimary);
+  if (config_.topology.read_your_writes == "client") {
+    read_your_writes_ = client::ReadYourWrites::kClient;
+  } else if (config_.topology.read_your_writes == "process") {
+    read_your_writes_ = client::ReadYourWrites::kProcess;
+  }
+  write_watermark_ = std::make_unique<client::WriteWatermark>(config_.server.workers);
   facts_.databases = database_pools_.get();
   users_ = security::UserDirectory::build(config_.auth);  // throws ConfigError for bad rules
   if (config_.tls.enabled()) server_tls_ = std::make_unique<tls::ServerTls>(config_.tls);
@@ -200,7 +206,7 @@ metrics::ExpositionInput Process::exposition() const {
   for (const auto& worker : workers_) in.worker_metrics.push_back(&worker->metrics());
   in.command_names = command::command_id_names();
   metrics::BackendState backend;
-  backend.address = config_.backend.address->to_string();
+  backend.address = control_->current()->address;
   backend.up = control_->backend_up();
   backend.last_error = control_->last_error();
   backend.shared_links_ready = metrics::ProcessCounters::read(counters_.backend_links_ready);
@@ -212,6 +218,23 @@ metrics::ExpositionInput Process::exposition() const {
   in.pubsub.shard_channels = pubsub.subscribed[2].load(std::memory_order_relaxed);
   in.pubsub.messages_received = pubsub.messages_received.load(std::memory_order_relaxed);
   in.backends.push_back(std::move(backend));
+  if (config_.topology.multi_node()) {
+    for (const topology::NodeStatus& node : control_->nodes()) {
+      metrics::NodeState state;
+      state.node_id = node.node_id;
+      state.address = node.address.to_string();
+      state.role = node.role == routing::Role::kPrimary   ? "primary"
+                   : node.role == routing::Role::kReplica ? "replica"
+                                                          : "unknown";
+      state.reachable = node.reachable;
+      state.readable = node.readable;
+      state.reason = node.reason;
+      state.offset = node.offset;
+      state.lag_bytes = node.lag_bytes;
+      in.nodes.push_back(std::move(state));
+    }
+    in.failovers = control_->current()->failovers;
+  }
   return in;
 }
 
@@ -243,7 +266,9 @@ AdminResponse Process::admin_request(const std::string& path) {
           i ? "," : "", b.address, b.role, b.up ? "up" : "down", b.shared_links_ready,
           b.up ? "" : b.last_error);
     }
-    body += "]}\n";
+    body += "]";
+    if (!in.nodes.empty()) body += ",\"nodes\":" + metrics::nodes_json(in);
+    body += "}\n";
     return AdminResponse{all_up ? 200 : 503, "application/json", body};
   }
   return text(404, "not found: try /metrics, /healthz, /readyz, /backends or /stats\n");
@@ -273,6 +298,11 @@ std::string Process::funnel_report(std::string_view subcommand) {
           b.address, b.role, b.up ? "up" : "down", b.shared_links_ready,
           config_.backend.connections_per_node, b.control_links,
           b.up ? "" : " error:" + b.last_error);
+    }
+    for (const auto& node : in.nodes) {
+      out += fmt::format("node:{} role:{} state:{} readable:{} lag_bytes:{}{}\r\n", node.address,
+                         node.role, node.reachable ? "up" : "down", node.readable ? 1 : 0,
+                         node.lag_bytes, node.reason.empty() ? "" : " reason:" + node.reason);
     }
     return out;
   }

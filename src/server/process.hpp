@@ -39,6 +39,11 @@ class Process final : public client::AdminView {
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
   Control& control() { return *control_; }
   PubsubHub& pubsub_hub() { return *pubsub_hub_; }
+  // Read routing (topology.read_policy, topology.read_your_writes) and the process-wide write
+  // watermark the workers share for read-your-writes across connections.
+  routing::ReadPolicy read_policy() const { return read_policy_; }
+  client::ReadYourWrites read_your_writes() const { return read_your_writes_; }
+  client::WriteWatermark& write_watermark() { return *write_watermark_; }
   std::uint64_t next_client_id() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
 
   // Everything the metrics renderings need, read from all threads (relaxed loads). Thread-safe.
@@ -59,6 +64,9 @@ class Process final : public client::AdminView {
   std::shared_ptr<const security::UserDirectory> users_;
   security::AuthThrottle auth_throttle_;
   std::unique_ptr<tls::ServerTls> server_tls_;
+  routing::ReadPolicy read_policy_ = routing::ReadPolicy::kPrimary;
+  client::ReadYourWrites read_your_writes_ = client::ReadYourWrites::kOff;
+  std::unique_ptr<client::WriteWatermark> write_watermark_;
   std::unique_ptr<Control> control_;
   std::unique_ptr<PubsubHub> pubsub_hub_;  // outlives the workers, which post to it
   std::vector<std::unique_ptr<Worker>> workers_;

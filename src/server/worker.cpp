@@ -47,6 +47,14 @@ Worker::Worker(Process& process, unsigned index)
                          config.backend.connections_per_node},
       *this, *this, process.counters());
   context_->pool = pool_.get();
+  replicas_ = std::make_unique<backend::ReplicaPools>(
+      io_, process.link_settings(),
+      backend::PoolShape{index, static_cast<unsigned>(config.server.workers),
+                         config.backend.connections_per_node},
+      *this, *this, process.counters());
+  reads_ = std::make_unique<client::ReadRoutes>(process.read_policy(), process.read_your_writes());
+  context_->reads = reads_.get();
+  context_->writes = &process.write_watermark();
   pinned_ = std::make_unique<backend::PinnedPool>(
       io_, process.link_settings(),
       backend::PinnedLimits{config.backend.max_pinned, config.backend.pinned_borrow_timeout_ms},
@@ -55,6 +63,7 @@ Worker::Worker(Process& process, unsigned index)
   metrics_ = std::make_unique<metrics::WorkerMetrics>();
   context_->metrics = metrics_.get();
   pool_->set_metrics(metrics_.get());
+  replicas_->set_metrics(metrics_.get());
   pinned_->set_metrics(metrics_.get());
   pubsub_port_ = std::make_unique<PubsubPort>(io_, index, process.pubsub_hub());
   context_->pubsub = pubsub_port_.get();
@@ -78,9 +87,8 @@ void Worker::open_listener() {
 void Worker::start(backend::SnapshotPtr snapshot) {
   work_.emplace(io_.get_executor());
   thread_ = std::thread([this, snapshot] {
-    context_->snapshot = snapshot;
     pool_->start(snapshot);
-    pinned_->set_snapshot(snapshot);
+    apply_snapshot(snapshot);
     accept_next();
     if (tls_acceptor_) accept_next_tls();
     schedule_tick();
@@ -97,10 +105,19 @@ void Worker::join() {
 
 void Worker::publish(backend::SnapshotPtr snapshot) {
   asio::post(io_, [this, snapshot] {
-    context_->snapshot = snapshot;
     pool_->update_snapshot(snapshot);
-    pinned_->set_snapshot(snapshot);
+    apply_snapshot(snapshot);
   });
+}
+
+void Worker::apply_snapshot(const backend::SnapshotPtr& snapshot) {
+  context_->snapshot = snapshot;
+  pinned_->set_snapshot(snapshot);
+  replicas_->update(*snapshot);
+  reads_->update(*snapshot, *replicas_, *pool_);
+  context_->route_reads = reads_->active();
+  context_->track_writes =
+      reads_->active() && reads_->read_your_writes() != client::ReadYourWrites::kOff;
 }
 
 void Worker::begin_drain() {
@@ -119,6 +136,7 @@ void Worker::stop() {
         [](client::ClientSession& session) { session.close(metrics::CloseReason::kShutdown); });
     pool_->shutdown();
     pinned_->shutdown();
+    replicas_->shutdown();
     tick_timer_.cancel();
     accept_retry_timer_.cancel();
     work_.reset();
@@ -213,8 +231,10 @@ void Worker::on_tick() {
   const common::Millis now = common::coarse_now_ms();
   pool_->tick(now);
   pinned_->tick(now);
+  replicas_->tick(now);
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
-  if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0) {
+  if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0 &&
+      replicas_->in_flight() == 0) {
     drained_.store(true, std::memory_order_release);
   }
   const auto idle_s = process_.config().server.idle_client_timeout_s;
@@ -270,19 +290,52 @@ void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply,
   schedule_batch_flush();
 }
 
-void Worker::hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
-                      std::string_view request, const backend::ReplyTarget& target,
-                      common::Millis deadline, std::uint32_t db) {
+void Worker::hand_off(unsigned owner_worker, std::uint32_t node, resp::Protocol protocol,
+                      unsigned link_index, std::string_view request,
+                      const backend::ReplyTarget& target, common::Millis deadline,
+                      std::uint32_t db) {
   HandoffBatch& batch = outgoing_[owner_worker];
   batch.requests.push_back(
       HandoffRequest{protocol, link_index, static_cast<std::uint32_t>(batch.bytes.size()),
-                     static_cast<std::uint32_t>(request.size()), target, deadline, db});
+                     static_cast<std::uint32_t>(request.size()), target, deadline, db, node});
   batch.bytes.append(request);
   schedule_batch_flush();
 }
 
 void Worker::request_reresolve(std::uint64_t epoch_seen) {
   process_.control().request_reresolve(epoch_seen);
+}
+
+// A read failed on a replica (or could not be sent to it). It changed nothing, so it goes to
+// another node instead of failing: the client never sees a replica's death.
+void Worker::retry_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
+                        const backend::ReplyTarget& target, common::Millis deadline,
+                        std::string_view reason, bool node_failed) {
+  metrics_->read_retries.add();
+  if (node_failed && reads_->mark_down(node)) {
+    spdlog::warn(
+        "replica {} failed a read ({}); out of this worker's read set until the next "
+        "health check",
+        node, reason);
+    process_.control().report_node_failure(node, std::string(reason));
+  }
+  const client::ReadRoutes::Choice choice =
+      node_failed ? reads_->choose_retry(node) : client::ReadRoutes::Choice{};
+  backend::ReplyTarget retry = target;
+  if (!choice.error.empty()) {
+    metrics_->reads_refused.add();
+    std::string reply = "-" + std::string(choice.error) + "\r\n";
+    deliver(target, reply, backend::ReplyTiming{0, common::precise_now_ns()});
+    return;
+  }
+  if (choice.pool == nullptr) {
+    retry.flags &= static_cast<std::uint8_t>(~backend::ReplyTarget::kRetryRead);
+    metrics_->reads_on_primary.add();
+    pool_->submit(protocol, target.session_index, request, retry, deadline, 0);
+    return;
+  }
+  if (choice.node < metrics::kMaxNodes) metrics_->reads_by_node[choice.node].add();
+  choice.pool->submit(protocol, target.session_index, request, retry, deadline, 0);
 }
 
 void Worker::schedule_batch_flush() {
@@ -302,9 +355,18 @@ void Worker::flush_batches() {
 void Worker::accept_handoff(HandoffBatch batch) {
   asio::post(io_, [this, batch = std::move(batch)] {
     for (const HandoffRequest& request : batch.requests) {
-      pool_->submit_to_link(request.protocol, request.link_index,
-                            std::string_view(batch.bytes).substr(request.offset, request.length),
-                            request.target, request.deadline, request.db);
+      const std::string_view bytes =
+          std::string_view(batch.bytes).substr(request.offset, request.length);
+      if (request.node == backend::kPrimaryNode) {
+        pool_->submit_to_link(request.protocol, request.link_index, bytes, request.target,
+                              request.deadline, request.db);
+      } else if (auto* replica = replicas_->find(request.node)) {
+        replica->submit_to_link(request.protocol, request.link_index, bytes, request.target,
+                                request.deadline, 0);
+      } else {  // the replica left this worker's snapshot meanwhile
+        retry_read(request.node, request.protocol, bytes, request.target, request.deadline,
+                   "no longer in the topology", false);
+      }
     }
   });
 }

@@ -11,6 +11,7 @@
 
 #include "backend/backend_pool.hpp"
 #include "backend/pinned_pool.hpp"
+#include "backend/replica_pools.hpp"
 #include "client/session_context.hpp"
 #include "server/handoff.hpp"
 #include "server/pubsub_hub.hpp"
@@ -52,10 +53,13 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   // Links of this worker that are ready, and clients connected here (read from other threads).
   std::size_t clients() const { return clients_.load(std::memory_order_relaxed); }
   // backend::PoolEvents
-  void hand_off(unsigned owner_worker, resp::Protocol protocol, unsigned link_index,
-                std::string_view request, const backend::ReplyTarget& target,
+  void hand_off(unsigned owner_worker, std::uint32_t node, resp::Protocol protocol,
+                unsigned link_index, std::string_view request, const backend::ReplyTarget& target,
                 common::Millis deadline, std::uint32_t db) override;
   void request_reresolve(std::uint64_t epoch_seen) override;
+  void retry_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
+                  const backend::ReplyTarget& target, common::Millis deadline,
+                  std::string_view reason, bool node_failed) override;
 
  private:
   void accept_next();
@@ -65,6 +69,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   void on_accepted(TcpSocket socket, bool tls);
   void on_accept_error(const boost::system::error_code& ec);
   void refuse_without_descriptor();
+  void apply_snapshot(const backend::SnapshotPtr& snapshot);
   void schedule_tick();
   void on_tick();
   void give_back_memory();
@@ -84,6 +89,8 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   std::unique_ptr<client::SessionContext> context_;
   std::unique_ptr<backend::BackendPool> pool_;
   std::unique_ptr<backend::PinnedPool> pinned_;
+  std::unique_ptr<backend::ReplicaPools> replicas_;  // read routing (issue #5)
+  std::unique_ptr<client::ReadRoutes> reads_;
   std::unique_ptr<metrics::WorkerMetrics> metrics_;
   std::unique_ptr<PubsubPort> pubsub_port_;
   std::atomic<std::size_t> clients_{0};

@@ -62,8 +62,12 @@ void TcpForwarder::accept_loop() {
 void TcpForwarder::relay(int client_fd, int server_fd) {
   char buffer[65536];
   while (!stopping_) {
-    pollfd fds[3] = {{client_fd, POLLIN, 0}, {server_fd, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
-    if (::poll(fds, 3, 1000) <= 0) continue;
+    // Paused: watch only the wake pipe, briefly, so a resume takes effect within a millisecond.
+    const bool paused = paused_.load();
+    pollfd fds[3] = {{client_fd, paused ? short{0} : short{POLLIN}, 0},
+                     {server_fd, paused ? short{0} : short{POLLIN}, 0},
+                     {wake_pipe_[0], POLLIN, 0}};
+    if (::poll(fds, 3, paused ? 1 : 1000) <= 0) continue;
     if (fds[2].revents & POLLIN) break;
     bool closed = false;
     for (int i = 0; i < 2 && !closed; ++i) {

@@ -23,6 +23,10 @@ class TcpForwarder {
   // New connections go to target_port from now on.
   void set_target(std::uint16_t target_port) { target_.store(target_port); }
   int connections_accepted() const { return accepted_.load(); }
+  // While paused, bytes wait in the kernel's socket buffers instead of being relayed, in both
+  // directions: a replica replicating through the forwarder falls behind its primary, yet keeps
+  // serving reads (a delayed replication link, for read-your-writes tests).
+  void set_paused(bool paused) { paused_.store(paused); }
 
  private:
   void accept_loop();
@@ -34,6 +38,7 @@ class TcpForwarder {
   std::atomic<std::uint16_t> target_;
   std::atomic<int> accepted_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> paused_{false};
   std::thread acceptor_;
   std::mutex mutex_;
   std::vector<std::thread> relays_;

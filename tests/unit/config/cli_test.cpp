@@ -91,7 +91,8 @@ TEST_F(CliTest, BackendGivenTwiceIsRefused) {
   EXPECT_THAT(error_of([] {
                 invoke({"--backend", "a:1", "--backend", "b:2"});
               }),
-              StartsWith("--backend was given twice: Funnel serves one primary for now; "));
+              StartsWith("--backend was given twice: --backend names the one primary; give each "
+                         "replica with --replica HOST:PORT"));
   EXPECT_THAT(error_of([] {
                 invoke({"--backend", "a:1", "--workers", "2", "--workers=3"});
               }),

@@ -67,6 +67,7 @@ class ConfigTest : public ::testing::Test {
  private:
   ScopedEnv requirepass_{"FUNNEL_REQUIREPASS", std::nullopt};
   ScopedEnv backend_password_{"FUNNEL_BACKEND_PASSWORD", std::nullopt};
+  ScopedEnv sentinel_password_{"FUNNEL_SENTINEL_PASSWORD", std::nullopt};
 };
 
 inline Invocation invoke(std::vector<std::string> args) {

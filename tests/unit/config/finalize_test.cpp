@@ -41,9 +41,11 @@ TEST_F(FinalizeTest, ExplicitCountsAreKept) {
 TEST_F(FinalizeTest, MissingBackendSaysHowToGiveOne) {
   Config config;
   EXPECT_EQ(error_of([&] { finalize(config); }),
-            "no backend given: pass --backend HOST:PORT (the Redis primary) or set "
-            "backend.address in the config file; to try Funnel with a local redis-server, run "
-            "scripts/run.sh");
+            "no backend given: pass --backend HOST:PORT (the Redis primary; add --replica "
+            "HOST:PORT for each replica), --discover HOST:PORT (any node: Funnel finds the "
+            "primary and its replicas) or --sentinel HOST:PORT --sentinel-master NAME, or set "
+            "backend.address, topology.discover or topology.sentinels in the config file; to try "
+            "Funnel with a local redis-server, run scripts/run.sh");
 }
 
 TEST_F(FinalizeTest, RangesAreCheckedForConfigsBuiltInCode) {

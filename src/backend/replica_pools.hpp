@@ -1,0 +1,45 @@
+// One worker's link pools to the replicas that serve reads (issue #5): a BackendPool per replica
+// node, keyed by the node's stable id, created when a snapshot first names the node and retired
+// (links finish what they carry, then close) when it no longer does. Each replica gets the same
+// budget as the primary: connections_per_node shared links per protocol in use, database 0 only
+// (reads of other databases go to the primary's database pools).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backend/backend_pool.hpp"
+
+namespace funnel::backend {
+
+class ReplicaPools {
+ public:
+  ReplicaPools(asio::io_context& io, const LinkSettings& settings, PoolShape shape, ReplySink& sink,
+               PoolEvents& events, metrics::ProcessCounters& counters);
+  ~ReplicaPools();
+
+  // Creates pools for new replicas, passes each existing one its node's snapshot, retires the
+  // pools of nodes the snapshot no longer lists.
+  void update(const BackendSnapshot& snapshot);
+  // The pool of replica `node`, or null if this worker has none (not in its snapshot yet).
+  BackendPool* find(std::uint32_t node);
+
+  void tick(common::Millis now);
+  void shutdown();
+  void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }
+  std::size_t in_flight() const;
+  std::size_t links_open() const;
+
+ private:
+  asio::io_context& io_;
+  const LinkSettings& settings_;
+  PoolShape shape_;
+  ReplySink& sink_;
+  PoolEvents& events_;
+  metrics::ProcessCounters& counters_;
+  metrics::WorkerMetrics* metrics_ = nullptr;
+  std::vector<std::unique_ptr<BackendPool>> pools_;     // one per replica in the snapshot
+  std::vector<std::unique_ptr<BackendPool>> retiring_;  // nodes gone; freed once drained
+};
+
+}  // namespace funnel::backend

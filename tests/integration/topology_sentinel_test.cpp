@@ -1,0 +1,221 @@
+// Sentinel failover through the funnel binary (issue #5, docs/topology.md#failover): a primary,
+// two replicas and a real redis-sentinel (down-after-milliseconds 1000); Funnel given only
+// --sentinel and --sentinel-master. Under mixed load (each client writes fresh keys of its own
+// and reads them back, checking every reply), the primary fails over by SENTINEL FAILOVER or by
+// SIGKILL. Writes must resume within 2 s of Sentinel's +switch-master, no reply may reach the
+// wrong client, and acknowledged writes may be missing from the new primary only around the
+// failover (what asynchronous replication can lose): the test prints what it measured.
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "support/redis_sentinel.hpp"
+#include "topology_support.hpp"
+
+namespace funnel::test {
+namespace {
+
+using Ms = std::chrono::milliseconds;
+
+struct Ack {
+  std::string key;
+  std::string value;
+  Clock::time_point at;
+};
+
+// Per client: SET c<id>:<seq> = c<id>-<seq>, then GET it back. Every reply is classified.
+class MixedLoad {
+ public:
+  MixedLoad(std::uint16_t port, int clients) {
+    for (int c = 0; c < clients; ++c) threads_.emplace_back([this, port, c] { run(port, c); });
+  }
+  ~MixedLoad() { stop(); }
+  void stop() {
+    stopping_ = true;
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+  std::mutex mutex;  // guards everything below once the threads run
+  std::vector<Ack> acks;
+  std::vector<Clock::time_point> write_errors;  // when each failed write was sent
+  std::vector<std::string> samples;             // first errors and mismatches
+  std::int64_t mismatches = 0;                  // a reply that is not this client's
+  std::int64_t read_errors = 0;
+  std::int64_t stale_reads = 0;  // GET of a key just acknowledged gave null
+
+  std::size_t ack_count() {
+    std::lock_guard lock(mutex);
+    return acks.size();
+  }
+
+ private:
+  void note(std::int64_t& counter, const std::string& what) {
+    std::lock_guard lock(mutex);
+    ++counter;
+    if (samples.size() < 20) samples.push_back(what);
+  }
+  void write_failed(Clock::time_point sent, const std::string& what) {
+    std::lock_guard lock(mutex);
+    write_errors.push_back(sent);
+    if (samples.size() < 20) samples.push_back(what);
+  }
+  // One SET + GET round; false when the connection must be replaced.
+  bool round(RespConnection& connection, int client, int seq) {
+    const std::string key = "c" + std::to_string(client) + ":" + std::to_string(seq);
+    const std::string value = "c" + std::to_string(client) + "-" + std::to_string(seq);
+    const auto sent = Clock::now();
+    const resp::Value set = connection.command({"SET", key, value});
+    if (set.is_error()) {
+      write_failed(sent, "SET " + key + ": " + set.str);
+      return true;
+    }
+    if (set.str != "OK") {
+      note(mismatches, "SET " + key + " -> " + set.str);
+      return true;
+    }
+    {
+      std::lock_guard lock(mutex);
+      acks.push_back({key, value, Clock::now()});
+    }
+    const resp::Value get = connection.command({"GET", key});
+    if (get.is_error()) {
+      note(read_errors, "GET " + key + ": " + get.str);
+    } else if (get.is_null()) {
+      note(stale_reads, "GET " + key + " -> null");
+    } else if (get.str != value) {
+      note(mismatches, "GET " + key + " -> " + get.str);
+    }
+    return true;
+  }
+  void run(std::uint16_t port, int client) {
+    std::unique_ptr<RespConnection> connection;
+    for (int seq = 0; !stopping_ && seq < 10'000'000; ++seq) {
+      const auto sent = Clock::now();
+      try {
+        if (!connection) connection = std::make_unique<RespConnection>(port, 3s);
+        round(*connection, client, seq);
+      } catch (const std::exception& error) {
+        write_failed(sent, std::string("connection: ") + error.what());
+        connection.reset();
+      }
+    }
+  }
+
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+long long ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration_cast<Ms>(to - from).count();
+}
+
+class SentinelFailoverTest : public TopologyFixture {
+ protected:
+  void SetUp() override {
+    start_nodes(2);  // replicas first: Sentinel learns them from the primary's INFO at once
+    sentinel_ = RedisSentinel::start(primary_->port());
+    ASSERT_TRUE(sentinel_->wait_for_replicas(2)) << sentinel_->log();
+    announcements_ = std::make_unique<RespConnection>(sentinel_->port(), 30s);
+    announcements_->command({"SUBSCRIBE", "+switch-master"});
+    funnel_ = FunnelProcess::start({"--sentinel", backend_arg(sentinel_->port()),
+                                    "--sentinel-master", sentinel_->master_name(), "--read-policy",
+                                    "prefer-replica", "--read-your-writes", "client", "--workers",
+                                    "2", "--health-interval-ms", "100", "--request-timeout-ms",
+                                    "1000", "--connect-timeout-ms", "500"});
+    ASSERT_TRUE(wait_until([&] {
+      try {
+        RespConnection probe(funnel_->port(), 2s);
+        return probe.command({"SET", "sentinel:probe", "1"}).str == "OK";
+      } catch (const std::exception&) {
+        return false;
+      }
+    })) << funnel_->log_text();
+  }
+
+  // Fails over with `trigger` under load and checks the outcome.
+  template <typename Trigger>
+  void fail_over_under_load(const char* how, Trigger&& trigger) {
+    MixedLoad load(funnel_->port(), 4);
+    ASSERT_TRUE(wait_until([&] { return load.ack_count() >= 200; })) << funnel_->log_text();
+    const auto failover_at = Clock::now();
+    trigger();
+    // "+switch-master <name> <old-ip> <old-port> <new-ip> <new-port>"
+    const resp::Value message = announcements_->read_value();
+    const auto announced_at = Clock::now();
+    ASSERT_EQ(message.elems.size(), 3u);
+    const std::string text = message.elems[2].str;
+    const std::uint16_t new_port =
+        static_cast<std::uint16_t>(std::stoi(text.substr(text.rfind(' ') + 1)));
+    ASSERT_NE(new_port, primary_->port()) << text;
+    const auto settled = announced_at + 2s;
+    // Load goes on until 3 s after the announcement (bounded by the waits' deadline).
+    EXPECT_TRUE(wait_until([&] { return Clock::now() >= announced_at + 3s; }, 10s));
+    load.stop();
+
+    std::lock_guard lock(load.mutex);
+    std::string samples;
+    for (const auto& sample : load.samples) samples += "\n  " + sample;
+    EXPECT_EQ(load.mismatches, 0) << "replies reached the wrong client:" << samples;
+    std::size_t late_errors = 0;
+    Clock::time_point last_error = failover_at;
+    for (const auto& sent : load.write_errors) {
+      late_errors += sent > settled;
+      last_error = std::max(last_error, sent);
+    }
+    std::size_t acked_after_settled = 0;
+    for (const Ack& ack : load.acks) acked_after_settled += ack.at > settled;
+    EXPECT_EQ(late_errors, 0u) << "writes failed more than 2 s after +switch-master:" << samples
+                               << "\nfunnel log:\n"
+                               << funnel_->log_text();
+    EXPECT_GT(acked_after_settled, 0u) << "no write succeeded after the failover";
+
+    // Acknowledged writes missing from the new primary, and when they were acknowledged.
+    RespConnection new_primary(new_port);
+    std::vector<std::string> stored;
+    for (std::size_t from = 0; from < load.acks.size(); from += 1000) {
+      const std::size_t to = std::min(load.acks.size(), from + 1000);
+      for (std::size_t i = from; i < to; ++i) new_primary.send_command({"GET", load.acks[i].key});
+      for (std::size_t i = from; i < to; ++i) stored.push_back(new_primary.read_value().str);
+    }
+    std::size_t lost = 0;
+    std::size_t lost_after_switch = 0;
+    long long first_lost = 0;
+    long long last_lost = 0;
+    for (std::size_t i = 0; i < load.acks.size(); ++i) {
+      const Ack& ack = load.acks[i];
+      if (stored[i] == ack.value) continue;
+      const long long at = ms_between(failover_at, ack.at);
+      first_lost = lost == 0 ? at : std::min(first_lost, at);
+      last_lost = lost == 0 ? at : std::max(last_lost, at);
+      ++lost;
+      lost_after_switch += ack.at > settled;
+    }
+    EXPECT_EQ(lost_after_switch, 0u) << "writes acknowledged after Funnel switched were lost";
+    std::printf(
+        "%s: +switch-master %lld ms after the trigger; last write error %lld ms after "
+        "+switch-master (negative: before it); "
+        "%zu writes acknowledged, %zu lost (acknowledged between %lld and %lld ms after the "
+        "trigger), %zu write errors, %lld read errors, %lld stale reads\n",
+        how, ms_between(failover_at, announced_at), ms_between(announced_at, last_error),
+        load.acks.size(), lost, first_lost, last_lost, load.write_errors.size(),
+        static_cast<long long>(load.read_errors), static_cast<long long>(load.stale_reads));
+  }
+
+  std::unique_ptr<RedisSentinel> sentinel_;
+  std::unique_ptr<RespConnection> announcements_;
+};
+
+TEST_F(SentinelFailoverTest, SentinelFailoverCommandUnderMixedLoad) {
+  fail_over_under_load("SENTINEL FAILOVER", [&] { sentinel_->failover(); });
+}
+
+TEST_F(SentinelFailoverTest, PrimaryKilledUnderMixedLoad) {
+  fail_over_under_load("primary SIGKILL", [&] { kill_hard(*primary_); });
+}
+
+}  // namespace
+}  // namespace funnel::test
