@@ -23,16 +23,20 @@ bool contains(const std::vector<std::uint32_t>& ids, std::uint32_t id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
-// Whether a replica's ROLE names `primary` as its primary. A name we cannot compare (not an IP
-// literal, not the primary's configured name) is given the benefit of the doubt.
-bool follows(const routing::RoleReport& role, const NodeStatus& primary) {
-  if (primary.address == config::HostPort{role.primary_host, role.primary_port}) return true;
+// The known node a replica's ROLE names as its primary, if any. An address we do not know (a
+// relay, NAT, a port mapping, a name) says nothing: replicating through one is normal; a known
+// node other than the primary (a replica still following a demoted primary) does.
+const NodeEntry* followed_node(const routing::RoleReport& role, NodeRegistry& registry) {
+  const config::HostPort announced{role.primary_host, role.primary_port};
+  for (const auto& entry : registry.nodes()) {
+    if (entry.status.address == announced) return &entry;
+  }
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(role.primary_host, ec);
-  if (ec) return true;
-  const Endpoint announced(ip, role.primary_port);
-  return std::find(primary.endpoints.begin(), primary.endpoints.end(), announced) !=
-         primary.endpoints.end();
+  if (ec) return nullptr;
+  std::vector<Endpoint> endpoints;
+  endpoints.emplace_back(ip, role.primary_port);
+  return registry.find(endpoints);
 }
 
 // Runs every task concurrently and returns when all have finished.
@@ -275,7 +279,9 @@ void TopologyMonitor::Impl::judge_replicas(const NodeStatus* primary) {
     }
     routing::ReplicaVerdict verdict =
         routing::judge_replica(*result.role, result.info, primary_offset, limits);
-    if (verdict.readable && primary != nullptr && !follows(*result.role, *primary)) {
+    const NodeEntry* followed = followed_node(*result.role, registry);
+    if (verdict.readable && primary != nullptr && followed != nullptr &&
+        followed->status.node_id != primary->node_id) {
       verdict.readable = false;
       verdict.reason = "replica of " + result.role->primary_host + ":" +
                        std::to_string(result.role->primary_port) + ", not of the primary";

@@ -20,6 +20,7 @@
 #include "support/redis_server.hpp"
 #include "support/resp_connection.hpp"
 #include "support/wait.hpp"
+#include "tcp_forwarder.hpp"
 
 namespace funnel::test {
 namespace {
@@ -290,6 +291,31 @@ TEST(TopologyMonitor, StaticFollowsAManualFailover) {
 
 TEST(TopologyMonitor, DiscoveryFollowsAManualFailover) {
   manual_failover_is_followed(true);
+}
+
+// Replication through a relay (or NAT, a port mapping): the replica's ROLE names an address that
+// is no known node, which is fine; naming a known node other than the primary is not.
+TEST(TopologyMonitor, AReplicaBehindARelayIsReadableOneFollowingAnotherNodeIsNot) {
+  auto primary = RedisServer::start();
+  TcpForwarder relay(primary->port());
+  auto relayed = RedisServer::start_replica_of(relay.port());
+  auto stray = RedisServer::start();  // a master of its own, configured as a replica
+  auto follower = RedisServer::start_replica_of(stray->port());
+  config::Config config = base_config();
+  config.backend.address = local(primary->port());
+  config.topology.replicas = {local(relayed->port()), local(stray->port()),
+                              local(follower->port())};
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    const NodeStatus* node = node_on(v, follower->port());
+    return readable(v, relayed->port()) && node != nullptr && node->reachable &&
+           !node->reason.empty();
+  })) << describe(run.latest());
+  const TopologyView view = run.latest();
+  EXPECT_EQ(primary_port(view), primary->port());  // two masters, one replica each: the hint
+  EXPECT_FALSE(readable(view, follower->port()));
+  EXPECT_EQ(node_on(view, follower->port())->reason,
+            "replica of 127.0.0.1:" + std::to_string(stray->port()) + ", not of the primary");
 }
 
 TEST(TopologyMonitor, AStoppedReplicaLeavesTheReadSetAndComesBack) {
