@@ -262,12 +262,13 @@ TEST_F(ProxyTest, BackendSeesOnlyTheLinkBudget) {
     if (i % 2) clients.back()->command({"HELLO", "3"});
     EXPECT_EQ(clients.back()->command({"SET", "b" + std::to_string(i), "v"}).str, "OK");
   }
-  ASSERT_TRUE(wait_until([&] { return funnel_link_names(redis_->port()).size() == 5; }))
+  ASSERT_TRUE(wait_until([&] { return funnel_link_names(redis_->port()).size() == 6; }))
       << "links: " << funnel_link_names(redis_->port()).size();
   const auto names = funnel_link_names(redis_->port());
   EXPECT_EQ(count_prefix(names, "funnel:shared:resp2:db0:"), 2u);
   EXPECT_EQ(count_prefix(names, "funnel:shared:resp3:db0:"), 2u);
   EXPECT_EQ(count_prefix(names, "funnel:control:"), 1u);
+  EXPECT_EQ(count_prefix(names, "funnel:health:"), 1u);  // the topology monitor's checks
 }
 
 TEST(ProxyStartup, RefusesToStartWithoutABackend) {

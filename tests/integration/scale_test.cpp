@@ -62,7 +62,8 @@ TEST_P(ScaleTest, EveryClientGetsOnlyItsOwnRepliesWithinTheLinkBudget) {
   EXPECT_EQ(count_prefix(names, "funnel:shared:resp2:db0:"), per_protocol);
   EXPECT_EQ(count_prefix(names, "funnel:shared:resp3:db0:"), per_protocol);
   EXPECT_EQ(count_prefix(names, "funnel:control:"), 1u);
-  EXPECT_EQ(names.size(), 2 * per_protocol + 1);
+  EXPECT_EQ(count_prefix(names, "funnel:health:"), 1u);  // the topology monitor's checks
+  EXPECT_EQ(names.size(), 2 * per_protocol + 2);
   EXPECT_EQ(funnel->stop(), 0) << funnel->log_text();
 }
 

@@ -168,7 +168,7 @@ TEST(Storm, LeakySingletonHitsEmfileOnBothPathsAndClosesEverything) {
   EXPECT_TRUE(
       wait_until([&] { return info_number(proxy, "funnel", "funnel_connected_clients") == 1; }));
   EXPECT_TRUE(
-      wait_until([&] { return info_number(backend, "clients", "connected_clients") <= 4; }));
+      wait_until([&] { return info_number(backend, "clients", "connected_clients") <= 5; }));
 }
 
 TEST(Storm, LaunchEventFailsDirectAndNotThroughFunnel) {

@@ -2,7 +2,7 @@
 // 300 node-redis 4 (RESP2) handler invocations run through Funnel (--workers 2), CLIENT LIST on
 // the backend, read over a direct connection opened before the load, shows only Funnel's named
 // links and that direct connection: connections_per_node shared links per protocol in use plus
-// the one control link. Also with connections_per_node (1) lower than the worker count.
+// the control link and the topology monitor's health link. Also with connections_per_node (1) lower than the worker count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,7 +17,7 @@ const field = (i) => `f${i}`;
 const valueOf = (i) => `value-${i}-${'v'.repeat(i % 13)}`;
 
 function expectedNames(connectionsPerNode) {
-  const names = ['funnel:control:0'];
+  const names = ['funnel:control:0', 'funnel:health:0'];
   for (const proto of ['resp2', 'resp3']) {
     for (let i = 0; i < connectionsPerNode; ++i) names.push(`funnel:shared:${proto}:db0:${i}`);
   }
