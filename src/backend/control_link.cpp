@@ -1,6 +1,12 @@
 // ControlLink: a simple request/response connection with deadlines (see control_link.hpp).
 #include "backend/control_link.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -14,6 +20,18 @@ namespace funnel::backend {
 namespace {
 using asio::redirect_error;
 using asio::use_awaitable;
+
+// Best effort: a socket without keepalive still works, it only notices a dead peer later.
+void set_keepalive_options(int fd, std::uint32_t idle_s) {
+  const int on = 1;
+  const int idle = static_cast<int>(idle_s);
+  const int interval = std::max(1, idle / 4);
+  const int count = 4;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
 }  // namespace
 
 ControlLink::ControlLink(asio::io_context& io, const LinkSettings& settings, std::string name)
@@ -49,6 +67,7 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
   co_await asio::async_connect(socket_, snapshot.endpoints, redirect_error(use_awaitable, ec));
   deadline_.cancel();
   if (ec) co_return ec == asio::error::operation_aborted ? "connect timeout" : ec.message();
+  if (keepalive_idle_s_ != 0) set_keepalive_options(socket_.native_handle(), keepalive_idle_s_);
   if (settings_.tls) {
     if (std::string error = co_await start_tls(snapshot); !error.empty()) {
       close();

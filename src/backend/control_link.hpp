@@ -29,6 +29,11 @@ class ControlLink {
   // its reply, and reads the next message of any kind (reply or RESP3 push) with no deadline.
   asio::awaitable<bool> send(const std::string& request, std::string& error);
   asio::awaitable<std::optional<resp::Value>> receive(std::string& error);
+  // TCP keepalive on the connections open() makes from now on (0: off, the default): a link
+  // that waits for messages with no deadline (a subscription) learns that its peer is gone,
+  // and idle NAT / load balancer state stays fresh. Probes after idle_s, every idle_s / 4, 4 of
+  // them.
+  void set_keepalive(std::uint32_t idle_s) { keepalive_idle_s_ = idle_s; }
   void close();
   bool is_open() const { return open_; }
   const std::string& redis_version() const { return redis_version_; }
@@ -48,6 +53,7 @@ class ControlLink {
   SteadyTimer deadline_;
   std::string buffer_;
   std::string redis_version_;
+  std::uint32_t keepalive_idle_s_ = 0;
   bool open_ = false;
   bool timed_out_ = false;
 };

@@ -23,16 +23,20 @@ bool contains(const std::vector<std::uint32_t>& ids, std::uint32_t id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
-// Whether a replica's ROLE names `primary` as its primary. A name we cannot compare (not an IP
-// literal, not the primary's configured name) is given the benefit of the doubt.
-bool names_as_primary(const routing::RoleReport& role, const NodeStatus& primary) {
-  if (primary.address == config::HostPort{role.primary_host, role.primary_port}) return true;
+// The known node a replica's ROLE names as its primary, if any. An address we do not know (a
+// relay, NAT, a port mapping, a name) says nothing: replicating through one is normal; a known
+// node other than the primary (a replica still following a demoted primary) does.
+const NodeEntry* followed_node(const routing::RoleReport& role, NodeRegistry& registry) {
+  const config::HostPort announced{role.primary_host, role.primary_port};
+  for (const auto& entry : registry.nodes()) {
+    if (entry.status.address == announced) return &entry;
+  }
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(role.primary_host, ec);
-  if (ec) return true;
-  const Endpoint announced(ip, role.primary_port);
-  return std::find(primary.endpoints.begin(), primary.endpoints.end(), announced) !=
-         primary.endpoints.end();
+  if (ec) return nullptr;
+  std::vector<Endpoint> endpoints;
+  endpoints.emplace_back(ip, role.primary_port);
+  return registry.find(endpoints);
 }
 
 // Runs every task concurrently and returns when all have finished.
@@ -97,7 +101,9 @@ asio::awaitable<std::vector<std::uint32_t>> TopologyMonitor::Impl::query_source(
   const auto resolve_every = std::chrono::seconds(config.backend.resolve_interval_s);
   const bool resolve_due = force_resolve || Clock::now() - last_resolve >= resolve_every;
   if (source == SourceKind::kSingle || source == SourceKind::kStatic) {
-    hint_id = co_await add_node(*config.backend.address, true, resolve_due);
+    // config::finalize requires backend.address; a Config built in code might not have it.
+    if (config.backend.address)
+      hint_id = co_await add_node(*config.backend.address, true, resolve_due);
     if (hint_id) named.push_back(*hint_id);
     for (const auto& replica : config.topology.replicas) {
       if (source != SourceKind::kStatic) break;
@@ -119,8 +125,15 @@ asio::awaitable<std::vector<std::uint32_t>> TopologyMonitor::Impl::query_source(
       named_id = co_await add_node(*sentinel_answer.primary, false, resolve_due);
       if (named_id) named.push_back(*named_id);
     }
-    for (const auto& replica : sentinel_answer.replicas) {
+    for (const auto& replica : sentinel_answer.replicas.usable) {
       if (auto id = co_await add_node(replica, false, resolve_due)) named.push_back(*id);
+    }
+    for (const auto& replica : sentinel_answer.replicas.disconnected) {
+      // Not a new node, but a known one keeps its place (see SentinelReplicas).
+      const std::vector<Endpoint> endpoints = co_await resolve(replica);
+      if (NodeEntry* known = endpoints.empty() ? nullptr : registry.find(endpoints)) {
+        named.push_back(known->status.node_id);
+      }
     }
     sentinel_listed = named;
     if (resolve_due) last_resolve = Clock::now();
@@ -250,8 +263,8 @@ void TopologyMonitor::Impl::judge_replicas(const NodeStatus* primary) {
                                   static_cast<std::int64_t>(config.topology.max_replica_lag_s)};
   const std::int64_t primary_offset = primary != nullptr ? primary->offset : -1;
   // A replica follows the primary if it replicates the primary's history (same replication id,
-  // whatever address it knows the primary by: NAT, relays); without ids to compare, if it names
-  // the primary's address.
+  // whatever address it knows the primary by: NAT, relays); without ids to compare, unless it
+  // names another node we know.
   std::string primary_replid;
   if (primary != nullptr) {
     if (auto it = results.find(primary->node_id); it != results.end()) {
@@ -262,7 +275,8 @@ void TopologyMonitor::Impl::judge_replicas(const NodeStatus* primary) {
     if (!primary_replid.empty() && !replica.info.replid.empty()) {
       return replica.info.replid == primary_replid;
     }
-    return names_as_primary(*replica.role, primary_status);
+    const NodeEntry* followed = followed_node(*replica.role, registry);
+    return followed == nullptr || followed->status.node_id == primary_status.node_id;
   };
   for (auto& entry : registry.nodes()) {
     NodeStatus& status = entry.status;
@@ -288,8 +302,8 @@ void TopologyMonitor::Impl::judge_replicas(const NodeStatus* primary) {
     }
     if (verdict.readable && source == SourceKind::kSentinel && sentinel_answer.primary &&
         !contains(sentinel_listed, status.node_id)) {
-      verdict.readable = false;  // Sentinel's own opinion counts too: s_down, disconnected
-      verdict.reason = "sentinel lists it as down or disconnected, or not at all";
+      verdict.readable = false;  // Sentinel's own opinion counts too: s_down, o_down
+      verdict.reason = "sentinel lists it as down, or not at all";
     }
     status.readable = verdict.readable;
     status.reason = verdict.reason;

@@ -47,7 +47,8 @@ boost::asio::awaitable<std::optional<routing::RoleReport>> query_role(backend::C
   co_return routing::parse_role(*reply, error);
 }
 
-boost::asio::awaitable<ProbeResult> probe_node(backend::ControlLink& link,
+namespace {
+boost::asio::awaitable<ProbeResult> probe_once(backend::ControlLink& link,
                                                const backend::BackendSnapshot& target) {
   ProbeResult result;
   if (!link.is_open()) {
@@ -84,6 +85,21 @@ boost::asio::awaitable<ProbeResult> probe_node(backend::ControlLink& link,
   if (is_loading(*pong)) info_text += "loading:1\n";
   result.info = routing::parse_replica_info(info_text);
   if (!result.role) result.error = role_error;
+  co_return result;
+}
+
+}  // namespace
+
+boost::asio::awaitable<ProbeResult> probe_node(backend::ControlLink& link,
+                                               const backend::BackendSnapshot& target) {
+  const bool was_open = link.is_open();
+  ProbeResult result = co_await probe_once(link, target);
+  // A link the node closed (Sentinel's CLIENT KILL TYPE normal while it reconfigures a node, a
+  // server-side idle timeout) says nothing about the node: try once more on a new connection.
+  // A timeout is not retried: a hung node would cost the round twice as long.
+  if (!result.reachable && was_open && result.error.find("timeout") == std::string::npos) {
+    result = co_await probe_once(link, target);
+  }
   co_return result;
 }
 

@@ -24,7 +24,8 @@ struct ProbeResult {
 
 // Opens the link first when it is closed (connect + handshake, bounded by the link settings'
 // connect timeout); every call is bounded by their request timeout. A node answering -LOADING
-// is reachable and loading.
+// is reachable and loading. An open link that the node closed is retried once on a new
+// connection (Sentinel kills every normal client of a node it reconfigures).
 boost::asio::awaitable<ProbeResult> probe_node(backend::ControlLink& link,
                                                const backend::BackendSnapshot& target);
 

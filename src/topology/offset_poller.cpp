@@ -50,7 +50,7 @@ void OffsetPoller::update(const TopologyView& view) {
       target = found->second;
     } else {
       target = std::make_shared<Target>(io_, settings_, node.node_id);
-      asio::co_spawn(io_, poll_loop(shared_from_this(), target), asio::detached);
+      if (started_) asio::co_spawn(io_, poll_loop(shared_from_this(), target), asio::detached);
     }
     if (target->snapshot.endpoints != node.endpoints) target->link.close();  // moved: reconnect
     target->snapshot.address = node.address.to_string();
@@ -68,6 +68,14 @@ void OffsetPoller::update(const TopologyView& view) {
   targets_ = std::move(next);
 }
 
+void OffsetPoller::start() {
+  if (started_ || stopping_) return;
+  started_ = true;
+  for (auto& [id, target] : targets_) {
+    asio::co_spawn(io_, poll_loop(shared_from_this(), target), asio::detached);
+  }
+}
+
 void OffsetPoller::stop() {
   stopping_ = true;
   for (auto& [id, target] : targets_) {
@@ -78,28 +86,35 @@ void OffsetPoller::stop() {
   targets_.clear();
 }
 
-asio::awaitable<void> OffsetPoller::poll_once(Target& target) {
-  if (!target.link.is_open()) {
+asio::awaitable<bool> OffsetPoller::poll_once(Target& target) {
+  const bool was_open = target.link.is_open();
+  if (!was_open) {
     const std::string error = co_await target.link.open(target.snapshot);
-    if (!error.empty()) co_return;
+    if (!error.empty()) co_return false;
   }
   const bool to_primary = primary_id_ == target.node_id;
   const std::uint64_t generation = primary_generation_;
   const std::int64_t sent_ns = common::precise_now_ns();
   std::string error;
   auto role = co_await query_role(target.link, error);
-  if (!role || target.removed) co_return;
+  if (!role) {
+    // An open link the node closed (Sentinel's CLIENT KILL during a failover): reconnect now.
+    co_return was_open && !target.link.is_open() && error.find("timeout") == std::string::npos;
+  }
+  if (target.removed) co_return false;
   board_->set_node_offset(target.node_id, role->offset);
   if (to_primary && generation == primary_generation_ && role->role == routing::Role::kPrimary) {
     board_->record_primary_poll(sent_ns, role->offset);
   }
+  co_return false;
 }
 
 asio::awaitable<void> OffsetPoller::poll_loop(std::shared_ptr<OffsetPoller> self,
                                               std::shared_ptr<Target> target) {
   while (!target->removed && !stopping_) {
-    co_await poll_once(*target);
+    const bool at_once = co_await poll_once(*target);
     if (target->removed || stopping_) break;
+    if (at_once) continue;
     const auto pause = target->link.is_open() ? std::chrono::milliseconds(interval_ms_) : kRetry;
     target->timer.expires_after(pause);
     boost::system::error_code ec;

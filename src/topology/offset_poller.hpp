@@ -27,9 +27,12 @@ class OffsetPoller : public std::enable_shared_from_this<OffsetPoller> {
   OffsetPoller(asio::io_context& io, const backend::LinkSettings& settings,
                std::shared_ptr<routing::OffsetBoard> board, std::uint32_t interval_ms);
 
-  // Polls exactly the nodes of `view` from now on (starting and ending per-node loops). When the
-  // primary's identity changed, the board forgets the old primary's polls first.
+  // Polls exactly the nodes of `view` from now on (starting and ending per-node loops once
+  // started). When the primary's identity changed, the board forgets the old primary's polls.
   void update(const TopologyView& view);
+  // Starts the loops. Until then update() only records the nodes, so that a first round run by
+  // io_context::run() to completion (Control::bootstrap) leaves no endless work behind.
+  void start();
   // Ends every loop (they finish when the io_context runs next).
   void stop();
 
@@ -38,7 +41,8 @@ class OffsetPoller : public std::enable_shared_from_this<OffsetPoller> {
   // `self` keeps the poller (and the settings its links refer to) alive while the loop runs.
   asio::awaitable<void> poll_loop(std::shared_ptr<OffsetPoller> self,
                                   std::shared_ptr<Target> target);
-  asio::awaitable<void> poll_once(Target& target);
+  // True: poll again at once (the node closed a link that was open).
+  asio::awaitable<bool> poll_once(Target& target);
 
   asio::io_context& io_;
   backend::LinkSettings settings_;
@@ -49,6 +53,7 @@ class OffsetPoller : public std::enable_shared_from_this<OffsetPoller> {
   std::uint64_t primary_generation_ = 0;
   std::optional<std::uint32_t> primary_id_;
   std::vector<boost::asio::ip::tcp::endpoint> primary_endpoints_;
+  bool started_ = false;
   bool stopping_ = false;
 };
 

@@ -13,6 +13,7 @@ namespace {
 using asio::redirect_error;
 using asio::use_awaitable;
 constexpr auto kRetry = std::chrono::seconds(1);
+constexpr std::uint32_t kSubscriberKeepaliveS = 15;
 
 std::string subscribe_request() {
   std::vector<std::string_view> args{"SUBSCRIBE"};
@@ -52,6 +53,10 @@ SentinelClient::SentinelClient(asio::io_context& io, const config::TopologyConfi
         io_, settings_, "funnel:sentinel:" + std::to_string(i)));
   }
   subscriber_ = std::make_unique<backend::ControlLink>(io_, settings_, "funnel:sentinel-events");
+  // Sentinel says nothing on these channels while all is well, possibly for days: without
+  // keepalive a silently dropped connection (NAT idle timeout, a host gone) would look quiet,
+  // and only the periodic query would notice a failover.
+  subscriber_->set_keepalive(kSubscriberKeepaliveS);
 }
 
 SentinelClient::~SentinelClient() {
@@ -103,7 +108,7 @@ asio::awaitable<SentinelAnswer> SentinelClient::query() {
       continue;
     }
     reply = co_await link.call(replicas_request, error);
-    std::optional<std::vector<config::HostPort>> replicas;
+    std::optional<SentinelReplicas> replicas;
     if (reply) replicas = parse_sentinel_replicas(*reply, error);
     if (!replicas) {
       answer.error += (answer.error.empty() ? "" : "; ") + where + error;

@@ -24,8 +24,8 @@ namespace funnel::topology {
 
 struct SentinelAnswer {
   std::optional<config::HostPort> primary;
-  std::vector<config::HostPort> replicas;  // without s_down / o_down / disconnected ones
-  std::string error;                       // set when no sentinel named a primary
+  SentinelReplicas replicas;  // without s_down / o_down ones
+  std::string error;          // set when no sentinel named a primary
 };
 
 class SentinelClient {

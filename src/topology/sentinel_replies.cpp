@@ -28,10 +28,8 @@ std::string field(const resp::Value& entry, std::string_view key) {
   return std::string(value->as_string().value_or(""));
 }
 
-bool flags_usable(std::string_view flags) {
-  return flags.find("s_down") == std::string_view::npos &&
-         flags.find("o_down") == std::string_view::npos &&
-         flags.find("disconnected") == std::string_view::npos;
+bool has_flag(std::string_view flags, std::string_view flag) {
+  return flags.find(flag) != std::string_view::npos;
 }
 
 std::vector<std::string_view> words(std::string_view text) {
@@ -69,8 +67,8 @@ std::optional<config::HostPort> parse_master_address(const resp::Value& reply, s
   return std::nullopt;
 }
 
-std::optional<std::vector<config::HostPort>> parse_sentinel_replicas(const resp::Value& reply,
-                                                                     std::string& error) {
+std::optional<SentinelReplicas> parse_sentinel_replicas(const resp::Value& reply,
+                                                        std::string& error) {
   if (reply.is_error()) {
     error = reply.str;
     return std::nullopt;
@@ -79,11 +77,13 @@ std::optional<std::vector<config::HostPort>> parse_sentinel_replicas(const resp:
     error = "unexpected reply to SENTINEL replicas";
     return std::nullopt;
   }
-  std::vector<config::HostPort> replicas;
+  SentinelReplicas replicas;
   for (const resp::Value& entry : reply.elems) {
-    if (!flags_usable(field(entry, "flags"))) continue;
+    const std::string flags = field(entry, "flags");
+    if (has_flag(flags, "s_down") || has_flag(flags, "o_down")) continue;
     if (auto address = host_port(field(entry, "ip"), field(entry, "port"))) {
-      replicas.push_back(std::move(*address));
+      auto& list = has_flag(flags, "disconnected") ? replicas.disconnected : replicas.usable;
+      list.push_back(std::move(*address));
     }
   }
   return replicas;

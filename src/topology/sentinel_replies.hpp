@@ -22,9 +22,17 @@ namespace funnel::topology {
 // nullopt and `error` for an error reply, null (unknown name) or a malformed reply.
 std::optional<config::HostPort> parse_master_address(const resp::Value& reply, std::string& error);
 
-// The replicas that may serve: those whose flags contain none of s_down, o_down, disconnected.
-std::optional<std::vector<config::HostPort>> parse_sentinel_replicas(const resp::Value& reply,
-                                                                     std::string& error);
+struct SentinelReplicas {
+  std::vector<config::HostPort> usable;  // flags contain none of s_down, o_down, disconnected
+  // Only "disconnected": Sentinel's own link to it is not up. Right after +switch-master every
+  // replica is listed so for 100-200 ms (Sentinel's fresh entries for the new master), so these
+  // are not new nodes, but known nodes keep their place and our own checks judge them.
+  std::vector<config::HostPort> disconnected;
+};
+
+// Replicas flagged s_down or o_down are left out.
+std::optional<SentinelReplicas> parse_sentinel_replicas(const resp::Value& reply,
+                                                        std::string& error);
 
 // The channels the monitor subscribes to on one sentinel.
 const std::vector<std::string>& sentinel_event_channels();

@@ -64,6 +64,7 @@ void TopologyMonitor::Impl::wake() {
 void TopologyMonitor::Impl::publish(bool always) {
   TopologyView next;
   for (const auto& entry : registry.nodes()) {
+    if (entry.status.role == routing::Role::kSentinel) continue;  // not a data node
     if (primary_id == entry.status.node_id) next.primary = next.nodes.size();
     next.nodes.push_back(entry.status);
   }
@@ -122,6 +123,7 @@ void TopologyMonitor::start() {
   if (impl_->started) return;
   impl_->started = true;
   asio::co_spawn(impl_->io, impl_->loop(impl_), asio::detached);
+  if (impl_->poller) impl_->poller->start();
   if (impl_->sentinels) {
     asio::co_spawn(impl_->io, impl_->watch_sentinels(impl_), asio::detached);
   }

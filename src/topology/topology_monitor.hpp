@@ -31,9 +31,11 @@
 //              primary 1-2 ms after +switch-master). The named primary must confirm with ROLE:
 //              while it says slave there is NO primary (view.error says why) rather than the old
 //              one, which Sentinel is about to demote and whose writes would be lost; a named node
-//              that does not answer stays primary. A replica Sentinel flags s_down, o_down or
-//              disconnected leaves the read set. When no sentinel answers, ROLE decides among
-//              the known nodes as for static, and view.error says why the sentinels failed.
+//              that does not answer stays primary. A replica Sentinel flags s_down or o_down
+//              leaves the read set; one flagged only "disconnected" (every replica, for 100-200
+//              ms after +switch-master) is judged by our own checks, but is not added as new. When
+//              no sentinel answers, ROLE decides among the known nodes as for static, and
+//              view.error says why the sentinels failed.
 //
 // Health (a round every topology.health_interval_ms; refresh_now(), report of a failing primary
 // and Sentinel events start one at once, at most one per 50 ms): one control link per node
@@ -83,7 +85,8 @@ class TopologyMonitor {
   ~TopologyMonitor();
 
   // Runs the first round (source query, resolution, one health check of every node), bounded by
-  // backend.connect_timeout_ms per step, and reports the view once. For Control::bootstrap.
+  // backend.connect_timeout_ms per step, and reports the view once. For Control::bootstrap: it
+  // leaves no work pending on `io` (every loop starts in start()), so io.run() returns.
   asio::awaitable<void> first_round();
   // Spawns the loops on `io`. stop() ends them (call on the io's thread or before io.run()).
   void start();

@@ -20,6 +20,7 @@
 #include "support/redis_server.hpp"
 #include "support/resp_connection.hpp"
 #include "support/wait.hpp"
+#include "tcp_forwarder.hpp"
 
 namespace funnel::test {
 namespace {
@@ -158,6 +159,66 @@ TEST(TopologyMonitor, SingleSourceIsAlwaysThePrimaryAndOpensNoLink) {
   EXPECT_EQ(run.latest().failovers, 0u);
 }
 
+TEST(TopologyMonitor, SingleSourceResolvesAName) {
+  auto redis = RedisServer::start();
+  config::Config config = base_config();
+  config.backend.address = config::HostPort{"localhost", redis->port()};
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == redis->port() && !v.nodes[0].endpoints.empty();
+  })) << describe(run.latest());
+  const NodeStatus node = run.latest().nodes[0];
+  EXPECT_EQ(node.address.host, "localhost");
+  for (const auto& endpoint : node.endpoints) {
+    EXPECT_TRUE(endpoint.address().is_loopback()) << endpoint.address().to_string();
+  }
+}
+
+// Control::bootstrap runs the first round with io_context::run() until it runs out of work, so
+// first_round() must leave nothing running (the loops start in start()).
+TEST(TopologyMonitor, FirstRoundLeavesNoWorkBehindThenStartRunsTheLoops) {
+  auto primary = RedisServer::start();
+  auto replica = RedisServer::start_replica_of(primary->port());
+  auto sentinel = RedisSentinel::start(primary->port());
+  ASSERT_TRUE(sentinel->wait_for_replicas(1));
+  config::Config config = base_config();
+  config.topology.sentinels = {local(sentinel->port())};
+  config.topology.sentinel_master = sentinel->master_name();
+  config.topology.read_your_writes = "process";
+  backend::LinkSettings settings;
+  asio::io_context io{1};
+  int reports = 0;
+  TopologyMonitor monitor(io, config, settings, [&](const TopologyView&) { ++reports; });
+  bool done = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await monitor.first_round();
+        done = true;
+      },
+      asio::detached);
+  const auto started = Clock::now();
+  io.run_for(10s);
+  EXPECT_TRUE(done);
+  EXPECT_LT(Clock::now() - started, 5s);  // returned for lack of work, not at the time limit
+  EXPECT_EQ(reports, 1);
+  ASSERT_TRUE(monitor.view().primary);
+  EXPECT_EQ(primary_port(monitor.view()), primary->port());
+  // Offsets flow once started.
+  io.restart();
+  monitor.start();
+  auto offsets = monitor.offsets();
+  const std::uint32_t replica_id = node_on(monitor.view(), replica->port())->node_id;
+  std::thread runner([&] { io.run(); });
+  const bool polled = wait_until([&] { return offsets->node_offset(replica_id) > 0; }, 5s);
+  asio::post(io, [&] {
+    monitor.stop();
+    io.stop();
+  });
+  runner.join();
+  EXPECT_TRUE(polled);
+}
+
 TEST(TopologyMonitor, StaticRolesAreHintsAndRoleWins) {
   auto primary = RedisServer::start();
   auto replica = RedisServer::start_replica_of(primary->port());
@@ -197,6 +258,70 @@ TEST(TopologyMonitor, DiscoveryFromAReplicaSeedFindsThePrimaryAndEveryReplica) {
   EXPECT_EQ(run.latest().nodes.size(), 3u);
   // The first report already had all three: discovery runs within one round.
   EXPECT_EQ(run.heard().front().view.nodes.size(), 3u) << describe(run.heard().front().view);
+}
+
+// A manual failover without Sentinel (REPLICAOF NO ONE on a replica, the old primary and the
+// other replica pointed at it): ROLE moves the primary for the static and discover sources.
+void manual_failover_is_followed(bool discover) {
+  auto primary = RedisServer::start();
+  auto promoted = RedisServer::start_replica_of(primary->port());
+  auto other = RedisServer::start_replica_of(primary->port());
+  config::Config config = base_config();
+  if (discover) {
+    config.topology.discover = local(other->port());
+  } else {
+    config.backend.address = local(primary->port());
+    config.topology.replicas = {local(promoted->port()), local(other->port())};
+  }
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == primary->port() && readable(v, promoted->port()) &&
+           readable(v, other->port());
+  })) << describe(run.latest());
+  RespConnection(promoted->port()).command({"REPLICAOF", "NO", "ONE"});
+  RespConnection(other->port())
+      .command({"REPLICAOF", "127.0.0.1", std::to_string(promoted->port())});
+  RespConnection(primary->port())
+      .command({"REPLICAOF", "127.0.0.1", std::to_string(promoted->port())});
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == promoted->port() && readable(v, other->port()) &&
+           readable(v, primary->port());
+  })) << describe(run.latest());
+  EXPECT_EQ(run.latest().failovers, 1u);
+  EXPECT_EQ(run.latest().nodes.size(), 3u);
+}
+
+TEST(TopologyMonitor, StaticFollowsAManualFailover) {
+  manual_failover_is_followed(false);
+}
+
+TEST(TopologyMonitor, DiscoveryFollowsAManualFailover) {
+  manual_failover_is_followed(true);
+}
+
+// Replication through a relay (or NAT, a port mapping): the replica's ROLE names an address that
+// is no known node, which is fine; naming a known node other than the primary is not.
+TEST(TopologyMonitor, AReplicaBehindARelayIsReadableOneFollowingAnotherNodeIsNot) {
+  auto primary = RedisServer::start();
+  TcpForwarder relay(primary->port());
+  auto relayed = RedisServer::start_replica_of(relay.port());
+  auto stray = RedisServer::start();  // a master of its own, configured as a replica
+  auto follower = RedisServer::start_replica_of(stray->port());
+  config::Config config = base_config();
+  config.backend.address = local(primary->port());
+  config.topology.replicas = {local(relayed->port()), local(stray->port()),
+                              local(follower->port())};
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    const NodeStatus* node = node_on(v, follower->port());
+    return readable(v, relayed->port()) && node != nullptr && node->reachable &&
+           !node->reason.empty();
+  })) << describe(run.latest());
+  const TopologyView view = run.latest();
+  EXPECT_EQ(primary_port(view), primary->port());  // two masters, one replica each: the hint
+  EXPECT_FALSE(readable(view, follower->port()));
+  EXPECT_EQ(node_on(view, follower->port())->reason,
+            "replica of 127.0.0.1:" + std::to_string(stray->port()) + ", not of the primary");
 }
 
 TEST(TopologyMonitor, AStoppedReplicaLeavesTheReadSetAndComesBack) {
@@ -424,6 +549,54 @@ config::Config sentinel_config(const RedisSentinel& sentinel) {
   return config;
 }
 
+TEST(TopologyMonitor, NoSentinelAnswersTheFirstReportSaysWhy) {
+  config::Config config = base_config();
+  const std::uint16_t nobody = free_port();
+  config.topology.sentinels = {local(nobody)};
+  config.topology.sentinel_master = "mymaster";
+  const auto started = Clock::now();
+  MonitorRun run(config);
+  auto heard = run.wait_for([](const TopologyView& v) { return !v.error.empty(); }, 5s);
+  ASSERT_TRUE(heard);
+  EXPECT_LT(*heard - started, 2s);  // bounded by the connect timeout, not waiting forever
+  const TopologyView view = run.latest();
+  EXPECT_FALSE(view.primary);
+  EXPECT_TRUE(view.nodes.empty());
+  EXPECT_EQ(view.error, "sentinel 127.0.0.1:" + std::to_string(nobody) + ": Connection refused");
+}
+
+TEST(TopologyMonitor, TheEventSubscriptionMovesToTheNextSentinel) {
+  auto primary = RedisServer::start();
+  auto replica = RedisServer::start_replica_of(primary->port());
+  auto first = RedisSentinel::start(primary->port());
+  auto second = RedisSentinel::start(primary->port());
+  ASSERT_TRUE(second->wait_for_replicas(1));
+  config::Config config = sentinel_config(*first);
+  config.topology.sentinels.push_back(local(second->port()));
+  MonitorRun run(config);
+  ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
+    return primary_port(v) == primary->port() && readable(v, replica->port());
+  })) << describe(run.latest());
+  first->stop();  // the subscribed sentinel goes away; the monitor subscribes to the second
+  // Wait until the monitor's subscriber link is on the second sentinel.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::string clients = second->command({"CLIENT", "LIST"}).str;
+        const std::size_t at = clients.find("name=funnel:sentinel-events");
+        return at != std::string::npos && clients.find("sub=6", at) != std::string::npos;
+      },
+      5s))
+      << second->command({"CLIENT", "LIST"}).str;
+  SwitchMasterWatch watch(second->port());
+  second->failover();
+  auto switched =
+      run.wait_for([&](const TopologyView& v) { return primary_port(v) == replica->port(); }, 15s);
+  auto announced = watch.wait();
+  ASSERT_TRUE(switched && announced) << describe(run.latest()) << "\n" << second->log();
+  // sentinel_refresh_ms is 5 s here: only the subscription can be this quick.
+  EXPECT_LT(*switched - *announced, 1000ms);
+}
+
 TEST(TopologyMonitor, SentinelFailoverMovesThePrimaryAtOnce) {
   auto primary = RedisServer::start();
   auto replica = RedisServer::start_replica_of(primary->port());
@@ -461,7 +634,7 @@ TEST(TopologyMonitor, SentinelFollowsAKilledPrimary) {
   SwitchMasterWatch watch(sentinel->port());
   const auto killed = Clock::now();
   ASSERT_EQ(::kill(primary->pid(), SIGKILL), 0);
-  // Sentinel promotes either replica.
+  // Sentinel promotes one of the two replicas.
   auto switched = run.wait_for(
       [&](const TopologyView& v) {
         return primary_port(v) == replica->port() || primary_port(v) == other->port();

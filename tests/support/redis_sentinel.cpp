@@ -119,6 +119,11 @@ std::vector<std::uint16_t> RedisSentinel::healthy_replica_ports() const {
   if (reply.type != resp::ValueType::kArray) return ports;
   for (const resp::Value& entry : reply.elems) {
     if (!flags_healthy(field(entry, "flags"))) continue;
+    // Sentinel lists a replica from the master's INFO before it has heard the replica itself;
+    // until then SENTINEL FAILOVER refuses it (-NOGOODSLAVE). Its own INFO sets these fields.
+    if (field(entry, "master-link-status") != "ok") continue;
+    const std::string refreshed = field(entry, "info-refresh");
+    if (refreshed.empty() || std::stoll(refreshed) > 5000) continue;
     const std::string port = field(entry, "port");
     if (!port.empty()) ports.push_back(static_cast<std::uint16_t>(std::stoul(port)));
   }

@@ -63,8 +63,9 @@ class RedisSentinel {
   resp::Value command(const std::vector<std::string>& args) const;
   // SENTINEL get-master-addr-by-name: the master's port as Sentinel names it (0 if unknown).
   std::uint16_t master_port() const;
-  // SENTINEL replicas: ports of the replicas whose flags have none of s_down, o_down,
-  // disconnected.
+  // SENTINEL replicas: ports of the replicas Sentinel could promote now: flags without s_down,
+  // o_down, disconnected, and Sentinel has read the replica's own INFO (master-link-status ok,
+  // info-refresh under 5 s).
   std::vector<std::uint16_t> healthy_replica_ports() const;
   // SENTINEL FAILOVER <master>: forces a failover without the master being down. Throws on an
   // error reply (e.g. "-NOGOODSLAVE No suitable replica to promote").

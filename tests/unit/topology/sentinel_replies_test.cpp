@@ -45,15 +45,18 @@ TEST(SentinelReplies, ErrorsAndOddShapesAreNotAddresses) {
   EXPECT_FALSE(parse_master_address(parse("*1\r\n$9\r\n127.0.0.1\r\n"), error));
 }
 
-TEST(SentinelReplies, ReplicasSkipDownAndDisconnectedOnes) {
-  const std::string bytes = "*4\r\n" + replica_map("127.0.0.1", "7001", "slave") +
+TEST(SentinelReplies, ReplicasSkipDownOnesAndSetDisconnectedOnesApart) {
+  const std::string bytes = "*5\r\n" + replica_map("127.0.0.1", "7001", "slave") +
                             replica_map("127.0.0.1", "7002", "s_down,slave,disconnected") +
                             replica_map("127.0.0.1", "7003", "o_down,slave") +
-                            replica_map("10.0.0.4", "7004", "slave");
+                            replica_map("10.0.0.4", "7004", "slave,promoted") +
+                            replica_map("10.0.0.5", "7005", "slave,disconnected");
   std::string error;
   auto replicas = parse_sentinel_replicas(parse(bytes), error);
   ASSERT_TRUE(replicas) << error;
-  EXPECT_EQ(*replicas, (std::vector<config::HostPort>{{"127.0.0.1", 7001}, {"10.0.0.4", 7004}}));
+  EXPECT_EQ(replicas->usable,
+            (std::vector<config::HostPort>{{"127.0.0.1", 7001}, {"10.0.0.4", 7004}}));
+  EXPECT_EQ(replicas->disconnected, (std::vector<config::HostPort>{{"10.0.0.5", 7005}}));
 }
 
 TEST(SentinelReplies, ReplicasAsResp2FlatArrays) {
@@ -63,7 +66,7 @@ TEST(SentinelReplies, ReplicasAsResp2FlatArrays) {
   std::string error;
   auto replicas = parse_sentinel_replicas(parse(bytes), error);
   ASSERT_TRUE(replicas);
-  EXPECT_EQ(*replicas, (std::vector<config::HostPort>{{"127.0.0.1", 7001}}));
+  EXPECT_EQ(replicas->usable, (std::vector<config::HostPort>{{"127.0.0.1", 7001}}));
   EXPECT_FALSE(parse_sentinel_replicas(parse("-ERR No such master with that name\r\n"), error));
   EXPECT_EQ(error, "ERR No such master with that name");
 }
