@@ -8,7 +8,9 @@
 //              answer, and whatever its ROLE says); its name is re-resolved every
 //              backend.resolve_interval_s and at once on refresh_now() (an ElastiCache primary
 //              endpoint moves on failover). The node keeps its id; new endpoints are a new
-//              primary identity, so failovers counts them.
+//              primary identity, so failovers counts them. No health link: Control's own link
+//              checks it (so its reachable/role fields stay unset), and the backend sees the
+//              same connections as before topology existed.
 // - static:    backend.address plus topology.replicas (names re-resolved like single). The roles
 //              given are hints: each node's ROLE decides (a "replica" that says master is the
 //              primary, and the configured primary that says slave is a replica). Two masters
@@ -39,10 +41,11 @@
 //
 // Health (a round every topology.health_interval_ms; refresh_now(), report of a failing primary
 // and Sentinel events start one at once, at most one per 50 ms): one control link per node
-// ("funnel:health:<id>"): PING, ROLE, INFO replication, INFO persistence; routing::judge_replica
-// decides readability (primary's readable is false: the read set is replicas). Checks are bounded
-// by min(backend timeouts, max(health_interval_ms, 200 ms)), so a hung node costs a round about
-// that much. With topology.read_your_writes != "off", a second link per node
+// except under the single source ("funnel:health:<id>"): PING, ROLE, INFO replication, INFO
+// persistence; routing::judge_replica decides readability (primary's readable is false: the read
+// set is replicas). Checks are bounded by min(backend timeouts, max(health_interval_ms, 200 ms)),
+// so a hung node costs a round about that much. With topology.read_your_writes != "off", a second
+// link per node
 // ("funnel:offsets:<id>") sends ROLE every topology.offset_poll_ms into the OffsetBoard (primary
 // polls with their send time; forget_primary_polls() when the primary's identity changes). Under
 // Sentinel: one link per sentinel queried ("funnel:sentinel:<i>") and one subscriber
