@@ -139,6 +139,9 @@ struct TopologyConfig {
   std::string read_your_writes = "off";              // off | client | process
   std::uint32_t offset_poll_ms = 5;                  // ROLE polling while read_your_writes is on
   std::uint32_t sentinel_refresh_ms = 1000;  // periodic re-query besides the +switch-master feed
+  // 1: the sentinels speak TLS when the data nodes do (backend.tls, same CA and client
+  // certificate); 0: plain TCP to the sentinels whatever the data nodes speak.
+  std::uint32_t sentinel_tls = 1;
   bool multi_node() const { return !replicas.empty() || discover || !sentinels.empty(); }
 };
 

@@ -206,6 +206,8 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.topology.offset_poll_ms; }),
   integer("topology", "sentinel_refresh_ms", "", 100, 600'000, "milliseconds",
           [](Config& c) -> std::uint32_t& { return c.topology.sentinel_refresh_ms; }),
+  integer("topology", "sentinel_tls", "", 0, 1, "1 = TLS to the sentinels when backend.tls is on",
+          [](Config& c) -> std::uint32_t& { return c.topology.sentinel_tls; }),
 };
 // clang-format on
 

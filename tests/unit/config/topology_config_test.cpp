@@ -30,6 +30,7 @@ TEST_F(TopologyConfigTest, DefaultsAreOneNodeReadingFromThePrimary) {
   EXPECT_EQ(t.max_replica_lag_s, 10u);
   EXPECT_EQ(t.offset_poll_ms, 5u);
   EXPECT_EQ(t.sentinel_refresh_ms, 1000u);
+  EXPECT_EQ(t.sentinel_tls, 1u);
   EXPECT_FALSE(t.multi_node());
 }
 
@@ -102,7 +103,8 @@ TEST_F(TopologyConfigTest, TomlTableSetsEveryKey) {
       "[backend]\naddress = \"p:1\"\n"
       "[topology]\nreplicas = [\"r1:2\", \"r2:3\"]\nread_policy = \"any\"\n"
       "health_interval_ms = 100\nmax_replica_lag_bytes = \"512kb\"\nmax_replica_lag_s = 3\n"
-      "read_your_writes = \"client\"\noffset_poll_ms = 2\nsentinel_refresh_ms = 5000\n",
+      "read_your_writes = \"client\"\noffset_poll_ms = 2\nsentinel_refresh_ms = 5000\n"
+      "sentinel_tls = 0\n",
       "t.toml");
   finalize(c);
   EXPECT_EQ(c.topology.replicas, (std::vector<HostPort>{{"r1", 2}, {"r2", 3}}));
@@ -112,6 +114,7 @@ TEST_F(TopologyConfigTest, TomlTableSetsEveryKey) {
   EXPECT_EQ(c.topology.max_replica_lag_s, 3u);
   EXPECT_EQ(c.topology.offset_poll_ms, 2u);
   EXPECT_EQ(c.topology.sentinel_refresh_ms, 5000u);
+  EXPECT_EQ(c.topology.sentinel_tls, 0u);
   Config s = load_toml(
       "[topology]\nsentinels = [\"s1:26379\"]\nsentinel_master = \"m\"\n"
       "discover = \"\"\n",
