@@ -5,15 +5,6 @@
 
 namespace funnel::backend {
 
-ReplicaPools::ReplicaPools(asio::io_context& io, const LinkSettings& settings, PoolShape shape,
-                           ReplySink& sink, PoolEvents& events, metrics::ProcessCounters& counters)
-    : io_(io),
-      settings_(settings),
-      shape_(shape),
-      sink_(sink),
-      events_(events),
-      counters_(counters) {}
-
 ReplicaPools::~ReplicaPools() = default;
 
 void ReplicaPools::update(const BackendSnapshot& snapshot) {
@@ -30,7 +21,7 @@ void ReplicaPools::update(const BackendSnapshot& snapshot) {
     }
     PoolShape shape = shape_;
     shape.node = replica.node_id;
-    auto pool = std::make_unique<BackendPool>(io_, settings_, shape, sink_, events_, counters_);
+    auto pool = make_pool_(shape);
     pool->set_metrics(metrics_);
     pool->start(replica.links);
     next.push_back(std::move(pool));

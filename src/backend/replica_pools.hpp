@@ -5,6 +5,7 @@
 // (reads of other databases go to the primary's database pools).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -14,8 +15,11 @@ namespace funnel::backend {
 
 class ReplicaPools {
  public:
-  ReplicaPools(asio::io_context& io, const LinkSettings& settings, PoolShape shape, ReplySink& sink,
-               PoolEvents& events, metrics::ProcessCounters& counters);
+  // Builds a pool wired like the worker's primary pool, for the node in `shape.node`.
+  using PoolFactory = std::function<std::unique_ptr<BackendPool>(PoolShape shape)>;
+
+  ReplicaPools(PoolShape shape, PoolFactory make_pool)
+      : shape_(shape), make_pool_(std::move(make_pool)) {}
   ~ReplicaPools();
 
   // Creates pools for new replicas, passes each existing one its node's snapshot, retires the
@@ -31,12 +35,8 @@ class ReplicaPools {
   std::size_t links_open() const;
 
  private:
-  asio::io_context& io_;
-  const LinkSettings& settings_;
   PoolShape shape_;
-  ReplySink& sink_;
-  PoolEvents& events_;
-  metrics::ProcessCounters& counters_;
+  PoolFactory make_pool_;
   metrics::WorkerMetrics* metrics_ = nullptr;
   std::vector<std::unique_ptr<BackendPool>> pools_;     // one per replica in the snapshot
   std::vector<std::unique_ptr<BackendPool>> retiring_;  // nodes gone; freed once drained

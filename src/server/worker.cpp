@@ -41,17 +41,16 @@ Worker::Worker(Process& process, unsigned index)
                                                         .max_inline_bytes = preauth,
                                                         .max_request_bytes = preauth});
   const auto& config = process.config();
-  pool_ = std::make_unique<backend::BackendPool>(
-      io_, process.link_settings(),
-      backend::PoolShape{index, static_cast<unsigned>(config.server.workers),
-                         config.backend.connections_per_node},
-      *this, *this, process.counters());
+  // The primary's pool and every replica's are wired the same way; only the node differs.
+  const backend::PoolShape shape{index, static_cast<unsigned>(config.server.workers),
+                                 config.backend.connections_per_node};
+  const auto make_pool = [this, &process](backend::PoolShape pool_shape) {
+    return std::make_unique<backend::BackendPool>(io_, process.link_settings(), pool_shape, *this,
+                                                  *this, process.counters());
+  };
+  pool_ = make_pool(shape);
   context_->pool = pool_.get();
-  replicas_ = std::make_unique<backend::ReplicaPools>(
-      io_, process.link_settings(),
-      backend::PoolShape{index, static_cast<unsigned>(config.server.workers),
-                         config.backend.connections_per_node},
-      *this, *this, process.counters());
+  replicas_ = std::make_unique<backend::ReplicaPools>(shape, make_pool);
   reads_ = std::make_unique<client::ReadRoutes>(process.read_policy(), process.read_your_writes());
   context_->reads = reads_.get();
   context_->writes = &process.write_watermark();

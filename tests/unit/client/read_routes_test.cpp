@@ -50,7 +50,10 @@ class ReadRoutesTest : public ::testing::Test {
   NullSink sink;
   NullEvents events;
   backend::BackendPool primary{io, settings, backend::PoolShape{}, sink, events, counters};
-  backend::ReplicaPools pools{io, settings, backend::PoolShape{}, sink, events, counters};
+  backend::ReplicaPools pools{backend::PoolShape{}, [this](backend::PoolShape shape) {
+                                return std::make_unique<backend::BackendPool>(
+                                    io, settings, shape, sink, events, counters);
+                              }};
 };
 
 TEST_F(ReadRoutesTest, PrimaryPolicyOrNoReplicaMeansInactive) {
