@@ -85,6 +85,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   // Appends one request (complete multibulk bytes). The reply (or an error standing in for it)
   // goes to sink.deliver(target, ...) exactly once, unless the target is retried via the observer.
   void submit(std::string_view request, const ReplyTarget& target, common::Millis deadline);
+  // Called by the WriteBatch this link joined, when the client's read pass ends.
+  void write_batched();
 
   // Subscriber links: pushes, and replies while nothing is tracked, go to `sink` (not owned).
   void set_push_sink(PushSink* sink) { push_sink_ = sink; }
@@ -116,6 +118,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
  private:
   void connect();
   void on_connected(std::uint64_t generation, boost::system::error_code ec);
+  bool register_for_input_only();
   void schedule_flush();
   void flush();
   bool write_pending(std::string_view bytes, std::size_t& written);
@@ -185,6 +188,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   std::int64_t read_ns_ = 0;  // when the current batch of replies was read
 
   bool flush_posted_ = false;
+  bool in_write_batch_ = false;  // queued in the open WriteBatch; it writes at the pass's end
   bool write_waiting_ = false;
   bool read_waiting_ = false;
   bool stall_check_ = true;

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 
 #include "backend/backend_link.hpp"
+#include "backend/write_batch.hpp"
 
 namespace funnel::backend {
 namespace {
@@ -23,6 +24,7 @@ std::string_view BackendLink::request_bytes(const InFlight& entry) const {
 
 void BackendLink::submit(std::string_view request, const ReplyTarget& target,
                          common::Millis deadline) {
+  const bool link_idle = pipeline_.empty();
   InFlight entry;
   entry.target = target;
   entry.begin = out_base_ + out_.size();
@@ -31,7 +33,40 @@ void BackendLink::submit(std::string_view request, const ReplyTarget& target,
   entry.submitted = common::coarse_now_ms();
   entry.deadline = deadline;
   pipeline_.push(entry);
-  if (state_ == State::kReady) schedule_flush();
+  if (state_ != State::kReady) return;
+  if (link_idle && !flush_posted_ && !write_waiting_ && !in_write_batch_) {
+    WriteBatch* batch = WriteBatch::current();
+    if (batch != nullptr && batch->add(shared_from_this())) {
+      in_write_batch_ = true;  // later requests of this pass join it (schedule_flush waits)
+      return;
+    }
+  }
+  schedule_flush();
+}
+
+// The end of a client's read pass (write_batch.hpp): what the pass queued on this idle link leaves
+// now. A failed write is left to a posted flush, which meets the error again and fails the link
+// from the event loop, never from inside the caller's pass.
+void BackendLink::write_batched() {
+  in_write_batch_ = false;
+  if (state_ != State::kReady || flush_posted_ || write_waiting_) return;
+  std::size_t offset = sent_ - out_base_;
+  const std::string_view unsent(out_);
+  while (offset < unsent.size()) {
+    boost::system::error_code ec;
+    const std::size_t n = write_transport(unsent.data() + offset, unsent.size() - offset, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      wait_writable();
+      break;
+    }
+    if (ec) {
+      schedule_flush();  // writes again from the event loop, meets the error and fails the link
+      break;
+    }
+    offset += n;
+  }
+  sent_ = out_base_ + offset;
+  pipeline_.mark_written(sent_, common::precise_now_ns());
 }
 
 void BackendLink::send_untracked(std::string_view request) {
@@ -41,7 +76,7 @@ void BackendLink::send_untracked(std::string_view request) {
 }
 
 void BackendLink::schedule_flush() {
-  if (flush_posted_ || write_waiting_) return;
+  if (flush_posted_ || write_waiting_ || in_write_batch_) return;
   flush_posted_ = true;
   auto self = shared_from_this();
   const std::uint64_t generation = generation_;

@@ -1,6 +1,7 @@
 // ClientSession: the read → parse → dispatch loop and the ordered, batched write path.
 // Local commands are in local_commands.cpp, INFO/CLIENT INFO text in client_info.cpp.
 #include "client/client_session.hpp"
+#include "backend/write_batch.hpp"
 #include "client/pin_lease.hpp"
 #include "client/transaction.hpp"
 
@@ -105,7 +106,11 @@ void ClientSession::on_readable() {
   ctx_.batch_ns = common::precise_now_ns();  // one clock read per batch of requests
   const std::string_view data =
       from_scratch ? std::string_view(ctx_.scratch.data(), n) : std::string_view(in_);
-  const std::size_t consumed = process_requests(data);
+  std::size_t consumed = 0;
+  {
+    backend::WriteBatch batch;  // idle links this pass reaches write when it ends
+    consumed = process_requests(data);
+  }
   if (closed_) return;
   keep_unparsed(data, consumed, from_scratch);
   if (!closed_) wait_readable();
