@@ -63,15 +63,13 @@ ClientSession* SessionRegistry::find(std::uint32_t index, std::uint32_t generati
 }
 
 std::string ClientSession::peer_address() const {
-  boost::system::error_code ec;
-  auto endpoint = socket_.remote_endpoint(ec);
-  return ec ? std::string("?") : endpoint_text(endpoint);
+  const auto peer = endpoint(true);
+  return peer ? endpoint_text(*peer) : std::string("?");
 }
 
 std::string ClientSession::local_address() const {
-  boost::system::error_code ec;
-  auto endpoint = socket_.local_endpoint(ec);
-  return ec ? std::string("?") : endpoint_text(endpoint);
+  const auto local = endpoint(false);
+  return local ? endpoint_text(*local) : std::string("?");
 }
 
 // Redis's CLIENT INFO line layout, with Funnel's own view of the connection.
@@ -83,10 +81,9 @@ std::string ClientSession::info_line() {
       "multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} "
       "tot-mem={} events=r cmd=client|info user={} redir=-1 resp={} lib-name={} "
       "lib-ver={}\n",
-      id_, peer_address(), local_address(), socket_.native_handle(), name(),
-      (now - connected_at_) / 1000, (now - last_activity_) / 1000,
-      tx_ ? "x" : (subscribed() ? "P" : "N"), db_, count(PubsubKind::kChannel),
-      count(PubsubKind::kPattern), count(PubsubKind::kShard),
+      id_, peer_address(), local_address(), fd_, name(), (now - connected_at_) / 1000,
+      (now - last_activity_) / 1000, tx_ ? "x" : (subscribed() ? "P" : "N"), db_,
+      count(PubsubKind::kChannel), count(PubsubKind::kPattern), count(PubsubKind::kShard),
       tx_ ? static_cast<long long>(tx_->commands()) : -1LL, in_.size(), in_.capacity(), out_.size(),
       out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
       user_ != nullptr ? std::string_view(user_->name()) : std::string_view("default"),

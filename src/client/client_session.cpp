@@ -2,8 +2,14 @@
 // Local commands are in local_commands.cpp, INFO/CLIENT INFO text in client_info.cpp.
 #include "client/client_session.hpp"
 #include "backend/write_batch.hpp"
+#include "client/client_poller.hpp"
 #include "client/pin_lease.hpp"
 #include "client/transaction.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -38,23 +44,27 @@ bool wants_funnel_section(const resp::Request& request) {
 }
 }  // namespace
 
-ClientSession* ClientSession::start(SessionContext& context, TcpSocket socket,
-                                    std::uint64_t client_id, SSL* tls) {
-  auto* session = new ClientSession(context, std::move(socket), client_id, tls);
+ClientSession* ClientSession::start(SessionContext& context, int fd, std::uint64_t client_id,
+                                    SSL* tls) {
+  auto* session = new ClientSession(context, fd, client_id, tls);
+  if (!context.poller->add(fd, session)) {
+    spdlog::warn("client {}: cannot watch its socket: {}", client_id, std::strerror(errno));
+    session->close();
+    return nullptr;
+  }
+  // Input that arrived before the registration is reported by it as the first edge.
   session->wait_readable();
   return session;
 }
 
-ClientSession::ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id,
-                             SSL* tls)
-    : ctx_(context), socket_(std::move(socket)), tls_(tls), id_(client_id) {
+ClientSession::ClientSession(SessionContext& context, int fd, std::uint64_t client_id, SSL* tls)
+    : ctx_(context), fd_(fd), tls_(tls), id_(client_id) {
   tls_handshaking_ = tls_ != nullptr;
   connected_at_ = last_activity_ = common::coarse_now_ms();
   user_ = ctx_.users->initial_user();
   handle_ = ctx_.registry.add(this);
-  boost::system::error_code ignored;
-  // TCP_NODELAY and keepalive come from the listening socket (server/client_socket_options.hpp).
-  socket_.non_blocking(true, ignored);
+  // Non-blocking (accept4), TCP_NODELAY and keepalive come from the listener
+  // (server/client_socket_options.hpp).
 }
 
 ClientSession::~ClientSession() = default;
@@ -67,7 +77,7 @@ bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
 void ClientSession::wait_readable() {
   if (read_waiting_ || closed_ || reading_paused_ || stop_reading_ || subscribe_barrier()) return;
   if (tls_ != nullptr) return wait_tls_readable();
-  wait_for<&ClientSession::read_waiting_, &ClientSession::on_readable>(TcpSocket::wait_read);
+  wait_read_slot(ReadThen::kRead, false);
 }
 
 void ClientSession::on_readable() {
@@ -320,10 +330,10 @@ void ClientSession::close(metrics::CloseReason reason) {
   end_transaction();  // a client that leaves mid-MULTI sends nothing
   end_pin();          // a link with a command in flight (a blocked BLPOP) is closed
   ctx_.metrics->closed(reason);
-  boost::system::error_code ignored;
   tls::shutdown_and_free(tls_);
   tls_ = nullptr;
-  socket_.close(ignored);
+  ::close(fd_);  // also leaves the poller's set
+  fd_ = -1;
   if (auth_delay_) auth_delay_->cancel();
   ctx_.registry.remove(handle_);
   leave_all_subscriptions();

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,11 +28,13 @@ class ClientSession {
   friend class PinLease;  // resumes the session when a lease is granted or refused
 
  public:
-  // Takes ownership of a connected socket whose place in clients_connected the caller has
-  // already counted (close() gives it back). Registers itself; deletes itself after close().
-  // With `tls` (a server-side session on the socket, owned from here on) it speaks TLS.
-  static ClientSession* start(SessionContext& context, TcpSocket socket, std::uint64_t client_id,
+  // Takes ownership of a connected, non-blocking socket whose place in clients_connected the
+  // caller has already counted (close() gives it back). Registers itself; deletes itself after
+  // close(). With `tls` (a server-side session on the socket, owned from here on) it speaks TLS.
+  static ClientSession* start(SessionContext& context, int fd, std::uint64_t client_id,
                               SSL* tls = nullptr);
+  // Readiness edges for this client's socket, from the worker's ClientPoller.
+  void on_poll_events(std::uint32_t events);
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -61,37 +64,31 @@ class ClientSession {
   common::Millis last_activity() const { return last_activity_; }
 
  private:
-  ClientSession(SessionContext& context, TcpSocket socket, std::uint64_t client_id, SSL* tls);
+  ClientSession(SessionContext& context, int fd, std::uint64_t client_id, SSL* tls);
   ~ClientSession();
 
   void wait_readable();
-  // One readiness wait. The flag is set until the handler runs; the wait counts as a pending
-  // operation so the session outlives it (maybe_destroy runs after the handler, never inside).
-  // Template arguments, not captures, keep the handler to one pointer: every idle client holds
-  // one such wait.
-  template <bool ClientSession::*Waiting, void (ClientSession::*OnReady)()>
-  void wait_for(TcpSocket::wait_type type) {
-    this->*Waiting = true;
-    ++pending_ops_;
-    socket_.async_wait(type, [this](boost::system::error_code ec) {
-      this->*Waiting = false;
-      if (!closed_) {
-        if (ec) {
-          close();
-        } else {
-          (this->*OnReady)();
-        }
-      }
-      --pending_ops_;
-      maybe_destroy();
-    });
-  }
+  // Readiness waits on the worker's ClientPoller (client_poller.hpp), one per use of the socket:
+  // the read slot (read_waiting_: on_readable, or on_hangup_check while reading is paused) and
+  // the write slot (write_waiting_: flush). A slot waits for input or for output (TLS may need
+  // the other direction). The poller's edges are kept in input_ready_ / output_ready_ until a
+  // read or write finds the socket drained or full; a wait that finds its edge already there
+  // runs from a posted handler, never inside its caller.
+  enum class ReadThen : std::uint8_t { kRead, kHangupCheck };
+  void wait_read_slot(ReadThen then, bool on_output);
+  void wait_write_slot(bool on_input);
+  bool ready_for(bool output) const { return output ? output_ready_ : input_ready_; }
+  void run_ready_slots();
+  void post_ready_slots();
+  void watch_output(bool on);
+  std::optional<asio::ip::tcp::endpoint> endpoint(bool peer) const;
   void on_readable();
   // The transport seam (session_transport.cpp): plain sockets call read_some/write_some as
   // before; TLS sessions map OpenSSL's wants onto the same readiness waits.
   std::size_t read_transport(char* data, std::size_t size, boost::system::error_code& ec);
   std::size_t write_transport(const char* data, std::size_t size, boost::system::error_code& ec);
   void wait_tls_readable();
+  void note_tls_want(tls::Want want);
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
   bool handle_unpinned(const resp::Request& request);
@@ -205,7 +202,7 @@ class ClientSession {
   std::string transform_info(std::string_view reply) const;
 
   SessionContext& ctx_;
-  TcpSocket socket_;
+  int fd_ = -1;
   SSL* tls_ = nullptr;  // null: plain TCP
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
@@ -245,6 +242,13 @@ class ClientSession {
   bool closed_ = false;
   bool read_waiting_ = false;
   bool write_waiting_ = false;
+  ReadThen read_then_ = ReadThen::kRead;
+  bool read_on_output_ = false;  // the read slot waits for output (TLS)
+  bool write_on_input_ = false;  // the write slot waits for input (TLS)
+  bool input_ready_ = false;     // an input edge not yet consumed by a read that drained it
+  bool output_ready_ = true;     // no write has found the socket full since the last edge
+  bool output_watched_ = false;  // EPOLLOUT is in the registration (only while needed)
+  bool ready_posted_ = false;    // run_ready_slots is posted
   bool flush_posted_ = false;
   bool reading_paused_ = false;
   bool stop_reading_ = false;  // QUIT, protocol error or drain: read no more requests

@@ -57,9 +57,8 @@ bool ClientSession::log_in(std::string_view user, std::string_view password) {
 void ClientSession::on_auth_failure() {
   ctx_.metrics->auth_failures.add();
   if (ctx_.auth_throttle == nullptr) return;
-  boost::system::error_code ec;
-  const auto endpoint = socket_.remote_endpoint(ec);
-  const std::string address = ec ? std::string("?") : endpoint.address().to_string();
+  const auto peer = endpoint(true);
+  const std::string address = peer ? peer->address().to_string() : std::string("?");
   const std::uint32_t delay_ms = ctx_.auth_throttle->on_failure(address, common::coarse_now_ms());
   if (delay_ms == 0) return;
   if (!auth_delay_) auth_delay_ = std::make_unique<SteadyTimer>(ctx_.io.get_executor());

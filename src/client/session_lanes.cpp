@@ -31,7 +31,7 @@ bool ClientSession::hold_at_lane_barrier() {
   // Held behind a pinned link (a blocked BLPOP): still notice the client leaving, so the link is
   // closed and its lease freed now rather than when the command returns, maybe never.
   if (pin_ != nullptr && !read_waiting_ && !closed_) {
-    wait_for<&ClientSession::read_waiting_, &ClientSession::on_hangup_check>(TcpSocket::wait_read);
+    wait_read_slot(ReadThen::kHangupCheck, false);
   }
   return false;
 }
@@ -41,8 +41,13 @@ bool ClientSession::hold_at_lane_barrier() {
 void ClientSession::on_hangup_check() {
   if (!reading_paused_) return on_readable();  // resumed meanwhile: an ordinary read
   char byte = 0;
-  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) close();
+  const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return;  // requests, not a hang-up: they wait in the socket
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    input_ready_ = false;  // an edge already consumed: wait for the next one
+    return wait_read_slot(ReadThen::kHangupCheck, false);
+  }
+  close();
 }
 
 // A backend reply for this client arrived. When it was the last in flight, a request held at the

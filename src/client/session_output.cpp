@@ -151,13 +151,13 @@ void ClientSession::flush() {
   }
   out_.clear();
   out_sent_ = 0;
+  if (output_watched_ && !(read_waiting_ && read_on_output_)) watch_output(false);
   after_flush();
 }
 
 void ClientSession::wait_writable() {
   if (write_waiting_) return;
-  wait_for<&ClientSession::write_waiting_, &ClientSession::flush>(
-      tls_write_wants_read_ ? TcpSocket::wait_read : TcpSocket::wait_write);
+  wait_write_slot(tls_write_wants_read_);
 }
 
 void ClientSession::after_flush() {

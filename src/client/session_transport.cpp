@@ -1,9 +1,17 @@
-// ClientSession's transport seam. A plain client is read and written with one read_some /
-// write_some call, exactly as before TLS existed. A TLS client goes through OpenSSL on the same
-// non-blocking socket: the handshake runs inside the first reads, and WANT_READ / WANT_WRITE
-// become the readiness wait the session already knows how to do.
+// ClientSession's transport seam and its readiness waits. A plain client is read and written with
+// one recv / send call. A TLS client goes through OpenSSL on the same non-blocking socket: the
+// handshake runs inside the first reads, and WANT_READ / WANT_WRITE become the readiness wait the
+// session already knows how to do. Readiness comes from the worker's ClientPoller
+// (client_poller.hpp): edge-triggered, so a read or write that finds the socket drained (or full)
+// is what ends an edge.
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/post.hpp>
 
+#include "client/client_poller.hpp"
 #include "client/client_session.hpp"
 
 namespace funnel::client {
@@ -35,9 +43,28 @@ void map_want(tls::Want want, boost::system::error_code& ec, bool& opposite, boo
 
 }  // namespace
 
+namespace {
+boost::system::error_code errno_code(int error) {
+  if (error == EAGAIN || error == EWOULDBLOCK) return asio::error::would_block;
+  if (error == EINTR) return asio::error::try_again;
+  return {error, boost::system::system_category()};
+}
+}  // namespace
+
 std::size_t ClientSession::read_transport(char* data, std::size_t size,
                                           boost::system::error_code& ec) {
-  if (tls_ == nullptr) return socket_.read_some(asio::buffer(data, size), ec);
+  if (tls_ == nullptr) {
+    const ssize_t n = ::recv(fd_, data, size, 0);
+    if (n > 0) {
+      ec = {};
+      // A short read drained the socket: the next bytes bring a new edge.
+      if (static_cast<std::size_t>(n) < size) input_ready_ = false;
+      return static_cast<std::size_t>(n);
+    }
+    ec = n == 0 ? asio::error::eof : errno_code(errno);
+    if (ec == asio::error::would_block) input_ready_ = false;
+    return 0;
+  }
   tls_read_wants_write_ = false;
   if (tls_handshaking_) {
     const tls::Want want = tls::handshake(tls_);
@@ -45,6 +72,7 @@ std::size_t ClientSession::read_transport(char* data, std::size_t size,
       if (want == tls::Want::kError || want == tls::Want::kClosed) {
         ctx_.metrics->tls_handshake_failures.add();
       }
+      note_tls_want(want);
       map_want(want, ec, tls_read_wants_write_, false);
       return 0;
     }
@@ -55,21 +83,39 @@ std::size_t ClientSession::read_transport(char* data, std::size_t size,
     ec = {};
     return result.bytes;
   }
+  note_tls_want(result.want);
   map_want(result.want, ec, tls_read_wants_write_, false);
   return 0;
 }
 
 std::size_t ClientSession::write_transport(const char* data, std::size_t size,
                                            boost::system::error_code& ec) {
-  if (tls_ == nullptr) return socket_.write_some(asio::buffer(data, size), ec);
+  if (tls_ == nullptr) {
+    const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
+    if (n >= 0) {
+      ec = {};
+      if (static_cast<std::size_t>(n) < size) output_ready_ = false;  // the socket is full
+      return static_cast<std::size_t>(n);
+    }
+    ec = errno_code(errno);
+    if (ec == asio::error::would_block) output_ready_ = false;
+    return 0;
+  }
   tls_write_wants_read_ = false;
   if (tls_handshaking_) {  // replies before the handshake finished: none can exist; be safe
     ec = asio::error::would_block;
     return 0;
   }
   const tls::IoResult result = tls::write(tls_, data, size);
+  note_tls_want(result.want);
   map_want(result.want, ec, tls_write_wants_read_, true);
   return result.bytes;
+}
+
+// OpenSSL asks to wait only after its own read or write on the socket found it drained or full.
+void ClientSession::note_tls_want(tls::Want want) {
+  if (want == tls::Want::kRead) input_ready_ = false;
+  if (want == tls::Want::kWrite) output_ready_ = false;
 }
 
 // OpenSSL may already hold decrypted bytes (a read filled our buffer mid-record): the socket will
@@ -86,8 +132,75 @@ void ClientSession::wait_tls_readable() {
     });
     return;
   }
-  wait_for<&ClientSession::read_waiting_, &ClientSession::on_readable>(
-      tls_read_wants_write_ ? TcpSocket::wait_write : TcpSocket::wait_read);
+  wait_read_slot(ReadThen::kRead, tls_read_wants_write_);
+}
+
+void ClientSession::wait_read_slot(ReadThen then, bool on_output) {
+  read_waiting_ = true;
+  read_then_ = then;
+  read_on_output_ = on_output;
+  if (on_output) watch_output(true);
+  if (ready_for(on_output)) post_ready_slots();
+}
+
+void ClientSession::wait_write_slot(bool on_input) {
+  write_waiting_ = true;
+  write_on_input_ = on_input;
+  if (!on_input) watch_output(true);
+  if (ready_for(!on_input)) post_ready_slots();
+}
+
+void ClientSession::on_poll_events(std::uint32_t events) {
+  if (closed_) return;  // closed earlier in this batch of events; deleted after it
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) input_ready_ = true;
+  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) output_ready_ = true;
+  run_ready_slots();
+}
+
+// Runs each slot whose readiness is there: the write slot first, as Asio did.
+void ClientSession::run_ready_slots() {
+  if (write_waiting_ && ready_for(!write_on_input_)) {
+    write_waiting_ = false;
+    flush();
+    if (closed_) return;
+  }
+  if (read_waiting_ && ready_for(read_on_output_)) {
+    read_waiting_ = false;
+    if (read_then_ == ReadThen::kHangupCheck) {
+      on_hangup_check();
+    } else {
+      on_readable();
+    }
+  }
+}
+
+void ClientSession::post_ready_slots() {
+  if (ready_posted_) return;
+  ready_posted_ = true;
+  ++pending_ops_;
+  asio::post(ctx_.io, [this] {
+    ready_posted_ = false;
+    if (!closed_) run_ready_slots();
+    --pending_ops_;
+    maybe_destroy();
+  });
+}
+
+// Output interest only while a wait needs it: with it, every ACK from the client is an edge that
+// wakes the worker.
+void ClientSession::watch_output(bool on) {
+  if (output_watched_ == on || closed_) return;
+  if (ctx_.poller->watch_output(fd_, this, on)) output_watched_ = on;
+}
+
+std::optional<asio::ip::tcp::endpoint> ClientSession::endpoint(bool peer) const {
+  asio::ip::tcp::endpoint endpoint;
+  auto length = static_cast<socklen_t>(endpoint.capacity());
+  const int rc = peer ? ::getpeername(fd_, endpoint.data(), &length)
+                      : ::getsockname(fd_, endpoint.data(), &length);
+  if (fd_ < 0 || rc != 0) return std::nullopt;
+  endpoint.resize(length);
+  return endpoint;
 }
 
 }  // namespace funnel::client

@@ -16,25 +16,11 @@ void Worker::open_tls_listener(const config::HostPort& listen) {
 }
 
 void Worker::accept_next_tls() {
-  tls_acceptor_->async_accept([this](boost::system::error_code ec, TcpSocket socket) {
-    if (ec == asio::error::operation_aborted || context_->draining) return;
-    if (!ec) {
-      on_accepted(std::move(socket), true);
-      return accept_next_tls();
-    }
-    spdlog::warn("worker {}: TLS accept failed: {}", index_, ec.message());
-    // Retry shortly: at once would spin while the condition (no descriptors) lasts.
-    auto retry = std::make_shared<SteadyTimer>(io_.get_executor(), std::chrono::milliseconds(10));
-    retry->async_wait([this, retry](boost::system::error_code wait_ec) {
-      if (!wait_ec && !context_->draining) accept_next_tls();
-    });
-  });
+  wait_to_accept(*tls_acceptor_, true);
 }
 
-SSL* Worker::new_tls_session(TcpSocket& socket) {
-  boost::system::error_code ignored;
-  socket.non_blocking(true, ignored);
-  SSL* ssl = process_.server_tls()->new_session(socket.native_handle());
+SSL* Worker::new_tls_session(int fd) {
+  SSL* ssl = process_.server_tls()->new_session(fd);
   if (ssl == nullptr)
     spdlog::warn("worker {}: cannot create a TLS session (out of memory?)", index_);
   return ssl;

@@ -7,9 +7,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <stdexcept>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "client/client_poller.hpp"
 #include "client/client_session.hpp"
 #include "server/client_socket_options.hpp"
 #include "server/process.hpp"
@@ -25,10 +29,12 @@ Worker::Worker(Process& process, unsigned index)
     : process_(process),
       index_(index),
       acceptor_(io_.get_executor()),
-      tick_timer_(io_.get_executor()),
-      accept_retry_timer_(io_.get_executor()) {
+      tick_timer_(io_.get_executor()) {
+  poller_ = std::make_unique<client::ClientPoller>(io_);
+  if (!poller_->ok()) throw std::runtime_error("cannot create the epoll set for client sockets");
   context_ =
       std::make_unique<client::SessionContext>(io_, index, process.config(), process.facts());
+  context_->poller = poller_.get();
   context_->users = process.users();
   context_->auth_throttle = &process.auth_throttle();
   context_->admin = &process;
@@ -88,6 +94,7 @@ void Worker::start(backend::SnapshotPtr snapshot) {
   thread_ = std::thread([this, snapshot] {
     pool_->start(snapshot);
     apply_snapshot(snapshot);
+    poller_->start();
     accept_next();
     if (tls_acceptor_) accept_next_tls();
     schedule_tick();
@@ -137,7 +144,7 @@ void Worker::stop() {
     pinned_->shutdown();
     replicas_->shutdown();
     tick_timer_.cancel();
-    accept_retry_timer_.cancel();
+    poller_->stop();
     work_.reset();
     // Let the closes above finish their posted clean-up, then stop.
     asio::post(io_, [this] { io_.stop(); });
@@ -145,24 +152,52 @@ void Worker::stop() {
 }
 
 void Worker::accept_next() {
-  acceptor_.async_accept([this](boost::system::error_code ec, TcpSocket socket) {
+  wait_to_accept(acceptor_, acceptor_tls_);
+}
+
+// Waits until the listener has connections, then takes them with accept4 (non-blocking,
+// close-on-exec; TCP_NODELAY and keepalive come from the listener). Asio's async_accept would
+// register every new socket with Asio's reactor, and a client's socket is watched by the
+// worker's ClientPoller instead.
+void Worker::wait_to_accept(Acceptor& acceptor, bool tls) {
+  acceptor.async_wait(Acceptor::wait_read, [this, &acceptor, tls](boost::system::error_code ec) {
     if (ec == asio::error::operation_aborted || context_->draining) return;
-    if (ec) return on_accept_error(ec);
-    on_accepted(std::move(socket), acceptor_tls_);
-    accept_next();
+    if (ec) return on_accept_error(ec, acceptor, tls);
+    accept_waiting(acceptor, tls);
   });
 }
 
-void Worker::on_accepted(TcpSocket socket, bool tls) {
+void Worker::accept_waiting(Acceptor& acceptor, bool tls) {
+  // A bounded number per turn: a connection storm must not starve the clients already here.
+  constexpr int kAcceptsPerTurn = 64;
+  for (int i = 0; i < kAcceptsPerTurn; ++i) {
+    const int fd =
+        ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      on_accepted(fd, tls);
+      continue;
+    }
+    const int error = errno;
+    if (error == EAGAIN || error == EWOULDBLOCK) return wait_to_accept(acceptor, tls);
+    // The client gave up before we took it, or a signal: the next one may be fine.
+    if (error == ECONNABORTED || error == EINTR || error == EPROTO) continue;
+    return on_accept_error(boost::system::error_code(error, boost::system::system_category()),
+                           acceptor, tls);
+  }
+  asio::post(io_, [this, &acceptor, tls] {
+    if (!context_->draining) accept_waiting(acceptor, tls);
+  });
+}
+
+void Worker::on_accepted(int fd, bool tls) {
   auto& counters = process_.counters();
   const auto max_clients = static_cast<std::int64_t>(process_.config().server.max_clients);
   // Reserve the place first so that workers accepting at once cannot overshoot the limit.
   if (counters.clients_connected.fetch_add(1, std::memory_order_relaxed) >= max_clients) {
     ProcessCounters::add(counters.clients_connected, -1);
     // Redis's answer, so clients and their retry logic recognise it.
-    boost::system::error_code ignored;
-    socket.non_blocking(true, ignored);
-    socket.write_some(asio::buffer(kMaxClientsReply), ignored);
+    (void)!::send(fd, kMaxClientsReply.data(), kMaxClientsReply.size(), MSG_NOSIGNAL);
+    ::close(fd);
     ProcessCounters::bump(counters.clients_rejected_max_clients);
     const common::Millis now = common::coarse_now_ms();
     if (now - last_limit_warning_ > 10000) {  // rate-limited: a storm must not flood the log
@@ -172,35 +207,35 @@ void Worker::on_accepted(TcpSocket socket, bool tls) {
           "reached\" ({} refused so far)",
           max_clients, ProcessCounters::read(counters.clients_rejected_max_clients));
     }
-    return;  // the socket closes here
+    return;
   }
   SSL* session_tls = nullptr;
-  if (tls && (session_tls = new_tls_session(socket)) == nullptr) {
+  if (tls && (session_tls = new_tls_session(fd)) == nullptr) {
     ProcessCounters::add(counters.clients_connected, -1);
+    ::close(fd);
     return;
   }
   ProcessCounters::bump(counters.clients_accepted);
   metrics_->clients_accepted.add();
-  client::ClientSession::start(*context_, std::move(socket), process_.next_client_id(),
-                               session_tls);
+  client::ClientSession::start(*context_, fd, process_.next_client_id(), session_tls);
 }
 
-void Worker::on_accept_error(const boost::system::error_code& ec) {
+void Worker::on_accept_error(const boost::system::error_code& ec, Acceptor& acceptor, bool tls) {
   if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec.value() == ENOBUFS ||
       ec.value() == ENOMEM) {
-    refuse_without_descriptor();
+    refuse_without_descriptor(acceptor);
   } else {
-    spdlog::warn("worker {}: accept failed: {}", index_, ec.message());
+    spdlog::warn("worker {}: {}accept failed: {}", index_, tls ? "TLS " : "", ec.message());
   }
   // Try again shortly: retrying at once would spin while the condition lasts.
-  accept_retry_timer_.expires_after(std::chrono::milliseconds(10));
-  accept_retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
-    if (!wait_ec && !context_->draining) accept_next();
+  auto retry = std::make_shared<SteadyTimer>(io_.get_executor(), std::chrono::milliseconds(10));
+  retry->async_wait([this, retry, &acceptor, tls](boost::system::error_code wait_ec) {
+    if (!wait_ec && !context_->draining) wait_to_accept(acceptor, tls);
   });
 }
 
 // Out of descriptors: free the reserved one, accept the waiting client, tell it why, close it.
-void Worker::refuse_without_descriptor() {
+void Worker::refuse_without_descriptor(Acceptor& acceptor) {
   ProcessCounters::bump(process_.counters().clients_rejected_no_fd);
   const common::Millis now = common::coarse_now_ms();
   if (now - last_fd_warning_ > 10000) {
@@ -211,7 +246,7 @@ void Worker::refuse_without_descriptor() {
   }
   if (reserve_fd_ < 0) return;
   ::close(reserve_fd_);
-  const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+  const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
   if (fd >= 0) {
     (void)!::write(fd, kMaxClientsReply.data(), kMaxClientsReply.size());
     ::close(fd);

@@ -12,6 +12,7 @@
 #include "backend/backend_pool.hpp"
 #include "backend/pinned_pool.hpp"
 #include "backend/replica_pools.hpp"
+#include "client/client_poller.hpp"
 #include "client/session_context.hpp"
 #include "server/handoff.hpp"
 #include "server/pubsub_hub.hpp"
@@ -62,13 +63,16 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
                   std::string_view reason, bool node_failed) override;
 
  private:
+  using Acceptor = asio::basic_socket_acceptor<asio::ip::tcp, Executor>;
   void accept_next();
   void accept_next_tls();
+  void wait_to_accept(Acceptor& acceptor, bool tls);
+  void accept_waiting(Acceptor& acceptor, bool tls);
   void open_tls_listener(const config::HostPort& listen);
-  SSL* new_tls_session(TcpSocket& socket);
-  void on_accepted(TcpSocket socket, bool tls);
-  void on_accept_error(const boost::system::error_code& ec);
-  void refuse_without_descriptor();
+  SSL* new_tls_session(int fd);
+  void on_accepted(int fd, bool tls);
+  void on_accept_error(const boost::system::error_code& ec, Acceptor& acceptor, bool tls);
+  void refuse_without_descriptor(Acceptor& acceptor);
   void apply_snapshot(const backend::SnapshotPtr& snapshot);
   void schedule_tick();
   void on_tick();
@@ -80,12 +84,12 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   const unsigned index_;
   asio::io_context io_{1};
   std::optional<asio::executor_work_guard<Executor>> work_;
-  asio::basic_socket_acceptor<asio::ip::tcp, Executor> acceptor_;
+  Acceptor acceptor_;
   // tls.listen: a TLS listener beside the plain one (listener_tls.cpp).
-  std::unique_ptr<asio::basic_socket_acceptor<asio::ip::tcp, Executor>> tls_acceptor_;
+  std::unique_ptr<Acceptor> tls_acceptor_;
   bool acceptor_tls_ = false;  // server.listen itself speaks TLS (a certificate, no tls.listen)
   SteadyTimer tick_timer_;
-  SteadyTimer accept_retry_timer_;
+  std::unique_ptr<client::ClientPoller> poller_;  // readiness of this worker's clients
   std::unique_ptr<client::SessionContext> context_;
   std::unique_ptr<backend::BackendPool> pool_;
   std::unique_ptr<backend::PinnedPool> pinned_;

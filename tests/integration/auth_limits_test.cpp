@@ -1,9 +1,14 @@
 // Authentication on both sides and the limits that failed in the incident: clients must AUTH
 // when Funnel has a password, Funnel authenticates its own links, secrets never leak, and the
 // client after max_clients gets Redis's own error.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -177,6 +182,57 @@ TEST_F(LimitsTest, LargeValuesTravelIntact) {
   for (std::size_t i = 0; i < value.size(); i += 4096) value[i] = static_cast<char>('a' + i % 26);
   EXPECT_EQ(c.command({"SET", "large", value}).str, "OK");
   EXPECT_EQ(c.command({"GET", "large"}).str, value);
+}
+
+// Client sockets are edge-triggered (client/client_poller.hpp): a reply far larger than the
+// socket buffers leaves in many writes, each waiting for output, while the client reads slowly;
+// then the connection must still read and answer its next request, sent one byte at a time.
+TEST_F(LimitsTest, SlowReaderGetsItsWholeReplyAndTheConnectionStaysUsable) {
+  start();
+  RespConnection writer(funnel_->port());
+  std::string value(12 * 1024 * 1024, 'x');
+  for (std::size_t i = 0; i < value.size(); i += 1000) value[i] = static_cast<char>('a' + i % 26);
+  EXPECT_EQ(writer.command({"SET", "slow-big", value}).str, "OK");
+  // A small receive buffer, set before connecting (set later, TCP's zero-window probing makes
+  // the transfer take minutes whatever the server does).
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  const int rcvbuf = 8 * 1024;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  const timeval timeout{10, 0};  // a stalled server fails the test instead of hanging it
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(funnel_->port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  const auto send_all = [fd](const std::string& bytes) {
+    return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  };
+  ASSERT_TRUE(send_all(encode_command({"GET", "slow-big"})));
+  const std::string expected = "$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+  std::string reply;
+  for (int i = 0; i < 100000 && reply.size() < expected.size(); ++i) {
+    char chunk[4096];
+    const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (n <= 0) break;
+    reply.append(chunk, static_cast<std::size_t>(n));
+    if (i % 64 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a slow reader
+  }
+  EXPECT_EQ(reply.size(), expected.size());
+  EXPECT_TRUE(reply == expected);
+  const std::string echo = encode_command({"ECHO", "still-here"});
+  for (char byte : echo) ASSERT_TRUE(send_all(std::string(1, byte)));
+  char answer[64] = {};
+  std::string text;
+  for (int i = 0; i < 100 && text.size() < 16; ++i) {
+    const ssize_t n = ::recv(fd, answer, sizeof(answer), 0);
+    if (n <= 0) break;
+    text.append(answer, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(text, "$10\r\nstill-here\r\n");
+  ::close(fd);
 }
 
 TEST_F(LimitsTest, IdleClientsAreReaped) {
