@@ -1,6 +1,7 @@
 // libFuzzer target for RequestParser (tests/fuzz, run for a bounded time in CI). The input is fed
 // as a client session would see it, whole and split in two at a fuzzer-chosen byte; both runs
 // must produce the same requests. Also checks that inline requests re-encode losslessly.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -34,7 +35,7 @@ void check_reencoded(const RequestParser& parser) {
   std::string raw(parser.request().raw());
   check(again.parse(raw) == ParseStatus::kComplete);
   check(again.consumed() == raw.size());
-  check(again.request().args() == parser.request().args());
+  check(std::ranges::equal(again.request().args(), parser.request().args()));
 }
 
 Outcome capture(const RequestParser& parser, ParseStatus status, std::string_view buf) {
