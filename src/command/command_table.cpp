@@ -13,6 +13,7 @@
 
 #include "command/ascii.hpp"
 #include "command/builtin_commands.hpp"
+#include "command/classify.hpp"
 
 namespace funnel::command {
 namespace {
@@ -177,6 +178,7 @@ CommandTable::CommandTable(std::vector<CommandSpec> commands) {
     if (index_.contains(spec.name)) continue;  // the first row of a name wins
     spec.id = command_id(spec.name);
     for (CommandSpec& sub : spec.subcommands) sub.id = spec.id;
+    spec.forward_as_is = forwards_as_is(spec);
     index_.emplace(spec.name, commands_.size());
     commands_.push_back(std::move(spec));
   }
@@ -203,6 +205,14 @@ struct CachedName {
 constexpr std::size_t kCachedNames = 64;
 thread_local CachedName cached_names[kCachedNames];
 
+// memcmp for the few bytes of a command name, without a call into the C library.
+bool same_bytes(const char* a, std::string_view b) {
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 std::size_t cache_slot(std::string_view name) {
   const auto first = static_cast<unsigned char>(name.front());
   const auto last = static_cast<unsigned char>(name.back());
@@ -214,7 +224,7 @@ const CommandSpec* CommandTable::find(std::string_view name) const {
   const bool cacheable = !name.empty() && name.size() <= sizeof(CachedName::name);
   CachedName* cached = cacheable ? &cached_names[cache_slot(name)] : nullptr;
   if (cached != nullptr && cached->table_serial == serial_ && cached->size == name.size() &&
-      std::memcmp(cached->name, name.data(), name.size()) == 0) {
+      same_bytes(cached->name, name)) {
     return cached->spec;
   }
   const auto it = index_.find(name);
