@@ -208,25 +208,16 @@ bool forwards_as_is(const CommandSpec& spec) {
          find_rule(name.substr(0, name.find('|'))) == nullptr && unsafe_by_flags(spec).empty();
 }
 
-void classify(const CommandTable& table, const resp::Request& request, Classification& out) {
-  out.route = Route::kReject;
-  out.local = LocalCommand::kNone;
-  out.spec = nullptr;
-  out.read_only = false;
-  out.append_funnel_info = false;
-  out.blocking = false;
-  out.error.clear();  // keeps its capacity for the next error
+namespace {
+
+// classify() for everything but a plain data command: Funnel's own commands, unknown commands,
+// subcommands, arity errors and the rules of route(). Out of line, so that classify()'s common
+// path stays small.
+[[gnu::noinline]] void classify_general(const CommandTable& table, const resp::Request& request,
+                                        const CommandSpec* spec, Classification& out) {
   FUNNEL_INVARIANT(!request.is_empty());
   if (request.is_empty()) {
     out.error = "ERR funnel: empty request";
-    return;
-  }
-  const CommandSpec* spec = table.find(request.arg(0));
-  // The common case: a plain data command (see forwards_as_is); the same result as below.
-  if (spec != nullptr && spec->forward_as_is && arity_ok(spec->arity, request.argc())) [[likely]] {
-    out.route = Route::kForward;
-    out.spec = spec;
-    out.read_only = spec->has(Flag::kReadonly);
     return;
   }
   // FUNNEL is Funnel's own command family; no backend has it, so it is decided before lookup.
@@ -262,6 +253,27 @@ void classify(const CommandTable& table, const resp::Request& request, Classific
     return;
   }
   route(table, *spec, request, out);
+}
+
+}  // namespace
+
+void classify(const CommandTable& table, const resp::Request& request, Classification& out) {
+  out.route = Route::kReject;
+  out.local = LocalCommand::kNone;
+  out.spec = nullptr;
+  out.read_only = false;
+  out.append_funnel_info = false;
+  out.blocking = false;
+  out.error.clear();  // keeps its capacity for the next error
+  const CommandSpec* spec = request.is_empty() ? nullptr : table.find(request.arg(0));
+  // The common case: a plain data command (see forwards_as_is); the same result as the rules.
+  if (spec != nullptr && spec->forward_as_is && arity_ok(spec->arity, request.argc())) [[likely]] {
+    out.route = Route::kForward;
+    out.spec = spec;
+    out.read_only = spec->has(Flag::kReadonly);
+    return;
+  }
+  classify_general(table, request, spec, out);
 }
 
 std::string unknown_command_error(const resp::Request& request) {

@@ -221,19 +221,26 @@ std::size_t cache_slot(std::string_view name) {
 }  // namespace
 
 const CommandSpec* CommandTable::find(std::string_view name) const {
-  const bool cacheable = !name.empty() && name.size() <= sizeof(CachedName::name);
-  CachedName* cached = cacheable ? &cached_names[cache_slot(name)] : nullptr;
-  if (cached != nullptr && cached->table_serial == serial_ && cached->size == name.size() &&
-      same_bytes(cached->name, name)) {
-    return cached->spec;
+  if (!name.empty() && name.size() <= sizeof(CachedName::name)) {
+    const CachedName& cached = cached_names[cache_slot(name)];
+    if (cached.table_serial == serial_ && cached.size == name.size() &&
+        same_bytes(cached.name, name)) {
+      return cached.spec;
+    }
   }
+  return find_and_cache(name);
+}
+
+// find() on a cache miss: the case-folding hash map, and the answer cached if it is a command.
+const CommandSpec* CommandTable::find_and_cache(std::string_view name) const {
   const auto it = index_.find(name);
   const CommandSpec* spec = it == index_.end() ? nullptr : &commands_[it->second];
-  if (cached != nullptr && spec != nullptr) {
-    cached->table_serial = serial_;
-    cached->spec = spec;
-    cached->size = static_cast<std::uint8_t>(name.size());
-    std::memcpy(cached->name, name.data(), name.size());
+  if (spec != nullptr && !name.empty() && name.size() <= sizeof(CachedName::name)) {
+    CachedName& cached = cached_names[cache_slot(name)];
+    cached.table_serial = serial_;
+    cached.spec = spec;
+    cached.size = static_cast<std::uint8_t>(name.size());
+    std::memcpy(cached.name, name.data(), name.size());
   }
   return spec;
 }

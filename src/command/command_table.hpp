@@ -111,6 +111,8 @@ class CommandTable {
     bool operator()(std::string_view a, std::string_view b) const;
   };
 
+  [[gnu::noinline]] const CommandSpec* find_and_cache(std::string_view name) const;
+
   std::vector<CommandSpec> commands_;
   std::unordered_map<std::string, std::size_t, NameHash, NameEqual> index_;  // name -> position
   // Unique per table built in this process, never reused (unlike an address): keys the

@@ -69,21 +69,28 @@ bool is_valid_line(char type, std::string_view line) {
   }
 }
 
-// frame_whole_simple()'s line rule: the end (after its CRLF) of the line that starts at buf[0],
-// or 0 when it is not whole or its '\r' is not followed by '\n'. Status and integer lines are
-// short, so a byte loop finds most line ends without a call into memchr.
-std::size_t whole_line_end(std::string_view buf) {
-  constexpr std::size_t kShortLine = 16;
-  const std::size_t short_end = std::min(buf.size(), kShortLine);
-  std::size_t cr = 1;
-  while (cr < short_end && buf[cr] != '\r') ++cr;
-  if (cr == short_end) {
-    const void* hit =
-        cr < buf.size() ? std::memchr(buf.data() + cr, '\r', buf.size() - cr) : nullptr;
-    if (hit == nullptr) return 0;
-    cr = static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data());
+// frame_whole_simple()'s line rule: the end (after its CRLF) of a line of at most kShortLine
+// bytes that starts at buf[0], or 0 when it is longer, not whole, or its '\r' is not followed by
+// '\n'. Status and integer replies are short; a byte loop finds their end without a call into
+// memchr, and the rare long line goes to the state machine.
+constexpr std::size_t kShortLine = 32;
+std::size_t whole_short_line_end(std::string_view buf) {
+  const std::size_t n = std::min(buf.size(), kShortLine);
+  for (std::size_t cr = 1; cr + 1 < n; ++cr) {
+    if (buf[cr] == '\r') return buf[cr + 1] == '\n' ? cr + kCrlf : 0;
   }
-  return cr + 1 < buf.size() && buf[cr + 1] == '\n' ? cr + kCrlf : 0;
+  return 0;
+}
+
+// An integer line parse_reply_int surely accepts: an optional '-' and 1 to 18 digits (no
+// overflow). Anything else (a '+', more digits) is left to the state machine's exact check.
+bool is_plain_integer(std::string_view line) {
+  if (!line.empty() && line[0] == '-') line.remove_prefix(1);
+  if (line.empty() || line.size() > 18) return false;
+  for (char c : line) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
 }
 
 // frame_whole_simple()'s bulk rule: the end of a whole "$<len>\r\n<payload>\r\n" with a plain
@@ -135,7 +142,7 @@ FrameStatus ReplyFramer::frame_resumable(std::string_view buf) {
   return step == Step::kInvalid ? FrameStatus::kInvalid : FrameStatus::kNeedMore;
 }
 
-// The replies nearly every request gets, whole in `buf`: a status (+OK), an error, an integer,
+// The replies nearly every request gets, whole in `buf`: a short status (+OK), error or integer,
 // or a bulk string with a plain length (or the null bulk). One pass, no state changes unless it
 // succeeds; anything else (partial, aggregate, RESP3, odd spelling, a limit) goes to the state
 // machine, which gives the same answer on every input this accepts.
@@ -146,9 +153,8 @@ bool ReplyFramer::frame_whole_simple(std::string_view buf) {
   if (type == '$') {
     end = whole_bulk_end(buf);
   } else if (type == '+' || type == '-' || type == ':') {
-    end = whole_line_end(buf);
-    if (type == ':' && end != 0 && !is_valid_line(type, buf.substr(1, end - 1 - kCrlf)))
-      return false;
+    end = whole_short_line_end(buf);
+    if (type == ':' && end != 0 && !is_plain_integer(buf.substr(1, end - 1 - kCrlf))) return false;
   }
   if (end == 0 || end > limits_.max_reply_bytes) return false;
   length_ = end;

@@ -45,8 +45,8 @@ struct Header {
 };
 
 // skip_small_header()'s general case: up to 9 digits (every count and length a client sends in
-// practice; < 10^9 fits 32 bits), as string2ll accepts them. Out of line: rarely needed.
-[[gnu::noinline]] Header skip_header_loop(const char* p, const char* end) {
+// practice; < 10^9 fits 32 bits), as string2ll accepts them.
+inline Header skip_header_loop(const char* p, const char* end) {
   constexpr std::ptrdiff_t kMaxDigits = 9;
   const char* const first = ++p;  // past the type byte
   const char* const stop = end - p > kMaxDigits ? p + kMaxDigits : end;
@@ -158,8 +158,11 @@ bool RequestParser::parse_whole_multibulk(std::string_view buf) {
   const char* const end = begin + std::min(buf.size(), fast_window_);
   const Header count = skip_small_header('*', begin, end);
   if (count.next == nullptr || count.value == 0 || count.value > limits_.max_args) return false;
+  // More arguments than ever before: the state machine grows the storage (once per new size),
+  // which keeps this function free of calls and so of register saves.
+  if (count.value > request_.args_.size()) return false;
   const char* p = count.next;
-  std::string_view* arg = request_.slots(count.value);
+  std::string_view* arg = request_.args_.data();
   for (std::string_view* const last = arg + count.value; arg != last; ++arg) {
     const Header bulk = skip_small_header('$', p, end);
     if (bulk.next == nullptr || static_cast<std::size_t>(end - bulk.next) < bulk.value + kCrlf) {
