@@ -114,14 +114,6 @@ std::size_t whole_bulk_end(std::string_view buf) {
 
 }  // namespace
 
-FrameStatus ReplyFramer::frame(std::string_view buf) {
-  // pos_ == 0 && !invalid_: no partial reply held, so this may be the start of a simple one.
-  if (pos_ == 0 && !invalid_ && frame_whole_simple(buf)) [[likely]] {
-    return FrameStatus::kComplete;
-  }
-  return frame_resumable(buf);
-}
-
 FrameStatus ReplyFramer::frame_resumable(std::string_view buf) {
   if (invalid_) return FrameStatus::kInvalid;
   Step step = Step::kContinue;

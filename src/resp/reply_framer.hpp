@@ -43,7 +43,13 @@ class ReplyFramer {
  public:
   explicit ReplyFramer(const FramerLimits& limits = {}) : limits_(limits) {}
 
-  FrameStatus frame(std::string_view buf);
+  FrameStatus frame(std::string_view buf) {
+    // Inline, so the common case costs one call. pos_ == 0 && !invalid_: no partial reply is
+    // held, so buf may start with a whole simple reply.
+    if (pos_ == 0 && !invalid_ && frame_whole_simple(buf)) [[likely]]
+      return FrameStatus::kComplete;
+    return frame_resumable(buf);
+  }
   std::size_t length() const { return length_; }
   ReplyKind kind() const { return kind_; }
   // On kInvalid: what was wrong, for the log line that closes the link.

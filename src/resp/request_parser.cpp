@@ -81,13 +81,6 @@ void append_number(std::string& out, std::size_t n) {
 
 }  // namespace
 
-ParseStatus RequestParser::parse(std::string_view buf) {
-  if (state_ == State::kStart && !invalid_ && parse_whole_multibulk(buf)) [[likely]] {
-    return ParseStatus::kComplete;
-  }
-  return parse_resumable(buf);
-}
-
 ParseStatus RequestParser::parse_resumable(std::string_view buf) {
   if (invalid_) return ParseStatus::kInvalid;
   consumed_ = 0;
@@ -157,10 +150,10 @@ bool RequestParser::parse_whole_multibulk(std::string_view buf) {
   // Within the window the limits hold (see fast_window_), so the loop does not check them.
   const char* const end = begin + std::min(buf.size(), fast_window_);
   const Header count = skip_small_header('*', begin, end);
-  if (count.next == nullptr || count.value == 0 || count.value > limits_.max_args) return false;
-  // More arguments than ever before: the state machine grows the storage (once per new size),
-  // which keeps this function free of calls and so of register saves.
-  if (count.value > request_.args_.size()) return false;
+  // Also refuses 0 (wraps around). Past fast_max_args_ (more arguments than ever before, or
+  // over max_args) the state machine decides, and grows the storage once per new size, which
+  // keeps this function free of calls and so of register saves.
+  if (count.next == nullptr || std::size_t{count.value} - 1 >= fast_max_args_) return false;
   const char* p = count.next;
   std::string_view* arg = request_.args_.data();
   for (std::string_view* const last = arg + count.value; arg != last; ++arg) {
@@ -291,7 +284,7 @@ RequestParser::Step RequestParser::on_bulk_payload(std::string_view buf) {
 }
 
 RequestParser::Step RequestParser::complete_multibulk(std::string_view buf) {
-  std::string_view* args = request_.slots(arg_spans_.size());
+  std::string_view* args = arg_slots(arg_spans_.size());
   for (std::size_t i = 0; i < arg_spans_.size(); ++i) {
     args[i] = buf.substr(arg_spans_[i].first, arg_spans_[i].second);
   }
@@ -330,7 +323,7 @@ RequestParser::Step RequestParser::complete_inline(std::size_t consumed) {
     append_number(inline_raw_, inline_spans_.size());
     inline_raw_.append("\r\n");
   }
-  std::string_view* out = request_.slots(inline_spans_.size());
+  std::string_view* out = arg_slots(inline_spans_.size());
   std::string_view args(inline_args_);
   for (std::size_t i = 0; i < inline_spans_.size(); ++i) {
     std::string_view arg = args.substr(inline_spans_[i].first, inline_spans_[i].second);

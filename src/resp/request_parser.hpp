@@ -79,7 +79,13 @@ class RequestParser {
  public:
   explicit RequestParser(const ParseLimits& limits = {}) { set_limits(limits); }
 
-  ParseStatus parse(std::string_view buf);
+  ParseStatus parse(std::string_view buf) {
+    // Inline, so the common case (a whole request, tried at a request's start) costs one call.
+    if (state_ == State::kStart && !invalid_ && parse_whole_multibulk(buf)) [[likely]] {
+      return ParseStatus::kComplete;
+    }
+    return parse_resumable(buf);
+  }
   std::size_t consumed() const { return consumed_; }
   const Request& request() const { return request_; }
   std::string_view error() const { return error_; }
@@ -91,6 +97,7 @@ class RequestParser {
   void set_limits(const ParseLimits& limits) {
     limits_ = limits;
     fast_window_ = std::min(limits.max_request_bytes, limits.max_bulk_bytes);
+    fast_max_args_ = std::min(limits.max_args, request_.args_.size());
   }
   // Forgets the last request (its views die) and any partial one. Called before every request,
   // so the usual case (the last parse completed) is a few stores, inline.
@@ -128,11 +135,20 @@ class RequestParser {
     return buf.size() > pos_ ? buf.size() - pos_ : 0;
   }
   void start_next();
+  // Room for n argument views in request_ (the storage only grows).
+  std::string_view* arg_slots(std::size_t n) {
+    std::string_view* slots = request_.slots(n);
+    fast_max_args_ = std::min(limits_.max_args, request_.args_.size());
+    return slots;
+  }
 
   ParseLimits limits_;
   // A whole request no longer than this is within max_request_bytes and each of its bulks within
   // max_bulk_bytes, so the fast path checks the limits once, not per argument.
   std::size_t fast_window_ = 0;
+  // The most arguments the fast path takes: within max_args and the storage it has (a request
+  // with more goes to the state machine, which grows the storage; see arg_slots()).
+  std::size_t fast_max_args_ = 0;
   Request request_;
   std::size_t consumed_ = 0;
   std::string_view error_;
