@@ -46,8 +46,9 @@ class ReplyFramer {
   FrameStatus frame(std::string_view buf) {
     // Inline, so the common case costs one call. pos_ == 0 && !invalid_: no partial reply is
     // held, so buf may start with a whole simple reply.
-    if (pos_ == 0 && !invalid_ && frame_whole_simple(buf)) [[likely]]
+    if (pos_ == 0 && !invalid_ && frame_whole_simple(buf)) [[likely]] {
       return FrameStatus::kComplete;
+    }
     return frame_resumable(buf);
   }
   std::size_t length() const { return length_; }
