@@ -44,6 +44,10 @@ struct Classification {
 // is too; nothing is allocated on the forward path.
 void classify(const CommandTable& table, const resp::Request& request, Classification& out);
 
+// True if classify() would forward every request for this top-level command on a shared link
+// once its arity is right, whatever the arguments. CommandTable stores it in each row.
+bool forwards_as_is(const CommandSpec& spec);
+
 // Redis's error texts, exposed for the local command handlers and tests.
 std::string unknown_command_error(const resp::Request& request);
 std::string wrong_arity_error(std::string_view full_name);

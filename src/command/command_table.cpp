@@ -13,6 +13,7 @@
 
 #include "command/ascii.hpp"
 #include "command/builtin_commands.hpp"
+#include "command/classify.hpp"
 
 namespace funnel::command {
 namespace {
@@ -177,6 +178,7 @@ CommandTable::CommandTable(std::vector<CommandSpec> commands) {
     if (index_.contains(spec.name)) continue;  // the first row of a name wins
     spec.id = command_id(spec.name);
     for (CommandSpec& sub : spec.subcommands) sub.id = spec.id;
+    spec.forward_as_is = forwards_as_is(spec);
     index_.emplace(spec.name, commands_.size());
     commands_.push_back(std::move(spec));
   }
@@ -203,6 +205,14 @@ struct CachedName {
 constexpr std::size_t kCachedNames = 64;
 thread_local CachedName cached_names[kCachedNames];
 
+// memcmp for the few bytes of a command name, without a call into the C library.
+bool same_bytes(const char* a, std::string_view b) {
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 std::size_t cache_slot(std::string_view name) {
   const auto first = static_cast<unsigned char>(name.front());
   const auto last = static_cast<unsigned char>(name.back());
@@ -211,19 +221,26 @@ std::size_t cache_slot(std::string_view name) {
 }  // namespace
 
 const CommandSpec* CommandTable::find(std::string_view name) const {
-  const bool cacheable = !name.empty() && name.size() <= sizeof(CachedName::name);
-  CachedName* cached = cacheable ? &cached_names[cache_slot(name)] : nullptr;
-  if (cached != nullptr && cached->table_serial == serial_ && cached->size == name.size() &&
-      std::memcmp(cached->name, name.data(), name.size()) == 0) {
-    return cached->spec;
+  if (!name.empty() && name.size() <= sizeof(CachedName::name)) {
+    const CachedName& cached = cached_names[cache_slot(name)];
+    if (cached.table_serial == serial_ && cached.size == name.size() &&
+        same_bytes(cached.name, name)) {
+      return cached.spec;
+    }
   }
+  return find_and_cache(name);
+}
+
+// find() on a cache miss: the case-folding hash map, and the answer cached if it is a command.
+const CommandSpec* CommandTable::find_and_cache(std::string_view name) const {
   const auto it = index_.find(name);
   const CommandSpec* spec = it == index_.end() ? nullptr : &commands_[it->second];
-  if (cached != nullptr && spec != nullptr) {
-    cached->table_serial = serial_;
-    cached->spec = spec;
-    cached->size = static_cast<std::uint8_t>(name.size());
-    std::memcpy(cached->name, name.data(), name.size());
+  if (spec != nullptr && !name.empty() && name.size() <= sizeof(CachedName::name)) {
+    CachedName& cached = cached_names[cache_slot(name)];
+    cached.table_serial = serial_;
+    cached.spec = spec;
+    cached.size = static_cast<std::uint8_t>(name.size());
+    std::memcpy(cached.name, name.data(), name.size());
   }
   return spec;
 }

@@ -52,6 +52,10 @@ struct CommandSpec {
   // Stable small number for the top-level command name (metrics labels); subcommands share their
   // container's. See command_id().
   std::uint16_t id = 0;
+  // Set by CommandTable: classify() forwards this command on a shared link with no check but its
+  // arity (no subcommands, no rule by name, no flag that needs a dedicated link). Saves the
+  // general rules on nearly every request (GET, SET, HGET ...). See forwards_as_is().
+  bool forward_as_is = false;
 
   bool has(Flag f) const { return (flags & static_cast<std::uint32_t>(f)) != 0; }
   bool in(AclCategory c) const { return (acl & static_cast<std::uint32_t>(c)) != 0; }
@@ -106,6 +110,8 @@ class CommandTable {
     using is_transparent = void;
     bool operator()(std::string_view a, std::string_view b) const;
   };
+
+  [[gnu::noinline]] const CommandSpec* find_and_cache(std::string_view name) const;
 
   std::vector<CommandSpec> commands_;
   std::unordered_map<std::string, std::size_t, NameHash, NameEqual> index_;  // name -> position

@@ -69,14 +69,53 @@ bool is_valid_line(char type, std::string_view line) {
   }
 }
 
+// frame_whole_simple()'s line rule: the end (after its CRLF) of a line of at most kShortLine
+// bytes that starts at buf[0], or 0 when it is longer, not whole, or its '\r' is not followed by
+// '\n'. Status and integer replies are short; a byte loop finds their end without a call into
+// memchr, and the rare long line goes to the state machine.
+constexpr std::size_t kShortLine = 32;
+std::size_t whole_short_line_end(std::string_view buf) {
+  const std::size_t n = std::min(buf.size(), kShortLine);
+  for (std::size_t cr = 1; cr + 1 < n; ++cr) {
+    if (buf[cr] == '\r') return buf[cr + 1] == '\n' ? cr + kCrlf : 0;
+  }
+  return 0;
+}
+
+// An integer line parse_reply_int surely accepts: an optional '-' and 1 to 18 digits (no
+// overflow). Anything else (a '+', more digits) is left to the state machine's exact check.
+bool is_plain_integer(std::string_view line) {
+  if (!line.empty() && line[0] == '-') line.remove_prefix(1);
+  if (line.empty() || line.size() > 18) return false;
+  for (char c : line) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// frame_whole_simple()'s bulk rule: the end of a whole "$<len>\r\n<payload>\r\n" with a plain
+// length, or of the null bulk "$-1\r\n"; 0 otherwise.
+std::size_t whole_bulk_end(std::string_view buf) {
+  constexpr std::string_view kNullBulk = "$-1\r\n";
+  if (buf.size() > 1 && buf[1] == '-') return buf.starts_with(kNullBulk) ? kNullBulk.size() : 0;
+  constexpr std::size_t kMaxDigits = 18;  // < 10^18: cannot overflow
+  std::size_t i = 1;
+  std::uint64_t len = 0;
+  while (i < buf.size() && i <= kMaxDigits && buf[i] >= '0' && buf[i] <= '9') {
+    len = len * 10 + static_cast<std::uint64_t>(buf[i] - '0');
+    ++i;
+  }
+  if (i == 1 || i + 1 >= buf.size() || buf[i] != '\r' || buf[i + 1] != '\n') return 0;
+  const std::size_t payload = i + kCrlf;
+  if (len > buf.size() - payload || buf.size() - payload - len < kCrlf) return 0;
+  const std::size_t end = payload + static_cast<std::size_t>(len);
+  return buf[end] == '\r' && buf[end + 1] == '\n' ? end + kCrlf : 0;
+}
+
 }  // namespace
 
-FrameStatus ReplyFramer::frame(std::string_view buf) {
+FrameStatus ReplyFramer::frame_resumable(std::string_view buf) {
   if (invalid_) return FrameStatus::kInvalid;
-  if (state_ == State::kValue && pos_ == 0 && pending_.empty() && !expect_annotated_ &&
-      frame_whole_simple(buf)) {
-    return FrameStatus::kComplete;
-  }
   Step step = Step::kContinue;
   while (step == Step::kContinue) {
     switch (state_) {
@@ -95,54 +134,31 @@ FrameStatus ReplyFramer::frame(std::string_view buf) {
   return step == Step::kInvalid ? FrameStatus::kInvalid : FrameStatus::kNeedMore;
 }
 
-// The replies nearly every request gets, whole in `buf`: a status (+OK), an error, an integer,
-// or a bulk string with a plain length. One pass, no state changes unless it succeeds; anything
-// else (partial, aggregate, RESP3, odd spelling, a limit) goes to the state machine, which gives
-// the same answer on every input this accepts.
+// The replies nearly every request gets, whole in `buf`: a short status (+OK), error or integer,
+// or a bulk string with a plain length (or the null bulk). One pass, no state changes unless it
+// succeeds; anything else (partial, aggregate, RESP3, odd spelling, a limit) goes to the state
+// machine, which gives the same answer on every input this accepts.
 bool ReplyFramer::frame_whole_simple(std::string_view buf) {
-  if (buf.size() < 4) return false;
+  if (buf.empty()) return false;
   const char type = buf[0];
   std::size_t end = 0;
   if (type == '$') {
-    std::size_t i = 1;
-    std::uint64_t len = 0;
-    constexpr std::size_t kMaxDigits = 18;
-    while (i < buf.size() && i <= kMaxDigits && buf[i] >= '0' && buf[i] <= '9') {
-      len = len * 10 + static_cast<std::uint64_t>(buf[i] - '0');
-      ++i;
-    }
-    if (i == 1 || i + 1 >= buf.size() || buf[i] != '\r' || buf[i + 1] != '\n') return false;
-    if (len > limits_.max_reply_bytes) return false;
-    const std::size_t payload = i + kCrlf;
-    end = payload + static_cast<std::size_t>(len);
-    if (end + kCrlf > buf.size() || buf[end] != '\r' || buf[end + 1] != '\n') return false;
-    end += kCrlf;
+    end = whole_bulk_end(buf);
   } else if (type == '+' || type == '-' || type == ':') {
-    const void* hit = std::memchr(buf.data() + 1, '\r', buf.size() - 1);
-    if (hit == nullptr) return false;
-    const auto cr = static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data());
-    if (cr + 1 >= buf.size() || buf[cr + 1] != '\n') return false;
-    if (type == ':' && !is_valid_line(type, buf.substr(1, cr - 1))) return false;
-    end = cr + kCrlf;
-  } else {
-    return false;
+    end = whole_short_line_end(buf);
+    if (type == ':' && end != 0 && !is_plain_integer(buf.substr(1, end - 1 - kCrlf))) return false;
   }
-  if (end > limits_.max_reply_bytes) return false;
+  if (end == 0 || end > limits_.max_reply_bytes) return false;
   length_ = end;
   kind_ = kind_of(type);
-  // As value_done() leaves it, whatever an earlier partial attempt had scanned.
-  pos_ = scan_ = 0;
-  kind_known_ = false;
+  scan_ = 0;  // as value_done() leaves it, whatever an earlier partial attempt had scanned
   return true;
 }
 
-void ReplyFramer::reset() {
-  length_ = 0;
-  kind_ = ReplyKind::kNull;
+void ReplyFramer::restart() {
   error_ = {};
   state_ = State::kValue;
   pos_ = 0;
-  scan_ = 0;
   payload_len_ = 0;
   payload_type_ = '$';
   pending_.clear();

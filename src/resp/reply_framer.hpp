@@ -43,12 +43,26 @@ class ReplyFramer {
  public:
   explicit ReplyFramer(const FramerLimits& limits = {}) : limits_(limits) {}
 
-  FrameStatus frame(std::string_view buf);
+  FrameStatus frame(std::string_view buf) {
+    // Inline, so the common case costs one call. pos_ == 0 && !invalid_: no partial reply is
+    // held, so buf may start with a whole simple reply.
+    if (pos_ == 0 && !invalid_ && frame_whole_simple(buf)) [[likely]] {
+      return FrameStatus::kComplete;
+    }
+    return frame_resumable(buf);
+  }
   std::size_t length() const { return length_; }
   ReplyKind kind() const { return kind_; }
   // On kInvalid: what was wrong, for the log line that closes the link.
   std::string_view error() const { return error_; }
-  void reset();
+  // Forgets the last reply and any partial one. Called after every reply, so the usual case (the
+  // last frame() completed) is a few stores, inline.
+  void reset() {
+    length_ = 0;
+    kind_ = ReplyKind::kNull;
+    scan_ = 0;  // a first line may have been searched without being found
+    if (pos_ != 0 || invalid_) restart();
+  }
 
  private:
   enum class State : std::uint8_t { kValue, kPayload, kChunkHeader };
@@ -61,6 +75,8 @@ class ReplyFramer {
     bool is_attribute;
   };
 
+  void restart();
+  FrameStatus frame_resumable(std::string_view buf);
   // One method per state; each returns kContinue after moving to another state.
   bool frame_whole_simple(std::string_view buf);
   Step on_value(std::string_view buf);
@@ -82,7 +98,8 @@ class ReplyFramer {
   std::size_t length_ = 0;
   ReplyKind kind_ = ReplyKind::kNull;
   std::string_view error_;
-  // Resumable state.
+  // Resumable state. pos_ == 0 exactly when no part of a reply has been framed yet (every
+  // header moves it forward); with !invalid_ the rest is then as after a complete reply.
   State state_ = State::kValue;
   std::size_t pos_ = 0;   // start of the line or payload being read
   std::size_t scan_ = 0;  // where the search for the next '\r' resumes

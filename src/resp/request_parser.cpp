@@ -16,7 +16,7 @@ constexpr std::size_t kCrlf = 2;
 // accepts them ("0", or no leading zero) and short enough not to overflow. Returns the index of
 // '\r', or kNotFound to send the caller down the general path (which finds '\r' with strchr's
 // rules and validates with parse_redis_ll, and so gives the same result on every input this
-// accepts). Saves a memchr and a second pass over the digits on every header of every request.
+// accepts). Used by the state machine, where a header may arrive in pieces.
 std::size_t scan_plain_number(std::string_view buf, std::size_t from, std::int64_t& value) {
   constexpr std::size_t kMaxDigits = 18;  // < 10^18: cannot overflow int64
   std::size_t i = from;
@@ -33,6 +33,46 @@ std::size_t scan_plain_number(std::string_view buf, std::size_t from, std::int64
   return i;
 }
 
+constexpr unsigned digit_value(char c) {
+  return static_cast<unsigned>(static_cast<unsigned char>(c)) - unsigned{'0'};  // > 9 if not
+}
+
+// A header line read by the fast path: the number and the first byte after the line, or
+// next == nullptr to leave the request to the state machine. Returned in registers.
+struct Header {
+  const char* next;
+  std::uint32_t value;
+};
+
+// skip_small_header()'s general case: up to 9 digits (every count and length a client sends in
+// practice; < 10^9 fits 32 bits), as string2ll accepts them.
+inline Header skip_header_loop(const char* p, const char* end) {
+  constexpr std::ptrdiff_t kMaxDigits = 9;
+  const char* const first = ++p;  // past the type byte
+  const char* const stop = end - p > kMaxDigits ? p + kMaxDigits : end;
+  std::uint32_t v = 0;
+  for (; p < stop && digit_value(*p) <= 9; ++p) v = v * 10 + digit_value(*p);
+  if (p == first || (*first == '0' && p - first > 1)) return {nullptr, 0};
+  if (end - p < 2 || *p != '\r') return {nullptr, 0};
+  return {p + kCrlf, v};
+}
+
+// The fast path's header line: `type`, a small number as string2ll accepts it, '\r' and one more
+// byte (skipped unchecked, as Redis does), all before `end`. Nearly every header has one or
+// two digits: those take no loop and one bounds check (5 bytes: type, 2 digits, '\r', 1 byte).
+// Fewer than 5 bytes never hold a whole request from here: a count header is followed by a bulk
+// header, and a bulk header "$N\r\n" by at least its payload's CRLF.
+inline Header skip_small_header(char type, const char* p, const char* end) {
+  if (end - p < 5 || p[0] != type) return {nullptr, 0};
+  const unsigned first = digit_value(p[1]);
+  if (first <= 9 && p[2] == '\r') return {p + 2 + kCrlf, first};
+  const unsigned second = digit_value(p[2]);
+  if (first - 1 <= 8 && second <= 9 && p[3] == '\r') {  // first in 1..9: no leading zero
+    return {p + 3 + kCrlf, first * 10 + second};
+  }
+  return skip_header_loop(p, end);
+}
+
 void append_number(std::string& out, std::size_t n) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
@@ -41,10 +81,9 @@ void append_number(std::string& out, std::size_t n) {
 
 }  // namespace
 
-ParseStatus RequestParser::parse(std::string_view buf) {
+ParseStatus RequestParser::parse_resumable(std::string_view buf) {
   if (invalid_) return ParseStatus::kInvalid;
   consumed_ = 0;
-  if (state_ == State::kStart && parse_whole_multibulk(buf)) return ParseStatus::kComplete;
   Step step = Step::kContinue;
   while (step == Step::kContinue) {
     switch (state_) {
@@ -84,12 +123,8 @@ std::size_t RequestParser::bytes_needed_hint() const {
   return pos_ + static_cast<std::size_t>(bulk_len_) + kCrlf;
 }
 
-void RequestParser::reset() {
+void RequestParser::restart() {
   start_next();
-  request_.args_.clear();
-  request_.raw_ = {};
-  request_.inline_ = false;
-  consumed_ = 0;
   error_ = {};
   invalid_ = false;
 }
@@ -104,47 +139,43 @@ void RequestParser::start_next() {
   arg_spans_.clear();
 }
 
-// The common case in one pass: a whole multibulk request with plain headers, already in `buf`,
-// within every limit. Anything else (a partial request, an unusual header, a limit reached)
-// returns false having changed nothing but the argument views, and the state machine below
-// parses the same bytes from the start and gives the exact answer or error.
+// The common case in one pass: a whole multibulk request with small plain headers, already in
+// `buf`, within every limit. Anything else (a partial request, an unusual header, a limit
+// reached) returns false having changed nothing the caller can see, and the state machine below
+// parses the same bytes from the start and gives the exact answer or error. Like the state
+// machine (and Redis), it skips the byte after each '\r' and the CRLF after each payload
+// unchecked.
 bool RequestParser::parse_whole_multibulk(std::string_view buf) {
-  if (buf.empty() || buf[0] != '*') return false;
-  std::int64_t count = 0;
-  const std::size_t count_cr = scan_plain_number(buf, 1, count);
-  if (count_cr == detail::kNotFound || count <= 0 || count > INT32_MAX ||
-      static_cast<std::uint64_t>(count) > limits_.max_args) {
-    return false;
-  }
-  request_.args_.resize(static_cast<std::size_t>(count));
-  std::size_t pos = count_cr + kCrlf;
-  for (std::string_view& arg : request_.args_) {
-    std::int64_t len = 0;
-    if (pos >= buf.size() || buf[pos] != '$') return false;
-    const std::size_t cr = scan_plain_number(buf, pos + 1, len);
-    if (cr == detail::kNotFound || static_cast<std::uint64_t>(len) > limits_.max_bulk_bytes) {
+  const char* const begin = buf.data();
+  // Within the window the limits hold (see fast_window_), so the loop does not check them.
+  const char* const end = begin + std::min(buf.size(), fast_window_);
+  const Header count = skip_small_header('*', begin, end);
+  // Also refuses 0 (wraps around). Past fast_max_args_ (more arguments than ever before, or
+  // over max_args) the state machine decides, and grows the storage once per new size, which
+  // keeps this function free of calls and so of register saves.
+  if (count.next == nullptr || std::size_t{count.value} - 1 >= fast_max_args_) return false;
+  const char* p = count.next;
+  std::string_view* arg = request_.args_.data();
+  for (std::string_view* const last = arg + count.value; arg != last; ++arg) {
+    const Header bulk = skip_small_header('$', p, end);
+    if (bulk.next == nullptr || static_cast<std::size_t>(end - bulk.next) < bulk.value + kCrlf) {
       return false;
     }
-    pos = cr + kCrlf;
-    const auto size = static_cast<std::size_t>(len);
-    if (pos + size + kCrlf > limits_.max_request_bytes || buf.size() - pos < size + kCrlf) {
-      return false;
-    }
-    arg = buf.substr(pos, size);
-    pos += size + kCrlf;
+    *arg = std::string_view(bulk.next, bulk.value);
+    p = bulk.next + bulk.value + kCrlf;
   }
-  request_.raw_ = buf.substr(0, pos);
+  const auto size = static_cast<std::size_t>(p - begin);
+  request_.argc_ = count.value;
+  request_.raw_ = std::string_view(begin, size);
   request_.inline_ = false;
-  consumed_ = pos;
+  consumed_ = size;
   return true;
 }
 
 RequestParser::Step RequestParser::on_start(std::string_view buf) {
   if (buf.empty()) return Step::kNeedMore;
   // The previous request's views die here, as the contract says.
-  request_.args_.clear();
-  request_.raw_ = {};
-  request_.inline_ = false;
+  request_.clear();
   state_ = buf[0] == '*' ? State::kMultibulkCount : State::kInline;
   return Step::kContinue;
 }
@@ -253,11 +284,12 @@ RequestParser::Step RequestParser::on_bulk_payload(std::string_view buf) {
 }
 
 RequestParser::Step RequestParser::complete_multibulk(std::string_view buf) {
-  request_.args_.resize(arg_spans_.size());
+  std::string_view* args = arg_slots(arg_spans_.size());
   for (std::size_t i = 0; i < arg_spans_.size(); ++i) {
-    request_.args_[i] = buf.substr(arg_spans_[i].first, arg_spans_[i].second);
+    args[i] = buf.substr(arg_spans_[i].first, arg_spans_[i].second);
   }
-  request_.raw_ = request_.args_.empty() ? std::string_view() : buf.substr(0, pos_);
+  request_.argc_ = arg_spans_.size();
+  request_.raw_ = request_.is_empty() ? std::string_view() : buf.substr(0, pos_);
   consumed_ = pos_;
   start_next();
   return Step::kComplete;
@@ -291,16 +323,17 @@ RequestParser::Step RequestParser::complete_inline(std::size_t consumed) {
     append_number(inline_raw_, inline_spans_.size());
     inline_raw_.append("\r\n");
   }
-  request_.args_.resize(inline_spans_.size());
+  std::string_view* out = arg_slots(inline_spans_.size());
   std::string_view args(inline_args_);
   for (std::size_t i = 0; i < inline_spans_.size(); ++i) {
     std::string_view arg = args.substr(inline_spans_[i].first, inline_spans_[i].second);
-    request_.args_[i] = arg;
+    out[i] = arg;
     inline_raw_.push_back('$');
     append_number(inline_raw_, arg.size());
     inline_raw_.append("\r\n").append(arg).append("\r\n");
   }
   if (inline_raw_.size() > limits_.max_request_bytes) return fail_request_too_big();
+  request_.argc_ = inline_spans_.size();
   request_.raw_ = inline_raw_;
   request_.inline_ = true;
   consumed_ = consumed;
@@ -311,8 +344,7 @@ RequestParser::Step RequestParser::complete_inline(std::size_t consumed) {
 RequestParser::Step RequestParser::fail(std::string_view message) {
   error_ = message;
   invalid_ = true;
-  request_.args_.clear();
-  request_.raw_ = {};
+  request_.clear();
   return Step::kInvalid;
 }
 

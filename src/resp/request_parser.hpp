@@ -4,8 +4,10 @@
 // once the parser's scratch vectors have grown.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,20 +34,33 @@ struct ParseLimits {
 // as long as the caller's buffer is unchanged.
 class Request {
  public:
-  std::size_t argc() const { return args_.size(); }
+  std::size_t argc() const { return argc_; }
   std::string_view arg(std::size_t i) const { return args_[i]; }
-  const std::vector<std::string_view>& args() const { return args_; }
+  std::span<const std::string_view> args() const { return {args_.data(), argc_}; }
   // Multibulk bytes to send to a backend: the client's own bytes for multibulk requests, the
   // re-encoded form for inline ones. Empty for an empty request (see is_empty()).
   std::string_view raw() const { return raw_; }
   // True for an empty inline line or a multibulk of count <= 0: Redis sends no reply and the
   // request takes no reply slot.
-  bool is_empty() const { return args_.empty(); }
+  bool is_empty() const { return argc_ == 0; }
   bool is_inline() const { return inline_; }
 
  private:
   friend class RequestParser;
-  std::vector<std::string_view> args_;
+  // Room for n views. The storage only grows: a request sets argc_ instead of resizing (and
+  // value-initialising) a vector, so the common case writes nothing but its views.
+  std::string_view* slots(std::size_t n) {
+    if (args_.size() < n) args_.resize(n);
+    return args_.data();
+  }
+  void clear() {
+    argc_ = 0;
+    raw_ = {};
+    inline_ = false;
+  }
+
+  std::vector<std::string_view> args_;  // the first argc_ are this request's
+  std::size_t argc_ = 0;
   std::string_view raw_;
   bool inline_ = false;
 };
@@ -62,9 +77,15 @@ class Request {
 // for more bytes until the 64 KB line limit).
 class RequestParser {
  public:
-  explicit RequestParser(const ParseLimits& limits = {}) : limits_(limits) {}
+  explicit RequestParser(const ParseLimits& limits = {}) { set_limits(limits); }
 
-  ParseStatus parse(std::string_view buf);
+  ParseStatus parse(std::string_view buf) {
+    // Inline, so the common case (a whole request, tried at a request's start) costs one call.
+    if (state_ == State::kStart && !invalid_ && parse_whole_multibulk(buf)) [[likely]] {
+      return ParseStatus::kComplete;
+    }
+    return parse_resumable(buf);
+  }
   std::size_t consumed() const { return consumed_; }
   const Request& request() const { return request_; }
   std::string_view error() const { return error_; }
@@ -73,14 +94,26 @@ class RequestParser {
   // bulk payload is awaited it is the size, counted from the request's first byte, that the
   // buffer must reach to hold every header so far plus this payload and its CRLF.
   std::size_t bytes_needed_hint() const;
-  void set_limits(const ParseLimits& limits) { limits_ = limits; }
-  void reset();
+  void set_limits(const ParseLimits& limits) {
+    limits_ = limits;
+    fast_window_ = std::min(limits.max_request_bytes, limits.max_bulk_bytes);
+    fast_max_args_ = std::min(limits.max_args, request_.args_.size());
+  }
+  // Forgets the last request (its views die) and any partial one. Called before every request,
+  // so the usual case (the last parse completed) is a few stores, inline.
+  void reset() {
+    request_.clear();
+    consumed_ = 0;
+    if (state_ != State::kStart || invalid_) restart();
+  }
 
  private:
   // Implementation state lives in request_parser.cpp; the layout below is private.
   enum class State : std::uint8_t { kStart, kMultibulkCount, kBulkHeader, kBulkPayload, kInline };
   enum class Step : std::uint8_t { kContinue, kNeedMore, kComplete, kInvalid };
   static ParseStatus to_status(Step step);
+  void restart();
+  ParseStatus parse_resumable(std::string_view buf);
 
   // One method per state; each returns kContinue after moving to another state.
   Step on_start(std::string_view buf);
@@ -102,8 +135,20 @@ class RequestParser {
     return buf.size() > pos_ ? buf.size() - pos_ : 0;
   }
   void start_next();
+  // Room for n argument views in request_ (the storage only grows).
+  std::string_view* arg_slots(std::size_t n) {
+    std::string_view* slots = request_.slots(n);
+    fast_max_args_ = std::min(limits_.max_args, request_.args_.size());
+    return slots;
+  }
 
   ParseLimits limits_;
+  // A whole request no longer than this is within max_request_bytes and each of its bulks within
+  // max_bulk_bytes, so the fast path checks the limits once, not per argument.
+  std::size_t fast_window_ = 0;
+  // The most arguments the fast path takes: within max_args and the storage it has (a request
+  // with more goes to the state machine, which grows the storage; see arg_slots()).
+  std::size_t fast_max_args_ = 0;
   Request request_;
   std::size_t consumed_ = 0;
   std::string_view error_;

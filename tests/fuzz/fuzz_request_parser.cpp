@@ -1,6 +1,8 @@
 // libFuzzer target for RequestParser (tests/fuzz, run for a bounded time in CI). The input is fed
-// as a client session would see it, whole and split in two at a fuzzer-chosen byte; both runs
-// must produce the same requests. Also checks that inline requests re-encode losslessly.
+// as a client session would see it, whole, split in two at a fuzzer-chosen byte, and one byte at a
+// time (the state machine alone, against the whole-request fast path); all runs must produce the
+// same requests. Also checks that inline requests re-encode losslessly.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -34,7 +36,7 @@ void check_reencoded(const RequestParser& parser) {
   std::string raw(parser.request().raw());
   check(again.parse(raw) == ParseStatus::kComplete);
   check(again.consumed() == raw.size());
-  check(again.request().args() == parser.request().args());
+  check(std::ranges::equal(again.request().args(), parser.request().args()));
 }
 
 Outcome capture(const RequestParser& parser, ParseStatus status, std::string_view buf) {
@@ -54,14 +56,14 @@ Outcome capture(const RequestParser& parser, ParseStatus status, std::string_vie
   return out;
 }
 
-// Bytes arrive in two reads, split at `split`; every complete request is consumed and the buffer
-// compacted, as ClientSession does.
-std::vector<Outcome> run_session(std::string_view input, std::size_t split,
-                                 const ParseLimits& limits) {
+// Bytes arrive in the given reads; every complete request is consumed and the buffer compacted,
+// as ClientSession does.
+std::vector<Outcome> run_reads(const std::vector<std::string_view>& reads,
+                               const ParseLimits& limits) {
   RequestParser parser(limits);
   std::vector<Outcome> outcomes;
   std::string buf;
-  for (std::string_view read : {input.substr(0, split), input.substr(split)}) {
+  for (std::string_view read : reads) {
     buf.append(read);
     std::string moved(buf);  // the buffer may move between reads
     buf.swap(moved);
@@ -77,6 +79,20 @@ std::vector<Outcome> run_session(std::string_view input, std::size_t split,
   return outcomes;
 }
 
+// Two reads, split at `split`.
+std::vector<Outcome> run_session(std::string_view input, std::size_t split,
+                                 const ParseLimits& limits) {
+  return run_reads({input.substr(0, split), input.substr(split)}, limits);
+}
+
+// One byte per read: only the resumable state machine parses, never the whole-request fast path
+// (which needs a whole request in one buffer), so this compares the two.
+std::vector<Outcome> run_bytewise(std::string_view input, const ParseLimits& limits) {
+  std::vector<std::string_view> reads;
+  for (std::size_t i = 0; i < input.size(); ++i) reads.push_back(input.substr(i, 1));
+  return run_reads(reads, limits);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -89,7 +105,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_args = 8;
   limits.max_bulk_bytes = 64;
   limits.max_request_bytes = 160;
-  check(run_session(input, input.size(), limits) == run_session(input, split, limits));
+  const std::vector<Outcome> whole = run_session(input, input.size(), limits);
+  check(whole == run_session(input, split, limits));
+  constexpr std::size_t kBytewiseMax = 1024;  // quadratic copying: keep fuzzing fast
+  if (input.size() <= kBytewiseMax) check(whole == run_bytewise(input, limits));
   // Tiny limits everywhere: only the invariants checked in capture() apply.
   ParseLimits tiny{
       .max_args = 2, .max_bulk_bytes = 4, .max_inline_bytes = 8, .max_request_bytes = 24};
