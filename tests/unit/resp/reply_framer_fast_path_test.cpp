@@ -10,15 +10,16 @@
 #include <string>
 
 #include "feed.hpp"
+#include "random_input.hpp"
 
 namespace funnel::resp::testing {
 namespace {
 
 constexpr std::string_view kWrapper = "*1\r\n";
 
-class ReplyGenerator {
+class ReplyGenerator : public RandomInput {
  public:
-  explicit ReplyGenerator(std::uint32_t seed) : rng_(seed) {}
+  explicit ReplyGenerator(std::uint32_t seed) : RandomInput(seed) {}
 
   std::string next() {
     std::string out;
@@ -66,15 +67,6 @@ class ReplyGenerator {
   std::string pick_string(std::initializer_list<const char*> values) {
     return values.begin()[uniform(values.size())];
   }
-  std::size_t pick(std::initializer_list<std::size_t> values) {
-    return values.begin()[uniform(values.size())];
-  }
-  bool one_in(std::size_t n) { return uniform(n) == 0; }
-  std::size_t uniform(std::size_t n) {
-    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
-  }
-
-  std::mt19937 rng_;
 };
 
 TEST(ReplyFramerFastPath, AgreesWithTheStateMachine) {

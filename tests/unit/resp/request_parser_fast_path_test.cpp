@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "feed.hpp"
+#include "random_input.hpp"
 
 namespace funnel::resp::testing {
 namespace {
 
-class RequestGenerator {
+class RequestGenerator : public RandomInput {
  public:
-  explicit RequestGenerator(std::uint32_t seed) : rng_(seed) {}
+  explicit RequestGenerator(std::uint32_t seed) : RandomInput(seed) {}
 
   std::string next() {
     std::string out;
@@ -59,15 +60,6 @@ class RequestGenerator {
   }
 
   char pick_char() { return "*$\r\n\0 0123456789-+x"[uniform(19)]; }
-  std::size_t pick(std::initializer_list<std::size_t> values) {
-    return values.begin()[uniform(values.size())];
-  }
-  bool one_in(std::size_t n) { return uniform(n) == 0; }
-  std::size_t uniform(std::size_t n) {
-    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
-  }
-
-  std::mt19937 rng_;
 };
 
 std::vector<ParseLimits> limits_around(std::size_t size) {
