@@ -7,8 +7,9 @@
 // first part "outcome unknown" and resend the rest). Links with requests in flight keep batching
 // across clients behind their posted flush, as before.
 //
-// A WriteBatch lives on the stack of the code that reads a client (ClientSession::on_readable);
-// BackendLink::submit finds it through current(). Only the worker's own thread sees it.
+// A WriteBatch lives on the stack of the code that reads a client (ClientSession::on_readable)
+// or takes the requests another worker handed over (Worker::accept_handoff); BackendLink::submit
+// finds it through current(). Only the worker's own thread sees it.
 #include <array>
 #include <cstddef>
 #include <memory>

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "backend/write_batch.hpp"
 #include "client/client_poller.hpp"
 #include "client/client_session.hpp"
 #include "server/client_socket_options.hpp"
@@ -388,6 +389,7 @@ void Worker::flush_batches() {
 
 void Worker::accept_handoff(HandoffBatch batch) {
   asio::post(io_, [this, batch = std::move(batch)] {
+    backend::WriteBatch writes;  // idle links write once, when the whole batch is queued
     for (const HandoffRequest& request : batch.requests) {
       const std::string_view bytes =
           std::string_view(batch.bytes).substr(request.offset, request.length);
