@@ -22,8 +22,7 @@ c1_rounds="${BENCH_C1_ROUNDS:-30}"
 work_dir="$(mktemp -d)"
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_pids "${pids[@]}"
   rm -rf "$work_dir"
 }
 trap cleanup EXIT

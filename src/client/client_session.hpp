@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/post.hpp>
+
 #include "backend/asio_types.hpp"
 #include "client/lane.hpp"
 #include "client/reply_queue.hpp"
@@ -68,6 +70,17 @@ class ClientSession {
   ~ClientSession();
 
   void wait_readable();
+  // Runs `step` from the worker's event loop, never inside the caller. The session stays alive
+  // until it has run (pending_ops_) and is deleted after it if it closed meanwhile.
+  template <class Step>
+  void post_step(Step step) {
+    ++pending_ops_;
+    asio::post(ctx_.io, [this, step] {
+      step();
+      --pending_ops_;
+      maybe_destroy();
+    });
+  }
   // Readiness waits on the worker's ClientPoller (client_poller.hpp), one per use of the socket:
   // the read slot (read_waiting_: on_readable, or on_hangup_check while reading is paused) and
   // the write slot (write_waiting_: flush). A slot waits for input or for output (TLS may need

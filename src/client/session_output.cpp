@@ -130,13 +130,10 @@ void ClientSession::track_buffer(std::size_t before_capacity, const std::string&
 void ClientSession::schedule_flush() {
   if (flush_posted_ || write_waiting_ || closed_) return;
   flush_posted_ = true;
-  ++pending_ops_;
   // Posted so that every reply framed in this round of the event loop leaves in one write.
-  asio::post(ctx_.io, [this] {
+  post_step([this] {
     flush_posted_ = false;
     if (!closed_) flush();
-    --pending_ops_;
-    maybe_destroy();
   });
 }
 

@@ -123,12 +123,9 @@ void ClientSession::note_tls_want(tls::Want want) {
 void ClientSession::wait_tls_readable() {
   if (!tls_handshaking_ && tls::has_pending(tls_)) {
     read_waiting_ = true;
-    ++pending_ops_;
-    asio::post(ctx_.io, [this] {
+    post_step([this] {
       read_waiting_ = false;
       if (!closed_) on_readable();
-      --pending_ops_;
-      maybe_destroy();
     });
     return;
   }
@@ -177,12 +174,9 @@ void ClientSession::run_ready_slots() {
 void ClientSession::post_ready_slots() {
   if (ready_posted_) return;
   ready_posted_ = true;
-  ++pending_ops_;
-  asio::post(ctx_.io, [this] {
+  post_step([this] {
     ready_posted_ = false;
     if (!closed_) run_ready_slots();
-    --pending_ops_;
-    maybe_destroy();
   });
 }
 
