@@ -8,7 +8,10 @@
 #
 # Environment (defaults in brackets; BENCH_QUICK=1 changes the ones marked *):
 #   FUNNEL_BIN                 funnel binary [build/release/src/server/funnel; built if missing]
-#   BENCH_WORKERS              Funnel --workers [nproc]
+#   BENCH_PIN                  1: servers (Redis, Funnel, nutcracker) on all cores but the last,
+#                              the load (redis-benchmark, idle clients, sampler) on the last one;
+#                              0: everything shares every core [1 with 2+ cores]
+#   BENCH_WORKERS              Funnel --workers [0: Funnel's default, one per CPU it may use]
 #   BENCH_CLIENTS*             -c values for the matrix ["50 500 2000"; quick "50"]
 #   BENCH_PIPELINES            -P values for the matrix ["1 16"]
 #   BENCH_REQUESTS*            -n per test at -P 1 [200000; quick 20000]
@@ -43,7 +46,9 @@ else
   d_clients="50 500 2000" d_req=200000 d_req_p=2000000 d_req_k0=30000 d_lat=20000 d_idle=10000 d_gb=2000
   d_rounds=5 d_mrounds=3
 fi
-workers="${BENCH_WORKERS:-$(nproc)}"
+workers="${BENCH_WORKERS:-0}"
+cores="$(nproc)"
+pin="${BENCH_PIN:-$( ((cores >= 2)) && echo 1 || echo 0)}"
 clients_list="${BENCH_CLIENTS:-$d_clients}"
 pipelines_list="${BENCH_PIPELINES:-1 16}"
 req_p1="${BENCH_REQUESTS:-$d_req}"
@@ -71,6 +76,21 @@ die() { log "ERROR: $*"; exit 1; }
 for tool in redis-server redis-benchmark redis-cli nutcracker gcc node ss timeout; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found: run scripts/install-deps.sh (Debian: redis-server redis-tools nutcracker gcc nodejs iproute2)"
 done
+# Pinning: redis-benchmark is single-threaded and, straight at Redis, needs a whole core. Sharing
+# cores with it, a proxy is judged by how much CPU it takes away from the load generator rather
+# than by what it serves, and the scheduler's placement (which moves from run to run on a VM)
+# sets the -c 1 latency. With the load on a core of its own, Redis direct gets the server
+# cores alone and a proxy shares them with Redis: its cost shows as lost throughput, the same
+# way for Funnel and for nutcracker. Funnel sizes its workers from the cores it is given.
+server_run=() load_run=() server_cpus="all" load_cpus="all"
+if [[ "$pin" == 1 ]]; then
+  ((cores >= 2)) || die "BENCH_PIN=1 needs at least 2 cores (this machine has $cores)"
+  command -v taskset >/dev/null 2>&1 || die "'taskset' not found (Debian: util-linux)"
+  load_cpus="$((cores - 1))"
+  server_cpus="0"
+  ((cores > 2)) && server_cpus="0-$((cores - 2))"
+  server_run=(taskset -c "$server_cpus") load_run=(taskset -c "$load_cpus")
+fi
 if [[ ! -x "$funnel_bin" ]]; then
   [[ -n "${FUNNEL_BIN:-}" ]] && die "FUNNEL_BIN=$funnel_bin is not an executable"
   log "building Funnel (release preset)"
@@ -184,7 +204,7 @@ start_redis() {
   local attempt port
   for ((attempt = 0; attempt < 5; attempt++)); do
     port="$(free_port)" || die "no free port"
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --maxclients 19000 \
+    "${server_run[@]}" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --maxclients 19000 \
       --protected-mode no --daemonize no --logfile "$tmp_dir/redis.log" >/dev/null 2>&1 &
     pid_of[redis]=$!
     port_of[redis]=$port
@@ -198,7 +218,7 @@ start_funnel() {
   local attempt port
   for ((attempt = 0; attempt < 5; attempt++)); do
     port="$(free_port)" || die "no free port"
-    "$funnel_bin" --listen "127.0.0.1:$port" --backend "127.0.0.1:${port_of[redis]}" \
+    "${server_run[@]}" "$funnel_bin" --listen "127.0.0.1:$port" --backend "127.0.0.1:${port_of[redis]}" \
       --workers "$workers" --max-clients $((needed + 1000)) --log-level warn \
       >>"$tmp_dir/funnel.log" 2>&1 &
     pid_of[funnel]=$!
@@ -228,7 +248,7 @@ bench:
   servers:
    - 127.0.0.1:${port_of[redis]}:1
 EOF
-    nutcracker -c "$tmp_dir/nutcracker.yml" -o "$tmp_dir/nutcracker.log" -s "$stats" -a 127.0.0.1 \
+    "${server_run[@]}" nutcracker -c "$tmp_dir/nutcracker.yml" -o "$tmp_dir/nutcracker.log" -s "$stats" -a 127.0.0.1 \
       -p "$tmp_dir/nutcracker.pid" >/dev/null 2>&1 &
     pid_of[nutcracker]=$!
     port_of[nutcracker]=$port
@@ -281,7 +301,7 @@ start_sampler() {
     proxy_links="$(timeout 5 redis-cli -p "${port_of[redis]}" CLIENT LIST 2>/dev/null | grep -c -v 'cmd=client|list' || true)"
   fi
   sampler_out="$raw_dir/sampler.$2.out"
-  redis-cli -p "${port_of[redis]}" -r 3000 -i 0.2 "${cmd[@]}" >"$sampler_out" 2>&1 &
+  "${load_run[@]}" redis-cli -p "${port_of[redis]}" -r 3000 -i 0.2 "${cmd[@]}" >"$sampler_out" 2>&1 &
   sampler_pid=$!
   helper_pids+=("$sampler_pid")
   sleep 0.3
@@ -326,7 +346,7 @@ bench_run() {
   r0="$(cpu_ticks "${pid_of[redis]}")"
   t0="$(date +%s.%N)"
   # redis-benchmark retries forever when its server is gone: watch the target while it runs.
-  redis-benchmark -h 127.0.0.1 -p "$port" -c "$c" -n "$n" -P "$p" -k "$k" -t "$test" --csv \
+  "${load_run[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -c "$c" -n "$n" -P "$p" -k "$k" -t "$test" --csv \
     >"$out" 2>"$err" &
   local bench_pid=$! waited=0 target_died=0
   helper_pids+=("$bench_pid")
@@ -384,7 +404,10 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 start_redis
 start_funnel
 start_nutcracker
-log "redis :${port_of[redis]} pid ${pid_of[redis]}; funnel :${port_of[funnel]} pid ${pid_of[funnel]} (--workers $workers); nutcracker :${port_of[nutcracker]} pid ${pid_of[nutcracker]}"
+funnel_workers="$(timeout 2 redis-cli -p "${port_of[funnel]}" INFO | tr -d '\r' | sed -n 's/^funnel_workers://p')"
+[[ "$funnel_workers" =~ ^[0-9]+$ ]] || die "INFO through funnel has no funnel_workers line"
+log "servers on cpus $server_cpus, load on cpus $load_cpus"
+log "redis :${port_of[redis]} pid ${pid_of[redis]}; funnel :${port_of[funnel]} pid ${pid_of[funnel]} ($funnel_workers workers, --workers $workers); nutcracker :${port_of[nutcracker]} pid ${pid_of[nutcracker]}"
 
 git_rev="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 git_dirty="$(git status --porcelain -- src 2>/dev/null | wc -l)"
@@ -396,7 +419,8 @@ cat >"$raw_dir/meta.json" <<EOF
  "redis_benchmark":"$(json_str "$(redis-benchmark --version 2>&1 | head -1)")",
  "nutcracker_version":"$(nutcracker --version 2>&1 | sed -n 's/.*nutcracker-\([^ ]*\).*/\1/p' | head -1)",
  "funnel_bin":"$(json_str "$funnel_bin")","funnel_version":"$(json_str "$("$funnel_bin" --version 2>&1 | head -1)")",
- "funnel_sha256":"$(sha256sum "$funnel_bin" | cut -c1-12)","funnel_workers":$workers,"git_rev":"$git_rev","git_dirty_src_files":$git_dirty,
+ "funnel_sha256":"$(sha256sum "$funnel_bin" | cut -c1-12)","funnel_workers":$funnel_workers,"funnel_workers_flag":$workers,
+ "pinned":$([[ "$pin" == 1 ]] && echo true || echo false),"server_cpus":"$server_cpus","load_cpus":"$load_cpus","git_rev":"$git_rev","git_dirty_src_files":$git_dirty,
  "clk_tck":$clk_tck,"quick":$([[ "$quick" == 1 ]] && echo true || echo false),"load_start":"$load_start",
  "requests_p1":$req_p1,"requests_pipelined":$req_pipelined,"requests_reconnect":$req_k0,"requests_latency":$req_latency,"latency_rounds":$latency_rounds,"matrix_rounds":$matrix_rounds,"nutcracker_divisor":$nutcracker_divisor,
  "idle_clients":$idle_clients_n,"giveback_clients":$giveback_clients,"giveback_wait_s":$giveback_wait}
@@ -422,7 +446,7 @@ idle_phase() {  # idle_phase TARGET CONCURRENCY
   before="$(rss_kb "$pid")"
   local ic_out="$raw_dir/idle.$target.conc$concurrency.out"
   : >"$ic_out"
-  "$tmp_dir/idle_clients" 127.0.0.1 "$port" "$idle_clients_n" "$mode" "$concurrency" 150 600 >"$ic_out" 2>&1 &
+  "${load_run[@]}" "$tmp_dir/idle_clients" 127.0.0.1 "$port" "$idle_clients_n" "$mode" "$concurrency" 150 600 >"$ic_out" 2>&1 &
   local ic_pid=$!
   helper_pids+=("$ic_pid")
   local i ready=""

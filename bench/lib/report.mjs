@@ -184,7 +184,10 @@ L.push(`Machine: ${meta.host_cores} cores (${meta.cpu}), ${fmt(meta.mem_total_kb
 L.push(`Redis ${meta.redis_version}, ${meta.redis_benchmark}, nutcracker ${meta.nutcracker_version}, ` +
   `Funnel ${meta.funnel_bin} ("${meta.funnel_version ?? '?'}", sha256 ${meta.funnel_sha256 ?? '?'}; the repository ` +
   `was at git ${meta.git_rev}${meta.git_dirty_src_files ? ` with ${meta.git_dirty_src_files} uncommitted files under src/` : ''}), ` +
-  `--workers ${meta.funnel_workers}. Everything (Redis, proxies, redis-benchmark) shares the same cores.` +
+  `${meta.funnel_workers} workers (--workers ${meta.funnel_workers_flag ?? meta.funnel_workers}). ` +
+  (meta.pinned
+    ? `Redis and the proxies run on cpu ${meta.server_cpus}, the load (redis-benchmark, idle clients) on cpu ${meta.load_cpus} (BENCH_PIN=1).`
+    : 'Everything (Redis, proxies, redis-benchmark) shares the same cores (BENCH_PIN=0).') +
   (meta.quick ? ' **BENCH_QUICK=1 smoke run: counts too small for conclusions.**' : ''));
 L.push('');
 L.push('## Targets (issue 2)');

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <thread>
 
+#include "common/usable_cpus.hpp"
 #include "config/file_reader.hpp"
 #include "config/key_table.hpp"
 #include "config/topology_rules.hpp"
@@ -97,8 +97,11 @@ void resolve_secret(std::optional<std::string>& secret, const std::string& path,
 
 void resolve_machine_defaults(Config& config) {
   if (config.server.workers == 0) {
-    unsigned cores = std::thread::hardware_concurrency();
-    config.server.workers = std::clamp(cores, 1u, kMaxWorkers);
+    const common::CpuBudget budget = common::read_cpu_budget();
+    config.server.workers = std::clamp(budget.usable(), 1u, kMaxWorkers);
+    config.server.workers_reason = "one per usable CPU: " + budget.describe();
+  } else if (config.server.workers_reason.empty()) {
+    config.server.workers_reason = "as configured";
   }
   if (config.backend.connections_per_node == 0) {
     config.backend.connections_per_node = config.server.workers;

@@ -30,7 +30,8 @@ HostPort parse_host_port(const std::string& text, const std::string& what);
 
 struct ServerConfig {
   HostPort listen{"127.0.0.1", 6380};
-  unsigned workers = 0;  // resolved: never 0 after load (0 in file = cores)
+  unsigned workers = 0;        // resolved: never 0 after load (0 in file = one per usable CPU)
+  std::string workers_reason;  // how the count was chosen, for the startup log
   std::uint32_t max_clients = 10000;
   std::uint32_t idle_client_timeout_s = 300;  // 0 disables; default stays under AWS NLB's 350 s
   std::uint32_t tcp_keepalive_s = 60;         // 0 disables TCP keepalive on client sockets
@@ -171,7 +172,7 @@ struct Invocation {
 
 // Parses argv (CLI11), loads the TOML file named by --config or --check-config, applies flags on
 // top, reads secret files / environment variables, validates, resolves defaults that depend on
-// the machine (workers = cores). Throws ConfigError for every invalid input.
+// the machine (workers = usable CPUs). Throws ConfigError for every invalid input.
 Invocation parse_invocation(int argc, const char* const* argv);
 
 // Loads and validates a TOML document (for tests and --check-config). `origin` names it in errors.

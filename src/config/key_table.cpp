@@ -77,7 +77,7 @@ constexpr std::array kTables = {std::string_view{"server"},   std::string_view{"
 constexpr std::array kKeys = {
   KeySpec{.table = "server", .name = "listen", .kind = KeyKind::kAddress, .flag = "--listen",
           .address = [](Config& c) -> HostPort& { return c.server.listen; }},
-  integer("server", "workers", "--workers", 0, 256, "threads; 0 = one per CPU core",
+  integer("server", "workers", "--workers", 0, 256, "threads; 0 = one per usable CPU",
           [](Config& c) -> std::uint32_t& { return c.server.workers; }),
   integer("server", "max_clients", "--max-clients", 1, 1'000'000, "client connections",
           [](Config& c) -> std::uint32_t& { return c.server.max_clients; }),

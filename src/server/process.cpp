@@ -99,12 +99,12 @@ int Process::run() {
   control_->start();
   ready_ = true;
   spdlog::info(
-      "funnel {} listening on {}{} -> backend {} (redis {}), {} workers, "
+      "funnel {} listening on {}{} -> backend {} (redis {}), {} workers ({}), "
       "{} shared links per protocol, max_clients {}{}",
       kFunnelVersion, config_.server.listen.to_string(), tls_summary(config_.tls),
       snapshot->address, snapshot->redis_version.empty() ? "unknown" : snapshot->redis_version,
-      config_.server.workers, config_.backend.connections_per_node, config_.server.max_clients,
-      users_->initial_user() == nullptr ? ", clients must AUTH" : "");
+      config_.server.workers, config_.server.workers_reason, config_.backend.connections_per_node,
+      config_.server.max_clients, users_->initial_user() == nullptr ? ", clients must AUTH" : "");
 
   int received = 0;
   // SIGHUP reloads and waits again; SIGINT/SIGTERM end the wait and start the drain.

@@ -1,5 +1,7 @@
 // Funnel against a real redis-server: the same bytes for the same commands, in RESP2 and RESP3,
 // whether answered by Funnel itself or forwarded; protocol edge cases; the link budget.
+#include <sched.h>
+
 #include <chrono>
 #include <thread>
 
@@ -268,6 +270,34 @@ TEST_F(ProxyTest, BackendSeesOnlyTheLinkBudget) {
   EXPECT_EQ(count_prefix(names, "funnel:shared:resp2:db0:"), 2u);
   EXPECT_EQ(count_prefix(names, "funnel:shared:resp3:db0:"), 2u);
   EXPECT_EQ(count_prefix(names, "funnel:control:"), 1u);
+}
+
+// `workers = 0` counts the CPUs Funnel may use, not the host's: started with a one-CPU affinity
+// mask (what taskset or a cpuset gives it), it runs one worker and so one shared link.
+TEST_F(ProxyTest, DefaultWorkerCountFollowsTheAffinityMask) {
+  cpu_set_t original;
+  ASSERT_EQ(::sched_getaffinity(0, sizeof(original), &original), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &original)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(::sched_setaffinity(0, sizeof(one), &one), 0);  // the child inherits this thread's
+  start({});
+  ASSERT_EQ(::sched_setaffinity(0, sizeof(original), &original), 0);
+  // The startup line comes once the workers run, a moment after the port accepts.
+  EXPECT_TRUE(wait_until([&] {
+    return funnel_->log_text().find("1 workers (one per usable CPU: affinity mask 1 of") !=
+           std::string::npos;
+  })) << funnel_->log_text();
+  RespConnection client(funnel_->port());
+  EXPECT_EQ(client.command({"SET", "affinity", "1"}).str, "OK");
+  ASSERT_TRUE(wait_until([&] {
+    return count_prefix(funnel_link_names(redis_->port()), "funnel:shared:resp2:db0:") == 1;
+  }));
 }
 
 TEST(ProxyStartup, RefusesToStartWithoutABackend) {

@@ -111,8 +111,8 @@ TEST_F(CliTest, FlagValuesAreValidatedAndNamed) {
   EXPECT_EQ(error_of([] {
               invoke({"--backend", "a:1", "--workers", "many"});
             }),
-            "--workers=many: must be a whole number between 0 and 256 (threads; 0 = one per CPU "
-            "core)");
+            "--workers=many: must be a whole number between 0 and 256 (threads; 0 = one per usable "
+            "CPU)");
   EXPECT_THAT(error_of([] {
                 invoke({"--backend", "a:1", "--max-clients", "-5"});
               }),

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <thread>
 
+#include "common/usable_cpus.hpp"
 #include "config_test_support.hpp"
 
 namespace funnel::config {
@@ -15,11 +15,12 @@ using ::testing::HasSubstr;
 
 using FinalizeTest = ConfigTest;
 
-TEST_F(FinalizeTest, ZeroWorkersMeansOnePerCoreAndLinksFollowWorkers) {
+TEST_F(FinalizeTest, ZeroWorkersMeansOnePerUsableCpuAndLinksFollowWorkers) {
   Config config = runnable_config();
   finalize(config);
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  EXPECT_EQ(config.server.workers, std::min(cores, 256u));
+  const unsigned usable = common::read_cpu_budget().usable();
+  EXPECT_EQ(config.server.workers, std::min(usable, 256u));
+  EXPECT_THAT(config.server.workers_reason, HasSubstr("one per usable CPU"));
   EXPECT_EQ(config.backend.connections_per_node, config.server.workers);
   EXPECT_FALSE(config.backend.password.has_value());
   EXPECT_FALSE(config.auth.requirepass.has_value());

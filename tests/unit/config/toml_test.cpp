@@ -171,7 +171,7 @@ TEST(TomlTest, TopLevelKeySaysWhichTableItBelongsIn) {
 TEST(TomlTest, WrongTypeNamesKeyExpectedTypeAndValue) {
   EXPECT_EQ(toml_error("server.workers = \"four\""),
             "test.toml: server.workers = \"four\": expected an integer between 0 and 256 "
-            "(threads; 0 = one per CPU core), got a string (write the number without quotes)");
+            "(threads; 0 = one per usable CPU), got a string (write the number without quotes)");
   EXPECT_THAT(toml_error("server.listen = 6380"),
               AllOf(HasSubstr("server.listen = 6380: expected a string \"host:port\""),
                     HasSubstr("got an integer")));
@@ -209,8 +209,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "backend.connect_timeout_ms = 3600001: must be between 1 and 3600000 "
                   "(milliseconds)"},
         RangeCase{"server.workers = 257",
-                  "server.workers = 257: must be between 0 and 256 (threads; 0 = one per CPU "
-                  "core)"},
+                  "server.workers = 257: must be between 0 and 256 (threads; 0 = one per usable "
+                  "CPU)"},
         RangeCase{"server.max_clients = 0",
                   "server.max_clients = 0: must be between 1 and 1000000 (client connections)"},
         RangeCase{"server.max_clients = 1000001",
