@@ -8,8 +8,13 @@
 #        installed), in a shuffled order each round: median p50 and mean of the averages
 #
 #   bench/side-by-side.sh FUNNEL_A FUNNEL_B [p16|c1|all]      (default all)
-# Starts its own redis-server, both funnels (--workers 2) and nutcracker on free loopback ports
-# and stops them by PID on exit.
+# Starts its own redis-server, both funnels and nutcracker on free loopback ports and stops them
+# by PID on exit. A and B may be the same binary with different flags:
+#   SIDE_A_ARGS, SIDE_B_ARGS   extra funnel flags for A and B ["--workers 2"]
+#   BENCH_PIN                  1: servers on cpu 0.., redis-benchmark on the last cpu, as
+#                              bench/run-bench.sh does by default; 0: all share every core [0]
+# e.g. one worker against two, pinned:
+#   BENCH_PIN=1 SIDE_A_ARGS="--workers 1" SIDE_B_ARGS="--workers 2" bench/side-by-side.sh F F p16
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/local-ports.sh
@@ -19,6 +24,14 @@ source "$repo_root/scripts/lib/local-ports.sh"
 bin_a="$1" bin_b="$2" what="${3:-all}"
 rounds="${BENCH_ROUNDS:-3}"
 c1_rounds="${BENCH_C1_ROUNDS:-30}"
+read -r -a args_a <<<"${SIDE_A_ARGS:---workers 2}"
+read -r -a args_b <<<"${SIDE_B_ARGS:---workers 2}"
+server_run=() load_run=()
+if [[ "${BENCH_PIN:-0}" == 1 ]]; then
+  cores="$(nproc)"
+  ((cores >= 2)) || { echo "side-by-side: BENCH_PIN=1 needs 2+ cores" >&2; exit 2; }
+  server_run=(taskset -c "0-$((cores > 2 ? cores - 2 : 0))") load_run=(taskset -c "$((cores - 1))")
+fi
 work_dir="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -32,28 +45,29 @@ done
 
 declare -A port_of pid_of
 port="$(pick_port)"
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >"$work_dir/redis.log" 2>&1 &
+"${server_run[@]}" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >"$work_dir/redis.log" 2>&1 &
 pids+=("$!")
 pid_of[redis]=$! port_of[redis]=$port
 wait_ready "$!" "$port" || { echo "side-by-side: redis-server did not start" >&2; exit 1; }
 redis_port="$port"
-start_funnel() {  # start_funnel NAME BINARY
+start_funnel() {  # start_funnel NAME BINARY FLAGS...
   local name="$1" bin="$2" port
+  shift 2
   port="$(pick_port)"
-  "$bin" --backend "127.0.0.1:$redis_port" --listen "127.0.0.1:$port" --workers 2 \
+  "${server_run[@]}" "$bin" --backend "127.0.0.1:$redis_port" --listen "127.0.0.1:$port" "$@" \
     >"$work_dir/$name.log" 2>&1 &
   pids+=("$!")
   pid_of[$name]=$! port_of[$name]=$port
   wait_ready "$!" "$port" || { echo "side-by-side: funnel $name did not start" >&2; exit 1; }
 }
-start_funnel a "$bin_a"
-start_funnel b "$bin_b"
+start_funnel a "$bin_a" "${args_a[@]}"
+start_funnel b "$bin_b" "${args_b[@]}"
 targets=(redis a b)
 if command -v nutcracker >/dev/null; then
   nut_port="$(pick_port)"
   printf 'pool:\n  listen: 127.0.0.1:%s\n  redis: true\n  auto_eject_hosts: false\n  server_connections: 1\n  servers:\n   - 127.0.0.1:%s:1\n' \
     "$nut_port" "$redis_port" >"$work_dir/nutcracker.yml"
-  nutcracker -c "$work_dir/nutcracker.yml" -s "$(pick_port)" >"$work_dir/nutcracker.log" 2>&1 &
+  "${server_run[@]}" nutcracker -c "$work_dir/nutcracker.yml" -s "$(pick_port)" >"$work_dir/nutcracker.log" 2>&1 &
   pids+=("$!")
   pid_of[nutcracker]=$! port_of[nutcracker]=$nut_port
   wait_ready "$!" "$nut_port" || { echo "side-by-side: nutcracker did not start" >&2; exit 1; }
@@ -62,12 +76,12 @@ ticks="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 p16() {
-  echo "GET -c 500 -P 16 -n 2000000, $rounds rounds (A = $bin_a, B = $bin_b)"
+  echo "GET -c 500 -P 16 -n 2000000, $rounds rounds (A = $bin_a ${args_a[*]}, B = $bin_b ${args_b[*]})"
   for ((r = 1; r <= rounds; r++)); do
     for target in redis a b; do
       local before after rps
       before="$(cpu_ticks "${pid_of[$target]}")"
-      rps="$(redis-benchmark -p "${port_of[$target]}" -c 500 -P 16 -n 2000000 -t get --csv 2>/dev/null |
+      rps="$("${load_run[@]}" redis-benchmark -p "${port_of[$target]}" -c 500 -P 16 -n 2000000 -t get --csv 2>/dev/null |
         tail -1 | tr -d '"' | cut -d, -f2)"
       after="$(cpu_ticks "${pid_of[$target]}")"
       awk -v t="$target" -v r="$r" -v rps="$rps" -v d="$((after - before))" -v hz="$ticks" \
@@ -84,7 +98,7 @@ c1() {
   for ((r = 1; r <= c1_rounds; r++)); do
     for target in $(printf '%s\n' "${c1_targets[@]}" | shuf); do
       local line
-      line="$(redis-benchmark -p "${port_of[$target]}" -c 1 -n 15000 -t get --csv 2>/dev/null | tail -1 | tr -d '"')"
+      line="$("${load_run[@]}" redis-benchmark -p "${port_of[$target]}" -c 1 -n 15000 -t get --csv 2>/dev/null | tail -1 | tr -d '"')"
       p50s[$target]+="$(cut -d, -f5 <<<"$line") "
       avgs[$target]+="$(cut -d, -f3 <<<"$line") "
     done
