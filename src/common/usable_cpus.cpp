@@ -80,6 +80,29 @@ bool names_cpu_controller(std::string_view controllers) {
   return false;
 }
 
+// cgroup v2: one unified hierarchy mounted at `root`; `cpu.max` in the cgroup or an ancestor.
+std::optional<double> cgroup2_quota(const std::filesystem::path& root, std::string_view relative) {
+  std::optional<double> tightest;
+  for (const auto& dir : cgroup_and_ancestors(root, relative)) {
+    if (auto text = read_text(dir / "cpu.max"))
+      keep_tightest(tightest, parse_cgroup2_cpu_max(*text));
+  }
+  return tightest;
+}
+
+// cgroup v1: the cpu controller's own hierarchy, mounted under one of its usual names.
+std::optional<double> cgroup1_quota(const std::filesystem::path& root, std::string_view relative) {
+  std::optional<double> tightest;
+  for (const char* mount : {"cpu,cpuacct", "cpu", "cpuacct,cpu"}) {
+    for (const auto& dir : cgroup_and_ancestors(root / mount, relative)) {
+      const auto quota = read_text(dir / "cpu.cfs_quota_us");
+      const auto period = read_text(dir / "cpu.cfs_period_us");
+      if (quota && period) keep_tightest(tightest, parse_cgroup1_quota(*quota, *period));
+    }
+  }
+  return tightest;
+}
+
 }  // namespace
 
 unsigned CpuBudget::usable() const {
@@ -126,22 +149,13 @@ std::optional<double> cgroup_cpu_quota(const std::filesystem::path& root,
     const auto first = line.find(':');
     const auto second = first == std::string::npos ? first : line.find(':', first + 1);
     if (second == std::string::npos) continue;
-    const std::string_view controllers =
-        std::string_view(line).substr(first + 1, second - first - 1);
-    const std::string_view relative = std::string_view(line).substr(second + 1);
-    if (line.compare(0, first, "0") == 0 && controllers.empty()) {
-      for (const auto& dir : cgroup_and_ancestors(root, relative)) {
-        if (auto text = read_text(dir / "cpu.max"))
-          keep_tightest(tightest, parse_cgroup2_cpu_max(*text));
-      }
+    const std::string_view text(line);
+    const std::string_view controllers = text.substr(first + 1, second - first - 1);
+    const std::string_view relative = text.substr(second + 1);
+    if (text.substr(0, first) == "0" && controllers.empty()) {
+      keep_tightest(tightest, cgroup2_quota(root, relative));
     } else if (names_cpu_controller(controllers)) {
-      for (const char* mount : {"cpu,cpuacct", "cpu", "cpuacct,cpu"}) {
-        for (const auto& dir : cgroup_and_ancestors(root / mount, relative)) {
-          const auto quota = read_text(dir / "cpu.cfs_quota_us");
-          const auto period = read_text(dir / "cpu.cfs_period_us");
-          if (quota && period) keep_tightest(tightest, parse_cgroup1_quota(*quota, *period));
-        }
-      }
+      keep_tightest(tightest, cgroup1_quota(root, relative));
     }
   }
   return tightest;
