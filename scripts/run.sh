@@ -114,7 +114,8 @@ cleanup() {
   rm -rf "$workdir"
 }
 trap cleanup EXIT
-# Turn Ctrl-C and SIGTERM into a normal exit so the EXIT trap runs.
+# Turn Ctrl-C and SIGTERM into a normal exit so the EXIT trap runs (until funnel starts; then
+# they are passed on to it, below).
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -152,7 +153,17 @@ echo "       $connect_cmd"
 echo "       redis://$connect_host:$listen_port"
 echo "run: Ctrl-C stops funnel and the local redis-server"
 
-# Not exec: the EXIT trap must still stop redis-server after funnel returns.
+# Not exec: the EXIT trap must still stop redis-server after funnel returns. In the background
+# with the signals passed on, because bash runs a trap only once its foreground child has ended:
+# a SIGTERM to this script (a service manager, a CI job) would otherwise wait forever.
+"$funnel" --backend "127.0.0.1:$redis_port" "${extra_listen[@]}" "$@" &
+funnel_pid=$!
+trap 'kill -TERM "$funnel_pid" 2>/dev/null || true' TERM
+trap 'kill -INT "$funnel_pid" 2>/dev/null || true' INT
 status=0
-"$funnel" --backend "127.0.0.1:$redis_port" "${extra_listen[@]}" "$@" || status=$?
+while true; do
+  # A signal ends `wait` early (status > 128) while funnel drains: wait again until it has exited.
+  wait "$funnel_pid" && status=0 || status=$?
+  kill -0 "$funnel_pid" 2>/dev/null || break
+done
 exit "$status"
