@@ -5,10 +5,16 @@
 #   syscalls      system calls and CPU time per GET at -c BENCH_CLIENTS -P 1 (perf stat)
 #   reconnect     the same per GET when every request opens a new connection (-k 0, -c 50,
 #                 BENCH_N / 10 requests): the serverless pattern
+#   p16           the same per GET at -c 500 -P 16 (BENCH_N x 10 requests)
+#   c1            the same per GET from one client (-c 1, BENCH_N / 10 requests)
+# Besides system calls and CPU, each perf-stat part prints context switches (the worker going to
+# sleep and being woken) and epoll_wait / epoll_ctl calls per request.
 #
-#   bench/hot-path-cost.sh [instructions|syscalls|reconnect|all]      (default all)
+#   bench/hot-path-cost.sh [instructions|syscalls|reconnect|p16|c1|all]   (default: the first three)
 # Environment: FUNNEL_BIN [build/release/src/server/funnel], BENCH_N [200000],
-# BENCH_CLIENTS [500], BENCH_WORKERS [2, for syscalls]. Needs valgrind and perf (linux-perf).
+# BENCH_CLIENTS [500], BENCH_WORKERS [2, for the perf-stat parts], BENCH_PIN [0; 1: Redis and
+# Funnel on cpu 0.., redis-benchmark on the last cpu, as bench/run-bench.sh does].
+# Needs valgrind and perf (linux-perf).
 # Starts its own redis-server and funnel on free loopback ports; stops them by PID on exit.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +26,12 @@ funnel_bin="${FUNNEL_BIN:-$repo_root/build/release/src/server/funnel}"
 requests="${BENCH_N:-200000}"
 clients="${BENCH_CLIENTS:-500}"
 workers="${BENCH_WORKERS:-2}"
+server_run=() load_run=()
+if [[ "${BENCH_PIN:-0}" == 1 ]]; then
+  cores="$(nproc)"
+  ((cores >= 2)) || { echo "hot-path-cost: BENCH_PIN=1 needs 2+ cores" >&2; exit 2; }
+  server_run=(taskset -c "0-$((cores > 2 ? cores - 2 : 0))") load_run=(taskset -c "$((cores - 1))")
+fi
 work_dir="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -32,7 +44,7 @@ trap cleanup EXIT
 
 start_redis() {
   redis_port="$(pick_port)"
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+  "${server_run[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
     --maxclients 10000 >"$work_dir/redis.log" 2>&1 &
   redis_pid=$!
   pids+=("$redis_pid")
@@ -42,7 +54,7 @@ start_redis() {
 # start_funnel PREFIX-COMMAND... : funnel (under the given wrapper, if any) in front of redis.
 start_funnel() {
   funnel_port="$(pick_port)"
-  "$@" "$funnel_bin" --backend "127.0.0.1:$redis_port" --listen "127.0.0.1:$funnel_port" \
+  "${server_run[@]}" "$@" "$funnel_bin" --backend "127.0.0.1:$redis_port" --listen "127.0.0.1:$funnel_port" \
     --workers "$funnel_workers" --max-clients 5000 >"$work_dir/funnel.log" 2>&1 &
   funnel_pid=$!
   pids+=("$funnel_pid")
@@ -79,26 +91,34 @@ per_request_cost() {
   start_redis
   funnel_workers="$workers"
   start_funnel
-  perf stat -e raw_syscalls:sys_enter,task-clock -p "$funnel_pid" -o "$work_dir/perf.txt" &
+  perf stat -e raw_syscalls:sys_enter,task-clock,context-switches \
+    -e syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_ctl \
+    -p "$funnel_pid" -o "$work_dir/perf.txt" &
   local perf_pid=$!
   sleep 0.2
-  redis-benchmark -p "$funnel_port" -n "$n" -t get -q "$@" >/dev/null 2>&1
+  "${load_run[@]}" redis-benchmark -p "$funnel_port" -n "$n" -t get -q "$@" >/dev/null 2>&1
   kill -INT "$perf_pid"; wait "$perf_pid" || true
   stop_funnel
-  local calls ms
-  calls="$(awk '/sys_enter/ {gsub(",","",$1); print $1}' "$work_dir/perf.txt")"
-  ms="$(awk '/task-clock/ {gsub(",","",$1); print $1}' "$work_dir/perf.txt")"
-  echo "$label: $(echo "scale=2; $calls / $n" | bc) syscalls and $(echo "scale=2; $ms * 1000 / $n" | bc) µs CPU per request (perf stat, GET $*, $workers workers)"
+  # "<count> [unit] <event> ...": task-clock has a unit (msec) between the two.
+  count() { awk -v e="$1" '$2 == e || $3 == e {gsub(",", "", $1); print $1; exit}' "$work_dir/perf.txt"; }
+  per() { awk -v x="$1" -v scale="${2:-1}" -v n="$n" 'BEGIN {printf "%.3g", x * scale / n}'; }
+  echo "$label: $(per "$(count raw_syscalls:sys_enter)") syscalls and $(per "$(count task-clock)" 1000) µs CPU per request;" \
+    "per request: $(per "$(count context-switches)") context switches, $(per "$(count syscalls:sys_enter_epoll_wait)") epoll_wait," \
+    "$(per "$(count syscalls:sys_enter_epoll_ctl)") epoll_ctl (perf stat, GET $*, $workers workers${load_run[*]:+, pinned})"
   kill "$redis_pid"; wait "$redis_pid" || true
 }
 
 syscalls() { per_request_cost syscalls "$requests" -c "$clients" -P 1; }
 reconnect() { per_request_cost reconnect "$((requests / 10))" -c 50 -k 0; }
+p16() { per_request_cost p16 "$((requests * 10))" -c 500 -P 16; }
+c1() { per_request_cost c1 "$((requests / 10))" -c 1; }
 
 case "$what" in
   instructions) instructions ;;
   syscalls) syscalls ;;
   reconnect) reconnect ;;
+  p16) p16 ;;
+  c1) c1 ;;
   all) instructions; syscalls; reconnect ;;
-  *) echo "hot-path-cost: unknown part '$what' (instructions, syscalls, reconnect or all)" >&2; exit 2 ;;
+  *) echo "hot-path-cost: unknown part '$what' (instructions, syscalls, reconnect, p16, c1 or all)" >&2; exit 2 ;;
 esac
