@@ -20,23 +20,19 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/local-ports.sh
 source "$repo_root/scripts/lib/local-ports.sh"
+# shellcheck source=bench/lib/pinning.sh
+source "$repo_root/bench/lib/pinning.sh"
 
 what="${1:-all}"
 funnel_bin="${FUNNEL_BIN:-$repo_root/build/release/src/server/funnel}"
 requests="${BENCH_N:-200000}"
 clients="${BENCH_CLIENTS:-500}"
 workers="${BENCH_WORKERS:-2}"
-server_run=() load_run=()
-if [[ "${BENCH_PIN:-0}" == 1 ]]; then
-  cores="$(nproc)"
-  ((cores >= 2)) || { echo "hot-path-cost: BENCH_PIN=1 needs 2+ cores" >&2; exit 2; }
-  server_run=(taskset -c "0-$((cores > 2 ? cores - 2 : 0))") load_run=(taskset -c "$((cores - 1))")
-fi
+set_pinning "${BENCH_PIN:-0}" || exit 2
 work_dir="$(mktemp -d)"
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_pids "${pids[@]}"
   rm -rf "$work_dir"
 }
 trap cleanup EXIT

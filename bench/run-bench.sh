@@ -35,6 +35,8 @@
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib/pinning.sh
+source "$repo_root/bench/lib/pinning.sh"
 # grep finds nothing when no BENCH_ variable is set: that must not end the script (pipefail).
 command_line="$({ env | grep -E '^(BENCH_[A-Z_]+|FUNNEL_BIN)=' || true; } | sort | tr '\n' ' ')bench/run-bench.sh${*:+ $*}"
 cd "$repo_root"
@@ -82,15 +84,7 @@ done
 # sets the -c 1 latency. With the load on a core of its own, Redis direct gets the server
 # cores alone and a proxy shares them with Redis: its cost shows as lost throughput, the same
 # way for Funnel and for nutcracker. Funnel sizes its workers from the cores it is given.
-server_run=() load_run=() server_cpus="all" load_cpus="all"
-if [[ "$pin" == 1 ]]; then
-  ((cores >= 2)) || die "BENCH_PIN=1 needs at least 2 cores (this machine has $cores)"
-  command -v taskset >/dev/null 2>&1 || die "'taskset' not found (Debian: util-linux)"
-  load_cpus="$((cores - 1))"
-  server_cpus="0"
-  ((cores > 2)) && server_cpus="0-$((cores - 2))"
-  server_run=(taskset -c "$server_cpus") load_run=(taskset -c "$load_cpus")
-fi
+set_pinning "$pin" || die "cannot pin (see above)"
 if [[ ! -x "$funnel_bin" ]]; then
   [[ -n "${FUNNEL_BIN:-}" ]] && die "FUNNEL_BIN=$funnel_bin is not an executable"
   log "building Funnel (release preset)"

@@ -19,6 +19,8 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/local-ports.sh
 source "$repo_root/scripts/lib/local-ports.sh"
+# shellcheck source=bench/lib/pinning.sh
+source "$repo_root/bench/lib/pinning.sh"
 
 [[ $# -ge 2 ]] || { echo "usage: bench/side-by-side.sh FUNNEL_A FUNNEL_B [p16|c1|all]" >&2; exit 2; }
 bin_a="$1" bin_b="$2" what="${3:-all}"
@@ -26,12 +28,7 @@ rounds="${BENCH_ROUNDS:-3}"
 c1_rounds="${BENCH_C1_ROUNDS:-30}"
 read -r -a args_a <<<"${SIDE_A_ARGS:---workers 2}"
 read -r -a args_b <<<"${SIDE_B_ARGS:---workers 2}"
-server_run=() load_run=()
-if [[ "${BENCH_PIN:-0}" == 1 ]]; then
-  cores="$(nproc)"
-  ((cores >= 2)) || { echo "side-by-side: BENCH_PIN=1 needs 2+ cores" >&2; exit 2; }
-  server_run=(taskset -c "0-$((cores > 2 ? cores - 2 : 0))") load_run=(taskset -c "$((cores - 1))")
-fi
+set_pinning "${BENCH_PIN:-0}" || exit 2
 work_dir="$(mktemp -d)"
 pids=()
 cleanup() {
