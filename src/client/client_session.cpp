@@ -285,6 +285,7 @@ void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq
       out = error_reply("ERR funnel: internal error: no local handler");
       break;
   }
+  if (auth_delayed_) return hold_auth_reply(seq);  // a failed AUTH held (session_auth.cpp)
   answer_local(seq, out);
 }
 

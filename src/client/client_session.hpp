@@ -203,7 +203,8 @@ class ClientSession {
   // Authentication and permissions (session_auth.cpp).
   bool log_in(std::string_view user, std::string_view password);
   void on_auth_failure();
-  void end_auth_delay();
+  void hold_auth_reply(std::uint64_t seq);
+  std::string throttle_key() const;
   bool admitted(const resp::Request& request, std::uint64_t seq);
   bool may_run(const resp::Request& request) const;
   bool access_allowed(const resp::Request& request, std::uint64_t seq);
@@ -239,7 +240,7 @@ class ClientSession {
   common::Millis connected_at_;
   common::Millis last_activity_;
   const security::User* user_ = nullptr;        // null until authenticated (owned by ctx_.users)
-  std::unique_ptr<SteadyTimer> auth_delay_;     // only while a failed AUTH is being slowed down
+  std::unique_ptr<SteadyTimer> auth_delay_;     // holds a failed AUTH's reply (AuthThrottle)
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   resp::Protocol protocol_ = resp::Protocol::kResp2;
   std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
@@ -248,7 +249,7 @@ class ClientSession {
   bool replies_off_ = false;      // CLIENT REPLY OFF
   bool skip_next_reply_ = false;  // CLIENT REPLY SKIP
   bool silent_ = false;           // the current request's reply is dropped
-  bool auth_delayed_ = false;     // reading paused after a failed AUTH (AuthThrottle)
+  bool auth_delayed_ = false;     // a failed AUTH's reply is held; nothing more is read
   bool tls_handshaking_ = false;
   bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress
   bool tls_write_wants_read_ = false;  // and the reverse

@@ -1,6 +1,7 @@
 // ClientSession's authentication and permission steps: AUTH, logging in (also for HELLO AUTH),
-// slowing down repeated failures, the per-request access check, and the texts for requests too
-// large before AUTH. The rules themselves live in src/security (no I/O).
+// slowing down password guessing (holding failed AUTH replies, closing guessing connections), the
+// per-request access check, and the texts for requests too large before AUTH. The rules themselves
+// live in src/security (no I/O).
 #include <chrono>
 
 #include "client/client_session.hpp"
@@ -52,31 +53,65 @@ bool ClientSession::log_in(std::string_view user, std::string_view password) {
   return true;
 }
 
-// Counts the failure and, past the free attempts from this address, pauses reading for the
-// throttle's delay: the WRONGPASS reply goes out at once, the next attempt waits.
+// Counts the failure and carries out the throttle's verdict (security::AuthThrottle): within the
+// address's free failures the -WRONGPASS goes out at once; past them it is held (handle_local
+// calls hold_auth_reply with the request's slot) and the connection closed after it, or, past
+// the bounds on held failures, the connection is closed at once, unanswered.
 void ClientSession::on_auth_failure() {
   ctx_.metrics->auth_failures.add();
   if (ctx_.auth_throttle == nullptr) return;
-  const auto peer = endpoint(true);
-  const std::string address = peer ? peer->address().to_string() : std::string("?");
-  const std::uint32_t delay_ms = ctx_.auth_throttle->on_failure(address, common::coarse_now_ms());
-  if (delay_ms == 0) return;
-  if (!auth_delay_) auth_delay_ = std::make_unique<SteadyTimer>(ctx_.io.get_executor());
-  auth_delayed_ = true;
-  reading_paused_ = true;
-  auth_delay_->expires_after(std::chrono::milliseconds(delay_ms));
-  ++pending_ops_;
-  auth_delay_->async_wait([this](boost::system::error_code) {
-    --pending_ops_;
-    end_auth_delay();
-    maybe_destroy();
-  });
+  const security::AuthDecision decision =
+      ctx_.auth_throttle->on_failure(throttle_key(), common::coarse_now_ms());
+  switch (decision.verdict) {
+    case security::AuthVerdict::kAnswer:
+      return;
+    case security::AuthVerdict::kClose:
+      return close(metrics::CloseReason::kAuthGuessing);
+    case security::AuthVerdict::kHold:
+      if (!auth_delay_) auth_delay_ = std::make_unique<SteadyTimer>(ctx_.io.get_executor());
+      auth_delay_->expires_after(std::chrono::milliseconds(decision.delay_ms));
+      auth_delayed_ = true;  // handle_local holds the reply; nothing after it is read
+      stop_reading_ = true;
+      return;
+  }
 }
 
-void ClientSession::end_auth_delay() {
-  auth_delayed_ = false;
-  if (closed_) return;
-  maybe_resume_reading();
+// The failed AUTH in slot `seq` is answered when the throttle's delay is over, in its place among
+// the client's replies, and the connection closed after it. Its place in the throttle's bound is
+// given back then, or when the connection closes first.
+void ClientSession::hold_auth_reply(std::uint64_t seq) {
+  ctx_.metrics->auth_delayed.add();
+  close_after_seq_ = seq;
+  const command::CommandSpec* spec = ctx_.classification.spec;
+  const std::uint16_t command_id = spec != nullptr ? spec->id : 0;
+  const std::int64_t started_ns = ctx_.batch_ns;
+  const bool silent = silent_;
+  ++pending_ops_;
+  auth_delay_->async_wait(
+      [this, seq, command_id, started_ns, silent, key = throttle_key()](boost::system::error_code) {
+        --pending_ops_;
+        ctx_.auth_throttle->end_hold(key);
+        auth_delayed_ = false;
+        if (!closed_) {
+          record(command_id, metrics::CommandClass::kLocal, kWrongPass,
+                 common::precise_now_ns() - started_ns, 0);
+          answer(seq, silent ? std::string_view() : kWrongPass);
+        }
+        maybe_destroy();
+      });
+}
+
+// The client's address as the throttle counts it (IPv6 per /64).
+std::string ClientSession::throttle_key() const {
+  const auto peer = endpoint(true);
+  if (!peer) return "?";
+  const asio::ip::address address = peer->address();
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    return security::throttle_key(bytes.data(), bytes.size());
+  }
+  const auto bytes = address.to_v6().to_bytes();
+  return security::throttle_key(bytes.data(), bytes.size());
 }
 
 // Command rules, the deny list and key patterns of the session's user. Answers and returns

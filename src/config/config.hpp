@@ -86,6 +86,15 @@ struct AuthConfig {
   // Commands refused to every user unless the user's rules name them (+flushall); "@default"
   // stands for the built-in list (security/command_policy.cpp), "" denies nothing.
   std::string deny_commands = "@default";
+  // Slowing down password guessing (docs/security.md#slowing-down-password-guessing): failures
+  // per address answered at once; then each failure's -WRONGPASS is held for a delay doubling
+  // from failure_delay_ms to failure_max_delay_ms and its connection closed; past
+  // max_held_per_address (or max_held_total) held at once, the connection is closed unanswered.
+  std::uint32_t free_failures = 3;
+  std::uint32_t failure_delay_ms = 100;
+  std::uint32_t failure_max_delay_ms = 2000;
+  std::uint32_t max_held_per_address = 16;
+  std::uint32_t max_held_total = 1024;
 };
 
 struct LimitsConfig {
@@ -109,6 +118,15 @@ struct AdminConfig {
   std::uint32_t metrics = 1;         // 0: no per-request counters/histograms (benchmark baseline)
   std::string token_file;            // bearer token for the admin endpoint (or FUNNEL_ADMIN_TOKEN)
   std::optional<std::string> token;  // resolved secret; required on a non-loopback address
+  // Bounds against slow and idle clients (docs/security.md#admin-endpoint): connections held at
+  // once (more are closed at once), the time to send a request's header, the time for a whole
+  // request and its response, the time a keep-alive connection may wait for its next request,
+  // and the size of a request's header.
+  std::uint32_t max_connections = 64;
+  std::uint32_t header_timeout_ms = 5000;
+  std::uint32_t request_timeout_ms = 10'000;
+  std::uint32_t idle_timeout_ms = 30'000;
+  std::uint64_t max_header_bytes = 8192;
 };
 
 // TLS towards clients (docs/security.md#tls). With cert and key and no `listen`, the

@@ -54,6 +54,9 @@ void client_metrics(std::string& out, const ExpositionInput& in, const Totals& t
   header(out, "funnel_client_auth_failures_total", "counter",
          "Failed AUTH and HELLO AUTH attempts.");
   sample(out, "funnel_client_auth_failures_total", "", static_cast<double>(t.auth_failures));
+  header(out, "funnel_client_auth_delayed_total", "counter",
+         "Failed AUTH past the address's free failures whose reply was held before closing.");
+  sample(out, "funnel_client_auth_delayed_total", "", static_cast<double>(t.auth_delayed));
   header(out, "funnel_client_permission_denied_total", "counter",
          "Requests refused with NOPERM (user rules, command deny list, key patterns).");
   sample(out, "funnel_client_permission_denied_total", "",
@@ -162,6 +165,7 @@ Totals sum_workers(const std::vector<const WorkerMetrics*>& workers) {
   for (const WorkerMetrics* w : workers) {
     t.accepted += w->clients_accepted.read();
     t.auth_failures += w->auth_failures.read();
+    t.auth_delayed += w->auth_delayed.read();
     t.permission_denied += w->permission_denied.read();
     t.tls_handshake_failures += w->tls_handshake_failures.read();
     t.bytes_received += w->bytes_received.read();
@@ -229,13 +233,15 @@ std::string render_stats_json(const ExpositionInput& in) {
   return fmt::format(
       "{{\"version\":\"{}\",\"workers\":{},\"clients_connected\":{},\"max_clients\":{},"
       "\"clients_accepted\":{},\"clients_rejected_max_clients\":{},\"auth_failures\":{},"
+      "\"auth_delayed\":{},\"auth_closed\":{},"
       "\"requests_in_flight\":{},\"commands\":{},\"command_errors\":{},\"proxy_errors\":{},"
       "\"bytes_received\":{},\"bytes_sent\":{},\"backend_connects\":{},"
       "\"backend_reconnects\":{},\"backend_timeouts\":{},\"backends\":[{}],"
       "\"pubsub\":{{\"clients\":{},\"channels\":{},\"patterns\":{},\"shard_channels\":{},"
       "\"messages_received\":{},\"messages_delivered\":{},\"slow_subscribers_closed\":{}}}}}\n",
       escape(in.version), in.workers, in.clients_connected, in.max_clients, t.accepted,
-      ProcessCounters::read(in.process->clients_rejected_max_clients), t.auth_failures, t.in_flight,
+      ProcessCounters::read(in.process->clients_rejected_max_clients), t.auth_failures,
+      t.auth_delayed, t.closed[static_cast<std::size_t>(CloseReason::kAuthGuessing)], t.in_flight,
       t.commands, t.command_errors, t.proxy_errors, t.bytes_received, t.bytes_sent,
       t.backend_connects, t.backend_reconnects, t.backend_timeouts, backends, t.pubsub_clients,
       in.pubsub.channels, in.pubsub.patterns, in.pubsub.shard_channels, in.pubsub.messages_received,

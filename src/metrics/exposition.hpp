@@ -67,7 +67,8 @@ std::string render_stats_json(const ExpositionInput& input);
 
 // Sums of the per-worker counters, shared by both renderings (and by FUNNEL STATS).
 struct Totals {
-  std::uint64_t accepted = 0, auth_failures = 0, bytes_received = 0, bytes_sent = 0;
+  std::uint64_t accepted = 0, auth_failures = 0, auth_delayed = 0, bytes_received = 0;
+  std::uint64_t bytes_sent = 0;
   std::uint64_t permission_denied = 0, tls_handshake_failures = 0;
   std::uint64_t in_flight = 0, backend_connects = 0, backend_connect_failures = 0;
   std::uint64_t backend_reconnects = 0, backend_timeouts = 0, readonly_redirects = 0;

@@ -17,6 +17,8 @@ const char* to_label(CloseReason reason) {
       return "buffer_budget";
     case CloseReason::kShutdown:
       return "shutdown";
+    case CloseReason::kAuthGuessing:
+      return "auth_guessing";
     case CloseReason::kCount:
       break;
   }

@@ -17,6 +17,7 @@ enum class CloseReason : std::uint8_t {
   kOutputLimit,
   kBufferBudget,
   kShutdown,
+  kAuthGuessing,  // failed AUTH past its address's free failures (security::AuthThrottle)
   kCount
 };
 enum class Outcome : std::uint8_t { kOk, kError, kProxyError, kCount };
@@ -47,6 +48,7 @@ struct WorkerMetrics {
   Counter clients_accepted;
   std::array<Counter, static_cast<std::size_t>(CloseReason::kCount)> clients_closed;
   Counter auth_failures;
+  Counter auth_delayed;            // failed AUTH whose -WRONGPASS was held (security::AuthThrottle)
   Counter permission_denied;       // -NOPERM answers (user rules, deny list, key patterns)
   Counter tls_handshake_failures;  // client TLS handshakes that failed
   Counter bytes_received;

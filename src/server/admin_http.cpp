@@ -1,8 +1,13 @@
 // AdminHttp: a small HTTP/1.1 server with Beast and coroutines; one request at a time per
-// connection, keep-alive, bounded request size.
+// connection, keep-alive, and every wait bounded: the header by admin.header_timeout_ms, a whole
+// request and its response by admin.request_timeout_ms, the wait for the next keep-alive request
+// by admin.idle_timeout_ms, the header's size by admin.max_header_bytes, and the connections held
+// at once by admin.max_connections. A request is answered as soon as its header is read; a body
+// is never read (the admin endpoint takes none).
 #include "server/admin_http.hpp"
 
-#include <openssl/crypto.h>
+#include <algorithm>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -10,9 +15,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "server/admin_token.hpp"
 
 namespace funnel::server {
 namespace {
@@ -20,83 +28,192 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
-// Constant-time over the token's length: the time taken does not reveal how much matched.
-bool authorized(const http::request<http::empty_body>& request,
-                const std::optional<std::string>& token) {
-  if (!token) return true;
-  const auto header = request[http::field::authorization];
-  const std::string expected = "Bearer " + *token;
-  return header.size() == expected.size() &&
-         CRYPTO_memcmp(header.data(), expected.data(), expected.size()) == 0;
+constexpr std::size_t kReadChunk = 4096;
+// After a refusal (401, 431, a body), what Funnel still reads and drops so that the answer is not
+// lost to a reset (closing a socket with unread input resets it): little, and briefly.
+constexpr std::size_t kLingerBytes = 64 * 1024;
+constexpr milliseconds kLingerTime{500};
+
+// What the admin thread serves with, and its connection count (touched on that thread only).
+struct Served {
+  AdminHttp::Handler handler;
+  AdminToken token;
+  std::size_t max_connections;
+  milliseconds header_timeout;
+  milliseconds request_timeout;
+  milliseconds idle_timeout;
+  std::size_t max_header_bytes;
+  std::size_t connections = 0;
+  Clock::time_point last_cap_warning{};
+};
+
+http::response<http::string_body> make_response(const AdminResponse& answer, unsigned version,
+                                                bool head) {
+  http::response<http::string_body> response{static_cast<http::status>(answer.status), version};
+  response.set(http::field::server, "funnel");
+  response.set(http::field::content_type, answer.content_type);
+  if (!head) response.body() = answer.body;
+  response.prepare_payload();
+  return response;
 }
 
-asio::awaitable<void> serve(tcp::socket socket, const AdminHttp::Handler& handler,
-                            const std::optional<std::string>& token) {
-  beast::flat_buffer buffer;
-  for (;;) {
-    http::request_parser<http::empty_body> parser;
-    parser.header_limit(16 * 1024);
-    boost::system::error_code ec;
-    co_await http::async_read(socket, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
-    const auto& request = parser.get();
-    AdminResponse answer;
-    const bool allowed = authorized(request, token);
-    if (!allowed) {
-      answer = {401, "text/plain; charset=utf-8",
-                "unauthorized: send the admin token as \"Authorization: Bearer <token>\"\n"};
-    } else if (request.method() != http::verb::get && request.method() != http::verb::head) {
-      answer = {405, "text/plain; charset=utf-8", "only GET is served here\n"};
-    } else {
-      std::string path(request.target());
-      path = path.substr(0, path.find('?'));
-      answer = handler(path);
+AdminResponse refusal(int status, std::string body) {
+  return {status, "text/plain; charset=utf-8", std::move(body)};
+}
+
+// The answer to a request whose header has been read. `keep_alive` comes back false when the
+// connection must close after it (a refusal, or a body Funnel did not read).
+AdminResponse answer_request(const Served& served, const http::request<http::empty_body>& request,
+                             bool has_body, bool& keep_alive) {
+  keep_alive = false;
+  if (!served.token.accepts(request[http::field::authorization])) {
+    return refusal(401,
+                   "unauthorized: send the admin token as \"Authorization: Bearer <token>\"\n");
+  }
+  if (has_body) return refusal(413, "admin requests take no body\n");
+  keep_alive = request.keep_alive();
+  if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    return refusal(405, "only GET is served here\n");
+  }
+  std::string path(request.target());
+  path = path.substr(0, path.find('?'));
+  return served.handler(path);
+}
+
+// Waits up to `idle` for the first bytes of the next request on a keep-alive connection.
+asio::awaitable<bool> wait_for_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                       milliseconds idle) {
+  stream.expires_after(idle);
+  boost::system::error_code ec;
+  const std::size_t n = co_await stream.async_read_some(
+      buffer.prepare(kReadChunk), asio::redirect_error(asio::use_awaitable, ec));
+  buffer.commit(n);
+  co_return !ec && n > 0;
+}
+
+// Ends the connection after a refusal: stop sending, then read and drop what the client still
+// sends, bounded in bytes and time, so that the answer reaches it before the socket closes.
+asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(kLingerTime);
+  char sink[kReadChunk];
+  for (std::size_t dropped = 0; !ec && dropped < kLingerBytes;) {
+    dropped += co_await stream.async_read_some(asio::buffer(sink),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+  stream.close();
+}
+
+asio::awaitable<void> write_answer(beast::tcp_stream& stream, const AdminResponse& answer,
+                                   unsigned version, bool head, bool keep_alive, bool& ok) {
+  auto response = make_response(answer, version, head);
+  if (answer.status == 401) response.set(http::field::www_authenticate, "Bearer");
+  response.keep_alive(keep_alive);
+  boost::system::error_code ec;
+  co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+  ok = !ec;
+}
+
+// One request on the connection: reads its header within the header timeout, answers it within
+// the request timeout. Returns false when the connection is done.
+asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                const Served& served) {
+  const Clock::time_point deadline = Clock::now() + served.request_timeout;
+  stream.expires_at(std::min(Clock::now() + served.header_timeout, deadline));
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(served.max_header_bytes));
+  boost::system::error_code ec;
+  co_await http::async_read_header(stream, buffer, parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+  stream.expires_at(deadline);
+  bool ok = false;
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+    co_await write_answer(stream, refusal(431, "request header too large\n"), 11, false, false, ok);
+    co_await linger_close(stream);
+    co_return false;
+  }
+  if (ec) co_return false;  // timed out, closed, or not HTTP: nothing worth an answer
+  const auto& request = parser.get();
+  bool keep_alive = false;
+  const AdminResponse answer = answer_request(served, request, !parser.is_done(), keep_alive);
+  co_await write_answer(stream, answer, request.version(), request.method() == http::verb::head,
+                        keep_alive, ok);
+  if (ok && keep_alive) co_return true;
+  if (ok) co_await linger_close(stream);
+  co_return false;
+}
+
+asio::awaitable<void> serve(tcp::socket socket, Served& served) {
+  beast::tcp_stream stream(std::move(socket));
+  // Room for a whole header and one read more: beyond it the header is refused (431).
+  beast::flat_buffer buffer(served.max_header_bytes + kReadChunk);
+  for (bool first = true;; first = false) {
+    if (!first && buffer.size() == 0 &&
+        !co_await wait_for_request(stream, buffer, served.idle_timeout)) {
+      co_return;
     }
-    http::response<http::string_body> response{static_cast<http::status>(answer.status),
-                                               request.version()};
-    response.set(http::field::server, "funnel");
-    response.set(http::field::content_type, answer.content_type);
-    if (!allowed) response.set(http::field::www_authenticate, "Bearer");
-    response.keep_alive(request.keep_alive());
-    if (request.method() != http::verb::head) response.body() = std::move(answer.body);
-    response.prepare_payload();
-    co_await http::async_write(socket, response, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !response.keep_alive()) co_return;
+    if (!co_await serve_one(stream, buffer, served)) co_return;
   }
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const AdminHttp::Handler& handler,
-                                  const std::optional<std::string>& token) {
+void warn_at_cap(Served& served) {
+  const Clock::time_point now = Clock::now();
+  if (now - served.last_cap_warning < std::chrono::minutes(1)) return;
+  served.last_cap_warning = now;
+  spdlog::warn(
+      "admin HTTP: {} connections open (admin.max_connections); closing new ones until some end",
+      served.connections);
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Served& served) {
+  asio::steady_timer backoff(acceptor.get_executor());
   for (;;) {
     boost::system::error_code ec;
     tcp::socket socket =
         co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
-    if (ec) continue;
-    asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), handler, token),
-                   asio::detached);
+    if (ec) {
+      // Out of descriptors (or a transient error): try again shortly rather than spin.
+      backoff.expires_after(milliseconds(50));
+      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (served.connections >= served.max_connections) {
+      warn_at_cap(served);
+      socket.close(ec);  // at once: a flood holds no descriptor beyond the cap
+      continue;
+    }
+    ++served.connections;
+    asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), served),
+                   [&served](const std::exception_ptr&) { --served.connections; });
   }
 }
 }  // namespace
 
 struct AdminHttp::Impl {
+  Impl(const config::AdminConfig& settings, Handler handler)
+      : listen(settings.listen.value_or(config::HostPort{})),
+        served{.handler = std::move(handler),
+               .token = AdminToken(settings.token),
+               .max_connections = settings.max_connections,
+               .header_timeout = milliseconds(settings.header_timeout_ms),
+               .request_timeout = milliseconds(settings.request_timeout_ms),
+               .idle_timeout = milliseconds(settings.idle_timeout_ms),
+               .max_header_bytes = static_cast<std::size_t>(settings.max_header_bytes)} {}
+
   config::HostPort listen;
-  Handler handler;
-  std::optional<std::string> token;
+  Served served;  // before io: the connections' frames, destroyed with io, refer to it
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   std::thread thread;
 };
 
-AdminHttp::AdminHttp(const config::HostPort& listen, Handler handler,
-                     std::optional<std::string> token)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->listen = listen;
-  impl_->handler = std::move(handler);
-  impl_->token = std::move(token);
-}
+AdminHttp::AdminHttp(const config::AdminConfig& settings, Handler handler)
+    : impl_(std::make_unique<Impl>(settings, std::move(handler))) {}
 
 AdminHttp::~AdminHttp() {
   stop();
@@ -118,11 +235,11 @@ void AdminHttp::start() {
                              ec.message());
   }
   impl_->acceptor.listen();
-  asio::co_spawn(impl_->io, accept_loop(impl_->acceptor, impl_->handler, impl_->token),
-                 asio::detached);
+  asio::co_spawn(impl_->io, accept_loop(impl_->acceptor, impl_->served), asio::detached);
   impl_->thread = std::thread([this] { impl_->io.run(); });
   spdlog::info("admin HTTP on {} (/metrics /healthz /readyz /backends /stats){}",
-               impl_->listen.to_string(), impl_->token ? ", bearer token required" : "");
+               impl_->listen.to_string(),
+               impl_->served.token.required() ? ", bearer token required" : "");
 }
 
 void AdminHttp::stop() {

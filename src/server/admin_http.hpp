@@ -1,5 +1,7 @@
 // The admin HTTP listener (Boost.Beast), on its own thread, off the request path: /metrics
-// (Prometheus), /healthz, /readyz, /backends and /stats. Binds to 127.0.0.1 by default.
+// (Prometheus), /healthz, /readyz, /backends and /stats. Binds to 127.0.0.1 by default. Bounded
+// against slow and idle clients by its own connection cap and timeouts (admin.* settings), so an
+// admin flood never takes the descriptors or slots Redis clients need.
 #pragma once
 
 #include <functional>
@@ -23,9 +25,13 @@ class AdminHttp {
   // Answers one GET for a path; called on the admin thread.
   using Handler = std::function<AdminResponse(const std::string& path)>;
 
-  // With a token, every request must carry "Authorization: Bearer <token>" or gets 401.
-  AdminHttp(const config::HostPort& listen, Handler handler,
-            std::optional<std::string> token = std::nullopt);
+  // Serves settings.listen (which must be set). With settings.token, every request must carry
+  // "Authorization: Bearer <token>" (the scheme in any case) or gets 401 as soon as its header
+  // is read, and the connection is closed. Limits: settings.max_connections held at once (more
+  // are closed as soon as they are accepted), header_timeout_ms for a request's header,
+  // request_timeout_ms for the whole request and its response, idle_timeout_ms between
+  // keep-alive requests, max_header_bytes (431 beyond). Requests never have a body.
+  AdminHttp(const config::AdminConfig& settings, Handler handler);
   ~AdminHttp();
   // Binds (throws std::runtime_error with a clear message) and starts the thread.
   void start();

@@ -36,6 +36,13 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
   return settings;
 }
+security::ThrottleSettings throttle_settings_from(const config::AuthConfig& auth) {
+  return {.free_failures = auth.free_failures,
+          .first_delay_ms = auth.failure_delay_ms,
+          .max_delay_ms = auth.failure_max_delay_ms,
+          .max_held_per_address = auth.max_held_per_address,
+          .max_held_total = auth.max_held_total};
+}
 std::string tls_summary(const config::TlsConfig& tls) {
   if (!tls.enabled()) return "";
   const std::string clients = tls.client_ca_file.empty() ? "" : ", client certificates required";
@@ -45,7 +52,9 @@ std::string tls_summary(const config::TlsConfig& tls) {
 }  // namespace
 
 Process::Process(config::Config config)
-    : config_(std::move(config)), link_settings_(link_settings_from(config_)) {
+    : config_(std::move(config)),
+      link_settings_(link_settings_from(config_)),
+      auth_throttle_(throttle_settings_from(config_.auth)) {
   facts_.workers = config_.server.workers;
   facts_.connections_per_node = config_.backend.connections_per_node;
   facts_.version = kFunnelVersion;
@@ -85,8 +94,7 @@ int Process::run() {
 
   if (config_.admin.listen) {
     admin_ = std::make_unique<AdminHttp>(
-        *config_.admin.listen, [this](const std::string& path) { return admin_request(path); },
-        config_.admin.token);
+        config_.admin, [this](const std::string& path) { return admin_request(path); });
     admin_->start();  // throws with a clear message if the port is taken
   }
   const backend::SnapshotPtr snapshot = control_->bootstrap();
@@ -280,12 +288,14 @@ std::string Process::funnel_report(std::string_view subcommand) {
   if (subcommand == "STATS") {
     return fmt::format(
         "clients_connected:{}\r\nclients_accepted:{}\r\nclients_rejected_max_clients:{}\r\n"
-        "auth_failures:{}\r\ncommands:{}\r\ncommand_errors:{}\r\nproxy_errors:{}\r\n"
+        "auth_failures:{}\r\nauth_delayed:{}\r\nauth_closed:{}\r\ncommands:{}\r\ncommand_errors:{}"
+        "\r\nproxy_errors:{}\r\n"
         "requests_in_flight:{}\r\nbytes_received:{}\r\nbytes_sent:{}\r\n"
         "backend_connects:{}\r\nbackend_reconnects:{}\r\nbackend_timeouts:{}\r\n"
         "readonly_redirects:{}\r\n",
         in.clients_connected, t.accepted,
         metrics::ProcessCounters::read(counters_.clients_rejected_max_clients), t.auth_failures,
+        t.auth_delayed, t.closed[static_cast<std::size_t>(metrics::CloseReason::kAuthGuessing)],
         t.commands, t.command_errors, t.proxy_errors, t.in_flight, t.bytes_received, t.bytes_sent,
         t.backend_connects, t.backend_reconnects, t.backend_timeouts, t.readonly_redirects);
   }
