@@ -86,6 +86,9 @@ struct AuthConfig {
   // Commands refused to every user unless the user's rules name them (+flushall); "@default"
   // stands for the built-in list (security/command_policy.cpp), "" denies nothing.
   std::string deny_commands = "@default";
+  // 1: backend.user itself already lacks the denied commands, so scripts may run even where the
+  // backend refuses ACL SETUSER (MemoryDB, ElastiCache RBAC). See docs/security.md#scripts.
+  std::uint32_t backend_enforces_deny_list = 0;
 };
 
 struct LimitsConfig {

@@ -136,6 +136,10 @@ constexpr std::array kKeys = {
     return c.auth.requirepass_file; }),
   text("auth", "deny_commands", "--deny-commands", [](Config& c) -> std::string& {
     return c.auth.deny_commands; }),
+  integer("auth", "backend_enforces_deny_list", "--backend-enforces-deny-list", 0, 1,
+          "1 says backend.user already lacks the denied commands (scripts then run where the "
+          "backend refuses ACL SETUSER)",
+          [](Config& c) -> std::uint32_t& { return c.auth.backend_enforces_deny_list; }),
   size("limits", "max_request_bytes", kKb, 4 * kGb, "bytes in one request",
        [](Config& c) -> std::uint64_t& { return c.limits.max_request_bytes; }),
   size("limits", "buffer_budget_bytes", kMb, kTb, "bytes for all client buffers together",
