@@ -30,9 +30,10 @@ void ScriptKiller::submit(SnapshotPtr snapshot, std::string_view request,
   pending_.push_back(Pending{std::string(request), target});
   if (running_) return;  // the open connection takes it next
   running_ = true;
-  asio::co_spawn(io_, [self = shared_from_this(), snapshot = std::move(snapshot)] {
-    return self->run(snapshot);
-  }, asio::detached);
+  asio::co_spawn(
+      io_,
+      [self = shared_from_this(), snapshot = std::move(snapshot)] { return self->run(snapshot); },
+      asio::detached);
 }
 
 // Opens the connection, sends every queued kill in turn, closes. Holds a reference to itself, so

@@ -48,7 +48,7 @@ class CommandPolicy {
   void rebuild_ids();
 
   std::vector<std::string> names_;
-  std::bitset<command::kMaxCommandIds> maybe_;  // top-level ids with a denied name under them
+  std::bitset<command::kMaxCommandIds> maybe_;    // top-level ids with a denied name under them
   std::bitset<command::kMaxCommandIds> scripts_;  // eval ..., fcall ..., function
   std::bitset<command::kMaxCommandIds> checked_;  // maybe_ | scripts_
   std::shared_ptr<ScriptGate> gate_ = std::make_shared<ScriptGate>();

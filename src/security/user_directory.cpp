@@ -106,8 +106,9 @@ void UserDirectory::decide_script_rights() {
     if (!user->enabled()) continue;
     for (const CommandRule& rule : user->rules().commands) {
       if (rule.target != CommandRule::Target::kCommand || !rule.allow) continue;
-      const bool denied = std::any_of(backend_user_.denied.begin(), backend_user_.denied.end(),
-                                      [&](const std::string& n) { return overlaps(rule.command, n); });
+      const bool denied =
+          std::any_of(backend_user_.denied.begin(), backend_user_.denied.end(),
+                      [&](const std::string& n) { return overlaps(rule.command, n); });
       auto& granted = backend_user_.granted;
       if (denied && names_allowed(user->rules(), rule.command) &&
           std::find(granted.begin(), granted.end(), rule.command) == granted.end()) {

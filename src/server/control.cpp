@@ -244,8 +244,9 @@ asio::awaitable<bool> Control::refresh_from_control_link() {
 // links do it again on every connect)? The answer decides whether scripts may run.
 asio::awaitable<void> Control::probe_backend_user(const command::CommandTable* table) {
   const auto credentials = settings_.credentials->get();
-  const auto provisioning = backend::make_provisioning(
-      settings_.backend_user.get(), settings_.script_gate.get(), credentials->password.get(), table);
+  const auto provisioning =
+      backend::make_provisioning(settings_.backend_user.get(), settings_.script_gate.get(),
+                                 credentials->password.get(), table);
   if (!provisioning) co_return;
   std::vector<std::string_view> args{"ACL", "SETUSER"};
   for (const std::string& arg : provisioning->setuser) args.push_back(arg);

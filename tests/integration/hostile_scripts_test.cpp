@@ -51,13 +51,13 @@ class HostileScriptsTest : public ProxyFixture {
   // Funnel with an unrestricted "admin" and a restricted "app" (~app:* +@all -@dangerous).
   void start_with_users(std::vector<std::string> extra = {}) {
     redis_ = RedisServer::start();
-    const std::string config = write_file(
-        dir_, "funnel.toml",
-        "[[users]]\nname = \"app\"\npassword_sha256 = \"" +
-            security::to_hex(security::sha256(kAppPass)) +
-            "\"\nrules = \"~app:* +@all -@dangerous\"\n\n"
-            "[[users]]\nname = \"admin\"\npassword_sha256 = \"" +
-            security::to_hex(security::sha256(kAdminPass)) + "\"\nrules = \"allkeys +@all\"\n");
+    const std::string config = write_file(dir_, "funnel.toml",
+                                          "[[users]]\nname = \"app\"\npassword_sha256 = \"" +
+                                              security::to_hex(security::sha256(kAppPass)) +
+                                              "\"\nrules = \"~app:* +@all -@dangerous\"\n\n"
+                                              "[[users]]\nname = \"admin\"\npassword_sha256 = \"" +
+                                              security::to_hex(security::sha256(kAdminPass)) +
+                                              "\"\nrules = \"allkeys +@all\"\n");
     std::vector<std::string> args = {"--config", config, "--backend", backend_arg(redis_->port())};
     args.insert(args.end(), extra.begin(), extra.end());
     funnel_ = FunnelProcess::start(args);
@@ -77,10 +77,11 @@ TEST_F(HostileScriptsTest, TheDenyListHoldsInsideScripts) {
   start();
   RespConnection c(funnel_->port());
   ASSERT_EQ(c.command({"SET", "keep", "1"}).str, "OK");
-  EXPECT_EQ(c.command({"EVAL", "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])",
-                       "1", "k", "v"})
-                .str,
-            "v");
+  EXPECT_EQ(
+      c.command({"EVAL", "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])",
+                 "1", "k", "v"})
+          .str,
+      "v");
   EXPECT_NE(eval_error(c, "return redis.call('FLUSHDB')").find(kScriptNoPerm), std::string::npos);
   EXPECT_NE(eval_error(c, "return redis.call('FLUSHALL')").find(kScriptNoPerm), std::string::npos);
   EXPECT_NE(eval_error(c, "return redis.call('CONFIG', 'SET', 'maxmemory', '1')").find("ERR"),
@@ -148,7 +149,9 @@ TEST_F(HostileScriptsTest, TheDenyListHoldsAfterABackendRestart) {
   redis_->restart();
   // Until the links are back, Funnel answers with its "backend unavailable" errors.
   ASSERT_TRUE(wait_until(
-      [&] { return c.command({"EVAL", "return redis.call('SET', 'back', '1')", "0"}).str == "OK"; },
+      [&] {
+        return c.command({"EVAL", "return redis.call('SET', 'back', '1')", "0"}).str == "OK";
+      },
       20s));
   EXPECT_NE(eval_error(c, "return redis.call('FLUSHDB')").find(kScriptNoPerm), std::string::npos);
   RespConnection direct(redis_->port());
@@ -168,8 +171,11 @@ TEST_F(HostileScriptsTest, ScriptsAreRefusedWhereTheBackendCannotEnforceTheDenyL
                             "+@all", "-acl|setuser", "-flushall", "-flushdb"})
                   .str,
               "OK");
-    std::vector<std::string> args = {"--backend", backend_arg(redis_->port()), "--backend-user",
-                                     "limited", "--backend-password-file",
+    std::vector<std::string> args = {"--backend",
+                                     backend_arg(redis_->port()),
+                                     "--backend-user",
+                                     "limited",
+                                     "--backend-password-file",
                                      write_file(dir_, "limited.pass", "limited-Pass-1")};
     if (trusted) args.insert(args.end(), {"--backend-enforces-deny-list", "1"});
     funnel_ = FunnelProcess::start(args);
@@ -201,8 +207,8 @@ TEST_F(HostileScriptsTest, AScriptsOwnReadonlyErrorIsNotAFailover) {
   ASSERT_EQ(other.command({"SET", "k", "v"}).str, "OK");
   const std::vector<std::string> before = shared_link_ids(redis_->port());
   ASSERT_FALSE(before.empty());
-  c.send_command({"EVAL", "redis.call('INCR', 'counter') return redis.error_reply('READONLY x')",
-                  "0"});
+  c.send_command(
+      {"EVAL", "redis.call('INCR', 'counter') return redis.error_reply('READONLY x')", "0"});
   other.send_command({"GET", "k"});
   EXPECT_EQ(c.read_raw_reply(), "-READONLY x\r\n");
   EXPECT_EQ(other.read_value().str, "v");
@@ -235,8 +241,8 @@ void expect_kill_stops_runaway(std::uint16_t funnel_port, std::uint16_t redis_po
 // behind the script it was meant to stop.
 TEST_F(HostileScriptsTest, ScriptKillStopsARunawayScriptOnTheSharedLink) {
   redis_ = RedisServer::start({"--busy-reply-threshold", "100"});
-  funnel_ = FunnelProcess::start({"--backend", backend_arg(redis_->port()),
-                                  "--connections-per-node", "1", "--workers", "1"});
+  funnel_ = FunnelProcess::start(
+      {"--backend", backend_arg(redis_->port()), "--connections-per-node", "1", "--workers", "1"});
   expect_kill_stops_runaway(funnel_->port(), redis_->port(), {"EVAL", "while true do end", "0"},
                             "SCRIPT");
   RespConnection c(funnel_->port());

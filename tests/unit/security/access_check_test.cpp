@@ -135,9 +135,15 @@ TEST_F(AccessCheckTest, ScriptsRunOnlyWhereTheirCallersRulesHold) {
       {"allkeys +@all", "@default", false, {"FUNCTION", "LIST"}, "OK"},
       {"allkeys +@all", "", false, {"EVAL", "return 1", "0"}, "OK"},  // nothing to enforce
       {"~app:* +@all", "@default", true, {"EVAL", "return 1", "0"}, "NOPERM funnel: this user"},
-      {"allkeys +@all -keys", "@default", true, {"EVAL", "return 1", "0"},
+      {"allkeys +@all -keys",
+       "@default",
+       true,
+       {"EVAL", "return 1", "0"},
        "NOPERM funnel: this user may not run scripts: its command rules"},
-      {"allkeys +@all -@scripting", "@default", true, {"EVAL", "return 1", "0"},
+      {"allkeys +@all -@scripting",
+       "@default",
+       true,
+       {"EVAL", "return 1", "0"},
        "NOPERM this user has no permissions to run the 'eval' command"},
       {"allkeys +@all", "@default", true, {"GET", "k"}, "OK"},
   };

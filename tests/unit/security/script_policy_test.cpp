@@ -34,9 +34,9 @@ TEST(ScriptPolicy, VerdictTable) {
         << static_cast<int>(c.rights) << "/" << static_cast<int>(c.gate);
   }
   EXPECT_EQ(script_refusal(ScriptVerdict::kAllowed), "");
-  for (ScriptVerdict v : {ScriptVerdict::kKeyPatterns, ScriptVerdict::kCommandRules,
-                          ScriptVerdict::kMissingGrants, ScriptVerdict::kBackendRefused,
-                          ScriptVerdict::kBackendUnknown}) {
+  for (ScriptVerdict v :
+       {ScriptVerdict::kKeyPatterns, ScriptVerdict::kCommandRules, ScriptVerdict::kMissingGrants,
+        ScriptVerdict::kBackendRefused, ScriptVerdict::kBackendUnknown}) {
     const std::string text = script_refusal(v);
     EXPECT_EQ(text.rfind("NOPERM funnel: ", 0), 0u) << text;
     EXPECT_NE(text.find("docs/security.md#scripts"), std::string::npos) << text;
@@ -117,9 +117,9 @@ TEST(BackendUser, PasswordIsAnHmacOfTheBackendPasswordAndOnlyItsHashIsSent) {
 
   BackendUserPlan plan{"funnel-x", {"+@all", "-flushall"}};
   const auto args = setuser_arguments(plan, password);
-  EXPECT_EQ(args, (std::vector<std::string>{"funnel-x", "reset", "on",
-                                            "#" + to_hex(sha256(password)), "~*", "&*", "+@all",
-                                            "-flushall"}));
+  EXPECT_EQ(args,
+            (std::vector<std::string>{"funnel-x", "reset", "on", "#" + to_hex(sha256(password)),
+                                      "~*", "&*", "+@all", "-flushall"}));
   for (const std::string& arg : args) EXPECT_EQ(arg.find(password), std::string::npos);
   EXPECT_EQ(setuser_arguments(plan, "")[3], "nopass");
 }
