@@ -103,8 +103,11 @@ void BackendLink::on_connected(std::uint64_t generation, boost::system::error_co
   state_ = State::kHandshaking;
   if (settings_.tls && !start_tls()) return;
   const auto credentials = settings_.credentials->get();
-  handshake_ =
-      encode_handshake(protocol_, credentials->user, credentials->password.get(), name_, db_);
+  provisioning_ = make_provisioning(settings_.backend_user.get(), settings_.script_gate.get(),
+                                    credentials->password.get(), snapshot_->commands.get());
+  setuser_error_.clear();
+  handshake_ = encode_handshake(protocol_, credentials->user, credentials->password.get(), name_,
+                                db_, provisioning_ ? &*provisioning_ : nullptr);
   handshake_sent_ = 0;
   handshake_replies_ = 0;
   flush();
@@ -129,21 +132,77 @@ bool BackendLink::register_for_input_only() {
 }
 
 void BackendLink::on_handshake_reply(std::string_view reply) {
-  const bool hello = handshake_replies_++ == 0;
-  HandshakeResult result = hello ? interpret_handshake_reply(reply) : interpret_select_reply(reply);
-  if (!result.ok) {
-    spdlog::warn("backend {} link {}: handshake refused: {}", address(), name_, result.error);
-    fail("handshake refused: " + result.error);
-    return;
-  }
-  if (hello) handshake_result_ = std::move(result);
-  if (handshake_replies_ < handshake_replies(db_)) return;  // SELECT's reply comes next
+  if (!handshake_step_ok(reply)) return;
+  if (handshake_replies_ < handshake_replies(db_, provisioning_.has_value())) return;
+  finish_provisioning();
   state_ = State::kReady;
   up_ = true;
   if (metrics_ != nullptr) metrics_->backend_connects.add();
   consecutive_failures_ = 0;
   observer_.on_link_ready(*this, handshake_result_);
   schedule_flush();  // requests queued while connecting
+}
+
+// One handshake reply; false once the link has failed. A refused ACL SETUSER is not a failure:
+// the link then runs as backend.user (finish_provisioning).
+bool BackendLink::handshake_step_ok(std::string_view reply) {
+  const HandshakeStep step = handshake_step(handshake_replies_++, provisioning_.has_value());
+  if (step == HandshakeStep::kHello) {
+    handshake_result_ = interpret_handshake_reply(reply);
+    if (handshake_result_.ok) return true;
+    spdlog::warn("backend {} link {}: handshake refused: {}", address(), name_,
+                 handshake_result_.error);
+    fail("handshake refused: " + handshake_result_.error);
+    return false;
+  }
+  HandshakeResult result = interpret_select_reply(reply);
+  if (result.ok) return true;
+  if (step == HandshakeStep::kSetUser) {
+    setuser_error_ = std::move(result.error);
+    return true;
+  }
+  // AUTH fails as expected after a refused ACL SETUSER; otherwise (another instance changed the
+  // user's password in between) the link starts again.
+  if (step == HandshakeStep::kAuth && !setuser_error_.empty()) return true;
+  spdlog::warn("backend {} link {}: handshake refused: {}", address(), name_, result.error);
+  fail("handshake refused: " + result.error);
+  return false;
+}
+
+// After a refused ACL SETUSER the connection runs as backend.user: scripts must not run on it.
+// Requests queued while connecting were admitted before that was known; if any of them may hold
+// a script (a script command, a MULTI block), all of them are answered now, unsent.
+void BackendLink::finish_provisioning() {
+  provisioned_auth_.clear();
+  scripts_refused_ = false;
+  if (!provisioning_) return;
+  security::ScriptGate& gate = *settings_.script_gate;
+  if (setuser_error_.empty()) {
+    provisioned_auth_ = provisioning_->auth;
+    gate.report_enforced();
+    return;
+  }
+  scripts_refused_ = true;
+  if (gate.report_refused(setuser_error_)) {
+    spdlog::error(
+        "backend {} refused ACL SETUSER ({}): links run as backend.user, so auth.deny_commands "
+        "cannot hold inside scripts and Funnel refuses script commands; allow ACL SETUSER for "
+        "backend.user or set auth.backend_enforces_deny_list = 1 (docs/security.md#scripts)",
+        address(), setuser_error_);
+  }
+  for (std::size_t i = 0; i < pipeline_.size(); ++i) {
+    const ReplyTarget& target = pipeline_.at(i).target;
+    if (security::runs_script(target.command_id) || target.extra_replies != 0) {
+      fail_unsent(scripts_refused_error());
+      return;
+    }
+  }
+}
+
+std::string BackendLink::scripts_refused_error() const {
+  return "ERR funnel: backend " + address() +
+         " refused ACL SETUSER, so scripts are refused (docs/security.md#scripts); the command "
+         "was not run";
 }
 
 void BackendLink::fail(std::string_view reason) {

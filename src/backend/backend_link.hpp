@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -114,6 +115,15 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   std::uint32_t database() const { return db_; }
   // Off for pinned links: a blocked command legitimately goes unanswered for long.
   void set_stall_check(bool on) { stall_check_ = on; }
+  // True while this connection runs as backend.user because the backend refused to provision
+  // Funnel's backend user: script commands must not be sent on it (the deny list would not
+  // hold inside them). Checked by the pools before submitting a script.
+  bool scripts_refused() const { return scripts_refused_; }
+  // The error a script request gets on such a connection.
+  std::string scripts_refused_error() const;
+  // The encoded "AUTH <backend user> <password>" this connection logged in with, or empty:
+  // what a pinned link's cleaning (RESET logs in as default) must send again.
+  const std::string& provisioned_auth() const { return provisioned_auth_; }
 
  private:
   void connect();
@@ -128,6 +138,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   void frame_replies();
   void on_reply(std::string_view reply, resp::ReplyKind kind);
   void on_handshake_reply(std::string_view reply);
+  bool handshake_step_ok(std::string_view reply);
+  void finish_provisioning();
   // TLS (link_tls.cpp): the handshake before Redis's own, and the byte paths that plain links
   // take with one read_some / write_some.
   bool start_tls();
@@ -179,6 +191,10 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   unsigned handshake_replies_ = 0;  // handshake replies read on this connection
   HandshakeResult handshake_result_;
   std::uint32_t db_ = 0;
+  std::optional<Provisioning> provisioning_;  // this connection's, when the handshake provisions
+  std::string setuser_error_;                 // ACL SETUSER's refusal on this connection
+  std::string provisioned_auth_;
+  bool scripts_refused_ = false;
 
   std::string in_;
   std::size_t in_start_ = 0;  // first unframed byte

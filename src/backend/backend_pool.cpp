@@ -113,8 +113,21 @@ void BackendPool::deliver_error(const ReplyTarget& target, const std::string& te
   sink_.deliver(target, "-" + text + "\r\n", ReplyTiming{0, common::precise_now_ns()});
 }
 
+void BackendPool::kill_out_of_band(std::string_view request, const ReplyTarget& target) {
+  if (!snapshot_) return deliver_error(target, "ERR funnel: backend not known yet; retry");
+  if (!killer_) {
+    killer_ = std::make_shared<ScriptKiller>(
+        io_, settings_, sink_, "funnel:control:kill:" + std::to_string(shape_.worker));
+  }
+  killer_->submit(snapshot_, request, target);
+}
+
 void BackendPool::submit(resp::Protocol protocol, std::uint64_t affinity, std::string_view request,
                          const ReplyTarget& target, common::Millis deadline, std::uint32_t db) {
+  if (kill_ids_.maybe(target.command_id)) [[unlikely]] {
+    // SCRIPT KILL on the client's link would wait behind the script it should stop.
+    if (is_kill_request(request)) return kill_out_of_band(request, target);
+  }
   const unsigned index = link_for(affinity);
   if (!owns(index)) {
     events_.hand_off(index % shape_.workers, shape_.node, protocol, index, request, target,
@@ -138,6 +151,10 @@ void BackendPool::submit_to_link(resp::Protocol protocol, unsigned link_index,
       return;
     }
     deliver_error(target, link.unavailable_error());
+    return;
+  }
+  if (link.scripts_refused() && security::runs_script(target.command_id)) [[unlikely]] {
+    deliver_error(target, link.scripts_refused_error());
     return;
   }
   link.submit(request, target, deadline);

@@ -114,6 +114,20 @@ asio::awaitable<std::string> ControlLink::start_tls(const BackendSnapshot& snaps
 
 asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string& request,
                                                               std::string& error) {
+  std::optional<std::string> bytes = co_await call_raw(request, error);
+  if (!bytes) co_return std::nullopt;
+  resp::Value value;
+  std::size_t consumed = 0;
+  if (resp::parse_value(*bytes, value, consumed) != resp::ValueStatus::kComplete) {
+    error = "unparseable reply";
+    close();
+    co_return std::nullopt;
+  }
+  co_return value;
+}
+
+asio::awaitable<std::optional<std::string>> ControlLink::call_raw(const std::string& request,
+                                                                  std::string& error) {
   if (!open_) {
     error = "not connected";
     co_return std::nullopt;
@@ -142,14 +156,7 @@ asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string&
     close();
     co_return std::nullopt;
   }
-  resp::Value value;
-  std::size_t consumed = 0;
-  if (resp::parse_value(*bytes, value, consumed) != resp::ValueStatus::kComplete) {
-    error = "unparseable reply";
-    close();
-    co_return std::nullopt;
-  }
-  co_return value;
+  co_return bytes;
 }
 
 asio::awaitable<bool> ControlLink::send(const std::string& request, std::string& error) {

@@ -25,6 +25,9 @@ class ControlLink {
   asio::awaitable<std::string> open(const BackendSnapshot& snapshot);
   // Sends one request and reads its reply; nullopt (and `error`) on failure or timeout.
   asio::awaitable<std::optional<resp::Value>> call(const std::string& request, std::string& error);
+  // The same, returning the reply's exact bytes (to relay them to a client).
+  asio::awaitable<std::optional<std::string>> call_raw(const std::string& request,
+                                                       std::string& error);
   // For a subscription (the topology monitor's Sentinel events): sends a request without reading
   // its reply, and reads the next message of any kind (reply or RESP3 push) with no deadline.
   asio::awaitable<bool> send(const std::string& request, std::string& error);

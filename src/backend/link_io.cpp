@@ -10,6 +10,7 @@
 
 #include "backend/backend_link.hpp"
 #include "backend/write_batch.hpp"
+#include "security/script_policy.hpp"
 
 namespace funnel::backend {
 namespace {
@@ -238,7 +239,11 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
 // Error replies that mean "not here" rather than the client's error: true if the request went
 // elsewhere (the caller delivers nothing). Kept out of on_reply's inlined fast path.
 bool BackendLink::redirected_error(const InFlight& entry, std::string_view reply) {
-  if (resp::error_code_is(reply, "READONLY") && !(entry.target.flags & ReplyTarget::kRetried)) {
+  // READONLY means "this node is a replica" only when Redis itself refused the request before
+  // running it: a plain command. A script or function may have written and then returned a
+  // READONLY error of its own, and a MULTI block may hold one: those pass through as sent.
+  if (resp::error_code_is(reply, "READONLY") && !(entry.target.flags & ReplyTarget::kRetried) &&
+      entry.target.extra_replies == 0 && !security::runs_script(entry.target.command_id)) {
     observer_.on_link_readonly(*this, request_bytes(entry), entry.target, entry.deadline, reply);
     return true;
   }

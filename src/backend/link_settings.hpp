@@ -7,6 +7,8 @@
 #include <string>
 
 #include "common/clock.hpp"
+#include "security/backend_user.hpp"
+#include "security/script_policy.hpp"
 #include "tls/client_tls.hpp"
 
 namespace funnel::backend {
@@ -48,6 +50,11 @@ struct LinkSettings {
   common::Millis stall_timeout_ms = 10000;
   common::Millis backoff_min_ms = 50;
   common::Millis backoff_max_ms = 5000;
+  // The backend user data links provision and log in as, so the deny list holds inside scripts
+  // (security/backend_user.hpp), and the process-wide record of whether that worked. Null: links
+  // log in as backend.user only.
+  std::shared_ptr<const security::BackendUserSpec> backend_user;
+  std::shared_ptr<security::ScriptGate> script_gate;
 };
 
 }  // namespace funnel::backend

@@ -147,6 +147,9 @@ void PinnedPool::clean(BackendLink& link) {
   link.submit(encode_handshake(link.protocol(), credentials->user, credentials->password.get(),
                                link.name()),
               target, deadline);
+  // RESET logged the link in as the default user: back to Funnel's backend user, which lacks the
+  // deny list (security/backend_user.hpp), or scripts on the next lease would bypass it.
+  if (!link.provisioned_auth().empty()) link.submit(link.provisioned_auth(), target, deadline);
 }
 
 void PinnedPool::select_database(BackendLink& link, std::uint32_t db) {
@@ -168,6 +171,11 @@ void PinnedPool::submit(BackendLink& link, std::string_view request, const Reply
                         common::Millis deadline) {
   if (!link.accepting()) {
     sink_.deliver(target, "-" + link.unavailable_error() + "\r\n",
+                  ReplyTiming{0, common::precise_now_ns()});
+    return;
+  }
+  if (link.scripts_refused() && security::runs_script(target.command_id)) [[unlikely]] {
+    sink_.deliver(target, "-" + link.scripts_refused_error() + "\r\n",
                   ReplyTiming{0, common::precise_now_ns()});
     return;
   }

@@ -95,6 +95,9 @@ struct AuthConfig {
   std::uint32_t failure_max_delay_ms = 2000;
   std::uint32_t max_held_per_address = 16;
   std::uint32_t max_held_total = 1024;
+  // 1: backend.user itself already lacks the denied commands, so scripts may run even where the
+  // backend refuses ACL SETUSER (MemoryDB, ElastiCache RBAC). See docs/security.md#scripts.
+  std::uint32_t backend_enforces_deny_list = 0;
 };
 
 struct LimitsConfig {

@@ -148,6 +148,10 @@ constexpr std::array kKeys = {
   integer("auth", "max_held_total", "", 0, 1'000'000,
           "failed AUTH held at once for all addresses",
           [](Config& c) -> std::uint32_t& { return c.auth.max_held_total; }),
+  integer("auth", "backend_enforces_deny_list", "--backend-enforces-deny-list", 0, 1,
+          "1 says backend.user already lacks the denied commands (scripts then run where the "
+          "backend refuses ACL SETUSER)",
+          [](Config& c) -> std::uint32_t& { return c.auth.backend_enforces_deny_list; }),
   size("limits", "max_request_bytes", kKb, 4 * kGb, "bytes in one request",
        [](Config& c) -> std::uint64_t& { return c.limits.max_request_bytes; }),
   size("limits", "buffer_budget_bytes", kMb, kTb, "bytes for all client buffers together",

@@ -14,6 +14,41 @@ bool key_allowed(const UserRules& rules, std::string_view key) {
   return false;
 }
 
+Access script_access(ScriptVerdict verdict) {
+  switch (verdict) {
+    case ScriptVerdict::kKeyPatterns:
+      return Access::kScriptKeyPatterns;
+    case ScriptVerdict::kCommandRules:
+      return Access::kScriptCommandRules;
+    case ScriptVerdict::kMissingGrants:
+      return Access::kScriptMissingGrants;
+    case ScriptVerdict::kBackendRefused:
+      return Access::kScriptBackendRefused;
+    case ScriptVerdict::kBackendUnknown:
+      return Access::kScriptBackendUnknown;
+    case ScriptVerdict::kAllowed:
+      break;
+  }
+  return Access::kAllowed;
+}
+
+ScriptVerdict script_verdict_of(Access access) {
+  switch (access) {
+    case Access::kScriptKeyPatterns:
+      return ScriptVerdict::kKeyPatterns;
+    case Access::kScriptCommandRules:
+      return ScriptVerdict::kCommandRules;
+    case Access::kScriptMissingGrants:
+      return ScriptVerdict::kMissingGrants;
+    case Access::kScriptBackendRefused:
+      return ScriptVerdict::kBackendRefused;
+    case Access::kScriptBackendUnknown:
+      return ScriptVerdict::kBackendUnknown;
+    default:
+      return ScriptVerdict::kAllowed;
+  }
+}
+
 }  // namespace
 
 Access check_access(const User& user, const CommandPolicy& policy, const command::CommandSpec& spec,
@@ -22,6 +57,10 @@ Access check_access(const User& user, const CommandPolicy& policy, const command
   const UserRules& rules = user.rules();
   if (!user.all_commands() && !rules_allow_command(rules, spec)) return Access::kCommandDenied;
   if (policy.denies(spec) && !rules_name_command(rules, spec)) return Access::kCommandDenied;
+  if (policy.script_id(spec) && script_command(spec) != ScriptCommand::kNone) [[unlikely]] {
+    const ScriptVerdict verdict = script_verdict(user.script_rights(), policy.gate().state());
+    if (verdict != ScriptVerdict::kAllowed) return script_access(verdict);
+  }
   if (user.all_keys()) return Access::kAllowed;
   bool allowed = true;
   const KeyScan scan = for_each_key(spec, request, [&](std::string_view key) {
@@ -34,6 +73,9 @@ Access check_access(const User& user, const CommandPolicy& policy, const command
 }
 
 std::string access_error(Access access, const command::CommandSpec& spec) {
+  if (const ScriptVerdict verdict = script_verdict_of(access); verdict != ScriptVerdict::kAllowed) {
+    return script_refusal(verdict);
+  }
   if (access == Access::kKeyDenied) {
     return "NOPERM this user has no permissions to access one of the keys used as arguments";
   }

@@ -12,23 +12,37 @@
 
 namespace funnel::security {
 
-enum class Access : std::uint8_t { kAllowed, kCommandDenied, kKeyDenied };
+enum class Access : std::uint8_t {
+  kAllowed,
+  kCommandDenied,
+  kKeyDenied,
+  // A script command refused by the script rules (script_policy.hpp): one value per verdict.
+  kScriptKeyPatterns,
+  kScriptCommandRules,
+  kScriptMissingGrants,
+  kScriptBackendRefused,
+  kScriptBackendUnknown,
+};
 
 // `spec` is the resolved row (the subcommand's row for containers). Commands with the no-auth
-// flag (AUTH, HELLO, QUIT, RESET) are always allowed, as in Redis.
+// flag (AUTH, HELLO, QUIT, RESET) are always allowed, as in Redis. Script commands (EVAL ...,
+// FCALL ..., FUNCTION LOAD) are checked against the script rules after the command rules and the
+// deny list: a script never does what its caller could not do directly.
 Access check_access(const User& user, const CommandPolicy& policy, const command::CommandSpec& spec,
                     const resp::Request& request);
 
 // True when check_access can be skipped for this user and command: every command and key is
-// allowed and the deny list does not name it. The hot path's one branch for ordinary users.
+// allowed and neither the deny list nor the script rules can apply. The hot path's one branch
+// (and one bit test) for ordinary users.
 inline bool access_needs_check(const User& user, const CommandPolicy& policy,
                                const command::CommandSpec& spec) {
-  return !user.all_commands() || !user.all_keys() || policy.denies(spec);
+  return !user.all_commands() || !user.all_keys() || policy.may_apply(spec);
 }
 
 // Redis 7.0's texts (after '-', without CRLF):
 //   NOPERM this user has no permissions to run the 'config|get' command
 //   NOPERM this user has no permissions to access one of the keys used as arguments
+// and for scripts Funnel's own "NOPERM funnel: ..." (script_refusal()).
 std::string access_error(Access access, const command::CommandSpec& spec);
 
 }  // namespace funnel::security

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <bitset>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "command/command_table.hpp"
+#include "security/script_policy.hpp"
 
 namespace funnel::security {
 
@@ -27,6 +29,18 @@ class CommandPolicy {
   // top-level command id answers most requests.
   bool denies(const command::CommandSpec& spec) const;
   const std::vector<std::string>& names() const { return names_; }
+  // One bit test: false when neither the deny list nor the script rules can apply to this
+  // command (access_needs_check's fast path). Id 0 ("other") is always checked.
+  bool may_apply(const command::CommandSpec& spec) const {
+    return spec.id == 0 || checked_.test(spec.id);
+  }
+  // Whether the command's id is a script command's (EVAL ..., FCALL ..., FUNCTION): cheap
+  // before script_command()'s name compares.
+  bool script_id(const command::CommandSpec& spec) const { return scripts_.test(spec.id); }
+  // Whether the backend enforces the deny list inside scripts (shared with the backend links,
+  // which report what their handshakes found).
+  ScriptGate& gate() const { return *gate_; }
+  const std::shared_ptr<ScriptGate>& gate_ptr() const { return gate_; }
 
  private:
   void add(std::string_view name);
@@ -34,7 +48,10 @@ class CommandPolicy {
   void rebuild_ids();
 
   std::vector<std::string> names_;
-  std::bitset<command::kMaxCommandIds> maybe_;  // top-level ids with a denied name under them
+  std::bitset<command::kMaxCommandIds> maybe_;    // top-level ids with a denied name under them
+  std::bitset<command::kMaxCommandIds> scripts_;  // eval ..., fcall ..., function
+  std::bitset<command::kMaxCommandIds> checked_;  // maybe_ | scripts_
+  std::shared_ptr<ScriptGate> gate_ = std::make_shared<ScriptGate>();
 };
 
 }  // namespace funnel::security

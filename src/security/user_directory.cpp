@@ -1,6 +1,8 @@
 // UserDirectory::build and authentication.
 #include "security/user_directory.hpp"
 
+#include <algorithm>
+
 namespace funnel::security {
 namespace {
 
@@ -42,6 +44,24 @@ UserRules default_rules(const config::AuthConfig& auth) {
   return rules;
 }
 
+std::string_view top_name(std::string_view full) {
+  return full.substr(0, full.find('|'));
+}
+
+bool overlaps(std::string_view a, std::string_view b) {
+  return a == b || top_name(a) == b || top_name(b) == a;
+}
+
+// Whether the last rule naming `name` (or its container) by name allows it.
+bool names_allowed(const UserRules& rules, std::string_view name) {
+  bool allowed = false;
+  for (const CommandRule& rule : rules.commands) {
+    if (rule.target != CommandRule::Target::kCommand) continue;
+    if (rule.command == name || rule.command == top_name(name)) allowed = rule.allow;
+  }
+  return allowed;
+}
+
 }  // namespace
 
 User::User(std::string name, UserRules rules) : name_(std::move(name)), rules_(std::move(rules)) {
@@ -70,9 +90,45 @@ std::shared_ptr<const UserDirectory> UserDirectory::build(const config::AuthConf
   if (std::string error = directory->policy_.parse(auth.deny_commands); !error.empty()) {
     throw config::ConfigError("auth.deny_commands: " + error);
   }
+  directory->policy_.gate().configure(directory->policy_.names().empty(),
+                                      auth.backend_enforces_deny_list != 0);
+  directory->decide_script_rights();
   const User* default_user = directory->find("default");
   if (default_user->enabled() && default_user->nopass()) directory->initial_ = default_user;
   return directory;
+}
+
+// The backend user lacks the deny list, less what any enabled user is given back by name; a
+// user may run scripts only if it has everything that backend user has (docs/security.md#scripts).
+void UserDirectory::decide_script_rights() {
+  backend_user_.denied = policy_.names();
+  for (const auto& user : users_) {
+    if (!user->enabled()) continue;
+    for (const CommandRule& rule : user->rules().commands) {
+      if (rule.target != CommandRule::Target::kCommand || !rule.allow) continue;
+      const bool denied =
+          std::any_of(backend_user_.denied.begin(), backend_user_.denied.end(),
+                      [&](const std::string& n) { return overlaps(rule.command, n); });
+      auto& granted = backend_user_.granted;
+      if (denied && names_allowed(user->rules(), rule.command) &&
+          std::find(granted.begin(), granted.end(), rule.command) == granted.end()) {
+        granted.push_back(rule.command);
+      }
+    }
+  }
+  for (const auto& user : users_) {
+    ScriptRights rights = ScriptRights::kAll;
+    if (!user->all_keys()) {
+      rights = ScriptRights::kKeyPatterns;
+    } else if (!user->all_commands()) {
+      rights = ScriptRights::kCommandRules;
+    } else {
+      for (const std::string& name : backend_user_.granted) {
+        if (!names_allowed(user->rules(), name)) rights = ScriptRights::kMissingGrants;
+      }
+    }
+    user->script_rights_ = rights;
+  }
 }
 
 const User* UserDirectory::find(std::string_view name) const {

@@ -10,7 +10,9 @@
 
 #include "config/config.hpp"
 #include "security/acl_rules.hpp"
+#include "security/backend_user.hpp"
 #include "security/command_policy.hpp"
+#include "security/script_policy.hpp"
 
 namespace funnel::security {
 
@@ -23,6 +25,8 @@ class User {
   bool nopass() const { return rules_.nopass; }
   bool all_commands() const { return all_commands_; }
   bool all_keys() const { return rules_.all_keys; }
+  // Whether this user may run scripts as far as its own rules go (script_policy.hpp).
+  ScriptRights script_rights() const { return script_rights_; }
   // Constant-time over the stored hashes: hashes the password once and compares every digest.
   bool password_matches(std::string_view password) const;
 
@@ -30,6 +34,8 @@ class User {
   std::string name_;
   UserRules rules_;
   bool all_commands_ = false;
+  ScriptRights script_rights_ = ScriptRights::kAll;
+  friend class UserDirectory;
 };
 
 class UserDirectory {
@@ -48,11 +54,16 @@ class UserDirectory {
   bool default_is_nopass() const;
   const CommandPolicy& policy() const { return policy_; }
   const User* find(std::string_view name) const;
+  // What the backend user of the data links must lack (backend_user.hpp).
+  const BackendUserSpec& backend_user_spec() const { return backend_user_; }
 
  private:
+  void decide_script_rights();
+
   std::vector<std::unique_ptr<User>> users_;
   const User* initial_ = nullptr;
   CommandPolicy policy_;
+  BackendUserSpec backend_user_;
 };
 
 }  // namespace funnel::security

@@ -234,8 +234,35 @@ asio::awaitable<bool> Control::refresh_from_control_link() {
   }
   spdlog::info("backend {}: redis {} with {} commands", snapshot->address, next.redis_version,
                next.commands->size());
+  const auto table = next.commands;
   publish(std::move(next));
+  co_await probe_backend_user(table.get());
   co_return true;
+}
+
+// Before any client request: does the backend let Funnel provision its backend user (the data
+// links do it again on every connect)? The answer decides whether scripts may run.
+asio::awaitable<void> Control::probe_backend_user(const command::CommandTable* table) {
+  const auto credentials = settings_.credentials->get();
+  const auto provisioning =
+      backend::make_provisioning(settings_.backend_user.get(), settings_.script_gate.get(),
+                                 credentials->password.get(), table);
+  if (!provisioning) co_return;
+  std::vector<std::string_view> args{"ACL", "SETUSER"};
+  for (const std::string& arg : provisioning->setuser) args.push_back(arg);
+  std::string error;
+  const auto reply = co_await link_.call(backend::encode_args(args), error);
+  if (!reply) co_return;  // the link failed: the data links will find out themselves
+  security::ScriptGate& gate = *settings_.script_gate;
+  if (!reply->is_error()) {
+    gate.report_enforced();
+  } else if (gate.report_refused(reply->str)) {
+    spdlog::error(
+        "backend {} refused ACL SETUSER ({}): links run as backend.user, so auth.deny_commands "
+        "cannot hold inside scripts and Funnel refuses script commands; allow ACL SETUSER for "
+        "backend.user or set auth.backend_enforces_deny_list = 1 (docs/security.md#scripts)",
+        current()->address, reply->str);
+  }
 }
 
 backend::SnapshotPtr Control::bootstrap() {

@@ -48,6 +48,7 @@ class Control {
  private:
   asio::awaitable<void> control_loop();
   asio::awaitable<bool> refresh_from_control_link();
+  asio::awaitable<void> probe_backend_user(const command::CommandTable* table);
   void publish(backend::BackendSnapshot next);
   // The monitor's view changed: a new snapshot if anything the workers use differs.
   void on_view(const topology::TopologyView& view);

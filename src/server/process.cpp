@@ -70,6 +70,10 @@ Process::Process(config::Config config)
   write_watermark_ = std::make_unique<client::WriteWatermark>(config_.server.workers);
   facts_.databases = database_pools_.get();
   users_ = security::UserDirectory::build(config_.auth);  // throws ConfigError for bad rules
+  // Data links provision a backend user without the deny list, so it holds inside scripts.
+  link_settings_.backend_user =
+      std::make_shared<const security::BackendUserSpec>(users_->backend_user_spec());
+  link_settings_.script_gate = users_->policy().gate_ptr();
   if (config_.tls.enabled()) server_tls_ = std::make_unique<tls::ServerTls>(config_.tls);
   pubsub_hub_ = std::make_unique<PubsubHub>(link_settings_, config_.server.workers,
                                             [this](unsigned w, client::PubsubDelivery batch) {

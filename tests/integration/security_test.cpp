@@ -187,7 +187,6 @@ TEST_F(SecurityTest, DeniedCommandsGetNopermUnlessTheUserNamesThem) {
                                              {"REPLICAOF", "NO", "ONE"},
                                              {"ACL", "SETUSER", "x"},
                                              {"BGSAVE"},
-                                             {"SCRIPT", "KILL"},
                                              {"CLIENT", "KILL", "ID", "1"},
                                              {"MODULE", "LIST"}}) {
     std::string name = command[0];

@@ -1,5 +1,6 @@
 // The link handshake: what Funnel sends on every backend link, and how it reads the answer.
 #include "backend/handshake.hpp"
+#include "backend/script_kill.hpp"
 
 #include <gtest/gtest.h>
 
@@ -48,6 +49,59 @@ TEST(Handshake, ReportsRefusalsWithTheBackendsText) {
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.error, "WRONGPASS invalid username-password pair or user is disabled.");
   EXPECT_FALSE(interpret_handshake_reply("garbage").ok);
+}
+
+// Data links provision Funnel's backend user (issue #14 item 4): ACL SETUSER and AUTH follow
+// HELLO, and the replies are read in that order.
+TEST(Handshake, DataLinksProvisionTheBackendUserAfterHello) {
+  security::BackendUserSpec spec;
+  spec.denied = {"flushall"};
+  security::ScriptGate gate;
+  gate.configure(false, false);
+  const std::string backend_password = "pw";
+  const auto provisioning = make_provisioning(&spec, &gate, &backend_password, nullptr);
+  ASSERT_TRUE(provisioning.has_value());
+  const std::string& name = provisioning->setuser.at(0);
+  const std::string password = security::backend_user_password(&backend_password, name);
+  EXPECT_EQ(provisioning->auth, encode_command({"AUTH", name, password}));
+  const std::string bytes =
+      encode_handshake(resp::Protocol::kResp2, "", &backend_password, "n", 2, &*provisioning);
+  const std::size_t setuser = bytes.find("$7\r\nSETUSER\r\n");
+  const std::size_t auth = bytes.find(provisioning->auth);
+  const std::size_t select = bytes.find("SELECT");
+  EXPECT_LT(bytes.find("HELLO"), setuser);
+  EXPECT_LT(setuser, auth);
+  EXPECT_LT(auth, select);
+  EXPECT_NE(bytes.find("$9\r\n-flushall\r\n"), std::string::npos);
+  EXPECT_EQ(handshake_replies(2, true), 4u);
+  EXPECT_EQ(handshake_step(0, true), HandshakeStep::kHello);
+  EXPECT_EQ(handshake_step(1, true), HandshakeStep::kSetUser);
+  EXPECT_EQ(handshake_step(2, true), HandshakeStep::kAuth);
+  EXPECT_EQ(handshake_step(3, true), HandshakeStep::kSelect);
+  EXPECT_EQ(handshake_step(1, false), HandshakeStep::kSelect);
+  // No backend password: the user is nopass, and AUTH still needs some password.
+  const auto open = make_provisioning(&spec, &gate, nullptr, nullptr);
+  EXPECT_EQ(open->setuser.at(3), "nopass");
+  EXPECT_EQ(open->auth, encode_command({"AUTH", open->setuser.at(0), "nopass"}));
+  // Nothing to provision: an empty deny list, or the operator vouches for backend.user.
+  gate.configure(true, false);
+  EXPECT_FALSE(make_provisioning(&spec, &gate, &backend_password, nullptr).has_value());
+  gate.configure(false, true);
+  EXPECT_FALSE(make_provisioning(&spec, &gate, &backend_password, nullptr).has_value());
+  EXPECT_FALSE(make_provisioning(nullptr, &gate, &backend_password, nullptr).has_value());
+}
+
+TEST(Handshake, OnlySCRIPTAndFUNCTIONKillGoOutOfBand) {
+  const KillIds ids;
+  EXPECT_TRUE(ids.maybe(command::command_id("script")));
+  EXPECT_TRUE(ids.maybe(command::command_id("function")));
+  EXPECT_FALSE(ids.maybe(command::command_id("get")));
+  EXPECT_FALSE(ids.maybe(0));
+  EXPECT_TRUE(is_kill_request(encode_command({"SCRIPT", "KILL"})));
+  EXPECT_TRUE(is_kill_request(encode_command({"function", "kill"})));
+  EXPECT_FALSE(is_kill_request(encode_command({"SCRIPT", "LOAD", "return 1"})));
+  EXPECT_FALSE(is_kill_request(encode_command({"SCRIPT", "KILL", "extra"})));
+  EXPECT_FALSE(is_kill_request("*2\r\n$6\r\nSCRIPT\r\n$4\r\nKI"));
 }
 
 }  // namespace

@@ -70,8 +70,9 @@ TEST_F(AccessCheckTest, DenyListAppliesToEveryoneUnlessNamed) {
   EXPECT_EQ(run({"ACL", "SETUSER", "x"}),
             "NOPERM this user has no permissions to run the 'acl|setuser' command");
   EXPECT_EQ(run({"ACL", "WHOAMI"}), "OK");
-  EXPECT_EQ(run({"SCRIPT", "KILL"}),
-            "NOPERM this user has no permissions to run the 'script|kill' command");
+  // SCRIPT KILL only stops a script: off the default list (sent out of band, issue #14).
+  EXPECT_EQ(run({"SCRIPT", "KILL"}), "OK");
+  EXPECT_EQ(run({"FUNCTION", "KILL"}), "OK");
   EXPECT_EQ(run({"SCRIPT", "EXISTS", "a"}), "OK");
   make("allkeys +@all +flushdb +config|get");
   EXPECT_EQ(run({"FLUSHDB"}), "OK");
@@ -87,9 +88,21 @@ TEST_F(AccessCheckTest, DenyListAppliesToEveryoneUnlessNamed) {
 
 TEST_F(AccessCheckTest, MovableKeysAreFoundOrRefused) {
   make("~app:* +@all");
-  EXPECT_EQ(run({"EVAL", "return 1", "1", "app:x"}), "OK");
-  EXPECT_EQ(run({"EVAL", "return 1", "1", "other"}), kNoKey);
-  EXPECT_EQ(run({"EVAL", "return 1", "0", "other"}), "OK");  // an argument, not a key
+  // A script's declared keys are found, but a user with key patterns may not run scripts at
+  // all: the script could touch any key (script_policy.hpp).
+  const std::string no_scripts =
+      "NOPERM funnel: this user may not run scripts: its key patterns cannot be enforced inside "
+      "a script; send the script's commands directly, or give the user allkeys "
+      "(docs/security.md#scripts)";
+  EXPECT_EQ(run({"EVAL", "return 1", "1", "app:x"}), no_scripts);
+  EXPECT_EQ(run({"FCALL", "f", "0"}), no_scripts);
+  ParsedRequest eval({"EVAL", "return 1", "1", "app:x", "other"});
+  std::vector<std::string> keys;
+  for_each_key(*table_->find("eval"), eval.get(), [&](std::string_view key) {
+    keys.emplace_back(key);
+    return true;
+  });
+  EXPECT_EQ(keys, std::vector<std::string>{"app:x"});  // "other" is an argument, not a key
   EXPECT_EQ(run({"ZUNIONSTORE", "app:d", "2", "app:a", "app:b"}), "OK");
   EXPECT_EQ(run({"ZUNIONSTORE", "app:d", "2", "app:a", "other"}), kNoKey);
   EXPECT_EQ(run({"ZUNIONSTORE", "other", "1", "app:a"}), kNoKey);
@@ -100,6 +113,68 @@ TEST_F(AccessCheckTest, MovableKeysAreFoundOrRefused) {
   EXPECT_EQ(run({"SORT", "app:l"}), kNoKey);
   make("allkeys +@all");
   EXPECT_EQ(run({"SORT", "app:l"}), "OK");
+}
+
+// Which users may run which script commands, for each state of the backend (the verdict table
+// itself is in script_policy_test.cpp). The gate is process state shared with the links.
+TEST_F(AccessCheckTest, ScriptsRunOnlyWhereTheirCallersRulesHold) {
+  struct Case {
+    std::string rules;
+    std::string deny;
+    bool enforced;  // a link provisioned the backend user
+    std::vector<std::string> request;
+    std::string expected;  // "OK" or the start of the error
+  };
+  const std::vector<Case> cases = {
+      {"allkeys +@all", "@default", true, {"EVAL", "return 1", "0"}, "OK"},
+      {"allkeys +@all", "@default", true, {"FCALL_RO", "f", "0"}, "OK"},
+      {"allkeys +@all", "@default", true, {"FUNCTION", "LOAD", "x"}, "OK"},
+      {"allkeys +@all", "@default", false, {"EVAL", "return 1", "0"}, "NOPERM funnel: scripts"},
+      {"allkeys +@all", "@default", false, {"EVALSHA_RO", "abc", "0"}, "NOPERM funnel: scripts"},
+      {"allkeys +@all", "@default", false, {"SCRIPT", "LOAD", "return 1"}, "OK"},
+      {"allkeys +@all", "@default", false, {"FUNCTION", "LIST"}, "OK"},
+      {"allkeys +@all", "", false, {"EVAL", "return 1", "0"}, "OK"},  // nothing to enforce
+      {"~app:* +@all", "@default", true, {"EVAL", "return 1", "0"}, "NOPERM funnel: this user"},
+      {"allkeys +@all -keys",
+       "@default",
+       true,
+       {"EVAL", "return 1", "0"},
+       "NOPERM funnel: this user may not run scripts: its command rules"},
+      {"allkeys +@all -@scripting",
+       "@default",
+       true,
+       {"EVAL", "return 1", "0"},
+       "NOPERM this user has no permissions to run the 'eval' command"},
+      {"allkeys +@all", "@default", true, {"GET", "k"}, "OK"},
+  };
+  for (const Case& c : cases) {
+    make(c.rules, c.deny);
+    if (c.enforced) directory_->policy().gate().report_enforced();
+    if (!c.enforced) directory_->policy().gate().report_refused("NOPERM");
+    EXPECT_EQ(run(c.request).substr(0, c.expected.size()), c.expected)
+        << c.rules << " / " << c.request[0] << (c.enforced ? " (enforced)" : " (refused)");
+  }
+}
+
+TEST(UserDirectoryTest, GrantsOfDeniedCommandsShapeTheBackendUserAndWhoMayRunScripts) {
+  config::AuthConfig auth;
+  const auto add = [&](const std::string& name, const std::string& rules) {
+    config::UserConfig user;
+    user.name = name;
+    user.rules = "nopass " + rules;
+    auth.users.push_back(user);
+  };
+  add("ops", "allkeys +@all +flushdb +config|get");
+  add("app", "allkeys +@all");
+  add("reader", "~app:* +@read");
+  add("off", "off allkeys +@all +flushall");  // disabled: its grant does not count
+  const auto directory = UserDirectory::build(auth);
+  EXPECT_EQ(directory->backend_user_spec().granted,
+            (std::vector<std::string>{"flushdb", "config|get"}));
+  EXPECT_EQ(directory->find("ops")->script_rights(), ScriptRights::kAll);
+  EXPECT_EQ(directory->find("app")->script_rights(), ScriptRights::kMissingGrants);
+  EXPECT_EQ(directory->find("reader")->script_rights(), ScriptRights::kKeyPatterns);
+  EXPECT_EQ(directory->backend_user_spec().denied, directory->policy().names());
 }
 
 TEST_F(AccessCheckTest, KeyRangesFromTheTable) {
