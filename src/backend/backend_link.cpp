@@ -161,7 +161,7 @@ void BackendLink::fail(std::string_view reason) {
   while (!pipeline_.empty() && pipeline_.front().end <= sent_) {
     InFlight& entry = pipeline_.front();
     if (entry.streaming) {
-      abort_stream(entry, PartKind::kLost);  // part of the reply is out: no error can follow
+      abort_stream(entry);  // part of the reply is out: no error can follow
     } else if (!entry.abandoned && !retried_elsewhere(entry, down_reason_)) {
       sink_.deliver(entry.target, lost, error_timing());
     }

@@ -135,7 +135,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   [[gnu::cold, gnu::noinline]] void stream_partial();
   bool streamable(const InFlight& entry) const;
   [[gnu::cold, gnu::noinline]] void end_stream(InFlight& entry, std::string_view tail);
-  void abort_stream(InFlight& entry, PartKind why);
+  void abort_stream(InFlight& entry);
   void check_stream_stall(common::Millis now);
   void on_handshake_reply(std::string_view reply);
   // TLS (link_tls.cpp): the handshake before Redis's own, and the byte paths that plain links
@@ -197,10 +197,12 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   Pipeline pipeline_;
   std::int64_t read_ns_ = 0;  // when the current batch of replies was read
   // Streaming (link_stream.cpp): reading paused because the streamed reply's client has enough
-  // unsent; since when, and the pauses of the current stream before this one.
+  // unsent, and since when; how long, in total, the current stream's pauses held up other
+  // requests on the link (measured at each tick).
   bool read_paused_ = false;
   common::Millis paused_since_ = 0;
-  common::Millis paused_before_ = 0;
+  common::Millis blocked_ms_ = 0;
+  common::Millis last_stall_check_ = 0;
   common::Millis stream_progress_ = 0;  // when the last part of the streamed reply was read
 
   bool flush_posted_ = false;

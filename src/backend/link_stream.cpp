@@ -3,10 +3,15 @@
 // the link nor the client holds it whole (and a reply larger than the client's output limit
 // reaches a client that reads it). Backpressure: while the client has more than its soft limit
 // unsent it answers kPause and the link stops reading (its later replies are behind this one
-// anyway); a client that keeps the link paused longer than stream_stall_ms in total is closed and
-// the rest of its reply is read and dropped, so a slow reader cannot hold a shared link for long.
+// anyway). A slow reader may hold up the link's other requests that way for stream_stall_ms in
+// total (or keep it paused for stall_timeout_ms when nobody else waits); after that the link no
+// longer pauses for it: the rest of its reply is buffered for it, bounded by its hard limit, past
+// which the client is closed and the rest dropped.
 // Never streamed (they are small, and need the whole reply): errors (READONLY and other
 // redirects), INFO with Funnel's section, inner replies of a block, pushes, handshake replies.
+#include <algorithm>
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include "backend/backend_link.hpp"
@@ -27,7 +32,8 @@ void BackendLink::stream_partial() {
   if (!entry.streaming) {
     if (!streamable(entry)) return;
     entry.streaming = true;
-    paused_before_ = 0;
+    blocked_ms_ = 0;
+    last_stall_check_ = common::coarse_now_ms();
   }
   const std::size_t n = framer_.releasable();
   const std::string_view part(in_.data() + in_start_, n);
@@ -40,7 +46,7 @@ void BackendLink::stream_partial() {
       entry.target, part, PartKind::kMore, ReplyTiming{backend_ns, read_ns_}, weak_from_this());
   if (verdict == PartVerdict::kDiscard) {
     entry.discarding = true;
-  } else if (verdict == PartVerdict::kPause && !read_paused_) {
+  } else if (verdict == PartVerdict::kPause && !read_paused_ && !entry.unpaced) {
     read_paused_ = true;
     paused_since_ = common::coarse_now_ms();
   }
@@ -57,37 +63,38 @@ void BackendLink::end_stream(InFlight& entry, std::string_view tail) {
                      ReplyTiming{backend_ns, read_ns_}, {});
 }
 
-// The stream ends without its reply: the client, who has part of it, must be closed (the sink
-// does that on kStalled and kLost). The rest, if the link lives on, is read and dropped.
-void BackendLink::abort_stream(InFlight& entry, PartKind why) {
+// The link failed mid-reply: the client, who has part of it, must be closed (the sink does that
+// on kLost); a client that left gets it too, so the request is counted as answered.
+void BackendLink::abort_stream(InFlight& entry) {
   if (entry.abandoned) return;
-  if (!entry.discarding) {
-    entry.discarding = true;
-    sink_.deliver_part(entry.target, {}, why, error_timing(), {});
-  } else if (why == PartKind::kLost) {
-    sink_.deliver_part(entry.target, {}, why, error_timing(), {});  // counts the request answered
-  }
+  entry.discarding = true;
+  sink_.deliver_part(entry.target, {}, PartKind::kLost, error_timing(), {});
 }
 
 void BackendLink::resume_stream() {
   if (!read_paused_) return;
   read_paused_ = false;
-  paused_before_ += common::coarse_now_ms() - paused_since_;
   if (state_ == State::kReady || state_ == State::kRetiring) wait_readable();
 }
 
-// tick() with a streamed reply at the head: a client pausing the link too long in total is cut
-// off; a backend that stops sending mid-reply fails the link as a stalled request would.
+// tick() with a streamed reply at the head: a slow reader that held up the link's other requests
+// too long is no longer paced (its reply is buffered for it, up to its hard limit); a backend
+// that stops sending mid-reply fails the link as a stalled request would.
 void BackendLink::check_stream_stall(common::Millis now) {
   InFlight& entry = pipeline_.front();
+  const common::Millis elapsed = now - std::exchange(last_stall_check_, now);
   if (read_paused_) {
-    const common::Millis paused = paused_before_ + (now - paused_since_);
-    if (paused <= settings_.stream_stall_ms) return;
+    if (pipeline_.size() > 1) blocked_ms_ += std::min(elapsed, now - paused_since_);
+    if (blocked_ms_ <= settings_.stream_stall_ms &&
+        now - paused_since_ <= settings_.stall_timeout_ms) {
+      return;
+    }
     spdlog::warn(
-        "backend {} link {}: a client kept the link paused {} ms on a large reply it does not "
-        "read (limits.client_output_stall_ms); closing that client",
-        address(), name_, paused);
-    abort_stream(entry, PartKind::kStalled);
+        "backend {} link {}: a client reading a large reply slowly held up the link for {} ms "
+        "(limits.client_output_stall_ms); the rest of its reply is buffered for it, up to "
+        "limits.client_output_hard_bytes",
+        address(), name_, std::max(blocked_ms_, now - paused_since_));
+    entry.unpaced = true;
     resume_stream();
     return;
   }

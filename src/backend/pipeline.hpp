@@ -22,6 +22,7 @@ struct InFlight {
   bool abandoned = false;       // the client already got an error (timeout); drop the late reply
   bool streaming = false;       // its reply is being passed on in parts (a large reply in progress)
   bool discarding = false;      // streaming, but its client is gone: drop the rest
+  bool unpaced = false;         // streaming to a slow reader: the link no longer pauses for it
   std::uint16_t replies_seen = 0;  // replies already read for it (see ReplyTarget::extra_replies)
 };
 

@@ -40,15 +40,15 @@ struct ReplyTiming {
 
 // A large reply is streamed from its link as it is read, in parts (ReplySink::deliver_part).
 enum class PartKind : std::uint8_t {
-  kMore,     // a part; more follow
-  kLast,     // the final part: the reply is complete
-  kStalled,  // no more parts: the client held the link too long (limits.client_output_stall_ms)
-  kLost,     // no more parts: the link failed mid-reply
+  kMore,  // a part; more follow
+  kLast,  // the final part: the reply is complete
+  kLost,  // no more parts: the link failed mid-reply
 };
 // What the receiver of a part wants from the link.
 enum class PartVerdict : std::uint8_t {
   kMore,     // send the next parts as they arrive
-  kPause,    // stop reading until StreamSource::resume_stream() (the client has enough unsent)
+  kPause,    // stop reading until StreamSource::resume_stream() (the client has enough unsent);
+             // the link stops honouring it for a client that holds it up too long
   kDiscard,  // the client is gone: read and drop the rest of this reply
 };
 
@@ -70,7 +70,7 @@ class ReplySink {
   virtual ~ReplySink() = default;
   virtual void deliver(const ReplyTarget& target, std::string_view reply,
                        const ReplyTiming& timing) = 0;
-  // A part of a large reply, in order; exactly one kLast, kStalled or kLost part ends it (and
+  // A part of a large reply, in order; exactly one kLast or kLost part ends it (and
   // stands for deliver()). Only replies that are not errors, not INFO with Funnel's section and
   // not inner replies of a block are streamed. `source` may be kept to resume a paused link.
   virtual PartVerdict deliver_part(const ReplyTarget& /*target*/, std::string_view /*part*/,

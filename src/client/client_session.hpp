@@ -188,7 +188,7 @@ class ClientSession {
   void account_buffer(std::int64_t delta);
   void release_buffers_on_close();
   // Streamed replies (session_stream.cpp).
-  void stream_cut(backend::PartKind why);
+  void stream_cut();
   void keep_paused_stream(const std::weak_ptr<backend::StreamSource>& source);
   void resume_streams();
   std::size_t unsent_bytes() const {

@@ -2,7 +2,9 @@
 // (backend/link_stream.cpp). Parts of the oldest request's reply go straight to the output
 // buffer; the output limits apply to the bytes the client has not read yet (unsent and stashed),
 // never to a reply's size. Above the soft limit the link is asked to pause and resumed once the
-// client drains; above the hard limit the client is closed and the rest of its reply dropped.
+// client drains (a link stops pausing for a client that holds it up too long: see
+// backend/link_stream.cpp); above the hard limit the client is closed and the rest of its reply
+// dropped.
 #include <spdlog/spdlog.h>
 
 #include "client/client_session.hpp"
@@ -18,8 +20,8 @@ PartVerdict ClientSession::deliver_part(const backend::ReplyTarget& target, std:
                                         PartKind kind, const backend::ReplyTiming& timing,
                                         const std::weak_ptr<backend::StreamSource>& source) {
   if (closed_) return PartVerdict::kDiscard;
-  if (kind == PartKind::kStalled || kind == PartKind::kLost) {
-    stream_cut(kind);
+  if (kind == PartKind::kLost) {
+    stream_cut();
     return PartVerdict::kDiscard;
   }
   const bool last = kind == PartKind::kLast;
@@ -71,17 +73,9 @@ PartVerdict ClientSession::deliver_part(const backend::ReplyTarget& target, std:
   return PartVerdict::kPause;
 }
 
-// The stream ended without the rest of its reply: the client holds part of a reply that can
-// never be completed, so it cannot be answered correctly any more.
-void ClientSession::stream_cut(PartKind why) {
-  if (why == PartKind::kStalled) {
-    spdlog::warn(
-        "client {} ({}) kept a shared backend link waiting on a large reply it does not read "
-        "(limits.client_output_stall_ms); closing it",
-        id_, peer_address());
-    ProcessCounters::bump(ctx_.facts.counters->clients_closed_output_limit);
-    return close(metrics::CloseReason::kOutputLimit);
-  }
+// The link failed mid-reply: the client holds part of a reply that can never be completed, so
+// it cannot be answered correctly any more.
+void ClientSession::stream_cut() {
   spdlog::info("client {} ({}): its backend link failed in the middle of a large reply; closing it",
                id_, peer_address());
   close(metrics::CloseReason::kProtocolError);
