@@ -218,12 +218,15 @@ void BackendLink::fail(std::string_view reason) {
       error_reply("ERR funnel: connection to backend " + address() + " lost before the reply (" +
                   down_reason_ + "); the command may or may not have run");
   while (!pipeline_.empty() && pipeline_.front().end <= sent_) {
-    const InFlight& entry = pipeline_.front();
-    if (!entry.abandoned && !retried_elsewhere(entry, down_reason_)) {
+    InFlight& entry = pipeline_.front();
+    if (entry.streaming) {
+      abort_stream(entry);  // part of the reply is out: no error can follow
+    } else if (!entry.abandoned && !retried_elsewhere(entry, down_reason_)) {
       sink_.deliver(entry.target, lost, error_timing());
     }
     pipeline_.pop();
   }
+  read_paused_ = false;
   pipeline_.restart_front();
   const std::uint64_t resend_from =
       pipeline_.empty() ? out_base_ + out_.size() : pipeline_.front().begin;
@@ -339,6 +342,7 @@ void BackendLink::tick(common::Millis now) {
     if (metrics_ != nullptr) metrics_->backend_timeouts.add();
     if (!retried_elsewhere(entry, "no reply in time")) sink_.deliver(entry.target, timeout, timing);
   });
+  if (pipeline_.front().streaming) return check_stream_stall(now);
   if (stall_check_ && (state_ == State::kReady || state_ == State::kRetiring) &&
       now - pipeline_.front().submitted > settings_.stall_timeout_ms) {
     spdlog::warn("backend {} link {}: oldest request unanswered for {} ms; closing the link",

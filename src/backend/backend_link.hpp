@@ -55,7 +55,7 @@ class PushSink {
   virtual void on_push(BackendLink& link, std::string_view reply, resp::ReplyKind kind) = 0;
 };
 
-class BackendLink : public std::enable_shared_from_this<BackendLink> {
+class BackendLink : public std::enable_shared_from_this<BackendLink>, public StreamSource {
  public:
   enum class State : std::uint8_t {
     kIdle,
@@ -96,8 +96,11 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   // its whole state on the next on_link_ready.
   void send_untracked(std::string_view request);
 
-  // Coarse periodic work: request timeouts and stalled-link detection.
+  // Coarse periodic work: request timeouts, stalled-link detection, and a client holding the
+  // link paused on a streamed reply for too long.
   void tick(common::Millis now);
+  // StreamSource: reading paused for the client of a streamed reply may go on.
+  void resume_stream() override;
   // Stops taking requests; closes once every in-flight request is answered.
   void retire();
   // Closes now; in-flight requests get errors.
@@ -137,6 +140,13 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   void on_readable();
   void frame_replies();
   void on_reply(std::string_view reply, resp::ReplyKind kind);
+  // Large replies (link_stream.cpp): passes the settled bytes of the partial reply at the head
+  // of the pipeline to its client and drops them from in_; ends or aborts the stream.
+  [[gnu::cold, gnu::noinline]] void stream_partial();
+  bool streamable(const InFlight& entry) const;
+  [[gnu::cold, gnu::noinline]] void end_stream(InFlight& entry, std::string_view tail);
+  void abort_stream(InFlight& entry);
+  void check_stream_stall(common::Millis now);
   void on_handshake_reply(std::string_view reply);
   bool handshake_step_ok(std::string_view reply);
   void finish_provisioning();
@@ -202,6 +212,14 @@ class BackendLink : public std::enable_shared_from_this<BackendLink> {
   resp::ReplyFramer framer_;
   Pipeline pipeline_;
   std::int64_t read_ns_ = 0;  // when the current batch of replies was read
+  // Streaming (link_stream.cpp): reading paused because the streamed reply's client has enough
+  // unsent, and since when; how long, in total, the current stream's pauses held up other
+  // requests on the link (measured at each tick).
+  bool read_paused_ = false;
+  common::Millis paused_since_ = 0;
+  common::Millis blocked_ms_ = 0;
+  common::Millis last_stall_check_ = 0;
+  common::Millis stream_progress_ = 0;  // when the last part of the streamed reply was read
 
   bool flush_posted_ = false;
   bool in_write_batch_ = false;  // queued in the open WriteBatch; it writes at the pass's end

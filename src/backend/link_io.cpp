@@ -17,6 +17,9 @@ namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kCompactThreshold = 64 * 1024;
 constexpr std::size_t kShrinkAbove = 1024 * 1024;
+// A partial reply with this many settled bytes is streamed to its client (link_stream.cpp): a
+// reply that arrives whole in one read never is.
+constexpr std::size_t kStreamAbove = 64 * 1024;
 }  // namespace
 
 std::string_view BackendLink::request_bytes(const InFlight& entry) const {
@@ -175,11 +178,11 @@ void BackendLink::on_readable() {
     read_ns_ = common::precise_now_ns();
     frame_replies();
     if (generation != generation_) return;  // failed or closed while handling replies
-    if (n < space) break;
+    if (n < space || read_paused_) break;
   }
   if (state_ == State::kClosed) return;
   compact_output();
-  wait_readable();
+  if (!read_paused_) wait_readable();  // else resume_stream() waits again
 }
 
 void BackendLink::frame_replies() {
@@ -187,7 +190,12 @@ void BackendLink::frame_replies() {
   while (in_start_ < in_len_) {
     const std::string_view unframed(in_.data() + in_start_, in_len_ - in_start_);
     const resp::FrameStatus status = framer_.frame(unframed);
-    if (status == resp::FrameStatus::kNeedMore) break;
+    if (status == resp::FrameStatus::kNeedMore) {
+      // A large reply in progress: pass on what has arrived rather than hold it all.
+      if (framer_.releasable() >= kStreamAbove) [[unlikely]]
+        stream_partial();
+      break;
+    }
     if (status == resp::FrameStatus::kInvalid) {
       spdlog::error("backend {} link {}: unparseable reply ({}); closing the link", address(),
                     name_, framer_.error());
@@ -227,8 +235,10 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
   }
   if (!pipeline_.take_reply()) return;  // MULTI's +OK or a +QUEUED inside a block
   InFlight& entry = pipeline_.front();
-  if (!entry.abandoned && (kind != resp::ReplyKind::kError || !redirected_error(entry, reply)))
-      [[likely]] {
+  if (entry.streaming) [[unlikely]] {
+    end_stream(entry, reply);
+  } else if (!entry.abandoned &&
+             (kind != resp::ReplyKind::kError || !redirected_error(entry, reply))) [[likely]] {
     const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
     sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_});
   }

@@ -83,6 +83,12 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   // ReplySink: replies of pinned links; the cleaning replies (RESET, HELLO) stop here.
   void deliver(const ReplyTarget& target, std::string_view reply,
                const ReplyTiming& timing) override;
+  PartVerdict deliver_part(const ReplyTarget& target, std::string_view part, PartKind kind,
+                           const ReplyTiming& timing,
+                           const std::weak_ptr<StreamSource>& source) override {
+    if (target.flags & kCleaning) return PartVerdict::kDiscard;  // RESET/HELLO: never large
+    return sink_.deliver_part(target, part, kind, timing, source);
+  }
 
   static constexpr std::uint8_t kCleaning = 0x80;  // ReplyTarget flag: a pool-internal request
 

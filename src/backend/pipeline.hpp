@@ -18,8 +18,11 @@ struct InFlight {
   std::uint64_t end = 0;
   common::Millis submitted = 0;  // when the request was handed to the link
   common::Millis deadline = 0;
-  std::int64_t written_ns = 0;     // when the write that carried its last byte returned
-  bool abandoned = false;          // the client already got an error (timeout); drop the late reply
+  std::int64_t written_ns = 0;  // when the write that carried its last byte returned
+  bool abandoned = false;       // the client already got an error (timeout); drop the late reply
+  bool streaming = false;       // its reply is being passed on in parts (a large reply in progress)
+  bool discarding = false;      // streaming, but its client is gone: drop the rest
+  bool unpaced = false;         // streaming to a slow reader: the link no longer pauses for it
   std::uint16_t replies_seen = 0;  // replies already read for it (see ReplyTarget::extra_replies)
 };
 
@@ -66,7 +69,8 @@ class Pipeline {
   void expire(common::Millis now, OnExpired&& on_expired) {
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       InFlight& entry = entries_[i];
-      if (!entry.abandoned && entry.deadline <= now) {
+      // A reply being streamed is arriving: its client's limits, not the deadline, govern it.
+      if (!entry.abandoned && !entry.streaming && entry.deadline <= now) {
         entry.abandoned = true;
         on_expired(entry);
       }

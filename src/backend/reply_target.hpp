@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 namespace funnel::backend {
@@ -37,6 +38,30 @@ struct ReplyTiming {
   std::int64_t now_ns = 0;      // when the reply was framed (one clock read per batch)
 };
 
+// A large reply is streamed from its link as it is read, in parts (ReplySink::deliver_part).
+enum class PartKind : std::uint8_t {
+  kMore,  // a part; more follow
+  kLast,  // the final part: the reply is complete
+  kLost,  // no more parts: the link failed mid-reply
+};
+// What the receiver of a part wants from the link.
+enum class PartVerdict : std::uint8_t {
+  kMore,     // send the next parts as they arrive
+  kPause,    // stop reading until StreamSource::resume_stream() (the client has enough unsent);
+             // the link stops honouring it for a client that holds it up too long
+  kDiscard,  // the client is gone: read and drop the rest of this reply
+};
+
+// The link streaming a reply: a receiver that answered kPause calls resume_stream() (on the
+// link's thread, never from inside deliver_part) once its client has drained.
+class StreamSource {
+ public:
+  virtual void resume_stream() = 0;
+
+ protected:
+  ~StreamSource() = default;
+};
+
 // Receives replies (and Funnel's own error replies standing in for them) for client sessions.
 // Implemented by the worker, which finds the session or forwards to the session's worker.
 // Called on the thread of the link that framed the reply; `reply` is valid only during the call.
@@ -45,6 +70,14 @@ class ReplySink {
   virtual ~ReplySink() = default;
   virtual void deliver(const ReplyTarget& target, std::string_view reply,
                        const ReplyTiming& timing) = 0;
+  // A part of a large reply, in order; exactly one kLast or kLost part ends it (and
+  // stands for deliver()). Only replies that are not errors, not INFO with Funnel's section and
+  // not inner replies of a block are streamed. `source` may be kept to resume a paused link.
+  virtual PartVerdict deliver_part(const ReplyTarget& /*target*/, std::string_view /*part*/,
+                                   PartKind /*kind*/, const ReplyTiming& /*timing*/,
+                                   const std::weak_ptr<StreamSource>& /*source*/) {
+    return PartVerdict::kDiscard;
+  }
 };
 
 }  // namespace funnel::backend

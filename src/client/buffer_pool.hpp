@@ -30,6 +30,7 @@ class BufferPool {
   }
 
   // Takes the buffer back (cleared); frees it if the pool is full or the buffer grew large.
+  // Afterwards `buffer` holds no heap memory (capacity() <= 15).
   void release(std::string& buffer) {
     if (buffer.capacity() <= 15) return;  // small-string storage: nothing allocated
     buffer.clear();
@@ -38,7 +39,9 @@ class BufferPool {
     } else {
       freed_bytes_ += buffer.capacity();
     }
-    buffer = std::string();
+    // Not `buffer = std::string()`: libstdc++ copies an empty small string into the existing
+    // allocation and keeps it, so a 200 MB buffer "released" that way stayed allocated.
+    std::string().swap(buffer);
   }
 
   // Bytes handed back to the heap since the last call (the worker trims the heap after bursts).

@@ -338,11 +338,7 @@ void ClientSession::close(metrics::CloseReason reason) {
   if (auth_delay_) auth_delay_->cancel();
   ctx_.registry.remove(handle_);
   leave_all_subscriptions();
-  std::int64_t held =
-      (in_.capacity() <= 15 ? 0 : in_.capacity()) + (out_.capacity() <= 15 ? 0 : out_.capacity());
-  ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes, -held);
-  ctx_.buffers.release(in_);
-  ctx_.buffers.release(out_);
+  release_buffers_on_close();
   ProcessCounters::add(ctx_.facts.counters->clients_connected, -1);
   // Never delete inside close(): callers may still be on this object's stack frames.
   ++pending_ops_;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 
@@ -41,6 +42,11 @@ class ClientSession {
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
                const backend::ReplyTiming& timing);
+  // A part of a large reply streamed from its link (session_stream.cpp; the contract is
+  // backend::ReplySink::deliver_part). Runs on this worker's thread.
+  backend::PartVerdict deliver_part(const backend::ReplyTarget& target, std::string_view part,
+                                    backend::PartKind kind, const backend::ReplyTiming& timing,
+                                    const std::weak_ptr<backend::StreamSource>& source);
   // Closes the connection (idempotent); pending replies are dropped.
   void close(metrics::CloseReason reason = metrics::CloseReason::kClient);
   // Stops reading; closes once every pending reply has been written (shutdown drain).
@@ -174,7 +180,20 @@ class ClientSession {
   void after_flush();
   void maybe_resume_reading();
   void release_buffers_if_idle();
+  // Buffer accounting against limits.buffer_budget_bytes (session_output.cpp). Every byte this
+  // session adds to the process counter goes through account_buffer and is remembered in
+  // buffer_held_, so close() gives back exactly what was counted.
   void track_buffer(std::size_t before_capacity, const std::string& buffer);
+  void track_bytes(std::size_t before, std::size_t after);
+  void account_buffer(std::int64_t delta);
+  void release_buffers_on_close();
+  // Streamed replies (session_stream.cpp).
+  void stream_cut();
+  void keep_paused_stream(const std::weak_ptr<backend::StreamSource>& source);
+  void resume_streams();
+  std::size_t unsent_bytes() const {
+    return out_.size() - out_sent_ + replies_.stashed_bytes();
+  }
   void maybe_destroy();
 
   // Pub/sub commands and state (session_pubsub.cpp).
@@ -223,6 +242,9 @@ class ClientSession {
   std::string in_;   // unparsed bytes (a partial request); empty when idle
   std::string out_;  // replies not yet written; empty when idle
   std::size_t out_sent_ = 0;
+  std::int64_t buffer_held_ = 0;  // what this session added to the process buffer counter
+  // Links paused until this client drains (streamed replies); null when none.
+  std::unique_ptr<std::vector<std::weak_ptr<backend::StreamSource>>> paused_streams_;
   std::size_t needed_bytes_ = 0;  // size in_ must reach for the partial request (parser's hint)
   ReplyQueue replies_;
   LaneTracker lanes_;

@@ -1,13 +1,14 @@
 // Keeps a client's replies in its request order (no I/O). Each request takes a sequence number;
 // replies may arrive in any order (local answers, different links) and leave strictly in
 // sequence. In the common case the reply for the oldest request arrives first and is appended
-// straight to the output buffer; only early replies are stashed.
+// straight to the output buffer; only early replies are stashed. A large reply may arrive in
+// parts (streamed from its link as it is read): parts of the oldest request's reply go straight
+// out too, parts of a later one are stashed until its turn.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace funnel::client {
@@ -21,16 +22,52 @@ class ReplyQueue {
   // Sequence number of the oldest request still waiting for its reply.
   std::uint64_t head() const { return head_; }
 
-  // Adds the reply for `seq`, appending to `out` every reply that is now in order.
-  // Returns false (and ignores it) if `seq` is not an open slot (a duplicate: a bug elsewhere).
-  bool deliver(std::uint64_t seq, std::string_view reply, std::string& out);
+  // Adds the whole reply for `seq`, appending to `out` every reply that is now in order.
+  // Returns false (and ignores it) if `seq` is not an open slot (a duplicate: a bug elsewhere) or
+  // if part of its reply was already delivered.
+  bool deliver(std::uint64_t seq, std::string_view reply, std::string& out) {
+    if (seq != head_ || head_partial_) [[unlikely]]
+      return deliver_out_of_line(seq, reply, out);
+    out.append(reply);
+    ++head_;
+    if (!early_.empty()) [[unlikely]]
+      drain_early(out);
+    return true;
+  }
+
+  enum class Part : std::uint8_t { kAppended, kStashed, kRejected };
+  // Adds a part of the reply for `seq` (`last`: the reply is now complete). Parts of the oldest
+  // request's reply are appended to `out` (kAppended), with every complete reply that follows
+  // once the last part is in; parts of a later one are stashed (kStashed). kRejected: `seq` is
+  // not an open slot, or its reply was already complete.
+  Part deliver_part(std::uint64_t seq, std::string_view part, bool last, std::string& out);
+
+  // Heap bytes held by stashed replies (the owner counts them in the process buffer budget).
+  std::size_t stashed_bytes() const { return stashed_bytes_; }
 
   void release_memory_if_idle();
 
  private:
+  struct Early {
+    std::uint64_t seq;
+    std::string bytes;
+    bool complete;
+  };
+  bool deliver_out_of_line(std::uint64_t seq, std::string_view reply, std::string& out);
+  // Appends stashed replies that are now in order; stops at a stashed partial one (its rest will
+  // arrive as parts of the head).
+  void drain_early(std::string& out);
+  Early* find_early(std::uint64_t seq);
+  void stash(std::uint64_t seq, std::string_view bytes, bool complete);
+  static std::size_t heap_bytes(const std::string& s) {
+    return s.capacity() <= 15 ? 0 : s.capacity();
+  }
+
   std::uint64_t head_ = 0;
   std::uint64_t next_ = 0;
-  std::vector<std::pair<std::uint64_t, std::string>> early_;  // replies ahead of head_
+  bool head_partial_ = false;  // the start of head_'s reply is already out
+  std::size_t stashed_bytes_ = 0;
+  std::vector<Early> early_;  // replies ahead of head_
 };
 
 }  // namespace funnel::client

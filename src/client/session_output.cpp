@@ -8,6 +8,7 @@
 namespace funnel::client {
 namespace {
 using metrics::ProcessCounters;
+constexpr std::size_t kCompactAbove = 64 * 1024;
 
 using resp::error_reply;
 }  // namespace
@@ -82,15 +83,19 @@ bool ClientSession::write_last_reply_now() {
 void ClientSession::answer(std::uint64_t seq, std::string_view reply, bool flush) {
   if (closed_) return;
   const std::size_t capacity_before = out_.capacity();
+  const std::size_t stashed_before = replies_.stashed_bytes();
   if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
   if (!replies_.deliver(seq, reply, out_)) {
     FUNNEL_INVARIANT(!"reply delivered twice or for an unknown request");
     return;
   }
   track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+  if (replies_.stashed_bytes() != stashed_before && !closed_) [[unlikely]] {
+    track_bytes(stashed_before, replies_.stashed_bytes());  // an early reply was stashed
+  }
   if (closed_) return;
   if (subs_) after_pubsub_answer();
-  const std::size_t unsent = out_.size() - out_sent_;
+  const std::size_t unsent = unsent_bytes();
   if (unsent > ctx_.config.limits.client_output_hard_bytes) {
     spdlog::warn(
         "client {} ({}) not reading its replies: {} bytes pending exceeds "
@@ -107,11 +112,17 @@ void ClientSession::answer(std::uint64_t seq, std::string_view reply, bool flush
 }
 
 void ClientSession::track_buffer(std::size_t before_capacity, const std::string& buffer) {
-  const std::size_t after = buffer.capacity() <= 15 ? 0 : buffer.capacity();
-  if (after == before_capacity) return;
+  // Short strings live inside the object: they hold no heap memory.
+  track_bytes(before_capacity <= 15 ? 0 : before_capacity,
+              buffer.capacity() <= 15 ? 0 : buffer.capacity());
+}
+
+// Accounts a buffer's growth against the process-wide budget; refuses the client past it.
+void ClientSession::track_bytes(std::size_t before, std::size_t after) {
+  if (after == before) return;
   auto& total = ctx_.facts.counters->client_buffer_bytes;
-  const auto delta = static_cast<std::int64_t>(after) - static_cast<std::int64_t>(before_capacity);
-  ProcessCounters::add(total, delta);
+  const auto delta = static_cast<std::int64_t>(after) - static_cast<std::int64_t>(before);
+  account_buffer(delta);
   if (delta > 0 && ProcessCounters::read(total) >
                        static_cast<std::int64_t>(ctx_.config.limits.buffer_budget_bytes)) {
     ProcessCounters::bump(ctx_.facts.counters->clients_refused_buffer_budget);
@@ -125,6 +136,24 @@ void ClientSession::track_buffer(std::size_t before_capacity, const std::string&
     write_transport(reply.data(), reply.size(), ignored);
     close(metrics::CloseReason::kBufferBudget);
   }
+}
+
+// Once closed, nothing more is counted: release_buffers_on_close() gave back all it held.
+void ClientSession::account_buffer(std::int64_t delta) {
+  if (closed_) return;
+  buffer_held_ += delta;
+  FUNNEL_INVARIANT(buffer_held_ >= 0);
+  ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes, delta);
+}
+
+// close(): frees the buffers and gives back exactly what this session counted; links paused for
+// it read on (their rest of its reply is dropped).
+void ClientSession::release_buffers_on_close() {
+  ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes, -buffer_held_);
+  buffer_held_ = 0;
+  ctx_.buffers.release(in_);
+  ctx_.buffers.release(out_);
+  if (paused_streams_ != nullptr) resume_streams();
 }
 
 void ClientSession::schedule_flush() {
@@ -141,7 +170,16 @@ void ClientSession::flush() {
   while (out_sent_ < out_.size()) {
     boost::system::error_code ec;
     const std::size_t n = write_transport(out_.data() + out_sent_, out_.size() - out_sent_, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      // A long stream never empties out_: drop what was sent rather than let it grow.
+      if (out_sent_ >= kCompactAbove && out_sent_ * 2 >= out_.size()) {
+        out_.erase(0, out_sent_);
+        out_sent_ = 0;
+      }
+      if (paused_streams_ != nullptr) [[unlikely]]
+        resume_streams();
+      return wait_writable();
+    }
     if (ec) return close();
     out_sent_ += n;
     ctx_.metrics->bytes_sent.add(n);
@@ -158,6 +196,8 @@ void ClientSession::wait_writable() {
 }
 
 void ClientSession::after_flush() {
+  if (paused_streams_ != nullptr) [[unlikely]]
+    resume_streams();
   if (close_after_seq_ != UINT64_MAX && replies_.head() > close_after_seq_) {
     return close(protocol_failed_ ? metrics::CloseReason::kProtocolError
                                   : metrics::CloseReason::kClient);
@@ -172,16 +212,15 @@ void ClientSession::after_flush() {
 void ClientSession::release_buffers_if_idle() {
   if (!out_.empty() || !replies_.idle()) return;
   const std::size_t capacity = out_.capacity() <= 15 ? 0 : out_.capacity();
-  ctx_.buffers.release(out_);
-  ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes,
-                       -static_cast<std::int64_t>(capacity));
+  ctx_.buffers.release(out_);  // frees it: out_ holds no heap memory afterwards
+  account_buffer(-static_cast<std::int64_t>(capacity));
   replies_.release_memory_if_idle();
 }
 
 void ClientSession::maybe_resume_reading() {
   if (!reading_paused_ || closed_ || lane_hold_ || auth_delayed_) return;
   if (replies_.pending() >= ctx_.config.limits.max_pipeline_per_client / 2 + 1) return;
-  if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return;
+  if (unsent_bytes() > ctx_.config.limits.client_output_soft_bytes) return;
   reading_paused_ = false;
   if (!in_.empty()) {
     const std::size_t consumed = process_requests(in_);

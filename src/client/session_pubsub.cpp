@@ -131,9 +131,11 @@ void ClientSession::after_pubsub_answer() {
   pending.active = false;
   if (!subs_->held_pushes.empty()) {
     const std::size_t capacity_before = out_.capacity();
+    const std::size_t held_before = subs_->held_pushes.capacity();
     out_.append(subs_->held_pushes);
-    subs_->held_pushes.clear();
-    subs_->held_pushes.shrink_to_fit();
+    std::string().swap(subs_->held_pushes);
+    track_buffer(held_before, subs_->held_pushes);
+    if (closed_) return;
     track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
     if (closed_) return;
     schedule_flush();
@@ -201,8 +203,10 @@ bool ClientSession::push(std::string_view push_bytes) {
   if (closed_ || !subs_) return true;
   ctx_.metrics->pubsub_messages_out.add();
   if (subs_->pending.active) {
+    const std::size_t held_before = subs_->held_pushes.capacity();
     append_push(subs_->held_pushes, protocol_, push_bytes);
-    return pubsub_output_ok();
+    track_buffer(held_before, subs_->held_pushes);  // counted like any buffer
+    return closed_ || pubsub_output_ok();
   }
   const std::size_t capacity_before = out_.capacity();
   if (capacity_before <= 15) out_ = ctx_.buffers.acquire();

@@ -82,8 +82,13 @@ void ClientSession::exec_transaction(std::uint64_t seq) {
     return answer_error(seq, kExecAbortError);
   }
   const auto extra = static_cast<std::uint16_t>(tx_->commands() + 1);  // MULTI's and each QUEUED
+  const std::size_t before = accounted(tx_->capacity());
+  const std::string_view block = tx_->finish_block();
+  // Appending EXEC may grow the block: counted, so end_transaction() gives back exactly that.
+  account_buffer(static_cast<std::int64_t>(accounted(tx_->capacity())) -
+                 static_cast<std::int64_t>(before));
   // Never retried after READONLY: a transaction is not replayed silently.
-  forward(tx_->finish_block(), seq, extra, backend::ReplyTarget::kRetried,
+  forward(block, seq, extra, backend::ReplyTarget::kRetried,
           common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms);
   ctx_.metrics->transactions.add();
   end_transaction();
@@ -91,8 +96,7 @@ void ClientSession::exec_transaction(std::uint64_t seq) {
 
 void ClientSession::end_transaction() {
   if (tx_ == nullptr) return;
-  metrics::ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes,
-                                -static_cast<std::int64_t>(accounted(tx_->capacity())));
+  account_buffer(-static_cast<std::int64_t>(accounted(tx_->capacity())));
   tx_.reset();
 }
 

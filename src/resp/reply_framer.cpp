@@ -248,7 +248,18 @@ ReplyFramer::Step ReplyFramer::on_blob_header(char type, std::string_view line) 
 
 ReplyFramer::Step ReplyFramer::on_payload(std::string_view buf) {
   std::size_t end = pos_ + static_cast<std::size_t>(payload_len_);
-  if (buf.size() < end + kCrlf) return Step::kNeedMore;
+  if (buf.size() < end + kCrlf) {
+    // The payload bytes that arrived are settled: step past them, so that a caller streaming a
+    // large reply can release them (settled()). A verbatim string's format prefix is checked
+    // once it is whole, so it waits for its whole payload (and error payloads are never
+    // streamed).
+    if ((payload_type_ == '$' || payload_type_ == ';') && buf.size() > pos_) {
+      const std::size_t arrived = std::min(buf.size(), end) - pos_;
+      pos_ += arrived;
+      payload_len_ -= static_cast<std::int64_t>(arrived);
+    }
+    return Step::kNeedMore;
+  }
   // A payload must end with CRLF; anything else means we lost the reply boundaries.
   if (buf[end] != '\r' || buf[end + 1] != '\n') return fail("expected CRLF after a payload");
   if (payload_type_ == '=' && (payload_len_ < 4 || buf[pos_ + 3] != ':')) {
@@ -338,6 +349,12 @@ ReplyFramer::Step ReplyFramer::value_done() {
   state_ = State::kValue;
   kind_known_ = false;
   return Step::kComplete;
+}
+
+void ReplyFramer::release_settled(std::size_t n) {
+  n = std::min(n, releasable());
+  pos_ -= n;
+  scan_ = scan_ > n ? scan_ - n : 0;
 }
 
 ReplyFramer::Step ReplyFramer::fail(std::string_view message) {

@@ -1,7 +1,7 @@
 // Finds where each backend reply ends without building it: the hot path of the reply side.
 // Understands every RESP2 and RESP3 type, including attributes (framed together with the reply
-// they annotate), push messages and streamed strings and aggregates. No I/O, no allocation once
-// its small stack has grown.
+// they annotate), push messages and streamed strings and aggregates. No I/O, no recursion: any
+// nesting Redis can send is framed, with a stack that grows with the headers that arrived.
 #pragma once
 
 #include <cstddef>
@@ -31,7 +31,14 @@ enum class ReplyKind : std::uint8_t {
 };
 
 struct FramerLimits {
-  std::size_t max_depth = 64;  // nesting deeper than this is invalid
+  // Nesting deeper than this is invalid. Unlimited by default: Redis itself sends replies nested
+  // thousands of levels deep (a Lua table that contains itself), and a shared link must frame
+  // every reply its clients can make Redis send. Each level costs 16 bytes of stack here for
+  // at least 4 bytes received, so memory follows the bytes that arrived. Bounded only where a
+  // tree is built (parse_value, which recurses).
+  std::size_t max_depth = SIZE_MAX;
+  // Bytes of one reply held at once: the whole reply, or what a streaming caller has not yet
+  // released with release_settled().
   std::size_t max_reply_bytes = 1024ull * 1024 * 1024;
 };
 
@@ -55,6 +62,21 @@ class ReplyFramer {
   ReplyKind kind() const { return kind_; }
   // On kInvalid: what was wrong, for the log line that closes the link.
   std::string_view error() const { return error_; }
+
+  // Streaming a large reply (after kNeedMore): settled() is how many bytes at the start of the
+  // buffer belong to the partial reply and will never be looked at again (headers framed,
+  // payload bytes passed); partial_kind() its top-level type once known (false while only an
+  // attribute has been read). release_settled(n) tells the framer the caller dropped the first n
+  // of those bytes: the next frame() gets a buffer starting n bytes later, and length() of the
+  // completed reply then counts only the bytes after the released ones. At least one settled
+  // byte is always kept, so a reply in progress is never taken for a new one.
+  std::size_t settled() const { return pos_; }
+  std::size_t releasable() const { return pos_ > 0 ? pos_ - 1 : 0; }
+  bool partial_kind(ReplyKind& kind) const {
+    kind = kind_;
+    return kind_known_ && !invalid_;
+  }
+  void release_settled(std::size_t n);
   // Forgets the last reply and any partial one. Called after every reply, so the usual case (the
   // last frame() completed) is a few stores, inline.
   void reset() {

@@ -13,7 +13,8 @@ namespace {
 
 constexpr std::size_t kCrlf = 2;
 
-// Recursive descent over one framed reply; depth is bounded by the framer's max_depth.
+// Recursive descent over one framed reply; depth is bounded by the framer's max_depth
+// (kMaxValueDepth), checked before the first byte is read here.
 // Every method returns false if the bytes disagree with what the framer accepted (a bug).
 class TreeBuilder {
  public:
@@ -215,7 +216,9 @@ std::optional<std::string_view> Value::as_string() const {
 }
 
 ValueStatus parse_value(std::string_view buf, Value& out, std::size_t& consumed) {
-  ReplyFramer framer;
+  FramerLimits limits;
+  limits.max_depth = kMaxValueDepth;
+  ReplyFramer framer(limits);
   switch (framer.frame(buf)) {
     case FrameStatus::kNeedMore:
       return ValueStatus::kNeedMore;

@@ -41,10 +41,16 @@ struct Value {
 
 enum class ValueStatus : std::uint8_t { kNeedMore, kComplete, kInvalid };
 
+// How deep parse_value builds: the tree is built (and destroyed) by recursion, so a reply nested
+// deeper is kInvalid rather than a risk to the thread's stack. Funnel parses only replies to its
+// own commands (handshakes, ROLE, INFO, COMMAND: a few levels); client replies are only framed.
+constexpr std::size_t kMaxValueDepth = 128;
+
 // Parses one complete reply at the start of buf into out. consumed is set on kComplete.
 // Not incremental: on kNeedMore, call again from the start with more bytes (use ReplyFramer first
-// when replies arrive in pieces). Accepts exactly what ReplyFramer (default limits) accepts, with
-// the same length. A streamed string becomes kBulk, a blob error kError, $-1 and *-1 kNull.
+// when replies arrive in pieces). Accepts exactly what a ReplyFramer with max_depth =
+// kMaxValueDepth accepts, with the same length. A streamed string becomes kBulk, a blob error
+// kError, $-1 and *-1 kNull.
 ValueStatus parse_value(std::string_view buf, Value& out, std::size_t& consumed);
 
 }  // namespace funnel::resp

@@ -36,6 +36,10 @@ struct HandoffReply {
   std::uint32_t offset;  // into ReplyBatch::bytes
   std::uint32_t length;
   std::int64_t backend_ns;
+  // A part of a streamed reply (ReplySink::deliver_part); otherwise a whole reply. Parts cross
+  // in order, without backpressure: the client's own output limits bound what it is sent.
+  bool is_part = false;
+  backend::PartKind part_kind = backend::PartKind::kMore;
 };
 
 struct ReplyBatch {

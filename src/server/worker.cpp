@@ -325,6 +325,29 @@ void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply,
   schedule_batch_flush();
 }
 
+// A part of a streamed reply. For a client of another worker it is handed over like a reply, in
+// order, and the link never pauses for it (kMore): backpressure across threads would need a
+// round trip per part, and that client's output limits still bound what it holds.
+backend::PartVerdict Worker::deliver_part(const backend::ReplyTarget& target, std::string_view part,
+                                          backend::PartKind kind,
+                                          const backend::ReplyTiming& timing,
+                                          const std::weak_ptr<backend::StreamSource>& source) {
+  const bool ends = kind == backend::PartKind::kLast || kind == backend::PartKind::kLost;
+  if (target.worker == index_) {
+    if (ends) metrics_->requests_in_flight_down.add();
+    auto* session = context_->registry.find(target.session_index, target.session_generation);
+    if (session == nullptr) return backend::PartVerdict::kDiscard;
+    return session->deliver_part(target, part, kind, timing, source);
+  }
+  ReplyBatch& batch = returning_[target.worker];
+  batch.replies.push_back(HandoffReply{target, static_cast<std::uint32_t>(batch.bytes.size()),
+                                       static_cast<std::uint32_t>(part.size()), timing.backend_ns,
+                                       true, kind});
+  batch.bytes.append(part);
+  schedule_batch_flush();
+  return backend::PartVerdict::kMore;
+}
+
 void Worker::hand_off(unsigned owner_worker, std::uint32_t node, resp::Protocol protocol,
                       unsigned link_index, std::string_view request,
                       const backend::ReplyTarget& target, common::Millis deadline,
@@ -411,8 +434,14 @@ void Worker::accept_replies(ReplyBatch batch) {
   asio::post(io_, [this, batch = std::move(batch)] {
     const std::int64_t now = common::precise_now_ns();  // the hop between workers counts as ours
     for (const HandoffReply& reply : batch.replies) {
-      deliver(reply.target, std::string_view(batch.bytes).substr(reply.offset, reply.length),
-              backend::ReplyTiming{reply.backend_ns, now});
+      const std::string_view bytes =
+          std::string_view(batch.bytes).substr(reply.offset, reply.length);
+      const backend::ReplyTiming timing{reply.backend_ns, now};
+      if (reply.is_part) [[unlikely]] {
+        deliver_part(reply.target, bytes, reply.part_kind, timing, {});
+      } else {
+        deliver(reply.target, bytes, timing);
+      }
     }
   });
 }

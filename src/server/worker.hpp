@@ -49,6 +49,9 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   // backend::ReplySink
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
                const backend::ReplyTiming& timing) override;
+  backend::PartVerdict deliver_part(const backend::ReplyTarget& target, std::string_view part,
+                                    backend::PartKind kind, const backend::ReplyTiming& timing,
+                                    const std::weak_ptr<backend::StreamSource>& source) override;
   // This worker's counters; read by the metrics scraper on another thread (relaxed loads).
   const metrics::WorkerMetrics& metrics() const { return *metrics_; }
   // Links of this worker that are ready, and clients connected here (read from other threads).

@@ -78,5 +78,20 @@ TEST(Pipeline, ABlockWrittenAgainStartsCountingItsRepliesOver) {
   EXPECT_TRUE(pipeline.take_reply());
 }
 
+// A reply being streamed is arriving: the deadline of its entry no longer applies (an error
+// after part of a reply would corrupt the client's stream).
+TEST(Pipeline, StreamingEntryDoesNotExpire) {
+  Pipeline pipeline;
+  InFlight entry;
+  entry.target.seq = 1;
+  entry.deadline = 100;
+  pipeline.push(entry);
+  pipeline.front().streaming = true;
+  int expired = 0;
+  pipeline.expire(500, [&](const InFlight&) { ++expired; });
+  EXPECT_EQ(expired, 0);
+  EXPECT_FALSE(pipeline.front().abandoned);
+}
+
 }  // namespace
 }  // namespace funnel::backend

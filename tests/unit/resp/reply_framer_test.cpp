@@ -57,7 +57,21 @@ FramerLimits reply_bytes(std::size_t max_reply_bytes) {
   return limits;
 }
 
+// `levels` nested headers around `inner`: Redis's "Script return recursive object" reply is
+// nested("*1\r\n", 7995, "-ERR reached lua stack limit\r\n").
+std::string nested(const std::string& header, std::size_t levels, const std::string& inner) {
+  std::string out;
+  for (std::size_t i = 0; i < levels; ++i) out += header;
+  return out + inner;
+}
+
 const std::vector<Case> kCompleteCases = {
+    {"DeepRecursiveScriptObject", nested("*1\r\n", 2000, "-ERR reached lua stack limit\r\n"), kOk,
+     0, K::kArray},
+    {"DeepMaps", nested("%1\r\n+k\r\n", 1000, ":1\r\n"), kOk, 0, K::kMap},
+    {"DeepAttributes", nested("|1\r\n+a\r\n+b\r\n*1\r\n", 500, "_\r\n"), kOk, 0, K::kArray},
+    {"DeepStreamedAggregates", nested("*?\r\n", 1000, ":1\r\n") + nested(".\r\n", 1000, ""), kOk, 0,
+     K::kArray},
     {"Simple", "+OK\r\n", kOk, 0, K::kSimpleString},
     {"SimpleFollowedByMore", "+OK\r\n:1\r\n", kOk, 5, K::kSimpleString},
     {"Error", "-ERR unknown command 'x'\r\n", kOk, 0, K::kError},
@@ -250,6 +264,73 @@ TEST(ReplyFramer, HugeBulkInSmallPiecesIsLinear) {
   ASSERT_EQ(status, FrameStatus::kComplete);
   EXPECT_EQ(framer.length(), total);
   EXPECT_EQ(framer.kind(), ReplyKind::kArray);
+}
+
+// Nesting as deep as the bytes allow: the framer has no depth limit of its own and no recursion.
+TEST(ReplyFramer, FramesAMillionLevels) {
+  const std::string reply = nested("*1\r\n", 1'000'000, ":1\r\n");
+  EXPECT_EQ(frame_whole(reply, {}).length, reply.size());
+}
+
+// What a link streaming a large reply does: after every kNeedMore it drops the settled bytes
+// (passing them on); the bytes passed on plus the completed rest are the reply, in order.
+std::string frame_releasing(const std::string& stream, std::size_t piece,
+                            std::vector<std::string>& replies) {
+  ReplyFramer framer;
+  std::string buffer;
+  std::string passed;  // released bytes of the reply in progress
+  for (std::size_t fed = 0; fed < stream.size(); fed += piece) {
+    buffer.append(stream.substr(fed, piece));
+    for (;;) {
+      const FrameStatus status = framer.frame(buffer);
+      if (status == FrameStatus::kInvalid) return std::string(framer.error());
+      if (status == FrameStatus::kNeedMore) {
+        const std::size_t n = framer.releasable();
+        if (n >= buffer.size() && !buffer.empty()) return "released every buffered byte";
+        passed += buffer.substr(0, n);
+        buffer.erase(0, n);
+        framer.release_settled(n);
+        break;
+      }
+      replies.push_back(passed + buffer.substr(0, framer.length()));
+      buffer.erase(0, framer.length());
+      passed.clear();
+      framer.reset();
+    }
+  }
+  return buffer.empty() && passed.empty() ? "" : "bytes left over";
+}
+
+TEST(ReplyFramer, ReleasingSettledBytesKeepsEveryReplyWhole) {
+  const std::vector<std::string> expected = {
+      "*3\r\n$10\r\n0123456789\r\n:1\r\n$?\r\n;4\r\nabcd\r\n;2\r\nef\r\n;0\r\n",
+      "+OK\r\n",
+      "$26\r\nabcdefghijklmnopqrstuvwxyz\r\n",
+      "=15\r\ntxt:Some string\r\n",
+      nested("*1\r\n", 50, "$5\r\nhello\r\n"),
+      kAttrib,
+      "$0\r\n\r\n"};
+  std::string stream;
+  for (const auto& reply : expected) stream += reply;
+  for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+    std::vector<std::string> replies;
+    ASSERT_EQ(frame_releasing(stream, piece, replies), "") << "pieces of " << piece;
+    ASSERT_EQ(replies, expected) << "pieces of " << piece;
+  }
+}
+
+TEST(ReplyFramer, PartialKindIsKnownAfterTheFirstHeader) {
+  ReplyFramer framer;
+  ReplyKind kind = ReplyKind::kNull;
+  std::string buf = "|1\r\n+a\r\n";
+  ASSERT_EQ(framer.frame(buf), FrameStatus::kNeedMore);
+  EXPECT_FALSE(framer.partial_kind(kind));  // only an attribute so far
+  buf += "+b\r\n$100\r\nab";
+  ASSERT_EQ(framer.frame(buf), FrameStatus::kNeedMore);
+  ASSERT_TRUE(framer.partial_kind(kind));
+  EXPECT_EQ(kind, ReplyKind::kBulk);
+  EXPECT_EQ(framer.settled(), buf.size());  // the payload bytes that arrived are settled
+  EXPECT_EQ(framer.releasable(), buf.size() - 1);
 }
 
 struct ErrorCodeCase {

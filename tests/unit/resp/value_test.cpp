@@ -186,14 +186,18 @@ TEST(ParseValue, InvalidInput) {
   }
 }
 
-TEST(ParseValue, NestingBeyondTheFramerDepthIsInvalid) {
-  std::string deep;
-  for (int i = 0; i < 65; ++i) deep += "*1\r\n";
-  deep += ":1\r\n";
-  Value v;
-  std::size_t consumed = 0;
-  EXPECT_EQ(parse_value(deep, v, consumed), ValueStatus::kInvalid);
-  parse_ok(deep.substr(4));  // 64 levels is the limit
+// parse_value builds its tree by recursion: a reply nested deeper than kMaxValueDepth (Redis's
+// own "Script return recursive object" is ~8,000 deep) is refused, never a stack overflow.
+TEST(ParseValue, NestingBeyondItsDepthIsInvalid) {
+  for (const std::size_t levels : {kMaxValueDepth + 1, std::size_t{8000}, std::size_t{200000}}) {
+    std::string deep;
+    for (std::size_t i = 0; i < levels; ++i) deep += "*1\r\n";
+    deep += ":1\r\n";
+    Value v;
+    std::size_t consumed = 0;
+    EXPECT_EQ(parse_value(deep, v, consumed), ValueStatus::kInvalid) << levels;
+    if (levels == kMaxValueDepth + 1) parse_ok(deep.substr(4));  // kMaxValueDepth is the limit
+  }
 }
 
 }  // namespace
