@@ -167,6 +167,9 @@ class ClientSession {
               std::int64_t total_ns, std::int64_t backend_ns);
   void protocol_error(std::string_view message);
   void keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch);
+  void drop_unparsed();
+  void on_peer_eof();
+  bool closes_on_half_close() const;
   void schedule_flush();
   bool write_last_reply_now();
   void flush();
@@ -222,7 +225,9 @@ class ClientSession {
   std::string in_;   // unparsed bytes (a partial request); empty when idle
   std::string out_;  // replies not yet written; empty when idle
   std::size_t out_sent_ = 0;
-  std::size_t needed_bytes_ = 0;  // size in_ must reach for the partial request (parser's hint)
+  // Where the partial request at the start of in_ stopped parsing (the worker's parser is shared);
+  // only while there is one, so idle clients hold nothing here.
+  std::unique_ptr<resp::ParsePosition> partial_;
   ReplyQueue replies_;
   LaneTracker lanes_;
   std::unique_ptr<TransactionQueue> tx_;        // inside a MULTI that Funnel holds; null otherwise
@@ -264,7 +269,8 @@ class ClientSession {
   bool ready_posted_ = false;    // run_ready_slots is posted
   bool flush_posted_ = false;
   bool reading_paused_ = false;
-  bool stop_reading_ = false;  // QUIT, protocol error or drain: read no more requests
+  bool stop_reading_ = false;  // QUIT, protocol error, drain or EOF: read no more requests
+  bool peer_closed_ = false;   // the client has closed its end (EPOLLRDHUP or EOF read)
 };
 
 // Fans a hub batch out to this worker's subscribers (session_pubsub.cpp). Worker thread only.
