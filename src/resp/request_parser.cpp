@@ -102,6 +102,10 @@ ParseStatus RequestParser::parse_resumable(std::string_view buf) {
       case State::kInline:
         step = on_inline(buf);
         break;
+      case State::kTrim:
+        trim_storage();
+        state_ = State::kStart;
+        break;
     }
   }
   return to_status(step);
@@ -131,6 +135,7 @@ void RequestParser::suspend(ParsePosition& out) {
 }
 
 void RequestParser::resume(const ParsePosition& position) {
+  if (state_ == State::kTrim) trim_storage();
   request_.clear();
   consumed_ = 0;
   error_ = {};  // another client's protocol error may have left the parser invalid
@@ -145,8 +150,14 @@ void RequestParser::resume(const ParsePosition& position) {
   scan_blocked_ = position.scan_blocked;
 }
 
+// After a complete request: the next starts at kStart, or at kTrim when this one's views took
+// more storage than is kept.
+void RequestParser::finish_request() {
+  start_next();
+  if (request_.args_.size() > kKeptArgs) state_ = State::kTrim;
+}
+
 void RequestParser::trim_storage() {
-  if (request_.args_.size() <= kKeptArgs) return;
   request_.clear();
   request_.args_.resize(kKeptArgs);
   request_.args_.shrink_to_fit();
@@ -154,6 +165,7 @@ void RequestParser::trim_storage() {
 }
 
 void RequestParser::restart() {
+  if (state_ == State::kTrim) trim_storage();
   start_next();
   error_ = {};
   invalid_ = false;
@@ -331,7 +343,7 @@ RequestParser::Step RequestParser::complete_multibulk(std::string_view buf) {
   request_.argc_ = argc;
   request_.raw_ = request_.is_empty() ? std::string_view() : buf.substr(0, pos_);
   consumed_ = pos_;
-  start_next();
+  finish_request();
   return Step::kComplete;
 }
 
@@ -377,7 +389,7 @@ RequestParser::Step RequestParser::complete_inline(std::size_t consumed) {
   request_.raw_ = inline_raw_;
   request_.inline_ = true;
   consumed_ = consumed;
-  start_next();
+  finish_request();
   return Step::kComplete;
 }
 

@@ -115,17 +115,27 @@ class RequestParser {
   // the middle of another request); the next parse() gets the same start with more bytes.
   void suspend(ParsePosition& out);
   void resume(const ParsePosition& position);
-  // The argument storage only grows (see Request::slots); after a request with more than
-  // kKeptArgs arguments the caller gives the excess back, once it is done with the request.
+  // The argument storage only grows (see Request::slots), up to kKeptArgs views: the storage of
+  // a request with more is given back when the next parse() or reset() ends its views.
   static constexpr std::size_t kKeptArgs = 4096;
-  void trim_storage();
+  std::size_t arg_storage() const { return request_.args_.size(); }
   void set_limits(const ParseLimits& limits) {
     limits_ = limits;
     fast_window_ = std::min(limits.max_request_bytes, limits.max_bulk_bytes);
     fast_max_args_ = std::min(limits.max_args, request_.args_.size());
   }
-  // Forgets the last request (its views die) and any partial one. Called before every request,
-  // so the usual case (the last parse completed) is a few stores, inline.
+  // Before the next parse(): forgets the last request (its views die) and an error, but keeps a
+  // partial request that resume() put back. A few stores and one test, inline.
+  void prepare() {
+    request_.clear();
+    consumed_ = 0;
+    if (invalid_) restart();
+  }
+  // True while a partial request is held (after kNeedMore or resume(), before suspend()).
+  bool mid_request() const {
+    return state_ != State::kStart && state_ != State::kTrim && !invalid_;
+  }
+  // Forgets the last request (its views die) and any partial one.
   void reset() {
     request_.clear();
     consumed_ = 0;
@@ -134,7 +144,16 @@ class RequestParser {
 
  private:
   // Implementation state lives in request_parser.cpp; the layout below is private.
-  enum class State : std::uint8_t { kStart, kMultibulkCount, kBulkHeader, kBulkPayload, kInline };
+  // kTrim: at a request's start, like kStart, with argument storage to give back first (a state
+  // rather than a flag so that the common path checks nothing more).
+  enum class State : std::uint8_t {
+    kStart,
+    kMultibulkCount,
+    kBulkHeader,
+    kBulkPayload,
+    kInline,
+    kTrim
+  };
   enum class Step : std::uint8_t { kContinue, kNeedMore, kComplete, kInvalid };
   static ParseStatus to_status(Step step);
   void restart();
@@ -160,6 +179,8 @@ class RequestParser {
     return buf.size() > pos_ ? buf.size() - pos_ : 0;
   }
   void start_next();
+  void finish_request();
+  void trim_storage();
   // Room for n argument views in request_ (the storage only grows).
   std::string_view* arg_slots(std::size_t n) {
     std::string_view* slots = request_.slots(n);

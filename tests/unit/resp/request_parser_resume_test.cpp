@@ -107,11 +107,33 @@ TEST(RequestParserResume, MoreThanAMillionArgumentsWholeAndInPieces) {
   EXPECT_EQ(parser.request().argc(), kArgs + 2);
   EXPECT_EQ(parser.request().arg(2), "0");
   EXPECT_EQ(parser.request().arg(kArgs + 1), std::to_string(kArgs - 1));
-  // The storage for 1.1 million views is given back; the parser goes on as before.
-  parser.trim_storage();
+  // The storage for 1.1 million views is given back when the next request starts (by reset(),
+  // by parse() alone, or by resuming another client's request); the parser goes on as before.
+  EXPECT_GE(parser.arg_storage(), kArgs + 2);
   parser.reset();
+  EXPECT_EQ(parser.arg_storage(), RequestParser::kKeptArgs);
   std::string get = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
   ASSERT_EQ(parser.parse(get), ParseStatus::kComplete);
+  EXPECT_EQ(parser.request().arg(1), "k");
+
+  std::string again = numbered_request(10'000) + get;
+  ASSERT_EQ(parser.parse(again), ParseStatus::kComplete);
+  EXPECT_GT(parser.arg_storage(), RequestParser::kKeptArgs);
+  ASSERT_EQ(parser.parse(std::string_view(again).substr(parser.consumed())),
+            ParseStatus::kComplete);
+  EXPECT_EQ(parser.request().arg(1), "k");
+  EXPECT_EQ(parser.arg_storage(), RequestParser::kKeptArgs);
+
+  ASSERT_EQ(parser.parse(again), ParseStatus::kComplete);
+  ParsePosition other;
+  std::string partial = "*2\r\n$3\r\nGET";
+  RequestParser helper;
+  ASSERT_EQ(helper.parse(partial), ParseStatus::kNeedMore);
+  helper.suspend(other);
+  parser.resume(other);
+  EXPECT_EQ(parser.arg_storage(), RequestParser::kKeptArgs);
+  partial += "\r\n$1\r\nk\r\n";
+  ASSERT_EQ(parser.parse(partial), ParseStatus::kComplete);
   EXPECT_EQ(parser.request().arg(1), "k");
 }
 
