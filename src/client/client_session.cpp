@@ -17,7 +17,13 @@
 namespace funnel::client {
 namespace {
 constexpr std::size_t kScratchSize = 64 * 1024;
-constexpr std::size_t kMinReadSpace = 16 * 1024;
+// An input buffer larger than this, and four times larger than what it holds, is shrunk.
+constexpr std::size_t kShrinkAbove = 64 * 1024;
+
+// A buffer's heap capacity as the buffer budget counts it (small-string storage is none).
+std::size_t held_capacity(const std::string& buffer) {
+  return buffer.capacity() <= 15 ? 0 : buffer.capacity();
+}
 
 using metrics::ProcessCounters;
 
@@ -75,47 +81,49 @@ bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
 }
 
 void ClientSession::wait_readable() {
-  if (read_waiting_ || closed_ || reading_paused_ || stop_reading_ || subscribe_barrier()) return;
+  if (read_waiting_ || closed_ || stop_reading_) return;
+  if (reading_paused_ || subscribe_barrier()) {
+    if (peer_closed_ && closes_on_half_close()) close();
+    return;  // nothing more is read for now
+  }
   if (tls_ != nullptr) return wait_tls_readable();
   wait_read_slot(ReadThen::kRead, false);
 }
 
+// A client that has closed its end while reading is paused is closed at once, as Redis frees a
+// client when read() returns 0 (dropping what it had not processed or written), when the pause
+// could last: its replies are unread (it may never read them), an AUTH delay, a blocked pinned
+// command or a subscribe confirmation. Paused at the pipeline limit or a lane barrier, replies
+// are on their way: reading resumes after them, answers what came before the EOF and then closes
+// (so `(printf 'SET a 1\r\n'; ...) | nc -N` gets every reply, as from Redis).
+bool ClientSession::closes_on_half_close() const {
+  if (auth_delayed_ || subscribe_barrier() || subscribed()) return true;
+  if (!reading_paused_) return false;
+  if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return true;
+  return pin_ != nullptr && (pin_->waiting() || pin_->reason() == PinReason::kBlocking);
+}
+
+// Reads into the worker's scratch buffer. A client with nothing buffered (the common case) is
+// parsed there; otherwise the bytes are appended to in_, which so grows with the bytes that
+// arrive (libstdc++ at most doubles its capacity), never with a length the client announced.
 void ClientSession::on_readable() {
   last_activity_ = common::coarse_now_ms();
-  const bool from_scratch = in_.empty();
-  char* target = nullptr;
-  std::size_t space = 0;
-  std::size_t before = 0;
-  if (from_scratch) {
-    if (ctx_.scratch.size() < kScratchSize) ctx_.scratch.resize(kScratchSize);
-    target = ctx_.scratch.data();
-    space = ctx_.scratch.size();
-  } else {
-    const std::size_t capacity_before = in_.capacity();
-    before = in_.size();
-    // Size the buffer once for a large bulk (the parser knows how many bytes the request needs)
-    // rather than growing it on every read.
-    const std::size_t needed = needed_bytes_;
-    std::size_t want = needed > before ? needed - before : 0;
-    const std::uint64_t cap = user_ != nullptr
-                                  ? ctx_.config.limits.max_request_bytes
-                                  : ctx_.config.limits.max_unauthenticated_request_bytes;
-    want = std::min<std::size_t>(std::max(want, kMinReadSpace), cap + kMinReadSpace);
-    in_.resize(before + want);
-    track_buffer(capacity_before, in_);
-    if (closed_) return;
-    target = in_.data() + before;
-    space = in_.size() - before;
-  }
+  if (ctx_.scratch.size() < kScratchSize) ctx_.scratch.resize(kScratchSize);
   boost::system::error_code ec;
-  const std::size_t n = read_transport(target, space, ec);
-  if (!from_scratch) in_.resize(before + (ec ? 0 : n));
+  const std::size_t n = read_transport(ctx_.scratch.data(), ctx_.scratch.size(), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
-  if (ec) return close();  // EOF or reset: the client left
+  if (ec) return ec == asio::error::eof ? on_peer_eof() : close();  // the client left
   ctx_.metrics->bytes_received.add(n);
   ctx_.batch_ns = common::precise_now_ns();  // one clock read per batch of requests
-  const std::string_view data =
-      from_scratch ? std::string_view(ctx_.scratch.data(), n) : std::string_view(in_);
+  const bool from_scratch = in_.empty();
+  std::string_view data(ctx_.scratch.data(), n);
+  if (!from_scratch) {
+    const std::size_t capacity_before = held_capacity(in_);
+    in_.append(data);
+    track_buffer(capacity_before, in_);
+    if (closed_) return;
+    data = in_;
+  }
   std::size_t consumed = 0;
   {
     backend::WriteBatch batch;  // idle links this pass reaches write when it ends
@@ -126,10 +134,21 @@ void ClientSession::on_readable() {
   if (!closed_) wait_readable();
 }
 
+// A partial request is parsed once: its position is suspended into partial_ (the parser is the
+// worker's, shared by its clients) and resumed on the next read, so a request that arrives in
+// many pieces costs time linear in its bytes. Resumed before the loop and put back after it if
+// the loop did not get to it, so the loop itself pays nothing for it.
 std::size_t ClientSession::process_requests(std::string_view data) {
   std::size_t pos = 0;
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
-  needed_bytes_ = 0;
+  // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
+  // request_bytes), so it cannot make Funnel buffer much.
+  resp::RequestParser* resumed = nullptr;
+  if (partial_ != nullptr) [[unlikely]] {
+    resumed = user_ != nullptr ? &ctx_.parser : &ctx_.preauth_parser;
+    resumed->resume(*partial_);  // its request starts at data[0]
+    partial_.reset();
+  }
   while (pos < data.size() && !stop_reading_ && !closed_ && !subscribe_barrier() &&
          !auth_delayed_) {
     if (replies_.pending() >= max_pipeline) {
@@ -137,14 +156,12 @@ std::size_t ClientSession::process_requests(std::string_view data) {
       ctx_.metrics->pressure(metrics::Backpressure::kPipelineLimit);
       break;
     }
-    // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
-    // request_bytes), so it cannot make Funnel buffer much.
     resp::RequestParser& parser = user_ != nullptr ? ctx_.parser : ctx_.preauth_parser;
-    parser.reset();
+    parser.prepare();
     const resp::ParseStatus status = parser.parse(data.substr(pos));
     if (status == resp::ParseStatus::kNeedMore) {
-      // The parser is shared by the worker's sessions: remember its size hint for our next read.
-      needed_bytes_ = parser.bytes_needed_hint();
+      partial_ = std::make_unique<resp::ParsePosition>();
+      parser.suspend(*partial_);
       break;
     }
     if (status == resp::ParseStatus::kInvalid) {
@@ -154,6 +171,10 @@ std::size_t ClientSession::process_requests(std::string_view data) {
     const resp::Request& request = parser.request();
     if (!request.is_empty() && !handle_request(request)) break;  // held at the lane barrier
     pos += parser.consumed();
+  }
+  if (resumed != nullptr && resumed->mid_request()) [[unlikely]] {
+    partial_ = std::make_unique<resp::ParsePosition>();  // not reached (paused): keep it
+    resumed->suspend(*partial_);
   }
   return pos;
 }
@@ -307,16 +328,46 @@ void ClientSession::protocol_error(std::string_view message) {
 }
 
 void ClientSession::keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch) {
-  const std::size_t capacity_before = in_.capacity();
+  const std::size_t capacity_before = held_capacity(in_);
   if (from_scratch) {
     if (consumed == data.size()) return;
     if (in_.capacity() <= 15) in_ = ctx_.buffers.acquire();
     in_.assign(data.substr(consumed));
   } else {
     in_.erase(0, consumed);
-    if (in_.empty()) ctx_.buffers.release(in_);
+    if (in_.empty()) {
+      ctx_.buffers.release(in_);
+    } else if (in_.capacity() > kShrinkAbove && in_.capacity() / 4 > in_.size()) {
+      // A large request has gone: keep the bytes that follow it, not the room it needed.
+      std::string smaller(in_);
+      in_.swap(smaller);
+    }
   }
-  track_buffer(capacity_before <= 15 ? 0 : capacity_before, in_);
+  track_buffer(capacity_before, in_);
+}
+
+// Unparsed bytes (a partial request) that will never be completed: freed now.
+void ClientSession::drop_unparsed() {
+  partial_.reset();
+  const std::size_t capacity_before = held_capacity(in_);
+  ctx_.buffers.release(in_);
+  track_buffer(capacity_before, in_);
+}
+
+// The client will send nothing more. As Redis does, what it sent and Funnel parsed is answered and
+// then the connection is closed (`printf 'SET a 1\r\nGET a\r\n' | nc -N` gets both replies); a
+// partial request is dropped. Closed at once when no reply is pending, or none can be useful:
+// blocked on a pinned link (the command may never return) or subscribed.
+void ClientSession::on_peer_eof() {
+  peer_closed_ = true;
+  stop_reading_ = true;
+  drop_unparsed();
+  const bool blocked =
+      pin_ != nullptr && (pin_->waiting() || pin_->reason() == PinReason::kBlocking);
+  if (blocked || subscribed() || (replies_.idle() && out_.empty())) return close();
+  const std::uint64_t opened = replies_.head() + replies_.pending();  // slots ever opened
+  if (opened > 0) close_after_seq_ = std::min(close_after_seq_, opened - 1);
+  schedule_flush();  // after_flush closes once the last reply is out
 }
 
 // Accounts a buffer's growth against the process-wide budget; refuses the client past it.
@@ -339,6 +390,7 @@ void ClientSession::close(metrics::CloseReason reason) {
   ctx_.registry.remove(handle_);
   leave_all_subscriptions();
   release_buffers_on_close();
+  partial_.reset();
   ProcessCounters::add(ctx_.facts.counters->clients_connected, -1);
   // Never delete inside close(): callers may still be on this object's stack frames.
   ++pending_ops_;

@@ -173,6 +173,9 @@ class ClientSession {
               std::int64_t total_ns, std::int64_t backend_ns);
   void protocol_error(std::string_view message);
   void keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch);
+  void drop_unparsed();
+  void on_peer_eof();
+  bool closes_on_half_close() const;
   void schedule_flush();
   bool write_last_reply_now();
   void flush();
@@ -245,7 +248,9 @@ class ClientSession {
   std::int64_t buffer_held_ = 0;  // what this session added to the process buffer counter
   // Links paused until this client drains (streamed replies); null when none.
   std::unique_ptr<std::vector<std::weak_ptr<backend::StreamSource>>> paused_streams_;
-  std::size_t needed_bytes_ = 0;  // size in_ must reach for the partial request (parser's hint)
+  // Where the partial request at the start of in_ stopped parsing (the worker's parser is shared);
+  // only while there is one, so idle clients hold nothing here.
+  std::unique_ptr<resp::ParsePosition> partial_;
   ReplyQueue replies_;
   LaneTracker lanes_;
   std::unique_ptr<TransactionQueue> tx_;        // inside a MULTI that Funnel holds; null otherwise
@@ -287,7 +292,8 @@ class ClientSession {
   bool ready_posted_ = false;    // run_ready_slots is posted
   bool flush_posted_ = false;
   bool reading_paused_ = false;
-  bool stop_reading_ = false;  // QUIT, protocol error or drain: read no more requests
+  bool stop_reading_ = false;  // QUIT, protocol error, drain or EOF: read no more requests
+  bool peer_closed_ = false;   // the client has closed its end (EPOLLRDHUP or EOF read)
 };
 
 // Fans a hub batch out to this worker's subscribers (session_pubsub.cpp). Worker thread only.

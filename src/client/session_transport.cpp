@@ -57,8 +57,9 @@ std::size_t ClientSession::read_transport(char* data, std::size_t size,
     const ssize_t n = ::recv(fd_, data, size, 0);
     if (n > 0) {
       ec = {};
-      // A short read drained the socket: the next bytes bring a new edge.
-      if (static_cast<std::size_t>(n) < size) input_ready_ = false;
+      // A short read drained the socket: the next bytes bring a new edge. Not so after the
+      // client's FIN, whose edge came with these bytes: the EOF is still to be read.
+      if (static_cast<std::size_t>(n) < size && !peer_closed_) input_ready_ = false;
       return static_cast<std::size_t>(n);
     }
     ec = n == 0 ? asio::error::eof : errno_code(errno);
@@ -114,7 +115,7 @@ std::size_t ClientSession::write_transport(const char* data, std::size_t size,
 
 // OpenSSL asks to wait only after its own read or write on the socket found it drained or full.
 void ClientSession::note_tls_want(tls::Want want) {
-  if (want == tls::Want::kRead) input_ready_ = false;
+  if (want == tls::Want::kRead && !peer_closed_) input_ready_ = false;
   if (want == tls::Want::kWrite) output_ready_ = false;
 }
 
@@ -147,10 +148,18 @@ void ClientSession::wait_write_slot(bool on_input) {
   if (ready_for(!on_input)) post_ready_slots();
 }
 
+// A peer's close is acted on at once in every state. A reset (EPOLLERR, EPOLLHUP: Funnel never
+// shuts its own side down, so both directions are gone) leaves nobody to answer. A half-close
+// (EPOLLRDHUP) is remembered: the short read that drains the bytes before it no longer ends the
+// edge, so the read that finds the EOF follows (on_peer_eof); while reading is paused, the
+// session is closed now or when the pause ends (closes_on_half_close).
 void ClientSession::on_poll_events(std::uint32_t events) {
   if (closed_) return;  // closed earlier in this batch of events; deleted after it
-  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) input_ready_ = true;
-  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) output_ready_ = true;
+  if (events & (EPOLLHUP | EPOLLERR)) return close();
+  if (events & EPOLLRDHUP) peer_closed_ = true;
+  if (events & (EPOLLIN | EPOLLRDHUP)) input_ready_ = true;
+  if (events & EPOLLOUT) output_ready_ = true;
+  if (peer_closed_ && !stop_reading_ && closes_on_half_close()) return close();
   run_ready_slots();
 }
 

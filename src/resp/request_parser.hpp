@@ -23,7 +23,9 @@ enum class ParseStatus : std::uint8_t {
 // Limits applied while parsing. Redis's own limits are the defaults where they keep memory
 // bounded; max_request_bytes is the proxy's own per-client cap (see docs/configuration.md).
 struct ParseLimits {
-  std::size_t max_args = 1024 * 1024;                   // "invalid multibulk length" above
+  // "invalid multibulk length" above. Redis 7 refuses only counts above INT_MAX; memory is
+  // bounded by max_request_bytes, since every argument costs at least 6 bytes of request.
+  std::size_t max_args = INT32_MAX;
   std::size_t max_bulk_bytes = 512ull * 1024 * 1024;    // "invalid bulk length" above
   std::size_t max_inline_bytes = 64 * 1024;             // "too big inline request" above
   std::size_t max_request_bytes = 64ull * 1024 * 1024;  // whole request, Funnel's own cap
@@ -65,12 +67,31 @@ class Request {
   bool inline_ = false;
 };
 
+// Where a partial request stopped: everything parse() needs to go on later, on this parser or on
+// another with the same limits (a worker's parser is shared by its clients; a client keeps only
+// this while its request is incomplete). Offsets and counts only, whatever the request's size:
+// the arguments seen so far are found again from their headers when the request completes.
+class ParsePosition {
+ private:
+  friend class RequestParser;
+  std::size_t pos = 0;             // start of the header or payload being read
+  std::size_t scan = 0;            // where the search for a line end resumes
+  std::size_t args_at = 0;         // the first bulk header, after the count line
+  std::int64_t argc_total = 0;     // the count line's value
+  std::int64_t argc_expected = 0;  // bulks still expected
+  std::int64_t bulk_len = -1;      // length of the bulk being read, -1 before its header
+  std::uint8_t state = 0;
+  bool scan_blocked = false;
+};
+
 // Contract: call parse(buf) where buf starts at the first byte of the request not yet consumed.
-// On kNeedMore, call again later with the same start and more bytes appended (the parser resumes
-// where it stopped; it does not rescan bulk payloads). On kComplete, consumed() bytes form the
-// request and the parser is ready for the next one, which starts at buf + consumed(). On
-// kInvalid, error() is Redis's text after "Protocol error: " (e.g. "invalid bulk length") or the
-// proxy's own limit text; the parser stays invalid until reset().
+// On kNeedMore, call again later with the same start and more bytes appended: the parser resumes
+// where it stopped, so a request that arrives in pieces costs time linear in its bytes (to serve
+// other requests meanwhile, suspend() it into a ParsePosition and resume() it later). On
+// kComplete, consumed() bytes form the request and the parser is ready for the next one, which
+// starts at buf + consumed(). On kInvalid, error() is Redis's text after "Protocol error: " (e.g.
+// "invalid bulk length") or the proxy's own limit text; the parser stays invalid until reset().
+//
 // Framing follows redis-server 7.0 exactly, quirks included, so a backend never sees a request
 // boundary the proxy did not: the two bytes after a bulk payload (and after a header's '\r') are
 // skipped unchecked, and a NUL inside a header or inline line hides its end (Redis then waits
@@ -89,18 +110,32 @@ class RequestParser {
   std::size_t consumed() const { return consumed_; }
   const Request& request() const { return request_; }
   std::string_view error() const { return error_; }
-  // The number of bytes the current incomplete request needs at least (0 when unknown); lets
-  // the caller size its buffer once for a large bulk instead of growing it repeatedly. While a
-  // bulk payload is awaited it is the size, counted from the request's first byte, that the
-  // buffer must reach to hold every header so far plus this payload and its CRLF.
-  std::size_t bytes_needed_hint() const;
+  // After kNeedMore: moves the partial request's position out and forgets it (as reset() does),
+  // so the parser can serve other requests. resume() takes it back (the parser must not be in
+  // the middle of another request); the next parse() gets the same start with more bytes.
+  void suspend(ParsePosition& out);
+  void resume(const ParsePosition& position);
+  // The argument storage only grows (see Request::slots), up to kKeptArgs views: the storage of
+  // a request with more is given back when the next parse() or reset() ends its views.
+  static constexpr std::size_t kKeptArgs = 4096;
+  std::size_t arg_storage() const { return request_.args_.size(); }
   void set_limits(const ParseLimits& limits) {
     limits_ = limits;
     fast_window_ = std::min(limits.max_request_bytes, limits.max_bulk_bytes);
     fast_max_args_ = std::min(limits.max_args, request_.args_.size());
   }
-  // Forgets the last request (its views die) and any partial one. Called before every request,
-  // so the usual case (the last parse completed) is a few stores, inline.
+  // Before the next parse(): forgets the last request (its views die) and an error, but keeps a
+  // partial request that resume() put back. A few stores and one test, inline.
+  void prepare() {
+    request_.clear();
+    consumed_ = 0;
+    if (invalid_) restart();
+  }
+  // True while a partial request is held (after kNeedMore or resume(), before suspend()).
+  bool mid_request() const {
+    return state_ != State::kStart && state_ != State::kTrim && !invalid_;
+  }
+  // Forgets the last request (its views die) and any partial one.
   void reset() {
     request_.clear();
     consumed_ = 0;
@@ -109,7 +144,16 @@ class RequestParser {
 
  private:
   // Implementation state lives in request_parser.cpp; the layout below is private.
-  enum class State : std::uint8_t { kStart, kMultibulkCount, kBulkHeader, kBulkPayload, kInline };
+  // kTrim: at a request's start, like kStart, with argument storage to give back first (a state
+  // rather than a flag so that the common path checks nothing more).
+  enum class State : std::uint8_t {
+    kStart,
+    kMultibulkCount,
+    kBulkHeader,
+    kBulkPayload,
+    kInline,
+    kTrim
+  };
   enum class Step : std::uint8_t { kContinue, kNeedMore, kComplete, kInvalid };
   static ParseStatus to_status(Step step);
   void restart();
@@ -135,6 +179,8 @@ class RequestParser {
     return buf.size() > pos_ ? buf.size() - pos_ : 0;
   }
   void start_next();
+  void finish_request();
+  void trim_storage();
   // Room for n argument views in request_ (the storage only grows).
   std::string_view* arg_slots(std::size_t n) {
     std::string_view* slots = request_.slots(n);
@@ -158,9 +204,10 @@ class RequestParser {
   std::size_t pos_ = 0;              // start of the header or payload being read
   std::size_t scan_ = 0;             // where the search for a line end resumes
   bool scan_blocked_ = false;        // a NUL hides the rest of the line, as in Redis
+  std::size_t args_at_ = 0;          // the first bulk header, after the count line
+  std::int64_t argc_total_ = 0;      // the count line's value
   std::int64_t argc_expected_ = -1;  // bulks still expected
   std::int64_t bulk_len_ = -1;       // length of the bulk being read, -1 before its header
-  std::vector<std::pair<std::size_t, std::size_t>> arg_spans_;  // offset, length
   // Inline scratch: unescaped arguments and the re-encoded multibulk.
   std::string inline_args_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> inline_spans_;

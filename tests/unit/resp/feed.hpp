@@ -66,6 +66,25 @@ inline RequestOutcome parse_bytewise(std::string_view input, const ParseLimits& 
   return RequestOutcome{};
 }
 
+// Like parse_bytewise, but after every kNeedMore the position is suspended, the same parser
+// parses another client's request (and an invalid one, leaving the parser invalid), and the
+// first request is resumed: how ClientSession shares one parser between its clients.
+inline RequestOutcome parse_bytewise_suspended(std::string_view input, const ParseLimits& limits) {
+  RequestParser parser(limits);
+  ParsePosition position;
+  for (std::size_t n = 1; n <= input.size(); ++n) {
+    std::string piece(input.substr(0, n));
+    if (n > 1) parser.resume(position);
+    ParseStatus status = parser.parse(piece);
+    if (status != ParseStatus::kNeedMore) return capture(parser, status);
+    parser.suspend(position);
+    std::string other = n % 2 == 0 ? "*1\r\n$4\r\nPING\r\n" : "*x\r\n";
+    parser.reset();
+    if (parser.parse(other) == ParseStatus::kNeedMore) return RequestOutcome{};
+  }
+  return RequestOutcome{};
+}
+
 struct FrameOutcome {
   FrameStatus status = FrameStatus::kNeedMore;
   std::size_t length = 0;
