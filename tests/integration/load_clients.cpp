@@ -114,14 +114,19 @@ struct Client {
   asio::awaitable<void> run(std::chrono::steady_clock::time_point deadline) {
     bool connected = co_await connect();
     std::bernoulli_distribution disconnect(options.disconnect_probability);
-    for (int round = 0; round < options.rounds && connected; ++round) {
+    const bool timed_run = options.run_for.count() > 0;
+    const auto run_end = std::chrono::steady_clock::now() + options.run_for;
+    for (int round = 0; (timed_run || round < options.rounds) && connected; ++round) {
+      if (timed_run && std::chrono::steady_clock::now() >= run_end) break;
       if (std::chrono::steady_clock::now() > deadline) {
         result.timed_out = true;
         break;
       }
       std::string batch;
       for (int i = 0; i < options.pipeline; ++i) {
-        const std::string key = fmt::format("{}:{}:{}:{}", options.key_prefix, index, round, i);
+        // Keys repeat after 1,024 rounds (long timed runs stay small in Redis); values never do.
+        const std::string key =
+            fmt::format("{}:{}:{}:{}", options.key_prefix, index, round % 1024, i);
         batch += encode_command({"SET", key, value_for(round, i)});
         batch += encode_command({"GET", key});
       }

@@ -20,6 +20,9 @@ struct LoadOptions {
   std::size_t value_size = 16;
   double disconnect_probability = 0;          // per pipeline: close before reading, reconnect
   std::chrono::milliseconds deadline{60000};  // whole run
+  // When set, each client keeps sending pipelines (rounds is then ignored) until this much time
+  // has passed, and stopping then is the plan, not a timeout. Must be shorter than deadline.
+  std::chrono::milliseconds run_for{0};
   std::string key_prefix = "load";
 };
 
