@@ -90,19 +90,6 @@ void ClientSession::wait_readable() {
   wait_read_slot(ReadThen::kRead, false);
 }
 
-// A client that has closed its end while reading is paused is closed at once, as Redis frees a
-// client when read() returns 0 (dropping what it had not processed or written), when the pause
-// could last: its replies are unread (it may never read them), an AUTH delay, a blocked pinned
-// command or a subscribe confirmation. Paused at the pipeline limit or a lane barrier, replies
-// are on their way: reading resumes after them, answers what came before the EOF and then closes
-// (so `(printf 'SET a 1\r\n'; ...) | nc -N` gets every reply, as from Redis).
-bool ClientSession::closes_on_half_close() const {
-  if (auth_delayed_ || subscribe_barrier() || subscribed()) return true;
-  if (!reading_paused_) return false;
-  if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return true;
-  return pin_ != nullptr && (pin_->waiting() || pin_->reason() == PinReason::kBlocking);
-}
-
 // Reads into the worker's scratch buffer. A client with nothing buffered (the common case) is
 // parsed there; otherwise the bytes are appended to in_, which so grows with the bytes that
 // arrive (libstdc++ at most doubles its capacity), never with a length the client announced.
@@ -352,22 +339,6 @@ void ClientSession::drop_unparsed() {
   const std::size_t capacity_before = held_capacity(in_);
   ctx_.buffers.release(in_);
   track_buffer(capacity_before, in_);
-}
-
-// The client will send nothing more. As Redis does, what it sent and Funnel parsed is answered and
-// then the connection is closed (`printf 'SET a 1\r\nGET a\r\n' | nc -N` gets both replies); a
-// partial request is dropped. Closed at once when no reply is pending, or none can be useful:
-// blocked on a pinned link (the command may never return) or subscribed.
-void ClientSession::on_peer_eof() {
-  peer_closed_ = true;
-  stop_reading_ = true;
-  drop_unparsed();
-  const bool blocked =
-      pin_ != nullptr && (pin_->waiting() || pin_->reason() == PinReason::kBlocking);
-  if (blocked || subscribed() || (replies_.idle() && out_.empty())) return close();
-  const std::uint64_t opened = replies_.head() + replies_.pending();  // slots ever opened
-  if (opened > 0) close_after_seq_ = std::min(close_after_seq_, opened - 1);
-  schedule_flush();  // after_flush closes once the last reply is out
 }
 
 // Accounts a buffer's growth against the process-wide budget; refuses the client past it.

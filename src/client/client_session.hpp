@@ -239,7 +239,8 @@ class ClientSession {
 
   SessionContext& ctx_;
   int fd_ = -1;
-  SSL* tls_ = nullptr;  // null: plain TCP
+  bool peer_closed_ = false;  // the client has closed its end (EPOLLRDHUP or EOF read)
+  SSL* tls_ = nullptr;        // null: plain TCP
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
   std::string in_;   // unparsed bytes (a partial request); empty when idle
@@ -293,7 +294,6 @@ class ClientSession {
   bool flush_posted_ = false;
   bool reading_paused_ = false;
   bool stop_reading_ = false;  // QUIT, protocol error, drain or EOF: read no more requests
-  bool peer_closed_ = false;   // the client has closed its end (EPOLLRDHUP or EOF read)
 };
 
 // Fans a hub batch out to this worker's subscribers (session_pubsub.cpp). Worker thread only.

@@ -3,16 +3,18 @@
 // handshake runs inside the first reads, and WANT_READ / WANT_WRITE become the readiness wait the
 // session already knows how to do. Readiness comes from the worker's ClientPoller
 // (client_poller.hpp): edge-triggered, so a read or write that finds the socket drained (or full)
-// is what ends an edge.
+// is what ends an edge. Also where a client's close is noticed and acted on.
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <boost/asio/post.hpp>
 
 #include "client/client_poller.hpp"
 #include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
 
 namespace funnel::client {
 namespace {
@@ -161,6 +163,35 @@ void ClientSession::on_poll_events(std::uint32_t events) {
   if (events & EPOLLOUT) output_ready_ = true;
   if (peer_closed_ && !stop_reading_ && closes_on_half_close()) return close();
   run_ready_slots();
+}
+
+// A client that has closed its end while reading is paused is closed at once, as Redis frees a
+// client when read() returns 0 (dropping what it had not processed or written), when the pause
+// could last: its replies are unread (it may never read them), an AUTH delay, a blocked pinned
+// command or a subscribe confirmation. Paused at the pipeline limit or a lane barrier, replies
+// are on their way: reading resumes after them, answers what came before the EOF and then closes
+// (so `(printf 'SET a 1\r\n'; ...) | nc -N` gets every reply, as from Redis).
+bool ClientSession::closes_on_half_close() const {
+  if (auth_delayed_ || subscribe_barrier() || subscribed()) return true;
+  if (!reading_paused_) return false;
+  if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return true;
+  return pin_ != nullptr && (pin_->waiting() || pin_->reason() == PinReason::kBlocking);
+}
+
+// The client will send nothing more. As Redis does, what it sent and Funnel parsed is answered and
+// then the connection is closed (`printf 'SET a 1\r\nGET a\r\n' | nc -N` gets both replies); a
+// partial request is dropped. Closed at once when no reply is pending, or none can be useful:
+// blocked on a pinned link (the command may never return) or subscribed.
+void ClientSession::on_peer_eof() {
+  peer_closed_ = true;
+  stop_reading_ = true;
+  drop_unparsed();
+  const bool blocked =
+      pin_ != nullptr && (pin_->waiting() || pin_->reason() == PinReason::kBlocking);
+  if (blocked || subscribed() || (replies_.idle() && out_.empty())) return close();
+  const std::uint64_t opened = replies_.head() + replies_.pending();  // slots ever opened
+  if (opened > 0) close_after_seq_ = std::min(close_after_seq_, opened - 1);
+  schedule_flush();  // after_flush closes once the last reply is out
 }
 
 // Runs each slot whose readiness is there: the write slot first, as Asio did.

@@ -1,7 +1,8 @@
 // libFuzzer target for RequestParser (tests/fuzz, run for a bounded time in CI). The input is fed
 // as a client session would see it, whole, split in two at a fuzzer-chosen byte, and one byte at a
-// time (the state machine alone, against the whole-request fast path); all runs must produce the
-// same requests. Also checks that inline requests re-encode losslessly.
+// time with the parser suspended and shared between reads (the state machine alone, against the
+// whole-request fast path); all runs must produce the same requests. Also checks that inline
+// requests re-encode losslessly.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -57,19 +58,34 @@ Outcome capture(const RequestParser& parser, ParseStatus status, std::string_vie
 }
 
 // Bytes arrive in the given reads; every complete request is consumed and the buffer compacted,
-// as ClientSession does.
+// as ClientSession does. With `shared`, the parser is also shared as a worker shares it: between
+// reads a partial request is suspended, the parser serves another client, and it is resumed.
 std::vector<Outcome> run_reads(const std::vector<std::string_view>& reads,
-                               const ParseLimits& limits) {
+                               const ParseLimits& limits, bool shared = false) {
   RequestParser parser(limits);
   std::vector<Outcome> outcomes;
   std::string buf;
+  funnel::resp::ParsePosition position;
+  bool suspended = false;
   for (std::string_view read : reads) {
     buf.append(read);
     std::string moved(buf);  // the buffer may move between reads
     buf.swap(moved);
+    if (suspended) parser.resume(position);
+    suspended = false;
     for (;;) {
+      parser.prepare();
       ParseStatus status = parser.parse(buf);
-      if (status == ParseStatus::kNeedMore) break;
+      if (status == ParseStatus::kNeedMore) {
+        if (shared) {
+          parser.suspend(position);
+          suspended = true;
+          std::string other = buf.size() % 2 == 0 ? "*1\r\n$4\r\nPING\r\n" : "*x\r\n";
+          parser.prepare();
+          parser.parse(other);
+        }
+        break;
+      }
       outcomes.push_back(capture(parser, status, buf));
       if (status == ParseStatus::kInvalid) return outcomes;
       buf.erase(0, parser.consumed());
@@ -90,7 +106,7 @@ std::vector<Outcome> run_session(std::string_view input, std::size_t split,
 std::vector<Outcome> run_bytewise(std::string_view input, const ParseLimits& limits) {
   std::vector<std::string_view> reads;
   for (std::size_t i = 0; i < input.size(); ++i) reads.push_back(input.substr(i, 1));
-  return run_reads(reads, limits);
+  return run_reads(reads, limits, true);
 }
 
 }  // namespace
