@@ -28,7 +28,12 @@ ScriptKiller::ScriptKiller(asio::io_context& io, const LinkSettings& settings, R
 void ScriptKiller::submit(SnapshotPtr snapshot, std::string_view request,
                           const ReplyTarget& target) {
   pending_.push_back(Pending{std::string(request), target});
-  if (running_) return;  // the open connection takes it next
+  if (!running_) start(std::move(snapshot));  // else the open connection takes it next
+}
+
+// The coroutine holds a reference to this object from the start, so it may outlive the pool
+// that made it (it touches only the worker's sink, which outlives both).
+void ScriptKiller::start(SnapshotPtr snapshot) {
   running_ = true;
   asio::co_spawn(
       io_,
@@ -36,10 +41,8 @@ void ScriptKiller::submit(SnapshotPtr snapshot, std::string_view request,
       asio::detached);
 }
 
-// Opens the connection, sends every queued kill in turn, closes. Holds a reference to itself, so
-// it may outlive the pool that made it (it touches only the worker's sink, which outlives both).
+// Opens the connection, sends every queued kill in turn, closes.
 asio::awaitable<void> ScriptKiller::run(SnapshotPtr snapshot) {
-  auto self = shared_from_this();
   ControlLink link(io_, settings_, link_name_);
   const std::string open_error = co_await link.open(*snapshot);
   while (!pending_.empty()) {
@@ -59,10 +62,7 @@ asio::awaitable<void> ScriptKiller::run(SnapshotPtr snapshot) {
   }
   link.close();
   running_ = false;
-  if (!pending_.empty()) {
-    running_ = true;
-    asio::co_spawn(io_, run(snapshot), asio::detached);
-  }
+  if (!pending_.empty()) start(snapshot);  // left after a failed connection: a fresh one
 }
 
 }  // namespace funnel::backend

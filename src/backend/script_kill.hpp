@@ -46,6 +46,7 @@ class ScriptKiller : public std::enable_shared_from_this<ScriptKiller> {
     std::string request;
     ReplyTarget target;
   };
+  void start(SnapshotPtr snapshot);
   asio::awaitable<void> run(SnapshotPtr snapshot);
 
   asio::io_context& io_;
