@@ -4,7 +4,8 @@
 // reaches a client that reads it). Backpressure: while the client has more than its soft limit
 // unsent it answers kPause and the link stops reading (its later replies are behind this one
 // anyway). A slow reader may hold up the link's other requests that way for stream_stall_ms in
-// total (or keep it paused for stall_timeout_ms when nobody else waits); after that the link no
+// total over its consecutive streamed replies (or keep it paused for stall_timeout_ms when
+// nobody else waits); after that the link no
 // longer pauses for it: the rest of its reply is buffered for it, bounded by its hard limit, past
 // which the client is closed and the rest dropped.
 // Never streamed (they are small, and need the whole reply): errors (READONLY and other
@@ -32,8 +33,7 @@ void BackendLink::stream_partial() {
   if (!entry.streaming) {
     if (!streamable(entry)) return;
     entry.streaming = true;
-    blocked_ms_ = 0;
-    last_stall_check_ = common::coarse_now_ms();
+    start_stream_pacing(entry);
   }
   const std::size_t n = framer_.releasable();
   const std::string_view part(in_.data() + in_start_, n);
@@ -50,6 +50,20 @@ void BackendLink::stream_partial() {
     read_paused_ = true;
     paused_since_ = common::coarse_now_ms();
   }
+}
+
+// The hold-up a client caused is counted across its streamed replies in a row (a client that
+// pipelines many large GETs and reads none gets its budget once, not once per reply).
+void BackendLink::start_stream_pacing(InFlight& entry) {
+  const ReplyTarget& t = entry.target;
+  const StreamClient client{t.session_index, t.session_generation, t.worker};
+  if (!(client == stream_client_)) {
+    stream_client_ = client;
+    blocked_ms_ = 0;
+    stream_client_unpaced_ = false;
+  }
+  entry.unpaced = stream_client_unpaced_;
+  last_stall_check_ = common::coarse_now_ms();
 }
 
 // The last bytes of a streamed reply arrived (on_reply): they end the stream. A client that left
@@ -94,7 +108,7 @@ void BackendLink::check_stream_stall(common::Millis now) {
         "(limits.client_output_stall_ms); the rest of its reply is buffered for it, up to "
         "limits.client_output_hard_bytes",
         address(), name_, std::max(blocked_ms_, now - paused_since_));
-    entry.unpaced = true;
+    entry.unpaced = stream_client_unpaced_ = true;
     resume_stream();
     return;
   }
