@@ -55,13 +55,13 @@ bool ClientSession::log_in(std::string_view user, std::string_view password) {
 
 // Counts the failure and carries out the throttle's verdict (security::AuthThrottle): within the
 // address's free failures the -WRONGPASS goes out at once; past them it is held (handle_local
-// calls hold_auth_reply with the request's slot) and the connection closed after it, or, past
-// the bounds on held failures, the connection is closed at once, unanswered.
+// calls hold_auth_reply with the request's slot), or, on a connection that already had a held
+// failure or past the bounds on held failures, the connection is closed at once, unanswered.
 void ClientSession::on_auth_failure() {
   ctx_.metrics->auth_failures.add();
   if (ctx_.auth_throttle == nullptr) return;
-  const security::AuthDecision decision =
-      ctx_.auth_throttle->on_failure(throttle_key(), common::coarse_now_ms());
+  const security::AuthDecision decision = ctx_.auth_throttle->on_failure(
+      throttle_key(), common::coarse_now_ms(), auth_delay_ != nullptr);
   switch (decision.verdict) {
     case security::AuthVerdict::kAnswer:
       return;
@@ -70,18 +70,18 @@ void ClientSession::on_auth_failure() {
     case security::AuthVerdict::kHold:
       if (!auth_delay_) auth_delay_ = std::make_unique<SteadyTimer>(ctx_.io.get_executor());
       auth_delay_->expires_after(std::chrono::milliseconds(decision.delay_ms));
-      auth_delayed_ = true;  // handle_local holds the reply; nothing after it is read
-      stop_reading_ = true;
+      auth_delayed_ = true;  // handle_local holds the reply; nothing after it is read meanwhile
+      reading_paused_ = true;
       return;
   }
 }
 
 // The failed AUTH in slot `seq` is answered when the throttle's delay is over, in its place among
-// the client's replies, and the connection closed after it. Its place in the throttle's bound is
-// given back then, or when the connection closes first.
+// the client's replies; then reading resumes (what was pipelined behind it gets NOAUTH, as from
+// Redis, and another failure closes the connection). Its place in the throttle's bound is given
+// back then, or when the connection closes first.
 void ClientSession::hold_auth_reply(std::uint64_t seq) {
   ctx_.metrics->auth_delayed.add();
-  close_after_seq_ = seq;
   const command::CommandSpec* spec = ctx_.classification.spec;
   const std::uint16_t command_id = spec != nullptr ? spec->id : 0;
   const std::int64_t started_ns = ctx_.batch_ns;
@@ -95,7 +95,7 @@ void ClientSession::hold_auth_reply(std::uint64_t seq) {
         if (!closed_) {
           record(command_id, metrics::CommandClass::kLocal, kWrongPass,
                  common::precise_now_ns() - started_ns, 0);
-          answer(seq, silent ? std::string_view() : kWrongPass);
+          answer(seq, silent ? std::string_view() : kWrongPass);  // its flush resumes reading
         }
         maybe_destroy();
       });

@@ -88,7 +88,7 @@ struct AuthConfig {
   std::string deny_commands = "@default";
   // Slowing down password guessing (docs/security.md#slowing-down-password-guessing): failures
   // per address answered at once; then each failure's -WRONGPASS is held for a delay doubling
-  // from failure_delay_ms to failure_max_delay_ms and its connection closed; past
+  // from failure_delay_ms to failure_max_delay_ms, and a connection failing again is closed; past
   // max_held_per_address (or max_held_total) held at once, the connection is closed unanswered.
   std::uint32_t free_failures = 3;
   std::uint32_t failure_delay_ms = 100;

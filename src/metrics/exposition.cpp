@@ -55,7 +55,7 @@ void client_metrics(std::string& out, const ExpositionInput& in, const Totals& t
          "Failed AUTH and HELLO AUTH attempts.");
   sample(out, "funnel_client_auth_failures_total", "", static_cast<double>(t.auth_failures));
   header(out, "funnel_client_auth_delayed_total", "counter",
-         "Failed AUTH past the address's free failures whose reply was held before closing.");
+         "Failed AUTH past the address's free failures whose reply was held.");
   sample(out, "funnel_client_auth_delayed_total", "", static_cast<double>(t.auth_delayed));
   header(out, "funnel_client_permission_denied_total", "counter",
          "Requests refused with NOPERM (user rules, command deny list, key patterns).");

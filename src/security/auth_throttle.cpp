@@ -24,7 +24,8 @@ std::uint32_t AuthThrottle::delay_for(std::uint32_t failures) const {
   return static_cast<std::uint32_t>(std::min<std::uint64_t>(delay, settings_.max_delay_ms));
 }
 
-AuthDecision AuthThrottle::on_failure(std::string_view address, std::int64_t now_ms) {
+AuthDecision AuthThrottle::on_failure(std::string_view address, std::int64_t now_ms,
+                                      bool connection_was_held) {
   std::lock_guard lock(mutex_);
   if (entries_.size() >= settings_.max_addresses) make_room(now_ms);
   Entry& entry = entries_[std::string(address)];
@@ -32,9 +33,10 @@ AuthDecision AuthThrottle::on_failure(std::string_view address, std::int64_t now
   entry.last_ms = now_ms;
   if (entry.failures < UINT32_MAX) ++entry.failures;
   if (entry.failures <= settings_.free_failures) return {AuthVerdict::kAnswer, 0};
-  // Past the free failures every failure ends its connection; holding it costs the guesser time
-  // per guess, but only up to the bounds: beyond them, the connection is closed unanswered.
-  if (entry.held >= settings_.max_held_per_address || held_total_ >= settings_.max_held_total) {
+  // Past the free failures a guess costs time (its answer is held), a connection gets one such
+  // answer, and the holds are bounded: beyond them, the connection is closed unanswered.
+  if (connection_was_held || entry.held >= settings_.max_held_per_address ||
+      held_total_ >= settings_.max_held_total) {
     return {AuthVerdict::kClose, 0};
   }
   ++entry.held;

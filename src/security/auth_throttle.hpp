@@ -1,8 +1,9 @@
 // Slows down password guessing: failed AUTH attempts are counted per client address
 // (process-wide, whatever the connection), and past a few free failures each one is answered
-// late: the session holds its -WRONGPASS for a growing delay and then closes the connection.
-// Held failures are bounded per address and in total; past either bound the failing connection
-// is closed at once, so throttled sessions never fill max_clients. A successful AUTH never comes
+// late: the session holds its -WRONGPASS for a growing delay. A connection that fails again
+// after a held failure is closed. Held failures are bounded per address and in total; past
+// either bound the failing connection is closed at once, so throttled sessions never fill
+// max_clients. A successful AUTH never comes
 // here: it is never delayed or refused. No I/O; the clock is passed in. Thread-safe (a mutex,
 // taken only when AUTH fails and when a held failure ends).
 #pragma once
@@ -28,8 +29,8 @@ struct ThrottleSettings {
 // What the session does with one failed AUTH.
 enum class AuthVerdict : std::uint8_t {
   kAnswer,  // within the free failures: -WRONGPASS at once, the connection stays
-  kHold,    // hold -WRONGPASS for delay_ms, then close; end_hold() when the hold is over
-  kClose,   // over a bound: close the connection at once, unanswered
+  kHold,    // hold -WRONGPASS for delay_ms; end_hold() when the hold is over
+  kClose,   // failing again after a hold, or over a bound: close at once, unanswered
 };
 
 struct AuthDecision {
@@ -41,8 +42,10 @@ struct AuthDecision {
 class AuthThrottle {
  public:
   explicit AuthThrottle(ThrottleSettings settings = {}) : settings_(settings) {}
-  // Records a failed AUTH from `address` (throttle_key() of the peer) at `now_ms`.
-  AuthDecision on_failure(std::string_view address, std::int64_t now_ms);
+  // Records a failed AUTH from `address` (throttle_key() of the peer) at `now_ms`;
+  // `connection_was_held`: the same connection had a failure held before (it keeps failing).
+  AuthDecision on_failure(std::string_view address, std::int64_t now_ms,
+                          bool connection_was_held = false);
   // A held failure is over (its reply went out, or its connection closed first). Exactly once
   // per kHold.
   void end_hold(std::string_view address);

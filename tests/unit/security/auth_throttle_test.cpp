@@ -18,12 +18,14 @@ constexpr auto kHold = AuthVerdict::kHold;
 constexpr auto kClose = AuthVerdict::kClose;
 
 // One step of a script: a failure (or, with end_hold, a held failure ending) from `address` at
-// `now`, and the decision expected.
+// `now` on a connection that had (`was_held`) a failure held before or not, and the decision
+// expected.
 struct Step {
   const char* address;
   std::int64_t now;
   AuthDecision expected;
   bool end_hold = false;
+  bool was_held = false;
 };
 
 void run(AuthThrottle& throttle, const std::vector<Step>& steps) {
@@ -33,7 +35,7 @@ void run(AuthThrottle& throttle, const std::vector<Step>& steps) {
       throttle.end_hold(s.address);
       continue;
     }
-    const AuthDecision got = throttle.on_failure(s.address, s.now);
+    const AuthDecision got = throttle.on_failure(s.address, s.now, s.was_held);
     EXPECT_EQ(static_cast<int>(got.verdict), static_cast<int>(s.expected.verdict))
         << "step " << i << " (" << s.address << " at " << s.now << ")";
     EXPECT_EQ(got.delay_ms, s.expected.delay_ms) << "step " << i;
@@ -42,6 +44,11 @@ void run(AuthThrottle& throttle, const std::vector<Step>& steps) {
 
 Step end_of_hold(const char* address) {
   return {address, 0, {}, true};
+}
+
+// A failure on a connection that already had one held.
+Step again(const char* address, std::int64_t now, AuthDecision expected) {
+  return {address, now, expected, false, true};
 }
 
 TEST(AuthThrottleTest, FreeFailuresThenHoldsThatDoubleUpToTheCap) {
@@ -90,6 +97,20 @@ TEST(AuthThrottleTest, HeldFailuresAreBoundedPerAddress) {
                     {"10.0.0.1", 5200, {kHold, 100}},
                 });
   EXPECT_EQ(throttle.held(), 2u);  // 10.0.0.1 once, 10.0.0.2 once
+}
+
+// A connection gets one held answer past the budget; failing again closes it at once (it keeps
+// failing), and takes no hold. Within the free failures a connection may fail again freely.
+TEST(AuthThrottleTest, ConnectionsThatKeepFailingAreClosed) {
+  AuthThrottle throttle(ThrottleSettings{.free_failures = 2});
+  run(throttle, {
+                    {"10.0.0.1", 100, {kAnswer, 0}},
+                    again("10.0.0.1", 100, {kAnswer, 0}),
+                    {"10.0.0.1", 100, {kHold, 100}},
+                    end_of_hold("10.0.0.1"),
+                    again("10.0.0.1", 300, {kClose, 0}),
+                });
+  EXPECT_EQ(throttle.held(), 0u);
 }
 
 TEST(AuthThrottleTest, HeldFailuresAreBoundedInTotal) {
