@@ -146,7 +146,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   bool streamable(const InFlight& entry) const;
   [[gnu::cold, gnu::noinline]] void end_stream(InFlight& entry, std::string_view tail);
   void abort_stream(InFlight& entry);
-  void start_stream_pacing(InFlight& entry);
+  bool others_wait_behind(const InFlight& entry) const;
+  void stop_pacing(InFlight& entry);
   void check_stream_stall(common::Millis now);
   void on_handshake_reply(std::string_view reply);
   bool handshake_step_ok(std::string_view reply);
@@ -214,22 +215,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   Pipeline pipeline_;
   std::int64_t read_ns_ = 0;  // when the current batch of replies was read
   // Streaming (link_stream.cpp): reading paused because the streamed reply's client has enough
-  // unsent, and since when; how long, in total, the current stream's pauses held up other
-  // requests on the link (measured at each tick).
+  // unsent; only ever while no other client's request waits behind that reply.
   bool read_paused_ = false;
-  common::Millis paused_since_ = 0;
-  common::Millis blocked_ms_ = 0;
-  common::Millis last_stall_check_ = 0;
-  // The client of the last streamed reply(s): blocked_ms_ counts for it across consecutive
-  // streams, and once unpaced it stays so.
-  struct StreamClient {
-    std::uint32_t index = 0;
-    std::uint32_t generation = 0;
-    std::uint16_t worker = UINT16_MAX;
-    bool operator==(const StreamClient&) const = default;
-  };
-  StreamClient stream_client_;
-  bool stream_client_unpaced_ = false;
   common::Millis stream_progress_ = 0;  // when the last part of the streamed reply was read
 
   bool flush_posted_ = false;

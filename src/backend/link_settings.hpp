@@ -48,9 +48,6 @@ struct LinkSettings {
   common::Millis connect_timeout_ms = 2000;
   common::Millis request_timeout_ms = 5000;
   common::Millis stall_timeout_ms = 10000;
-  // How long, in total, a client reading a streamed reply slowly may hold up the link's other
-  // requests (limits.client_output_stall_ms) before the link stops pausing for it.
-  common::Millis stream_stall_ms = 2000;
   common::Millis backoff_min_ms = 50;
   common::Millis backoff_max_ms = 5000;
   // The backend user data links provision and log in as, so the deny list holds inside scripts

@@ -2,12 +2,11 @@
 // more than kStreamAbove settled bytes is passed to its client in parts as it is read, so neither
 // the link nor the client holds it whole (and a reply larger than the client's output limit
 // reaches a client that reads it). Backpressure: while the client has more than its soft limit
-// unsent it answers kPause and the link stops reading (its later replies are behind this one
-// anyway). A slow reader may hold up the link's other requests that way for stream_stall_ms in
-// total over its consecutive streamed replies (or keep it paused for stall_timeout_ms when
-// nobody else waits); after that the link no
-// longer pauses for it: the rest of its reply is buffered for it, bounded by its hard limit, past
-// which the client is closed and the rest dropped.
+// unsent it answers kPause, and the link stops reading, but only while no other client's request
+// waits behind the reply (they would wait for a reader they do not control). As soon as one
+// does (already queued, or submitted during the pause), the link reads on and the rest of the
+// reply is buffered for its client, bounded by the client's hard limit, past which the client is
+// closed and the rest dropped. A slow reader so never holds up anyone else's request.
 // Never streamed (they are small, and need the whole reply): errors (READONLY and other
 // redirects), INFO with Funnel's section, inner replies of a block, pushes, handshake replies.
 #include <algorithm>
@@ -33,7 +32,6 @@ void BackendLink::stream_partial() {
   if (!entry.streaming) {
     if (!streamable(entry)) return;
     entry.streaming = true;
-    start_stream_pacing(entry);
   }
   const std::size_t n = framer_.releasable();
   const std::string_view part(in_.data() + in_start_, n);
@@ -47,23 +45,30 @@ void BackendLink::stream_partial() {
   if (verdict == PartVerdict::kDiscard) {
     entry.discarding = true;
   } else if (verdict == PartVerdict::kPause && !read_paused_ && !entry.unpaced) {
+    if (others_wait_behind(entry)) return stop_pacing(entry);
     read_paused_ = true;
-    paused_since_ = common::coarse_now_ms();
   }
 }
 
-// The hold-up a client caused is counted across its streamed replies in a row (a client that
-// pipelines many large GETs and reads none gets its budget once, not once per reply).
-void BackendLink::start_stream_pacing(InFlight& entry) {
-  const ReplyTarget& t = entry.target;
-  const StreamClient client{t.session_index, t.session_generation, t.worker};
-  if (!(client == stream_client_)) {
-    stream_client_ = client;
-    blocked_ms_ = 0;
-    stream_client_unpaced_ = false;
+// True if a request of another client is behind the streamed reply. Scanned only when a pause is
+// asked for (a slow reader, rare): the pipeline is short then, and submit() checks new arrivals.
+bool BackendLink::others_wait_behind(const InFlight& entry) const {
+  for (std::size_t i = 1; i < pipeline_.size(); ++i) {
+    const ReplyTarget& behind = pipeline_.at(i).target;
+    if (behind.session_index != entry.target.session_index ||
+        behind.session_generation != entry.target.session_generation ||
+        behind.worker != entry.target.worker) {
+      return true;
+    }
   }
-  entry.unpaced = stream_client_unpaced_;
-  last_stall_check_ = common::coarse_now_ms();
+  return false;
+}
+
+// Someone else waits: the link no longer pauses for this reply's client; the rest is buffered for
+// it (up to its hard limit).
+void BackendLink::stop_pacing(InFlight& entry) {
+  entry.unpaced = true;
+  resume_stream();
 }
 
 // The last bytes of a streamed reply arrived (on_reply): they end the stream. A client that left
@@ -88,30 +93,15 @@ void BackendLink::abort_stream(InFlight& entry) {
 void BackendLink::resume_stream() {
   if (!read_paused_) return;
   read_paused_ = false;
+  stream_progress_ = common::coarse_now_ms();  // the pause was the client's, not the backend's
   if (state_ == State::kReady || state_ == State::kRetiring) wait_readable();
 }
 
-// tick() with a streamed reply at the head: a slow reader that held up the link's other requests
-// too long is no longer paced (its reply is buffered for it, up to its hard limit); a backend
-// that stops sending mid-reply fails the link as a stalled request would.
+// tick() with a streamed reply at the head: a backend that stops sending mid-reply fails the link
+// as a stalled request would. (A paused link is not stalled: its client is reading slowly and
+// nobody else waits; a request submitted meanwhile ends the pause at once.)
 void BackendLink::check_stream_stall(common::Millis now) {
-  InFlight& entry = pipeline_.front();
-  const common::Millis elapsed = now - std::exchange(last_stall_check_, now);
-  if (read_paused_) {
-    if (pipeline_.size() > 1) blocked_ms_ += std::min(elapsed, now - paused_since_);
-    if (blocked_ms_ <= settings_.stream_stall_ms &&
-        now - paused_since_ <= settings_.stall_timeout_ms) {
-      return;
-    }
-    spdlog::warn(
-        "backend {} link {}: a client reading a large reply slowly held up the link for {} ms "
-        "(limits.client_output_stall_ms); the rest of its reply is buffered for it, up to "
-        "limits.client_output_hard_bytes",
-        address(), name_, std::max(blocked_ms_, now - paused_since_));
-    entry.unpaced = stream_client_unpaced_ = true;
-    resume_stream();
-    return;
-  }
+  if (read_paused_) return;
   if (stall_check_ && now - stream_progress_ > settings_.stall_timeout_ms) {
     spdlog::warn("backend {} link {}: a large reply stopped arriving for {} ms; closing the link",
                  address(), name_, now - stream_progress_);

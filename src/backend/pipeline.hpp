@@ -33,6 +33,7 @@ class Pipeline {
   InFlight& front() { return entries_.front(); }
   const InFlight& front() const { return entries_.front(); }
   InFlight& at(std::size_t i) { return entries_[i]; }
+  const InFlight& at(std::size_t i) const { return entries_[i]; }
   void push(const InFlight& entry) { entries_.push_back(entry); }
 
   // A reply was framed for the front entry. Returns true if it is the entry's last (the one for

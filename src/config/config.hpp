@@ -105,10 +105,6 @@ struct LimitsConfig {
   std::uint64_t buffer_budget_bytes = 2ull << 30;  // all client buffers of the process together
   std::uint64_t client_output_soft_bytes = 1ull << 20;    // stop reading a client above this
   std::uint64_t client_output_hard_bytes = 256ull << 20;  // close a client above this
-  // A client above its soft limit pauses the shared link streaming it a large reply; once it has
-  // held up the link's other requests this long in total (for one reply) the link stops pausing
-  // for it and its reply is buffered for it, up to the hard limit (docs/security.md).
-  std::uint32_t client_output_stall_ms = 2000;
   // Redis's client-output-buffer-limit pubsub defaults: a subscriber with this much unsent is
   // closed at once (hard), or after staying above the soft limit for soft_seconds.
   std::uint64_t pubsub_output_hard_bytes = 32ull << 20;

@@ -160,8 +160,6 @@ constexpr std::array kKeys = {
        [](Config& c) -> std::uint64_t& { return c.limits.client_output_soft_bytes; }),
   size("limits", "client_output_hard_bytes", kKb, kTb, "bytes of replies queued for one client",
        [](Config& c) -> std::uint64_t& { return c.limits.client_output_hard_bytes; }),
-  integer("limits", "client_output_stall_ms", "", 1, kHour, "milliseconds",
-          [](Config& c) -> std::uint32_t& { return c.limits.client_output_stall_ms; }),
   size("limits", "pubsub_output_hard_bytes", kKb, kTb, "bytes queued for one subscriber",
        [](Config& c) -> std::uint64_t& { return c.limits.pubsub_output_hard_bytes; }),
   size("limits", "pubsub_output_soft_bytes", kKb, kTb, "bytes queued for one subscriber",

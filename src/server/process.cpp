@@ -32,7 +32,6 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.connect_timeout_ms = config.backend.connect_timeout_ms;
   settings.request_timeout_ms = config.backend.request_timeout_ms;
   settings.stall_timeout_ms = config.backend.link_stall_timeout_ms;
-  settings.stream_stall_ms = config.limits.client_output_stall_ms;
   settings.backoff_min_ms = config.backend.reconnect_backoff_min_ms;
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
   return settings;

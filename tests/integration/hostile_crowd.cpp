@@ -272,7 +272,7 @@ void HostileCrowd::auth_guessing(AttackStats& stats) {
     ++stats.actions;
   };
   for (std::size_t i = 0; i < kSockets; ++i) send_guess(i);
-  while (!stopping() && guess < 500'000) {
+  while (!stopping() && guess < 1'500'000) {
     std::vector<pollfd> polls;
     for (const RawSocket& socket : sockets) polls.push_back({socket.fd(), POLLIN, 0});
     ::poll(polls.data(), polls.size(), 50);

@@ -4,6 +4,7 @@
 // bound; its descriptors, clients and buffer counter return to their idle values afterwards.
 // FUNNEL_SOAK_SECONDS overrides the duration (60 s; 15 s at reduced scale).
 #include <dirent.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <future>
@@ -51,6 +52,23 @@ std::size_t open_descriptors(pid_t pid) {
     ::closedir(dir);
   }
   return count - 2;  // "." and ".."
+}
+
+// What each open descriptor is (socket:[inode], pipe, file), for a failure message.
+std::string describe_descriptors(pid_t pid) {
+  std::string text;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* entry = ::readdir(d)) {
+      char target[256] = {};
+      const std::string path = dir + "/" + entry->d_name;
+      if (::readlink(path.c_str(), target, sizeof target - 1) > 0) {
+        text += std::string(entry->d_name) + "->" + target + " ";
+      }
+    }
+    ::closedir(d);
+  }
+  return text;
 }
 
 // The value of `field` in INFO's "# Funnel" section, read on an authenticated connection.
@@ -104,6 +122,7 @@ TEST_F(HostileSoakTest, WellBehavedClientsNoticeNothingAndEverythingReturnsToIdl
   // Idle: this connection is the only client (the start-up probe has come and gone).
   ASSERT_TRUE(wait_until([&] { return funnel_info(info, "funnel_connected_clients") == 1; }));
   const std::size_t idle_descriptors = open_descriptors(funnel_->pid());
+  const std::string idle_listing = describe_descriptors(funnel_->pid());
   const std::int64_t idle_buffers = funnel_info(info, "funnel_client_buffer_bytes");
   const std::uint64_t idle_rss = rss_bytes(funnel_->pid());
 
@@ -148,7 +167,8 @@ TEST_F(HostileSoakTest, WellBehavedClientsNoticeNothingAndEverythingReturnsToIdl
       << report;
   EXPECT_TRUE(wait_until([&] { return open_descriptors(funnel_->pid()) == idle_descriptors; }, 30s))
       << open_descriptors(funnel_->pid()) << " descriptors open, " << idle_descriptors
-      << " when idle\n"
+      << " when idle (idle: " << idle_listing << ")\nnow: " << describe_descriptors(funnel_->pid())
+      << "\n"
       << report;
   EXPECT_TRUE(wait_until(
       [&] { return funnel_info(info, "funnel_client_buffer_bytes") == idle_buffers; }, 30s))
