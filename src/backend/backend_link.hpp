@@ -146,7 +146,6 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   bool streamable(const InFlight& entry) const;
   [[gnu::cold, gnu::noinline]] void end_stream(InFlight& entry, std::string_view tail);
   void abort_stream(InFlight& entry);
-  bool others_wait_behind(const InFlight& entry) const;
   void stop_pacing(InFlight& entry);
   void check_stream_stall(common::Millis now);
   void on_handshake_reply(std::string_view reply);

@@ -2,11 +2,13 @@
 // more than kStreamAbove settled bytes is passed to its client in parts as it is read, so neither
 // the link nor the client holds it whole (and a reply larger than the client's output limit
 // reaches a client that reads it). Backpressure: while the client has more than its soft limit
-// unsent it answers kPause, and the link stops reading, but only while no other client's request
-// waits behind the reply (they would wait for a reader they do not control). As soon as one
-// does (already queued, or submitted during the pause), the link reads on and the rest of the
-// reply is buffered for its client, bounded by the client's hard limit, past which the client is
-// closed and the rest dropped. A slow reader so never holds up anyone else's request.
+// unsent it answers kPause, and the link stops reading, but only while no request at all waits
+// behind the reply: another client's would wait for a reader it does not control, and the
+// client's own pipelined ones would pile their replies up in Redis's output buffer for the link.
+// As soon as one does (already queued, or submitted during the pause), the link reads on and the
+// rest of the reply is buffered for its client, bounded by the client's hard limit, past which the
+// client is closed and the rest dropped. A slow reader so never holds up anyone else's request,
+// and Redis holds at most the rest of the one reply being read.
 // Never streamed (they are small, and need the whole reply): errors (READONLY and other
 // redirects), INFO with Funnel's section, inner replies of a block, pushes, handshake replies.
 #include <algorithm>
@@ -45,27 +47,13 @@ void BackendLink::stream_partial() {
   if (verdict == PartVerdict::kDiscard) {
     entry.discarding = true;
   } else if (verdict == PartVerdict::kPause && !read_paused_ && !entry.unpaced) {
-    if (others_wait_behind(entry)) return stop_pacing(entry);
+    if (pipeline_.size() > 1) return stop_pacing(entry);
     read_paused_ = true;
   }
 }
 
-// True if a request of another client is behind the streamed reply. Scanned only when a pause is
-// asked for (a slow reader, rare): the pipeline is short then, and submit() checks new arrivals.
-bool BackendLink::others_wait_behind(const InFlight& entry) const {
-  for (std::size_t i = 1; i < pipeline_.size(); ++i) {
-    const ReplyTarget& behind = pipeline_.at(i).target;
-    if (behind.session_index != entry.target.session_index ||
-        behind.session_generation != entry.target.session_generation ||
-        behind.worker != entry.target.worker) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Someone else waits: the link no longer pauses for this reply's client; the rest is buffered for
-// it (up to its hard limit).
+// A request waits behind the reply: the link no longer pauses for this reply's client; the rest is
+// buffered for it (up to its hard limit).
 void BackendLink::stop_pacing(InFlight& entry) {
   entry.unpaced = true;
   resume_stream();

@@ -194,9 +194,8 @@ class ClientSession {
   void stream_cut();
   void keep_paused_stream(const std::weak_ptr<backend::StreamSource>& source);
   void resume_streams();
-  std::size_t unsent_bytes() const {
-    return out_.size() - out_sent_ + replies_.stashed_bytes();
-  }
+  bool closed_by_output_limits(std::size_t unsent);
+  std::size_t unsent_bytes() const { return out_.size() - out_sent_ + replies_.stashed_bytes(); }
   void maybe_destroy();
 
   // Pub/sub commands and state (session_pubsub.cpp).

@@ -95,20 +95,28 @@ void ClientSession::answer(std::uint64_t seq, std::string_view reply, bool flush
   }
   if (closed_) return;
   if (subs_) after_pubsub_answer();
-  const std::size_t unsent = unsent_bytes();
+  if (closed_by_output_limits(unsent_bytes())) return;
+  if (flush) schedule_flush();
+}
+
+// The output limits on what the client has not read (unsent and stashed replies, whatever their
+// size): past the hard one it is closed (true), past the soft one Funnel stops reading its
+// requests until it drains (after_flush).
+bool ClientSession::closed_by_output_limits(std::size_t unsent) {
   if (unsent > ctx_.config.limits.client_output_hard_bytes) {
     spdlog::warn(
         "client {} ({}) not reading its replies: {} bytes pending exceeds "
         "limits.client_output_hard_bytes; closing it",
         id_, peer_address(), unsent);
     ProcessCounters::bump(ctx_.facts.counters->clients_closed_output_limit);
-    return close(metrics::CloseReason::kOutputLimit);
+    close(metrics::CloseReason::kOutputLimit);
+    return true;
   }
   if (unsent > ctx_.config.limits.client_output_soft_bytes && !reading_paused_) {
     reading_paused_ = true;
     ctx_.metrics->pressure(metrics::Backpressure::kOutputSoftLimit);
   }
-  if (flush) schedule_flush();
+  return false;
 }
 
 void ClientSession::track_buffer(std::size_t before_capacity, const std::string& buffer) {

@@ -13,7 +13,6 @@ namespace funnel::client {
 namespace {
 using backend::PartKind;
 using backend::PartVerdict;
-using metrics::ProcessCounters;
 }  // namespace
 
 PartVerdict ClientSession::deliver_part(const backend::ReplyTarget& target, std::string_view part,
@@ -49,25 +48,13 @@ PartVerdict ClientSession::deliver_part(const backend::ReplyTarget& target, std:
   if (closed_) return PartVerdict::kDiscard;
   if (last && subs_) after_pubsub_answer();
   const std::size_t unsent = unsent_bytes();
-  if (unsent > ctx_.config.limits.client_output_hard_bytes) {
-    spdlog::warn(
-        "client {} ({}) not reading its replies: {} bytes pending exceeds "
-        "limits.client_output_hard_bytes; closing it",
-        id_, peer_address(), unsent);
-    ProcessCounters::bump(ctx_.facts.counters->clients_closed_output_limit);
-    close(metrics::CloseReason::kOutputLimit);
-    return PartVerdict::kDiscard;
-  }
+  if (closed_by_output_limits(unsent)) return PartVerdict::kDiscard;
   schedule_flush();
   if (last) {
     on_backend_answered();
     return PartVerdict::kMore;
   }
   if (unsent <= ctx_.config.limits.client_output_soft_bytes) return PartVerdict::kMore;
-  if (!reading_paused_) {
-    reading_paused_ = true;  // and no new requests meanwhile, as answer() does
-    ctx_.metrics->pressure(metrics::Backpressure::kOutputSoftLimit);
-  }
   if (source.expired()) return PartVerdict::kMore;  // handed over from another worker
   keep_paused_stream(source);
   return PartVerdict::kPause;

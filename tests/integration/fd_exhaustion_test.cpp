@@ -15,15 +15,6 @@
 namespace funnel::test {
 namespace {
 
-std::size_t open_descriptors(pid_t pid) {
-  std::size_t count = 0;
-  DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-  if (dir == nullptr) return 0;
-  while (const dirent* entry = ::readdir(dir)) count += entry->d_name[0] != '.';
-  ::closedir(dir);
-  return count;
-}
-
 void set_descriptor_limit(pid_t pid, rlim_t soft) {
   rlimit current{};
   ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, nullptr, &current), 0);

@@ -12,6 +12,7 @@
 #include "support/child_process.hpp"
 #include "support/funnel_process.hpp"
 #include "support/net.hpp"
+#include "support/process_stats.hpp"
 #include "support/redis_server.hpp"
 #include "support/resp_connection.hpp"
 #include "support/temp_dir.hpp"
@@ -60,6 +61,15 @@ bool backend_saw(const Backend& backend, const std::string& command) {
     }
     return false;
   });
+}
+
+// A number from INFO's "# Funnel" section (funnel_connected_clients, funnel_client_buffer_bytes,
+// ...), asked on `control`, an authenticated connection to Funnel. Throws if it is missing.
+inline long long funnel_info(RespConnection& control, const std::string& field) {
+  const std::string info = control.command({"INFO", "funnel"}).str;
+  const std::size_t at = info.find(field + ":");
+  if (at == std::string::npos) throw std::runtime_error("no " + field + " in INFO:\n" + info);
+  return std::stoll(info.substr(at + field.size() + 1));
 }
 
 class ProxyFixture : public ::testing::Test {

@@ -36,39 +36,6 @@ std::string write_file(const TempDir& dir, const std::string& name, const std::s
   return path;
 }
 
-// A TCP socket to 127.0.0.1:port whose source address is `local` (any 127.x.y.z: the whole
-// 127.0.0.0/8 is loopback on Linux), so Funnel sees another client address. Non-blocking when
-// asked (the connect may then still be in progress). -1 on failure.
-int connect_from(const char* local, std::uint16_t port, bool nonblocking = false) {
-  const int fd =
-      ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
-  if (fd < 0) return -1;
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  ::inet_pton(AF_INET, local, &from.sin_addr);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-  // The source port is chosen at connect (with the destination known), as without bind.
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
-      (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Closes with a reset: tens of thousands of short connections must not leave the test's side in
-// TIME_WAIT (the loopback ports would run out within a minute).
-void close_now(int fd) {
-  const linger reset{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-  ::close(fd);
-}
-
 // Reads until the first "\r\n" (one simple reply line), EOF or the deadline.
 enum class Outcome { kOk, kWrongPass, kMaxClients, kOther, kClosed, kTimeout };
 Outcome read_line_reply(int fd, std::chrono::milliseconds timeout, std::string* line = nullptr) {
@@ -100,7 +67,7 @@ struct Attempt {
 };
 Attempt auth_once(const char* local, std::uint16_t port, const std::string& password) {
   const auto started = Clock::now();
-  const int fd = connect_from(local, port);
+  const int fd = connect_loopback_from(local, port);
   if (fd < 0) return {};
   const std::string request = encode_command({"AUTH", password});
   Attempt attempt;
@@ -109,7 +76,7 @@ Attempt auth_once(const char* local, std::uint16_t port, const std::string& pass
     attempt.outcome = read_line_reply(fd, 10s);
   }
   attempt.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-  close_now(fd);
+  close_with_reset(fd);
   return attempt;
 }
 
@@ -130,7 +97,7 @@ class Guesser {
         concurrency_(concurrency),
         repeat_(repeat) {}
   ~Guesser() {
-    for (const Pending& p : pending_) close_now(p.fd);
+    for (const Pending& p : pending_) close_with_reset(p.fd);
   }
 
   // Guesses until `duration` passes, `stop` is set or `max_sockets` connections were opened.
@@ -139,7 +106,7 @@ class Guesser {
     const auto deadline = Clock::now() + duration;
     while (Clock::now() < deadline && !stop) {
       while (static_cast<int>(pending_.size()) < concurrency_ && opened_ < max_sockets) {
-        const int fd = connect_from("127.0.0.1", port_, true);
+        const int fd = connect_loopback_from("127.0.0.1", port_, true);
         if (fd < 0) break;
         ++opened_;
         pending_.push_back({fd, false, {}});
@@ -215,7 +182,7 @@ class Guesser {
         ++counts_.other;
         break;
     }
-    close_now(fd);
+    close_with_reset(fd);
     return false;
   }
 
@@ -255,15 +222,6 @@ double metric(const std::string& text, const std::string& series) {
   const std::size_t at = text.find("\n" + series + " ");
   if (at == std::string::npos) return -1;
   return std::atof(text.c_str() + at + series.size() + 2);
-}
-
-std::size_t open_descriptors(pid_t pid) {
-  std::size_t count = 0;
-  DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-  if (dir == nullptr) return 0;
-  while (const dirent* entry = ::readdir(dir)) count += entry->d_name[0] != '.';
-  ::closedir(dir);
-  return count;
 }
 
 // A free loopback port other than `taken` (free_port() may return the same one twice in a row:
@@ -464,7 +422,7 @@ TEST_F(HostileAuthTest, IdleAdminConnectionsAreCappedAndTimedOut) {
   std::size_t peak = 0;
   const auto flood_started = Clock::now();
   for (int i = 0; i < flood; ++i) {
-    const int fd = connect_from("127.0.0.1", admin_port_);
+    const int fd = connect_loopback_from("127.0.0.1", admin_port_);
     if (fd < 0) continue;
     ::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL);
     idle.push_back(fd);
@@ -512,7 +470,7 @@ TEST_F(HostileAuthTest, BearerAnyCaseAndEarlyUnauthorized) {
   EXPECT_EQ(http_get(admin_port_, "/metrics", "Authorization: Bearer wrong\r\n").status, 401);
   EXPECT_EQ(http_get(admin_port_, "/metrics").status, 401);
 
-  const int fd = connect_from("127.0.0.1", admin_port_);
+  const int fd = connect_loopback_from("127.0.0.1", admin_port_);
   ASSERT_GE(fd, 0);
   const std::string head =
       "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer wrong\r\n"
@@ -539,7 +497,7 @@ TEST_F(HostileAuthTest, AdminTimeoutsAndHeaderCapAreSettings) {
                                         "[admin]\nheader_timeout_ms = 500\nidle_timeout_ms = 300\n"
                                         "max_header_bytes = 2048\n")});
   // Keep-alive: one request answered, then closed when idle.
-  int fd = connect_from("127.0.0.1", admin_port_);
+  int fd = connect_loopback_from("127.0.0.1", admin_port_);
   ASSERT_GE(fd, 0);
   const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n" + bearer() + "\r\n";
   ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
@@ -556,7 +514,7 @@ TEST_F(HostileAuthTest, AdminTimeoutsAndHeaderCapAreSettings) {
   ::close(fd);
 
   // A header that never ends.
-  fd = connect_from("127.0.0.1", admin_port_);
+  fd = connect_loopback_from("127.0.0.1", admin_port_);
   ASSERT_GE(fd, 0);
   const auto slow_started = Clock::now();
   ::send(fd, "GET / HTTP/1.1\r\n", 16, MSG_NOSIGNAL);

@@ -1,9 +1,6 @@
 // HostileCrowd: the attacks of issue #14, one thread each (see hostile_crowd.hpp).
 #include "hostile_crowd.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "support/net.hpp"
 #include "support/resp_connection.hpp"
 
 namespace funnel::test {
@@ -25,21 +23,8 @@ class RawSocket {
  public:
   RawSocket() = default;  // not connected (ok() is false)
   // Connects from `source` (any 127.x.y.z address) to 127.0.0.1:port; ok() is false on failure.
-  RawSocket(std::uint16_t port, const char* source = "127.0.0.1") {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return;
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source, &from.sin_addr);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
-        ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-      close();
-    }
-  }
+  explicit RawSocket(std::uint16_t port, const char* source = "127.0.0.1")
+      : fd_(connect_loopback_from(source, port)) {}
   ~RawSocket() { close(); }
   RawSocket(RawSocket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   RawSocket& operator=(RawSocket&& other) noexcept {
@@ -178,8 +163,14 @@ std::uint64_t HostileCrowd::anomalies() const {
 // (issue #14 item 1), or the max_clients slots and descriptors run out.
 void HostileCrowd::half_requests_then_close(AttackStats& stats) {
   const std::string partial = "*3\r\n$3\r\nSET\r\n$9\r\nsoak:half\r\n$100\r\nabc";
+  // Closing first leaves this side in TIME_WAIT: sources rotate over 16 addresses so that the
+  // attack never runs out of loopback ports (nor takes the well-behaved clients' ones).
+  const std::string sources[] = {"127.0.1.1",  "127.0.1.2",  "127.0.1.3",  "127.0.1.4",
+                                 "127.0.1.5",  "127.0.1.6",  "127.0.1.7",  "127.0.1.8",
+                                 "127.0.1.9",  "127.0.1.10", "127.0.1.11", "127.0.1.12",
+                                 "127.0.1.13", "127.0.1.14", "127.0.1.15", "127.0.1.16"};
   for (int i = 0; i < 30'000 && !stopping(); ++i) {
-    RawSocket socket(target_.port);
+    RawSocket socket(target_.port, sources[i % 16].c_str());
     if (!socket.ok()) continue;
     ++stats.connections;
     socket.send_now(i % 2 == 0 ? partial : auth_command(target_.password) + partial);
@@ -229,15 +220,20 @@ void HostileCrowd::huge_headers(AttackStats& stats) {
   }
 }
 
-// Ask for many large replies and never read them: Funnel buffers at most the output limits and
-// closes these clients; their links keep serving everyone else.
+// Ask for more large replies than the output limit and never read them: Funnel buffers at most
+// the hard limit for each and closes it; the links keep serving everyone else. Every second the
+// oldest reader is replaced by a new one (the reader cannot see Funnel's close: its window is
+// shut), so the pressure lasts. Sized at 8 x 4 MB per reader (twice the soak's 16 MB hard
+// limit): every byte asked for still has to come through the shared link, which delays the
+// requests queued behind it by the transfer time, as on any shared connection.
 void HostileCrowd::slow_readers(AttackStats& stats) {
-  constexpr int kConnections = 8;
+  constexpr std::size_t kConnections = 8;
   std::string burst;
-  for (int i = 0; i < 64; ++i) burst += encode_command({"GET", target_.big_key});
+  for (int i = 0; i < 8; ++i) burst += encode_command({"GET", target_.big_key});
   std::vector<RawSocket> sockets;
-  for (int round = 0; round < 100 && !stopping(); ++round) {
-    while (static_cast<int>(sockets.size()) < kConnections && !stopping()) {
+  for (int round = 0; round < 1'000 && !stopping(); ++round) {
+    if (sockets.size() == kConnections) sockets.erase(sockets.begin());
+    while (sockets.size() < kConnections && !stopping()) {
       RawSocket socket = authenticated(target_, stats);
       if (!socket.ok()) break;
       const int small = 4096;
@@ -246,11 +242,6 @@ void HostileCrowd::slow_readers(AttackStats& stats) {
       ++stats.actions;
       sockets.push_back(std::move(socket));
     }
-    // Keep the ones Funnel still holds; those it closed are opened again next round.
-    std::erase_if(sockets, [](RawSocket& socket) {
-      pollfd p{socket.fd(), POLLRDHUP, 0};
-      return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
-    });
     for (int i = 0; i < 10 && !stopping(); ++i) std::this_thread::sleep_for(100ms);
   }
 }

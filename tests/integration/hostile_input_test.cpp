@@ -18,51 +18,6 @@ namespace {
 
 constexpr const char* kPassword = "hostile-input-pw";
 
-// Descriptors the process holds open right now.
-std::size_t fd_count(pid_t pid) {
-  const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/fd";
-  std::error_code ec;
-  std::size_t n = 0;
-  for (auto it = std::filesystem::directory_iterator(dir, ec);
-       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    ++n;
-  }
-  return n;
-}
-
-// Resident memory in bytes (VmRSS in /proc/PID/status).
-std::size_t rss_bytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  }
-  return 0;
-}
-
-// User plus system CPU time the process has used, in milliseconds.
-long cpu_ms(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  return (utime + stime) * 1000 / ::sysconf(_SC_CLK_TCK);
-}
-
-// A number from INFO's # Funnel section ("funnel_connected_clients", ...).
-long long info_number(RespConnection& control, const std::string& field) {
-  const std::string info = control.command({"INFO", "funnel"}).str;
-  const std::size_t at = info.find(field + ":");
-  if (at == std::string::npos) throw std::runtime_error("no " + field + " in INFO:\n" + info);
-  return std::stoll(info.substr(at + field.size() + 1));
-}
-
 // Opens a connection, sends `bytes` and closes it (or only half-closes it) at once.
 void send_and_close(std::uint16_t port, std::string_view bytes, bool half_close = false) {
   const int fd = connect_loopback(port);
@@ -112,8 +67,8 @@ class HostileInputTest : public ProxyFixture {
   // True once only `expected` clients are connected and the descriptors are back to `fds`.
   bool back_to_idle(RespConnection& control, long long expected, std::size_t fds) {
     return wait_until([&] {
-      return info_number(control, "funnel_connected_clients") == expected &&
-             fd_count(funnel_->pid()) <= fds;
+      return funnel_info(control, "funnel_connected_clients") == expected &&
+             open_descriptors(funnel_->pid()) <= fds;
     });
   }
   TempDir dir_{"funnel-hostile"};
@@ -125,14 +80,14 @@ TEST_F(HostileInputTest, PartialRequestThenCloseFreesTheSlotAtOnce) {
   start({"--max-clients", "20", "--workers", "1"});
   RespConnection control(funnel_->port());
   ASSERT_EQ(control.command({"PING"}).str, "PONG");
-  const std::size_t idle_fds = fd_count(funnel_->pid());
+  const std::size_t idle_fds = open_descriptors(funnel_->pid());
   for (int i = 0; i < 50; ++i) {
     send_and_close(funnel_->port(), "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc");
     send_and_close(funnel_->port(), "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc", true);
   }
   EXPECT_TRUE(back_to_idle(control, 1, idle_fds))
-      << "clients " << info_number(control, "funnel_connected_clients") << ", descriptors "
-      << fd_count(funnel_->pid()) << " (idle " << idle_fds << ")";
+      << "clients " << funnel_info(control, "funnel_connected_clients") << ", descriptors "
+      << open_descriptors(funnel_->pid()) << " (idle " << idle_fds << ")";
   RespConnection normal(funnel_->port());
   EXPECT_EQ(normal.command({"PING"}).str, "PONG");
 }
@@ -174,7 +129,7 @@ TEST_F(HostileInputTest, CloseDuringAnAuthDelayFreesTheSlotAtOnce) {
   start({"--max-clients", "20", "--workers", "1", "--requirepass-file", password_file()});
   RespConnection control(funnel_->port());
   ASSERT_EQ(control.command({"AUTH", kPassword}).str, "OK");
-  const std::size_t idle_fds = fd_count(funnel_->pid());
+  const std::size_t idle_fds = open_descriptors(funnel_->pid());
   std::string guesses;
   for (int i = 0; i < 12; ++i) guesses += encode_command({"AUTH", "guess" + std::to_string(i)});
   guesses += "*2\r\n$3\r\nGET\r\n$1\r\n";
@@ -194,8 +149,8 @@ TEST_F(HostileInputTest, CloseDuringAnAuthDelayFreesTheSlotAtOnce) {
   }
   // The delays add up to over ten seconds per connection; closing must not wait for them.
   EXPECT_TRUE(back_to_idle(control, 1, idle_fds))
-      << "clients " << info_number(control, "funnel_connected_clients") << ", descriptors "
-      << fd_count(funnel_->pid()) << " (idle " << idle_fds << ")";
+      << "clients " << funnel_info(control, "funnel_connected_clients") << ", descriptors "
+      << open_descriptors(funnel_->pid()) << " (idle " << idle_fds << ")";
   RespConnection normal(funnel_->port());
   EXPECT_EQ(normal.command({"AUTH", kPassword}).str, "OK");
   EXPECT_EQ(normal.command({"PING"}).str, "PONG");
@@ -209,25 +164,25 @@ TEST_F(HostileInputTest, HalfCloseWhilePausedByBackpressureClosesAtOnce) {
                                   "client_output_hard_bytes = \"1gb\"\n")});
   RespConnection control(funnel_->port());
   ASSERT_EQ(control.command({"SET", "big", std::string(256 * 1024, 'v')}).str, "OK");
-  const std::size_t idle_fds = fd_count(funnel_->pid());
-  const long long idle_buffers = info_number(control, "funnel_client_buffer_bytes");
+  const std::size_t idle_fds = open_descriptors(funnel_->pid());
+  const long long idle_buffers = funnel_info(control, "funnel_client_buffer_bytes");
   const int fd = connect_loopback(funnel_->port());
   ASSERT_GE(fd, 0);
   std::string gets;
   for (int i = 0; i < 40; ++i) gets += encode_command({"GET", "big"});
   ASSERT_EQ(::send(fd, gets.data(), gets.size(), MSG_NOSIGNAL), static_cast<ssize_t>(gets.size()));
   // Replies pile up unread: Funnel's output passes the soft limit and it stops reading us.
-  ASSERT_TRUE(wait_until([&] { return info_number(control, "funnel_client_buffer_bytes") > 1e6; }));
+  ASSERT_TRUE(wait_until([&] { return funnel_info(control, "funnel_client_buffer_bytes") > 1e6; }));
   const std::string partial = "*2\r\n$3\r\nGET\r\n$3\r\nbi";
   ASSERT_EQ(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(partial.size()));
   ::shutdown(fd, SHUT_WR);
   EXPECT_TRUE(back_to_idle(control, 1, idle_fds))
-      << "clients " << info_number(control, "funnel_connected_clients") << ", descriptors "
-      << fd_count(funnel_->pid()) << " (idle " << idle_fds << ")";
+      << "clients " << funnel_info(control, "funnel_connected_clients") << ", descriptors "
+      << open_descriptors(funnel_->pid()) << " (idle " << idle_fds << ")";
   EXPECT_TRUE(wait_until([&] {
-    return info_number(control, "funnel_client_buffer_bytes") <= idle_buffers + 64 * 1024;
-  })) << info_number(control, "funnel_client_buffer_bytes")
+    return funnel_info(control, "funnel_client_buffer_bytes") <= idle_buffers + 64 * 1024;
+  })) << funnel_info(control, "funnel_client_buffer_bytes")
       << " (idle " << idle_buffers << ")";
   ::close(fd);
 }
@@ -243,19 +198,19 @@ TEST_F(HostileInputTest, AnnouncedBulkLengthsAllocateNothingAhead) {
   std::vector<std::unique_ptr<RespConnection>> attackers;
   for (int i = 0; i < kAttackers; ++i) {
     attackers.push_back(std::make_unique<RespConnection>(funnel_->port()));
-    const long long held = info_number(control, "funnel_client_buffer_bytes");
+    const long long held = funnel_info(control, "funnel_client_buffer_bytes");
     attackers.back()->send_raw("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$62914560\r\n");
     // Wait until Funnel holds the header (a partial request in the client's buffer), so the
     // next bytes come in a read of their own.
     ASSERT_TRUE(
-        wait_until([&] { return info_number(control, "funnel_client_buffer_bytes") > held; }));
+        wait_until([&] { return funnel_info(control, "funnel_client_buffer_bytes") > held; }));
     // More than the 512-byte buffer that holds the header: Funnel has read them once its
     // buffer has grown past that.
     attackers.back()->send_raw(std::string(1000, 'a'));
     ASSERT_TRUE(wait_until(
-        [&] { return info_number(control, "funnel_client_buffer_bytes") > held + 1000; }));
+        [&] { return funnel_info(control, "funnel_client_buffer_bytes") > held + 1000; }));
   }
-  const long long buffered = info_number(control, "funnel_client_buffer_bytes");
+  const long long buffered = funnel_info(control, "funnel_client_buffer_bytes");
   EXPECT_LT(buffered, kAttackers * 128 * 1024) << "bytes held for " << kAttackers << " clients";
   const std::size_t rss_after = rss_bytes(funnel_->pid());
   EXPECT_LT(rss_after, rss_before + 64 * 1024 * 1024)
@@ -282,7 +237,7 @@ TEST_F(HostileInputTest, TrickledHugeRequestCostsLinearCpu) {
   // Funnel has read the prefix once this client's buffer holds it.
   ASSERT_TRUE(wait_until(
       [&] {
-        return info_number(other, "funnel_client_buffer_bytes") >=
+        return funnel_info(other, "funnel_client_buffer_bytes") >=
                static_cast<long long>(prefix_args * 7);
       },
       60s));

@@ -97,23 +97,6 @@ class RawClient {
   RespConnection connection_;
 };
 
-long proc_status_kb(pid_t pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
-
-std::int64_t info_field(std::uint16_t port, const std::string& field) {
-  RespConnection connection(port);
-  const std::string text = connection.command({"INFO", "funnel"}).str;
-  const std::size_t at = text.find(field + ":");
-  if (at == std::string::npos) throw std::runtime_error("no " + field + " in INFO");
-  return std::stoll(text.substr(at + field.size() + 1));
-}
-
 // IDs of Funnel's shared links on the backend: the same set before and after means no link was
 // closed and reopened.
 std::set<std::string> shared_link_ids(std::uint16_t redis_port) {
@@ -144,7 +127,8 @@ class HostileOutputTest : public ProxyFixture {
     start(args);
   }
   std::int64_t buffer_bytes() {
-    const std::int64_t bytes = info_field(funnel_->port(), "funnel_client_buffer_bytes");
+    RespConnection control(funnel_->port());
+    const std::int64_t bytes = funnel_info(control, "funnel_client_buffer_bytes");
     lowest_ = std::min(lowest_, bytes);
     return bytes;
   }
@@ -170,13 +154,13 @@ TEST_F(HostileOutputTest, ReplyLargerThanTheHardLimitStreamsIntact) {
   const std::size_t chunks = reduced_scale() ? 24 : 300;
   start_with(reduced_scale() ? "client_output_hard_bytes = \"8mb\"\n" : "");
   const std::uint64_t expected = build_value(redis_->port(), "big", chunks);
-  const long rss_before = proc_status_kb(funnel_->pid(), "VmRSS");
+  const long rss_before = static_cast<long>(rss_bytes(funnel_->pid()) >> 10);
   RawClient reader(funnel_->port());
   reader.send({"GET", "big"});
   const auto [length, hash] = reader.read_bulk();
   EXPECT_EQ(length, chunks * kChunk);
   EXPECT_EQ(hash, expected);
-  const long peak = proc_status_kb(funnel_->pid(), "VmHWM");
+  const long peak = static_cast<long>(status_bytes(funnel_->pid(), "VmHWM") >> 10);
   if (kRssMeaningful) {
     EXPECT_LT(peak - rss_before, static_cast<long>(chunks * kChunk / 1024 / 2))
         << "Funnel's RSS peaked at " << peak << " kB (" << rss_before << " kB before)";
@@ -290,7 +274,7 @@ TEST_F(HostileOutputTest, MemoryComesBackAfterBigRepliesToIdleClients) {
   start_with("", {"--workers", "1"});
   const std::size_t chunks = reduced_scale() ? 16 : 100;
   const std::uint64_t expected = build_value(redis_->port(), "big", chunks);
-  const long idle_rss = proc_status_kb(funnel_->pid(), "VmRSS");
+  const long idle_rss = static_cast<long>(rss_bytes(funnel_->pid()) >> 10);
   std::vector<std::unique_ptr<RawClient>> clients;
   for (int i = 0; i < 10; ++i) {
     clients.push_back(std::make_unique<RawClient>(funnel_->port()));
@@ -299,7 +283,8 @@ TEST_F(HostileOutputTest, MemoryComesBackAfterBigRepliesToIdleClients) {
   }
   long rss = 0;
   EXPECT_TRUE(wait_until(
-      [&] { return (rss = proc_status_kb(funnel_->pid(), "VmRSS")) < 2 * idle_rss; }, 5s))
+      [&] { return (rss = static_cast<long>(rss_bytes(funnel_->pid()) >> 10)) < 2 * idle_rss; },
+      5s))
       << "RSS " << rss << " kB with 10 idle clients, " << idle_rss << " kB before";
 }
 

@@ -36,49 +36,6 @@ std::chrono::seconds soak_duration() {
   return std::chrono::seconds(reduced_scale() ? 15 : 60);
 }
 
-std::uint64_t rss_bytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  }
-  return 0;
-}
-
-std::size_t open_descriptors(pid_t pid) {
-  std::size_t count = 0;
-  if (DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
-    while (::readdir(dir) != nullptr) ++count;
-    ::closedir(dir);
-  }
-  return count - 2;  // "." and ".."
-}
-
-// What each open descriptor is (socket:[inode], pipe, file), for a failure message.
-std::string describe_descriptors(pid_t pid) {
-  std::string text;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (const dirent* entry = ::readdir(d)) {
-      char target[256] = {};
-      const std::string path = dir + "/" + entry->d_name;
-      if (::readlink(path.c_str(), target, sizeof target - 1) > 0) {
-        text += std::string(entry->d_name) + "->" + target + " ";
-      }
-    }
-    ::closedir(d);
-  }
-  return text;
-}
-
-// The value of `field` in INFO's "# Funnel" section, read on an authenticated connection.
-std::int64_t funnel_info(RespConnection& c, const std::string& field) {
-  const std::string text = c.command({"INFO", "funnel"}).str;
-  const std::size_t at = text.find(field + ":");
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + field.size() + 1));
-}
-
 class HostileSoakTest : public ::testing::Test {
  protected:
   void SetUp() override {

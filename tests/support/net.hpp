@@ -28,6 +28,16 @@ auto retry_with_free_port(TryStart&& try_start, int attempts = 5) {
 // failed (errno says why). Never retries.
 int connect_loopback(std::uint16_t port);
 
+// A TCP socket to 127.0.0.1:port from the source address `source` (any 127.x.y.z: the whole
+// 127.0.0.0/8 is loopback on Linux), so the server sees another client address (and the
+// connection gets a port space of its own). Non-blocking when asked (the connect may then still
+// be in progress). -1 on failure (errno says why).
+int connect_loopback_from(const char* source, std::uint16_t port, bool nonblocking = false);
+
+// Closes with a reset (SO_LINGER 0): tens of thousands of short connections must not leave the
+// test's side in TIME_WAIT, or the loopback ports run out within a minute.
+void close_with_reset(int fd);
+
 // True if something accepts TCP connections on 127.0.0.1:port right now.
 bool port_accepts(std::uint16_t port);
 
