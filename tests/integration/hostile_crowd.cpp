@@ -221,9 +221,9 @@ void HostileCrowd::huge_headers(AttackStats& stats) {
 }
 
 // Ask for more large replies than the output limit and never read them: Funnel buffers at most
-// the hard limit for each and closes it; the links keep serving everyone else. Every second the
-// oldest reader is replaced by a new one (the reader cannot see Funnel's close: its window is
-// shut), so the pressure lasts. Sized at 8 x 4 MB per reader (twice the soak's 16 MB hard
+// the hard limit for each and closes it; the links keep serving everyone else. Every second a new
+// reader comes and, once there are 8, the oldest goes (a reader cannot see Funnel's close: its
+// window is shut), so the pressure lasts. Sized at 8 x 4 MB per reader (twice the soak's 16 MB hard
 // limit): every byte asked for still has to come through the shared link, which delays the
 // requests queued behind it by the transfer time, as on any shared connection.
 void HostileCrowd::slow_readers(AttackStats& stats) {
@@ -233,9 +233,8 @@ void HostileCrowd::slow_readers(AttackStats& stats) {
   std::vector<RawSocket> sockets;
   for (int round = 0; round < 1'000 && !stopping(); ++round) {
     if (sockets.size() == kConnections) sockets.erase(sockets.begin());
-    while (sockets.size() < kConnections && !stopping()) {
-      RawSocket socket = authenticated(target_, stats);
-      if (!socket.ok()) break;
+    RawSocket socket = authenticated(target_, stats);
+    if (socket.ok()) {
       const int small = 4096;
       ::setsockopt(socket.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
       socket.send_now(burst);
