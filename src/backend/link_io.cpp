@@ -38,7 +38,8 @@ void BackendLink::submit(std::string_view request, const ReplyTarget& target,
   entry.deadline = deadline;
   pipeline_.push(entry);
   // A streamed reply's slow reader holds up nobody: this request would wait behind it.
-  if (read_paused_) [[unlikely]] stop_pacing(pipeline_.front());
+  if (read_paused_) [[unlikely]]
+    stop_pacing(pipeline_.front());
   if (state_ != State::kReady) return;
   if (link_idle && !flush_posted_ && !write_waiting_ && !in_write_batch_) {
     WriteBatch* batch = WriteBatch::current();
