@@ -3,11 +3,15 @@
 // request and its response by admin.request_timeout_ms, the wait for the next keep-alive request
 // by admin.idle_timeout_ms, the header's size by admin.max_header_bytes, and the connections held
 // at once by admin.max_connections. A request is answered as soon as its header is read; a body
-// is never read (the admin endpoint takes none).
+// is never read (the admin endpoint takes none). At the cap, a new connection takes the place of
+// the oldest one that is only waiting (for its header, or idle between keep-alive requests), so a
+// flood of slow connections cannot keep an operator's scrape out; only when every connection is
+// being answered is the new one closed.
 #include "server/admin_http.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <list>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -37,7 +41,15 @@ constexpr std::size_t kReadChunk = 4096;
 constexpr std::size_t kLingerBytes = 64 * 1024;
 constexpr milliseconds kLingerTime{500};
 
-// What the admin thread serves with, and its connection count (touched on that thread only).
+// One open connection, oldest first in Served::slots. `answering` while a request whose header
+// has been read is being answered: such a connection is never evicted.
+struct Slot {
+  beast::tcp_stream* stream;
+  bool answering = false;
+  bool evicted = false;
+};
+
+// What the admin thread serves with, and its connections (touched on that thread only).
 struct Served {
   AdminHttp::Handler handler;
   AdminToken token;
@@ -46,9 +58,42 @@ struct Served {
   milliseconds request_timeout;
   milliseconds idle_timeout;
   std::size_t max_header_bytes;
-  std::size_t connections = 0;
+  std::list<Slot> slots{};   // every connection being served, oldest first
+  std::size_t evicting = 0;  // evicted connections whose coroutine has not ended yet
   Clock::time_point last_cap_warning{};
+  std::size_t open() const { return slots.size() - evicting; }
 };
+
+// Keeps a connection's place in Served::slots for as long as its coroutine runs.
+class SlotGuard {
+ public:
+  SlotGuard(Served& served, beast::tcp_stream& stream)
+      : served_(served), slot_(served.slots.insert(served.slots.end(), Slot{&stream})) {}
+  ~SlotGuard() {
+    if (slot_->evicted) --served_.evicting;
+    served_.slots.erase(slot_);
+  }
+  SlotGuard(const SlotGuard&) = delete;
+  SlotGuard& operator=(const SlotGuard&) = delete;
+  Slot& slot() { return *slot_; }
+
+ private:
+  Served& served_;
+  std::list<Slot>::iterator slot_;
+};
+
+// Closes the oldest connection that is only waiting, to make room for a new one. False if every
+// connection is answering a request.
+bool evict_oldest_waiting(Served& served) {
+  for (Slot& slot : served.slots) {
+    if (slot.answering || slot.evicted) continue;
+    slot.evicted = true;
+    ++served.evicting;
+    slot.stream->close();  // its pending read ends with an error; the coroutine then ends
+    return true;
+  }
+  return false;
+}
 
 http::response<http::string_body> make_response(const AdminResponse& answer, unsigned version,
                                                 bool head) {
@@ -121,7 +166,7 @@ asio::awaitable<void> write_answer(beast::tcp_stream& stream, const AdminRespons
 // One request on the connection: reads its header within the header timeout, answers it within
 // the request timeout. Returns false when the connection is done.
 asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                const Served& served) {
+                                const Served& served, Slot& slot) {
   const Clock::time_point deadline = Clock::now() + served.request_timeout;
   stream.expires_at(std::min(Clock::now() + served.header_timeout, deadline));
   http::request_parser<http::empty_body> parser;
@@ -136,12 +181,14 @@ asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& b
     co_await linger_close(stream);
     co_return false;
   }
-  if (ec) co_return false;  // timed out, closed, or not HTTP: nothing worth an answer
+  if (ec || slot.evicted) co_return false;  // timed out, closed, evicted or not HTTP
+  slot.answering = true;
   const auto& request = parser.get();
   bool keep_alive = false;
   const AdminResponse answer = answer_request(served, request, !parser.is_done(), keep_alive);
   co_await write_answer(stream, answer, request.version(), request.method() == http::verb::head,
                         keep_alive, ok);
+  slot.answering = false;
   if (ok && keep_alive) co_return true;
   if (ok) co_await linger_close(stream);
   co_return false;
@@ -149,6 +196,7 @@ asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& b
 
 asio::awaitable<void> serve(tcp::socket socket, Served& served) {
   beast::tcp_stream stream(std::move(socket));
+  SlotGuard guard(served, stream);
   // Room for a whole header and one read more: beyond it the header is refused (431).
   beast::flat_buffer buffer(served.max_header_bytes + kReadChunk);
   for (bool first = true;; first = false) {
@@ -156,7 +204,7 @@ asio::awaitable<void> serve(tcp::socket socket, Served& served) {
         !co_await wait_for_request(stream, buffer, served.idle_timeout)) {
       co_return;
     }
-    if (!co_await serve_one(stream, buffer, served)) co_return;
+    if (!co_await serve_one(stream, buffer, served, guard.slot())) co_return;
   }
 }
 
@@ -165,8 +213,9 @@ void warn_at_cap(Served& served) {
   if (now - served.last_cap_warning < std::chrono::minutes(1)) return;
   served.last_cap_warning = now;
   spdlog::warn(
-      "admin HTTP: {} connections open (admin.max_connections); closing new ones until some end",
-      served.connections);
+      "admin HTTP: {} connections open (admin.max_connections); new ones take the place of the "
+      "oldest waiting ones",
+      served.open());
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Served& served) {
@@ -182,14 +231,14 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Served& served) {
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (served.connections >= served.max_connections) {
+    if (served.open() >= served.max_connections) {
       warn_at_cap(served);
-      socket.close(ec);  // at once: a flood holds no descriptor beyond the cap
-      continue;
+      if (!evict_oldest_waiting(served)) {
+        socket.close(ec);  // every slot is answering: a flood holds no descriptor beyond the cap
+        continue;
+      }
     }
-    ++served.connections;
-    asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), served),
-                   [&served](const std::exception_ptr&) { --served.connections; });
+    asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), served), asio::detached);
   }
 }
 }  // namespace
