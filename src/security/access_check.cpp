@@ -14,39 +14,21 @@ bool key_allowed(const UserRules& rules, std::string_view key) {
   return false;
 }
 
+// The script values of Access follow ScriptVerdict's refusals in the same order (access_check.hpp),
+// so each maps onto the other by an offset.
+constexpr auto kScriptOffset =
+    static_cast<int>(Access::kScriptKeyPatterns) - static_cast<int>(ScriptVerdict::kKeyPatterns);
+static_assert(static_cast<int>(Access::kScriptBackendUnknown) - kScriptOffset ==
+              static_cast<int>(ScriptVerdict::kBackendUnknown));
+
 Access script_access(ScriptVerdict verdict) {
-  switch (verdict) {
-    case ScriptVerdict::kKeyPatterns:
-      return Access::kScriptKeyPatterns;
-    case ScriptVerdict::kCommandRules:
-      return Access::kScriptCommandRules;
-    case ScriptVerdict::kMissingGrants:
-      return Access::kScriptMissingGrants;
-    case ScriptVerdict::kBackendRefused:
-      return Access::kScriptBackendRefused;
-    case ScriptVerdict::kBackendUnknown:
-      return Access::kScriptBackendUnknown;
-    case ScriptVerdict::kAllowed:
-      break;
-  }
-  return Access::kAllowed;
+  if (verdict == ScriptVerdict::kAllowed) return Access::kAllowed;
+  return static_cast<Access>(static_cast<int>(verdict) + kScriptOffset);
 }
 
 ScriptVerdict script_verdict_of(Access access) {
-  switch (access) {
-    case Access::kScriptKeyPatterns:
-      return ScriptVerdict::kKeyPatterns;
-    case Access::kScriptCommandRules:
-      return ScriptVerdict::kCommandRules;
-    case Access::kScriptMissingGrants:
-      return ScriptVerdict::kMissingGrants;
-    case Access::kScriptBackendRefused:
-      return ScriptVerdict::kBackendRefused;
-    case Access::kScriptBackendUnknown:
-      return ScriptVerdict::kBackendUnknown;
-    default:
-      return ScriptVerdict::kAllowed;
-  }
+  if (access < Access::kScriptKeyPatterns) return ScriptVerdict::kAllowed;
+  return static_cast<ScriptVerdict>(static_cast<int>(access) - kScriptOffset);
 }
 
 }  // namespace

@@ -16,7 +16,8 @@ enum class Access : std::uint8_t {
   kAllowed,
   kCommandDenied,
   kKeyDenied,
-  // A script command refused by the script rules (script_policy.hpp): one value per verdict.
+  // A script command refused by the script rules (script_policy.hpp): one value per refusing
+  // ScriptVerdict, in its order (access_check.cpp maps them by an offset); keep them last.
   kScriptKeyPatterns,
   kScriptCommandRules,
   kScriptMissingGrants,

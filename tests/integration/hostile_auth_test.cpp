@@ -30,12 +30,6 @@ constexpr const char* kSecret = "client-Secret-4b7d";
 constexpr const char* kAdminToken = "admin-Token-9c31";
 constexpr const char* kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
 
-std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir.path() + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
 // Reads until the first "\r\n" (one simple reply line), EOF or the deadline.
 enum class Outcome { kOk, kWrongPass, kMaxClients, kOther, kClosed, kTimeout };
 Outcome read_line_reply(int fd, std::chrono::milliseconds timeout, std::string* line = nullptr) {
@@ -246,10 +240,9 @@ class HostileAuthTest : public ProxyFixture {
   // Funnel with a client password and an admin endpoint with a token on a free port.
   void start_guarded(std::vector<std::string> extra = {}) {
     redis_ = RedisServer::start();
-    std::vector<std::string> args = {
-        "--backend",          backend_arg(redis_->port()),
-        "--requirepass-file", write_file(dir_, "client.pass", kSecret),
-        "--admin-token-file", write_file(dir_, "admin.token", kAdminToken)};
+    std::vector<std::string> args = {"--backend",          backend_arg(redis_->port()),
+                                     "--requirepass-file", dir_.write("client.pass", kSecret),
+                                     "--admin-token-file", dir_.write("admin.token", kAdminToken)};
     args.insert(args.end(), extra.begin(), extra.end());
     std::string why;
     funnel_ = retry_with_free_port([&](std::uint16_t port) -> std::unique_ptr<FunnelProcess> {
@@ -497,7 +490,7 @@ TEST_F(HostileAuthTest, BearerAnyCaseAndEarlyUnauthorized) {
 // The limits are settings: an idle keep-alive connection is closed after admin.idle_timeout_ms,
 // a slow header after admin.header_timeout_ms, a header over admin.max_header_bytes gets 431.
 TEST_F(HostileAuthTest, AdminTimeoutsAndHeaderCapAreSettings) {
-  start_guarded({"--config", write_file(dir_, "admin.toml",
+  start_guarded({"--config", dir_.write("admin.toml",
                                         "[admin]\nheader_timeout_ms = 500\nidle_timeout_ms = 300\n"
                                         "max_header_bytes = 2048\n")});
   // Keep-alive: one request answered, then closed when idle.

@@ -18,12 +18,6 @@ constexpr const char* kAppPass = "app-Pass-91c";
 constexpr const char* kAdminPass = "admin-Pass-4f0";
 constexpr const char* kScriptNoPerm = "The user executing the script can't run this command";
 
-std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir.path() + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
 std::string eval_error(RespConnection& c, const std::string& script) {
   const resp::Value reply = c.command({"EVAL", script, "0"});
   return reply.is_error() ? reply.str : "(no error: " + reply.str + ")";
@@ -51,13 +45,13 @@ class HostileScriptsTest : public ProxyFixture {
   // Funnel with an unrestricted "admin" and a restricted "app" (~app:* +@all -@dangerous).
   void start_with_users(std::vector<std::string> extra = {}) {
     redis_ = RedisServer::start();
-    const std::string config = write_file(dir_, "funnel.toml",
-                                          "[[users]]\nname = \"app\"\npassword_sha256 = \"" +
-                                              security::to_hex(security::sha256(kAppPass)) +
-                                              "\"\nrules = \"~app:* +@all -@dangerous\"\n\n"
-                                              "[[users]]\nname = \"admin\"\npassword_sha256 = \"" +
-                                              security::to_hex(security::sha256(kAdminPass)) +
-                                              "\"\nrules = \"allkeys +@all\"\n");
+    const std::string config =
+        dir_.write("funnel.toml", "[[users]]\nname = \"app\"\npassword_sha256 = \"" +
+                                      security::to_hex(security::sha256(kAppPass)) +
+                                      "\"\nrules = \"~app:* +@all -@dangerous\"\n\n"
+                                      "[[users]]\nname = \"admin\"\npassword_sha256 = \"" +
+                                      security::to_hex(security::sha256(kAdminPass)) +
+                                      "\"\nrules = \"allkeys +@all\"\n");
     std::vector<std::string> args = {"--config", config, "--backend", backend_arg(redis_->port())};
     args.insert(args.end(), extra.begin(), extra.end());
     funnel_ = FunnelProcess::start(args);
@@ -171,12 +165,9 @@ TEST_F(HostileScriptsTest, ScriptsAreRefusedWhereTheBackendCannotEnforceTheDenyL
                             "+@all", "-acl|setuser", "-flushall", "-flushdb"})
                   .str,
               "OK");
-    std::vector<std::string> args = {"--backend",
-                                     backend_arg(redis_->port()),
-                                     "--backend-user",
-                                     "limited",
-                                     "--backend-password-file",
-                                     write_file(dir_, "limited.pass", "limited-Pass-1")};
+    std::vector<std::string> args = {
+        "--backend", backend_arg(redis_->port()), "--backend-user",
+        "limited",   "--backend-password-file",   dir_.write("limited.pass", "limited-Pass-1")};
     if (trusted) args.insert(args.end(), {"--backend-enforces-deny-list", "1"});
     funnel_ = FunnelProcess::start(args);
     RespConnection c(funnel_->port());

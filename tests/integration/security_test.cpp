@@ -24,12 +24,6 @@ constexpr const char* kBackendPass = "backend-Pass-5d9";
 constexpr const char* kAdminToken = "admin-Token-a8e2";
 constexpr const char* kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
 
-std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir.path() + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
 class SecurityTest : public ProxyFixture {
  protected:
   // redis-server with requirepass; Funnel with three users and an admin endpoint with a token.
@@ -37,12 +31,12 @@ class SecurityTest : public ProxyFixture {
     redis_ = RedisServer::start({"--requirepass", kBackendPass});
     ::setenv("FUNNEL_TEST_OPS_PASSWORD", kOpsPass, 1);
     const std::string config =
-        write_file(dir_, "funnel.toml",
+        dir_.write("funnel.toml",
                    "[[users]]\nname = \"alice\"\npassword_sha256 = \"" +
                        security::to_hex(security::sha256(kAlicePass)) +
                        "\"\nrules = \"~app:* +@read\"\n\n"
                        "[[users]]\nname = \"writer\"\npassword_file = \"" +
-                       write_file(dir_, "writer.pass", std::string(kWriterPass) + "\n") +
+                       dir_.write("writer.pass", std::string(kWriterPass) + "\n") +
                        "\"\nrules = \"allkeys +@all\"\n\n"
                        "[[users]]\nname = \"ops\"\npassword_env = \"FUNNEL_TEST_OPS_PASSWORD\"\n"
                        "rules = \"allkeys +@all +flushdb +config|get\"\n");
@@ -51,9 +45,9 @@ class SecurityTest : public ProxyFixture {
                                      "--backend",
                                      backend_arg(redis_->port()),
                                      "--backend-password-file",
-                                     write_file(dir_, "backend.pass", kBackendPass),
+                                     dir_.write("backend.pass", kBackendPass),
                                      "--admin-token-file",
-                                     write_file(dir_, "admin.token", kAdminToken),
+                                     dir_.write("admin.token", kAdminToken),
                                      "--log-level",
                                      "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -324,7 +318,7 @@ TEST(BackendCredentialsTest, SighupRereadsThePasswordForNewLinks) {
   constexpr const char* kNew = "rotate-New-2b7";
   TempDir dir("funnel-rotate");
   auto redis = RedisServer::start({"--requirepass", kOld});
-  const std::string pass_file = write_file(dir, "backend.pass", kOld);
+  const std::string pass_file = dir.write("backend.pass", kOld);
   auto funnel =
       FunnelProcess::start({"--backend", backend_arg(redis->port()), "--backend-password-file",
                             pass_file, "--workers", "1", "--log-level", "debug"});
@@ -334,7 +328,7 @@ TEST(BackendCredentialsTest, SighupRereadsThePasswordForNewLinks) {
   RespConnection direct(redis->port());
   EXPECT_EQ(direct.command({"AUTH", kOld}).str, "OK");
   EXPECT_EQ(direct.command({"CONFIG", "SET", "requirepass", kNew}).str, "OK");
-  write_file(dir, "backend.pass", std::string(kNew) + "\n");
+  dir.write("backend.pass", std::string(kNew) + "\n");
   funnel->signal(SIGHUP);
   ASSERT_TRUE(wait_until([&] {
     return funnel->log_text().find("SIGHUP: backend credentials re-read") != std::string::npos;

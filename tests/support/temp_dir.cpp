@@ -1,6 +1,8 @@
 // Test fixtures (funnel::test): TempDir, see temp_dir.hpp.
 #include "support/temp_dir.hpp"
 
+#include <fstream>
+
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -28,6 +30,12 @@ TempDir::~TempDir() {
 bool TempDir::keep_requested() {
   const char* keep = std::getenv("FUNNEL_TEST_KEEP_TMP");
   return keep != nullptr && std::string(keep) == "1";
+}
+
+std::string TempDir::write(const std::string& name, const std::string& text) const {
+  const std::string path = file(name);
+  std::ofstream(path) << text;
+  return path;
 }
 
 }  // namespace funnel::test
