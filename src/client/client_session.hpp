@@ -127,8 +127,9 @@ class ClientSession {
   void answer_refusal(const plan::Plan& plan, std::uint64_t seq);
   // Opens the request's reply slot; CLIENT REPLY OFF/SKIP decide whether its reply is dropped.
   std::uint64_t open_slot() {
-    silent_ = state_.reply_mode != plan::ReplyMode::kOn;
-    if (state_.reply_mode == plan::ReplyMode::kSkip) state_.reply_mode = plan::ReplyMode::kOn;
+    const plan::ReplyTurn turn = plan::reply_turn(state_.reply_mode);
+    silent_ = turn.silenced;
+    state_.reply_mode = turn.next;
     return replies_.open_slot();
   }
   void handle_local(const resp::Request& request, std::uint64_t seq, const plan::Plan& plan);

@@ -202,7 +202,9 @@ void ClientSession::cmd_reset(LocalCall& call) {
   end_pin();  // RESET ends WATCH (the link is returned clean)
   state_.db = 0;
   leave_all_subscriptions();
-  state_.protocol = resp::Protocol::kResp2;  // CLIENT REPLY's mode stays (Redis resets it)
+  state_.protocol = resp::Protocol::kResp2;
+  silent_ = plan::reset_reply_silenced(state_.reply_mode, silent_);  // ends CLIENT REPLY OFF
+  state_.reply_mode = plan::ReplyMode::kOn;
   name_.reset();
   lib_name_ = lib_ver_ = nullptr;
   state_.user = ctx_.users->initial_user();

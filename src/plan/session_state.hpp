@@ -32,6 +32,24 @@ enum class Mode : std::uint8_t {
 // CLIENT REPLY ON | OFF | SKIP.
 enum class ReplyMode : std::uint8_t { kOn, kOff, kSkip };
 
+// CLIENT REPLY as Redis 7.0 applies it to the request about to run: its reply is dropped under
+// OFF and SKIP, and a SKIP lasts that one request.
+struct ReplyTurn {
+  bool silenced;
+  ReplyMode next;  // the mode once this request has begun
+};
+constexpr ReplyTurn reply_turn(ReplyMode mode) {
+  return {mode != ReplyMode::kOn, mode == ReplyMode::kSkip ? ReplyMode::kOn : mode};
+}
+
+// RESET ends CLIENT REPLY OFF (the mode becomes kOn): Redis's clearClientConnectionState clears
+// REPLY_OFF before RESET answers, so RESET's own reply is sent, unless a SKIP was spent on RESET
+// itself (Redis turned SKIP_NEXT into SKIP before running it). `mode` is the mode after
+// reply_turn, `silenced` the turn's verdict; returns whether RESET's reply is dropped.
+constexpr bool reset_reply_silenced(ReplyMode mode, bool silenced) {
+  return silenced && mode != ReplyMode::kOff;
+}
+
 struct SessionState {
   Mode mode = Mode::kNormal;
   resp::Protocol protocol = resp::Protocol::kResp2;

@@ -40,6 +40,22 @@ class StatefulTest : public ProxyFixture {
           << "reply " << i << " to " << commands[i][0];
     }
   }
+  // Sends the commands at once after a FLUSHALL of the backend, then reads until the reply to a
+  // final `PING end` (CLIENT REPLY OFF/SKIP leave the other replies out).
+  std::string replies_until_end(std::uint16_t port, const Commands& commands) {
+    RespConnection(redis_->port()).command({"FLUSHALL"});
+    std::string batch;
+    for (const auto& command : commands) batch += encode_command(command);
+    RespConnection c(port);
+    c.send_raw(batch);
+    std::string all;
+    for (int i = 0; i < 20; ++i) {
+      const std::string reply = c.read_raw_reply();
+      all += reply;
+      if (reply == "$3\r\nend\r\n") break;
+    }
+    return all;
+  }
 };
 
 TEST_F(StatefulTest, MultiExecRepliesAreByteIdenticalToDirect) {
@@ -392,27 +408,49 @@ TEST_F(StatefulTest, ClientReplyOffAndSkipDropRepliesAsRedisDoes) {
                              {"CLIENT", "REPLY", "MAYBE"},
                              {"CLIENT", "REPLY"},
                              {"PING", "end"}};
-  std::string batch;
-  for (const auto& command : commands) batch += encode_command(command);
-  const auto replies_until_end = [&](std::uint16_t port) {
-    RespConnection c(port);
-    c.send_raw(batch);
-    std::string all;
-    for (int i = 0; i < 20; ++i) {
-      const std::string reply = c.read_raw_reply();
-      all += reply;
-      if (reply == "$3\r\nend\r\n") break;
-    }
-    return all;
-  };
-  RespConnection(redis_->port()).command({"FLUSHALL"});
-  const std::string proxied = replies_until_end(funnel_->port());
-  RespConnection(redis_->port()).command({"FLUSHALL"});
-  const std::string direct = replies_until_end(redis_->port());
+  const std::string proxied = replies_until_end(funnel_->port(), commands);
+  const std::string direct = replies_until_end(redis_->port(), commands);
   EXPECT_EQ(printable(proxied), printable(direct));
   EXPECT_EQ(printable(direct),
             printable("+OK\r\n$1\r\n3\r\n-ERR syntax error\r\n-ERR wrong number of arguments "
                       "for 'client|reply' command\r\n$3\r\nend\r\n"));
+}
+
+// RESET ends CLIENT REPLY OFF as Redis 7.0 does (clearClientConnectionState clears REPLY_OFF
+// before RESET answers, so RESET's own reply is sent); a SKIP spent on RESET still silences it.
+// Found by Redis's own suite through Funnel (scripts/redis-suite.sh): Funnel stayed silent.
+TEST_F(StatefulTest, ResetEndsClientReplyOffAsRedisDoes) {
+  start();
+  struct Case {
+    Commands commands;
+    std::string replies;  // what redis-server 7.0 sends
+  };
+  const Case cases[] = {
+      {{{"CLIENT", "REPLY", "OFF"}, {"SET", "a", "1"}, {"RESET"}, {"GET", "a"}, {"PING", "end"}},
+       "+RESET\r\n$1\r\n1\r\n$3\r\nend\r\n"},
+      {{{"CLIENT", "REPLY", "SKIP"}, {"RESET"}, {"PING", "end"}}, "$3\r\nend\r\n"},
+      {{{"CLIENT", "REPLY", "SKIP"}, {"PING"}, {"RESET"}, {"PING", "end"}},
+       "+RESET\r\n$3\r\nend\r\n"},
+      {{{"CLIENT", "REPLY", "OFF"}, {"CLIENT", "REPLY", "SKIP"}, {"RESET"}, {"PING", "end"}},
+       "+RESET\r\n$3\r\nend\r\n"},
+      // RESET inside a MULTI that Funnel holds, and on a pinned link (after WATCH).
+      {{{"CLIENT", "REPLY", "OFF"},
+        {"MULTI"},
+        {"SET", "a", "2"},
+        {"RESET"},
+        {"GET", "a"},
+        {"PING", "end"}},
+       "+RESET\r\n$-1\r\n$3\r\nend\r\n"},
+      {{{"WATCH", "a"}, {"CLIENT", "REPLY", "OFF"}, {"GET", "a"}, {"RESET"}, {"PING", "end"}},
+       "+OK\r\n+RESET\r\n$3\r\nend\r\n"},
+  };
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const Case& c = cases[i];
+    EXPECT_EQ(printable(replies_until_end(redis_->port(), c.commands)), printable(c.replies))
+        << "case " << i << ", direct";
+    EXPECT_EQ(printable(replies_until_end(funnel_->port(), c.commands)), printable(c.replies))
+        << "case " << i << ", through Funnel";
+  }
 }
 
 // WAIT counts its own connection's writes: refused on a shared link, forwarded on a pinned one.
