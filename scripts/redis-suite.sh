@@ -8,6 +8,7 @@
 #   scripts/redis-suite.sh /path/to/redis pubsub type/list   # a tree, then the files named
 #   scripts/redis-suite.sh --direct                # the same, straight to redis-server (baseline)
 #   scripts/redis-suite.sh --file-limit 600 --out /tmp/suite   # seconds per file; logs go there
+#   scripts/redis-suite.sh other -- --skiptest "RESET clears client state"   # after --: runtest's
 #
 # REDIS_SRC is the tree when no directory is given (default /tmp/redis-src); it is never written:
 # its tests/ and runtest are copied to a scratch directory (runtest writes tmp files there).
@@ -19,7 +20,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 redis_src="${REDIS_SRC:-/tmp/redis-src}"
 funnel="${FUNNEL_BIN:-build/release/src/server/funnel}"
@@ -27,12 +28,14 @@ out_dir="$repo_root/build/redis-suite"
 file_limit=900 # seconds; the slowest files (type/list, zset) take a few minutes through Funnel
 direct=0
 names=()
+runtest_args=()
 while (($# > 0)); do
   case "$1" in
     --out) out_dir="${2:?--out needs a directory}"; shift ;;
     --file-limit) file_limit="${2:?--file-limit needs seconds}"; shift ;;
     --direct) direct=1 ;;
     -h | --help) usage; exit 0 ;;
+    --) shift; runtest_args=("$@"); break ;;
     -*) echo "redis-suite: unknown option '$1' (try --help)" >&2; exit 2 ;;
     *)
       if ((${#names[@]} == 0)) && [[ -d "$1" ]]; then redis_src="$1"; else names+=("${1%.tcl}"); fi
@@ -75,6 +78,7 @@ stop_started() {
   funnel_pid=""
   redis_pid=""
 }
+# shellcheck disable=SC2317 # run by the EXIT trap, which shellcheck cannot see
 cleanup() {
   stop_started
   rm -rf "$workdir"
@@ -171,7 +175,7 @@ run_file() {
   fi
   (cd "$suite" && timeout --kill-after=10 "$file_limit" ./runtest --host 127.0.0.1 \
     --port "$target_port" --single "unit/$name" --tags -needs:debug --tags -needs:repl \
-    --timeout 120 </dev/null 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >"$log") || rc=$?
+    --timeout 120 "${runtest_args[@]}" </dev/null 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >"$log") || rc=$?
   ((rc == 0)) || rc="$(runtest_status "$log" "$rc")"
   if ((!direct)) && ! kill -0 "$funnel_pid" 2>/dev/null; then
     cp "$workdir/funnel.log" "$out_dir/${name//\//-}.funnel.log"
@@ -211,4 +215,4 @@ main() {
   ((failed == 0))
 }
 
-main
+main; exit  # one line: bash has read all it runs before main starts
