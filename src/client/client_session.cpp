@@ -202,6 +202,8 @@ bool ClientSession::handle_unpinned(const resp::Request& request) {
       std::uint8_t flags = 0;
       if (cls.append_funnel_info && wants_funnel_section(request))
         flags |= backend::ReplyTarget::kAppendFunnelInfo;
+      if (cls.out_of_band) [[unlikely]]
+        flags |= backend::ReplyTarget::kOutOfBand;
       const common::Millis deadline =
           common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
       if (ctx_.route_reads) [[unlikely]] {
@@ -227,7 +229,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   }
   ctx_.metrics->requests_in_flight_up.add();
   lanes_.sent(forward_lane());
-  if (pin_ != nullptr) {
+  if (pin_ != nullptr && !(flags & backend::ReplyTarget::kOutOfBand)) {
     ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
     ctx_.pool->submit(protocol_, id_, bytes, target, deadline, db_);

@@ -141,7 +141,10 @@ bool ClientSession::handle_pinned(const resp::Request& request) {
   const common::Millis deadline = common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
   switch (cls.route) {
     case command::Route::kForward:
-      forward(request.raw(), seq, 0, backend::ReplyTarget::kRetried, deadline);
+      forward(request.raw(), seq, 0,
+              backend::ReplyTarget::kRetried |
+                  (cls.out_of_band ? backend::ReplyTarget::kOutOfBand : std::uint8_t{0}),
+              deadline);
       return true;
     case command::Route::kLocal:
       handle_pinned_local(request, seq, deadline);
