@@ -38,6 +38,8 @@ class ClientSession {
                               SSL* tls = nullptr);
   // Readiness edges for this client's socket, from the worker's ClientPoller.
   void on_poll_events(std::uint32_t events);
+  // Its blocking command waited for its turn (SessionContext::turn_waiters): try it again.
+  void retry_turn() { resume_held(); }
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -149,6 +151,11 @@ class ClientSession {
   bool forward_client_on_pinned_link(const resp::Request& request, std::uint64_t seq);
   void tracking_push(std::string_view push_bytes);
   bool handle_pinned(const resp::Request& request);
+  bool pinned_step(const resp::Request& request);
+  // A blocking command goes to its link in arrival order (blocking_order.hpp), once the link is
+  // connected: false (and the session waits in ctx_.turn_waiters) until then.
+  bool blocking_turn();
+  void end_blocking_turn();
   void handle_pinned_local(const resp::Request& request, std::uint64_t seq,
                            common::Millis deadline);
   common::Millis blocking_deadline(const resp::Request& request) const;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backend/pinned_pool.hpp"
+#include "client/blocking_order.hpp"
 
 namespace funnel::client {
 
@@ -22,7 +23,8 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   PinLease(ClientSession& session, PinReason reason, std::uint32_t serial)
       : session_(session), reason_(reason), serial_(serial), since_(common::coarse_now_ms()) {}
   // The link may outlive the lease (returned to the pool): it must not keep pointing here.
-  ~PinLease() override { set_link(nullptr); }
+  // A blocking command's ticket still open (refused, client gone) is given up.
+  ~PinLease() override;
   PinLease(const PinLease&) = delete;
   PinLease& operator=(const PinLease&) = delete;
 
@@ -53,6 +55,10 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   bool wants_release() const { return release_when_idle_; }
   // Inside a MULTI that runs on the pinned link itself (WATCH was used).
   bool in_multi = false;
+  // The blocking command's place in client::BlockingOrder (0: none open), and since when it has
+  // waited for its turn (0: not yet).
+  Ticket turn_ticket;
+  common::Millis turn_since = 0;
 
  private:
   ClientSession& session_;

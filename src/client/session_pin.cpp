@@ -27,6 +27,21 @@ bool counts_own_writes(const command::Classification& cls) {
 }
 }  // namespace
 
+PinLease::~PinLease() {
+  set_link(nullptr);
+  if (turn_ticket) session_.ctx_.blocking_order->done(turn_ticket);
+}
+
+void resume_turn_waiters(SessionContext& ctx) {
+  std::vector<SessionRegistry::Handle> waiters;
+  waiters.swap(ctx.turn_waiters);
+  for (const auto& handle : waiters) {
+    if (ClientSession* session = ctx.registry.find(handle.index, handle.generation)) {
+      session->retry_turn();
+    }
+  }
+}
+
 void PinLease::on_lease(backend::LinkPtr link) {
   set_link(std::move(link));
   waiting_ = false;
@@ -95,8 +110,50 @@ void ClientSession::tracking_push(std::string_view push_bytes) {
 }
 
 // The pinned path: a request from a client that holds (or waits for) a lease, or one that needs
-// one. Returns false if the request must wait (for a lease, or at the lane barrier).
+// one. Returns false if the request must wait (for a lease, its turn, or at the lane barrier).
+// Once a blocking request is consumed (sent, or answered here), its turn ends.
 bool ClientSession::handle_pinned(const resp::Request& request) {
+  const bool consumed = pinned_step(request);
+  if (consumed && pin_ != nullptr && pin_->turn_ticket) end_blocking_turn();
+  return consumed;
+}
+
+// The link must also be settled: connected, and with nothing of its own unanswered (a reused
+// link's RESET and HELLO, SELECT). Redis reads its ready connections in the order they became
+// readable; a link whose earlier bytes Redis has not read yet is already in that queue, ahead of
+// links written to before this one.
+bool ClientSession::blocking_turn() {
+  BlockingOrder& order = *ctx_.blocking_order;
+  if (!pin_->turn_ticket) pin_->turn_ticket = order.take(ctx_.worker_index, ctx_.batch_ns);
+  const std::int64_t due_ns = pin_->turn_ticket.read_ns + order.grace_ns();
+  if (common::precise_now_ns() < due_ns) {  // another worker may still hold an earlier one
+    ctx_.turn_waiters.push_back(handle_);
+    ctx_.arm_turn_timer(due_ns);
+    return false;
+  }
+  const backend::BackendLink& link = pin_->link();
+  using State = backend::BackendLink::State;
+  const bool unsettled = link.state() == State::kConnecting ||
+                         link.state() == State::kHandshaking ||
+                         (link.state() == State::kReady && link.in_flight() != 0);
+  const common::Millis now = common::coarse_now_ms();
+  if (pin_->turn_since == 0) pin_->turn_since = now;
+  if (BlockingOrder::waited_enough(pin_->turn_since, now)) return true;  // whatever is ahead
+  if (!unsettled && order.is_turn(pin_->turn_ticket)) return true;
+  ctx_.turn_waiters.push_back(handle_);
+  return false;
+}
+
+// Closes the ticket once the request's bytes have left: a posted handler runs after the link's
+// flush (posted by the submit before it) or the write batch that took them.
+void ClientSession::end_blocking_turn() {
+  asio::post(ctx_.io,
+             [order = ctx_.blocking_order, ticket = pin_->turn_ticket] { order->done(ticket); });
+  pin_->turn_ticket = Ticket{};
+  pin_->turn_since = 0;
+}
+
+bool ClientSession::pinned_step(const resp::Request& request) {
   const command::Classification& cls = ctx_.classification;
   if (pin_ != nullptr && pin_->refused()) {
     answer_error(open_slot(), pin_->error());
@@ -132,6 +189,7 @@ bool ClientSession::handle_pinned(const resp::Request& request) {
   }
   if (pin_->waiting()) return hold_at_lane_barrier();
   if (lanes_.must_wait(forward_lane())) return hold_at_lane_barrier();
+  if (cls.blocking && pin_->active() && !blocking_turn()) return hold_at_lane_barrier();
   const std::uint64_t seq = open_slot();
   if (cls.route == command::Route::kReject) {
     answer_error(seq, cls.error);
