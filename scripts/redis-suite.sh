@@ -12,7 +12,8 @@
 #
 # REDIS_SRC is the tree when no directory is given (default /tmp/redis-src); it is never written:
 # its tests/ and runtest are copied to a scratch directory (runtest writes tmp files there).
-# FUNNEL_BIN is the proxy (default build/release/src/server/funnel). Each file gets its own
+# FUNNEL_BIN is the proxy (default build/release/src/server/funnel); FUNNEL_ARGS, more flags for
+# it (e.g. "--workers 1"). Each file gets its own
 # redis-server and Funnel on free loopback ports, stopped by PID afterwards, and a wall-clock
 # limit (timeout(1)) so a hang cannot stall the run. Exit status: 0 when every file passed.
 set -euo pipefail
@@ -20,10 +21,11 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 redis_src="${REDIS_SRC:-/tmp/redis-src}"
 funnel="${FUNNEL_BIN:-build/release/src/server/funnel}"
+read -r -a funnel_args <<<"${FUNNEL_ARGS:-}"
 out_dir="$repo_root/build/redis-suite"
 file_limit=900 # seconds; the slowest files (type/list, zset) take a few minutes through Funnel
 direct=0
@@ -111,7 +113,7 @@ start_redis() { # start_redis PORT: a fresh, empty redis-server on 127.0.0.1:POR
 
 start_funnel() { # start_funnel PORT BACKEND_PORT: Funnel as a new user would run it
   setsid "$funnel" --listen "127.0.0.1:$1" --backend "127.0.0.1:$2" --deny-commands "" \
-    </dev/null >"$workdir/funnel.log" 2>&1 &
+    "${funnel_args[@]}" </dev/null >"$workdir/funnel.log" 2>&1 &
   funnel_pid=$!
   wait_ready "$funnel_pid" "$1" && return 0
   kill -0 "$funnel_pid" 2>/dev/null && stop_pids "$funnel_pid"
