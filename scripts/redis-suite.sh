@@ -175,8 +175,11 @@ run_file() {
     stop_started
     return 1
   fi
+  # runtest's own test server listens below --baseport (default 21111): a random base keeps two
+  # runs on one machine (other developers' too) from taking the same port.
   (cd "$suite" && timeout --kill-after=10 "$file_limit" ./runtest --host 127.0.0.1 \
-    --port "$target_port" --single "unit/$name" --tags -needs:debug --tags -needs:repl \
+    --port "$target_port" --baseport "$(($(pick_port) + 32))" --single "unit/$name" \
+    --tags -needs:debug --tags -needs:repl \
     --timeout 120 "${runtest_args[@]}" </dev/null 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >"$log") || rc=$?
   ((rc == 0)) || rc="$(runtest_status "$log" "$rc")"
   if ((!direct)) && ! kill -0 "$funnel_pid" 2>/dev/null; then
