@@ -13,12 +13,13 @@
 
 #include <boost/asio/post.hpp>
 
-#include "backend/asio_types.hpp"
 #include "client/lane.hpp"
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
 #include "client/subscriptions.hpp"
-#include "tls/tls_io.hpp"
+#include "net/asio_types.hpp"
+#include "net/poll_target.hpp"
+#include "net/transport.hpp"
 
 namespace funnel::client {
 
@@ -27,7 +28,7 @@ class PinLease;
 struct ReadState;
 enum class PinReason : std::uint8_t;
 
-class ClientSession {
+class ClientSession final : public net::PollTarget {
   friend class PinLease;  // resumes the session when a lease is granted or refused
 
  public:
@@ -36,8 +37,8 @@ class ClientSession {
   // close(). With `tls` (a server-side session on the socket, owned from here on) it speaks TLS.
   static ClientSession* start(SessionContext& context, int fd, std::uint64_t client_id,
                               SSL* tls = nullptr);
-  // Readiness edges for this client's socket, from the worker's ClientPoller.
-  void on_poll_events(std::uint32_t events);
+  // Readiness edges for this client's socket, from the worker's net::Poller.
+  void on_poll_events(std::uint32_t events) override;
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -87,7 +88,7 @@ class ClientSession {
       maybe_destroy();
     });
   }
-  // Readiness waits on the worker's ClientPoller (client_poller.hpp), one per use of the socket:
+  // Readiness waits on the worker's net::Poller (net/poller.hpp), one per use of the socket:
   // the read slot (read_waiting_: on_readable, or on_hangup_check while reading is paused) and
   // the write slot (write_waiting_: flush). A slot waits for input or for output (TLS may need
   // the other direction). The poller's edges are kept in input_ready_ / output_ready_ until a
@@ -102,12 +103,12 @@ class ClientSession {
   void watch_output(bool on);
   std::optional<asio::ip::tcp::endpoint> endpoint(bool peer) const;
   void on_readable();
-  // The transport seam (session_transport.cpp): plain sockets call read_some/write_some as
-  // before; TLS sessions map OpenSSL's wants onto the same readiness waits.
-  std::size_t read_transport(char* data, std::size_t size, boost::system::error_code& ec);
-  std::size_t write_transport(const char* data, std::size_t size, boost::system::error_code& ec);
+  // The transport seam (session_transport.cpp): reads and writes through transport_ (plain or
+  // TLS alike), keeping the edges they consumed and the direction TLS needs next.
+  net::IoResult read_transport(char* data, std::size_t size);
+  net::IoResult write_transport(const char* data, std::size_t size);
   void wait_tls_readable();
-  void note_tls_want(tls::Want want);
+  void note_want(const net::IoResult& result);
   std::size_t process_requests(std::string_view data);
   bool handle_request(const resp::Request& request);
   bool handle_unpinned(const resp::Request& request);
@@ -237,9 +238,8 @@ class ClientSession {
   std::string transform_info(std::string_view reply) const;
 
   SessionContext& ctx_;
-  int fd_ = -1;
+  net::Transport transport_;  // the client's socket (owned: close() closes it), plain or TLS
   bool peer_closed_ = false;  // the client has closed its end (EPOLLRDHUP or EOF read)
-  SSL* tls_ = nullptr;        // null: plain TCP
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
   std::string in_;   // unparsed bytes (a partial request); empty when idle
@@ -270,14 +270,13 @@ class ClientSession {
   std::unique_ptr<SteadyTimer> auth_delay_;     // holds a failed AUTH's reply (AuthThrottle)
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   resp::Protocol protocol_ = resp::Protocol::kResp2;
-  std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
-  bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)
-  bool lane_hold_ = false;        // a request waits at the lane barrier (reading is paused)
-  bool replies_off_ = false;      // CLIENT REPLY OFF
-  bool skip_next_reply_ = false;  // CLIENT REPLY SKIP
-  bool silent_ = false;           // the current request's reply is dropped
-  bool auth_delayed_ = false;     // a failed AUTH's reply is held; nothing more is read
-  bool tls_handshaking_ = false;
+  std::uint8_t pending_ops_ = 0;       // outstanding readiness waits and posted flushes
+  bool protocol_failed_ = false;       // closing after a protocol error (metrics reason)
+  bool lane_hold_ = false;             // a request waits at the lane barrier (reading is paused)
+  bool replies_off_ = false;           // CLIENT REPLY OFF
+  bool skip_next_reply_ = false;       // CLIENT REPLY SKIP
+  bool silent_ = false;                // the current request's reply is dropped
+  bool auth_delayed_ = false;          // a failed AUTH's reply is held; nothing more is read
   bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress
   bool tls_write_wants_read_ = false;  // and the reverse
   bool closed_ = false;

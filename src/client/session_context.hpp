@@ -23,10 +23,13 @@
 #include "security/auth_throttle.hpp"
 #include "security/user_directory.hpp"
 
+namespace funnel::net {
+class Poller;
+}
+
 namespace funnel::client {
 
 class ClientSession;
-class ClientPoller;
 
 // Slab of live sessions with generations, so a reply addressed to a session that has closed
 // (and whose slot may be reused) is recognised and dropped.
@@ -101,7 +104,7 @@ struct SessionContext {
       : io(io_context), worker_index(worker), config(cfg), facts(process_facts) {}
 
   asio::io_context& io;
-  ClientPoller* poller = nullptr;  // readiness of this worker's client sockets (never null)
+  net::Poller* poller = nullptr;  // readiness of this worker's client sockets (never null)
   unsigned worker_index = 0;
   const config::Config& config;
   const ProcessFacts& facts;

@@ -14,8 +14,8 @@
 #include <boost/asio/post.hpp>
 
 #include "backend/write_batch.hpp"
-#include "client/client_poller.hpp"
 #include "client/client_session.hpp"
+#include "net/poller.hpp"
 #include "server/client_socket_options.hpp"
 #include "server/process.hpp"
 
@@ -31,7 +31,7 @@ Worker::Worker(Process& process, unsigned index)
       index_(index),
       acceptor_(io_.get_executor()),
       tick_timer_(io_.get_executor()) {
-  poller_ = std::make_unique<client::ClientPoller>(io_);
+  poller_ = std::make_unique<net::Poller>(io_);
   if (!poller_->ok()) throw std::runtime_error("cannot create the epoll set for client sockets");
   context_ =
       std::make_unique<client::SessionContext>(io_, index, process.config(), process.facts());
@@ -159,7 +159,7 @@ void Worker::accept_next() {
 // Waits until the listener has connections, then takes them with accept4 (non-blocking,
 // close-on-exec; TCP_NODELAY and keepalive come from the listener). Asio's async_accept would
 // register every new socket with Asio's reactor, and a client's socket is watched by the
-// worker's ClientPoller instead.
+// worker's net::Poller instead.
 void Worker::wait_to_accept(Acceptor& acceptor, bool tls) {
   acceptor.async_wait(Acceptor::wait_read, [this, &acceptor, tls](boost::system::error_code ec) {
     if (ec == asio::error::operation_aborted || context_->draining) return;

@@ -12,11 +12,12 @@
 #include "backend/backend_pool.hpp"
 #include "backend/pinned_pool.hpp"
 #include "backend/replica_pools.hpp"
-#include "client/client_poller.hpp"
 #include "client/session_context.hpp"
+#include "net/poller.hpp"
 #include "server/handoff.hpp"
 #include "server/pubsub_hub.hpp"
-#include "tls/tls_io.hpp"
+
+typedef struct ssl_st SSL;  // NOLINT: OpenSSL's own forward declaration
 
 namespace funnel::server {
 
@@ -92,7 +93,7 @@ class Worker final : public backend::ReplySink, public backend::PoolEvents {
   std::unique_ptr<Acceptor> tls_acceptor_;
   bool acceptor_tls_ = false;  // server.listen itself speaks TLS (a certificate, no tls.listen)
   SteadyTimer tick_timer_;
-  std::unique_ptr<client::ClientPoller> poller_;  // readiness of this worker's clients
+  std::unique_ptr<net::Poller> poller_;  // readiness of this worker's clients
   std::unique_ptr<client::SessionContext> context_;
   std::unique_ptr<backend::BackendPool> pool_;
   std::unique_ptr<backend::PinnedPool> pinned_;
