@@ -1,19 +1,20 @@
 // A client's lease of a pinned backend link (backend/pinned_pool.hpp), or its wait for one.
 // Allocated only while the client needs a link of its own (WATCH … EXEC, one blocking command),
-// so ordinary sessions stay small. Lives on the session's worker thread.
+// so ordinary sessions stay small. Lives on the session's worker thread. The protocol state of
+// the pin (in MULTI, its work done) is the session's plan::SessionState.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "backend/pinned_pool.hpp"
+#include "plan/session_state.hpp"
 
 namespace funnel::client {
 
 class ClientSession;
 
-// The order is that of the funnel_pins_total{reason} labels (metrics/stateful_metrics.cpp).
-enum class PinReason : std::uint8_t { kBlocking, kWatch, kTracking, kCount };
+using plan::PinReason;
 
 // For client-side caching (CLIENT TRACKING, RESP3) the lease also receives the link's pushes
 // (invalidation messages) and hands them to its client.
@@ -47,12 +48,6 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
     if (link_ != nullptr && reason_ == PinReason::kTracking) link_->set_push_sink(this);
   }
   void set_waiting() { waiting_ = true; }
-  // Give the link back once the client has nothing in flight on it (after EXEC's reply, after a
-  // blocking command's reply).
-  void release_when_idle() { release_when_idle_ = true; }
-  bool wants_release() const { return release_when_idle_; }
-  // Inside a MULTI that runs on the pinned link itself (WATCH was used).
-  bool in_multi = false;
 
  private:
   ClientSession& session_;
@@ -62,7 +57,6 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   std::uint32_t serial_;
   common::Millis since_;
   bool waiting_ = false;
-  bool release_when_idle_ = false;
 };
 
 }  // namespace funnel::client

@@ -25,7 +25,7 @@ struct ModuleRank {
 };
 
 // src/CMakeLists.txt's order: common <- resp <- command <- routing <- (config, metrics) <-
-// security <- tls <- net <- backend <- (topology, client) <- server.
+// security <- plan <- tls <- net <- backend <- (topology, client) <- server.
 const std::vector<ModuleRank>& module_order();
 // The modules tools/storm may use: the load tool reuses the protocol and the transport layer,
 // never the proxy's backend/ (it measures Funnel; it must not share its bugs).

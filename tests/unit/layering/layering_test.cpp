@@ -47,6 +47,8 @@ INSTANTIATE_TEST_SUITE_P(
         OrderCase{"PeersClientTopology", {"src/client/a.cpp", {"topology/a.hpp"}}, false},
         OrderCase{"PeersConfigMetrics", {"src/metrics/a.cpp", {"config/config.hpp"}}, false},
         OrderCase{"UnknownModule", {"src/client/a.cpp", {"planner/plan.hpp"}}, false},
+        OrderCase{"PlanBelowTls", {"src/plan/a.cpp", {"tls/client_tls.hpp"}}, false},
+        OrderCase{"ClientUsesPlan", {"src/client/a.cpp", {"plan/plan.hpp"}}, true},
         OrderCase{"StormUsesNet", {"tools/storm/a.hpp", {"net/asio_types.hpp"}}, true},
         OrderCase{"StormUsesResp", {"tools/storm/a.cpp", {"resp/reply_framer.hpp"}}, true},
         OrderCase{"StormUsesBackend", {"tools/storm/a.hpp", {"backend/asio_types.hpp"}}, false}),
