@@ -30,6 +30,10 @@ struct ReplyTarget {
   static constexpr std::uint8_t kRetryRead = 8;
   // Read-your-writes: a request that may write; its reply tells the session when it was done.
   static constexpr std::uint8_t kWrite = 16;
+  // A server-wide command Redis runs even while a script keeps it busy (its allow_busy flag:
+  // SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN): sent on a connection of its own,
+  // never behind other requests on a shared link (backend/script_kill.hpp).
+  static constexpr std::uint8_t kOutOfBand = 32;
 };
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).

@@ -50,6 +50,8 @@ class ClientSession final : public net::PollTarget {
                               SSL* tls = nullptr);
   // Readiness edges for this client's socket, from the worker's net::Poller.
   void on_poll_events(std::uint32_t events) override;
+  // Its blocking command waited for its turn (SessionContext::turn_waiters): try it again.
+  void retry_turn() { resume_held(); }
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -155,6 +157,11 @@ class ClientSession final : public net::PollTarget {
   // Pinned links (session_pin.cpp).
   void tracking_push(std::string_view push_bytes);
   void apply_pin_effects(const plan::Plan& plan);
+  bool carry_out_blocking(const plan::Plan& plan, const resp::Request& request);
+  // A blocking command goes to its link in arrival order (blocking_order.hpp), once the link is
+  // settled: false (and the session waits in ctx_.turn_waiters) until then.
+  bool blocking_turn();
+  void end_blocking_turn();
   common::Millis blocking_deadline(const resp::Request& request) const;
   void begin_pin(PinReason reason);
   void end_pin();

@@ -36,6 +36,8 @@ struct Classification {
   bool read_only = false;              // true only for commands the table marks readonly
   bool append_funnel_info = false;     // INFO: Funnel appends its own section to the reply
   bool blocking = false;               // a blocking command (BLPOP, XREAD ... BLOCK, ...)
+  bool out_of_band = false;            // kForward of an allow_busy command (SCRIPT KILL, ...):
+                                       // never behind other requests on a link
   std::string error;                   // for kReject/kUnsupported: the text after '-', no CRLF
 };
 // clang-format on

@@ -46,8 +46,10 @@ bool copies_to_replicas(const command::Classification& cls) {
 // every replica (the primary's reply wins).
 Plan plan_forward(const SessionState& state, const command::Classification& cls,
                   const resp::Request& request, const Context& context) {
-  const std::uint16_t effects =
+  std::uint16_t effects =
       cls.append_funnel_info && wants_funnel_section(request) ? effect::kAppendFunnelInfo : 0;
+  if (cls.out_of_band) [[unlikely]]
+    effects |= effect::kOutOfBand;
   const Lane lane = Lane::shared(state.db);
   if (context.route_reads) [[unlikely]] {
     // Only plain reads of database 0 go to replicas; everything else keeps the primary's order.

@@ -241,7 +241,10 @@ TEST_F(Planner, MultiplexedFamilies) {
        {"EVAL", "return 1", "0"},
        error("NOPERM funnel: scripts are refused", fx::kPermissionDenied)},
       {"", {"SCRIPT", "LOAD", "return 1"}, kShared},
-      {"", {"SCRIPT", "KILL"}, kShared},  // the link sends it out of band
+      {"", {"SCRIPT", "KILL"}, {Action::kForward, "", fx::kOutOfBand}},  // never behind a script
+      {"", {"FUNCTION", "KILL"}, {Action::kForward, "", fx::kOutOfBand}},
+      {"", {"FUNCTION", "STATS"}, {Action::kForward, "", fx::kOutOfBand}},
+      {"", {"FUNCTION", "LIST"}, kShared},
       {"", {"PUBLISH", "c", "m"}, kShared},
       {"", {"PUBSUB", "NUMSUB", "c"}, kShared},
       {"", {"TIME"}, kShared},
