@@ -202,6 +202,7 @@ class ClientSession {
   void handle_pubsub(const resp::Request& request, std::uint64_t seq);
   void pubsub_subscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
   void pubsub_unsubscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
+  void answer_pubsub(std::uint64_t seq, std::string_view confirmations);
   bool subscribed() const { return subs_ != nullptr && subs_->total() > 0; }
   bool subscribe_barrier() const { return subs_ != nullptr && subs_->pending.active; }
   bool refused_in_subscribe_mode(std::uint64_t seq);

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "client/client_session.hpp"
+#include "client/reply_mode.hpp"
 
 namespace funnel::client {
 namespace {
@@ -68,6 +69,7 @@ void ClientSession::pubsub_subscribe(PubsubKind kind, const resp::Request& reque
   pending.added.clear();
   pending.since_ms = common::coarse_now_ms();
   pending.command_id = ctx_.classification.spec->id;
+  pending.silent = silent_;  // its confirmations are sent anyway; an error of Funnel's is not
   const std::string_view word = backend::subscribe_word(kind);
   for (std::size_t i = 1; i < request.argc(); ++i) {
     const std::string_view name = request.arg(i);
@@ -118,7 +120,7 @@ void ClientSession::expire_pending_subscribe(common::Millis now, common::Millis 
   reply +=
       " ms (backend.request_timeout_ms; is the backend down?); not subscribed, retry later\r\n";
   record(pending.command_id, metrics::CommandClass::kLocal, reply, 0, 0);
-  answer(pending.seq, reply);
+  answer(pending.seq, reply_mode_sends(pending.silent, Outgoing::kReply) ? reply : "");
 }
 
 // Runs after every reply that answer() queued: once the pending confirmation has gone into the
@@ -177,7 +179,14 @@ void ClientSession::pubsub_unsubscribe(PubsubKind kind, const resp::Request& req
   for (const std::string& name : all) one(name);
   for (std::size_t i = 1; i < request.argc(); ++i) one(request.arg(i));
   if (was_subscribed && !subscribed()) ctx_.metrics->pubsub_clients_down.add();
-  answer_local(seq, out);
+  answer_pubsub(seq, out);
+}
+
+// Confirmations are pushes in Redis: sent under CLIENT REPLY OFF and SKIP too.
+void ClientSession::answer_pubsub(std::uint64_t seq, std::string_view confirmations) {
+  const std::int64_t elapsed = common::precise_now_ns() - ctx_.batch_ns;
+  record(ctx_.classification.spec->id, metrics::CommandClass::kLocal, confirmations, elapsed, 0);
+  answer(seq, reply_mode_sends(silent_, Outgoing::kPubsubPush) ? confirmations : "");
 }
 
 void ClientSession::leave(PubsubKind kind, std::string_view name) {

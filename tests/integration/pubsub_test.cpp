@@ -136,6 +136,43 @@ TEST_F(PubsubTest, Resp3RepliesAreByteIdenticalToRedis) {
   expect_same_as_direct(direct, proxied, {{{"GET", "x"}}, {{"PING"}}, {{"RESET"}}, {{"PING"}}});
 }
 
+// CLIENT REPLY OFF and SKIP silence replies, not pub/sub pushes: Redis 7 sends every
+// (un)subscribe confirmation and every message whatever the mode, in RESP2 and RESP3, and drops
+// the rest (PING, errors). Compared byte for byte with a direct connection.
+TEST_F(PubsubTest, RepliesOffOrSkippedStillDeliverPubsubAsRedis) {
+  start();
+  for (const char* protocol : {"2", "3"}) {
+    SCOPED_TRACE(std::string("RESP") + protocol);
+    RespConnection direct(redis_->port());
+    RespConnection proxied(funnel_->port());
+    for (RespConnection* c : {&direct, &proxied}) c->command({"HELLO", protocol});  // ids differ
+    expect_same_as_direct(direct, proxied,
+                          {{{"CLIENT", "REPLY", "OFF"}, 0},
+                           {{"SUBSCRIBE", "a", "b"}, 2},
+                           {{"PSUBSCRIBE", "p*"}, 1},
+                           {{"PING"}, 0},
+                           {{"GET", "x"}, 0}});
+    // A message published meanwhile reaches both (the direct client is a subscriber too).
+    RespConnection publisher(redis_->port());
+    publisher.command({"PUBLISH", "a", "hi"});
+    EXPECT_EQ(printable(proxied.read_raw_reply()), printable(direct.read_raw_reply()));
+    expect_same_as_direct(direct, proxied,
+                          {{{"UNSUBSCRIBE", "a"}, 1},
+                           {{"UNSUBSCRIBE"}, 1},
+                           {{"PUNSUBSCRIBE"}, 1},
+                           {{"PUNSUBSCRIBE"}, 1},
+                           {{"SUBSCRIBE"}, 0},  // an arity error: a reply, so dropped
+                           {{"CLIENT", "REPLY", "ON"}, 1},
+                           {{"CLIENT", "REPLY", "SKIP"}, 0},
+                           {{"SUBSCRIBE", "c"}, 1},
+                           {{"PING"}, 1},
+                           {{"UNSUBSCRIBE"}, 1},
+                           {{"CLIENT", "REPLY", "SKIP"}, 0},
+                           {{"UNSUBSCRIBE"}, 1},
+                           {{"PING"}, 1}});
+  }
+}
+
 TEST_F(PubsubTest, MessagesArriveAsFromRedis) {
   start();
   RespConnection resp2(funnel_->port());
