@@ -30,6 +30,11 @@ struct ReplyTarget {
   static constexpr std::uint8_t kRetryRead = 8;
   // Read-your-writes: a request that may write; its reply tells the session when it was done.
   static constexpr std::uint8_t kWrite = 16;
+  // PUBLISH, SPUBLISH, PUBSUB NUMSUB / SHARDNUMSUB: the session corrects the count
+  // (client/pubsub_counts.hpp).
+  static constexpr std::uint8_t kPubsubCount = 32;
+  // Replies the session rewrites: delivered whole, never streamed.
+  static constexpr std::uint8_t kEdited = kAppendFunnelInfo | kPubsubCount;
 };
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).

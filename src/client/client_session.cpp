@@ -200,8 +200,8 @@ bool ClientSession::handle_unpinned(const resp::Request& request) {
       return true;
     case command::Route::kForward: {
       std::uint8_t flags = 0;
-      if (cls.append_funnel_info && wants_funnel_section(request))
-        flags |= backend::ReplyTarget::kAppendFunnelInfo;
+      if (cls.reply_edit != command::ReplyEdit::kNone) [[unlikely]]
+        flags = reply_edit_flags(request, seq);
       const common::Millis deadline =
           common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
       if (ctx_.route_reads) [[unlikely]] {
@@ -231,6 +231,18 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
     ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
     ctx_.pool->submit(protocol_, id_, bytes, target, deadline, db_);
+  }
+}
+
+// The ReplyTarget flag for a reply Funnel edits on its way back (INFO, the pub/sub counts).
+std::uint8_t ClientSession::reply_edit_flags(const resp::Request& request, std::uint64_t seq) {
+  switch (ctx_.classification.reply_edit) {
+    case command::ReplyEdit::kNone:
+      return 0;
+    case command::ReplyEdit::kFunnelInfo:
+      return wants_funnel_section(request) ? backend::ReplyTarget::kAppendFunnelInfo : 0;
+    default:
+      return count_pubsub_reply(request, seq);  // session_pubsub.cpp
   }
 }
 

@@ -23,6 +23,7 @@
 namespace funnel::client {
 
 class TransactionQueue;
+struct CountedReplies;
 class PinLease;
 struct ReadState;
 enum class PinReason : std::uint8_t;
@@ -122,6 +123,8 @@ class ClientSession {
                std::uint8_t flags, common::Millis deadline);
   backend::ReplyTarget reply_target(std::uint64_t seq, std::uint16_t extra_replies,
                                     std::uint8_t flags);
+  std::uint8_t reply_edit_flags(const resp::Request& request, std::uint64_t seq);
+  [[gnu::cold]] void deliver_edited(const backend::ReplyTarget& target, std::string_view reply);
 
   // Reads on replicas and read-your-writes (session_reads.cpp).
   void route_forward(const command::Classification& cls, const resp::Request& request,
@@ -203,6 +206,8 @@ class ClientSession {
   void pubsub_subscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
   void pubsub_unsubscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
   void answer_pubsub(std::uint64_t seq, std::string_view confirmations);
+  std::uint8_t count_pubsub_reply(const resp::Request& request, std::uint64_t seq);
+  std::string corrected_count(std::uint64_t seq, std::string_view reply);
   bool subscribed() const { return subs_ != nullptr && subs_->total() > 0; }
   bool subscribe_barrier() const { return subs_ != nullptr && subs_->pending.active; }
   bool refused_in_subscribe_mode(std::uint64_t seq);
@@ -259,6 +264,7 @@ class ClientSession {
   std::uint32_t pin_serial_ = 0;                // numbers this client's leases (their lanes)
   std::uint32_t db_ = 0;                        // SELECT: the database pool this client uses
   std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
+  std::unique_ptr<CountedReplies> counted_;     // PUBLISH/NUMSUB replies to correct; or null
   std::unique_ptr<ReadState> reads_;            // null until a read is routed or a write tracked
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).

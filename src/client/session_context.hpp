@@ -13,6 +13,7 @@
 #include "backend/database_pools.hpp"
 #include "backend/pinned_pool.hpp"
 #include "client/buffer_pool.hpp"
+#include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
 #include "client/subscriptions.hpp"
 #include "command/classify.hpp"
@@ -130,6 +131,7 @@ struct SessionContext {
   StringInterner strings;
   SubscriptionIndex subscriptions;  // this worker's channel -> sessions (pub/sub)
   PubsubBus* pubsub = nullptr;      // the process's hub, as this worker talks to it
+  PubsubCounts* pubsub_counts = nullptr;  // the process's, for PUBLISH's count; null: uncorrected
   bool draining = false;
 };
 

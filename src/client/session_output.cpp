@@ -45,15 +45,25 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
   if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
          timing.now_ns - target.started_ns, timing.backend_ns);
-  if (target.flags & backend::ReplyTarget::kNoReply) {
-    answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
-  } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
-    answer(target.seq, transform_info(reply), false);
+  constexpr std::uint8_t kEditOrDrop =
+      backend::ReplyTarget::kNoReply | backend::ReplyTarget::kEdited;
+  if (target.flags & kEditOrDrop) [[unlikely]] {
+    deliver_edited(target, reply);
   } else {
     answer(target.seq, reply, false);
   }
   if (!write_last_reply_now()) schedule_flush();
   on_backend_answered();
+}
+
+void ClientSession::deliver_edited(const backend::ReplyTarget& target, std::string_view reply) {
+  if (target.flags & backend::ReplyTarget::kNoReply) {
+    answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
+  } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
+    answer(target.seq, transform_info(reply), false);
+  } else {
+    answer(target.seq, corrected_count(target.seq, reply), false);
+  }
 }
 
 // A backend reply that leaves the client with nothing else pending is written at once: no more

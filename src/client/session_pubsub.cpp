@@ -2,6 +2,8 @@
 // with the counts of this client's own subscriptions; confirmations that wait for the backend;
 // pushes from the hub written only between whole replies and never before the confirmation of
 // their subscription; the pubsub output-buffer limits; and the worker's fan-out of a hub batch.
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
@@ -74,6 +76,7 @@ void ClientSession::pubsub_subscribe(PubsubKind kind, const resp::Request& reque
   for (std::size_t i = 1; i < request.argc(); ++i) {
     const std::string_view name = request.arg(i);
     if (subs_->add(kind, name)) {
+      if (ctx_.pubsub_counts != nullptr) ctx_.pubsub_counts->add_client(kind, name, 1);
       bool confirmed = false;
       if (ctx_.subscriptions.join(kind, name, subs_.get(), confirmed) && ctx_.pubsub != nullptr) {
         ctx_.pubsub->want(kind, name);
@@ -189,8 +192,43 @@ void ClientSession::answer_pubsub(std::uint64_t seq, std::string_view confirmati
   answer(seq, reply_mode_sends(silent_, Outgoing::kPubsubPush) ? confirmations : "");
 }
 
+// PUBLISH, SPUBLISH, PUBSUB NUMSUB / SHARDNUMSUB on their way to the backend: remembers what
+// their reply counts, so deliver() can correct it. 0 (no correction) for a reply that is dropped.
+std::uint8_t ClientSession::count_pubsub_reply(const resp::Request& request, std::uint64_t seq) {
+  if (silent_ || ctx_.pubsub_counts == nullptr) return 0;
+  const command::ReplyEdit edit = ctx_.classification.reply_edit;
+  CountedReply what;
+  what.numsub = edit == command::ReplyEdit::kNumsubCount ||
+                edit == command::ReplyEdit::kShardNumsubCount;
+  what.kind = edit == command::ReplyEdit::kShardPublishCount ||
+                      edit == command::ReplyEdit::kShardNumsubCount
+                  ? PubsubKind::kShard
+                  : PubsubKind::kChannel;
+  if (!what.numsub) what.channel = request.arg(1);  // PUBLISH's arity is checked: 3
+  if (!counted_) counted_ = std::make_unique<CountedReplies>();
+  counted_->pending.emplace_back(seq, std::move(what));
+  return backend::ReplyTarget::kPubsubCount;
+}
+
+std::string ClientSession::corrected_count(std::uint64_t seq, std::string_view reply) {
+  if (!counted_) return std::string(reply);
+  std::string out;
+  auto& pending = counted_->pending;
+  const auto it = std::find_if(pending.begin(), pending.end(),
+                               [&](const auto& entry) { return entry.first == seq; });
+  if (it == pending.end()) {
+    FUNNEL_INVARIANT(!"a corrected count's request was not remembered");
+    return std::string(reply);
+  }
+  correct_pubsub_count(*ctx_.pubsub_counts, it->second, reply, protocol_, out);
+  pending.erase(it);
+  if (pending.empty()) counted_.reset();
+  return out;
+}
+
 void ClientSession::leave(PubsubKind kind, std::string_view name) {
   if (!subs_ || !subs_->remove(kind, name)) return;
+  if (ctx_.pubsub_counts != nullptr) ctx_.pubsub_counts->add_client(kind, name, -1);
   if (ctx_.subscriptions.leave(kind, name, subs_.get()) && ctx_.pubsub != nullptr) {
     ctx_.pubsub->unwant(kind, name);
   }

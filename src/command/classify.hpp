@@ -28,13 +28,23 @@ enum class LocalCommand : std::uint8_t {
   kAclWhoami,  // ACL WHOAMI: the client's own user, not the backend link's
 };
 
+// A forwarded reply that Funnel edits on its way back to the client.
+enum class ReplyEdit : std::uint8_t {
+  kNone,
+  kFunnelInfo,     // INFO: Funnel appends its own section
+  kPublishCount,   // PUBLISH, SPUBLISH: the receivers behind Funnel's subscriber link count
+  kShardPublishCount,
+  kNumsubCount,    // PUBSUB NUMSUB, SHARDNUMSUB: likewise
+  kShardNumsubCount,
+};
+
 struct Classification {
   Route route = Route::kReject;
   LocalCommand local = LocalCommand::kNone;
   const CommandSpec* spec = nullptr;   // the row (owned by the table, valid while it lives);
                                        // null if unknown
   bool read_only = false;              // true only for commands the table marks readonly
-  bool append_funnel_info = false;     // INFO: Funnel appends its own section to the reply
+  ReplyEdit reply_edit = ReplyEdit::kNone;  // forwarded replies Funnel edits (INFO, PUBLISH, ...)
   bool blocking = false;               // a blocking command (BLPOP, XREAD ... BLOCK, ...)
   std::string error;                   // for kReject/kUnsupported: the text after '-', no CRLF
 };
