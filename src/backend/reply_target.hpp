@@ -33,8 +33,10 @@ struct ReplyTarget {
   // PUBLISH, SPUBLISH, PUBSUB NUMSUB / SHARDNUMSUB: the session corrects the count
   // (client/pubsub_counts.hpp).
   static constexpr std::uint8_t kPubsubCount = 32;
-  // Replies the session rewrites: delivered whole, never streamed.
-  static constexpr std::uint8_t kEdited = kAppendFunnelInfo | kPubsubCount;
+  // MONITOR's own reply: an error (refused, link down) means the client is not monitoring.
+  static constexpr std::uint8_t kMonitorStart = 64;
+  // Replies the session looks into: delivered whole, never streamed.
+  static constexpr std::uint8_t kEdited = kAppendFunnelInfo | kPubsubCount | kMonitorStart;
 };
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).

@@ -227,7 +227,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   }
   ctx_.metrics->requests_in_flight_up.add();
   lanes_.sent(forward_lane());
-  if (pin_ != nullptr) {
+  if (pin_ != nullptr && pin_->carries_requests()) {
     ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
     ctx_.pool->submit(protocol_, id_, bytes, target, deadline, db_);

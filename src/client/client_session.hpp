@@ -29,7 +29,7 @@ struct ReadState;
 enum class PinReason : std::uint8_t;
 
 class ClientSession {
-  friend class PinLease;  // resumes the session when a lease is granted or refused
+  friend class PinLease;  // resumes the session when a lease is granted or refused, takes pushes
 
  public:
   // Takes ownership of a connected, non-blocking socket whose place in clients_connected the
@@ -151,6 +151,9 @@ class ClientSession {
   bool answered_tracking_without_pin(const resp::Request& request);
   bool forward_client_on_pinned_link(const resp::Request& request, std::uint64_t seq);
   void tracking_push(std::string_view push_bytes);
+  // MONITOR (session_monitor.cpp).
+  bool handle_monitoring(const resp::Request& request);
+  void monitor_line(std::string_view line);
   bool handle_pinned(const resp::Request& request);
   void handle_pinned_local(const resp::Request& request, std::uint64_t seq,
                            common::Millis deadline);

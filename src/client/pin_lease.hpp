@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "backend/pinned_pool.hpp"
 
@@ -13,10 +15,11 @@ namespace funnel::client {
 class ClientSession;
 
 // The order is that of the funnel_pins_total{reason} labels (metrics/stateful_metrics.cpp).
-enum class PinReason : std::uint8_t { kBlocking, kWatch, kTracking, kCount };
+enum class PinReason : std::uint8_t { kBlocking, kWatch, kTracking, kMonitor, kCount };
 
 // For client-side caching (CLIENT TRACKING, RESP3) the lease also receives the link's pushes
-// (invalidation messages) and hands them to its client.
+// (invalidation messages) and hands them to its client; for MONITOR, every line the link reads
+// once MONITOR's +OK is in (session_monitor.cpp).
 class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
  public:
   PinLease(ClientSession& session, PinReason reason, std::uint32_t serial)
@@ -40,12 +43,29 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   std::uint32_t serial() const { return serial_; }
   common::Millis since() const { return since_; }
 
-  // Attaches (or, with null, detaches) the leased link; a tracking lease takes its pushes.
+  // Attaches (or, with null, detaches) the leased link; a tracking or monitor lease takes its
+  // pushes.
   void set_link(backend::LinkPtr link) {
     if (link_ != nullptr) link_->set_push_sink(nullptr);
     link_ = std::move(link);
-    if (link_ != nullptr && reason_ == PinReason::kTracking) link_->set_push_sink(this);
+    if (link_ != nullptr && (reason_ == PinReason::kTracking || reason_ == PinReason::kMonitor)) {
+      link_->set_push_sink(this);
+    }
   }
+  // MONITOR has been sent on the link: from now on it carries no request of the client's (they
+  // go on shared links, as anyone's), and the lines it reads go to the client. The link is
+  // closed at the end, never cleaned for reuse: a line could pass for a cleaning reply.
+  void start_monitoring() { monitoring_ = true; }
+  bool monitoring() const { return monitoring_; }
+  bool carries_requests() const { return !monitoring_; }
+  bool reusable() const { return reason_ != PinReason::kMonitor; }
+  // Monitor lines that arrived while a large reply was going out in parts (sent after it).
+  void hold_line(std::string_view line) { held_lines_.append(line); }
+  std::string take_held_lines() { return std::exchange(held_lines_, {}); }
+  std::size_t held_bytes() const { return held_lines_.size(); }
+  // The client fell behind its monitor lines past the hard output limit: it is being closed.
+  void set_overflowed() { overflowed_ = true; }
+  bool overflowed() const { return overflowed_; }
   void set_waiting() { waiting_ = true; }
   // Give the link back once the client has nothing in flight on it (after EXEC's reply, after a
   // blocking command's reply).
@@ -63,6 +83,9 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   common::Millis since_;
   bool waiting_ = false;
   bool release_when_idle_ = false;
+  bool monitoring_ = false;
+  bool overflowed_ = false;
+  std::string held_lines_;
 };
 
 }  // namespace funnel::client

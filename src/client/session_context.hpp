@@ -129,8 +129,8 @@ struct SessionContext {
   bool per_request_metrics = true;            // admin.metrics
   SessionRegistry registry;
   StringInterner strings;
-  SubscriptionIndex subscriptions;  // this worker's channel -> sessions (pub/sub)
-  PubsubBus* pubsub = nullptr;      // the process's hub, as this worker talks to it
+  SubscriptionIndex subscriptions;        // this worker's channel -> sessions (pub/sub)
+  PubsubBus* pubsub = nullptr;            // the process's hub, as this worker talks to it
   PubsubCounts* pubsub_counts = nullptr;  // the process's, for PUBLISH's count; null: uncorrected
   bool draining = false;
 };

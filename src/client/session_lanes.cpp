@@ -11,7 +11,8 @@
 namespace funnel::client {
 
 Lane ClientSession::forward_lane() const {
-  return pin_ != nullptr ? Lane::pinned(pin_->serial()) : Lane::shared(db_);
+  return pin_ != nullptr && pin_->carries_requests() ? Lane::pinned(pin_->serial())
+                                                     : Lane::shared(db_);
 }
 
 // Called only while requests are in flight. Inside a Funnel-held MULTI nothing is sent until

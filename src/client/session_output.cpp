@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
 
 namespace funnel::client {
 namespace {
@@ -57,12 +58,18 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
 }
 
 void ClientSession::deliver_edited(const backend::ReplyTarget& target, std::string_view reply) {
+  if ((target.flags & backend::ReplyTarget::kMonitorStart) && !reply.empty() && reply[0] == '-' &&
+      pin_ != nullptr) {
+    pin_->release_when_idle();  // MONITOR failed: the lease ends before the next request
+  }
   if (target.flags & backend::ReplyTarget::kNoReply) {
     answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
   } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
     answer(target.seq, transform_info(reply), false);
-  } else {
+  } else if (target.flags & backend::ReplyTarget::kPubsubCount) {
     answer(target.seq, corrected_count(target.seq, reply), false);
+  } else {
+    answer(target.seq, reply, false);
   }
 }
 

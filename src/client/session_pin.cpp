@@ -41,12 +41,13 @@ void PinLease::on_lease_refused(std::string_view error) {
 }
 
 void PinLease::on_push(backend::BackendLink&, std::string_view reply, resp::ReplyKind kind) {
+  if (reason_ == PinReason::kMonitor) return session_.monitor_line(reply);
   if (kind == resp::ReplyKind::kPush) session_.tracking_push(reply);
 }
 
 bool ClientSession::wants_pin(const command::Classification& cls) const {
-  return tx_ == nullptr &&
-         (cls.blocking || cls.local == LocalCommand::kWatch || is_client_tracking(cls));
+  return tx_ == nullptr && (cls.blocking || cls.local == LocalCommand::kWatch ||
+                            cls.local == LocalCommand::kMonitor || is_client_tracking(cls));
 }
 
 bool ClientSession::is_client_tracking(const command::Classification& cls) {
@@ -103,6 +104,7 @@ bool ClientSession::handle_pinned(const resp::Request& request) {
     pin_.reset();
     return true;
   }
+  if (pin_ != nullptr && pin_->monitoring()) return handle_monitoring(request);
   if (pin_ != nullptr && (pin_->wants_release() || cls.local == LocalCommand::kReset)) {
     // The pin's work is done (or RESET will end it): give the link back once it is idle, then
     // serve this request like any other. As in Redis, RESET runs after the blocked command.
@@ -125,9 +127,10 @@ bool ClientSession::handle_pinned(const resp::Request& request) {
   }
   if (pin_ == nullptr) {
     if (lanes_.in_flight() != 0) return hold_at_lane_barrier();  // pin after earlier replies
-    const PinReason reason = cls.blocking              ? PinReason::kBlocking
-                             : is_client_tracking(cls) ? PinReason::kTracking
-                                                       : PinReason::kWatch;
+    const PinReason reason = cls.blocking                          ? PinReason::kBlocking
+                             : is_client_tracking(cls)             ? PinReason::kTracking
+                             : cls.local == LocalCommand::kMonitor ? PinReason::kMonitor
+                                                                   : PinReason::kWatch;
     if (!begin_pin(reason)) return false;
   }
   if (pin_->waiting()) return hold_at_lane_barrier();
@@ -178,6 +181,17 @@ void ClientSession::handle_pinned_local(const resp::Request& request, std::uint6
       break;
     case LocalCommand::kWatch:
       break;
+    case LocalCommand::kMonitor:
+      if (pin_->reason() != PinReason::kMonitor) {
+        return answer_error(seq,
+                            "ERR funnel: MONITOR cannot start on a connection that holds a "
+                            "dedicated backend connection for WATCH, a blocking command or "
+                            "tracking; send it first");
+      }
+      forward(request.raw(), seq, 0,
+              backend::ReplyTarget::kRetried | backend::ReplyTarget::kMonitorStart, deadline);
+      pin_->start_monitoring();  // later requests go on shared links, behind MONITOR's reply
+      return;
     case LocalCommand::kPing:
     case LocalCommand::kEcho:
       if (pin_->in_multi) break;
@@ -260,7 +274,7 @@ void ClientSession::end_pin() {
   if (pin_ == nullptr) return;
   if (pin_->waiting()) ctx_.pinned->cancel_wait(*pin_);
   if (pin_->active()) {
-    ctx_.pinned->release(pin_->link_ptr());
+    ctx_.pinned->release(pin_->link_ptr(), pin_->reusable());
     ctx_.metrics->pin_duration_ms.add(
         static_cast<std::uint64_t>(common::coarse_now_ms() - pin_->since()));
     ctx_.metrics->pins_ended.add();

@@ -198,8 +198,8 @@ std::uint8_t ClientSession::count_pubsub_reply(const resp::Request& request, std
   if (silent_ || ctx_.pubsub_counts == nullptr) return 0;
   const command::ReplyEdit edit = ctx_.classification.reply_edit;
   CountedReply what;
-  what.numsub = edit == command::ReplyEdit::kNumsubCount ||
-                edit == command::ReplyEdit::kShardNumsubCount;
+  what.numsub =
+      edit == command::ReplyEdit::kNumsubCount || edit == command::ReplyEdit::kShardNumsubCount;
   what.kind = edit == command::ReplyEdit::kShardPublishCount ||
                       edit == command::ReplyEdit::kShardNumsubCount
                   ? PubsubKind::kShard

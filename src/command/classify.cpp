@@ -45,7 +45,7 @@ constexpr std::array kNamedRules = {
     NamedRule{"echo", Rule::kLocal, LocalCommand::kEcho},
     NamedRule{"exec", Rule::kLocal, LocalCommand::kExec},
     NamedRule{"hello", Rule::kLocal, LocalCommand::kHello},
-    NamedRule{"monitor", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"monitor", Rule::kLocal, LocalCommand::kMonitor},
     NamedRule{"multi", Rule::kLocal, LocalCommand::kMulti},
     NamedRule{"ping", Rule::kLocal, LocalCommand::kPing},
     NamedRule{"psubscribe", Rule::kLocal, LocalCommand::kPubsub},

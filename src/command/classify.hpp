@@ -26,6 +26,7 @@ enum class LocalCommand : std::uint8_t {
   kMulti, kExec, kDiscard, kWatch, kUnwatch,  // transactions (client/transaction.hpp)
   kPubsub,  // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE: the shared subscriber link (client/session_pubsub)
   kAclWhoami,  // ACL WHOAMI: the client's own user, not the backend link's
+  kMonitor,    // MONITOR: a pinned link of its own streams the lines (client/monitor_mode.hpp)
 };
 
 // A forwarded reply that Funnel edits on its way back to the client.

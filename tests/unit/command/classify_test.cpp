@@ -38,6 +38,7 @@ TEST(ClassifyLocal, AnswersConnectionCommandsItself) {
   const std::vector<LocalCase> cases = {
       {{"PING"}, LocalCommand::kPing},
       {{"ACL", "WHOAMI"}, LocalCommand::kAclWhoami},
+      {{"MONITOR"}, LocalCommand::kMonitor},  // on a pinned link of its own (client/)
       {{"ping", "hello"}, LocalCommand::kPing},
       {{"ECHO", "x"}, LocalCommand::kEcho},
       {{"QUIT"}, LocalCommand::kQuit},
@@ -97,7 +98,6 @@ TEST(ClassifyLocal, ChecksArityBeforeAnsweringLikeRedis) {
 
 TEST(ClassifyUnsupported, RefusesCommandsThatNeedTheirOwnConnection) {
   const std::vector<std::vector<std::string>> cases = {
-      {"MONITOR"},
       {"SYNC"},
       {"PSYNC", "?", "-1"},
       {"REPLCONF", "listening-port", "1"},
@@ -128,9 +128,9 @@ TEST(ClassifyUnsupported, RefusesCommandsThatNeedTheirOwnConnection) {
 }
 
 TEST(ClassifyUnsupported, SaysWhatAndWhy) {
-  EXPECT_EQ(run({"monitor"}).error,
-            "ERR funnel: MONITOR is not supported through Funnel yet (it needs a dedicated backend "
-            "connection)");
+  EXPECT_EQ(run({"sync"}).error,
+            "ERR funnel: SYNC is not supported through Funnel yet (replication needs a dedicated "
+            "backend connection)");
   EXPECT_TRUE(run({"blpop", "k", "0"}).blocking);
   EXPECT_TRUE(run({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}).blocking);
   EXPECT_FALSE(run({"XREAD", "STREAMS", "s", "$"}).blocking);
