@@ -82,12 +82,12 @@ std::string ClientSession::info_line() {
       "tot-mem={} events=r cmd=client|info user={} redir=-1 resp={} lib-name={} "
       "lib-ver={}\n",
       id_, peer_address(), local_address(), fd_, name(), (now - connected_at_) / 1000,
-      (now - last_activity_) / 1000, tx_ ? "x" : (subscribed() ? "P" : "N"), db_,
+      (now - last_activity_) / 1000, tx_ ? "x" : (subscribed() ? "P" : "N"), state_.db,
       count(PubsubKind::kChannel), count(PubsubKind::kPattern), count(PubsubKind::kShard),
       tx_ ? static_cast<long long>(tx_->commands()) : -1LL, in_.size(), in_.capacity(), out_.size(),
       out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
-      user_ != nullptr ? std::string_view(user_->name()) : std::string_view("default"),
-      protocol_ == resp::Protocol::kResp3 ? 3 : 2, lib_name_ ? *lib_name_ : "",
+      state_.user != nullptr ? std::string_view(state_.user->name()) : std::string_view("default"),
+      state_.protocol == resp::Protocol::kResp3 ? 3 : 2, lib_name_ ? *lib_name_ : "",
       lib_ver_ ? *lib_ver_ : "");
 }
 

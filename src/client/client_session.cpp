@@ -1,5 +1,6 @@
-// ClientSession: the read → parse → dispatch loop and the ordered, batched write path.
-// Local commands are in local_commands.cpp, INFO/CLIENT INFO text in client_info.cpp.
+// ClientSession: the read → parse loop, forwarding, and closing. Each request's plan is carried
+// out in session_plan.cpp; local commands are in local_table.cpp, INFO/CLIENT INFO text in
+// client_info.cpp.
 #include "client/client_session.hpp"
 #include "backend/write_batch.hpp"
 #include "client/client_poller.hpp"
@@ -38,16 +39,6 @@ metrics::CommandClass command_class(const command::Classification& cls) {
   return metrics::CommandClass::kOther;
 }
 
-// INFO shows Funnel's section by default, for "all"/"everything" and for "funnel" itself.
-bool wants_funnel_section(const resp::Request& request) {
-  if (request.argc() == 1) return true;
-  for (std::size_t i = 1; i < request.argc(); ++i) {
-    std::string arg(request.arg(i));
-    for (char& c : arg) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (arg == "funnel" || arg == "all" || arg == "everything" || arg == "default") return true;
-  }
-  return false;
-}
 }  // namespace
 
 ClientSession* ClientSession::start(SessionContext& context, int fd, std::uint64_t client_id,
@@ -67,7 +58,7 @@ ClientSession::ClientSession(SessionContext& context, int fd, std::uint64_t clie
     : ctx_(context), fd_(fd), tls_(tls), id_(client_id) {
   tls_handshaking_ = tls_ != nullptr;
   connected_at_ = last_activity_ = common::coarse_now_ms();
-  user_ = ctx_.users->initial_user();
+  state_.user = ctx_.users->initial_user();
   handle_ = ctx_.registry.add(this);
   // Non-blocking (accept4), TCP_NODELAY and keepalive come from the listener
   // (server/client_socket_options.hpp).
@@ -132,7 +123,7 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   // request_bytes), so it cannot make Funnel buffer much.
   resp::RequestParser* resumed = nullptr;
   if (partial_ != nullptr) [[unlikely]] {
-    resumed = user_ != nullptr ? &ctx_.parser : &ctx_.preauth_parser;
+    resumed = state_.user != nullptr ? &ctx_.parser : &ctx_.preauth_parser;
     resumed->resume(*partial_);  // its request starts at data[0]
     partial_.reset();
   }
@@ -143,7 +134,7 @@ std::size_t ClientSession::process_requests(std::string_view data) {
       ctx_.metrics->pressure(metrics::Backpressure::kPipelineLimit);
       break;
     }
-    resp::RequestParser& parser = user_ != nullptr ? ctx_.parser : ctx_.preauth_parser;
+    resp::RequestParser& parser = state_.user != nullptr ? ctx_.parser : ctx_.preauth_parser;
     parser.prepare();
     const resp::ParseStatus status = parser.parse(data.substr(pos));
     if (status == resp::ParseStatus::kNeedMore) {
@@ -166,57 +157,6 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   return pos;
 }
 
-// Returns false if the request must wait at the lane barrier: it is left unconsumed (its bytes
-// stay buffered, reading pauses) until the client's in-flight requests are answered.
-bool ClientSession::handle_request(const resp::Request& request) {
-  command::Classification& cls = ctx_.classification;
-  command::classify(*ctx_.snapshot->commands, request, cls);
-  // A client that may not run the command never leases a pinned link for it: handle_unpinned
-  // answers it with the error (NOAUTH, NOPERM, subscribe mode, Redis's own).
-  if (pin_ != nullptr || (wants_pin(cls) && may_run(request))) return handle_pinned(request);
-  return handle_unpinned(request);
-}
-
-bool ClientSession::handle_unpinned(const resp::Request& request) {
-  const command::Classification& cls = ctx_.classification;
-  if (lanes_.in_flight() != 0 && needs_lane_change(cls)) return hold_at_lane_barrier();
-  const std::uint64_t seq = open_slot();
-  if (cls.route != command::Route::kReject && !admitted(request, seq)) {
-    if (tx_ != nullptr) tx_->flag_error();  // as in Redis: EXEC will answer EXECABORT
-    return true;
-  }
-  if (tx_ != nullptr) return handle_in_transaction(request, seq);
-  if (cls.route == command::Route::kReject) {
-    answer_error(seq, cls.error);
-    return true;
-  }
-  switch (cls.route) {
-    case command::Route::kLocal:
-      if (is_transaction_command(cls.local)) {
-        handle_transaction_command(seq);
-      } else {
-        handle_local(request, seq);
-      }
-      return true;
-    case command::Route::kForward: {
-      std::uint8_t flags = 0;
-      if (cls.reply_edit != command::ReplyEdit::kNone) [[unlikely]]
-        flags = reply_edit_flags(request, seq);
-      const common::Millis deadline =
-          common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
-      if (ctx_.route_reads) [[unlikely]] {
-        route_forward(cls, request, seq, flags, deadline);
-      } else {
-        forward(request.raw(), seq, 0, flags, deadline);
-      }
-      return true;
-    }
-    default:
-      answer_error(seq, cls.error);
-      return true;
-  }
-}
-
 // Hands one request (or a MULTI … EXEC block with `extra_replies` replies before the client's)
 // to the client's backend link and counts it on the client's lane.
 void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
@@ -226,23 +166,11 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
     count_write(target);
   }
   ctx_.metrics->requests_in_flight_up.add();
-  lanes_.sent(forward_lane());
-  if (pin_ != nullptr && pin_->carries_requests()) {
+  state_.lanes.sent(state_.forward_lane());
+  if (state_.requests_on_pin()) {
     ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
-    ctx_.pool->submit(protocol_, id_, bytes, target, deadline, db_);
-  }
-}
-
-// The ReplyTarget flag for a reply Funnel edits on its way back (INFO, the pub/sub counts).
-std::uint8_t ClientSession::reply_edit_flags(const resp::Request& request, std::uint64_t seq) {
-  switch (ctx_.classification.reply_edit) {
-    case command::ReplyEdit::kNone:
-      return 0;
-    case command::ReplyEdit::kFunnelInfo:
-      return wants_funnel_section(request) ? backend::ReplyTarget::kAppendFunnelInfo : 0;
-    default:
-      return count_pubsub_reply(request, seq);  // session_pubsub.cpp
+    ctx_.pool->submit(state_.protocol, id_, bytes, target, deadline, state_.db);
   }
 }
 
@@ -261,52 +189,6 @@ backend::ReplyTarget ClientSession::reply_target(std::uint64_t seq, std::uint16_
   target.extra_replies = extra_replies;
   if (silent_) target.flags |= backend::ReplyTarget::kNoReply;
   return target;
-}
-
-void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq) {
-  std::string& out = ctx_.local_reply;
-  out.clear();
-  switch (ctx_.classification.local) {
-    case command::LocalCommand::kPing:
-      cmd_ping(request, out);
-      break;
-    case command::LocalCommand::kEcho:
-      cmd_echo(request, out);
-      break;
-    case command::LocalCommand::kHello:
-      cmd_hello(request, out);
-      break;
-    case command::LocalCommand::kAuth:
-      cmd_auth(request, out);
-      break;
-    case command::LocalCommand::kSelect:
-      cmd_select(request, out);
-      break;
-    case command::LocalCommand::kReset:
-      cmd_reset(out);
-      break;
-    case command::LocalCommand::kClient:
-      cmd_client(request, out);
-      break;
-    case command::LocalCommand::kFunnel:
-      cmd_funnel(request, out);
-      break;
-    case command::LocalCommand::kAclWhoami:
-      resp::ReplyWriter(out, protocol_).bulk(user_ != nullptr ? user_->name() : "default");
-      break;
-    case command::LocalCommand::kPubsub:
-      return handle_pubsub(request, seq);  // answers itself, maybe after the backend confirms
-    case command::LocalCommand::kQuit:
-      out = "+OK\r\n";
-      close_after_seq_ = seq;
-      stop_reading_ = true;
-      break;
-    default:  // kNone; transaction commands never come here
-      out = error_reply("ERR funnel: internal error: no local handler");
-      break;
-  }
-  if (auth_delayed_) return hold_auth_reply(seq);  // a failed AUTH held (session_auth.cpp)
-  answer_local(seq, out);
 }
 
 void ClientSession::protocol_error(std::string_view message) {

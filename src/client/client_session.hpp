@@ -14,10 +14,11 @@
 #include <boost/asio/post.hpp>
 
 #include "backend/asio_types.hpp"
-#include "client/lane.hpp"
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
 #include "client/subscriptions.hpp"
+#include "plan/plan.hpp"
+#include "plan/session_state.hpp"
 #include "tls/tls_io.hpp"
 
 namespace funnel::client {
@@ -26,10 +27,20 @@ class TransactionQueue;
 struct CountedReplies;
 class PinLease;
 struct ReadState;
-enum class PinReason : std::uint8_t;
+using plan::PinReason;
+
+// One locally answered request, as a handler of the local-command table (local_table.cpp) gets
+// it: the reply goes to `out`, unless the handler answers in its own time (`answered`).
+struct LocalCall {
+  const resp::Request& request;
+  std::uint64_t seq;
+  std::string& out;
+  plan::ClientSub sub;
+  bool answered = false;
+};
 
 class ClientSession {
-  friend class PinLease;  // resumes the session when a lease is granted or refused, takes pushes
+  friend class PinLease;  // resumes the session when a lease is granted or refused
 
  public:
   // Takes ownership of a connected, non-blocking socket whose place in clients_connected the
@@ -66,7 +77,7 @@ class ClientSession {
   bool has_pending_replies() const { return !replies_.idle(); }
   std::uint64_t id() const { return id_; }
 
-  resp::Protocol protocol() const { return protocol_; }
+  resp::Protocol protocol() const { return state_.protocol; }
   std::string peer_address() const;
   std::string local_address() const;
   common::Millis connected_at() const { return connected_at_; }
@@ -110,64 +121,50 @@ class ClientSession {
   void wait_tls_readable();
   void note_tls_want(tls::Want want);
   std::size_t process_requests(std::string_view data);
+  // Plans the request (plan/planner.hpp) and carries the plan out (session_plan.cpp).
   bool handle_request(const resp::Request& request);
-  bool handle_unpinned(const resp::Request& request);
+  void carry_out(const plan::Plan& plan, const resp::Request& request);
+  void forward_planned(const plan::Plan& plan, const resp::Request& request, std::uint64_t seq);
+  void answer_refusal(const plan::Plan& plan, std::uint64_t seq);
   // Opens the request's reply slot; CLIENT REPLY OFF/SKIP decide whether its reply is dropped.
   std::uint64_t open_slot() {
-    silent_ = replies_off_ || skip_next_reply_;
-    skip_next_reply_ = false;
+    silent_ = state_.reply_mode != plan::ReplyMode::kOn;
+    if (state_.reply_mode == plan::ReplyMode::kSkip) state_.reply_mode = plan::ReplyMode::kOn;
     return replies_.open_slot();
   }
-  void handle_local(const resp::Request& request, std::uint64_t seq);
+  void handle_local(const resp::Request& request, std::uint64_t seq, const plan::Plan& plan);
   void forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
                std::uint8_t flags, common::Millis deadline);
+  [[gnu::cold]] void deliver_edited(const backend::ReplyTarget& target, std::string_view reply);
   backend::ReplyTarget reply_target(std::uint64_t seq, std::uint16_t extra_replies,
                                     std::uint8_t flags);
-  std::uint8_t reply_edit_flags(const resp::Request& request, std::uint64_t seq);
-  [[gnu::cold]] void deliver_edited(const backend::ReplyTarget& target, std::string_view reply);
 
   // Reads on replicas and read-your-writes (session_reads.cpp).
-  void route_forward(const command::Classification& cls, const resp::Request& request,
-                     std::uint64_t seq, std::uint8_t flags, common::Millis deadline);
   void forward_read(const resp::Request& request, std::uint64_t seq, std::uint8_t flags,
                     common::Millis deadline);
   std::int64_t offset_needed_by_reads(ReadState& state, bool& primary_only) const;
-  void copy_scripts_to_replicas(const command::Classification& cls, const resp::Request& request,
-                                common::Millis deadline);
+  void copy_to_replicas(const resp::Request& request, common::Millis deadline);
   void count_write(backend::ReplyTarget& target);
   [[gnu::cold]] void write_answered(std::int64_t now_ns);
   ReadState& read_state();
 
-  // Lanes (session_lanes.cpp): the link the next forwarded request uses, and the barrier.
-  Lane forward_lane() const;
-  bool needs_lane_change(const command::Classification& cls) const;
+  // The lane barrier (session_lanes.cpp).
   bool hold_at_lane_barrier();
   void on_hangup_check();
   void on_backend_answered();
 
   // Pinned links (session_pin.cpp).
-  bool wants_pin(const command::Classification& cls) const;
-  static bool is_client_tracking(const command::Classification& cls);
-  bool answered_tracking_without_pin(const resp::Request& request);
-  bool forward_client_on_pinned_link(const resp::Request& request, std::uint64_t seq);
   void tracking_push(std::string_view push_bytes);
-  // MONITOR (session_monitor.cpp).
-  bool handle_monitoring(const resp::Request& request);
+  // A line from the MONITOR link (session_monitor.cpp).
   void monitor_line(std::string_view line);
-  bool handle_pinned(const resp::Request& request);
-  void handle_pinned_local(const resp::Request& request, std::uint64_t seq,
-                           common::Millis deadline);
+  void apply_pin_effects(const plan::Plan& plan);
   common::Millis blocking_deadline(const resp::Request& request) const;
-  bool begin_pin(PinReason reason);
+  void begin_pin(PinReason reason);
   void end_pin();
   void resume_held();
 
   // Transactions (session_transaction.cpp).
-  static bool is_transaction_command(command::LocalCommand local) {
-    return local >= command::LocalCommand::kMulti && local <= command::LocalCommand::kUnwatch;
-  }
-  void handle_transaction_command(std::uint64_t seq);
-  bool handle_in_transaction(const resp::Request& request, std::uint64_t seq);
+  void begin_transaction(std::uint64_t seq);
   void queue_in_transaction(const resp::Request& request, std::uint64_t seq);
   void exec_transaction(std::uint64_t seq);
   void end_transaction();
@@ -205,7 +202,6 @@ class ClientSession {
   void maybe_destroy();
 
   // Pub/sub commands and state (session_pubsub.cpp).
-  void handle_pubsub(const resp::Request& request, std::uint64_t seq);
   void pubsub_subscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
   void pubsub_unsubscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
   void answer_pubsub(std::uint64_t seq, std::string_view confirmations);
@@ -213,31 +209,45 @@ class ClientSession {
   std::string corrected_count(std::uint64_t seq, std::string_view reply);
   bool subscribed() const { return subs_ != nullptr && subs_->total() > 0; }
   bool subscribe_barrier() const { return subs_ != nullptr && subs_->pending.active; }
-  bool refused_in_subscribe_mode(std::uint64_t seq);
+  void note_subscriptions() { state_.subscribed = subscribed(); }
   void after_pubsub_answer();
   void resume_after_subscribe();
   bool pubsub_output_ok();
   void leave_all_subscriptions();
   void leave(PubsubKind kind, std::string_view name);
 
-  // Local commands (local_commands.cpp).
-  void cmd_ping(const resp::Request& r, std::string& out);
-  void cmd_echo(const resp::Request& r, std::string& out);
-  void cmd_hello(const resp::Request& r, std::string& out);
-  void cmd_auth(const resp::Request& r, std::string& out);
-  void cmd_select(const resp::Request& r, std::string& out);
+  // Local commands: the handler table (local_table.cpp), one handler per LocalCommand and per
+  // CLIENT subcommand (local_commands.cpp, client_command.cpp, session_auth.cpp).
+  using LocalHandler = void (ClientSession::*)(LocalCall& call);
+  static LocalHandler local_handler(command::LocalCommand local);
+  static LocalHandler client_handler(plan::ClientSub sub);
+  void cmd_unreachable(LocalCall& call);
+  void cmd_ping(LocalCall& call);
+  void cmd_echo(LocalCall& call);
+  void cmd_hello(LocalCall& call);
+  void cmd_auth(LocalCall& call);
+  void cmd_select(LocalCall& call);
   bool select_database(const resp::Request& r, std::string& out);
-  void cmd_reset(std::string& out);
-  void cmd_client(const resp::Request& r, std::string& out);
-  void cmd_funnel(const resp::Request& r, std::string& out);
+  void cmd_reset(LocalCall& call);
+  void cmd_client(LocalCall& call);
+  void cmd_funnel(LocalCall& call);
+  void cmd_acl_whoami(LocalCall& call);
+  void cmd_pubsub(LocalCall& call);
+  void client_id(LocalCall& call);
+  void client_getname(LocalCall& call);
+  void client_setname(LocalCall& call);
+  void client_setinfo(LocalCall& call);
+  void client_info(LocalCall& call);
+  void client_list(LocalCall& call);
+  void client_getredir(LocalCall& call);
+  void client_trackinginfo(LocalCall& call);
+  void client_reply(LocalCall& call);
+  void client_help(LocalCall& call);
   // Authentication and permissions (session_auth.cpp).
   bool log_in(std::string_view user, std::string_view password);
   void on_auth_failure();
   void hold_auth_reply(std::uint64_t seq);
   std::string throttle_key() const;
-  bool admitted(const resp::Request& request, std::uint64_t seq);
-  bool may_run(const resp::Request& request) const;
-  bool access_allowed(const resp::Request& request, std::uint64_t seq);
   std::string_view parser_error_text(std::string_view message, std::string& storage) const;
   void write_hello_reply(std::string& out);
   void set_name(std::string_view name);
@@ -261,11 +271,10 @@ class ClientSession {
   // only while there is one, so idle clients hold nothing here.
   std::unique_ptr<resp::ParsePosition> partial_;
   ReplyQueue replies_;
-  LaneTracker lanes_;
+  // The protocol state the planner decides from (mode, user, protocol, database, pin, lanes).
+  plan::SessionState state_;
   std::unique_ptr<TransactionQueue> tx_;        // inside a MULTI that Funnel holds; null otherwise
   std::unique_ptr<PinLease> pin_;               // a pinned link leased (or awaited); null otherwise
-  std::uint32_t pin_serial_ = 0;                // numbers this client's leases (their lanes)
-  std::uint32_t db_ = 0;                        // SELECT: the database pool this client uses
   std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
   std::unique_ptr<CountedReplies> counted_;     // PUBLISH/NUMSUB replies to correct; or null
   std::unique_ptr<ReadState> reads_;            // null until a read is routed or a write tracked
@@ -276,17 +285,13 @@ class ClientSession {
   const std::string* lib_ver_ = nullptr;
   common::Millis connected_at_;
   common::Millis last_activity_;
-  const security::User* user_ = nullptr;        // null until authenticated (owned by ctx_.users)
   std::unique_ptr<SteadyTimer> auth_delay_;     // holds a failed AUTH's reply (AuthThrottle)
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
-  resp::Protocol protocol_ = resp::Protocol::kResp2;
-  std::uint8_t pending_ops_ = 0;  // outstanding readiness waits and posted flushes
-  bool protocol_failed_ = false;  // closing after a protocol error (metrics reason)
-  bool lane_hold_ = false;        // a request waits at the lane barrier (reading is paused)
-  bool replies_off_ = false;      // CLIENT REPLY OFF
-  bool skip_next_reply_ = false;  // CLIENT REPLY SKIP
-  bool silent_ = false;           // the current request's reply is dropped
-  bool auth_delayed_ = false;     // a failed AUTH's reply is held; nothing more is read
+  std::uint8_t pending_ops_ = 0;                // outstanding readiness waits and posted flushes
+  bool protocol_failed_ = false;                // closing after a protocol error (metrics reason)
+  bool lane_hold_ = false;     // a request waits at the lane barrier (reading is paused)
+  bool silent_ = false;        // the current request's reply is dropped
+  bool auth_delayed_ = false;  // a failed AUTH's reply is held; nothing more is read
   bool tls_handshaking_ = false;
   bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress
   bool tls_write_wants_read_ = false;  // and the reverse

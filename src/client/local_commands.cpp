@@ -49,24 +49,37 @@ void ClientSession::set_name(std::string_view name) {
   }
 }
 
-void ClientSession::cmd_ping(const resp::Request& r, std::string& out) {
+void ClientSession::cmd_ping(LocalCall& call) {
+  const resp::Request& r = call.request;
+  std::string& out = call.out;
   if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'ping' command");
-  if (protocol_ == resp::Protocol::kResp2 && subscribed()) {
+  if (state_.resp2_subscribed()) {
     return write_subscribed_ping(out, r.argc() == 2 ? r.arg(1) : std::string_view());
   }
   if (r.argc() == 1) {
     out = "+PONG\r\n";
     return;
   }
-  resp::ReplyWriter(out, protocol_).bulk(r.arg(1));
+  resp::ReplyWriter(out, state_.protocol).bulk(r.arg(1));
 }
 
-void ClientSession::cmd_echo(const resp::Request& r, std::string& out) {
-  resp::ReplyWriter(out, protocol_).bulk(r.arg(1));
+void ClientSession::cmd_echo(LocalCall& call) {
+  resp::ReplyWriter(call.out, state_.protocol).bulk(call.request.arg(1));
 }
 
-void ClientSession::cmd_hello(const resp::Request& r, std::string& out) {
-  resp::Protocol requested = protocol_;
+void ClientSession::cmd_acl_whoami(LocalCall& call) {
+  resp::ReplyWriter(call.out, state_.protocol)
+      .bulk(state_.user != nullptr ? state_.user->name() : "default");
+}
+
+void ClientSession::cmd_unreachable(LocalCall& call) {
+  call.out = "-ERR funnel: internal error: no local handler\r\n";
+}
+
+void ClientSession::cmd_hello(LocalCall& call) {
+  const resp::Request& r = call.request;
+  std::string& out = call.out;
+  resp::Protocol requested = state_.protocol;
   if (r.argc() >= 2) {
     long long version = 0;
     if (!parse_int(r.arg(1), version)) {
@@ -99,19 +112,19 @@ void ClientSession::cmd_hello(const resp::Request& r, std::string& out) {
   if (has_auth && !log_in(user, password)) {
     return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
   }
-  if (user_ == nullptr) {
+  if (state_.user == nullptr) {
     return error(out,
                  "NOAUTH HELLO must be called with the client already authenticated, otherwise "
                  "the HELLO AUTH <user> <pass> option can be used to authenticate the "
                  "client and select the RESP protocol version at the same time");
   }
   if (has_name) set_name(name);
-  protocol_ = requested;
+  state_.protocol = requested;
   write_hello_reply(out);
 }
 
 void ClientSession::write_hello_reply(std::string& out) {
-  resp::ReplyWriter w(out, protocol_);
+  resp::ReplyWriter w(out, state_.protocol);
   const std::string& version =
       ctx_.snapshot->redis_version.empty() ? std::string("7.0.0") : ctx_.snapshot->redis_version;
   w.map_header(7);
@@ -120,7 +133,7 @@ void ClientSession::write_hello_reply(std::string& out) {
   w.bulk("version");
   w.bulk(version);
   w.bulk("proto");
-  w.integer(protocol_ == resp::Protocol::kResp3 ? 3 : 2);
+  w.integer(state_.protocol == resp::Protocol::kResp3 ? 3 : 2);
   w.bulk("id");
   w.integer(static_cast<std::int64_t>(id_));
   w.bulk("mode");
@@ -131,8 +144,8 @@ void ClientSession::write_hello_reply(std::string& out) {
   w.array_header(0);
 }
 
-void ClientSession::cmd_select(const resp::Request& r, std::string& out) {
-  if (select_database(r, out)) out = "+OK\r\n";
+void ClientSession::cmd_select(LocalCall& call) {
+  if (select_database(call.request, call.out)) call.out = "+OK\r\n";
 }
 
 // SELECT n: checks n as Redis does and admits its database pool (process-wide, bounded); the
@@ -157,16 +170,18 @@ bool ClientSession::select_database(const resp::Request& r, std::string& out) {
                    "backend.max_database_pools or use a database already in use");
     return false;
   }
-  db_ = n;
+  state_.db = n;
   return true;
 }
 
-void ClientSession::cmd_funnel(const resp::Request& r, std::string& out) {
+void ClientSession::cmd_funnel(LocalCall& call) {
+  const resp::Request& r = call.request;
+  std::string& out = call.out;
   std::string sub = r.argc() > 1 ? std::string(r.arg(1)) : std::string("HELP");
   for (char& c : sub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (sub == "HELP" || r.argc() > 2) {
     if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'funnel' command");
-    resp::ReplyWriter w(out, protocol_);
+    resp::ReplyWriter w(out, state_.protocol);
     w.array_header(4);
     w.simple_string(
         "FUNNEL <subcommand>: Funnel's own figures (also at the admin /stats endpoint).");
@@ -179,19 +194,19 @@ void ClientSession::cmd_funnel(const resp::Request& r, std::string& out) {
   if (report.empty()) {
     return error(out, "ERR unknown subcommand '" + std::string(r.arg(1)) + "'. Try FUNNEL HELP.");
   }
-  resp::ReplyWriter(out, protocol_).verbatim("txt", report);
+  resp::ReplyWriter(out, state_.protocol).verbatim("txt", report);
 }
 
-void ClientSession::cmd_reset(std::string& out) {
+void ClientSession::cmd_reset(LocalCall& call) {
   end_transaction();
   end_pin();  // RESET ends WATCH (the link is returned clean)
-  db_ = 0;
+  state_.db = 0;
   leave_all_subscriptions();
-  protocol_ = resp::Protocol::kResp2;
+  state_.protocol = resp::Protocol::kResp2;  // CLIENT REPLY's mode stays (Redis resets it)
   name_.reset();
   lib_name_ = lib_ver_ = nullptr;
-  user_ = ctx_.users->initial_user();
-  out = "+RESET\r\n";
+  state_.user = ctx_.users->initial_user();
+  call.out = "+RESET\r\n";
 }
 
 }  // namespace funnel::client

@@ -1,6 +1,7 @@
 // A client's lease of a pinned backend link (backend/pinned_pool.hpp), or its wait for one.
 // Allocated only while the client needs a link of its own (WATCH … EXEC, one blocking command),
-// so ordinary sessions stay small. Lives on the session's worker thread.
+// so ordinary sessions stay small. Lives on the session's worker thread. The protocol state of
+// the pin (in MULTI, its work done) is the session's plan::SessionState.
 #pragma once
 
 #include <cstdint>
@@ -9,17 +10,17 @@
 #include <utility>
 
 #include "backend/pinned_pool.hpp"
+#include "plan/session_state.hpp"
 
 namespace funnel::client {
 
 class ClientSession;
 
-// The order is that of the funnel_pins_total{reason} labels (metrics/stateful_metrics.cpp).
-enum class PinReason : std::uint8_t { kBlocking, kWatch, kTracking, kMonitor, kCount };
+using plan::PinReason;
 
 // For client-side caching (CLIENT TRACKING, RESP3) the lease also receives the link's pushes
 // (invalidation messages) and hands them to its client; for MONITOR, every line the link reads
-// once MONITOR's +OK is in (session_monitor.cpp).
+// once MONITOR's +OK is in (client/session_monitor.cpp).
 class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
  public:
   PinLease(ClientSession& session, PinReason reason, std::uint32_t serial)
@@ -52,12 +53,9 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
       link_->set_push_sink(this);
     }
   }
-  // MONITOR has been sent on the link: from now on it carries no request of the client's (they
-  // go on shared links, as anyone's), and the lines it reads go to the client. The link is
-  // closed at the end, never cleaned for reuse: a line could pass for a cleaning reply.
-  void start_monitoring() { monitoring_ = true; }
-  bool monitoring() const { return monitoring_; }
-  bool carries_requests() const { return !monitoring_; }
+  void set_waiting() { waiting_ = true; }
+  // A MONITOR link is closed at the end, never cleaned for reuse: a monitor line could pass for
+  // one of the cleaning's replies.
   bool reusable() const { return reason_ != PinReason::kMonitor; }
   // Monitor lines that arrived while a large reply was going out in parts (sent after it).
   void hold_line(std::string_view line) { held_lines_.append(line); }
@@ -66,13 +64,6 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   // The client fell behind its monitor lines past the hard output limit: it is being closed.
   void set_overflowed() { overflowed_ = true; }
   bool overflowed() const { return overflowed_; }
-  void set_waiting() { waiting_ = true; }
-  // Give the link back once the client has nothing in flight on it (after EXEC's reply, after a
-  // blocking command's reply).
-  void release_when_idle() { release_when_idle_ = true; }
-  bool wants_release() const { return release_when_idle_; }
-  // Inside a MULTI that runs on the pinned link itself (WATCH was used).
-  bool in_multi = false;
 
  private:
   ClientSession& session_;
@@ -82,8 +73,6 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   std::uint32_t serial_;
   common::Millis since_;
   bool waiting_ = false;
-  bool release_when_idle_ = false;
-  bool monitoring_ = false;
   bool overflowed_ = false;
   std::string held_lines_;
 };

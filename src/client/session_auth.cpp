@@ -22,7 +22,9 @@ bool is_size_error(std::string_view message) {
 
 }  // namespace
 
-void ClientSession::cmd_auth(const resp::Request& r, std::string& out) {
+void ClientSession::cmd_auth(LocalCall& call) {
+  const resp::Request& r = call.request;
+  std::string& out = call.out;
   if (r.argc() > 3) {
     out = "-ERR syntax error\r\n";
     return;
@@ -49,7 +51,7 @@ bool ClientSession::log_in(std::string_view user, std::string_view password) {
     on_auth_failure();
     return false;
   }
-  user_ = found;
+  state_.user = found;
   return true;
 }
 
@@ -114,58 +116,11 @@ std::string ClientSession::throttle_key() const {
   return security::throttle_key(bytes.data(), bytes.size());
 }
 
-// Command rules, the deny list and key patterns of the session's user. Answers and returns
-// false when the request is refused. Ordinary users (all commands, all keys) cost one branch
-// plus the deny list's bit test.
-// Every request passes here before it runs, pinned or not, inside a transaction or not (Redis's
-// order: unknown command and arity errors first, then authentication, then subscribe mode, then
-// ACL). False once the refusal has been answered in slot `seq`.
-bool ClientSession::admitted(const resp::Request& request, std::uint64_t seq) {
-  const command::Classification& cls = ctx_.classification;
-  if (user_ == nullptr && !(cls.spec != nullptr && cls.spec->has(command::Flag::kNoAuth)) &&
-      cls.local != command::LocalCommand::kQuit) {
-    answer_error(seq, "NOAUTH Authentication required.");
-    return false;
-  }
-  if (refused_in_subscribe_mode(seq)) return false;
-  return access_allowed(request, seq);
-}
-
-// The same decision without answering: may this client run the request now? Used before a
-// pinned link is leased for it.
-bool ClientSession::may_run(const resp::Request& request) const {
-  const command::Classification& cls = ctx_.classification;
-  if (cls.route == command::Route::kReject || user_ == nullptr || cls.spec == nullptr) return false;
-  if (protocol_ == resp::Protocol::kResp2 && subscribed()) return false;
-  const security::CommandPolicy& policy = ctx_.users->policy();
-  return !security::access_needs_check(*user_, policy, *cls.spec) ||
-         security::check_access(*user_, policy, *cls.spec, request) == security::Access::kAllowed;
-}
-
-bool ClientSession::access_allowed(const resp::Request& request, std::uint64_t seq) {
-  if (user_ == nullptr) return true;  // only no-auth commands get here; they are always allowed
-  const command::Classification& cls = ctx_.classification;
-  const security::CommandPolicy& policy = ctx_.users->policy();
-  if (cls.spec == nullptr) {
-    // FUNNEL (Funnel's own report commands) has no table row: only for unrestricted users.
-    if (user_->all_commands()) return true;
-    ctx_.metrics->permission_denied.add();
-    answer_error(seq, "NOPERM this user has no permissions to run the 'funnel' command");
-    return false;
-  }
-  if (!security::access_needs_check(*user_, policy, *cls.spec)) return true;
-  const security::Access access = security::check_access(*user_, policy, *cls.spec, request);
-  if (access == security::Access::kAllowed) return true;
-  ctx_.metrics->permission_denied.add();
-  answer_error(seq, security::access_error(access, *cls.spec));
-  return false;
-}
-
 // Fills `storage` with the reply text for a parser error when the client has not authenticated
 // and the error is about size; otherwise leaves it empty. Returns the message unchanged.
 std::string_view ClientSession::parser_error_text(std::string_view message,
                                                   std::string& storage) const {
-  if (user_ == nullptr && is_size_error(message)) {
+  if (state_.user == nullptr && is_size_error(message)) {
     storage = "ERR funnel: request too large for a client that has not authenticated (at most " +
               std::to_string(ctx_.config.limits.max_unauthenticated_request_bytes) +
               " bytes before AUTH, limits.max_unauthenticated_request_bytes); send AUTH first";

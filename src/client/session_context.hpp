@@ -122,6 +122,7 @@ struct SessionContext {
   command::Classification classification;  // reused per request
   std::string scratch;                     // read buffer for sessions with nothing buffered
   std::string local_reply;                 // reused for locally answered replies
+  std::string plan_scratch;                // reused for the error texts the planner builds
   BufferPool buffers;
   metrics::WorkerMetrics* metrics = nullptr;  // this worker's counters
   AdminView* admin = nullptr;                 // FUNNEL commands; null: refused

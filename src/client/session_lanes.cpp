@@ -1,5 +1,6 @@
-// ClientSession's lane barrier (see lane.hpp): a request for another backend link than the one
-// carrying the client's in-flight requests waits, unconsumed, until they are all answered.
+// ClientSession's lane barrier (see plan/lane.hpp): a request the planner holds (for another
+// backend link than the one carrying the client's in-flight requests, or for a lease) waits,
+// unconsumed, until they are all answered.
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -9,21 +10,6 @@
 #include "client/transaction.hpp"
 
 namespace funnel::client {
-
-Lane ClientSession::forward_lane() const {
-  return pin_ != nullptr && pin_->carries_requests() ? Lane::pinned(pin_->serial())
-                                                     : Lane::shared(db_);
-}
-
-// Called only while requests are in flight. Inside a Funnel-held MULTI nothing is sent until
-// EXEC, so only EXEC's block can need the barrier.
-bool ClientSession::needs_lane_change(const command::Classification& cls) const {
-  if (tx_ != nullptr) {
-    return cls.local == command::LocalCommand::kExec && lanes_.must_wait(forward_lane());
-  }
-  if (cls.route == command::Route::kForward) return lanes_.must_wait(forward_lane());
-  return false;
-}
 
 bool ClientSession::hold_at_lane_barrier() {
   lane_hold_ = true;
@@ -54,8 +40,8 @@ void ClientSession::on_hangup_check() {
 // A backend reply for this client arrived. When it was the last in flight, a request held at the
 // barrier may go and a finished pin is given back (resume_held, from a posted handler).
 void ClientSession::on_backend_answered() {
-  if (!lanes_.answered()) return;
-  if (lane_hold_ || (pin_ != nullptr && pin_->wants_release())) resume_held();
+  if (!state_.lanes.answered()) return;
+  if (lane_hold_ || (state_.holds_pin() && state_.pin_done)) resume_held();
 }
 
 }  // namespace funnel::client

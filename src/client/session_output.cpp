@@ -59,8 +59,8 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
 
 void ClientSession::deliver_edited(const backend::ReplyTarget& target, std::string_view reply) {
   if ((target.flags & backend::ReplyTarget::kMonitorStart) && !reply.empty() && reply[0] == '-' &&
-      pin_ != nullptr) {
-    pin_->release_when_idle();  // MONITOR failed: the lease ends before the next request
+      state_.monitoring) {
+    state_.pin_done = true;  // MONITOR failed: the lease ends before the next request
   }
   if (target.flags & backend::ReplyTarget::kNoReply) {
     answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes

@@ -29,34 +29,16 @@ PubsubCommand pubsub_command(std::string_view name) {
 }
 }  // namespace
 
-void ClientSession::handle_pubsub(const resp::Request& request, std::uint64_t seq) {
+// Answers itself: a subscription's reply waits for the backend's confirmation.
+void ClientSession::cmd_pubsub(LocalCall& call) {
+  call.answered = true;
   const PubsubCommand command = pubsub_command(ctx_.classification.spec->name);
   if (command.subscribe) {
-    pubsub_subscribe(command.kind, request, seq);
+    pubsub_subscribe(command.kind, call.request, call.seq);
   } else {
-    pubsub_unsubscribe(command.kind, request, seq);
+    pubsub_unsubscribe(command.kind, call.request, call.seq);
   }
-}
-
-// Redis 7 in RESP2 subscribe mode runs only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET; RESP3
-// clients run anything. True when the request was refused (and answered).
-bool ClientSession::refused_in_subscribe_mode(std::uint64_t seq) {
-  if (protocol_ != resp::Protocol::kResp2 || !subscribed()) return false;
-  const command::Classification& cls = ctx_.classification;
-  if (cls.route == command::Route::kLocal) {
-    switch (cls.local) {
-      case command::LocalCommand::kPubsub:
-      case command::LocalCommand::kPing:
-      case command::LocalCommand::kQuit:
-      case command::LocalCommand::kReset:
-        return false;
-      default:
-        break;
-    }
-  }
-  answer_error(seq, subscribe_mode_error(cls.spec != nullptr ? std::string_view(cls.spec->name)
-                                                             : std::string_view("funnel")));
-  return true;
+  note_subscriptions();
 }
 
 void ClientSession::pubsub_subscribe(PubsubKind kind, const resp::Request& request,
@@ -84,7 +66,7 @@ void ClientSession::pubsub_subscribe(PubsubKind kind, const resp::Request& reque
       if (!confirmed) ++pending.awaiting;
       pending.added.emplace_back(name);
     }
-    write_subscription_reply(pending.reply, protocol_, word, &name, subs_->reply_count(kind));
+    write_subscription_reply(pending.reply, state_.protocol, word, &name, subs_->reply_count(kind));
   }
   if (!was_subscribed) ctx_.metrics->pubsub_clients_up.add();
   // The barrier: nothing after this request is read until its confirmation has been written,
@@ -115,6 +97,7 @@ void ClientSession::expire_pending_subscribe(common::Millis now, common::Millis 
   const bool was_subscribed = subscribed();
   for (const std::string& name : pending.added) leave(pending.kind, name);
   if (was_subscribed && !subscribed()) ctx_.metrics->pubsub_clients_down.add();
+  note_subscriptions();
   pending.awaiting = 0;
   pending.added.clear();
   pending.reply.clear();
@@ -173,11 +156,13 @@ void ClientSession::pubsub_unsubscribe(PubsubKind kind, const resp::Request& req
   std::vector<std::string> all;
   if (request.argc() == 1 && subs_) all = subs_->names(kind);
   if (request.argc() == 1 && all.empty()) {
-    write_subscription_reply(out, protocol_, word, nullptr, subs_ ? subs_->reply_count(kind) : 0);
+    write_subscription_reply(out, state_.protocol, word, nullptr,
+                             subs_ ? subs_->reply_count(kind) : 0);
   }
   const auto one = [&](std::string_view name) {
     leave(kind, name);
-    write_subscription_reply(out, protocol_, word, &name, subs_ ? subs_->reply_count(kind) : 0);
+    write_subscription_reply(out, state_.protocol, word, &name,
+                             subs_ ? subs_->reply_count(kind) : 0);
   };
   for (const std::string& name : all) one(name);
   for (std::size_t i = 1; i < request.argc(); ++i) one(request.arg(i));
@@ -220,7 +205,7 @@ std::string ClientSession::corrected_count(std::uint64_t seq, std::string_view r
     FUNNEL_INVARIANT(!"a corrected count's request was not remembered");
     return std::string(reply);
   }
-  correct_pubsub_count(*ctx_.pubsub_counts, it->second, reply, protocol_, out);
+  correct_pubsub_count(*ctx_.pubsub_counts, it->second, reply, state_.protocol, out);
   pending.erase(it);
   if (pending.empty()) counted_.reset();
   return out;
@@ -244,6 +229,7 @@ void ClientSession::leave_all_subscriptions() {
   }
   if (was_subscribed) ctx_.metrics->pubsub_clients_down.add();
   subs_.reset();
+  note_subscriptions();
 }
 
 bool ClientSession::push(std::string_view push_bytes) {
@@ -251,13 +237,13 @@ bool ClientSession::push(std::string_view push_bytes) {
   ctx_.metrics->pubsub_messages_out.add();
   if (subs_->pending.active) {
     const std::size_t held_before = subs_->held_pushes.capacity();
-    append_push(subs_->held_pushes, protocol_, push_bytes);
+    append_push(subs_->held_pushes, state_.protocol, push_bytes);
     track_buffer(held_before, subs_->held_pushes);  // counted like any buffer
     return closed_ || pubsub_output_ok();
   }
   const std::size_t capacity_before = out_.capacity();
   if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
-  append_push(out_, protocol_, push_bytes);
+  append_push(out_, state_.protocol, push_bytes);
   track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
   if (closed_) return true;
   if (!pubsub_output_ok()) return false;

@@ -14,35 +14,19 @@ ReadState& ClientSession::read_state() {
   return *reads_;
 }
 
-// With replicas to read from: only plain reads of database 0 outside transactions and pins go to
-// them; everything else keeps the primary's order and state.
-void ClientSession::route_forward(const command::Classification& cls, const resp::Request& request,
-                                  std::uint64_t seq, std::uint8_t flags, common::Millis deadline) {
-  if (cls.read_only && db_ == 0 && pin_ == nullptr && tx_ == nullptr) {
-    return forward_read(request, seq, flags, deadline);
-  }
-  forward(request.raw(), seq, 0, flags, deadline);
-  copy_scripts_to_replicas(cls, request, deadline);
-}
-
 // Redis does not replicate SCRIPT LOAD (nor SCRIPT FLUSH): EVALSHA_RO on a replica would answer
 // NOSCRIPT for a script the client loaded through Funnel. So both go to every replica too, with
-// their replies dropped (the client gets the primary's); a replica that still lacks a script
-// (it joined later, or restarted) sends that read to the primary (link_io.cpp, NOSCRIPT).
-void ClientSession::copy_scripts_to_replicas(const command::Classification& cls,
-                                             const resp::Request& request,
-                                             common::Millis deadline) {
-  if (cls.spec == nullptr ||
-      (cls.spec->name != "script|load" && cls.spec->name != "script|flush")) {
-    return;
-  }
+// their replies dropped (the client gets the primary's: the planner's fan-out with
+// Merge::kFirstPartWins); a replica that still lacks a script (it joined later, or restarted)
+// sends that read to the primary (link_io.cpp, NOSCRIPT).
+void ClientSession::copy_to_replicas(const resp::Request& request, common::Millis deadline) {
   backend::ReplyTarget dropped;
   dropped.session_index = UINT32_MAX;  // no session: the worker drops the reply
   dropped.worker = static_cast<std::uint16_t>(ctx_.worker_index);
   dropped.started_ns = ctx_.batch_ns;
   ctx_.reads->for_each_replica([&](backend::BackendPool& pool) {
     ctx_.metrics->requests_in_flight_up.add();  // the dropped reply counts it down
-    pool.submit(protocol_, id_, request.raw(), dropped, deadline, 0);
+    pool.submit(state_.protocol, id_, request.raw(), dropped, deadline, 0);
   });
 }
 
@@ -110,8 +94,8 @@ void ClientSession::forward_read(const resp::Request& request, std::uint64_t seq
   backend::ReplyTarget target = reply_target(seq, 0, flags);
   target.flags |= backend::ReplyTarget::kRetryRead;
   ctx_.metrics->requests_in_flight_up.add();
-  lanes_.sent(forward_lane());
-  choice.pool->submit(protocol_, id_, request.raw(), target, deadline, 0);
+  state_.lanes.sent(state_.forward_lane());
+  choice.pool->submit(state_.protocol, id_, request.raw(), target, deadline, 0);
 }
 
 }  // namespace funnel::client

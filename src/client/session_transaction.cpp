@@ -13,54 +13,12 @@ std::size_t accounted(std::size_t capacity) {
 }
 }  // namespace
 
-// MULTI, EXEC, DISCARD, WATCH or UNWATCH outside a Funnel-held transaction.
-void ClientSession::handle_transaction_command(std::uint64_t seq) {
-  switch (ctx_.classification.local) {
-    case command::LocalCommand::kMulti:
-      tx_ = std::make_unique<TransactionQueue>();
-      track_buffer(0, tx_->bytes());
-      answer_local(seq, kOk);
-      return;
-    case command::LocalCommand::kExec:
-      return answer_error(seq, kExecWithoutMulti);
-    case command::LocalCommand::kDiscard:
-      return answer_error(seq, kDiscardWithoutMulti);
-    case command::LocalCommand::kUnwatch:
-      return answer_local(seq, kOk);  // nothing is watched
-    default:
-      return answer_error(
-          seq, command::unsupported_error("WATCH", "it needs a dedicated backend connection"));
-  }
-}
-
-bool ClientSession::handle_in_transaction(const resp::Request& request, std::uint64_t seq) {
-  std::string error;
-  switch (decide_in_transaction(ctx_.classification, error)) {
-    case TxAction::kQueue:
-      queue_in_transaction(request, seq);
-      break;
-    case TxAction::kExec:
-      exec_transaction(seq);
-      break;
-    case TxAction::kDiscard:
-      end_transaction();
-      answer_local(seq, kOk);
-      break;
-    case TxAction::kNested:
-    case TxAction::kWatchInside:
-      answer_error(seq, error);
-      break;
-    case TxAction::kReject:
-    case TxAction::kRefuse:
-      tx_->flag_error();
-      answer_error(seq, error);
-      break;
-    case TxAction::kReset:
-    case TxAction::kQuit:
-      handle_local(request, seq);  // RESET ends the transaction; QUIT closes
-      break;
-  }
-  return true;
+// MULTI outside a transaction: Funnel holds the commands until EXEC.
+void ClientSession::begin_transaction(std::uint64_t seq) {
+  tx_ = std::make_unique<TransactionQueue>();
+  state_.mode = plan::Mode::kQueuing;
+  track_buffer(0, tx_->bytes());
+  answer_local(seq, kOk);
 }
 
 void ClientSession::queue_in_transaction(const resp::Request& request, std::uint64_t seq) {
@@ -98,6 +56,7 @@ void ClientSession::end_transaction() {
   if (tx_ == nullptr) return;
   account_buffer(-static_cast<std::int64_t>(accounted(tx_->capacity())));
   tx_.reset();
+  state_.mode = plan::Mode::kNormal;
 }
 
 }  // namespace funnel::client

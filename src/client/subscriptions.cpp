@@ -118,15 +118,6 @@ void write_subscribed_ping(std::string& out, std::string_view argument) {
   w.bulk(argument);
 }
 
-std::string subscribe_mode_error(std::string_view command_full_name) {
-  std::string text = "ERR Can't execute '";
-  text.append(command_full_name);
-  text.append(
-      "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
-      "context");
-  return text;
-}
-
 void append_push(std::string& out, resp::Protocol protocol, std::string_view push) {
   if (push.empty()) return;
   out += protocol == resp::Protocol::kResp3 ? '>' : '*';

@@ -135,8 +135,6 @@ void write_subscription_reply(std::string& out, resp::Protocol protocol, std::st
                               const std::string_view* name, std::int64_t count);
 // PING while a RESP2 client is in subscribe mode: ["pong", <argument or "">].
 void write_subscribed_ping(std::string& out, std::string_view argument);
-// Redis 7's refusal of other commands in RESP2 subscribe mode (text after '-', no CRLF).
-std::string subscribe_mode_error(std::string_view command_full_name);
 // Appends a push as read from the (RESP3) subscriber link, re-headed for the client's protocol:
 // a message is an array of bulk strings in either protocol, only the type byte differs.
 void append_push(std::string& out, resp::Protocol protocol, std::string_view push);

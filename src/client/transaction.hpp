@@ -1,33 +1,19 @@
 // A MULTI … EXEC without WATCH, held by Funnel (no I/O): Funnel answers MULTI and each queued
 // command itself, keeps the queued request bytes, and at EXEC writes MULTI + commands + EXEC as
 // one uninterrupted block on the client's shared link, so no other client's command can run
-// between them and nothing runs at all if the client leaves before EXEC. decide() is the rule
-// for each command sent inside the transaction, with Redis 7.0's replies.
+// between them and nothing runs at all if the client leaves before EXEC. What each command inside
+// MULTI gets is plan::decide_in_transaction (plan/transaction_rule.hpp).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "command/classify.hpp"
+#include "plan/transaction_rule.hpp"
 
 namespace funnel::client {
 
-enum class TxAction : std::uint8_t {
-  kQueue,        // append to the block, answer +QUEUED
-  kExec,         // write the block (or answer EXECABORT)
-  kDiscard,      // drop the queue, +OK
-  kNested,       // MULTI inside MULTI: Redis's error, the transaction goes on
-  kWatchInside,  // WATCH inside MULTI: Redis's error, the transaction goes on
-  kReject,       // Redis rejects it at queue time: error, EXEC answers EXECABORT
-  kRefuse,       // Funnel cannot run it inside a block: clear error, EXEC answers EXECABORT
-  kReset,        // RESET runs at once (and ends the transaction), as in Redis
-  kQuit,         // QUIT runs at once
-};
-
-// What to do with a classified command sent inside MULTI. `error` gets the reply text (without
-// '-' and CRLF) for kNested, kWatchInside, kReject and kRefuse.
-TxAction decide_in_transaction(const command::Classification& cls, std::string& error);
+using plan::kExecAbortError;
 
 class TransactionQueue {
  public:
@@ -58,15 +44,5 @@ class TransactionQueue {
   std::size_t commands_ = 0;
   bool aborted_ = false;
 };
-
-// Redis 7.0's texts.
-inline constexpr std::string_view kExecAbortError =
-    "EXECABORT Transaction discarded because of previous errors.";
-inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
-inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
-inline constexpr std::string_view kNestedMulti = "ERR MULTI calls can not be nested";
-inline constexpr std::string_view kWatchInsideMulti = "ERR WATCH inside MULTI is not allowed";
-inline constexpr std::string_view kNotAllowedInMulti =
-    "ERR Command not allowed inside a transaction";
 
 }  // namespace funnel::client

@@ -1,10 +1,10 @@
 // The lane barrier's decisions (no I/O): a request for another backend link waits only while the
 // client has requests in flight on the current one.
-#include "client/lane.hpp"
+#include "plan/lane.hpp"
 
 #include <gtest/gtest.h>
 
-namespace funnel::client {
+namespace funnel::plan {
 namespace {
 
 TEST(Lane, SharedAndPinnedLanesDiffer) {
@@ -47,4 +47,4 @@ TEST(LaneTracker, AStrayAnswerDoesNotUnderflow) {
 }
 
 }  // namespace
-}  // namespace funnel::client
+}  // namespace funnel::plan

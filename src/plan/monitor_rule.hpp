@@ -1,8 +1,9 @@
 // MONITOR through Funnel: what a monitoring client's later requests do, as Redis 7.0 treats a
 // client in monitor mode (checked on redis-server 7.0.15). No I/O. The monitor lines themselves
-// come from the client's own pinned link (session_monitor.cpp); its other requests are served
-// like anyone's, except that Redis marks a monitor as a replica, and a replica may not touch
-// the keyspace.
+// come from the client's own pinned link (client/session_monitor.cpp); its other requests are
+// served like anyone's, on shared links, except that Redis marks a monitor as a replica, and a
+// replica may not touch the keyspace. plan_monitoring (planner_rules.hpp) applies this in the
+// planner's order.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,7 @@
 
 #include "command/classify.hpp"
 
-namespace funnel::client {
+namespace funnel::plan {
 
 enum class MonitorAction : std::uint8_t {
   kServe,   // as for any client (PING, ECHO, INFO, CLIENT ..., SUBSCRIBE, HELLO, QUIT ...)
@@ -26,4 +27,4 @@ inline constexpr std::string_view kMonitorRefusal = "ERR Replica can't interact 
 // errors first, and the ACL's NOPERM comes before kRefuse, as in Redis's processCommand).
 MonitorAction monitoring_action(const command::Classification& cls);
 
-}  // namespace funnel::client
+}  // namespace funnel::plan

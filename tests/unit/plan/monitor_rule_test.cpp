@@ -1,14 +1,13 @@
 // What a monitoring client's requests do (no I/O), row by row against what redis-server 7.0.15
 // answered a client in MONITOR mode.
-#include "client/monitor_mode.hpp"
+#include "plan/monitor_rule.hpp"
 
 #include <gtest/gtest.h>
 
-#include "command/builtin_commands.hpp"
 #include "command/command_table.hpp"
 #include "resp/request_parser.hpp"
 
-namespace funnel::client {
+namespace funnel::plan {
 namespace {
 
 std::string encode(const std::vector<std::string>& args) {
@@ -56,4 +55,4 @@ TEST(MonitorMode, AnswersAsRedisAnswersAMonitoringClient) {
 }
 
 }  // namespace
-}  // namespace funnel::client
+}  // namespace funnel::plan

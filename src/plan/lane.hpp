@@ -2,13 +2,13 @@
 // database pool, or one pinned link lease). A client's requests must execute in its own order,
 // and two links give no order between them, so a request for another lane waits until every
 // request the client still has in flight on the current lane is answered (the lane barrier).
-// No I/O; ClientSession holds one LaneTracker. Pub/sub and other stateful features reuse it by
+// No I/O; plan::SessionState holds one LaneTracker. Pub/sub and other stateful features reuse it by
 // giving their link a lane of its own.
 #pragma once
 
 #include <cstdint>
 
-namespace funnel::client {
+namespace funnel::plan {
 
 // A lane id. Shared lanes are the database number; pinned lanes carry a per-session lease
 // serial with the top bit set, so two successive leases (maybe on different links) differ.
@@ -49,4 +49,4 @@ class LaneTracker {
   std::uint32_t in_flight_ = 0;
 };
 
-}  // namespace funnel::client
+}  // namespace funnel::plan

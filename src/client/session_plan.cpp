@@ -1,0 +1,125 @@
+// ClientSession carries out plans: each request is classified, planned by plan::plan()
+// (plan/planner.hpp, where every decision about a request is made) and the plan's action is done
+// here: forward, fan out, answer, queue, lease or release a pinned link, hold, close.
+#include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
+#include "client/transaction.hpp"
+#include "common/invariant.hpp"
+#include "plan/planner.hpp"
+
+namespace funnel::client {
+namespace {
+constexpr std::string_view kOk = "+OK\r\n";
+}  // namespace
+
+// Returns false if the request must wait (at the lane barrier, or for a lease): it is left
+// unconsumed (its bytes stay buffered, reading pauses) until the client's in-flight requests are
+// answered or the lease comes.
+bool ClientSession::handle_request(const resp::Request& request) {
+  command::Classification& cls = ctx_.classification;
+  command::classify(*ctx_.snapshot->commands, request, cls);
+  const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
+                              &ctx_.plan_scratch};
+  // At most one lease and one release per request: each changes the mode the next plan sees.
+  for (;;) {
+    const plan::Plan p = plan::plan(state_, cls, request, context);
+    switch (p.action) {
+      case plan::Action::kHold:
+        return hold_at_lane_barrier();
+      case plan::Action::kLease:
+        begin_pin(p.pin_reason);
+        continue;
+      case plan::Action::kRelease:
+        end_pin();
+        continue;
+      default:
+        carry_out(p, request);
+        return true;
+    }
+  }
+}
+
+void ClientSession::carry_out(const plan::Plan& p, const resp::Request& request) {
+  const std::uint64_t seq = open_slot();
+  switch (p.action) {
+    case plan::Action::kForward:
+    case plan::Action::kFanOut:
+      return forward_planned(p, request, seq);
+    case plan::Action::kLocal:
+      return handle_local(request, seq, p);
+    case plan::Action::kReply:
+      return answer_local(seq, p.text);
+    case plan::Action::kError:
+      return answer_refusal(p, seq);
+    case plan::Action::kBeginMulti:
+      return begin_transaction(seq);
+    case plan::Action::kQueue:
+      return queue_in_transaction(request, seq);
+    case plan::Action::kExec:
+      return exec_transaction(seq);
+    case plan::Action::kDiscard:
+      end_transaction();
+      return answer_local(seq, kOk);
+    case plan::Action::kClose:
+      close_after_seq_ = seq;
+      stop_reading_ = true;
+      return answer_local(seq, kOk);
+    case plan::Action::kLease:
+    case plan::Action::kRelease:
+    case plan::Action::kHold:
+      break;  // handle_request's
+  }
+  FUNNEL_INVARIANT(!"a plan without an answer");
+}
+
+void ClientSession::forward_planned(const plan::Plan& p, const resp::Request& request,
+                                    std::uint64_t seq) {
+  if (p.effects != 0) [[unlikely]] {
+    apply_pin_effects(p);
+    if (p.has(plan::effect::kSelectFirst)) {
+      std::string& out = ctx_.local_reply;
+      out.clear();
+      if (!select_database(request, out)) return answer_local(seq, out);
+    }
+  }
+  const common::Millis deadline =
+      p.has(plan::effect::kBlockingDeadline)
+          ? blocking_deadline(request)
+          : common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms;
+  std::uint8_t flags = 0;
+  if (p.has(plan::effect::kAppendFunnelInfo)) flags |= backend::ReplyTarget::kAppendFunnelInfo;
+  if (p.has(plan::effect::kNoRetry)) flags |= backend::ReplyTarget::kRetried;
+  if (p.has(plan::effect::kPubsubCount)) flags |= count_pubsub_reply(request, seq);
+  if (p.has(plan::effect::kStartMonitor)) flags |= backend::ReplyTarget::kMonitorStart;
+  if (p.target == plan::Target::kReadRoute) return forward_read(request, seq, flags, deadline);
+  forward(request.raw(), seq, 0, flags, deadline);
+  // MONITOR went on the pinned link: later requests go on shared links, behind its reply (their
+  // lane differs), and the link's lines go to the client.
+  if (p.has(plan::effect::kStartMonitor)) [[unlikely]]
+    state_.monitoring = true;
+  // The one fan-out today: the primary's part is the client's (Merge::kFirstPartWins); the
+  // copies' replies are dropped.
+  if (p.action == plan::Action::kFanOut) copy_to_replicas(request, deadline);
+}
+
+void ClientSession::answer_refusal(const plan::Plan& p, std::uint64_t seq) {
+  if (p.has(plan::effect::kAbortTransaction) && tx_ != nullptr) {
+    tx_->flag_error();  // as in Redis: EXEC will answer EXECABORT
+  }
+  if (p.has(plan::effect::kPermissionDenied)) ctx_.metrics->permission_denied.add();
+  answer_error(seq, p.text);
+  if (p.has(plan::effect::kDropLease)) end_pin();  // after: the text is the lease's
+}
+
+void ClientSession::handle_local(const resp::Request& request, std::uint64_t seq,
+                                 const plan::Plan& p) {
+  std::string& out = ctx_.local_reply;
+  out.clear();
+  LocalCall call{request, seq, out, p.client_sub};
+  (this->*local_handler(p.local))(call);
+  if (call.answered) return;
+  if (auth_delayed_) return hold_auth_reply(seq);  // a failed AUTH held (session_auth.cpp)
+  answer_local(seq, out);
+}
+
+}  // namespace funnel::client

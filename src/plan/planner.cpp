@@ -1,0 +1,266 @@
+// The planner's rules for ordinary requests, the Funnel-held MULTI and the refusal order (see
+// planner.hpp for the order). The pinned link's rules are in planner_pinned.cpp.
+#include <cctype>
+
+#include "command/ascii.hpp"
+#include "plan/planner_rules.hpp"
+#include "plan/transaction_rule.hpp"
+
+namespace funnel::plan {
+namespace {
+
+using command::LocalCommand;
+using command::Route;
+
+constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+constexpr std::string_view kNoFunnel =
+    "NOPERM this user has no permissions to run the 'funnel' command";
+constexpr std::string_view kCachingOff =
+    "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+    "OPTOUT mode enabled";
+
+// Redis 7's refusal of other commands in RESP2 subscribe mode.
+std::string_view subscribe_mode_error(const command::Classification& cls, std::string& scratch) {
+  scratch = "ERR Can't execute '";
+  scratch.append(cls.spec != nullptr ? std::string_view(cls.spec->name) : "funnel");
+  scratch.append(
+      "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+      "context");
+  return scratch;
+}
+
+std::string upper(std::string_view text) {
+  std::string result(text);
+  for (char& c : result) c = command::ascii_upper(c);
+  return result;
+}
+
+// Redis does not replicate SCRIPT LOAD (nor SCRIPT FLUSH): EVALSHA_RO on a replica would answer
+// NOSCRIPT for a script the client loaded through Funnel. So both go to every replica too.
+bool copies_to_replicas(const command::Classification& cls) {
+  return cls.spec != nullptr &&
+         (cls.spec->name == "script|load" || cls.spec->name == "script|flush");
+}
+
+// Replies Funnel edits on their way back: INFO's section, the pub/sub counts.
+std::uint16_t reply_effects(const command::Classification& cls, const resp::Request& request) {
+  switch (cls.reply_edit) {
+    case command::ReplyEdit::kNone:
+      return 0;
+    case command::ReplyEdit::kFunnelInfo:
+      return wants_funnel_section(request) ? effect::kAppendFunnelInfo : 0;
+    default:
+      return effect::kPubsubCount;
+  }
+}
+
+}  // namespace
+
+// An ordinary forwarded request: the shared link, a read route, or the primary plus a copy to
+// every replica (the primary's reply wins).
+Plan plan_forward(const SessionState& state, const command::Classification& cls,
+                  const resp::Request& request, const Context& context) {
+  const std::uint16_t effects = reply_effects(cls, request);
+  const Lane lane = Lane::shared(state.db);
+  if (context.route_reads) [[unlikely]] {
+    // Only plain reads of database 0 go to replicas; everything else keeps the primary's order.
+    if (cls.read_only && state.db == 0) return Plan::forward(Target::kReadRoute, lane, effects);
+    if (copies_to_replicas(cls)) {
+      Plan p = Plan::forward(Target::kShared, lane, effects);
+      p.action = Action::kFanOut;
+      p.fan_out.parts[0] = PartTarget::kClientLane;
+      p.fan_out.parts[1] = PartTarget::kEveryReplica;
+      p.fan_out.count = 2;
+      p.fan_out.merge = Merge::kFirstPartWins;
+      return p;
+    }
+  }
+  return Plan::forward(Target::kShared, lane, effects);
+}
+
+namespace {
+
+Plan plan_normal(const SessionState& state, const command::Classification& cls,
+                 const resp::Request& request, const Context& context) {
+  if (wants_pin(cls)) {
+    bool denied = false;
+    if (cls.route != Route::kReject && refusal(state, cls, request, context, denied).empty()) {
+      return plan_lease(state, cls, request, context);
+    }
+  }
+  if (cls.route == Route::kForward && state.lanes.must_wait(Lane::shared(state.db))) {
+    return Plan::simple(Action::kHold);
+  }
+  if (cls.route == Route::kReject) return Plan::error(cls.error);
+  bool denied = false;
+  if (const std::string_view text = refusal(state, cls, request, context, denied); !text.empty()) {
+    return refused(text, denied);
+  }
+  switch (cls.route) {
+    case Route::kLocal:
+      return plan_local(state, cls, request, context);
+    case Route::kForward:
+      return plan_forward(state, cls, request, context);
+    default:
+      return Plan::error(cls.error);  // needs a dedicated connection Funnel does not give it
+  }
+}
+
+// Inside a MULTI that Funnel holds: nothing is sent until EXEC, so only EXEC's block can wait at
+// the lane barrier; a refused command makes EXEC abort, as in Redis.
+Plan plan_in_transaction(const SessionState& state, const command::Classification& cls,
+                         const resp::Request& request, const Context& context) {
+  if (cls.local == LocalCommand::kExec && state.lanes.must_wait(Lane::shared(state.db))) {
+    return Plan::simple(Action::kHold);
+  }
+  if (cls.route != Route::kReject) {
+    bool denied = false;
+    const std::string_view text = refusal(state, cls, request, context, denied);
+    if (!text.empty()) return refused(text, denied, effect::kAbortTransaction);
+  }
+  std::string_view error;
+  switch (decide_in_transaction(cls, error, *context.scratch)) {
+    case TxAction::kQueue:
+      return Plan::simple(Action::kQueue);
+    case TxAction::kExec:
+      return Plan::simple(Action::kExec);
+    case TxAction::kDiscard:
+      return Plan::simple(Action::kDiscard);
+    case TxAction::kNested:
+    case TxAction::kWatchInside:
+      return Plan::error(error);
+    case TxAction::kReject:
+    case TxAction::kRefuse:
+      return Plan::error(error, effect::kAbortTransaction);
+    case TxAction::kReset:
+      return Plan::local_command(LocalCommand::kReset);
+    case TxAction::kQuit:
+      break;
+  }
+  return Plan::simple(Action::kClose);
+}
+
+Plan client_refused(const resp::Request& request, std::string& scratch) {
+  std::string words = upper(request.arg(1));
+  if (request.argc() > 2 && words != "KILL") words += " " + upper(request.arg(2));
+  scratch = command::unsupported_error("CLIENT " + words,
+                                       "it would act on Funnel's shared backend connections");
+  return Plan::error(scratch);
+}
+
+}  // namespace
+
+Plan plan_general(const SessionState& state, const command::Classification& cls,
+                  const resp::Request& request, const Context& context) {
+  switch (state.mode) {
+    case Mode::kNormal:
+      return plan_normal(state, cls, request, context);
+    case Mode::kQueuing:
+      return plan_in_transaction(state, cls, request, context);
+    case Mode::kLeaseWaiting:
+      return Plan::simple(Action::kHold);
+    case Mode::kLeaseRefused:
+      return Plan::error(state.lease_error, effect::kDropLease);
+    case Mode::kPinned:
+      break;
+  }
+  return plan_pinned(state, cls, request, context);
+}
+
+std::string_view refusal(const SessionState& state, const command::Classification& cls,
+                         const resp::Request& request, const Context& context,
+                         bool& permission_denied) {
+  permission_denied = false;
+  const LocalRule& rule = local_rule(cls.local);
+  if (state.user == nullptr && !(cls.spec != nullptr && cls.spec->has(command::Flag::kNoAuth)) &&
+      !rule.before_auth) {
+    return kNoAuth;
+  }
+  if (state.resp2_subscribed() && !(cls.route == Route::kLocal && rule.resp2_subscribe)) {
+    return subscribe_mode_error(cls, *context.scratch);
+  }
+  if (state.user == nullptr) return {};  // only no-auth commands get here: always allowed
+  permission_denied = true;
+  if (cls.spec == nullptr) {
+    // FUNNEL (Funnel's own report commands) has no table row: only for unrestricted users.
+    if (state.user->all_commands()) return {};
+    return kNoFunnel;
+  }
+  const security::CommandPolicy& policy = *context.policy;
+  if (!security::access_needs_check(*state.user, policy, *cls.spec)) return {};
+  const security::Access access = security::check_access(*state.user, policy, *cls.spec, request);
+  if (access == security::Access::kAllowed) return {};
+  *context.scratch = security::access_error(access, *cls.spec);
+  return *context.scratch;
+}
+
+Plan refused(std::string_view text, bool permission_denied, std::uint16_t effects) {
+  return Plan::error(text, effects | (permission_denied ? effect::kPermissionDenied : 0));
+}
+
+Plan plan_local(const SessionState& state, const command::Classification& cls,
+                const resp::Request& request, const Context& context) {
+  switch (cls.local) {
+    case LocalCommand::kMulti:
+      return Plan::simple(Action::kBeginMulti);
+    case LocalCommand::kExec:
+      return Plan::error(kExecWithoutMulti);
+    case LocalCommand::kDiscard:
+      return Plan::error(kDiscardWithoutMulti);
+    case LocalCommand::kUnwatch:
+      return Plan::reply(kOk);  // nothing is watched
+    case LocalCommand::kWatch:
+      *context.scratch =
+          command::unsupported_error("WATCH", "it needs a dedicated backend connection");
+      return Plan::error(*context.scratch);
+    case LocalCommand::kQuit:
+      return Plan::simple(Action::kClose);
+    case LocalCommand::kClient:
+      return plan_client(request, context);
+    default:
+      return Plan::local_command(cls.local);
+  }
+}
+
+Plan plan_client(const resp::Request& request, const Context& context) {
+  const ClientSubRule& row = client_sub_rule(request.arg(1));
+  switch (row.sub) {
+    case ClientSub::kNone:
+      *context.scratch = command::unknown_subcommand_error(request.arg(0), request.arg(1));
+      return Plan::error(*context.scratch);
+    case ClientSub::kRefused:
+    case ClientSub::kTracking:  // reaches here only where it cannot start (see plan_lease)
+      return client_refused(request, *context.scratch);
+    case ClientSub::kCaching:
+      return Plan::error(kCachingOff);  // tracking runs on a pinned link (OnPin)
+    case ClientSub::kNoEvict: {
+      // Funnel's clients are not the backend's: nothing of theirs to evict there.
+      const std::string value = request.argc() == 3 ? upper(request.arg(2)) : std::string();
+      if (value != "ON" && value != "OFF") return client_refused(request, *context.scratch);
+      return Plan::reply(kOk);
+    }
+    default:
+      break;
+  }
+  if (row.argc != 0 && request.argc() != row.argc) {
+    std::string full_name = "client|";
+    for (char c : row.name) full_name += command::ascii_lower(c);
+    *context.scratch = command::wrong_arity_error(full_name);
+    return Plan::error(*context.scratch);
+  }
+  return Plan::local_command(LocalCommand::kClient, row.sub);
+}
+
+bool wants_funnel_section(const resp::Request& request) {
+  if (request.argc() == 1) return true;
+  for (std::size_t i = 1; i < request.argc(); ++i) {
+    const std::string_view arg = request.arg(i);
+    if (command::iequals(arg, "funnel") || command::iequals(arg, "all") ||
+        command::iequals(arg, "everything") || command::iequals(arg, "default")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace funnel::plan

@@ -1,0 +1,65 @@
+// The protocol state of one client session, as the planner (planner.hpp) sees it: one small
+// struct instead of a set of flags. ClientSession owns one and updates it when it carries out a
+// plan (a lease granted, a MULTI begun, SELECT, HELLO, AUTH, subscriptions); the resources behind
+// the state (the leased link, the queued transaction bytes, the subscription names) stay with the
+// session. No I/O.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "plan/lane.hpp"
+#include "resp/writer.hpp"
+
+namespace funnel::security {
+class User;
+}
+
+namespace funnel::plan {
+
+// Why a session holds a pinned link. The order is that of the funnel_pins_total{reason} labels
+// (metrics/stateful_metrics.cpp).
+enum class PinReason : std::uint8_t { kBlocking, kWatch, kTracking, kMonitor, kCount };
+
+enum class Mode : std::uint8_t {
+  kNormal,        // requests go to the shared links of the client's database pool
+  kQueuing,       // inside a MULTI that Funnel holds (written as one block at EXEC)
+  kLeaseWaiting,  // a pinned link was asked for and none is free yet: everything waits
+  kLeaseRefused,  // none came in time: the held request gets lease_error, then kNormal
+  kPinned,        // requests go to the client's own pinned link
+};
+
+// CLIENT REPLY ON | OFF | SKIP.
+enum class ReplyMode : std::uint8_t { kOn, kOff, kSkip };
+
+struct SessionState {
+  Mode mode = Mode::kNormal;
+  resp::Protocol protocol = resp::Protocol::kResp2;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  const security::User* user = nullptr;  // null until authenticated (owned by the directory)
+  std::uint32_t db = 0;                  // SELECT: the database pool the client uses
+  bool subscribed = false;               // any (P|S)SUBSCRIBE in force (Redis's subscribe mode)
+  // The pinned link (modes kLeaseWaiting, kLeaseRefused, kPinned).
+  PinReason pin_reason = PinReason::kWatch;
+  bool pin_in_multi = false;     // a MULTI runs on the pinned link itself (after WATCH)
+  bool pin_done = false;         // give the link back once nothing is in flight on it
+  std::uint32_t pin_serial = 0;  // numbers the client's leases (their lanes)
+  // MONITOR has been sent on the pinned link (kPinned, kMonitor): it carries no more requests;
+  // the client's go on shared links, as anyone's (monitor_rule.hpp).
+  bool monitoring = false;
+  std::string_view lease_error;  // kLeaseRefused: the pool's reason (owned by the session)
+  LaneTracker lanes;             // the client's requests in flight and on which lane
+
+  bool holds_pin() const { return mode == Mode::kPinned; }
+  // Forwarded requests go on the pinned link (not while it streams MONITOR's lines).
+  bool requests_on_pin() const { return mode == Mode::kPinned && !monitoring; }
+  // The lane a forwarded request of this client travels on.
+  Lane forward_lane() const {
+    return mode == Mode::kNormal || mode == Mode::kQueuing || monitoring ? Lane::shared(db)
+                                                                         : Lane::pinned(pin_serial);
+  }
+  // RESP2 subscribe mode: only the pub/sub commands, PING, QUIT and RESET run.
+  bool resp2_subscribed() const { return subscribed && protocol == resp::Protocol::kResp2; }
+};
+
+}  // namespace funnel::plan

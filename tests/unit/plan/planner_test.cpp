@@ -1,0 +1,502 @@
+// The request planner's rules, one table row per rule, without sockets: every row of
+// docs/compatibility.md (how each command family is served) and every step of docs/security.md's
+// refusal order (unknown command and arity, NOAUTH, subscribe mode, ACL and the deny list; inside
+// MULTI; on a pinned link). Each row gives the session's state in words, the request, and the
+// plan expected.
+#include "plan/planner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../command/request_helpers.hpp"
+
+namespace funnel::plan {
+namespace {
+
+using command::LocalCommand;
+using command::test::ParsedRequest;
+namespace fx = effect;
+
+struct Expect {
+  Action action;
+  std::string text = {};  // kReply/kError: the text starts with this
+  std::uint16_t effects = 0;
+  Target target = Target::kShared;
+  LocalCommand local = LocalCommand::kNone;
+  ClientSub sub = ClientSub::kNone;
+  PinReason reason = PinReason::kWatch;
+  Lane lane = Lane::shared(0);
+};
+
+struct Row {
+  std::string given;  // words: see Planner::apply
+  std::vector<std::string> args;
+  Expect expect;
+};
+
+class Planner : public ::testing::Test {
+ protected:
+  Planner() {
+    open_ = security::UserDirectory::build(config::AuthConfig{});
+    config::AuthConfig auth;
+    config::UserConfig ro;
+    ro.name = "ro";
+    ro.rules = "on nopass ~app:* +@read";
+    auth.users.push_back(ro);
+    users_ = security::UserDirectory::build(auth);
+    config::AuthConfig monitor;
+    monitor.deny_commands = "@default -monitor";
+    monitor_ok_ = security::UserDirectory::build(monitor);
+    EXPECT_NE(open_->initial_user(), nullptr);
+    EXPECT_NE(users_->find("ro"), nullptr);
+  }
+
+  // Sets up the state and context a row's words describe.
+  void apply(const std::string& given, SessionState& state, Context& context) {
+    state.user = open_->initial_user();
+    context.policy = &open_->policy();  // the same default deny list in both
+    context.scratch = &scratch_;
+    std::istringstream words(given);
+    for (std::string w; words >> w;) {
+      if (w == "unauthenticated")
+        state.user = nullptr;
+      else if (w == "read-only-user")
+        state.user = users_->find("ro");
+      else if (w == "resp3")
+        state.protocol = resp::Protocol::kResp3;
+      else if (w == "subscribed")
+        state.subscribed = true;
+      else if (w == "db1")
+        state.db = 1;
+      else if (w == "in-flight")
+        state.lanes.sent(state.forward_lane());
+      else if (w == "in-flight-db0")
+        state.lanes.sent(Lane::shared(0));
+      else if (w == "queuing")
+        state.mode = Mode::kQueuing;
+      else if (w == "waiting")
+        state.mode = Mode::kLeaseWaiting;
+      else if (w == "refused")
+        state.mode = Mode::kLeaseRefused, state.lease_error = "ERR no pin";
+      else if (w == "pinned")
+        state.mode = Mode::kPinned, state.pin_serial = 7;
+      else if (w == "blocking")
+        state.pin_reason = PinReason::kBlocking;
+      else if (w == "tracking")
+        state.pin_reason = PinReason::kTracking;
+      else if (w == "allow-monitor")
+        state.user = monitor_ok_->initial_user(), context.policy = &monitor_ok_->policy();
+      else if (w == "monitor")
+        state.pin_reason = PinReason::kMonitor;
+      else if (w == "monitoring")
+        state.monitoring = true;
+      else if (w == "in-flight-pinned")
+        state.lanes.sent(Lane::pinned(7));
+      else if (w == "in-multi")
+        state.pin_in_multi = true;
+      else if (w == "done")
+        state.pin_done = true;
+      else if (w == "no-pinned-pool")
+        context.pinned_enabled = false;
+      else if (w == "route-reads")
+        context.route_reads = true;
+      else
+        ADD_FAILURE() << "unknown word " << w;
+    }
+  }
+
+  void check(const std::vector<Row>& rows) {
+    for (const Row& row : rows) {
+      SessionState state;
+      Context context;
+      apply(row.given, state, context);
+      ParsedRequest request(row.args);
+      command::Classification cls;
+      command::classify(*table_, request.get(), cls);
+      const Plan p = plan(state, cls, request.get(), context);
+      std::string label = "[" + row.given + "]";
+      for (const std::string& arg : row.args) label += " " + arg;
+      const Expect& e = row.expect;
+      EXPECT_EQ(p.action, e.action) << label << " -> " << p.text;
+      EXPECT_EQ(p.effects, e.effects) << label;
+      if (!e.text.empty()) {
+        EXPECT_TRUE(p.text.starts_with(e.text)) << label << " -> " << p.text;
+      }
+      if (e.action == Action::kForward || e.action == Action::kFanOut) {
+        EXPECT_EQ(p.target, e.target) << label;
+        EXPECT_EQ(p.lane, e.lane) << label;
+      }
+      if (e.action == Action::kLocal) {
+        EXPECT_EQ(p.local, e.local) << label;
+        EXPECT_EQ(p.client_sub, e.sub) << label;
+      }
+      if (e.action == Action::kLease) {
+        EXPECT_EQ(p.pin_reason, e.reason) << label;
+      }
+    }
+  }
+
+  std::shared_ptr<const command::CommandTable> table_ = command::CommandTable::builtin();
+  std::shared_ptr<const security::UserDirectory> open_;        // the default user, no password
+  std::shared_ptr<const security::UserDirectory> users_;       // a read-only user "ro"
+  std::shared_ptr<const security::UserDirectory> monitor_ok_;  // MONITOR taken off the deny list
+  std::string scratch_;
+};
+
+const Expect kShared{Action::kForward};
+const Expect kPinned{Action::kForward, "", fx::kNoRetry, Target::kPinned, {}, {}, {},
+                     Lane::pinned(7)};
+const Expect kHold{Action::kHold};
+const Expect kQueue{Action::kQueue};
+const Expect kClose{Action::kClose};
+Expect local(LocalCommand command, ClientSub sub = ClientSub::kNone) {
+  return {Action::kLocal, "", 0, Target::kShared, command, sub};
+}
+Expect error(std::string text, std::uint16_t effects = 0) {
+  return {Action::kError, std::move(text), effects};
+}
+Expect lease(PinReason reason) {
+  return {Action::kLease, "", 0, Target::kShared, {}, {}, reason};
+}
+Expect pinned(std::uint16_t effects) {
+  Expect e = kPinned;
+  e.effects |= effects;
+  return e;
+}
+constexpr std::string_view kNoPerm = "NOPERM this user has no permissions to run the '";
+constexpr std::string_view kSubscribeMode = "ERR Can't execute '";
+
+// docs/security.md, "How a request is checked": Redis's own errors first, then NOAUTH, then
+// RESP2 subscribe mode, then the user's rules and the deny list.
+TEST_F(Planner, RefusalOrder) {
+  check({
+      {"unauthenticated", {"NOSUCH", "x"}, error("ERR unknown command 'NOSUCH'")},
+      {"unauthenticated", {"GET"}, error("ERR wrong number of arguments for 'get'")},
+      {"unauthenticated", {"CONFIG", "NOSUCH"}, error("ERR unknown subcommand 'NOSUCH'")},
+      {"unauthenticated", {"GET", "k"}, error("NOAUTH Authentication required.")},
+      {"unauthenticated", {"FUNNEL", "STATS"}, error("NOAUTH")},
+      {"unauthenticated", {"BLPOP", "k", "0"}, error("NOAUTH")},  // never leases for it
+      {"unauthenticated", {"AUTH", "pw"}, local(LocalCommand::kAuth)},
+      {"unauthenticated", {"HELLO", "3"}, local(LocalCommand::kHello)},
+      {"unauthenticated", {"QUIT"}, kClose},
+      {"subscribed", {"GET", "k"}, error(std::string(kSubscribeMode) + "get'")},
+      {"subscribed", {"FUNNEL"}, error(std::string(kSubscribeMode) + "funnel'")},
+      {"subscribed", {"BLPOP", "k", "0"}, error(std::string(kSubscribeMode) + "blpop'")},
+      {"subscribed read-only-user", {"SET", "app:1", "v"}, error(std::string(kSubscribeMode))},
+      {"subscribed", {"PING"}, local(LocalCommand::kPing)},
+      {"subscribed", {"SUBSCRIBE", "c"}, local(LocalCommand::kPubsub)},
+      {"subscribed", {"PUNSUBSCRIBE"}, local(LocalCommand::kPubsub)},
+      {"subscribed", {"RESET"}, local(LocalCommand::kReset)},
+      {"subscribed", {"QUIT"}, kClose},
+      {"subscribed resp3", {"GET", "k"}, kShared},  // RESP3 runs anything
+      {"read-only-user",
+       {"SET", "app:1", "v"},
+       error(std::string(kNoPerm) + "set'", fx::kPermissionDenied)},
+      {"read-only-user",
+       {"GET", "other"},
+       error("NOPERM this user has no permissions to access", fx::kPermissionDenied)},
+      {"read-only-user", {"GET", "app:1"}, kShared},
+      {"read-only-user",
+       {"FUNNEL", "STATS"},
+       error(std::string(kNoPerm) + "funnel'", fx::kPermissionDenied)},
+      {"read-only-user",
+       {"BLPOP", "app:1", "0"},
+       error(std::string(kNoPerm) + "blpop'", fx::kPermissionDenied)},
+      {"", {"FLUSHALL"}, error(std::string(kNoPerm) + "flushall'", fx::kPermissionDenied)},
+      {"",
+       {"CONFIG", "GET", "x"},
+       error(std::string(kNoPerm) + "config|get'", fx::kPermissionDenied)},
+      {"", {"MONITOR"}, error(std::string(kNoPerm) + "monitor'", fx::kPermissionDenied)},
+      {"",
+       {"CLIENT", "KILL", "1.2.3.4:5"},
+       error(std::string(kNoPerm) + "client|kill'", fx::kPermissionDenied)},
+  });
+}
+
+// The same order inside a Funnel-held MULTI (a refusal aborts EXEC) and on a pinned link.
+TEST_F(Planner, RefusalOrderInsideMultiAndOnAPinnedLink) {
+  check({
+      {"queuing", {"NOSUCH"}, error("ERR unknown command", fx::kAbortTransaction)},
+      {"queuing", {"SET", "k"}, error("ERR wrong number", fx::kAbortTransaction)},
+      {"queuing read-only-user",
+       {"SET", "app:1", "v"},
+       error(std::string(kNoPerm) + "set'", fx::kAbortTransaction | fx::kPermissionDenied)},
+      {"queuing",
+       {"FLUSHALL"},
+       error(std::string(kNoPerm), fx::kAbortTransaction | fx::kPermissionDenied)},
+      {"pinned", {"NOSUCH"}, error("ERR unknown command")},
+      {"pinned read-only-user",
+       {"SET", "app:1", "v"},
+       error(std::string(kNoPerm) + "set'", fx::kPermissionDenied)},
+      {"pinned", {"FLUSHALL"}, error(std::string(kNoPerm), fx::kPermissionDenied)},
+      {"pinned resp3 subscribed", {"GET", "k"}, kPinned},
+  });
+}
+
+// docs/compatibility.md, "By family": the multiplexed families and the per-database pools.
+TEST_F(Planner, MultiplexedFamilies) {
+  check({
+      {"", {"GET", "k"}, kShared},
+      {"", {"SET", "k", "v"}, kShared},
+      {"", {"LPUSH", "l", "a"}, kShared},
+      {"", {"HSET", "h", "f", "v"}, kShared},
+      {"", {"ZADD", "z", "1", "m"}, kShared},
+      {"", {"XADD", "s", "*", "f", "v"}, kShared},
+      {"", {"XREAD", "STREAMS", "s", "0"}, kShared},
+      {"", {"PFADD", "p", "a"}, kShared},
+      {"", {"DEL", "k"}, kShared},
+      // Until a backend link has told whether the deny list holds inside scripts (security.md).
+      {"",
+       {"EVAL", "return 1", "0"},
+       error("NOPERM funnel: scripts are refused", fx::kPermissionDenied)},
+      {"", {"SCRIPT", "LOAD", "return 1"}, kShared},
+      {"", {"SCRIPT", "KILL"}, kShared},  // the link sends it out of band
+      // Funnel's subscriber link stands for its clients: the counts are corrected on delivery.
+      {"", {"PUBLISH", "c", "m"}, {Action::kForward, "", fx::kPubsubCount}},
+      {"", {"SPUBLISH", "c", "m"}, {Action::kForward, "", fx::kPubsubCount}},
+      {"", {"PUBSUB", "NUMSUB", "c"}, {Action::kForward, "", fx::kPubsubCount}},
+      {"", {"PUBSUB", "SHARDNUMSUB", "c"}, {Action::kForward, "", fx::kPubsubCount}},
+      {"", {"PUBSUB", "NUMPAT"}, kShared},
+      {"", {"PUBSUB", "CHANNELS"}, kShared},
+      {"", {"TIME"}, kShared},
+      {"", {"ACL", "CAT"}, kShared},
+      {"", {"INFO", "server"}, kShared},
+      {"", {"INFO"}, {Action::kForward, "", fx::kAppendFunnelInfo}},
+      {"", {"INFO", "FUNNEL"}, {Action::kForward, "", fx::kAppendFunnelInfo}},
+      {"", {"INFO", "all"}, {Action::kForward, "", fx::kAppendFunnelInfo}},
+      {"db1",
+       {"GET", "k"},
+       {Action::kForward, "", 0, Target::kShared, {}, {}, {}, Lane::shared(1)}},
+      {"in-flight", {"GET", "k"}, kShared},        // same lane: no wait
+      {"db1 in-flight-db0", {"GET", "k"}, kHold},  // another pool: after the replies
+  });
+}
+
+// Reads on replicas (docs/topology.md) and the one fan-out: SCRIPT LOAD/FLUSH to every replica.
+TEST_F(Planner, ReadRoutesAndTheScriptFanOut) {
+  check({
+      {"route-reads", {"GET", "k"}, {Action::kForward, "", 0, Target::kReadRoute}},
+      {"route-reads", {"SET", "k", "v"}, kShared},
+      {"route-reads db1",
+       {"GET", "k"},
+       {Action::kForward, "", 0, Target::kShared, {}, {}, {}, Lane::shared(1)}},
+      {"route-reads", {"SCRIPT", "LOAD", "return 1"}, {Action::kFanOut}},
+      {"route-reads", {"SCRIPT", "FLUSH"}, {Action::kFanOut}},
+      {"route-reads", {"INFO"}, {Action::kForward, "", fx::kAppendFunnelInfo}},  // not read-only
+  });
+  SessionState state;
+  state.user = open_->initial_user();
+  Context context{&open_->policy(), true, true, &scratch_};
+  ParsedRequest request({"SCRIPT", "LOAD", "return 1"});
+  command::Classification cls;
+  command::classify(*table_, request.get(), cls);
+  const Plan p = plan(state, cls, request.get(), context);
+  ASSERT_EQ(p.fan_out.count, 2);
+  EXPECT_EQ(p.fan_out.parts[0], PartTarget::kClientLane);
+  EXPECT_EQ(p.fan_out.parts[1], PartTarget::kEveryReplica);
+  EXPECT_EQ(p.fan_out.merge, Merge::kFirstPartWins);  // the primary's reply is the client's
+}
+
+// Blocking commands and WAIT: pinned for the duration of the command.
+TEST_F(Planner, BlockingCommandsLeaseAPinnedLink) {
+  check({
+      {"", {"BLPOP", "k", "0"}, lease(PinReason::kBlocking)},
+      {"", {"BZPOPMIN", "z", "1"}, lease(PinReason::kBlocking)},
+      {"", {"BLMOVE", "a", "b", "LEFT", "RIGHT", "0"}, lease(PinReason::kBlocking)},
+      {"", {"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}, lease(PinReason::kBlocking)},
+      {"in-flight", {"BLPOP", "k", "0"}, kHold},  // leased after the earlier replies
+      {"no-pinned-pool", {"BLPOP", "k", "0"}, error("ERR funnel: BLPOP is not supported")},
+      {"waiting", {"GET", "k"}, kHold},
+      {"refused", {"BLPOP", "k", "0"}, error("ERR no pin", fx::kDropLease)},
+      {"pinned blocking",
+       {"BLPOP", "k", "0"},
+       pinned(fx::kBlockingDeadline | fx::kReleaseWhenIdle)},
+      {"pinned", {"BLPOP", "k", "0"}, pinned(fx::kBlockingDeadline)},  // after WATCH: kept
+      {"pinned blocking done", {"GET", "k"}, {Action::kRelease}},
+      {"pinned blocking done in-flight", {"GET", "k"}, kHold},
+      {"pinned in-flight", {"GET", "k"}, kPinned},
+      {"in-flight pinned", {"GET", "k"}, kHold},  // still in flight on the shared link
+      {"", {"WAIT", "0", "0"}, error("ERR funnel: WAIT")},
+      {"pinned", {"WAIT", "0", "0"}, kPinned},
+  });
+}
+
+// MULTI … EXEC without WATCH: held by Funnel (transaction_rule_test.cpp has every command).
+TEST_F(Planner, HeldTransactions) {
+  check({
+      {"", {"MULTI"}, {Action::kBeginMulti}},
+      {"", {"EXEC"}, error("ERR EXEC without MULTI")},
+      {"", {"DISCARD"}, error("ERR DISCARD without MULTI")},
+      {"", {"UNWATCH"}, {Action::kReply, "+OK\r\n"}},
+      {"queuing", {"SET", "k", "v"}, kQueue},
+      {"queuing", {"BLPOP", "k", "0"}, kQueue},  // does not block inside MULTI
+      {"queuing", {"WATCH", "k"}, error("ERR WATCH inside MULTI is not allowed")},
+      {"queuing", {"MULTI"}, error("ERR MULTI calls can not be nested")},
+      {"queuing", {"SELECT", "1"}, error("ERR funnel: SELECT inside MULTI", fx::kAbortTransaction)},
+      // The deny list comes before Redis's no-multi check, as ACLs do in Redis.
+      {"queuing",
+       {"SAVE"},
+       error(std::string(kNoPerm) + "save'", fx::kAbortTransaction | fx::kPermissionDenied)},
+      {"queuing", {"EXEC"}, {Action::kExec}},
+      {"queuing in-flight", {"EXEC"}, {Action::kExec}},  // the same shared lane
+      {"queuing", {"DISCARD"}, {Action::kDiscard}},
+      {"queuing", {"RESET"}, local(LocalCommand::kReset)},
+      {"queuing", {"QUIT"}, kClose},
+  });
+}
+
+// WATCH … EXEC: pinned from WATCH until EXEC, DISCARD, UNWATCH or RESET.
+TEST_F(Planner, WatchedTransactionsRunOnThePinnedLink) {
+  check({
+      {"", {"WATCH", "k"}, lease(PinReason::kWatch)},
+      {"no-pinned-pool", {"WATCH", "k"}, error("ERR funnel: WATCH is not supported")},
+      {"pinned", {"WATCH", "k"}, kPinned},
+      {"pinned", {"GET", "k"}, kPinned},
+      {"pinned", {"INFO"}, kPinned},
+      {"pinned", {"MULTI"}, pinned(fx::kEnterPinnedMulti)},
+      {"pinned in-multi", {"SET", "k", "v"}, kPinned},
+      {"pinned in-multi", {"PING"}, kPinned},  // queued on the link: EXEC's array is Redis's
+      {"pinned", {"PING"}, local(LocalCommand::kPing)},
+      {"pinned in-multi", {"EXEC"}, pinned(fx::kLeavePinnedMulti | fx::kReleaseWhenIdle)},
+      {"pinned", {"DISCARD"}, pinned(fx::kLeavePinnedMulti | fx::kReleaseWhenIdle)},
+      {"pinned", {"UNWATCH"}, pinned(fx::kLeavePinnedMulti | fx::kReleaseWhenIdle)},
+      {"pinned tracking", {"EXEC"}, pinned(fx::kLeavePinnedMulti)},  // tracking goes on
+      {"pinned done", {"WATCH", "k"}, {Action::kRelease}},           // then planned again, unpinned
+      {"pinned", {"RESET"}, local(LocalCommand::kReset)},
+      {"pinned in-flight", {"RESET"}, kHold},  // as in Redis, after the blocked command
+      {"pinned", {"QUIT"}, kClose},
+      {"pinned",
+       {"SELECT", "1"},
+       {Action::kForward,
+        "",
+        fx::kNoRetry | fx::kSelectFirst,
+        Target::kPinned,
+        {},
+        {},
+        {},
+        Lane::pinned(7)}},
+      {"pinned", {"HELLO", "3"}, error("ERR funnel: HELLO cannot change the protocol")},
+      {"pinned", {"HELLO", "2"}, local(LocalCommand::kHello)},
+      {"pinned resp3", {"HELLO", "3"}, local(LocalCommand::kHello)},
+      {"pinned", {"AUTH", "pw"}, local(LocalCommand::kAuth)},
+      {"pinned", {"SUBSCRIBE", "c"}, local(LocalCommand::kPubsub)},
+  });
+}
+
+// Client-side caching: CLIENT TRACKING ON leases a link held until TRACKING OFF.
+TEST_F(Planner, ClientTracking) {
+  check({
+      {"", {"CLIENT", "TRACKING", "on"}, error("ERR funnel: CLIENT TRACKING through Funnel needs")},
+      {"resp3", {"CLIENT", "TRACKING", "on"}, lease(PinReason::kTracking)},
+      {"resp3",
+       {"CLIENT", "TRACKING", "on", "REDIRECT", "5"},
+       error("ERR funnel: CLIENT TRACKING REDIRECT")},
+      {"resp3", {"CLIENT", "TRACKING", "off"}, {Action::kReply, "+OK\r\n"}},
+      {"resp3 no-pinned-pool",
+       {"CLIENT", "TRACKING", "on"},
+       error("ERR funnel: CLIENT|TRACKING is not supported")},
+      {"resp3 pinned tracking", {"CLIENT", "TRACKING", "off"}, pinned(fx::kReleaseWhenIdle)},
+      {"resp3 pinned tracking", {"CLIENT", "TRACKING", "on", "BCAST"}, kPinned},
+      {"resp3 pinned tracking", {"CLIENT", "CACHING", "yes"}, kPinned},
+      {"resp3 pinned tracking", {"CLIENT", "TRACKINGINFO"}, kPinned},
+      {"resp3 pinned tracking", {"CLIENT", "GETREDIR"}, kPinned},
+      {"resp3 pinned tracking", {"CLIENT", "ID"}, local(LocalCommand::kClient, ClientSub::kId)},
+      {"resp3 pinned", {"CLIENT", "TRACKING", "on"}, error("ERR funnel: CLIENT TRACKING cannot")},
+      {"", {"CLIENT", "CACHING", "yes"}, error("ERR CLIENT CACHING can be called only")},
+      {"", {"CLIENT", "TRACKINGINFO"}, local(LocalCommand::kClient, ClientSub::kTrackinginfo)},
+      {"", {"CLIENT", "GETREDIR"}, local(LocalCommand::kClient, ClientSub::kGetredir)},
+  });
+}
+
+// Pub/sub and the connection commands Funnel answers itself.
+TEST_F(Planner, LocalCommands) {
+  check({
+      {"", {"SUBSCRIBE", "c"}, local(LocalCommand::kPubsub)},
+      {"", {"SSUBSCRIBE", "c"}, local(LocalCommand::kPubsub)},
+      {"", {"UNSUBSCRIBE"}, local(LocalCommand::kPubsub)},
+      {"", {"PING"}, local(LocalCommand::kPing)},
+      {"", {"ECHO", "x"}, local(LocalCommand::kEcho)},
+      {"", {"HELLO", "3"}, local(LocalCommand::kHello)},
+      {"", {"AUTH", "u", "p"}, local(LocalCommand::kAuth)},
+      {"", {"SELECT", "1"}, local(LocalCommand::kSelect)},
+      {"", {"RESET"}, local(LocalCommand::kReset)},
+      {"", {"QUIT"}, kClose},
+      {"", {"FUNNEL", "STATS"}, local(LocalCommand::kFunnel)},
+      {"", {"ACL", "WHOAMI"}, local(LocalCommand::kAclWhoami)},
+      {"read-only-user", {"PING"}, error(std::string(kNoPerm) + "ping'", fx::kPermissionDenied)},
+  });
+}
+
+// CLIENT's subcommands: answered by Funnel, refused, or Redis's own errors.
+TEST_F(Planner, ClientSubcommands) {
+  check({
+      {"", {"CLIENT", "ID"}, local(LocalCommand::kClient, ClientSub::kId)},
+      {"", {"client", "getname"}, local(LocalCommand::kClient, ClientSub::kGetname)},
+      {"", {"CLIENT", "SETNAME", "n"}, local(LocalCommand::kClient, ClientSub::kSetname)},
+      {"",
+       {"CLIENT", "SETINFO", "LIB-NAME", "x"},
+       local(LocalCommand::kClient, ClientSub::kSetinfo)},
+      {"",
+       {"CLIENT", "SETINFO", "LIB-NAME"},
+       error("ERR wrong number of arguments for 'client|setinfo'")},
+      {"", {"CLIENT", "INFO"}, local(LocalCommand::kClient, ClientSub::kInfo)},
+      {"", {"CLIENT", "LIST", "TYPE", "normal"}, local(LocalCommand::kClient, ClientSub::kList)},
+      {"", {"CLIENT", "REPLY", "OFF"}, local(LocalCommand::kClient, ClientSub::kReply)},
+      {"", {"CLIENT", "HELP"}, local(LocalCommand::kClient, ClientSub::kHelp)},
+      {"", {"CLIENT", "NO-EVICT", "on"}, {Action::kReply, "+OK\r\n"}},
+      {"", {"CLIENT", "NO-EVICT", "maybe"}, error("ERR funnel: CLIENT NO-EVICT MAYBE is not")},
+      {"", {"CLIENT", "PAUSE", "100"}, error("ERR funnel: CLIENT PAUSE 100 is not supported")},
+      {"", {"CLIENT", "UNPAUSE"}, error("ERR funnel: CLIENT UNPAUSE is not supported")},
+      {"", {"CLIENT", "UNBLOCK", "5"}, error("ERR funnel: CLIENT UNBLOCK 5 is not supported")},
+      {"", {"CLIENT", "NO-TOUCH", "on"}, error("ERR funnel: CLIENT NO-TOUCH ON is not supported")},
+      {"", {"CLIENT", "NOSUCH"}, error("ERR unknown subcommand 'NOSUCH'")},
+  });
+}
+
+// Replication, cluster and other commands that need a connection of their own: refused.
+TEST_F(Planner, RefusedFamilies) {
+  check({
+      {"", {"SYNC"}, error("ERR funnel: SYNC is not supported")},
+      {"", {"PSYNC", "x", "0"}, error("ERR funnel: PSYNC is not supported")},
+      {"", {"READONLY"}, error("ERR funnel: READONLY is not supported")},
+      {"", {"ASKING"}, error("ERR funnel: ASKING is not supported")},
+  });
+}
+
+// MONITOR (docs/compatibility.md, "server: MONITOR"): a pinned link of its own; while it streams,
+// the client is answered as Redis answers a monitor (monitor_rule.hpp), on shared links.
+TEST_F(Planner, Monitor) {
+  const Expect shared_lane{Action::kForward};
+  check({
+      {"", {"MONITOR"}, error(std::string(kNoPerm) + "monitor'", fx::kPermissionDenied)},
+      {"allow-monitor", {"MONITOR"}, lease(PinReason::kMonitor)},
+      {"allow-monitor in-flight", {"MONITOR"}, kHold},  // after earlier replies
+      {"allow-monitor queuing",
+       {"MONITOR"},
+       error("ERR funnel: MONITOR inside MULTI", fx::kAbortTransaction)},
+      {"allow-monitor pinned monitor", {"MONITOR"}, pinned(fx::kStartMonitor)},
+      {"allow-monitor pinned", {"MONITOR"}, error("ERR funnel: MONITOR cannot start")},
+      {"allow-monitor pinned monitor monitoring", {"MONITOR"}, {Action::kReply}},  // no reply
+      {"pinned monitor monitoring", {"GET", "k"}, error("ERR Replica can't interact")},
+      {"pinned monitor monitoring", {"PUBLISH", "c", "m"}, error("ERR Replica can't interact")},
+      {"pinned monitor monitoring", {"NOSUCH"}, error("ERR unknown command 'NOSUCH'")},
+      {"read-only-user pinned monitor monitoring",
+       {"SET", "k", "v"},
+       error(std::string(kNoPerm) + "set'", fx::kPermissionDenied)},  // NOPERM first
+      {"pinned monitor monitoring", {"PING"}, local(LocalCommand::kPing)},
+      {"pinned monitor monitoring", {"INFO", "server"}, shared_lane},
+      {"pinned monitor monitoring in-flight-pinned", {"INFO", "server"}, kHold},
+      {"pinned monitor monitoring", {"QUIT"}, kClose},
+      {"pinned monitor monitoring", {"RESET"}, {Action::kRelease}},
+      {"pinned monitor monitoring in-flight-pinned", {"RESET"}, kHold},  // after MONITOR's +OK
+      {"pinned monitor monitoring done", {"PING"}, {Action::kRelease}},  // MONITOR was refused
+      {"pinned monitor monitoring", {"MULTI"}, error("ERR funnel: MULTI, WATCH")},
+      {"pinned monitor monitoring", {"WATCH", "k"}, error("ERR funnel: MULTI, WATCH")},
+  });
+}
+
+}  // namespace
+}  // namespace funnel::plan
