@@ -38,6 +38,7 @@ bool BackendLink::accepting() const {
 }
 
 std::string BackendLink::unavailable_error() const {
+  if (busy_) return down_reason_.substr(down_reason_.find("BUSY "));  // Redis's own text
   return "ERR funnel: backend " + address() + " unavailable (" + down_reason_ +
          "); the command was not run, Funnel keeps reconnecting";
 }
@@ -65,6 +66,7 @@ void BackendLink::connect() {
   // Waits and posts of the previous connection are abandoned: their handlers see an old
   // generation and return without touching these flags.
   read_waiting_ = write_waiting_ = flush_posted_ = false;
+  busy_ = false;  // until this connection's handshake meets a running script again
   state_ = State::kConnecting;
   close_socket();
   if (!snapshot_ || snapshot_->endpoints.empty()) {
@@ -139,6 +141,7 @@ void BackendLink::on_handshake_reply(std::string_view reply) {
   up_ = true;
   if (metrics_ != nullptr) metrics_->backend_connects.add();
   consecutive_failures_ = 0;
+  busy_ = false;
   observer_.on_link_ready(*this, handshake_result_);
   schedule_flush();  // requests queued while connecting
 }
@@ -150,9 +153,7 @@ bool BackendLink::handshake_step_ok(std::string_view reply) {
   if (step == HandshakeStep::kHello) {
     handshake_result_ = interpret_handshake_reply(reply);
     if (handshake_result_.ok) return true;
-    spdlog::warn("backend {} link {}: handshake refused: {}", address(), name_,
-                 handshake_result_.error);
-    fail("handshake refused: " + handshake_result_.error);
+    refuse_handshake(handshake_result_.error);
     return false;
   }
   HandshakeResult result = interpret_select_reply(reply);
@@ -164,9 +165,26 @@ bool BackendLink::handshake_step_ok(std::string_view reply) {
   // AUTH fails as expected after a refused ACL SETUSER; otherwise (another instance changed the
   // user's password in between) the link starts again.
   if (step == HandshakeStep::kAuth && !setuser_error_.empty()) return true;
-  spdlog::warn("backend {} link {}: handshake refused: {}", address(), name_, result.error);
-  fail("handshake refused: " + result.error);
+  refuse_handshake(result.error);
   return false;
+}
+
+// A script running on the node answers the handshake's SETNAME with BUSY: the node is fine and
+// comes back the moment the script ends (SCRIPT KILL through Funnel says so: busy_ended), so the
+// link retries at the shortest backoff and its clients get Redis's own BUSY error meanwhile.
+void BackendLink::refuse_handshake(const std::string& error) {
+  spdlog::warn("backend {} link {}: handshake refused: {}", address(), name_, error);
+  busy_ = error.starts_with("BUSY ");
+  if (busy_) busy_seen_ = settings_.busy_ended->load(std::memory_order_relaxed);
+  fail("handshake refused: " + error);
+}
+
+bool BackendLink::retry_after_busy() {
+  if (state_ != State::kBackoff || !busy_) return false;
+  if (settings_.busy_ended->load(std::memory_order_relaxed) == busy_seen_) return false;
+  busy_ = false;
+  connect();  // requests submitted from now on wait in the link for its handshake
+  return accepting();
 }
 
 // After a refused ACL SETUSER the connection runs as backend.user: scripts must not run on it.
@@ -267,7 +285,7 @@ void BackendLink::enter_backoff(std::string_view reason) {
   state_ = State::kBackoff;
   if (metrics_ != nullptr) metrics_->backend_connect_failures.add();
   fail_unsent(unavailable_error());
-  const unsigned shift = std::min(consecutive_failures_, 16u);
+  const unsigned shift = busy_ ? 0u : std::min(consecutive_failures_, 16u);
   ++consecutive_failures_;
   const common::Millis delay =
       std::min(settings_.backoff_max_ms, settings_.backoff_min_ms << shift);

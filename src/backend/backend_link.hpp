@@ -82,6 +82,10 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   // with unavailable_error() instead of submitting.
   bool accepting() const;
   std::string unavailable_error() const;
+  // Not accepting because a running script refused the handshake (BUSY), and an out-of-band
+  // kill has ended a script since (LinkSettings::busy_ended): reconnects now and returns true if
+  // the link takes requests again. Cold: callers ask only when accepting() is false.
+  bool retry_after_busy();
 
   // Appends one request (complete multibulk bytes). The reply (or an error standing in for it)
   // goes to sink.deliver(target, ...) exactly once, unless the target is retried via the observer.
@@ -149,6 +153,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   void stop_pacing(InFlight& entry);
   void check_stream_stall(common::Millis now);
   void on_handshake_reply(std::string_view reply);
+  void refuse_handshake(const std::string& error);
   bool handshake_step_ok(std::string_view reply);
   void finish_provisioning();
   // TLS (link_tls.cpp): the handshake before Redis's own, and the byte paths that plain links
@@ -206,6 +211,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   std::string setuser_error_;                 // ACL SETUSER's refusal on this connection
   std::string provisioned_auth_;
   bool scripts_refused_ = false;
+  bool busy_ = false;            // the last handshake met a running script (BUSY)
+  std::uint64_t busy_seen_ = 0;  // LinkSettings::busy_ended when it did
 
   std::string in_;
   std::size_t in_start_ = 0;  // first unframed byte

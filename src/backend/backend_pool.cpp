@@ -113,7 +113,7 @@ void BackendPool::deliver_error(const ReplyTarget& target, const std::string& te
   sink_.deliver(target, "-" + text + "\r\n", ReplyTiming{0, common::precise_now_ns()});
 }
 
-void BackendPool::kill_out_of_band(std::string_view request, const ReplyTarget& target) {
+void BackendPool::send_out_of_band(std::string_view request, const ReplyTarget& target) {
   if (!snapshot_) return deliver_error(target, "ERR funnel: backend not known yet; retry");
   if (!killer_) {
     killer_ = std::make_shared<ScriptKiller>(
@@ -124,9 +124,9 @@ void BackendPool::kill_out_of_band(std::string_view request, const ReplyTarget& 
 
 void BackendPool::submit(resp::Protocol protocol, std::uint64_t affinity, std::string_view request,
                          const ReplyTarget& target, common::Millis deadline, std::uint32_t db) {
-  if (kill_ids_.maybe(target.command_id)) [[unlikely]] {
+  if (target.flags & ReplyTarget::kOutOfBand) [[unlikely]] {
     // SCRIPT KILL on the client's link would wait behind the script it should stop.
-    if (is_kill_request(request)) return kill_out_of_band(request, target);
+    return send_out_of_band(request, target);
   }
   const unsigned index = link_for(affinity);
   if (!owns(index)) {
@@ -145,7 +145,7 @@ void BackendPool::submit_to_link(resp::Protocol protocol, unsigned link_index,
     return;
   }
   BackendLink& link = ensure_link(protocol, link_index, db);
-  if (!link.accepting()) {
+  if (!link.accepting() && !link.retry_after_busy()) {
     if (target.flags & ReplyTarget::kRetryRead) {
       events_.retry_read(shape_.node, protocol, request, target, deadline, "link down", true);
       return;

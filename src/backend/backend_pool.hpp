@@ -128,7 +128,7 @@ class BackendPool final : public LinkObserver {
   void replace_all_links();
   void release_parked();
   void deliver_error(const ReplyTarget& target, const std::string& text);
-  void kill_out_of_band(std::string_view request, const ReplyTarget& target);
+  void send_out_of_band(std::string_view request, const ReplyTarget& target);
 
   asio::io_context& io_;
   const LinkSettings& settings_;
@@ -144,8 +144,7 @@ class BackendPool final : public LinkObserver {
   std::vector<Parked> parked_;  // waiting for a new epoch after READONLY
   common::Millis parked_since_ = 0;
   bool awaiting_epoch_ = false;
-  KillIds kill_ids_;
-  std::shared_ptr<ScriptKiller> killer_;  // made on the first SCRIPT KILL / FUNCTION KILL
+  std::shared_ptr<ScriptKiller> killer_;  // made on the first out-of-band request
 };
 
 }  // namespace funnel::backend

@@ -1,6 +1,7 @@
 // Settings shared by every backend link of the process (from config::BackendConfig).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -55,6 +56,10 @@ struct LinkSettings {
   // log in as backend.user only.
   std::shared_ptr<const security::BackendUserSpec> backend_user;
   std::shared_ptr<security::ScriptGate> script_gate;
+  // Counts the out-of-band kills that ended a script (SCRIPT KILL / FUNCTION KILL answered OK),
+  // so links refused with BUSY on any worker reconnect at once (BackendLink::retry_after_busy).
+  std::shared_ptr<std::atomic<std::uint64_t>> busy_ended =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 }  // namespace funnel::backend

@@ -202,6 +202,7 @@ void PinnedPool::shutdown() {
 
 void PinnedPool::on_link_ready(BackendLink& link, const HandshakeResult&) {
   spdlog::debug("pinned link {} up", link.name());
+  if (link_event_hook_) link_event_hook_();
 }
 
 // A pinned link that lost its connection lost its session state too (WATCH, a block): it must
@@ -212,6 +213,7 @@ void PinnedPool::on_link_down(BackendLink& link, std::string_view) {
                          [&](const LinkPtr& candidate) { return candidate.get() == &link; });
   if (it == links_.end()) return;
   asio::post(io_, [this, self = *it] { close_link(self, "connection lost"); });
+  if (link_event_hook_) link_event_hook_();
 }
 
 void PinnedPool::on_link_readonly(BackendLink&, std::string_view, const ReplyTarget& target,
@@ -229,7 +231,10 @@ void PinnedPool::on_link_retired(BackendLink& link) {
 void PinnedPool::deliver(const ReplyTarget& target, std::string_view reply,
                          const ReplyTiming& timing) {
   if (!(target.flags & kCleaning)) return sink_.deliver(target, reply, timing);
-  if (reply.empty() || reply[0] != '-') return;
+  if (reply.empty() || reply[0] != '-') {
+    if (link_event_hook_) link_event_hook_();  // the link may be settled for a blocking command
+    return;
+  }
   for (const auto& link : links_) {
     if (reinterpret_cast<std::uintptr_t>(link.get()) == target.seq) {
       spdlog::warn("pinned link {}: cleaning failed ({}); closing it", link->name(), reply);

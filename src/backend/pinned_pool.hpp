@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +75,10 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   void shutdown();
   void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }
   std::string refusal_text() const;
+  // Called (worker thread) when a pinned link becomes ready, goes down, or has a cleaning reply
+  // back: a lessee waiting for its link to settle before writing a blocking command may go on
+  // (client::BlockingOrder).
+  void set_link_event_hook(std::function<void()> hook) { link_event_hook_ = std::move(hook); }
 
   // LinkObserver
   void on_link_ready(BackendLink& link, const HandshakeResult& handshake) override;
@@ -117,6 +122,7 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   std::vector<LinkPtr> links_;  // every open pinned link of this worker (idle, leased, closing)
   std::vector<LinkPtr> idle_;
   std::deque<Waiter> waiters_;
+  std::function<void()> link_event_hook_;
 };
 
 }  // namespace funnel::backend

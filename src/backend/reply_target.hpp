@@ -30,13 +30,15 @@ struct ReplyTarget {
   static constexpr std::uint8_t kRetryRead = 8;
   // Read-your-writes: a request that may write; its reply tells the session when it was done.
   static constexpr std::uint8_t kWrite = 16;
-  // PUBLISH, SPUBLISH, PUBSUB NUMSUB / SHARDNUMSUB: the session corrects the count
-  // (client/pubsub_counts.hpp).
-  static constexpr std::uint8_t kPubsubCount = 32;
-  // MONITOR's own reply: an error (refused, link down) means the client is not monitoring.
-  static constexpr std::uint8_t kMonitorStart = 64;
-  // Replies the session looks into: delivered whole, never streamed.
-  static constexpr std::uint8_t kEdited = kAppendFunnelInfo | kPubsubCount | kMonitorStart;
+  // A server-wide command Redis runs even while a script keeps it busy (its allow_busy flag:
+  // SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN): sent on a connection of its own,
+  // never behind other requests on a shared link (backend/script_kill.hpp).
+  static constexpr std::uint8_t kOutOfBand = 32;
+  // The session corrects or looks into this reply: PUBLISH's and NUMSUB's counts
+  // (client/pubsub_counts.hpp), MONITOR's own reply (an error: the client is not monitoring).
+  static constexpr std::uint8_t kSessionEdit = 64;
+  // Replies the session rewrites or looks into: delivered whole, never streamed.
+  static constexpr std::uint8_t kEdited = kAppendFunnelInfo | kSessionEdit;
 };
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).

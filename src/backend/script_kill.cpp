@@ -5,21 +5,8 @@
 #include <boost/asio/detached.hpp>
 
 #include "backend/control_link.hpp"
-#include "command/ascii.hpp"
-#include "command/command_table.hpp"
-#include "resp/request_parser.hpp"
 
 namespace funnel::backend {
-
-KillIds::KillIds()
-    : script(command::command_id("script")), function(command::command_id("function")) {}
-
-bool is_kill_request(std::string_view request) {
-  resp::RequestParser parser;
-  if (parser.parse(request) != resp::ParseStatus::kComplete) return false;
-  const resp::Request& parsed = parser.request();
-  return parsed.argc() == 2 && command::iequals(parsed.arg(1), "kill");
-}
 
 ScriptKiller::ScriptKiller(asio::io_context& io, const LinkSettings& settings, ReplySink& sink,
                            std::string link_name)
@@ -41,7 +28,21 @@ void ScriptKiller::start(SnapshotPtr snapshot) {
       asio::detached);
 }
 
-// Opens the connection, sends every queued kill in turn, closes.
+namespace {
+// Funnel's reply when the backend's is missing: not sent at all, or sent and the connection lost
+// (SHUTDOWN closes it on success).
+std::string missing_reply(const std::string& address, const std::string& open_error,
+                          const std::string& error) {
+  if (!open_error.empty()) {
+    return "-ERR funnel: backend " + address + " unavailable (" + open_error +
+           "); the command was not run\r\n";
+  }
+  return "-ERR funnel: backend " + address + " closed the connection before replying (" + error +
+         "); the command may or may not have run (SHUTDOWN closes it once done)\r\n";
+}
+}  // namespace
+
+// Opens the connection, sends every queued request in turn, closes.
 asio::awaitable<void> ScriptKiller::run(SnapshotPtr snapshot) {
   ControlLink link(io_, settings_, link_name_);
   const std::string open_error = co_await link.open(*snapshot);
@@ -49,14 +50,13 @@ asio::awaitable<void> ScriptKiller::run(SnapshotPtr snapshot) {
     Pending next = std::move(pending_.front());
     pending_.pop_front();
     std::string reply;
-    std::string error = open_error;
-    if (error.empty()) {
+    std::string error;
+    if (open_error.empty()) {
       if (auto bytes = co_await link.call_raw(next.request, error)) reply = std::move(*bytes);
     }
-    if (reply.empty()) {
-      reply = "-ERR funnel: backend " + snapshot->address + " unavailable for the kill (" + error +
-              "); the script was not stopped\r\n";
-    }
+    if (reply.empty()) reply = missing_reply(snapshot->address, open_error, error);
+    // A kill that worked: links refused with BUSY meanwhile may reconnect at once.
+    if (reply == "+OK\r\n") settings_.busy_ended->fetch_add(1, std::memory_order_relaxed);
     sink_.deliver(next.target, reply, ReplyTiming{0, common::precise_now_ns()});
     if (!link.is_open() && open_error.empty()) break;  // the rest: a fresh connection
   }

@@ -1,12 +1,12 @@
-// SCRIPT KILL and FUNCTION KILL, sent out of band. On a shared link they would queue behind the
-// very script they are meant to stop (Redis answers nothing else on that connection while it
-// runs), so each worker sends them on a short-lived connection of its own, opened as the control
-// link is (backend.user, "funnel:control:kill:<worker>"), and relays the backend's reply as it
-// is. At most one such connection per worker, only while kills are in flight: further kills
-// queue behind the first and share its connection.
+// Server-wide commands Redis runs even while a script keeps it busy (allow_busy: SCRIPT KILL,
+// FUNCTION KILL, FUNCTION STATS, SHUTDOWN), sent out of band. On a shared link they would queue
+// behind the very script they are meant to stop (Redis answers nothing else on that connection
+// while it runs), so each worker sends them on a short-lived connection of its own, opened as the
+// control link is (backend.user, "funnel:control:kill:<worker>"), and relays the backend's reply
+// as it is. At most one such connection per worker, only while such requests are in flight:
+// further ones queue behind the first and share its connection.
 #pragma once
 
-#include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
@@ -20,18 +20,6 @@
 #include "backend/reply_target.hpp"
 
 namespace funnel::backend {
-
-// The command ids (command::command_id) of SCRIPT and FUNCTION: only their requests need
-// is_kill_request().
-struct KillIds {
-  std::uint16_t script;
-  std::uint16_t function;
-  KillIds();
-  bool maybe(std::uint16_t id) const { return id != 0 && (id == script || id == function); }
-};
-// True for "SCRIPT KILL" / "FUNCTION KILL" (complete multibulk bytes of a SCRIPT or FUNCTION
-// request).
-bool is_kill_request(std::string_view request);
 
 class ScriptKiller : public std::enable_shared_from_this<ScriptKiller> {
  public:

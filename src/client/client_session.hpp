@@ -50,6 +50,8 @@ class ClientSession {
                               SSL* tls = nullptr);
   // Readiness edges for this client's socket, from the worker's ClientPoller.
   void on_poll_events(std::uint32_t events);
+  // Its blocking command waited for its turn (SessionContext::turn_waiters): try it again.
+  void retry_turn() { resume_held(); }
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -158,6 +160,11 @@ class ClientSession {
   // A line from the MONITOR link (session_monitor.cpp).
   void monitor_line(std::string_view line);
   void apply_pin_effects(const plan::Plan& plan);
+  bool carry_out_blocking(const plan::Plan& plan, const resp::Request& request);
+  // A blocking command goes to its link in arrival order (blocking_order.hpp), once the link is
+  // settled: false (and the session waits in ctx_.turn_waiters) until then.
+  bool blocking_turn();
+  void end_blocking_turn();
   common::Millis blocking_deadline(const resp::Request& request) const;
   void begin_pin(PinReason reason);
   void end_pin();
@@ -206,7 +213,7 @@ class ClientSession {
   void pubsub_unsubscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
   void answer_pubsub(std::uint64_t seq, std::string_view confirmations);
   std::uint8_t count_pubsub_reply(const resp::Request& request, std::uint64_t seq);
-  std::string corrected_count(std::uint64_t seq, std::string_view reply);
+  bool answer_corrected_count(std::uint64_t seq, std::string_view reply);
   bool subscribed() const { return subs_ != nullptr && subs_->total() > 0; }
   bool subscribe_barrier() const { return subs_ != nullptr && subs_->pending.active; }
   void note_subscriptions() { state_.subscribed = subscribed(); }

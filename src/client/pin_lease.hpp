@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "backend/pinned_pool.hpp"
+#include "client/blocking_order.hpp"
 #include "plan/session_state.hpp"
 
 namespace funnel::client {
@@ -26,7 +27,8 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   PinLease(ClientSession& session, PinReason reason, std::uint32_t serial)
       : session_(session), reason_(reason), serial_(serial), since_(common::coarse_now_ms()) {}
   // The link may outlive the lease (returned to the pool): it must not keep pointing here.
-  ~PinLease() override { set_link(nullptr); }
+  // A blocking command's ticket still open (refused, client gone) is given up.
+  ~PinLease() override;
   PinLease(const PinLease&) = delete;
   PinLease& operator=(const PinLease&) = delete;
 
@@ -64,6 +66,10 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   // The client fell behind its monitor lines past the hard output limit: it is being closed.
   void set_overflowed() { overflowed_ = true; }
   bool overflowed() const { return overflowed_; }
+  // The blocking command's place in client::BlockingOrder (none: no ticket open), and since when
+  // it has waited for its turn (0: not yet).
+  Ticket turn_ticket;
+  common::Millis turn_since = 0;
 
  private:
   ClientSession& session_;

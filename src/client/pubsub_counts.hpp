@@ -71,7 +71,7 @@ class PubsubCounts {
   std::atomic<std::size_t> names_{0};  // entries in maps_: none, and every count is the backend's
 };
 
-// A reply whose count Funnel corrects (ReplyTarget::kPubsubCount): PUBLISH (kind kChannel) or
+// A reply whose count Funnel corrects (ReplyTarget::kSessionEdit): PUBLISH (kind kChannel) or
 // SPUBLISH (kShard) to `channel`, or with `numsub` PUBSUB NUMSUB or SHARDNUMSUB (whose reply
 // names its channels).
 struct CountedReply {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -12,6 +13,7 @@
 #include "backend/backend_pool.hpp"
 #include "backend/database_pools.hpp"
 #include "backend/pinned_pool.hpp"
+#include "client/blocking_order.hpp"
 #include "client/buffer_pool.hpp"
 #include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
@@ -107,9 +109,15 @@ struct SessionContext {
   const config::Config& config;
   const ProcessFacts& facts;
   backend::BackendPool* pool = nullptr;
-  backend::PinnedPool* pinned = nullptr;  // dedicated links for WATCH and blocking commands
-  ReadRoutes* reads = nullptr;            // where read-only requests may go (never null)
-  WriteWatermark* writes = nullptr;       // read-your-writes, process scope (never null)
+  backend::PinnedPool* pinned = nullptr;    // dedicated links for WATCH and blocking commands
+  ReadRoutes* reads = nullptr;              // where read-only requests may go (never null)
+  WriteWatermark* writes = nullptr;         // read-your-writes, process scope (never null)
+  BlockingOrder* blocking_order = nullptr;  // blocking commands in arrival order (never null)
+  // Sessions whose blocking command waits for its turn (BlockingOrder) or its new link's
+  // handshake: retried by resume_turn_waiters() when either may have changed.
+  std::vector<SessionRegistry::Handle> turn_waiters;
+  // Runs resume_turn_waiters at `due_ns` (precise clock) at the latest (the worker's timer).
+  std::function<void(std::int64_t due_ns)> arm_turn_timer;
   // Copies of reads->active() and reads->read_your_writes() != kOff, refreshed with the snapshot:
   // one byte each for the per-request checks of a single-node Funnel.
   bool route_reads = false;
@@ -135,5 +143,9 @@ struct SessionContext {
   PubsubCounts* pubsub_counts = nullptr;  // the process's, for PUBLISH's count; null: uncorrected
   bool draining = false;
 };
+
+// Lets every session in ctx.turn_waiters try its blocking command again (each waits again if it
+// still must). Worker thread: on its tick, on a pinned link's readiness, on BlockingOrder's wake.
+void resume_turn_waiters(SessionContext& ctx);
 
 }  // namespace funnel::client

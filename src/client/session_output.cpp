@@ -58,17 +58,13 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
 }
 
 void ClientSession::deliver_edited(const backend::ReplyTarget& target, std::string_view reply) {
-  if ((target.flags & backend::ReplyTarget::kMonitorStart) && !reply.empty() && reply[0] == '-' &&
-      state_.monitoring) {
-    state_.pin_done = true;  // MONITOR failed: the lease ends before the next request
-  }
   if (target.flags & backend::ReplyTarget::kNoReply) {
     answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
   } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
     answer(target.seq, transform_info(reply), false);
-  } else if (target.flags & backend::ReplyTarget::kPubsubCount) {
-    answer(target.seq, corrected_count(target.seq, reply), false);
-  } else {
+  } else if (!answer_corrected_count(target.seq, reply)) {  // PUBLISH, NUMSUB: answered there
+    // MONITOR's own reply: an error (refused, link down) ends the lease before the next request.
+    if (state_.monitoring && !reply.empty() && reply[0] == '-') state_.pin_done = true;
     answer(target.seq, reply, false);
   }
 }

@@ -19,6 +19,58 @@ static_assert(std::tuple_size_v<decltype(metrics::WorkerMetrics::pins)> ==
 
 }  // namespace
 
+PinLease::~PinLease() {
+  set_link(nullptr);
+  if (turn_ticket) session_.ctx_.blocking_order->done(turn_ticket);
+}
+
+void resume_turn_waiters(SessionContext& ctx) {
+  std::vector<SessionRegistry::Handle> waiters;
+  waiters.swap(ctx.turn_waiters);
+  for (const auto& handle : waiters) {
+    if (ClientSession* session = ctx.registry.find(handle.index, handle.generation)) {
+      session->retry_turn();
+    }
+  }
+}
+
+// The link must also be settled: connected, and with nothing of its own unanswered (a reused
+// link's RESET and HELLO, SELECT). Redis reads its ready connections in the order they became
+// readable; a link whose earlier bytes Redis has not read yet is already in that queue, ahead of
+// links written to before this one.
+bool ClientSession::blocking_turn() {
+  if (pin_ == nullptr || !pin_->active()) return true;  // the plan answers it
+  BlockingOrder& order = *ctx_.blocking_order;
+  if (!pin_->turn_ticket) pin_->turn_ticket = order.take(ctx_.worker_index, ctx_.batch_ns);
+  const std::int64_t due_ns = pin_->turn_ticket.read_ns + order.grace_ns();
+  if (common::precise_now_ns() < due_ns) {  // another worker may still hold an earlier one
+    ctx_.turn_waiters.push_back(handle_);
+    ctx_.arm_turn_timer(due_ns);
+    return false;
+  }
+  const backend::BackendLink& link = pin_->link();
+  using State = backend::BackendLink::State;
+  const bool unsettled = link.state() == State::kConnecting ||
+                         link.state() == State::kHandshaking ||
+                         (link.state() == State::kReady && link.in_flight() != 0);
+  const common::Millis now = common::coarse_now_ms();
+  if (pin_->turn_since == 0) pin_->turn_since = now;
+  if (BlockingOrder::waited_enough(pin_->turn_since, now)) return true;  // whatever is ahead
+  if (!unsettled && order.is_turn(pin_->turn_ticket)) return true;
+  ctx_.turn_waiters.push_back(handle_);
+  return false;
+}
+
+// Closes the ticket once the request's bytes have left: a posted handler runs after the link's
+// flush (posted by the submit before it) or the write batch that took them.
+void ClientSession::end_blocking_turn() {
+  if (pin_ == nullptr || !pin_->turn_ticket) return;
+  asio::post(ctx_.io,
+             [order = ctx_.blocking_order, ticket = pin_->turn_ticket] { order->done(ticket); });
+  pin_->turn_ticket = Ticket{};
+  pin_->turn_since = 0;
+}
+
 void PinLease::on_lease(backend::LinkPtr link) {
   set_link(std::move(link));
   waiting_ = false;

@@ -33,10 +33,21 @@ bool ClientSession::handle_request(const resp::Request& request) {
         end_pin();
         continue;
       default:
+        if (p.has(plan::effect::kBlockingDeadline)) [[unlikely]]
+          return carry_out_blocking(p, request);
         carry_out(p, request);
         return true;
     }
   }
+}
+
+// A blocking command leaves in the order blocking commands arrived (blocking_order.hpp): held
+// until its turn, and its turn ends once its bytes are out.
+bool ClientSession::carry_out_blocking(const plan::Plan& p, const resp::Request& request) {
+  if (!blocking_turn()) return hold_at_lane_barrier();
+  carry_out(p, request);
+  end_blocking_turn();
+  return true;
 }
 
 void ClientSession::carry_out(const plan::Plan& p, const resp::Request& request) {
@@ -89,8 +100,10 @@ void ClientSession::forward_planned(const plan::Plan& p, const resp::Request& re
   std::uint8_t flags = 0;
   if (p.has(plan::effect::kAppendFunnelInfo)) flags |= backend::ReplyTarget::kAppendFunnelInfo;
   if (p.has(plan::effect::kNoRetry)) flags |= backend::ReplyTarget::kRetried;
+  if (p.has(plan::effect::kOutOfBand)) [[unlikely]]
+    flags |= backend::ReplyTarget::kOutOfBand;
   if (p.has(plan::effect::kPubsubCount)) flags |= count_pubsub_reply(request, seq);
-  if (p.has(plan::effect::kStartMonitor)) flags |= backend::ReplyTarget::kMonitorStart;
+  if (p.has(plan::effect::kStartMonitor)) flags |= backend::ReplyTarget::kSessionEdit;
   if (p.target == plan::Target::kReadRoute) return forward_read(request, seq, flags, deadline);
   forward(request.raw(), seq, 0, flags, deadline);
   // MONITOR went on the pinned link: later requests go on shared links, behind its reply (their

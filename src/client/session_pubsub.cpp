@@ -192,23 +192,23 @@ std::uint8_t ClientSession::count_pubsub_reply(const resp::Request& request, std
   if (!what.numsub) what.channel = request.arg(1);  // PUBLISH's arity is checked: 3
   if (!counted_) counted_ = std::make_unique<CountedReplies>();
   counted_->pending.emplace_back(seq, std::move(what));
-  return backend::ReplyTarget::kPubsubCount;
+  return backend::ReplyTarget::kSessionEdit;
 }
 
-std::string ClientSession::corrected_count(std::uint64_t seq, std::string_view reply) {
-  if (!counted_) return std::string(reply);
-  std::string out;
+// The reply for `seq` with its count corrected, if it is one count_pubsub_reply remembered;
+// false (nothing answered) otherwise.
+bool ClientSession::answer_corrected_count(std::uint64_t seq, std::string_view reply) {
+  if (!counted_) return false;
   auto& pending = counted_->pending;
   const auto it = std::find_if(pending.begin(), pending.end(),
                                [&](const auto& entry) { return entry.first == seq; });
-  if (it == pending.end()) {
-    FUNNEL_INVARIANT(!"a corrected count's request was not remembered");
-    return std::string(reply);
-  }
+  if (it == pending.end()) return false;
+  std::string out;
   correct_pubsub_count(*ctx_.pubsub_counts, it->second, reply, state_.protocol, out);
   pending.erase(it);
   if (pending.empty()) counted_.reset();
-  return out;
+  answer(seq, out, false);
+  return true;
 }
 
 void ClientSession::leave(PubsubKind kind, std::string_view name) {

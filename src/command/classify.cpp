@@ -211,6 +211,8 @@ void route(const CommandTable& table, const CommandSpec& spec, const resp::Reque
   } else if (spec.has(Flag::kPubsub)) {
     out.reply_edit = pubsub_reply_edit(spec.name);
   }
+  // Redis serves these while a script runs; behind that script on a link they would never run.
+  out.out_of_band = spec.has(Flag::kAllowBusy);
 }
 
 }  // namespace
@@ -219,7 +221,8 @@ bool forwards_as_is(const CommandSpec& spec) {
   // What classify() and route() decide for a row with no subcommands, minus the arity check.
   const std::string_view name = spec.name;
   return !spec.is_container() && name != "funnel" && name != "acl|whoami" && name != "info" &&
-         find_rule(name.substr(0, name.find('|'))) == nullptr && unsafe_by_flags(spec).empty();
+         !spec.has(Flag::kAllowBusy) && find_rule(name.substr(0, name.find('|'))) == nullptr &&
+         unsafe_by_flags(spec).empty();
 }
 
 namespace {
@@ -278,6 +281,7 @@ void classify(const CommandTable& table, const resp::Request& request, Classific
   out.read_only = false;
   out.reply_edit = ReplyEdit::kNone;
   out.blocking = false;
+  out.out_of_band = false;
   out.error.clear();  // keeps its capacity for the next error
   const CommandSpec* spec = request.is_empty() ? nullptr : table.find(request.arg(0));
   // The common case: a plain data command (see forwards_as_is); the same result as the rules.

@@ -47,6 +47,8 @@ struct Classification {
   bool read_only = false;              // true only for commands the table marks readonly
   ReplyEdit reply_edit = ReplyEdit::kNone;  // forwarded replies Funnel edits (INFO, PUBLISH, ...)
   bool blocking = false;               // a blocking command (BLPOP, XREAD ... BLOCK, ...)
+  bool out_of_band = false;            // kForward of an allow_busy command (SCRIPT KILL, ...):
+                                       // never behind other requests on a link
   std::string error;                   // for kReject/kUnsupported: the text after '-', no CRLF
 };
 // clang-format on

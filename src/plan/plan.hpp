@@ -66,8 +66,11 @@ inline constexpr std::uint16_t kSelectFirst = 1 << 6;       // SELECT: admit the
 inline constexpr std::uint16_t kAbortTransaction = 1 << 7;  // the held MULTI's EXEC will abort
 inline constexpr std::uint16_t kDropLease = 1 << 8;         // the refused lease is forgotten
 inline constexpr std::uint16_t kPermissionDenied = 1 << 9;  // counted as a NOPERM refusal
-inline constexpr std::uint16_t kPubsubCount = 1 << 10;      // PUBLISH/NUMSUB: correct the count
-inline constexpr std::uint16_t kStartMonitor = 1 << 11;     // MONITOR: the link streams its lines
+// Redis's allow_busy commands (SCRIPT KILL, SHUTDOWN, ...): on a connection of their own, never
+// behind other requests on a link (backend/script_kill.hpp).
+inline constexpr std::uint16_t kOutOfBand = 1 << 10;
+inline constexpr std::uint16_t kPubsubCount = 1 << 11;   // PUBLISH/NUMSUB: correct the count
+inline constexpr std::uint16_t kStartMonitor = 1 << 12;  // MONITOR: the link streams its lines
 }  // namespace effect
 
 struct Plan {

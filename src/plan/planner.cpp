@@ -60,7 +60,9 @@ std::uint16_t reply_effects(const command::Classification& cls, const resp::Requ
 // every replica (the primary's reply wins).
 Plan plan_forward(const SessionState& state, const command::Classification& cls,
                   const resp::Request& request, const Context& context) {
-  const std::uint16_t effects = reply_effects(cls, request);
+  std::uint16_t effects = reply_effects(cls, request);
+  if (cls.out_of_band) [[unlikely]]
+    effects |= effect::kOutOfBand;
   const Lane lane = Lane::shared(state.db);
   if (context.route_reads) [[unlikely]] {
     // Only plain reads of database 0 go to replicas; everything else keeps the primary's order.

@@ -39,7 +39,7 @@ inline Plan plan(const SessionState& state, const command::Classification& cls,
                  const resp::Request& request, const Context& context) {
   if (state.mode == Mode::kNormal && cls.route == command::Route::kForward &&
       state.user != nullptr && !state.resp2_subscribed() &&
-      cls.reply_edit == command::ReplyEdit::kNone && !context.route_reads &&
+      cls.reply_edit == command::ReplyEdit::kNone && !cls.out_of_band && !context.route_reads &&
       !security::access_needs_check(*state.user, *context.policy, *cls.spec)) [[likely]] {
     const Lane lane = Lane::shared(state.db);
     if (state.lanes.must_wait(lane)) return Plan::simple(Action::kHold);

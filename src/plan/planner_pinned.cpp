@@ -160,7 +160,7 @@ Plan plan_pinned(const SessionState& state, const command::Classification& cls,
   }
   switch (cls.route) {
     case Route::kForward:
-      return forward_on_pin(state);
+      return forward_on_pin(state, cls.out_of_band ? effect::kOutOfBand : 0);
     case Route::kLocal:
       return plan_pinned_local(state, cls, request, context);
     default:

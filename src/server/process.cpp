@@ -68,6 +68,7 @@ Process::Process(config::Config config)
     read_your_writes_ = client::ReadYourWrites::kProcess;
   }
   write_watermark_ = std::make_unique<client::WriteWatermark>(config_.server.workers);
+  blocking_order_ = std::make_unique<client::BlockingOrder>(config_.server.workers);
   facts_.databases = database_pools_.get();
   users_ = security::UserDirectory::build(config_.auth);  // throws ConfigError for bad rules
   // Data links provision a backend user without the deny list, so it holds inside scripts.

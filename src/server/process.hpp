@@ -44,6 +44,7 @@ class Process final : public client::AdminView {
   routing::ReadPolicy read_policy() const { return read_policy_; }
   client::ReadYourWrites read_your_writes() const { return read_your_writes_; }
   client::WriteWatermark& write_watermark() { return *write_watermark_; }
+  client::BlockingOrder& blocking_order() { return *blocking_order_; }
   std::uint64_t next_client_id() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
 
   // Everything the metrics renderings need, read from all threads (relaxed loads). Thread-safe.
@@ -67,6 +68,7 @@ class Process final : public client::AdminView {
   routing::ReadPolicy read_policy_ = routing::ReadPolicy::kPrimary;
   client::ReadYourWrites read_your_writes_ = client::ReadYourWrites::kOff;
   std::unique_ptr<client::WriteWatermark> write_watermark_;
+  std::unique_ptr<client::BlockingOrder> blocking_order_;  // blocking commands, arrival order
   std::unique_ptr<Control> control_;
   std::unique_ptr<PubsubHub> pubsub_hub_;  // outlives the workers, which post to it
   std::vector<std::unique_ptr<Worker>> workers_;

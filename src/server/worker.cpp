@@ -30,7 +30,8 @@ Worker::Worker(Process& process, unsigned index)
     : process_(process),
       index_(index),
       acceptor_(io_.get_executor()),
-      tick_timer_(io_.get_executor()) {
+      tick_timer_(io_.get_executor()),
+      turn_timer_(io_.get_executor()) {
   poller_ = std::make_unique<client::ClientPoller>(io_);
   if (!poller_->ok()) throw std::runtime_error("cannot create the epoll set for client sockets");
   context_ =
@@ -61,11 +62,18 @@ Worker::Worker(Process& process, unsigned index)
   reads_ = std::make_unique<client::ReadRoutes>(process.read_policy(), process.read_your_writes());
   context_->reads = reads_.get();
   context_->writes = &process.write_watermark();
+  context_->blocking_order = &process.blocking_order();
+  context_->arm_turn_timer = [this](std::int64_t due_ns) { arm_turn_timer(due_ns); };
+  process.blocking_order().set_waker(
+      index, [this] { asio::post(io_, [this] { client::resume_turn_waiters(*context_); }); });
   pinned_ = std::make_unique<backend::PinnedPool>(
       io_, process.link_settings(),
       backend::PinnedLimits{config.backend.max_pinned, config.backend.pinned_borrow_timeout_ms},
       *this, process.counters());
   context_->pinned = pinned_.get();
+  pinned_->set_link_event_hook([this] {
+    if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
+  });
   metrics_ = std::make_unique<metrics::WorkerMetrics>();
   context_->metrics = metrics_.get();
   pool_->set_metrics(metrics_.get());
@@ -146,6 +154,7 @@ void Worker::stop() {
     pinned_->shutdown();
     replicas_->shutdown();
     tick_timer_.cancel();
+    turn_timer_.cancel();
     poller_->stop();
     work_.reset();
     // Let the closes above finish their posted clean-up, then stop.
@@ -256,6 +265,20 @@ void Worker::refuse_without_descriptor(Acceptor& acceptor) {
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
+// One timer for every session whose blocking command waits out BlockingOrder's grace: armed for
+// the earliest due time asked for; the waiters retry together (each waits again if it must).
+void Worker::arm_turn_timer(std::int64_t due_ns) {
+  if (turn_due_ns_ != 0 && turn_due_ns_ <= due_ns) return;
+  turn_due_ns_ = due_ns;
+  const std::int64_t wait_ns = std::max<std::int64_t>(due_ns - common::precise_now_ns(), 0);
+  turn_timer_.expires_after(std::chrono::nanoseconds(wait_ns));
+  turn_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // re-armed earlier, or stopping
+    turn_due_ns_ = 0;
+    client::resume_turn_waiters(*context_);
+  });
+}
+
 void Worker::schedule_tick() {
   tick_timer_.expires_after(kTickInterval);
   tick_timer_.async_wait([this](boost::system::error_code ec) {
@@ -268,6 +291,7 @@ void Worker::on_tick() {
   pool_->tick(now);
   pinned_->tick(now);
   replicas_->tick(now);
+  if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0 &&
       replicas_->in_flight() == 0) {

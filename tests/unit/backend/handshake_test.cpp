@@ -1,6 +1,5 @@
 // The link handshake: what Funnel sends on every backend link, and how it reads the answer.
 #include "backend/handshake.hpp"
-#include "backend/script_kill.hpp"
 
 #include <gtest/gtest.h>
 
@@ -89,19 +88,6 @@ TEST(Handshake, DataLinksProvisionTheBackendUserAfterHello) {
   gate.configure(false, true);
   EXPECT_FALSE(make_provisioning(&spec, &gate, &backend_password, nullptr).has_value());
   EXPECT_FALSE(make_provisioning(nullptr, &gate, &backend_password, nullptr).has_value());
-}
-
-TEST(Handshake, OnlySCRIPTAndFUNCTIONKillGoOutOfBand) {
-  const KillIds ids;
-  EXPECT_TRUE(ids.maybe(command::command_id("script")));
-  EXPECT_TRUE(ids.maybe(command::command_id("function")));
-  EXPECT_FALSE(ids.maybe(command::command_id("get")));
-  EXPECT_FALSE(ids.maybe(0));
-  EXPECT_TRUE(is_kill_request(encode_command({"SCRIPT", "KILL"})));
-  EXPECT_TRUE(is_kill_request(encode_command({"function", "kill"})));
-  EXPECT_FALSE(is_kill_request(encode_command({"SCRIPT", "LOAD", "return 1"})));
-  EXPECT_FALSE(is_kill_request(encode_command({"SCRIPT", "KILL", "extra"})));
-  EXPECT_FALSE(is_kill_request("*2\r\n$6\r\nSCRIPT\r\n$4\r\nKI"));
 }
 
 }  // namespace

@@ -238,6 +238,45 @@ TEST(ClassifyForward, MarksThePubsubCountsFunnelCorrects) {
   }
 }
 
+// Redis's allow_busy flag: what Redis runs while a script keeps it busy. Forwarded, these must
+// not wait behind that script on a link; the rest are Funnel's own or refused anyway.
+TEST(ClassifyForward, MarksAllowBusyCommandsOutOfBand) {
+  struct Case {
+    std::vector<std::string> args;
+    bool out_of_band;
+  };
+  const std::vector<Case> cases = {
+      {{"SCRIPT", "KILL"}, true},
+      {{"function", "kill"}, true},
+      {{"FUNCTION", "STATS"}, true},
+      {{"SHUTDOWN", "NOSAVE"}, true},
+      {{"shutdown"}, true},
+      {{"SCRIPT", "LOAD", "return 1"}, false},
+      {{"FUNCTION", "LIST"}, false},
+      {{"EVAL", "return 1", "0"}, false},
+      {{"GET", "k"}, false},
+      {{"INFO"}, false},
+      {{"SCRIPT", "KILL", "x"}, false},  // Redis's arity error, from Funnel
+      {{"MULTI"}, false},                // allow_busy, but Funnel's own
+      {{"HELLO", "3"}, false},
+      {{"RESET"}, false},
+  };
+  for (const Case& c : cases) {
+    const Classification out = run(c.args);
+    EXPECT_EQ(out.out_of_band, c.out_of_band) << describe(c.args);
+    if (c.out_of_band) {
+      EXPECT_EQ(out.route, Route::kForward) << describe(c.args);
+    }
+  }
+  // A reused result forgets it.
+  const auto table = CommandTable::builtin();
+  Classification out;
+  ParsedRequest kill({"SCRIPT", "KILL"}), get({"GET", "k"});
+  classify(*table, kill.get(), out);
+  classify(*table, get.get(), out);
+  EXPECT_FALSE(out.out_of_band);
+}
+
 TEST(ClassifyForward, AcceptsInlineRequests) {
   ParsedRequest request(ParsedRequest::Inline{}, "get k\r\n");
   ASSERT_EQ(request.status(), resp::ParseStatus::kComplete);

@@ -253,7 +253,10 @@ TEST_F(Planner, MultiplexedFamilies) {
        {"EVAL", "return 1", "0"},
        error("NOPERM funnel: scripts are refused", fx::kPermissionDenied)},
       {"", {"SCRIPT", "LOAD", "return 1"}, kShared},
-      {"", {"SCRIPT", "KILL"}, kShared},  // the link sends it out of band
+      {"", {"SCRIPT", "KILL"}, {Action::kForward, "", fx::kOutOfBand}},  // never behind a script
+      {"", {"FUNCTION", "KILL"}, {Action::kForward, "", fx::kOutOfBand}},
+      {"", {"FUNCTION", "STATS"}, {Action::kForward, "", fx::kOutOfBand}},
+      {"", {"FUNCTION", "LIST"}, kShared},
       // Funnel's subscriber link stands for its clients: the counts are corrected on delivery.
       {"", {"PUBLISH", "c", "m"}, {Action::kForward, "", fx::kPubsubCount}},
       {"", {"SPUBLISH", "c", "m"}, {Action::kForward, "", fx::kPubsubCount}},
