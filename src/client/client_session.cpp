@@ -170,7 +170,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   }
   ctx_.metrics->requests_in_flight_up.add();
   state_.lanes.sent(state_.forward_lane());
-  if (state_.holds_pin() && !(flags & backend::ReplyTarget::kOutOfBand)) {
+  if (state_.requests_on_pin() && !(flags & backend::ReplyTarget::kOutOfBand)) {
     ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
     ctx_.pool->submit(state_.protocol, id_, bytes, target, deadline, state_.db);

@@ -25,6 +25,7 @@
 namespace funnel::client {
 
 class TransactionQueue;
+struct CountedReplies;
 class PinLease;
 struct ReadState;
 using plan::PinReason;
@@ -137,6 +138,7 @@ class ClientSession final : public net::PollTarget {
   void handle_local(const resp::Request& request, std::uint64_t seq, const plan::Plan& plan);
   void forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
                std::uint8_t flags, common::Millis deadline);
+  [[gnu::cold]] void deliver_edited(const backend::ReplyTarget& target, std::string_view reply);
   backend::ReplyTarget reply_target(std::uint64_t seq, std::uint16_t extra_replies,
                                     std::uint8_t flags);
 
@@ -156,6 +158,8 @@ class ClientSession final : public net::PollTarget {
 
   // Pinned links (session_pin.cpp).
   void tracking_push(std::string_view push_bytes);
+  // A line from the MONITOR link (session_monitor.cpp).
+  void monitor_line(std::string_view line);
   void apply_pin_effects(const plan::Plan& plan);
   bool carry_out_blocking(const plan::Plan& plan, const resp::Request& request);
   // A blocking command goes to its link in arrival order (blocking_order.hpp), once the link is
@@ -208,6 +212,9 @@ class ClientSession final : public net::PollTarget {
   // Pub/sub commands and state (session_pubsub.cpp).
   void pubsub_subscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
   void pubsub_unsubscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
+  void answer_pubsub(std::uint64_t seq, std::string_view confirmations);
+  std::uint8_t count_pubsub_reply(const resp::Request& request, std::uint64_t seq);
+  bool answer_corrected_count(std::uint64_t seq, std::string_view reply);
   bool subscribed() const { return subs_ != nullptr && subs_->total() > 0; }
   bool subscribe_barrier() const { return subs_ != nullptr && subs_->pending.active; }
   void note_subscriptions() { state_.subscribed = subscribed(); }
@@ -276,6 +283,7 @@ class ClientSession final : public net::PollTarget {
   std::unique_ptr<TransactionQueue> tx_;        // inside a MULTI that Funnel holds; null otherwise
   std::unique_ptr<PinLease> pin_;               // a pinned link leased (or awaited); null otherwise
   std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
+  std::unique_ptr<CountedReplies> counted_;     // PUBLISH/NUMSUB replies to correct; or null
   std::unique_ptr<ReadState> reads_;            // null until a read is routed or a write tracked
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).

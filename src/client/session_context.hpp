@@ -15,6 +15,7 @@
 #include "backend/pinned_pool.hpp"
 #include "client/blocking_order.hpp"
 #include "client/buffer_pool.hpp"
+#include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
 #include "client/subscriptions.hpp"
 #include "command/classify.hpp"
@@ -140,8 +141,9 @@ struct SessionContext {
   bool per_request_metrics = true;            // admin.metrics
   SessionRegistry registry;
   StringInterner strings;
-  SubscriptionIndex subscriptions;  // this worker's channel -> sessions (pub/sub)
-  PubsubBus* pubsub = nullptr;      // the process's hub, as this worker talks to it
+  SubscriptionIndex subscriptions;        // this worker's channel -> sessions (pub/sub)
+  PubsubBus* pubsub = nullptr;            // the process's hub, as this worker talks to it
+  PubsubCounts* pubsub_counts = nullptr;  // the process's, for PUBLISH's count; null: uncorrected
   bool draining = false;
 };
 

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
 
 namespace funnel::client {
 namespace {
@@ -45,15 +46,27 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
   if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
          timing.now_ns - target.started_ns, timing.backend_ns);
-  if (target.flags & backend::ReplyTarget::kNoReply) {
-    answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
-  } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
-    answer(target.seq, transform_info(reply), false);
+  constexpr std::uint8_t kEditOrDrop =
+      backend::ReplyTarget::kNoReply | backend::ReplyTarget::kEdited;
+  if (target.flags & kEditOrDrop) [[unlikely]] {
+    deliver_edited(target, reply);
   } else {
     answer(target.seq, reply, false);
   }
   if (!write_last_reply_now()) schedule_flush();
   on_backend_answered();
+}
+
+void ClientSession::deliver_edited(const backend::ReplyTarget& target, std::string_view reply) {
+  if (target.flags & backend::ReplyTarget::kNoReply) {
+    answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
+  } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
+    answer(target.seq, transform_info(reply), false);
+  } else if (!answer_corrected_count(target.seq, reply)) {  // PUBLISH, NUMSUB: answered there
+    // MONITOR's own reply: an error (refused, link down) ends the lease before the next request.
+    if (state_.monitoring && !reply.empty() && reply[0] == '-') state_.pin_done = true;
+    answer(target.seq, reply, false);
+  }
 }
 
 // A backend reply that leaves the client with nothing else pending is written at once: no more

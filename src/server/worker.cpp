@@ -83,6 +83,7 @@ Worker::Worker(Process& process, unsigned index)
   pinned_->set_metrics(metrics_.get());
   pubsub_port_ = std::make_unique<PubsubPort>(io_, index, process.pubsub_hub());
   context_->pubsub = pubsub_port_.get();
+  context_->pubsub_counts = &process.pubsub_hub().counts();
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
