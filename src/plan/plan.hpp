@@ -69,6 +69,8 @@ inline constexpr std::uint16_t kPermissionDenied = 1 << 9;  // counted as a NOPE
 // Redis's allow_busy commands (SCRIPT KILL, SHUTDOWN, ...): on a connection of their own, never
 // behind other requests on a link (backend/script_kill.hpp).
 inline constexpr std::uint16_t kOutOfBand = 1 << 10;
+inline constexpr std::uint16_t kPubsubCount = 1 << 11;   // PUBLISH/NUMSUB: correct the count
+inline constexpr std::uint16_t kStartMonitor = 1 << 12;  // MONITOR: the link streams its lines
 }  // namespace effect
 
 struct Plan {
