@@ -84,7 +84,10 @@ void PauseGate::pause(PauseRequest request, common::Millis now) {
       mode = std::max(mode, mode_of(old));
       until = std::max(until, end_of(old));
     }
-    if (word_.compare_exchange_weak(old, pack(mode, until), std::memory_order_relaxed)) return;
+    if (word_.compare_exchange_weak(old, pack(mode, until), std::memory_order_relaxed)) {
+      if (mode == PauseMode::kAll) note_all_until(until);
+      return;
+    }
   }
 }
 
@@ -92,6 +95,12 @@ void PauseGate::unpause(common::Millis now) {
   std::uint64_t old = word_.load(std::memory_order_relaxed);
   while (mode_at_word(old, now) != PauseMode::kAll) {
     if (word_.compare_exchange_weak(old, 0, std::memory_order_relaxed)) return;
+  }
+}
+
+void PauseGate::note_all_until(common::Millis until) {
+  common::Millis old = all_until_.load(std::memory_order_relaxed);
+  while (old < until && !all_until_.compare_exchange_weak(old, until, std::memory_order_relaxed)) {
   }
 }
 

@@ -41,16 +41,25 @@ class PauseGate {
   // pause stands until its end time; otherwise the pause ends now.
   void unpause(common::Millis now);
   PauseMode mode_at(common::Millis now) const;
-  // Per batch of requests: false at once (one relaxed load) when no pause was ever recorded.
+  // PAUSE WRITE in force: Funnel holds what Redis would postpone. Not under PAUSE ALL, where
+  // Redis postpones everything itself and releases it in arrival order (held writes would go
+  // after reads sent later). Per batch of requests: one relaxed load when no pause is recorded.
   bool holds_writes() const {
     if (word_.load(std::memory_order_relaxed) == 0) [[likely]]
       return false;
-    return mode_at(common::coarse_now_ms()) != PauseMode::kOff;
+    return mode_at(common::coarse_now_ms()) == PauseMode::kWrite;
   }
   // A timeout on the primary's links or health checks now means "paused", not "failed".
   bool paused_all(common::Millis now) const { return mode_at(now) == PauseMode::kAll; }
   // When the pause in force ends (0: none).
   common::Millis end_ms() const;
+  // A timeout at `now` may be a PAUSE ALL's doing, not the node's: one is in force, or ended less
+  // than `grace` ago (requests Redis postponed are answered only after it ends). UNPAUSE does not
+  // shorten this: Redis postpones an UNPAUSE sent during PAUSE ALL until the pause's end.
+  bool excuses_timeouts(common::Millis now, common::Millis grace) const {
+    const common::Millis until = all_until_.load(std::memory_order_relaxed);
+    return until != 0 && now < until + grace;
+  }
 
   // Clients whose requests Funnel holds for the pause (counted in INFO's blocked_clients).
   void add_held(std::int64_t delta) { held_.fetch_add(delta, std::memory_order_relaxed); }
@@ -58,9 +67,11 @@ class PauseGate {
 
  private:
   static PauseMode mode_at_word(std::uint64_t word, common::Millis now);
+  void note_all_until(common::Millis until);
   // end_ms << 2 | mode; 0 when no pause is recorded (cleared by unpause).
   std::atomic<std::uint64_t> word_{0};
   std::atomic<std::int64_t> held_{0};
+  std::atomic<common::Millis> all_until_{0};  // the end of the latest PAUSE ALL (0: none yet)
 };
 
 }  // namespace funnel::routing

@@ -105,12 +105,20 @@ TEST_F(PauseTest, PauseAllLongerThanTimeoutsIsAPauseNotAFailure) {
   ASSERT_TRUE(wait_until([&] { return admin.command({"SET", "k", "v"}).str == "OK"; }));
   ASSERT_EQ(reader.command({"GET", "k"}).str, "v");
   ASSERT_EQ(admin.command({"CLIENT", "PAUSE", "1500", "ALL"}).str, "OK");
+  const auto paused_at = std::chrono::steady_clock::now();
   reader.send_command({"GET", "k"});
-  admin.send_command({"SET", "k", "w"});
+  admin.send_command({"SET", "k2", "w"});
+  // Not a synchronisation: the point is to let several health rounds (100 ms, checks time out
+  // after 200 ms) and the request timeout pass while Redis is paused.
+  std::this_thread::sleep_for(800ms);
+  RespConnection during(funnel_->port(), 10s);
+  during.send_command({"GET", "k2"});  // a new client, maybe a new link's handshake
   EXPECT_EQ(reader.read_value().str, "v");
   EXPECT_EQ(admin.read_value().str, "OK");
+  EXPECT_EQ(during.read_value().str, "w");
+  EXPECT_GE(std::chrono::steady_clock::now() - paused_at, 1400ms);  // Redis did pause them
   RespConnection fresh(funnel_->port());
-  EXPECT_EQ(fresh.command({"GET", "k"}).str, "w");
+  EXPECT_EQ(fresh.command({"GET", "k2"}).str, "w");
   EXPECT_EQ(funnel_->log_text().find("down"), std::string::npos) << funnel_->log_text();
 }
 

@@ -144,6 +144,30 @@ TEST(PauseGate, WhenThePauseEnds) {
   }
 }
 
+TEST(PauseGate, TimeoutsExcusedDuringPauseAllAndAGraceAfter) {
+  struct Row {
+    std::string name;
+    PauseMode mode;
+    bool unpause;
+    common::Millis at;
+    bool excused;
+  };
+  const std::vector<Row> rows = {
+      {"no pause", PauseMode::kOff, false, 1100, false},
+      {"write pause", PauseMode::kWrite, false, 1100, false},
+      {"all in force", PauseMode::kAll, false, 1400, true},
+      {"all, within the grace", PauseMode::kAll, false, 1599, true},
+      {"all, grace over", PauseMode::kAll, false, 1600, false},
+      {"all, unpause sent", PauseMode::kAll, true, 1400, true},
+  };
+  for (const Row& row : rows) {
+    PauseGate gate;
+    if (row.mode != PauseMode::kOff) gate.pause({row.mode, 500}, 1000);  // until 1500
+    if (row.unpause) gate.unpause(1100);
+    EXPECT_EQ(gate.excuses_timeouts(row.at, 100), row.excused) << row.name;
+  }
+}
+
 TEST(PauseGate, HoldsWritesOnlyWhilePaused) {
   PauseGate gate;
   EXPECT_FALSE(gate.holds_writes());
@@ -153,6 +177,8 @@ TEST(PauseGate, HoldsWritesOnlyWhilePaused) {
   EXPECT_FALSE(gate.holds_writes());
   gate.pause({PauseMode::kWrite, 0}, common::coarse_now_ms());
   EXPECT_FALSE(gate.holds_writes());
+  gate.pause({PauseMode::kAll, 60000}, common::coarse_now_ms());
+  EXPECT_FALSE(gate.holds_writes());  // Redis postpones everything, in arrival order
 }
 
 }  // namespace
