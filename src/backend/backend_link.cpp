@@ -24,9 +24,7 @@ BackendLink::BackendLink(asio::io_context& io, const LinkSettings& settings,
       socket_(io.get_executor()),
       timer_(io.get_executor()) {}
 
-BackendLink::~BackendLink() {
-  tls::shutdown_and_free(tls_);
-}
+BackendLink::~BackendLink() = default;
 
 const std::string& BackendLink::address() const {
   static const std::string kUnknown = "(unknown)";
@@ -102,6 +100,7 @@ void BackendLink::on_connected(std::uint64_t generation, boost::system::error_co
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.set_option(asio::socket_base::keep_alive(true), ignored);
   socket_.non_blocking(true, ignored);
+  transport_.attach(socket_.native_handle());
   state_ = State::kHandshaking;
   if (settings_.tls && !start_tls()) return;
   const auto credentials = settings_.credentials->get();

@@ -10,12 +10,13 @@
 #include <string>
 #include <string_view>
 
-#include "backend/asio_types.hpp"
 #include "backend/backend_snapshot.hpp"
 #include "backend/handshake.hpp"
 #include "backend/link_settings.hpp"
 #include "backend/pipeline.hpp"
 #include "metrics/worker_metrics.hpp"
+#include "net/asio_types.hpp"
+#include "net/transport.hpp"
 #include "resp/reply_framer.hpp"
 #include "resp/writer.hpp"
 
@@ -156,12 +157,10 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   void refuse_handshake(const std::string& error);
   bool handshake_step_ok(std::string_view reply);
   void finish_provisioning();
-  // TLS (link_tls.cpp): the handshake before Redis's own, and the byte paths that plain links
-  // take with one read_some / write_some.
+  // TLS (link_tls.cpp): the handshake before Redis's own; reads and writes go through
+  // transport_, plain or TLS alike.
   bool start_tls();
   void continue_tls_handshake();
-  std::size_t read_transport(char* data, std::size_t size, boost::system::error_code& ec);
-  std::size_t write_transport(const char* data, std::size_t size, boost::system::error_code& ec);
   void close_socket();
   void compact_output();
   void fail(std::string_view reason);
@@ -187,9 +186,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   PushSink* push_sink_ = nullptr;
   SnapshotPtr snapshot_;
 
-  TcpSocket socket_;
-  SSL* tls_ = nullptr;  // null: plain TCP
-  bool tls_handshaking_ = false;
+  TcpSocket socket_;          // connects, and is what Asio waits on; owns the descriptor
+  net::Transport transport_;  // reads and writes that descriptor (plain or TLS)
   SteadyTimer timer_;
   State state_ = State::kIdle;
   std::uint64_t generation_ = 0;  // bumps per connection attempt; stale handlers compare it

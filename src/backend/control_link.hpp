@@ -9,9 +9,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
-#include "backend/asio_types.hpp"
 #include "backend/backend_snapshot.hpp"
 #include "backend/link_settings.hpp"
+#include "net/asio_types.hpp"
 #include "resp/value.hpp"
 
 namespace funnel::backend {

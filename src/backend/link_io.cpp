@@ -60,17 +60,17 @@ void BackendLink::write_batched() {
   std::size_t offset = sent_ - out_base_;
   const std::string_view unsent(out_);
   while (offset < unsent.size()) {
-    boost::system::error_code ec;
-    const std::size_t n = write_transport(unsent.data() + offset, unsent.size() - offset, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      wait_writable();
+    const net::IoResult wrote =
+        transport_.write_some(unsent.data() + offset, unsent.size() - offset);
+    if (wrote.bytes == 0) {
+      if (wrote.status == net::Io::kWantWrite) {
+        wait_writable();
+      } else {
+        schedule_flush();  // writes again from the event loop, meets the error and fails the link
+      }
       break;
     }
-    if (ec) {
-      schedule_flush();  // writes again from the event loop, meets the error and fails the link
-      break;
-    }
-    offset += n;
+    offset += wrote.bytes;
   }
   sent_ = out_base_ + offset;
   pipeline_.mark_written(sent_, common::precise_now_ns());
@@ -99,23 +99,30 @@ void BackendLink::schedule_flush() {
 // Writes as much of `bytes` as the socket takes. Returns false after a failure (already handled).
 bool BackendLink::write_pending(std::string_view bytes, std::size_t& written) {
   while (written < bytes.size()) {
-    boost::system::error_code ec;
-    std::size_t n = write_transport(bytes.data() + written, bytes.size() - written, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    const net::IoResult wrote =
+        transport_.write_some(bytes.data() + written, bytes.size() - written);
+    if (wrote.bytes > 0) {
+      written += wrote.bytes;
+      continue;
+    }
+    if (wrote.status == net::Io::kWantWrite) {
       wait_writable();
       return true;
     }
-    if (ec) {
-      fail("write failed: " + ec.message());
-      return false;
+    // A TLS write that must read first means renegotiation, which Funnel's sessions refuse.
+    if (wrote.status == net::Io::kWantRead) {
+      fail("write failed: the TLS session asked to renegotiate");
+    } else {
+      fail("write failed: " + net::describe(wrote));
     }
-    written += n;
+    return false;
   }
   return true;
 }
 
 void BackendLink::flush() {
-  if (tls_handshaking_) return continue_tls_handshake();
+  if (transport_.handshaking()) [[unlikely]]
+    return continue_tls_handshake();
   if (state_ == State::kHandshaking) {
     write_pending(handshake_, handshake_sent_);
     return;
@@ -147,7 +154,7 @@ void BackendLink::wait_readable() {
   auto self = shared_from_this();
   const std::uint64_t generation = generation_;
   // OpenSSL may hold bytes it already read from the socket: read them now, not on readiness.
-  if (tls_ != nullptr && !tls_handshaking_ && tls::has_pending(tls_)) {
+  if (transport_.has_pending()) [[unlikely]] {
     asio::post(io_, [self, generation] {
       if (generation != self->generation_) return;
       self->read_waiting_ = false;
@@ -164,19 +171,24 @@ void BackendLink::wait_readable() {
 }
 
 void BackendLink::on_readable() {
-  if (tls_handshaking_) return continue_tls_handshake();
+  if (transport_.handshaking()) [[unlikely]]
+    return continue_tls_handshake();
   const std::uint64_t generation = generation_;
   for (int round = 0; round < 4; ++round) {
     if (in_.size() - in_len_ < kReadChunk / 2)
       in_.resize(std::max(in_.size() * 2, in_len_ + kReadChunk));
-    boost::system::error_code ec;
     const std::size_t space = in_.size() - in_len_;
-    const std::size_t n = read_transport(in_.data() + in_len_, space, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec) {
-      fail(ec == asio::error::eof ? "closed by the backend" : "read failed: " + ec.message());
+    const net::IoResult read = transport_.read_some(in_.data() + in_len_, space);
+    // TLS: a post-handshake message to answer before reading on; flush() writes it.
+    if (read.status == net::Io::kWantWrite) [[unlikely]]
+      wait_writable();
+    if (read.bytes == 0) {
+      if (read.waits()) break;
+      fail(read.status == net::Io::kEof ? std::string("closed by the backend")
+                                        : "read failed: " + net::describe(read));
       return;
     }
+    const std::size_t n = read.bytes;
     in_len_ += n;
     read_ns_ = common::precise_now_ns();
     frame_replies();

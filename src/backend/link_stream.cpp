@@ -23,7 +23,7 @@ namespace funnel::backend {
 bool BackendLink::streamable(const InFlight& entry) const {
   resp::ReplyKind kind = resp::ReplyKind::kNull;
   return framer_.partial_kind(kind) && kind != resp::ReplyKind::kError &&
-         kind != resp::ReplyKind::kPush && !(entry.target.flags & ReplyTarget::kAppendFunnelInfo) &&
+         kind != resp::ReplyKind::kPush && !(entry.target.flags & ReplyTarget::kEdited) &&
          entry.replies_seen >= entry.target.extra_replies;
 }
 

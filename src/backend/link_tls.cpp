@@ -1,6 +1,6 @@
 // BackendLink over TLS: the handshake runs between TCP connect and Redis's HELLO, driven by the
-// same readiness waits as the rest of the link; reads and writes go through OpenSSL on the
-// non-blocking socket. Plain links keep their single read_some / write_some.
+// same readiness waits as the rest of the link. Reads and writes go through net::Transport, which
+// speaks TLS or plain TCP alike.
 #include <spdlog/spdlog.h>
 
 #include "backend/backend_link.hpp"
@@ -8,32 +8,31 @@
 namespace funnel::backend {
 
 bool BackendLink::start_tls() {
-  tls_ =
-      settings_.tls->new_session(socket_.native_handle(), tls_server_name(settings_, *snapshot_));
-  if (tls_ == nullptr) {
+  const int fd = socket_.native_handle();
+  SSL* session = settings_.tls->new_session(fd, tls_server_name(settings_, *snapshot_));
+  if (session == nullptr) {
     fail("cannot create a TLS session");
     return false;
   }
-  tls_handshaking_ = true;
+  transport_.attach(fd, session);
   return true;
 }
 
 void BackendLink::continue_tls_handshake() {
-  switch (tls::handshake(tls_)) {
-    case tls::Want::kNone:
-      tls_handshaking_ = false;
-      flush();  // Redis's own handshake (HELLO ... AUTH ... SETNAME)
+  switch (transport_.handshake().status) {
+    case net::Io::kMore:  // done
+      flush();            // Redis's own handshake (HELLO ... AUTH ... SETNAME)
       wait_readable();
       return;
-    case tls::Want::kRead:
+    case net::Io::kWantRead:
       wait_readable();
       return;
-    case tls::Want::kWrite:
+    case net::Io::kWantWrite:
       wait_writable();
       return;
-    case tls::Want::kClosed:
-    case tls::Want::kError: {
-      const std::string reason = tls::ClientTls::failure_reason(tls_);
+    case net::Io::kEof:
+    case net::Io::kError: {
+      const std::string reason = tls::ClientTls::failure_reason(transport_.ssl());
       spdlog::warn("backend {} link {}: {} (server name {})", address(), name_, reason,
                    tls_server_name(settings_, *snapshot_));
       fail(reason);
@@ -42,58 +41,8 @@ void BackendLink::continue_tls_handshake() {
   }
 }
 
-std::size_t BackendLink::read_transport(char* data, std::size_t size,
-                                        boost::system::error_code& ec) {
-  if (tls_ == nullptr) return socket_.read_some(asio::buffer(data, size), ec);
-  const tls::IoResult result = tls::read(tls_, data, size);
-  ec = {};
-  if (result.bytes > 0) return result.bytes;
-  switch (result.want) {
-    case tls::Want::kRead:
-      ec = asio::error::would_block;
-      break;
-    case tls::Want::kWrite:  // a post-handshake message to answer: let flush() write it
-      ec = asio::error::would_block;
-      wait_writable();
-      break;
-    case tls::Want::kClosed:
-      ec = asio::error::eof;
-      break;
-    default:
-      ec = asio::error::connection_reset;
-      break;
-  }
-  return 0;
-}
-
-std::size_t BackendLink::write_transport(const char* data, std::size_t size,
-                                         boost::system::error_code& ec) {
-  if (tls_ == nullptr) return socket_.write_some(asio::buffer(data, size), ec);
-  const tls::IoResult result = tls::write(tls_, data, size);
-  ec = {};
-  switch (result.want) {
-    case tls::Want::kNone:
-      break;
-    case tls::Want::kWrite:
-      ec = asio::error::would_block;
-      break;
-    case tls::Want::kRead:  // only renegotiation asks this, and it is disabled
-      ec = asio::error::operation_not_supported;
-      break;
-    case tls::Want::kClosed:
-      ec = asio::error::eof;
-      break;
-    case tls::Want::kError:
-      ec = asio::error::connection_reset;
-      break;
-  }
-  return result.bytes;
-}
-
 void BackendLink::close_socket() {
-  tls::shutdown_and_free(tls_);
-  tls_ = nullptr;
-  tls_handshaking_ = false;
+  transport_.reset();
   boost::system::error_code ignored;
   socket_.close(ignored);
 }

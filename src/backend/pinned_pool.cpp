@@ -115,8 +115,9 @@ bool PinnedPool::others_waiting() const {
          static_cast<std::int64_t>(waiters_.size());
 }
 
-void PinnedPool::release(const LinkPtr& link) {
+void PinnedPool::release(const LinkPtr& link, bool reusable) {
   ProcessCounters::add(counters_.pinned_leased, -1);
+  if (!reusable) return close_link(link, "not reusable (MONITOR)");
   if (link->state() != BackendLink::State::kReady || link->in_flight() != 0) {
     return close_link(link, "released with a request in doubt");
   }

@@ -61,8 +61,9 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   // until called or cancel_wait().
   void wait(LeaseWaiter& waiter, resp::Protocol protocol);
   void cancel_wait(LeaseWaiter& waiter);
-  // Gives a leased link back; it is cleaned and reused, or closed if anything is in doubt.
-  void release(const LinkPtr& link);
+  // Gives a leased link back; it is cleaned and reused, or closed if anything is in doubt or it
+  // is not `reusable` (a MONITOR link: its lines would pass for the cleaning's replies).
+  void release(const LinkPtr& link, bool reusable = true);
   // Puts a freshly leased link on the lessee's database (SELECT db ahead of its requests; the
   // reply stays in the pool, a failure closes the link). RESET on release undoes it.
   void select_database(BackendLink& link, std::uint32_t db);

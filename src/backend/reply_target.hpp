@@ -34,6 +34,11 @@ struct ReplyTarget {
   // SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN): sent on a connection of its own,
   // never behind other requests on a shared link (backend/script_kill.hpp).
   static constexpr std::uint8_t kOutOfBand = 32;
+  // The session corrects or looks into this reply: PUBLISH's and NUMSUB's counts
+  // (client/pubsub_counts.hpp), MONITOR's own reply (an error: the client is not monitoring).
+  static constexpr std::uint8_t kSessionEdit = 64;
+  // Replies the session rewrites or looks into: delivered whole, never streamed.
+  static constexpr std::uint8_t kEdited = kAppendFunnelInfo | kSessionEdit;
 };
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).

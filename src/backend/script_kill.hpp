@@ -14,10 +14,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "backend/asio_types.hpp"
 #include "backend/backend_snapshot.hpp"
 #include "backend/link_settings.hpp"
 #include "backend/reply_target.hpp"
+#include "net/asio_types.hpp"
 
 namespace funnel::backend {
 

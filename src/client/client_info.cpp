@@ -99,7 +99,7 @@ std::string ClientSession::info_line() {
       "multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} "
       "tot-mem={} events=r cmd=client|info user={} redir=-1 resp={} lib-name={} "
       "lib-ver={}\n",
-      id_, peer_address(), local_address(), fd_, name(), (now - connected_at_) / 1000,
+      id_, peer_address(), local_address(), transport_.fd(), name(), (now - connected_at_) / 1000,
       (now - last_activity_) / 1000, tx_ ? "x" : (subscribed() ? "P" : "N"), state_.db,
       count(PubsubKind::kChannel), count(PubsubKind::kPattern), count(PubsubKind::kShard),
       tx_ ? static_cast<long long>(tx_->commands()) : -1LL, in_.size(), in_.capacity(), out_.size(),

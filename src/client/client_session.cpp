@@ -3,9 +3,9 @@
 // client_info.cpp.
 #include "client/client_session.hpp"
 #include "backend/write_batch.hpp"
-#include "client/client_poller.hpp"
 #include "client/pin_lease.hpp"
 #include "client/transaction.hpp"
+#include "net/poller.hpp"
 
 #include <unistd.h>
 
@@ -55,8 +55,8 @@ ClientSession* ClientSession::start(SessionContext& context, int fd, std::uint64
 }
 
 ClientSession::ClientSession(SessionContext& context, int fd, std::uint64_t client_id, SSL* tls)
-    : ctx_(context), fd_(fd), tls_(tls), id_(client_id) {
-  tls_handshaking_ = tls_ != nullptr;
+    : ctx_(context), id_(client_id) {
+  transport_.attach(fd, tls);
   connected_at_ = last_activity_ = common::coarse_now_ms();
   state_.user = ctx_.users->initial_user();
   handle_ = ctx_.registry.add(this);
@@ -77,7 +77,7 @@ void ClientSession::wait_readable() {
     if (peer_closed_ && closes_on_half_close()) close();
     return;  // nothing more is read for now
   }
-  if (tls_ != nullptr) return wait_tls_readable();
+  if (transport_.tls()) return wait_tls_readable();
   wait_read_slot(ReadThen::kRead, false);
 }
 
@@ -87,10 +87,13 @@ void ClientSession::wait_readable() {
 void ClientSession::on_readable() {
   last_activity_ = common::coarse_now_ms();
   if (ctx_.scratch.size() < kScratchSize) ctx_.scratch.resize(kScratchSize);
-  boost::system::error_code ec;
-  const std::size_t n = read_transport(ctx_.scratch.data(), ctx_.scratch.size(), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
-  if (ec) return ec == asio::error::eof ? on_peer_eof() : close();  // the client left
+  const net::IoResult read = read_transport(ctx_.scratch.data(), ctx_.scratch.size());
+  if (read.bytes == 0) {
+    if (read.status == net::Io::kEof) return on_peer_eof();
+    if (read.status == net::Io::kError) return close();  // the client left
+    return wait_readable();
+  }
+  const std::size_t n = read.bytes;
   ctx_.metrics->bytes_received.add(n);
   ctx_.batch_ns = common::precise_now_ns();  // one clock read per batch of requests
   const bool from_scratch = in_.empty();
@@ -168,7 +171,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   }
   ctx_.metrics->requests_in_flight_up.add();
   state_.lanes.sent(state_.forward_lane());
-  if (state_.holds_pin() && !(flags & backend::ReplyTarget::kOutOfBand)) {
+  if (state_.requests_on_pin() && !(flags & backend::ReplyTarget::kOutOfBand)) {
     ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
     ctx_.pool->submit(state_.protocol, id_, bytes, target, deadline, state_.db);
@@ -250,10 +253,9 @@ void ClientSession::close(metrics::CloseReason reason) {
   if (pause_held_) ctx_.pause_gate->add_held(-1);
   pause_held_ = false;
   ctx_.metrics->closed(reason);
-  tls::shutdown_and_free(tls_);
-  tls_ = nullptr;
-  ::close(fd_);  // also leaves the poller's set
-  fd_ = -1;
+  const int fd = transport_.fd();
+  transport_.reset();
+  ::close(fd);  // also leaves the poller's set
   if (auth_delay_) auth_delay_->cancel();
   ctx_.registry.remove(handle_);
   leave_all_subscriptions();

@@ -13,17 +13,19 @@
 
 #include <boost/asio/post.hpp>
 
-#include "backend/asio_types.hpp"
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
 #include "client/subscriptions.hpp"
+#include "net/asio_types.hpp"
+#include "net/poll_target.hpp"
+#include "net/transport.hpp"
 #include "plan/plan.hpp"
 #include "plan/session_state.hpp"
-#include "tls/tls_io.hpp"
 
 namespace funnel::client {
 
 class TransactionQueue;
+struct CountedReplies;
 class PinLease;
 struct ReadState;
 using plan::PinReason;
@@ -38,7 +40,7 @@ struct LocalCall {
   bool answered = false;
 };
 
-class ClientSession {
+class ClientSession final : public net::PollTarget {
   friend class PinLease;  // resumes the session when a lease is granted or refused
 
  public:
@@ -47,8 +49,8 @@ class ClientSession {
   // close(). With `tls` (a server-side session on the socket, owned from here on) it speaks TLS.
   static ClientSession* start(SessionContext& context, int fd, std::uint64_t client_id,
                               SSL* tls = nullptr);
-  // Readiness edges for this client's socket, from the worker's ClientPoller.
-  void on_poll_events(std::uint32_t events);
+  // Readiness edges for this client's socket, from the worker's net::Poller.
+  void on_poll_events(std::uint32_t events) override;
   // Its blocking command waited for its turn (SessionContext::turn_waiters): try it again.
   void retry_turn() { resume_held(); }
   // The CLIENT PAUSE that held its request ended (SessionContext::pause_waiters): try it again.
@@ -102,7 +104,7 @@ class ClientSession {
       maybe_destroy();
     });
   }
-  // Readiness waits on the worker's ClientPoller (client_poller.hpp), one per use of the socket:
+  // Readiness waits on the worker's net::Poller (net/poller.hpp), one per use of the socket:
   // the read slot (read_waiting_: on_readable, or on_hangup_check while reading is paused) and
   // the write slot (write_waiting_: flush). A slot waits for input or for output (TLS may need
   // the other direction). The poller's edges are kept in input_ready_ / output_ready_ until a
@@ -117,12 +119,12 @@ class ClientSession {
   void watch_output(bool on);
   std::optional<asio::ip::tcp::endpoint> endpoint(bool peer) const;
   void on_readable();
-  // The transport seam (session_transport.cpp): plain sockets call read_some/write_some as
-  // before; TLS sessions map OpenSSL's wants onto the same readiness waits.
-  std::size_t read_transport(char* data, std::size_t size, boost::system::error_code& ec);
-  std::size_t write_transport(const char* data, std::size_t size, boost::system::error_code& ec);
+  // The transport seam (session_transport.cpp): reads and writes through transport_ (plain or
+  // TLS alike), keeping the edges they consumed and the direction TLS needs next.
+  net::IoResult read_transport(char* data, std::size_t size);
+  net::IoResult write_transport(const char* data, std::size_t size);
   void wait_tls_readable();
-  void note_tls_want(tls::Want want);
+  void note_want(const net::IoResult& result);
   std::size_t process_requests(std::string_view data);
   // Plans the request (plan/planner.hpp) and carries the plan out (session_plan.cpp).
   bool handle_request(const resp::Request& request);
@@ -138,6 +140,7 @@ class ClientSession {
   void handle_local(const resp::Request& request, std::uint64_t seq, const plan::Plan& plan);
   void forward(std::string_view bytes, std::uint64_t seq, std::uint16_t extra_replies,
                std::uint8_t flags, common::Millis deadline);
+  [[gnu::cold]] void deliver_edited(const backend::ReplyTarget& target, std::string_view reply);
   backend::ReplyTarget reply_target(std::uint64_t seq, std::uint16_t extra_replies,
                                     std::uint8_t flags);
 
@@ -161,6 +164,8 @@ class ClientSession {
 
   // Pinned links (session_pin.cpp).
   void tracking_push(std::string_view push_bytes);
+  // A line from the MONITOR link (session_monitor.cpp).
+  void monitor_line(std::string_view line);
   void apply_pin_effects(const plan::Plan& plan);
   bool carry_out_blocking(const plan::Plan& plan, const resp::Request& request);
   // A blocking command goes to its link in arrival order (blocking_order.hpp), once the link is
@@ -213,6 +218,9 @@ class ClientSession {
   // Pub/sub commands and state (session_pubsub.cpp).
   void pubsub_subscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
   void pubsub_unsubscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
+  void answer_pubsub(std::uint64_t seq, std::string_view confirmations);
+  std::uint8_t count_pubsub_reply(const resp::Request& request, std::uint64_t seq);
+  bool answer_corrected_count(std::uint64_t seq, std::string_view reply);
   bool subscribed() const { return subs_ != nullptr && subs_->total() > 0; }
   bool subscribe_barrier() const { return subs_ != nullptr && subs_->pending.active; }
   void note_subscriptions() { state_.subscribed = subscribed(); }
@@ -262,9 +270,8 @@ class ClientSession {
   std::string transform_info(std::string_view reply) const;
 
   SessionContext& ctx_;
-  int fd_ = -1;
+  net::Transport transport_;  // the client's socket (owned: close() closes it), plain or TLS
   bool peer_closed_ = false;  // the client has closed its end (EPOLLRDHUP or EOF read)
-  SSL* tls_ = nullptr;        // null: plain TCP
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
   std::string in_;   // unparsed bytes (a partial request); empty when idle
@@ -282,6 +289,7 @@ class ClientSession {
   std::unique_ptr<TransactionQueue> tx_;        // inside a MULTI that Funnel holds; null otherwise
   std::unique_ptr<PinLease> pin_;               // a pinned link leased (or awaited); null otherwise
   std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
+  std::unique_ptr<CountedReplies> counted_;     // PUBLISH/NUMSUB replies to correct; or null
   std::unique_ptr<ReadState> reads_;            // null until a read is routed or a write tracked
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).
@@ -294,11 +302,10 @@ class ClientSession {
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   std::uint8_t pending_ops_ = 0;                // outstanding readiness waits and posted flushes
   bool protocol_failed_ = false;                // closing after a protocol error (metrics reason)
-  bool lane_hold_ = false;     // a request waits at the lane barrier (reading is paused)
-  bool pause_held_ = false;    // ... for a CLIENT PAUSE to end (counted in the PauseGate)
-  bool silent_ = false;        // the current request's reply is dropped
-  bool auth_delayed_ = false;  // a failed AUTH's reply is held; nothing more is read
-  bool tls_handshaking_ = false;
+  bool lane_hold_ = false;             // a request waits at the lane barrier (reading is paused)
+  bool pause_held_ = false;            // ... for a CLIENT PAUSE to end (counted in the PauseGate)
+  bool silent_ = false;                // the current request's reply is dropped
+  bool auth_delayed_ = false;          // a failed AUTH's reply is held; nothing more is read
   bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress
   bool tls_write_wants_read_ = false;  // and the reverse
   bool closed_ = false;

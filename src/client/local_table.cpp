@@ -49,6 +49,7 @@ ClientSession::LocalHandler ClientSession::local_handler(LocalCommand local) {
       Row{LocalCommand::kUnwatch, &ClientSession::cmd_unreachable},
       Row{LocalCommand::kPubsub, &ClientSession::cmd_pubsub},
       Row{LocalCommand::kAclWhoami, &ClientSession::cmd_acl_whoami},
+      Row{LocalCommand::kMonitor, &ClientSession::cmd_unreachable},  // a lease, then forwarded
   };
   static_assert(in_enum_order(kRows) && kRows.size() == plan::kLocalCommands,
                 "one handler per LocalCommand, in the enum's order");

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "backend/pinned_pool.hpp"
 #include "client/blocking_order.hpp"
@@ -18,7 +20,8 @@ class ClientSession;
 using plan::PinReason;
 
 // For client-side caching (CLIENT TRACKING, RESP3) the lease also receives the link's pushes
-// (invalidation messages) and hands them to its client.
+// (invalidation messages) and hands them to its client; for MONITOR, every line the link reads
+// once MONITOR's +OK is in (client/session_monitor.cpp).
 class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
  public:
   PinLease(ClientSession& session, PinReason reason, std::uint32_t serial)
@@ -43,13 +46,26 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   std::uint32_t serial() const { return serial_; }
   common::Millis since() const { return since_; }
 
-  // Attaches (or, with null, detaches) the leased link; a tracking lease takes its pushes.
+  // Attaches (or, with null, detaches) the leased link; a tracking or monitor lease takes its
+  // pushes.
   void set_link(backend::LinkPtr link) {
     if (link_ != nullptr) link_->set_push_sink(nullptr);
     link_ = std::move(link);
-    if (link_ != nullptr && reason_ == PinReason::kTracking) link_->set_push_sink(this);
+    if (link_ != nullptr && (reason_ == PinReason::kTracking || reason_ == PinReason::kMonitor)) {
+      link_->set_push_sink(this);
+    }
   }
   void set_waiting() { waiting_ = true; }
+  // A MONITOR link is closed at the end, never cleaned for reuse: a monitor line could pass for
+  // one of the cleaning's replies.
+  bool reusable() const { return reason_ != PinReason::kMonitor; }
+  // Monitor lines that arrived while a large reply was going out in parts (sent after it).
+  void hold_line(std::string_view line) { held_lines_.append(line); }
+  std::string take_held_lines() { return std::exchange(held_lines_, {}); }
+  std::size_t held_bytes() const { return held_lines_.size(); }
+  // The client fell behind its monitor lines past the hard output limit: it is being closed.
+  void set_overflowed() { overflowed_ = true; }
+  bool overflowed() const { return overflowed_; }
   // The blocking command's place in client::BlockingOrder (none: no ticket open), and since when
   // it has waited for its turn (0: not yet).
   Ticket turn_ticket;
@@ -63,6 +79,8 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   std::uint32_t serial_;
   common::Millis since_;
   bool waiting_ = false;
+  bool overflowed_ = false;
+  std::string held_lines_;
 };
 
 }  // namespace funnel::client

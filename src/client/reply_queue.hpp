@@ -42,6 +42,10 @@ class ReplyQueue {
   // not an open slot, or its reply was already complete.
   Part deliver_part(std::uint64_t seq, std::string_view part, bool last, std::string& out);
 
+  // True while the oldest request's reply is partly written (streamed): nothing else may go
+  // into the output until it is complete.
+  bool head_partial() const { return head_partial_; }
+
   // Heap bytes held by stashed replies (the owner counts them in the process buffer budget).
   std::size_t stashed_bytes() const { return stashed_bytes_; }
 

@@ -15,6 +15,7 @@
 #include "backend/pinned_pool.hpp"
 #include "client/blocking_order.hpp"
 #include "client/buffer_pool.hpp"
+#include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
 #include "client/subscriptions.hpp"
 #include "command/classify.hpp"
@@ -26,10 +27,13 @@
 #include "security/auth_throttle.hpp"
 #include "security/user_directory.hpp"
 
+namespace funnel::net {
+class Poller;
+}
+
 namespace funnel::client {
 
 class ClientSession;
-class ClientPoller;
 
 // Slab of live sessions with generations, so a reply addressed to a session that has closed
 // (and whose slot may be reused) is recognised and dropped.
@@ -104,7 +108,7 @@ struct SessionContext {
       : io(io_context), worker_index(worker), config(cfg), facts(process_facts) {}
 
   asio::io_context& io;
-  ClientPoller* poller = nullptr;  // readiness of this worker's client sockets (never null)
+  net::Poller* poller = nullptr;  // readiness of this worker's client sockets (never null)
   unsigned worker_index = 0;
   const config::Config& config;
   const ProcessFacts& facts;
@@ -143,8 +147,9 @@ struct SessionContext {
   bool per_request_metrics = true;            // admin.metrics
   SessionRegistry registry;
   StringInterner strings;
-  SubscriptionIndex subscriptions;  // this worker's channel -> sessions (pub/sub)
-  PubsubBus* pubsub = nullptr;      // the process's hub, as this worker talks to it
+  SubscriptionIndex subscriptions;        // this worker's channel -> sessions (pub/sub)
+  PubsubBus* pubsub = nullptr;            // the process's hub, as this worker talks to it
+  PubsubCounts* pubsub_counts = nullptr;  // the process's, for PUBLISH's count; null: uncorrected
   bool draining = false;
 };
 

@@ -28,7 +28,7 @@ bool ClientSession::hold_at_lane_barrier() {
 void ClientSession::on_hangup_check() {
   if (!reading_paused_) return on_readable();  // resumed meanwhile: an ordinary read
   char byte = 0;
-  const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n = ::recv(transport_.fd(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n > 0) return;  // requests, not a hang-up: they wait in the socket
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
     input_ready_ = false;  // an edge already consumed: wait for the next one

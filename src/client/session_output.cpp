@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
 
 namespace funnel::client {
 namespace {
@@ -45,15 +46,27 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
   if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
          timing.now_ns - target.started_ns, timing.backend_ns);
-  if (target.flags & backend::ReplyTarget::kNoReply) {
-    answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
-  } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
-    answer(target.seq, transform_info(reply), false);
+  constexpr std::uint8_t kEditOrDrop =
+      backend::ReplyTarget::kNoReply | backend::ReplyTarget::kEdited;
+  if (target.flags & kEditOrDrop) [[unlikely]] {
+    deliver_edited(target, reply);
   } else {
     answer(target.seq, reply, false);
   }
   if (!write_last_reply_now()) schedule_flush();
   on_backend_answered();
+}
+
+void ClientSession::deliver_edited(const backend::ReplyTarget& target, std::string_view reply) {
+  if (target.flags & backend::ReplyTarget::kNoReply) {
+    answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
+  } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
+    answer(target.seq, transform_info(reply), false);
+  } else if (!answer_corrected_count(target.seq, reply)) {  // PUBLISH, NUMSUB: answered there
+    // MONITOR's own reply: an error (refused, link down) ends the lease before the next request.
+    if (state_.monitoring && !reply.empty() && reply[0] == '-') state_.pin_done = true;
+    answer(target.seq, reply, false);
+  }
 }
 
 // A backend reply that leaves the client with nothing else pending is written at once: no more
@@ -68,9 +81,8 @@ bool ClientSession::write_last_reply_now() {
       close_after_seq_ != UINT64_MAX || ctx_.draining || out_sent_ >= out_.size()) {
     return false;
   }
-  boost::system::error_code ec;
-  const std::size_t n = write_transport(out_.data() + out_sent_, out_.size() - out_sent_, ec);
-  if (ec) return false;  // the posted flush sees the error (or would_block) and handles it
+  const std::size_t n = write_transport(out_.data() + out_sent_, out_.size() - out_sent_).bytes;
+  if (n == 0) return false;  // the posted flush sees the error (or the full socket) and handles it
   out_sent_ += n;
   ctx_.metrics->bytes_sent.add(n);
   if (out_sent_ < out_.size()) return false;  // the posted flush writes the rest
@@ -138,10 +150,9 @@ void ClientSession::track_bytes(std::size_t before, std::size_t after) {
         "client {}: process buffer budget (limits.buffer_budget_bytes) exhausted; "
         "closing the client",
         id_);
-    boost::system::error_code ignored;
     const std::string reply = error_reply(
         "ERR funnel: proxy buffer budget exhausted (limits.buffer_budget_bytes); retry later");
-    write_transport(reply.data(), reply.size(), ignored);
+    (void)write_transport(reply.data(), reply.size());  // best effort: the client is closed
     close(metrics::CloseReason::kBufferBudget);
   }
 }
@@ -176,9 +187,9 @@ void ClientSession::schedule_flush() {
 
 void ClientSession::flush() {
   while (out_sent_ < out_.size()) {
-    boost::system::error_code ec;
-    const std::size_t n = write_transport(out_.data() + out_sent_, out_.size() - out_sent_, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    const net::IoResult wrote = write_transport(out_.data() + out_sent_, out_.size() - out_sent_);
+    const std::size_t n = wrote.bytes;
+    if (n == 0 && wrote.waits()) {
       // A long stream never empties out_: drop what was sent rather than let it grow.
       if (out_sent_ >= kCompactAbove && out_sent_ * 2 >= out_.size()) {
         out_.erase(0, out_sent_);
@@ -188,7 +199,7 @@ void ClientSession::flush() {
         resume_streams();
       return wait_writable();
     }
-    if (ec) return close();
+    if (n == 0) return close();  // the client left
     out_sent_ += n;
     ctx_.metrics->bytes_sent.add(n);
   }

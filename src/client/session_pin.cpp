@@ -88,6 +88,7 @@ void PinLease::on_lease_refused(std::string_view error) {
 }
 
 void PinLease::on_push(backend::BackendLink&, std::string_view reply, resp::ReplyKind kind) {
+  if (reason_ == PinReason::kMonitor) return session_.monitor_line(reply);
   if (kind == resp::ReplyKind::kPush) session_.tracking_push(reply);
 }
 
@@ -141,7 +142,7 @@ void ClientSession::end_pin() {
   if (pin_ == nullptr) return;
   if (pin_->waiting()) ctx_.pinned->cancel_wait(*pin_);
   if (pin_->active()) {
-    ctx_.pinned->release(pin_->link_ptr());
+    ctx_.pinned->release(pin_->link_ptr(), pin_->reusable());
     ctx_.metrics->pin_duration_ms.add(
         static_cast<std::uint64_t>(common::coarse_now_ms() - pin_->since()));
     ctx_.metrics->pins_ended.add();
@@ -150,6 +151,7 @@ void ClientSession::end_pin() {
   state_.mode = plan::Mode::kNormal;
   state_.pin_in_multi = false;
   state_.pin_done = false;
+  state_.monitoring = false;
   state_.lease_error = {};
 }
 

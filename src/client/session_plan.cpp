@@ -106,8 +106,14 @@ void ClientSession::forward_planned(const plan::Plan& p, const resp::Request& re
   if (p.has(plan::effect::kNoRetry)) flags |= backend::ReplyTarget::kRetried;
   if (p.has(plan::effect::kOutOfBand)) [[unlikely]]
     flags |= backend::ReplyTarget::kOutOfBand;
+  if (p.has(plan::effect::kPubsubCount)) flags |= count_pubsub_reply(request, seq);
+  if (p.has(plan::effect::kStartMonitor)) flags |= backend::ReplyTarget::kSessionEdit;
   if (p.target == plan::Target::kReadRoute) return forward_read(request, seq, flags, deadline);
   forward(request.raw(), seq, 0, flags, deadline);
+  // MONITOR went on the pinned link: later requests go on shared links, behind its reply (their
+  // lane differs), and the link's lines go to the client.
+  if (p.has(plan::effect::kStartMonitor)) [[unlikely]]
+    state_.monitoring = true;
   // The one fan-out today: the primary's part is the client's (Merge::kFirstPartWins); the
   // copies' replies are dropped.
   if (p.action == plan::Action::kFanOut) copy_to_replicas(request, deadline);

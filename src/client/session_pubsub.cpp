@@ -2,10 +2,13 @@
 // with the counts of this client's own subscriptions; confirmations that wait for the backend;
 // pushes from the hub written only between whole replies and never before the confirmation of
 // their subscription; the pubsub output-buffer limits; and the worker's fan-out of a hub batch.
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
 #include "client/client_session.hpp"
+#include "client/reply_mode.hpp"
 
 namespace funnel::client {
 namespace {
@@ -50,10 +53,12 @@ void ClientSession::pubsub_subscribe(PubsubKind kind, const resp::Request& reque
   pending.added.clear();
   pending.since_ms = common::coarse_now_ms();
   pending.command_id = ctx_.classification.spec->id;
+  pending.silent = silent_;  // its confirmations are sent anyway; an error of Funnel's is not
   const std::string_view word = backend::subscribe_word(kind);
   for (std::size_t i = 1; i < request.argc(); ++i) {
     const std::string_view name = request.arg(i);
     if (subs_->add(kind, name)) {
+      if (ctx_.pubsub_counts != nullptr) ctx_.pubsub_counts->add_client(kind, name, 1);
       bool confirmed = false;
       if (ctx_.subscriptions.join(kind, name, subs_.get(), confirmed) && ctx_.pubsub != nullptr) {
         ctx_.pubsub->want(kind, name);
@@ -101,7 +106,7 @@ void ClientSession::expire_pending_subscribe(common::Millis now, common::Millis 
   reply +=
       " ms (backend.request_timeout_ms; is the backend down?); not subscribed, retry later\r\n";
   record(pending.command_id, metrics::CommandClass::kLocal, reply, 0, 0);
-  answer(pending.seq, reply);
+  answer(pending.seq, reply_mode_sends(pending.silent, Outgoing::kReply) ? reply : "");
 }
 
 // Runs after every reply that answer() queued: once the pending confirmation has gone into the
@@ -162,11 +167,53 @@ void ClientSession::pubsub_unsubscribe(PubsubKind kind, const resp::Request& req
   for (const std::string& name : all) one(name);
   for (std::size_t i = 1; i < request.argc(); ++i) one(request.arg(i));
   if (was_subscribed && !subscribed()) ctx_.metrics->pubsub_clients_down.add();
-  answer_local(seq, out);
+  answer_pubsub(seq, out);
+}
+
+// Confirmations are pushes in Redis: sent under CLIENT REPLY OFF and SKIP too.
+void ClientSession::answer_pubsub(std::uint64_t seq, std::string_view confirmations) {
+  const std::int64_t elapsed = common::precise_now_ns() - ctx_.batch_ns;
+  record(ctx_.classification.spec->id, metrics::CommandClass::kLocal, confirmations, elapsed, 0);
+  answer(seq, reply_mode_sends(silent_, Outgoing::kPubsubPush) ? confirmations : "");
+}
+
+// PUBLISH, SPUBLISH, PUBSUB NUMSUB / SHARDNUMSUB on their way to the backend: remembers what
+// their reply counts, so deliver() can correct it. 0 (no correction) for a reply that is dropped.
+std::uint8_t ClientSession::count_pubsub_reply(const resp::Request& request, std::uint64_t seq) {
+  if (silent_ || ctx_.pubsub_counts == nullptr) return 0;
+  const command::ReplyEdit edit = ctx_.classification.reply_edit;
+  CountedReply what;
+  what.numsub =
+      edit == command::ReplyEdit::kNumsubCount || edit == command::ReplyEdit::kShardNumsubCount;
+  what.kind = edit == command::ReplyEdit::kShardPublishCount ||
+                      edit == command::ReplyEdit::kShardNumsubCount
+                  ? PubsubKind::kShard
+                  : PubsubKind::kChannel;
+  if (!what.numsub) what.channel = request.arg(1);  // PUBLISH's arity is checked: 3
+  if (!counted_) counted_ = std::make_unique<CountedReplies>();
+  counted_->pending.emplace_back(seq, std::move(what));
+  return backend::ReplyTarget::kSessionEdit;
+}
+
+// The reply for `seq` with its count corrected, if it is one count_pubsub_reply remembered;
+// false (nothing answered) otherwise.
+bool ClientSession::answer_corrected_count(std::uint64_t seq, std::string_view reply) {
+  if (!counted_) return false;
+  auto& pending = counted_->pending;
+  const auto it = std::find_if(pending.begin(), pending.end(),
+                               [&](const auto& entry) { return entry.first == seq; });
+  if (it == pending.end()) return false;
+  std::string out;
+  correct_pubsub_count(*ctx_.pubsub_counts, it->second, reply, state_.protocol, out);
+  pending.erase(it);
+  if (pending.empty()) counted_.reset();
+  answer(seq, out, false);
+  return true;
 }
 
 void ClientSession::leave(PubsubKind kind, std::string_view name) {
   if (!subs_ || !subs_->remove(kind, name)) return;
+  if (ctx_.pubsub_counts != nullptr) ctx_.pubsub_counts->add_client(kind, name, -1);
   if (ctx_.subscriptions.leave(kind, name, subs_.get()) && ctx_.pubsub != nullptr) {
     ctx_.pubsub->unwant(kind, name);
   }

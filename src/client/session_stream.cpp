@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "client/client_session.hpp"
+#include "client/pin_lease.hpp"
 
 namespace funnel::client {
 namespace {
@@ -47,6 +48,8 @@ PartVerdict ClientSession::deliver_part(const backend::ReplyTarget& target, std:
   }
   if (closed_) return PartVerdict::kDiscard;
   if (last && subs_) after_pubsub_answer();
+  if (last && pin_ != nullptr && pin_->held_bytes() != 0) [[unlikely]]
+    monitor_line({});  // monitor lines held back for this reply
   const std::size_t unsent = unsent_bytes();
   if (closed_by_output_limits(unsent)) return PartVerdict::kDiscard;
   schedule_flush();

@@ -1,130 +1,60 @@
-// ClientSession's transport seam and its readiness waits. A plain client is read and written with
-// one recv / send call. A TLS client goes through OpenSSL on the same non-blocking socket: the
-// handshake runs inside the first reads, and WANT_READ / WANT_WRITE become the readiness wait the
-// session already knows how to do. Readiness comes from the worker's ClientPoller
-// (client_poller.hpp): edge-triggered, so a read or write that finds the socket drained (or full)
-// is what ends an edge. Also where a client's close is noticed and acted on.
+// ClientSession's transport seam and its readiness waits. Bytes go through net::Transport, plain
+// or TLS alike (a TLS handshake runs inside the first reads). Readiness comes from the worker's
+// net::Poller: edge-triggered, so a read or write that finds the socket drained (or full) is what
+// ends an edge; the transport says when one did, and which direction TLS needs next. Also where a
+// client's close is noticed and acted on.
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cerrno>
 
 #include <boost/asio/post.hpp>
 
-#include "client/client_poller.hpp"
 #include "client/client_session.hpp"
 #include "client/pin_lease.hpp"
+#include "net/poller.hpp"
 
 namespace funnel::client {
-namespace {
 
-// Sets ec for a TLS want (would_block for the waits, eof / reset for the ends) and reports
-// whether the wait is for the opposite direction.
-void map_want(tls::Want want, boost::system::error_code& ec, bool& opposite, bool writing) {
-  switch (want) {
-    case tls::Want::kNone:
-      ec = {};
-      return;
-    case tls::Want::kRead:
-      ec = asio::error::would_block;
-      opposite = writing;
-      return;
-    case tls::Want::kWrite:
-      ec = asio::error::would_block;
-      opposite = !writing;
-      return;
-    case tls::Want::kClosed:
-      ec = asio::error::eof;
-      return;
-    case tls::Want::kError:
-      ec = asio::error::connection_reset;
-      return;
-  }
+net::IoResult ClientSession::read_transport(char* data, std::size_t size) {
+  const net::IoResult result = transport_.read_some(data, size);
+  tls_read_wants_write_ = result.status == net::Io::kWantWrite;
+  if (result.status != net::Io::kMore) note_want(result);
+  return result;
 }
 
-}  // namespace
-
-namespace {
-boost::system::error_code errno_code(int error) {
-  if (error == EAGAIN || error == EWOULDBLOCK) return asio::error::would_block;
-  if (error == EINTR) return asio::error::try_again;
-  return {error, boost::system::system_category()};
-}
-}  // namespace
-
-std::size_t ClientSession::read_transport(char* data, std::size_t size,
-                                          boost::system::error_code& ec) {
-  if (tls_ == nullptr) {
-    const ssize_t n = ::recv(fd_, data, size, 0);
-    if (n > 0) {
-      ec = {};
-      // A short read drained the socket: the next bytes bring a new edge. Not so after the
-      // client's FIN, whose edge came with these bytes: the EOF is still to be read.
-      if (static_cast<std::size_t>(n) < size && !peer_closed_) input_ready_ = false;
-      return static_cast<std::size_t>(n);
-    }
-    ec = n == 0 ? asio::error::eof : errno_code(errno);
-    if (ec == asio::error::would_block) input_ready_ = false;
-    return 0;
-  }
-  tls_read_wants_write_ = false;
-  if (tls_handshaking_) {
-    const tls::Want want = tls::handshake(tls_);
-    if (want != tls::Want::kNone) {
-      if (want == tls::Want::kError || want == tls::Want::kClosed) {
-        ctx_.metrics->tls_handshake_failures.add();
-      }
-      note_tls_want(want);
-      map_want(want, ec, tls_read_wants_write_, false);
-      return 0;
-    }
-    tls_handshaking_ = false;
-  }
-  const tls::IoResult result = tls::read(tls_, data, size);
-  if (result.bytes > 0) {
-    ec = {};
-    return result.bytes;
-  }
-  note_tls_want(result.want);
-  map_want(result.want, ec, tls_read_wants_write_, false);
-  return 0;
+net::IoResult ClientSession::write_transport(const char* data, std::size_t size) {
+  const net::IoResult result = transport_.write_some(data, size);
+  tls_write_wants_read_ = result.status == net::Io::kWantRead;
+  if (result.status != net::Io::kMore) note_want(result);
+  return result;
 }
 
-std::size_t ClientSession::write_transport(const char* data, std::size_t size,
-                                           boost::system::error_code& ec) {
-  if (tls_ == nullptr) {
-    const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
-    if (n >= 0) {
-      ec = {};
-      if (static_cast<std::size_t>(n) < size) output_ready_ = false;  // the socket is full
-      return static_cast<std::size_t>(n);
-    }
-    ec = errno_code(errno);
-    if (ec == asio::error::would_block) output_ready_ = false;
-    return 0;
+// Keeps the poller's edges honest: a read that drained the socket (or a write that filled it)
+// spent its edge, and the next wait is for a new one. Not so for a short read after the client's
+// FIN, whose edge came with these bytes: the EOF is still to be read. A TLS handshake that fails
+// is counted here, where the first reads run it.
+void ClientSession::note_want(const net::IoResult& result) {
+  switch (result.status) {
+    case net::Io::kWantRead:
+      if (result.bytes == 0 || !peer_closed_) input_ready_ = false;
+      return;
+    case net::Io::kWantWrite:
+      output_ready_ = false;
+      return;
+    case net::Io::kEof:
+    case net::Io::kError:
+      if (transport_.handshaking()) ctx_.metrics->tls_handshake_failures.add();
+      return;
+    case net::Io::kMore:
+      return;
   }
-  tls_write_wants_read_ = false;
-  if (tls_handshaking_) {  // replies before the handshake finished: none can exist; be safe
-    ec = asio::error::would_block;
-    return 0;
-  }
-  const tls::IoResult result = tls::write(tls_, data, size);
-  note_tls_want(result.want);
-  map_want(result.want, ec, tls_write_wants_read_, true);
-  return result.bytes;
-}
-
-// OpenSSL asks to wait only after its own read or write on the socket found it drained or full.
-void ClientSession::note_tls_want(tls::Want want) {
-  if (want == tls::Want::kRead && !peer_closed_) input_ready_ = false;
-  if (want == tls::Want::kWrite) output_ready_ = false;
 }
 
 // OpenSSL may already hold decrypted bytes (a read filled our buffer mid-record): the socket will
 // not signal them, so read again from the event loop instead of waiting.
 void ClientSession::wait_tls_readable() {
-  if (!tls_handshaking_ && tls::has_pending(tls_)) {
+  if (transport_.has_pending()) {
     read_waiting_ = true;
     post_step([this] {
       read_waiting_ = false;
@@ -224,15 +154,16 @@ void ClientSession::post_ready_slots() {
 // wakes the worker.
 void ClientSession::watch_output(bool on) {
   if (output_watched_ == on || closed_) return;
-  if (ctx_.poller->watch_output(fd_, this, on)) output_watched_ = on;
+  if (ctx_.poller->watch_output(transport_.fd(), this, on)) output_watched_ = on;
 }
 
 std::optional<asio::ip::tcp::endpoint> ClientSession::endpoint(bool peer) const {
   asio::ip::tcp::endpoint endpoint;
   auto length = static_cast<socklen_t>(endpoint.capacity());
-  const int rc = peer ? ::getpeername(fd_, endpoint.data(), &length)
-                      : ::getsockname(fd_, endpoint.data(), &length);
-  if (fd_ < 0 || rc != 0) return std::nullopt;
+  const int fd = transport_.fd();
+  const int rc = peer ? ::getpeername(fd, endpoint.data(), &length)
+                      : ::getsockname(fd, endpoint.data(), &length);
+  if (fd < 0 || rc != 0) return std::nullopt;
   endpoint.resize(length);
   return endpoint;
 }

@@ -54,6 +54,7 @@ class SessionSubscriptions {
     std::vector<std::string> added;  // names this command added (undone if never confirmed)
     std::int64_t since_ms = 0;
     std::uint16_t command_id = 0;
+    bool silent = false;  // sent under CLIENT REPLY OFF / SKIP
   };
   Pending pending;
   // Pushes that arrived while a confirmation was still queued behind earlier replies: they go

@@ -45,7 +45,7 @@ constexpr std::array kNamedRules = {
     NamedRule{"echo", Rule::kLocal, LocalCommand::kEcho},
     NamedRule{"exec", Rule::kLocal, LocalCommand::kExec},
     NamedRule{"hello", Rule::kLocal, LocalCommand::kHello},
-    NamedRule{"monitor", Rule::kUnsupported, LocalCommand::kNone, kWhyDedicated},
+    NamedRule{"monitor", Rule::kLocal, LocalCommand::kMonitor},
     NamedRule{"multi", Rule::kLocal, LocalCommand::kMulti},
     NamedRule{"ping", Rule::kLocal, LocalCommand::kPing},
     NamedRule{"psubscribe", Rule::kLocal, LocalCommand::kPubsub},
@@ -162,6 +162,16 @@ void set_unsupported(const CommandSpec& spec, std::string_view why, Classificati
   out.error = unsupported_error(name, why);
 }
 
+// The counts Funnel corrects (client/pubsub_counts.hpp); the other PUBSUB subcommands list names
+// or count unique patterns, which Funnel's single subscriber link does not change.
+ReplyEdit pubsub_reply_edit(std::string_view name) {
+  if (name == "publish") return ReplyEdit::kPublishCount;
+  if (name == "spublish") return ReplyEdit::kShardPublishCount;
+  if (name == "pubsub|numsub") return ReplyEdit::kNumsubCount;
+  if (name == "pubsub|shardnumsub") return ReplyEdit::kShardNumsubCount;
+  return ReplyEdit::kNone;
+}
+
 void route(const CommandTable& table, const CommandSpec& spec, const resp::Request& request,
            Classification& out) {
   out.read_only = spec.has(Flag::kReadonly);
@@ -196,7 +206,11 @@ void route(const CommandTable& table, const CommandSpec& spec, const resp::Reque
     return;
   }
   out.route = Route::kForward;
-  out.append_funnel_info = (spec.name == "info");  // INFO has no subcommands
+  if (spec.name == "info") {  // INFO has no subcommands
+    out.reply_edit = ReplyEdit::kFunnelInfo;
+  } else if (spec.has(Flag::kPubsub)) {
+    out.reply_edit = pubsub_reply_edit(spec.name);
+  }
   // Redis serves these while a script runs; behind that script on a link they would never run.
   out.out_of_band = spec.has(Flag::kAllowBusy);
 }
@@ -265,7 +279,7 @@ void classify(const CommandTable& table, const resp::Request& request, Classific
   out.local = LocalCommand::kNone;
   out.spec = nullptr;
   out.read_only = false;
-  out.append_funnel_info = false;
+  out.reply_edit = ReplyEdit::kNone;
   out.blocking = false;
   out.out_of_band = false;
   out.error.clear();  // keeps its capacity for the next error

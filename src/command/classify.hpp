@@ -26,6 +26,17 @@ enum class LocalCommand : std::uint8_t {
   kMulti, kExec, kDiscard, kWatch, kUnwatch,  // transactions (client/transaction.hpp)
   kPubsub,  // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE: the shared subscriber link (client/session_pubsub)
   kAclWhoami,  // ACL WHOAMI: the client's own user, not the backend link's
+  kMonitor,    // MONITOR: a pinned link of its own streams the lines (client/monitor_mode.hpp)
+};
+
+// A forwarded reply that Funnel edits on its way back to the client.
+enum class ReplyEdit : std::uint8_t {
+  kNone,
+  kFunnelInfo,     // INFO: Funnel appends its own section
+  kPublishCount,   // PUBLISH, SPUBLISH: the receivers behind Funnel's subscriber link count
+  kShardPublishCount,
+  kNumsubCount,    // PUBSUB NUMSUB, SHARDNUMSUB: likewise
+  kShardNumsubCount,
 };
 
 struct Classification {
@@ -34,7 +45,7 @@ struct Classification {
   const CommandSpec* spec = nullptr;   // the row (owned by the table, valid while it lives);
                                        // null if unknown
   bool read_only = false;              // true only for commands the table marks readonly
-  bool append_funnel_info = false;     // INFO: Funnel appends its own section to the reply
+  ReplyEdit reply_edit = ReplyEdit::kNone;  // forwarded replies Funnel edits (INFO, PUBLISH, ...)
   bool blocking = false;               // a blocking command (BLPOP, XREAD ... BLOCK, ...)
   bool out_of_band = false;            // kForward of an allow_busy command (SCRIPT KILL, ...):
                                        // never behind other requests on a link

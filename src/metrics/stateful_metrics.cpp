@@ -40,7 +40,8 @@ void render_stateful_metrics(std::string& out, const ExpositionInput& in) {
   fmt::format_to(std::back_inserter(out),
                  "# HELP funnel_pins_total Pinned link leases, by what needed them.\n"
                  "# TYPE funnel_pins_total counter\n");
-  const char* reasons[] = {"blocking", "watch", "tracking"};  // client::PinReason's order
+  // client::PinReason's order
+  const char* reasons[] = {"blocking", "watch", "tracking", "monitor"};
   for (std::size_t r = 0; r < std::size(reasons); ++r) {
     std::uint64_t total = 0;
     for (const WorkerMetrics* w : in.worker_metrics) total += w->pins[r].read();

@@ -62,7 +62,7 @@ struct WorkerMetrics {
   Counter backend_timeouts;
   Counter readonly_redirects;
   Counter transactions;         // MULTI … EXEC blocks written by Funnel
-  std::array<Counter, 3> pins;  // leases of a pinned link, by reason (client::PinReason)
+  std::array<Counter, 4> pins;  // leases of a pinned link, by reason (client::PinReason)
   Counter pins_ended;           // leases given back, and their total duration:
   Counter pin_duration_ms;
   Counter pubsub_clients_up;  // subscribed clients = up - down (a client with any subscription)

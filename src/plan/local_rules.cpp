@@ -34,6 +34,7 @@ constexpr std::array kLocalRules = {
   LocalRule{L::kUnwatch,   "unwatch",  false,  false,   InMulti::kQueue,    OnPin::kLeaveMulti},
   LocalRule{L::kPubsub,    "subscribe",false,  true,    InMulti::kRefuse,   OnPin::kLocal},
   LocalRule{L::kAclWhoami, "acl|whoami",false, false,   InMulti::kRefuse,   OnPin::kLocal},
+  LocalRule{L::kMonitor,   "monitor",  false,  false,   InMulti::kRefuse,   OnPin::kMonitor},
 };
 static_assert(std::ranges::all_of(kLocalRules, [](const LocalRule& row) {
   return &row - kLocalRules.data() == static_cast<std::ptrdiff_t>(row.local);

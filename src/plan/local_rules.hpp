@@ -34,6 +34,7 @@ enum class OnPin : std::uint8_t {
   kSameProtocol,   // HELLO: Funnel answers, but may not change the link's protocol
   kSelect,         // SELECT: Funnel admits the database pool, then the link follows
   kClient,         // CLIENT: per subcommand (ClientSubRule::on_pin)
+  kMonitor,        // MONITOR: runs on a monitor pin (monitor_rule.hpp); refused on the others
 };
 
 struct LocalRule {
@@ -45,9 +46,9 @@ struct LocalRule {
   OnPin on_pin;
 };
 
-// How many LocalCommands there are (the last is kAclWhoami).
+// How many LocalCommands there are (the last is kMonitor).
 inline constexpr std::size_t kLocalCommands =
-    static_cast<std::size_t>(command::LocalCommand::kAclWhoami) + 1;
+    static_cast<std::size_t>(command::LocalCommand::kMonitor) + 1;
 
 // One row per LocalCommand, in the enum's order.
 const LocalRule& local_rule(command::LocalCommand local);

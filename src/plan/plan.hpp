@@ -75,11 +75,13 @@ inline constexpr std::uint16_t kPermissionDenied = 1 << 9;  // counted as a NOPE
 // Redis's allow_busy commands (SCRIPT KILL, SHUTDOWN, ...): on a connection of their own, never
 // behind other requests on a link (backend/script_kill.hpp).
 inline constexpr std::uint16_t kOutOfBand = 1 << 10;
+inline constexpr std::uint16_t kPubsubCount = 1 << 11;   // PUBLISH/NUMSUB: correct the count
+inline constexpr std::uint16_t kStartMonitor = 1 << 12;  // MONITOR: the link streams its lines
 // CLIENT PAUSE / UNPAUSE (client_sub says which): the session records it in the process's
 // PauseGate as it sends it.
-inline constexpr std::uint16_t kRecordPause = 1 << 11;
+inline constexpr std::uint16_t kRecordPause = 1 << 13;
 // Queued in the held MULTI: a command PAUSE WRITE postpones, so EXEC waits out such a pause.
-inline constexpr std::uint16_t kQueuedWrite = 1 << 12;
+inline constexpr std::uint16_t kQueuedWrite = 1 << 14;
 }  // namespace effect
 
 struct Plan {

@@ -43,12 +43,25 @@ bool copies_to_replicas(const command::Classification& cls) {
          (cls.spec->name == "script|load" || cls.spec->name == "script|flush");
 }
 
+// Replies Funnel edits on their way back: INFO's section, the pub/sub counts.
+std::uint16_t reply_effects(const command::Classification& cls, const resp::Request& request) {
+  switch (cls.reply_edit) {
+    case command::ReplyEdit::kNone:
+      return 0;
+    case command::ReplyEdit::kFunnelInfo:
+      return wants_funnel_section(request) ? effect::kAppendFunnelInfo : 0;
+    default:
+      return effect::kPubsubCount;
+  }
+}
+
+}  // namespace
+
 // An ordinary forwarded request: the shared link, a read route, or the primary plus a copy to
 // every replica (the primary's reply wins).
 Plan plan_forward(const SessionState& state, const command::Classification& cls,
                   const resp::Request& request, const Context& context) {
-  std::uint16_t effects =
-      cls.append_funnel_info && wants_funnel_section(request) ? effect::kAppendFunnelInfo : 0;
+  std::uint16_t effects = reply_effects(cls, request);
   if (cls.out_of_band) [[unlikely]]
     effects |= effect::kOutOfBand;
   const Lane lane = Lane::shared(state.db);
@@ -67,6 +80,8 @@ Plan plan_forward(const SessionState& state, const command::Classification& cls,
   }
   return Plan::forward(Target::kShared, lane, effects);
 }
+
+namespace {
 
 // CLIENT PAUSE / UNPAUSE act on the whole server in Redis too: they go to the primary out of band
 // (never behind a write that a pause already holds on a link) and Funnel records them.

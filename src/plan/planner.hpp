@@ -39,8 +39,9 @@ Plan plan_general(const SessionState& state, const command::Classification& cls,
 inline Plan plan(const SessionState& state, const command::Classification& cls,
                  const resp::Request& request, const Context& context) {
   if (state.mode == Mode::kNormal && cls.route == command::Route::kForward &&
-      state.user != nullptr && !state.resp2_subscribed() && !cls.append_funnel_info &&
-      !cls.out_of_band && !context.route_reads && !context.writes_paused &&
+      state.user != nullptr && !state.resp2_subscribed() &&
+      cls.reply_edit == command::ReplyEdit::kNone && !cls.out_of_band && !context.route_reads &&
+      !context.writes_paused &&
       !security::access_needs_check(*state.user, *context.policy, *cls.spec)) [[likely]] {
     const Lane lane = Lane::shared(state.db);
     if (state.lanes.must_wait(lane)) return Plan::simple(Action::kHold);

@@ -18,6 +18,9 @@ constexpr std::string_view kTrackingRedirect =
 constexpr std::string_view kTrackingOnOtherPin =
     "ERR funnel: CLIENT TRACKING cannot start on a connection that holds a dedicated backend "
     "connection for WATCH or a blocking command; send it first";
+constexpr std::string_view kMonitorOnOtherPin =
+    "ERR funnel: MONITOR cannot start on a connection that holds a dedicated backend connection "
+    "for WATCH, a blocking command or tracking; send it first";
 constexpr std::string_view kHelloKeepsProtocol =
     "ERR funnel: HELLO cannot change the protocol while this connection holds a dedicated backend "
     "connection (after WATCH or during a blocking command); send UNWATCH, EXEC or DISCARD first";
@@ -100,6 +103,9 @@ Plan plan_pinned_local(const SessionState& state, const command::Classification&
       p.local = LocalCommand::kSelect;
       return p;
     }
+    case OnPin::kMonitor:
+      if (state.pin_reason != PinReason::kMonitor) return Plan::error(kMonitorOnOtherPin);
+      return forward_on_pin(state, effect::kStartMonitor);
     case OnPin::kClient:
       break;
   }
@@ -114,7 +120,8 @@ bool is_client_tracking(const command::Classification& cls) {
 }
 
 bool wants_pin(const command::Classification& cls) {
-  return cls.blocking || cls.local == LocalCommand::kWatch || is_client_tracking(cls);
+  return cls.blocking || cls.local == LocalCommand::kWatch || cls.local == LocalCommand::kMonitor ||
+         is_client_tracking(cls);
 }
 
 // A client that may run the request (the caller checked) and holds no link.
@@ -130,13 +137,15 @@ Plan plan_lease(const SessionState& state, const command::Classification& cls,
   Plan answered;
   if (is_client_tracking(cls) && tracking_without_pin(state, request, answered)) return answered;
   if (state.lanes.in_flight() != 0) return Plan::simple(Action::kHold);  // after earlier replies
-  return Plan::lease(cls.blocking              ? PinReason::kBlocking
-                     : is_client_tracking(cls) ? PinReason::kTracking
-                                               : PinReason::kWatch);
+  return Plan::lease(cls.blocking                          ? PinReason::kBlocking
+                     : is_client_tracking(cls)             ? PinReason::kTracking
+                     : cls.local == LocalCommand::kMonitor ? PinReason::kMonitor
+                                                           : PinReason::kWatch);
 }
 
 Plan plan_pinned(const SessionState& state, const command::Classification& cls,
                  const resp::Request& request, const Context& context) {
+  if (state.monitoring) return plan_monitoring(state, cls, request, context);
   if (state.pin_done || cls.local == LocalCommand::kReset) {
     // The pin's work is done (or RESET will end it): give the link back once it is idle, then
     // serve this request like any other. As in Redis, RESET runs after the blocked command.

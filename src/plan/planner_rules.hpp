@@ -15,6 +15,12 @@ Plan plan_pinned(const SessionState& state, const command::Classification& cls,
 // A command Funnel answers itself, after the refusals (any mode but the held MULTI).
 Plan plan_local(const SessionState& state, const command::Classification& cls,
                 const resp::Request& request, const Context& context);
+// An ordinary forwarded request (shared link, read route or fan-out), after the refusals.
+Plan plan_forward(const SessionState& state, const command::Classification& cls,
+                  const resp::Request& request, const Context& context);
+// Mode::kPinned once MONITOR is sent (monitor_rule.cpp).
+Plan plan_monitoring(const SessionState& state, const command::Classification& cls,
+                     const resp::Request& request, const Context& context);
 // CLIENT <subcommand>, answered by Funnel.
 Plan plan_client(const SessionState& state, const resp::Request& request, const Context& context);
 

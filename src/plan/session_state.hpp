@@ -19,7 +19,7 @@ namespace funnel::plan {
 
 // Why a session holds a pinned link. The order is that of the funnel_pins_total{reason} labels
 // (metrics/stateful_metrics.cpp).
-enum class PinReason : std::uint8_t { kBlocking, kWatch, kTracking, kCount };
+enum class PinReason : std::uint8_t { kBlocking, kWatch, kTracking, kMonitor, kCount };
 
 enum class Mode : std::uint8_t {
   kNormal,        // requests go to the shared links of the client's database pool
@@ -45,14 +45,19 @@ struct SessionState {
   bool pin_in_multi = false;     // a MULTI runs on the pinned link itself (after WATCH)
   bool pin_done = false;         // give the link back once nothing is in flight on it
   std::uint32_t pin_serial = 0;  // numbers the client's leases (their lanes)
+  // MONITOR has been sent on the pinned link (kPinned, kMonitor): it carries no more requests;
+  // the client's go on shared links, as anyone's (monitor_rule.hpp).
+  bool monitoring = false;
   std::string_view lease_error;  // kLeaseRefused: the pool's reason (owned by the session)
   LaneTracker lanes;             // the client's requests in flight and on which lane
 
   bool holds_pin() const { return mode == Mode::kPinned; }
+  // Forwarded requests go on the pinned link (not while it streams MONITOR's lines).
+  bool requests_on_pin() const { return mode == Mode::kPinned && !monitoring; }
   // The lane a forwarded request of this client travels on.
   Lane forward_lane() const {
-    return mode == Mode::kNormal || mode == Mode::kQueuing ? Lane::shared(db)
-                                                           : Lane::pinned(pin_serial);
+    return mode == Mode::kNormal || mode == Mode::kQueuing || monitoring ? Lane::shared(db)
+                                                                         : Lane::pinned(pin_serial);
   }
   // RESP2 subscribe mode: only the pub/sub commands, PING, QUIT and RESET run.
   bool resp2_subscribed() const { return subscribed && protocol == resp::Protocol::kResp2; }

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "backend/asio_types.hpp"
 #include "config/config.hpp"
+#include "net/asio_types.hpp"
 
 namespace funnel::server {
 

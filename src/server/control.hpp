@@ -12,10 +12,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "backend/asio_types.hpp"
 #include "backend/backend_snapshot.hpp"
 #include "backend/control_link.hpp"
 #include "config/config.hpp"
+#include "net/asio_types.hpp"
 #include "topology/topology_monitor.hpp"
 
 namespace funnel::server {

@@ -88,6 +88,22 @@ Process::Process(config::Config config)
 
 Process::~Process() = default;
 
+void Process::post_requests(unsigned worker, client::HandoffBatch&& batch) {
+  workers_[worker]->accept_handoff(std::move(batch));
+}
+
+void Process::post_replies(unsigned worker, client::ReplyBatch&& batch) {
+  workers_[worker]->accept_replies(std::move(batch));
+}
+
+void Process::request_reresolve(std::uint64_t epoch_seen) {
+  control_->request_reresolve(epoch_seen);
+}
+
+void Process::report_node_failure(std::uint32_t node, std::string reason) {
+  control_->report_node_failure(node, std::move(reason));
+}
+
 int Process::run() {
   // Catch stop signals from the start: a SIGTERM during start-up must drain and exit 0 too.
   asio::io_context signals_io(1);

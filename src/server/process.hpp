@@ -7,6 +7,7 @@
 
 #include "backend/database_pools.hpp"
 #include "backend/link_settings.hpp"
+#include "client/peer_workers.hpp"
 #include "client/session_context.hpp"
 #include "config/config.hpp"
 #include "metrics/exposition.hpp"
@@ -19,7 +20,7 @@
 
 namespace funnel::server {
 
-class Process final : public client::AdminView {
+class Process final : public client::AdminView, public client::PeerWorkers {
  public:
   explicit Process(config::Config config);
   ~Process() override;
@@ -51,6 +52,12 @@ class Process final : public client::AdminView {
   metrics::ExpositionInput exposition() const;
   // client::AdminView: FUNNEL STATS | POOLS | CLIENTS.
   std::string funnel_report(std::string_view subcommand) override;
+  // client::PeerWorkers: the workers' ReplyRouters post their batches to each other through the
+  // process, and report to the control thread. Thread-safe.
+  void post_requests(unsigned worker, client::HandoffBatch&& batch) override;
+  void post_replies(unsigned worker, client::ReplyBatch&& batch) override;
+  void request_reresolve(std::uint64_t epoch_seen) override;
+  void report_node_failure(std::uint32_t node, std::string reason) override;
 
  private:
   void drain_and_stop();

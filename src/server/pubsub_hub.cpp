@@ -207,6 +207,7 @@ void PubsubHub::on_link_down(backend::BackendLink& link, std::string_view reason
 // The backend no longer holds our subscriptions (the link dropped, or moves to a new address):
 // nothing is live or in flight until the next on_link_ready subscribes every wanted name again.
 void PubsubHub::forget_backend_state() {
+  counts_.link_lost();
   for (std::size_t k = 0; k < maps_.size(); ++k) {
     for (auto& [name, interest] : maps_[k]) {
       interest.pending = 0;  // the SUBSCRIBEs in flight are lost with the connection
@@ -238,9 +239,13 @@ void PubsubHub::on_push(backend::BackendLink& link, std::string_view reply, resp
       stats_.messages_received.fetch_add(1, std::memory_order_relaxed);
       return on_message(push.kind, push.key, reply);
     case backend::PubsubPush::Type::kSubscribed:
+      counts_.set_on_link(push.kind, push.key, true);  // before any client hears of it
       return on_confirmed(push.kind, push.key);
+    case backend::PubsubPush::Type::kUnsubscribed:
+      counts_.set_on_link(push.kind, push.key, false);  // nothing else waits for it
+      return;
     default:
-      return;  // unsubscribe confirmations: nothing waits for them
+      return;
   }
 }
 

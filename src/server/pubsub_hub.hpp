@@ -16,6 +16,7 @@
 
 #include "backend/backend_link.hpp"
 #include "backend/pubsub_protocol.hpp"
+#include "client/pubsub_counts.hpp"
 #include "client/subscriptions.hpp"
 
 namespace funnel::server {
@@ -55,6 +56,8 @@ class PubsubHub final : public backend::ReplySink,
   // Thread-safe (posted): a batch of interest changes from one worker, applied in order.
   void accept_changes(unsigned worker, std::vector<InterestChange> changes);
   const PubsubHubStats& stats() const { return stats_; }
+  // The process's subscriptions by name, for PUBLISH's count (thread-safe).
+  client::PubsubCounts& counts() { return counts_; }
 
   // backend::ReplySink: nothing is tracked on the subscriber link.
   void deliver(const backend::ReplyTarget&, std::string_view,
@@ -118,6 +121,7 @@ class PubsubHub final : public backend::ReplySink,
   common::Millis ping_sent_ms_ = 0;
   bool ping_outstanding_ = false;
   PubsubHubStats stats_;
+  client::PubsubCounts counts_;
 };
 
 // A worker's side of the hub: collects the worker's interest changes and sends them in one post

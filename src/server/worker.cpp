@@ -1,5 +1,5 @@
-// Worker: accept loop with client limits, periodic tick (timeouts, idle clients), reply delivery
-// to sessions, and the batched handoff between workers.
+// Worker: accept loop with client limits, periodic tick (timeouts, idle clients), and the thread
+// hop of the batches other workers' ReplyRouters post to this one.
 #include "server/worker.hpp"
 
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 #include <boost/asio/post.hpp>
 
 #include "backend/write_batch.hpp"
-#include "client/client_poller.hpp"
 #include "client/client_session.hpp"
+#include "net/poller.hpp"
 #include "server/client_socket_options.hpp"
 #include "server/process.hpp"
 
@@ -32,10 +32,12 @@ Worker::Worker(Process& process, unsigned index)
       acceptor_(io_.get_executor()),
       tick_timer_(io_.get_executor()),
       turn_timer_(io_.get_executor()) {
-  poller_ = std::make_unique<client::ClientPoller>(io_);
+  poller_ = std::make_unique<net::Poller>(io_);
   if (!poller_->ok()) throw std::runtime_error("cannot create the epoll set for client sockets");
+  metrics_ = std::make_unique<metrics::WorkerMetrics>();
   context_ =
       std::make_unique<client::SessionContext>(io_, index, process.config(), process.facts());
+  context_->metrics = metrics_.get();
   context_->poller = poller_.get();
   context_->users = process.users();
   context_->auth_throttle = &process.auth_throttle();
@@ -52,13 +54,15 @@ Worker::Worker(Process& process, unsigned index)
   // The primary's pool and every replica's are wired the same way; only the node differs.
   const backend::PoolShape shape{index, static_cast<unsigned>(config.server.workers),
                                  config.backend.connections_per_node};
+  router_ = std::make_unique<client::ReplyRouter>(*context_, process, config.server.workers);
   const auto make_pool = [this, &process](backend::PoolShape pool_shape) {
-    return std::make_unique<backend::BackendPool>(io_, process.link_settings(), pool_shape, *this,
-                                                  *this, process.counters());
+    return std::make_unique<backend::BackendPool>(io_, process.link_settings(), pool_shape,
+                                                  *router_, *router_, process.counters());
   };
   pool_ = make_pool(shape);
   context_->pool = pool_.get();
   replicas_ = std::make_unique<backend::ReplicaPools>(shape, make_pool);
+  router_->set_replicas(replicas_.get());
   reads_ = std::make_unique<client::ReadRoutes>(process.read_policy(), process.read_your_writes());
   context_->reads = reads_.get();
   context_->writes = &process.write_watermark();
@@ -70,20 +74,17 @@ Worker::Worker(Process& process, unsigned index)
   pinned_ = std::make_unique<backend::PinnedPool>(
       io_, process.link_settings(),
       backend::PinnedLimits{config.backend.max_pinned, config.backend.pinned_borrow_timeout_ms},
-      *this, process.counters());
+      *router_, process.counters());
   context_->pinned = pinned_.get();
   pinned_->set_link_event_hook([this] {
     if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
   });
-  metrics_ = std::make_unique<metrics::WorkerMetrics>();
-  context_->metrics = metrics_.get();
   pool_->set_metrics(metrics_.get());
   replicas_->set_metrics(metrics_.get());
   pinned_->set_metrics(metrics_.get());
   pubsub_port_ = std::make_unique<PubsubPort>(io_, index, process.pubsub_hub());
   context_->pubsub = pubsub_port_.get();
-  outgoing_.resize(config.server.workers);
-  returning_.resize(config.server.workers);
+  context_->pubsub_counts = &process.pubsub_hub().counts();
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
@@ -169,7 +170,7 @@ void Worker::accept_next() {
 // Waits until the listener has connections, then takes them with accept4 (non-blocking,
 // close-on-exec; TCP_NODELAY and keepalive come from the listener). Asio's async_accept would
 // register every new socket with Asio's reactor, and a client's socket is watched by the
-// worker's ClientPoller instead.
+// worker's net::Poller instead.
 void Worker::wait_to_accept(Acceptor& acceptor, bool tls) {
   acceptor.async_wait(Acceptor::wait_read, [this, &acceptor, tls](boost::system::error_code ec) {
     if (ec == asio::error::operation_aborted || context_->draining) return;
@@ -335,143 +336,12 @@ void Worker::give_back_memory() {
   }
 }
 
-void Worker::deliver(const backend::ReplyTarget& target, std::string_view reply,
-                     const backend::ReplyTiming& timing) {
-  if (target.worker == index_) {
-    // Counted here, not in the session: the reply ends the request even if its client has left.
-    metrics_->requests_in_flight_down.add();
-    if (auto* session = context_->registry.find(target.session_index, target.session_generation)) {
-      session->deliver(target, reply, timing);
-    }
-    return;
-  }
-  ReplyBatch& batch = returning_[target.worker];
-  batch.replies.push_back(HandoffReply{target, static_cast<std::uint32_t>(batch.bytes.size()),
-                                       static_cast<std::uint32_t>(reply.size()),
-                                       timing.backend_ns});
-  batch.bytes.append(reply);
-  schedule_batch_flush();
+void Worker::accept_handoff(client::HandoffBatch batch) {
+  asio::post(io_, [this, batch = std::move(batch)] { router_->accept_requests(batch); });
 }
 
-// A part of a streamed reply. For a client of another worker it is handed over like a reply, in
-// order, and the link never pauses for it (kMore): backpressure across threads would need a
-// round trip per part, and that client's output limits still bound what it holds.
-backend::PartVerdict Worker::deliver_part(const backend::ReplyTarget& target, std::string_view part,
-                                          backend::PartKind kind,
-                                          const backend::ReplyTiming& timing,
-                                          const std::weak_ptr<backend::StreamSource>& source) {
-  const bool ends = kind == backend::PartKind::kLast || kind == backend::PartKind::kLost;
-  if (target.worker == index_) {
-    if (ends) metrics_->requests_in_flight_down.add();
-    auto* session = context_->registry.find(target.session_index, target.session_generation);
-    if (session == nullptr) return backend::PartVerdict::kDiscard;
-    return session->deliver_part(target, part, kind, timing, source);
-  }
-  ReplyBatch& batch = returning_[target.worker];
-  batch.replies.push_back(HandoffReply{target, static_cast<std::uint32_t>(batch.bytes.size()),
-                                       static_cast<std::uint32_t>(part.size()), timing.backend_ns,
-                                       true, kind});
-  batch.bytes.append(part);
-  schedule_batch_flush();
-  return backend::PartVerdict::kMore;
-}
-
-void Worker::hand_off(unsigned owner_worker, std::uint32_t node, resp::Protocol protocol,
-                      unsigned link_index, std::string_view request,
-                      const backend::ReplyTarget& target, common::Millis deadline,
-                      std::uint32_t db) {
-  HandoffBatch& batch = outgoing_[owner_worker];
-  batch.requests.push_back(
-      HandoffRequest{protocol, link_index, static_cast<std::uint32_t>(batch.bytes.size()),
-                     static_cast<std::uint32_t>(request.size()), target, deadline, db, node});
-  batch.bytes.append(request);
-  schedule_batch_flush();
-}
-
-void Worker::request_reresolve(std::uint64_t epoch_seen) {
-  process_.control().request_reresolve(epoch_seen);
-}
-
-// A read failed on a replica (or could not be sent to it). It changed nothing, so it goes to
-// another node instead of failing: the client never sees a replica's death.
-void Worker::retry_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
-                        const backend::ReplyTarget& target, common::Millis deadline,
-                        std::string_view reason, bool node_failed) {
-  metrics_->read_retries.add();
-  if (node_failed && reads_->mark_down(node)) {
-    spdlog::warn(
-        "replica {} failed a read ({}); out of this worker's read set until the next "
-        "health check",
-        node, reason);
-    process_.control().report_node_failure(node, std::string(reason));
-  }
-  const client::ReadRoutes::Choice choice =
-      node_failed ? reads_->choose_retry(node) : client::ReadRoutes::Choice{};
-  backend::ReplyTarget retry = target;
-  if (!choice.error.empty()) {
-    metrics_->reads_refused.add();
-    std::string reply = "-" + std::string(choice.error) + "\r\n";
-    deliver(target, reply, backend::ReplyTiming{0, common::precise_now_ns()});
-    return;
-  }
-  if (choice.pool == nullptr) {
-    retry.flags &= static_cast<std::uint8_t>(~backend::ReplyTarget::kRetryRead);
-    metrics_->reads_on_primary.add();
-    pool_->submit(protocol, target.session_index, request, retry, deadline, 0);
-    return;
-  }
-  if (choice.node < metrics::kMaxNodes) metrics_->reads_by_node[choice.node].add();
-  choice.pool->submit(protocol, target.session_index, request, retry, deadline, 0);
-}
-
-void Worker::schedule_batch_flush() {
-  if (batch_flush_posted_) return;
-  batch_flush_posted_ = true;
-  asio::post(io_, [this] { flush_batches(); });
-}
-
-void Worker::flush_batches() {
-  batch_flush_posted_ = false;
-  for (unsigned w = 0; w < outgoing_.size(); ++w) {
-    if (!outgoing_[w].empty()) process_.worker(w).accept_handoff(std::exchange(outgoing_[w], {}));
-    if (!returning_[w].empty()) process_.worker(w).accept_replies(std::exchange(returning_[w], {}));
-  }
-}
-
-void Worker::accept_handoff(HandoffBatch batch) {
-  asio::post(io_, [this, batch = std::move(batch)] {
-    backend::WriteBatch writes;  // idle links write once, when the whole batch is queued
-    for (const HandoffRequest& request : batch.requests) {
-      const std::string_view bytes =
-          std::string_view(batch.bytes).substr(request.offset, request.length);
-      if (request.node == backend::kPrimaryNode) {
-        pool_->submit_to_link(request.protocol, request.link_index, bytes, request.target,
-                              request.deadline, request.db);
-      } else if (auto* replica = replicas_->find(request.node)) {
-        replica->submit_to_link(request.protocol, request.link_index, bytes, request.target,
-                                request.deadline, 0);
-      } else {  // the replica left this worker's snapshot meanwhile
-        retry_read(request.node, request.protocol, bytes, request.target, request.deadline,
-                   "no longer in the topology", false);
-      }
-    }
-  });
-}
-
-void Worker::accept_replies(ReplyBatch batch) {
-  asio::post(io_, [this, batch = std::move(batch)] {
-    const std::int64_t now = common::precise_now_ns();  // the hop between workers counts as ours
-    for (const HandoffReply& reply : batch.replies) {
-      const std::string_view bytes =
-          std::string_view(batch.bytes).substr(reply.offset, reply.length);
-      const backend::ReplyTiming timing{reply.backend_ns, now};
-      if (reply.is_part) [[unlikely]] {
-        deliver_part(reply.target, bytes, reply.part_kind, timing, {});
-      } else {
-        deliver(reply.target, bytes, timing);
-      }
-    }
-  });
+void Worker::accept_replies(client::ReplyBatch batch) {
+  asio::post(io_, [this, batch = std::move(batch)] { router_->accept_replies(batch); });
 }
 
 void Worker::accept_pubsub(client::PubsubDelivery batch) {

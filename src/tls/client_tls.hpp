@@ -10,7 +10,8 @@
 #include <string>
 
 #include "tls/context_holder.hpp"
-#include "tls/tls_io.hpp"
+
+typedef struct ssl_st SSL;  // NOLINT: OpenSSL's own forward declaration
 
 namespace boost::asio::ssl {
 class context;

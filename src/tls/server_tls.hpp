@@ -10,7 +10,8 @@
 
 #include "config/config.hpp"
 #include "tls/context_holder.hpp"
-#include "tls/tls_io.hpp"
+
+typedef struct ssl_st SSL;  // NOLINT: OpenSSL's own forward declaration
 
 namespace boost::asio::ssl {
 class context;

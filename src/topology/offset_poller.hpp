@@ -14,9 +14,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "backend/asio_types.hpp"
 #include "backend/control_link.hpp"
 #include "backend/link_settings.hpp"
+#include "net/asio_types.hpp"
 #include "routing/offset_board.hpp"
 #include "topology/topology_view.hpp"
 

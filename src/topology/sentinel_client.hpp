@@ -14,10 +14,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "backend/asio_types.hpp"
 #include "backend/control_link.hpp"
 #include "backend/link_settings.hpp"
 #include "config/config.hpp"
+#include "net/asio_types.hpp"
 #include "topology/sentinel_replies.hpp"
 
 namespace funnel::topology {

@@ -71,9 +71,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "backend/asio_types.hpp"
 #include "backend/link_settings.hpp"
 #include "config/config.hpp"
+#include "net/asio_types.hpp"
 #include "routing/offset_board.hpp"
 #include "topology/topology_view.hpp"
 

@@ -30,8 +30,7 @@ bool same(const command::Classification& a, const command::Classification& b) {
   const bool same_spec = (a.spec == nullptr) == (b.spec == nullptr) &&
                          (a.spec == nullptr || a.spec->name == b.spec->name);
   return a.route == b.route && a.local == b.local && same_spec && a.read_only == b.read_only &&
-         a.append_funnel_info == b.append_funnel_info && a.blocking == b.blocking &&
-         a.error == b.error;
+         a.reply_edit == b.reply_edit && a.blocking == b.blocking && a.error == b.error;
 }
 
 }  // namespace

@@ -184,7 +184,7 @@ TEST_F(LimitsTest, LargeValuesTravelIntact) {
   EXPECT_EQ(c.command({"GET", "large"}).str, value);
 }
 
-// Client sockets are edge-triggered (client/client_poller.hpp): a reply far larger than the
+// Client sockets are edge-triggered (net/poller.hpp): a reply far larger than the
 // socket buffers leaves in many writes, each waiting for output, while the client reads slowly;
 // then the connection must still read and answer its next request, sent one byte at a time.
 TEST_F(LimitsTest, SlowReaderGetsItsWholeReplyAndTheConnectionStaysUsable) {

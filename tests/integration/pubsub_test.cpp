@@ -136,6 +136,43 @@ TEST_F(PubsubTest, Resp3RepliesAreByteIdenticalToRedis) {
   expect_same_as_direct(direct, proxied, {{{"GET", "x"}}, {{"PING"}}, {{"RESET"}}, {{"PING"}}});
 }
 
+// CLIENT REPLY OFF and SKIP silence replies, not pub/sub pushes: Redis 7 sends every
+// (un)subscribe confirmation and every message whatever the mode, in RESP2 and RESP3, and drops
+// the rest (PING, errors). Compared byte for byte with a direct connection.
+TEST_F(PubsubTest, RepliesOffOrSkippedStillDeliverPubsubAsRedis) {
+  start();
+  for (const char* protocol : {"2", "3"}) {
+    SCOPED_TRACE(std::string("RESP") + protocol);
+    RespConnection direct(redis_->port());
+    RespConnection proxied(funnel_->port());
+    for (RespConnection* c : {&direct, &proxied}) c->command({"HELLO", protocol});  // ids differ
+    expect_same_as_direct(direct, proxied,
+                          {{{"CLIENT", "REPLY", "OFF"}, 0},
+                           {{"SUBSCRIBE", "a", "b"}, 2},
+                           {{"PSUBSCRIBE", "p*"}, 1},
+                           {{"PING"}, 0},
+                           {{"GET", "x"}, 0}});
+    // A message published meanwhile reaches both (the direct client is a subscriber too).
+    RespConnection publisher(redis_->port());
+    publisher.command({"PUBLISH", "a", "hi"});
+    EXPECT_EQ(printable(proxied.read_raw_reply()), printable(direct.read_raw_reply()));
+    expect_same_as_direct(direct, proxied,
+                          {{{"UNSUBSCRIBE", "a"}, 1},
+                           {{"UNSUBSCRIBE"}, 1},
+                           {{"PUNSUBSCRIBE"}, 1},
+                           {{"PUNSUBSCRIBE"}, 1},
+                           {{"SUBSCRIBE"}, 0},  // an arity error: a reply, so dropped
+                           {{"CLIENT", "REPLY", "ON"}, 1},
+                           {{"CLIENT", "REPLY", "SKIP"}, 0},
+                           {{"SUBSCRIBE", "c"}, 1},
+                           {{"PING"}, 1},
+                           {{"UNSUBSCRIBE"}, 1},
+                           {{"CLIENT", "REPLY", "SKIP"}, 0},
+                           {{"UNSUBSCRIBE"}, 1},
+                           {{"PING"}, 1}});
+  }
+}
+
 TEST_F(PubsubTest, MessagesArriveAsFromRedis) {
   start();
   RespConnection resp2(funnel_->port());
@@ -161,8 +198,59 @@ TEST_F(PubsubTest, MessagesArriveAsFromRedis) {
   // Binary-safe payloads, published through Funnel itself.
   RespConnection publisher(funnel_->port());
   const std::string binary("a\r\nb\0c", 6);
-  EXPECT_EQ(publisher.command({"PUBLISH", "news", binary}).integer, 2);
+  EXPECT_EQ(publisher.command({"PUBLISH", "news", binary}).integer, 4);  // as Redis counts
   EXPECT_EQ(resp2.read_raw_reply(), message_bytes("*3", "message", {"news", binary}));
+}
+
+// PUBLISH, SPUBLISH and PUBSUB NUMSUB / SHARDNUMSUB through Funnel count receivers as a direct
+// connection would: every client behind Funnel's one subscriber link counts (on every worker),
+// once per subscription it holds, and the link itself does not.
+TEST_F(PubsubTest, PublishAndNumsubCountEveryClientAsRedis) {
+  start({"--workers", "2"});
+  RespConnection direct_subscriber(redis_->port());  // a client of the backend, not of Funnel
+  direct_subscriber.send_command({"SUBSCRIBE", "chan1"});
+  direct_subscriber.read_raw_reply();
+  std::vector<std::unique_ptr<RespConnection>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<RespConnection>(funnel_->port()));
+    if (i == 1) clients.back()->command({"HELLO", "3"});
+  }
+  for (int i = 0; i < 2; ++i) {
+    clients[i]->send_command({"SUBSCRIBE", "chan1"});
+    clients[i]->read_raw_reply();
+    clients[i]->send_command({"SSUBSCRIBE", "shard1"});
+    clients[i]->read_raw_reply();
+  }
+  clients[2]->send_command({"PSUBSCRIBE", "ch*", "chan?", "x*"});
+  for (int i = 0; i < 3; ++i) clients[2]->read_raw_reply();
+  RespConnection publisher(funnel_->port());
+  // 1 direct + 2 channel subscribers + 2 matching patterns of one client.
+  EXPECT_EQ(publisher.command({"PUBLISH", "chan1", "m"}).integer, 5);
+  EXPECT_EQ(publisher.command({"PUBLISH", "chan2", "m"}).integer, 2);
+  EXPECT_EQ(publisher.command({"PUBLISH", "other", "m"}).integer, 0);
+  EXPECT_EQ(publisher.command({"SPUBLISH", "shard1", "m"}).integer, 2);
+  const resp::Value numsub = publisher.command({"PUBSUB", "NUMSUB", "chan1", "chan2", "shard1"});
+  ASSERT_EQ(numsub.elems.size(), 6u);
+  EXPECT_EQ(numsub.elems[1].integer, 3);  // patterns are not counted by NUMSUB
+  EXPECT_EQ(numsub.elems[3].integer, 0);
+  EXPECT_EQ(numsub.elems[5].integer, 0);  // a shard channel is not a channel
+  const resp::Value shard = publisher.command({"PUBSUB", "SHARDNUMSUB", "shard1", "chan1"});
+  ASSERT_EQ(shard.elems.size(), 4u);
+  EXPECT_EQ(shard.elems[1].integer, 2);
+  EXPECT_EQ(shard.elems[3].integer, 0);
+  EXPECT_EQ(publisher.command({"PUBSUB", "NUMPAT"}).integer, 3);  // unique patterns, unchanged
+  // Leaving is counted at once, and once the backend has dropped the link's subscription too.
+  clients[0]->send_command({"UNSUBSCRIBE", "chan1"});
+  clients[0]->read_raw_reply();
+  EXPECT_EQ(publisher.command({"PUBLISH", "chan1", "m"}).integer, 4);
+  for (int i = 1; i < 3; ++i) clients[i]->command({"RESET"});
+  RespConnection backend(redis_->port());
+  ASSERT_TRUE(wait_until([&] {
+    return backend.command({"PUBSUB", "NUMSUB", "chan1"}).elems.at(1).integer == 1;
+  }));
+  EXPECT_EQ(publisher.command({"PUBLISH", "chan1", "m"}).integer, 1);
+  EXPECT_EQ(publisher.command({"PUBSUB", "NUMSUB", "chan1"}).elems.at(1).integer, 1);
+  EXPECT_EQ(publisher.command({"SPUBLISH", "shard1", "m"}).integer, 1);  // clients[0] still
 }
 
 TEST_F(PubsubTest, Resp3ClientMixesCommandsWithPushes) {

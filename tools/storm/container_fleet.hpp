@@ -13,7 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
-#include "backend/asio_types.hpp"
+#include "net/asio_types.hpp"
 #include "storm/scenario.hpp"
 #include "storm/wire.hpp"
 

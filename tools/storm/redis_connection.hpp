@@ -10,7 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "backend/asio_types.hpp"
+#include "net/asio_types.hpp"
 #include "resp/reply_framer.hpp"
 #include "storm/error_kind.hpp"
 

@@ -12,7 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "backend/asio_types.hpp"
+#include "net/asio_types.hpp"
 #include "storm/run_result.hpp"
 
 namespace funnel::storm {

@@ -34,7 +34,7 @@ std::string describe(const Classification& c) {
          " local=" + std::to_string(static_cast<int>(c.local)) +
          " spec=" + (c.spec ? c.spec->name : std::string("-")) +
          " read_only=" + std::to_string(c.read_only) +
-         " funnel_info=" + std::to_string(c.append_funnel_info) +
+         " reply_edit=" + std::to_string(static_cast<int>(c.reply_edit)) +
          " blocking=" + std::to_string(c.blocking) + " error='" + c.error + "'";
 }
 

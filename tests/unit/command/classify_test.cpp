@@ -38,6 +38,7 @@ TEST(ClassifyLocal, AnswersConnectionCommandsItself) {
   const std::vector<LocalCase> cases = {
       {{"PING"}, LocalCommand::kPing},
       {{"ACL", "WHOAMI"}, LocalCommand::kAclWhoami},
+      {{"MONITOR"}, LocalCommand::kMonitor},  // on a pinned link of its own (client/)
       {{"ping", "hello"}, LocalCommand::kPing},
       {{"ECHO", "x"}, LocalCommand::kEcho},
       {{"QUIT"}, LocalCommand::kQuit},
@@ -97,7 +98,6 @@ TEST(ClassifyLocal, ChecksArityBeforeAnsweringLikeRedis) {
 
 TEST(ClassifyUnsupported, RefusesCommandsThatNeedTheirOwnConnection) {
   const std::vector<std::vector<std::string>> cases = {
-      {"MONITOR"},
       {"SYNC"},
       {"PSYNC", "?", "-1"},
       {"REPLCONF", "listening-port", "1"},
@@ -128,9 +128,9 @@ TEST(ClassifyUnsupported, RefusesCommandsThatNeedTheirOwnConnection) {
 }
 
 TEST(ClassifyUnsupported, SaysWhatAndWhy) {
-  EXPECT_EQ(run({"monitor"}).error,
-            "ERR funnel: MONITOR is not supported through Funnel yet (it needs a dedicated backend "
-            "connection)");
+  EXPECT_EQ(run({"sync"}).error,
+            "ERR funnel: SYNC is not supported through Funnel yet (replication needs a dedicated "
+            "backend connection)");
   EXPECT_TRUE(run({"blpop", "k", "0"}).blocking);
   EXPECT_TRUE(run({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}).blocking);
   EXPECT_FALSE(run({"XREAD", "STREAMS", "s", "$"}).blocking);
@@ -183,7 +183,7 @@ TEST(ClassifyForward, SendsOrdinaryCommandsToASharedLink) {
   EXPECT_EQ(get.route, Route::kForward);
   EXPECT_TRUE(get.read_only);
   EXPECT_EQ(get.spec->name, "get");
-  EXPECT_FALSE(get.append_funnel_info);
+  EXPECT_EQ(get.reply_edit, ReplyEdit::kNone);
   EXPECT_FALSE(run({"SET", "k", "v"}).read_only);
   EXPECT_EQ(run({"SET", "k", "v"}).route, Route::kForward);
   for (const std::vector<std::string>& args :
@@ -209,10 +209,33 @@ TEST(ClassifyForward, SendsOrdinaryCommandsToASharedLink) {
 }
 
 TEST(ClassifyForward, MarksInfoForFunnelsOwnSection) {
-  EXPECT_TRUE(run({"INFO"}).append_funnel_info);
-  EXPECT_TRUE(run({"info", "server"}).append_funnel_info);
+  EXPECT_EQ(run({"INFO"}).reply_edit, ReplyEdit::kFunnelInfo);
+  EXPECT_EQ(run({"info", "server"}).reply_edit, ReplyEdit::kFunnelInfo);
   EXPECT_EQ(run({"INFO"}).route, Route::kForward);
   EXPECT_FALSE(run({"INFO"}).read_only);  // INFO has no readonly flag in Redis 7.0
+}
+
+// Funnel's one subscriber link stands for all its subscribers: these counts are corrected.
+TEST(ClassifyForward, MarksThePubsubCountsFunnelCorrects) {
+  const struct {
+    std::vector<std::string> args;
+    ReplyEdit edit;
+  } rows[] = {
+      {{"PUBLISH", "c", "m"}, ReplyEdit::kPublishCount},
+      {{"spublish", "c", "m"}, ReplyEdit::kShardPublishCount},
+      {{"PUBSUB", "NUMSUB", "c"}, ReplyEdit::kNumsubCount},
+      {{"PUBSUB", "numsub"}, ReplyEdit::kNumsubCount},
+      {{"PUBSUB", "SHARDNUMSUB", "c"}, ReplyEdit::kShardNumsubCount},
+      {{"PUBSUB", "NUMPAT"}, ReplyEdit::kNone},  // unique patterns: the link's are the clients'
+      {{"PUBSUB", "CHANNELS"}, ReplyEdit::kNone},
+      {{"PUBSUB", "SHARDCHANNELS"}, ReplyEdit::kNone},
+      {{"GET", "k"}, ReplyEdit::kNone},
+  };
+  for (const auto& row : rows) {
+    const Classification out = run(row.args);
+    EXPECT_EQ(out.route, Route::kForward) << describe(row.args);
+    EXPECT_EQ(out.reply_edit, row.edit) << describe(row.args);
+  }
 }
 
 // Redis's allow_busy flag: what Redis runs while a script keeps it busy. Forwarded, these must
@@ -279,10 +302,10 @@ TEST(Classify, ReusedResultIsResetEachTime) {
   EXPECT_FALSE(out.error.empty());
   classify(*table, info.get(), out);
   EXPECT_TRUE(out.error.empty());
-  EXPECT_TRUE(out.append_funnel_info);
+  EXPECT_EQ(out.reply_edit, ReplyEdit::kFunnelInfo);
   classify(*table, ping.get(), out);
   EXPECT_EQ(out.local, LocalCommand::kPing);
-  EXPECT_FALSE(out.append_funnel_info);
+  EXPECT_EQ(out.reply_edit, ReplyEdit::kNone);
   classify(*table, get.get(), out);
   EXPECT_EQ(out.local, LocalCommand::kNone);
   EXPECT_EQ(out.route, Route::kForward);

@@ -36,7 +36,8 @@ TEST(LocalRules, OneRowPerLocalCommandNamedAsRedisNamesIt) {
     }
     if (row.local == LocalCommand::kReset || row.local == LocalCommand::kQuit ||
         row.local == LocalCommand::kMulti || row.local == LocalCommand::kExec ||
-        row.local == LocalCommand::kDiscard || row.local == LocalCommand::kUnwatch) {
+        row.local == LocalCommand::kDiscard || row.local == LocalCommand::kUnwatch ||
+        row.local == LocalCommand::kMonitor) {
       args.resize(1);  // arity 1
     }
     EXPECT_EQ(classify_local(args), row.local) << row.name;

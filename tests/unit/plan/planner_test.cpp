@@ -51,6 +51,9 @@ class Planner : public ::testing::Test {
     config::AuthConfig open_policy;
     open_policy.deny_commands = "";
     nothing_denied_ = security::UserDirectory::build(open_policy);
+    config::AuthConfig monitor;
+    monitor.deny_commands = "@default -monitor";
+    monitor_ok_ = security::UserDirectory::build(monitor);
     EXPECT_NE(open_->initial_user(), nullptr);
     EXPECT_NE(users_->find("ro"), nullptr);
   }
@@ -88,6 +91,14 @@ class Planner : public ::testing::Test {
         state.pin_reason = PinReason::kBlocking;
       else if (w == "tracking")
         state.pin_reason = PinReason::kTracking;
+      else if (w == "allow-monitor")
+        state.user = monitor_ok_->initial_user(), context.policy = &monitor_ok_->policy();
+      else if (w == "monitor")
+        state.pin_reason = PinReason::kMonitor;
+      else if (w == "monitoring")
+        state.monitoring = true;
+      else if (w == "in-flight-pinned")
+        state.lanes.sent(Lane::pinned(7));
       else if (w == "in-multi")
         state.pin_in_multi = true;
       else if (w == "done")
@@ -145,6 +156,7 @@ class Planner : public ::testing::Test {
   std::shared_ptr<const security::UserDirectory> open_;            // the default user, no password
   std::shared_ptr<const security::UserDirectory> users_;           // a read-only user "ro"
   std::shared_ptr<const security::UserDirectory> nothing_denied_;  // --deny-commands ""
+  std::shared_ptr<const security::UserDirectory> monitor_ok_;  // MONITOR taken off the deny list
   std::string scratch_;
 };
 
@@ -264,8 +276,13 @@ TEST_F(Planner, MultiplexedFamilies) {
       {"", {"FUNCTION", "KILL"}, {Action::kForward, "", fx::kOutOfBand}},
       {"", {"FUNCTION", "STATS"}, {Action::kForward, "", fx::kOutOfBand}},
       {"", {"FUNCTION", "LIST"}, kShared},
-      {"", {"PUBLISH", "c", "m"}, kShared},
-      {"", {"PUBSUB", "NUMSUB", "c"}, kShared},
+      // Funnel's subscriber link stands for its clients: the counts are corrected on delivery.
+      {"", {"PUBLISH", "c", "m"}, {Action::kForward, "", fx::kPubsubCount}},
+      {"", {"SPUBLISH", "c", "m"}, {Action::kForward, "", fx::kPubsubCount}},
+      {"", {"PUBSUB", "NUMSUB", "c"}, {Action::kForward, "", fx::kPubsubCount}},
+      {"", {"PUBSUB", "SHARDNUMSUB", "c"}, {Action::kForward, "", fx::kPubsubCount}},
+      {"", {"PUBSUB", "NUMPAT"}, kShared},
+      {"", {"PUBSUB", "CHANNELS"}, kShared},
       {"", {"TIME"}, kShared},
       {"", {"ACL", "CAT"}, kShared},
       {"", {"INFO", "server"}, kShared},
@@ -518,6 +535,38 @@ TEST_F(Planner, ClientPauseAndWhatAPauseHolds) {
       {"queuing tx-writes", {"EXEC"}, {Action::kExec}},
       // On a pinned link a postponed write stalls only the client's own link: Redis holds it.
       {"pinned writes-paused", {"SET", "k", "v"}, kPinned},
+  });
+}
+
+// MONITOR (docs/compatibility.md, "server: MONITOR"): a pinned link of its own; while it streams,
+// the client is answered as Redis answers a monitor (monitor_rule.hpp), on shared links.
+TEST_F(Planner, Monitor) {
+  const Expect shared_lane{Action::kForward};
+  check({
+      {"", {"MONITOR"}, error(std::string(kNoPerm) + "monitor'", fx::kPermissionDenied)},
+      {"allow-monitor", {"MONITOR"}, lease(PinReason::kMonitor)},
+      {"allow-monitor in-flight", {"MONITOR"}, kHold},  // after earlier replies
+      {"allow-monitor queuing",
+       {"MONITOR"},
+       error("ERR funnel: MONITOR inside MULTI", fx::kAbortTransaction)},
+      {"allow-monitor pinned monitor", {"MONITOR"}, pinned(fx::kStartMonitor)},
+      {"allow-monitor pinned", {"MONITOR"}, error("ERR funnel: MONITOR cannot start")},
+      {"allow-monitor pinned monitor monitoring", {"MONITOR"}, {Action::kReply}},  // no reply
+      {"pinned monitor monitoring", {"GET", "k"}, error("ERR Replica can't interact")},
+      {"pinned monitor monitoring", {"PUBLISH", "c", "m"}, error("ERR Replica can't interact")},
+      {"pinned monitor monitoring", {"NOSUCH"}, error("ERR unknown command 'NOSUCH'")},
+      {"read-only-user pinned monitor monitoring",
+       {"SET", "k", "v"},
+       error(std::string(kNoPerm) + "set'", fx::kPermissionDenied)},  // NOPERM first
+      {"pinned monitor monitoring", {"PING"}, local(LocalCommand::kPing)},
+      {"pinned monitor monitoring", {"INFO", "server"}, shared_lane},
+      {"pinned monitor monitoring in-flight-pinned", {"INFO", "server"}, kHold},
+      {"pinned monitor monitoring", {"QUIT"}, kClose},
+      {"pinned monitor monitoring", {"RESET"}, {Action::kRelease}},
+      {"pinned monitor monitoring in-flight-pinned", {"RESET"}, kHold},  // after MONITOR's +OK
+      {"pinned monitor monitoring done", {"PING"}, {Action::kRelease}},  // MONITOR was refused
+      {"pinned monitor monitoring", {"MULTI"}, error("ERR funnel: MULTI, WATCH")},
+      {"pinned monitor monitoring", {"WATCH", "k"}, error("ERR funnel: MULTI, WATCH")},
   });
 }
 

@@ -1,5 +1,7 @@
 // Asio types as Funnel uses them: sockets bound to io_context's own executor (8 bytes, instead of
-// any_io_executor's 48) because every idle client holds one.
+// any_io_executor's 48) because every idle client holds one. Declared in namespace funnel (not
+// funnel::net) on purpose: they are the vocabulary of every I/O module (asio::, TcpSocket), and
+// live in net/ because net/ is the lowest module that does I/O.
 #pragma once
 
 #include <boost/asio/basic_stream_socket.hpp>

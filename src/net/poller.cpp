@@ -1,4 +1,5 @@
-#include "client/client_poller.hpp"
+// Poller: the worker's epoll set for client sockets, watched by Asio as one descriptor.
+#include "net/poller.hpp"
 
 #include <unistd.h>
 
@@ -8,11 +9,9 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
-#include "client/client_session.hpp"
+namespace funnel::net {
 
-namespace funnel::client {
-
-ClientPoller::ClientPoller(asio::io_context& io) : epoll_(io.get_executor()) {
+Poller::Poller(asio::io_context& io) : epoll_(io.get_executor()) {
   const int fd = ::epoll_create1(EPOLL_CLOEXEC);
   if (fd < 0) {
     spdlog::error("cannot create an epoll set for client sockets: {}", std::strerror(errno));
@@ -23,34 +22,34 @@ ClientPoller::ClientPoller(asio::io_context& io) : epoll_(io.get_executor()) {
   if (ec) ::close(fd);
 }
 
-ClientPoller::~ClientPoller() = default;
+Poller::~Poller() = default;
 
-void ClientPoller::start() {
+void Poller::start() {
   stopped_ = false;
   wait();
 }
 
-void ClientPoller::stop() {
+void Poller::stop() {
   stopped_ = true;
   boost::system::error_code ignored;
   epoll_.cancel(ignored);
 }
 
-bool ClientPoller::add(int fd, ClientSession* session) {
+bool Poller::add(int fd, PollTarget* target) {
   epoll_event event{};
   event.events = kInput;
-  event.data.ptr = session;
+  event.data.ptr = target;
   return ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
-bool ClientPoller::watch_output(int fd, ClientSession* session, bool on) {
+bool Poller::watch_output(int fd, PollTarget* target, bool on) {
   epoll_event event{};
   event.events = on ? kInput | EPOLLOUT : kInput;
-  event.data.ptr = session;
+  event.data.ptr = target;
   return ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_MOD, fd, &event) == 0;
 }
 
-void ClientPoller::wait() {
+void Poller::wait() {
   if (stopped_ || !epoll_.is_open()) return;
   epoll_.async_wait(asio::posix::stream_descriptor::wait_read,
                     [this](boost::system::error_code ec) {
@@ -59,13 +58,13 @@ void ClientPoller::wait() {
                     });
 }
 
-void ClientPoller::hand_out() {
+void Poller::hand_out() {
   const int n = ::epoll_wait(epoll_.native_handle(), events_.data(), kBatch, 0);
   for (int i = 0; i < n; ++i) {
-    static_cast<ClientSession*>(events_[i].data.ptr)->on_poll_events(events_[i].events);
+    static_cast<PollTarget*>(events_[i].data.ptr)->on_poll_events(events_[i].events);
   }
   if (n == static_cast<int>(kBatch)) {
-    // More may be ready: take them after what the sessions just posted, not in one long turn.
+    // More may be ready: take them after what the targets just posted, not in one long turn.
     asio::post(epoll_.get_executor(), [this] {
       if (!stopped_) hand_out();
     });
@@ -74,4 +73,4 @@ void ClientPoller::hand_out() {
   wait();
 }
 
-}  // namespace funnel::client
+}  // namespace funnel::net

@@ -1,6 +1,7 @@
 // Batches of requests and replies that cross between workers when connections_per_node is lower
 // than the worker count: a worker without a link of its own hands requests to the link's owner,
-// which hands the replies back. One post per batch and direction, never one per request.
+// which hands the replies back (ReplyRouter). One post per batch and direction, never one per
+// request (PeerWorkers). Plain data, moved across threads.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 #include "common/clock.hpp"
 #include "resp/writer.hpp"
 
-namespace funnel::server {
+namespace funnel::client {
 
 struct HandoffRequest {
   resp::Protocol protocol;
@@ -48,4 +49,4 @@ struct ReplyBatch {
   bool empty() const { return replies.empty(); }
 };
 
-}  // namespace funnel::server
+}  // namespace funnel::client

@@ -1,0 +1,63 @@
+// The reply path of one worker: backend/ delivers every reply here (backend::ReplySink) and asks
+// here for what a pool cannot do alone (backend::PoolEvents). A reply for a client of this worker
+// goes to its session, found by slab index and generation (a client that has left is recognised
+// and its reply dropped); a reply for another worker's client, and a request for a link another
+// worker owns, join that worker's batch, and the batches leave once per turn of the event loop,
+// one post per destination (PeerWorkers, implemented by server/). A read that failed on a replica
+// is sent to another node here, beside the read routes that chose it. Worker thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "backend/backend_pool.hpp"
+#include "backend/replica_pools.hpp"
+#include "client/handoff.hpp"
+#include "client/peer_workers.hpp"
+#include "client/session_context.hpp"
+
+namespace funnel::client {
+
+class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents {
+ public:
+  // `ctx` is this worker's: its registry, metrics (set already), primary pool and read routes
+  // (set before the first request). `workers` is the process's worker count.
+  ReplyRouter(SessionContext& ctx, PeerWorkers& peers, unsigned workers);
+  // The worker's replica pools, where handed-off requests for a replica go (set before start).
+  void set_replicas(backend::ReplicaPools* replicas) { replicas_ = replicas; }
+
+  // backend::ReplySink
+  void deliver(const backend::ReplyTarget& target, std::string_view reply,
+               const backend::ReplyTiming& timing) override;
+  backend::PartVerdict deliver_part(const backend::ReplyTarget& target, std::string_view part,
+                                    backend::PartKind kind, const backend::ReplyTiming& timing,
+                                    const std::weak_ptr<backend::StreamSource>& source) override;
+  // backend::PoolEvents
+  void hand_off(unsigned owner_worker, std::uint32_t node, resp::Protocol protocol,
+                unsigned link_index, std::string_view request, const backend::ReplyTarget& target,
+                common::Millis deadline, std::uint32_t db) override;
+  void retry_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
+                  const backend::ReplyTarget& target, common::Millis deadline,
+                  std::string_view reason, bool node_failed) override;
+  void request_reresolve(std::uint64_t epoch_seen) override;
+
+  // Another worker's batch for this one (PeerWorkers::post_requests / post_replies).
+  void accept_requests(const HandoffBatch& batch);
+  void accept_replies(const ReplyBatch& batch);
+
+ private:
+  void schedule_flush();
+  void flush_batches();
+
+  SessionContext& ctx_;
+  PeerWorkers& peers_;
+  const unsigned worker_;
+  backend::ReplicaPools* replicas_ = nullptr;
+  std::vector<HandoffBatch> outgoing_;  // requests, per destination worker
+  std::vector<ReplyBatch> returning_;   // replies, per destination worker
+  bool flush_posted_ = false;
+};
+
+}  // namespace funnel::client

@@ -1,0 +1,59 @@
+// Readiness of a worker's client sockets, edge-triggered and registered once per socket.
+//
+// Asio re-registers a socket (epoll_ctl) on every async_wait, which was one system call per batch
+// a client sent, and keeps a reactor record plus a pending operation for every idle client. Here
+// a descriptor is added to the worker's own epoll set once, when its owner starts, for input only
+// (output interest is added only while a write waits, because with it every ACK from the peer
+// would wake the worker). Asio watches that one epoll descriptor; when it is readable the poller
+// takes the ready events and hands each to its PollTarget (ClientSession), which keeps the edges
+// it has not consumed yet.
+//
+// A closed target's descriptor leaves the set when it is closed (never duplicated: accept4 with
+// SOCK_CLOEXEC, and Funnel never forks), so no event names a deleted target. A target closed
+// while events for it are still in the batch being handed out must stay alive until that batch is
+// over (ClientSession deletes itself from a posted handler), so those events find it closed, not
+// freed.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <array>
+#include <cstdint>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "net/asio_types.hpp"
+#include "net/poll_target.hpp"
+
+namespace funnel::net {
+
+class Poller {
+ public:
+  explicit Poller(asio::io_context& io);
+  ~Poller();
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+
+  // False if the epoll set could not be created (the worker refuses to start).
+  bool ok() const { return epoll_.is_open(); }
+  // Starts handing out events; stop() ends it (the worker's shutdown).
+  void start();
+  void stop();
+
+  // Watches `fd` for input (and hang-ups) on behalf of `target`. False on failure (errno set).
+  bool add(int fd, PollTarget* target);
+  // Adds or drops interest in output for a registered descriptor.
+  bool watch_output(int fd, PollTarget* target, bool on);
+
+ private:
+  static constexpr std::uint32_t kInput = EPOLLIN | EPOLLRDHUP | EPOLLET;
+  static constexpr std::size_t kBatch = 256;
+  void wait();
+  void hand_out();
+
+  asio::posix::basic_stream_descriptor<Executor> epoll_;
+  std::array<epoll_event, kBatch> events_{};
+  bool stopped_ = false;
+};
+
+}  // namespace funnel::net
