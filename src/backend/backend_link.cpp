@@ -349,6 +349,10 @@ void BackendLink::finish_retired() {
 
 void BackendLink::tick(common::Millis now) {
   if (pipeline_.empty()) return;
+  // During a client's PAUSE ALL (and one request timeout after it) Redis postpones every
+  // request: the node is paused, not failed, so nothing expires and no link is closed.
+  if (settings_.pause_gate->excuses_timeouts(now, settings_.request_timeout_ms)) [[unlikely]]
+    return;
   // Pinned links carry blocking commands, whose deadline is their own timeout plus the margin.
   const std::string timeout = error_reply(
       "ERR funnel: no reply from backend " + address() + " within " +

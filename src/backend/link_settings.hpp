@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/clock.hpp"
+#include "routing/pause_gate.hpp"
 #include "security/backend_user.hpp"
 #include "security/script_policy.hpp"
 #include "tls/client_tls.hpp"
@@ -60,6 +61,9 @@ struct LinkSettings {
   // so links refused with BUSY on any worker reconnect at once (BackendLink::retry_after_busy).
   std::shared_ptr<std::atomic<std::uint64_t>> busy_ended =
       std::make_shared<std::atomic<std::uint64_t>>(0);
+  // The CLIENT PAUSE a client sent through Funnel (process-wide): timeouts during PAUSE ALL mean
+  // "paused", not "failed"; the planner holds writes during any pause.
+  std::shared_ptr<routing::PauseGate> pause_gate = std::make_shared<routing::PauseGate>();
 };
 
 }  // namespace funnel::backend

@@ -9,6 +9,24 @@
 namespace funnel::client {
 namespace {
 
+// Clients whose requests Funnel holds for a CLIENT PAUSE are blocked clients in Redis's sense
+// (Redis counts its postponed clients there; tools such as Redis's own tests wait on it), but
+// Redis never sees them: Funnel adds them to Redis's count.
+void add_held_to_blocked_clients(std::string& info, std::int64_t held) {
+  if (held <= 0) return;
+  constexpr std::string_view kField = "\r\nblocked_clients:";
+  const std::size_t at = info.find(kField);
+  if (at == std::string::npos) return;
+  const std::size_t begin = at + kField.size();
+  const std::size_t end = info.find('\r', begin);
+  if (end == std::string::npos) return;
+  long long count = 0;
+  for (std::size_t i = begin; i < end && info[i] >= '0' && info[i] <= '9'; ++i) {
+    count = count * 10 + (info[i] - '0');
+  }
+  info.replace(begin, end - begin, std::to_string(count + held));
+}
+
 std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
   if (address.is_v6()) return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
@@ -97,6 +115,7 @@ std::string ClientSession::transform_info(std::string_view reply) const {
   const auto& counters = *ctx_.facts.counters;
   using metrics::ProcessCounters;
   std::string text(reply.substr(offset, length));
+  add_held_to_blocked_clients(text, ctx_.pause_gate->held());
   if (!text.empty()) text += "\r\n";
   text += fmt::format(
       "# Funnel\r\nfunnel_version:{}\r\nfunnel_workers:{}\r\nfunnel_connections_per_node:{}\r\n"

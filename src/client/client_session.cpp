@@ -121,6 +121,7 @@ void ClientSession::on_readable() {
 // the loop did not get to it, so the loop itself pays nothing for it.
 std::size_t ClientSession::process_requests(std::string_view data) {
   std::size_t pos = 0;
+  ctx_.writes_paused = ctx_.pause_gate->holds_writes();  // one relaxed load per batch
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
   // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
   // request_bytes), so it cannot make Funnel buffer much.
@@ -249,6 +250,8 @@ void ClientSession::close(metrics::CloseReason reason) {
   closed_ = true;
   end_transaction();  // a client that leaves mid-MULTI sends nothing
   end_pin();          // a link with a command in flight (a blocked BLPOP) is closed
+  if (pause_held_) ctx_.pause_gate->add_held(-1);
+  pause_held_ = false;
   ctx_.metrics->closed(reason);
   const int fd = transport_.fd();
   transport_.reset();

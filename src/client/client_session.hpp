@@ -53,6 +53,8 @@ class ClientSession final : public net::PollTarget {
   void on_poll_events(std::uint32_t events) override;
   // Its blocking command waited for its turn (SessionContext::turn_waiters): try it again.
   void retry_turn() { resume_held(); }
+  // The CLIENT PAUSE that held its request ended (SessionContext::pause_waiters): try it again.
+  void end_pause_hold();
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -156,6 +158,10 @@ class ClientSession final : public net::PollTarget {
   bool hold_at_lane_barrier();
   void on_hangup_check();
   void on_backend_answered();
+
+  // CLIENT PAUSE (session_pause.cpp).
+  bool hold_for_pause();
+  void record_pause(const resp::Request& request, plan::ClientSub sub);
 
   // Pinned links (session_pin.cpp).
   void tracking_push(std::string_view push_bytes);
@@ -298,6 +304,7 @@ class ClientSession final : public net::PollTarget {
   std::uint8_t pending_ops_ = 0;                // outstanding readiness waits and posted flushes
   bool protocol_failed_ = false;                // closing after a protocol error (metrics reason)
   bool lane_hold_ = false;             // a request waits at the lane barrier (reading is paused)
+  bool pause_held_ = false;            // ... for a CLIENT PAUSE to end (counted in the PauseGate)
   bool silent_ = false;                // the current request's reply is dropped
   bool auth_delayed_ = false;          // a failed AUTH's reply is held; nothing more is read
   bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress

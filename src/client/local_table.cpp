@@ -74,6 +74,8 @@ ClientSession::LocalHandler ClientSession::client_handler(ClientSub sub) {
       Row{ClientSub::kCaching, &ClientSession::cmd_unreachable},
       Row{ClientSub::kHelp, &ClientSession::client_help},
       Row{ClientSub::kTracking, &ClientSession::cmd_unreachable},
+      Row{ClientSub::kPause, &ClientSession::cmd_unreachable},  // out of band (the plan)
+      Row{ClientSub::kUnpause, &ClientSession::cmd_unreachable},
       Row{ClientSub::kRefused, &ClientSession::cmd_unreachable},
   };
   static_assert(in_enum_order(kRows) && kRows.size() == static_cast<std::size_t>(ClientSub::kCount),

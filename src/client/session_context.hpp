@@ -23,6 +23,7 @@
 #include "metrics/process_counters.hpp"
 #include "metrics/worker_metrics.hpp"
 #include "resp/request_parser.hpp"
+#include "routing/pause_gate.hpp"
 #include "security/auth_throttle.hpp"
 #include "security/user_directory.hpp"
 
@@ -116,6 +117,11 @@ struct SessionContext {
   ReadRoutes* reads = nullptr;              // where read-only requests may go (never null)
   WriteWatermark* writes = nullptr;         // read-your-writes, process scope (never null)
   BlockingOrder* blocking_order = nullptr;  // blocking commands in arrival order (never null)
+  // The process's CLIENT PAUSE record (never null), read once per batch into writes_paused; the
+  // sessions whose requests it holds wait in pause_waiters until it ends (resume_pause_waiters).
+  routing::PauseGate* pause_gate = nullptr;
+  bool writes_paused = false;
+  std::vector<SessionRegistry::Handle> pause_waiters;
   // Sessions whose blocking command waits for its turn (BlockingOrder) or its new link's
   // handshake: retried by resume_turn_waiters() when either may have changed.
   std::vector<SessionRegistry::Handle> turn_waiters;
@@ -150,5 +156,8 @@ struct SessionContext {
 // Lets every session in ctx.turn_waiters try its blocking command again (each waits again if it
 // still must). Worker thread: on its tick, on a pinned link's readiness, on BlockingOrder's wake.
 void resume_turn_waiters(SessionContext& ctx);
+// Lets every session held by a CLIENT PAUSE go on, once the pause has ended (each is held again
+// if a new pause holds it). Worker thread: on its tick, and after an UNPAUSE this worker sent.
+void resume_pause_waiters(SessionContext& ctx);
 
 }  // namespace funnel::client

@@ -19,12 +19,14 @@ bool ClientSession::handle_request(const resp::Request& request) {
   command::Classification& cls = ctx_.classification;
   command::classify(*ctx_.snapshot->commands, request, cls);
   const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
-                              &ctx_.plan_scratch};
+                              &ctx_.plan_scratch, ctx_.writes_paused};
   // At most one lease and one release per request: each changes the mode the next plan sees.
   for (;;) {
     const plan::Plan p = plan::plan(state_, cls, request, context);
     switch (p.action) {
       case plan::Action::kHold:
+        if (p.hold_for == plan::HoldFor::kPause) [[unlikely]]
+          return hold_for_pause();
         return hold_at_lane_barrier();
       case plan::Action::kLease:
         begin_pin(p.pin_reason);
@@ -65,6 +67,7 @@ void ClientSession::carry_out(const plan::Plan& p, const resp::Request& request)
     case plan::Action::kBeginMulti:
       return begin_transaction(seq);
     case plan::Action::kQueue:
+      if (p.has(plan::effect::kQueuedWrite)) state_.tx_writes = true;
       return queue_in_transaction(request, seq);
     case plan::Action::kExec:
       return exec_transaction(seq);
@@ -87,6 +90,7 @@ void ClientSession::forward_planned(const plan::Plan& p, const resp::Request& re
                                     std::uint64_t seq) {
   if (p.effects != 0) [[unlikely]] {
     apply_pin_effects(p);
+    if (p.has(plan::effect::kRecordPause)) record_pause(request, p.client_sub);
     if (p.has(plan::effect::kSelectFirst)) {
       std::string& out = ctx_.local_reply;
       out.clear();

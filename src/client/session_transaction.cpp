@@ -17,6 +17,7 @@ std::size_t accounted(std::size_t capacity) {
 void ClientSession::begin_transaction(std::uint64_t seq) {
   tx_ = std::make_unique<TransactionQueue>();
   state_.mode = plan::Mode::kQueuing;
+  state_.tx_writes = false;
   track_buffer(0, tx_->bytes());
   answer_local(seq, kOk);
 }

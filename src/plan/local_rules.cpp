@@ -57,10 +57,12 @@ constexpr std::array kClientSubRules = {
   ClientSubRule{"CACHING",      S::kCaching,      0,    ClientOnPin::kForward},
   ClientSubRule{"HELP",         S::kHelp,         0,    ClientOnPin::kLocal},
   ClientSubRule{"TRACKING",     S::kTracking,     0,    ClientOnPin::kTracking},
+  // Server-wide in Redis too: out of band to the primary (routing/pause_gate.hpp), where the
+  // command policy allows them (the default deny list does not).
+  ClientSubRule{"PAUSE",        S::kPause,        0,    ClientOnPin::kLocal},
+  ClientSubRule{"UNPAUSE",      S::kUnpause,      2,    ClientOnPin::kLocal},
   // Refused: on the backend they would act on Funnel's shared links.
   ClientSubRule{"KILL",         S::kRefused,      0,    ClientOnPin::kLocal},
-  ClientSubRule{"PAUSE",        S::kRefused,      0,    ClientOnPin::kLocal},
-  ClientSubRule{"UNPAUSE",      S::kRefused,      0,    ClientOnPin::kLocal},
   ClientSubRule{"UNBLOCK",      S::kRefused,      0,    ClientOnPin::kLocal},
   ClientSubRule{"NO-TOUCH",     S::kRefused,      0,    ClientOnPin::kLocal},
 };

@@ -58,7 +58,7 @@ std::span<const LocalRule> local_rules();
 // clang-format off
 enum class ClientSub : std::uint8_t {
   kNone, kId, kGetname, kSetname, kSetinfo, kInfo, kList, kGetredir, kTrackinginfo, kReply,
-  kNoEvict, kCaching, kHelp, kTracking, kRefused, kCount,
+  kNoEvict, kCaching, kHelp, kTracking, kPause, kUnpause, kRefused, kCount,
 };
 // clang-format on
 

@@ -26,7 +26,13 @@ enum class Action : std::uint8_t {
   kClose,       // answer +OK, read nothing more, close once it is written (QUIT)
   kLease,       // lease a pinned link for `pin_reason`, then plan the request again
   kRelease,     // give the pinned link back, then plan the request again
-  kHold,        // leave the request unconsumed until the lane drains (or the lease comes)
+  kHold,        // leave the request unconsumed until `hold_for` ends
+};
+
+// What a held request waits for.
+enum class HoldFor : std::uint8_t {
+  kLane,   // the client's requests on another lane are answered (or the lease comes)
+  kPause,  // a CLIENT PAUSE in force ends (routing/pause_gate.hpp): UNPAUSE, or its end time
 };
 
 enum class Target : std::uint8_t {
@@ -71,6 +77,11 @@ inline constexpr std::uint16_t kPermissionDenied = 1 << 9;  // counted as a NOPE
 inline constexpr std::uint16_t kOutOfBand = 1 << 10;
 inline constexpr std::uint16_t kPubsubCount = 1 << 11;   // PUBLISH/NUMSUB: correct the count
 inline constexpr std::uint16_t kStartMonitor = 1 << 12;  // MONITOR: the link streams its lines
+// CLIENT PAUSE / UNPAUSE (client_sub says which): the session records it in the process's
+// PauseGate as it sends it.
+inline constexpr std::uint16_t kRecordPause = 1 << 13;
+// Queued in the held MULTI: a command PAUSE WRITE postpones, so EXEC waits out such a pause.
+inline constexpr std::uint16_t kQueuedWrite = 1 << 14;
 }  // namespace effect
 
 struct Plan {
@@ -79,6 +90,7 @@ struct Plan {
   command::LocalCommand local = command::LocalCommand::kNone;
   ClientSub client_sub = ClientSub::kNone;
   PinReason pin_reason = PinReason::kWatch;
+  HoldFor hold_for = HoldFor::kLane;
   std::uint16_t effects = 0;
   Lane lane;
   std::string_view text;  // kReply, kError
@@ -117,6 +129,12 @@ struct Plan {
   static Plan simple(Action action) {
     Plan p;
     p.action = action;
+    return p;
+  }
+  static Plan hold(HoldFor reason) {
+    Plan p;
+    p.action = Action::kHold;
+    p.hold_for = reason;
     return p;
   }
   static Plan lease(PinReason reason) {

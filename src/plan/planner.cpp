@@ -5,6 +5,7 @@
 #include "command/ascii.hpp"
 #include "plan/planner_rules.hpp"
 #include "plan/transaction_rule.hpp"
+#include "routing/pause_gate.hpp"
 
 namespace funnel::plan {
 namespace {
@@ -82,6 +83,25 @@ Plan plan_forward(const SessionState& state, const command::Classification& cls,
 
 namespace {
 
+// CLIENT PAUSE / UNPAUSE act on the whole server in Redis too: they go to the primary out of band
+// (never behind a write that a pause already holds on a link) and Funnel records them.
+Plan pause_out_of_band(const SessionState& state, ClientSub sub) {
+  const bool pinned = state.holds_pin();
+  Plan p =
+      Plan::forward(pinned ? Target::kPinned : Target::kShared, state.forward_lane(),
+                    effect::kOutOfBand | effect::kRecordPause | (pinned ? effect::kNoRetry : 0));
+  p.client_sub = sub;
+  return p;
+}
+
+// Under a CLIENT PAUSE, what Redis would postpone waits in Funnel (HoldFor::kPause): on a shared
+// link it would stall every other client's requests behind it.
+bool held_by_pause(const command::Classification& cls, const resp::Request& request,
+                   const Context& context) {
+  return context.writes_paused && cls.route == Route::kForward &&
+         routing::paused_by_write_pause(cls, request);
+}
+
 Plan plan_normal(const SessionState& state, const command::Classification& cls,
                  const resp::Request& request, const Context& context) {
   if (wants_pin(cls)) {
@@ -98,6 +118,8 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
   if (const std::string_view text = refusal(state, cls, request, context, denied); !text.empty()) {
     return refused(text, denied);
   }
+  if (held_by_pause(cls, request, context)) [[unlikely]]
+    return Plan::hold(HoldFor::kPause);
   switch (cls.route) {
     case Route::kLocal:
       return plan_local(state, cls, request, context);
@@ -122,9 +144,16 @@ Plan plan_in_transaction(const SessionState& state, const command::Classificatio
   }
   std::string_view error;
   switch (decide_in_transaction(cls, error, *context.scratch)) {
-    case TxAction::kQueue:
-      return Plan::simple(Action::kQueue);
+    case TxAction::kQueue: {
+      Plan p = Plan::simple(Action::kQueue);
+      if (cls.route == Route::kForward && routing::paused_by_write_pause(cls, request)) {
+        p.effects = effect::kQueuedWrite;
+      }
+      return p;
+    }
     case TxAction::kExec:
+      // As Redis: EXEC of a block that writes waits out a pause; a read-only block runs.
+      if (context.writes_paused && state.tx_writes) return Plan::hold(HoldFor::kPause);
       return Plan::simple(Action::kExec);
     case TxAction::kDiscard:
       return Plan::simple(Action::kDiscard);
@@ -218,15 +247,18 @@ Plan plan_local(const SessionState& state, const command::Classification& cls,
     case LocalCommand::kQuit:
       return Plan::simple(Action::kClose);
     case LocalCommand::kClient:
-      return plan_client(request, context);
+      return plan_client(state, request, context);
     default:
       return Plan::local_command(cls.local);
   }
 }
 
-Plan plan_client(const resp::Request& request, const Context& context) {
+Plan plan_client(const SessionState& state, const resp::Request& request, const Context& context) {
   const ClientSubRule& row = client_sub_rule(request.arg(1));
   switch (row.sub) {
+    case ClientSub::kPause:
+    case ClientSub::kUnpause:
+      return pause_out_of_band(state, row.sub);
     case ClientSub::kNone:
       *context.scratch = command::unknown_subcommand_error(request.arg(0), request.arg(1));
       return Plan::error(*context.scratch);

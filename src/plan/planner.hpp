@@ -27,6 +27,7 @@ struct Context {
   bool pinned_enabled = true;                       // backend.max_pinned > 0
   bool route_reads = false;        // replicas to read from (reads may take a read route)
   std::string* scratch = nullptr;  // storage for the texts the planner builds (never null)
+  bool writes_paused = false;      // a CLIENT PAUSE in force holds writes (PauseGate, per batch)
 };
 
 // Every request but the plain one of plan().
@@ -40,6 +41,7 @@ inline Plan plan(const SessionState& state, const command::Classification& cls,
   if (state.mode == Mode::kNormal && cls.route == command::Route::kForward &&
       state.user != nullptr && !state.resp2_subscribed() &&
       cls.reply_edit == command::ReplyEdit::kNone && !cls.out_of_band && !context.route_reads &&
+      !context.writes_paused &&
       !security::access_needs_check(*state.user, *context.policy, *cls.spec)) [[likely]] {
     const Lane lane = Lane::shared(state.db);
     if (state.lanes.must_wait(lane)) return Plan::simple(Action::kHold);

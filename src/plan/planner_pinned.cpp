@@ -59,7 +59,7 @@ Plan plan_client_pinned(const SessionState& state, const resp::Request& request,
                         const Context& context) {
   switch (client_sub_rule(request.arg(1)).on_pin) {
     case ClientOnPin::kLocal:
-      return plan_client(request, context);
+      return plan_client(state, request, context);
     case ClientOnPin::kForward:
       return forward_on_pin(state);
     case ClientOnPin::kTracking:

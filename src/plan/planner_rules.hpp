@@ -22,7 +22,7 @@ Plan plan_forward(const SessionState& state, const command::Classification& cls,
 Plan plan_monitoring(const SessionState& state, const command::Classification& cls,
                      const resp::Request& request, const Context& context);
 // CLIENT <subcommand>, answered by Funnel.
-Plan plan_client(const resp::Request& request, const Context& context);
+Plan plan_client(const SessionState& state, const resp::Request& request, const Context& context);
 
 // BLPOP & co, WATCH and CLIENT TRACKING hold state on the backend connection.
 bool wants_pin(const command::Classification& cls);

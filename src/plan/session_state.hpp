@@ -57,6 +57,7 @@ struct SessionState {
   const security::User* user = nullptr;  // null until authenticated (owned by the directory)
   std::uint32_t db = 0;                  // SELECT: the database pool the client uses
   bool subscribed = false;               // any (P|S)SUBSCRIBE in force (Redis's subscribe mode)
+  bool tx_writes = false;                // kQueuing: the block holds a write (effect::kQueuedWrite)
   // The pinned link (modes kLeaseWaiting, kLeaseRefused, kPinned).
   PinReason pin_reason = PinReason::kWatch;
   bool pin_in_multi = false;     // a MULTI runs on the pinned link itself (after WATCH)

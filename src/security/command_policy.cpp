@@ -12,7 +12,7 @@ namespace {
 // CONFIG is denied whole: CONFIG GET shows the backend's requirepass and masterauth. SCRIPT KILL
 // and FUNCTION KILL are not on it: they only stop a running script, and are the one way out of
 // a runaway script (Funnel sends them out of band, see backend_pool.cpp).
-constexpr std::array<std::string_view, 34> kDefaultDenied = {
+constexpr std::array<std::string_view, 36> kDefaultDenied = {
     "flushall",
     "flushdb",
     "config",
@@ -27,6 +27,8 @@ constexpr std::array<std::string_view, 34> kDefaultDenied = {
     "bgrewriteaof",
     "module",
     "client|kill",
+    "client|pause",  // server-wide: stops every client's writes (or everything)
+    "client|unpause",
     "acl|setuser",
     "acl|deluser",
     "acl|load",

@@ -67,6 +67,7 @@ Worker::Worker(Process& process, unsigned index)
   context_->reads = reads_.get();
   context_->writes = &process.write_watermark();
   context_->blocking_order = &process.blocking_order();
+  context_->pause_gate = process.link_settings().pause_gate.get();
   context_->arm_turn_timer = [this](std::int64_t due_ns) { arm_turn_timer(due_ns); };
   process.blocking_order().set_waker(
       index, [this] { asio::post(io_, [this] { client::resume_turn_waiters(*context_); }); });
@@ -292,6 +293,9 @@ void Worker::on_tick() {
   pinned_->tick(now);
   replicas_->tick(now);
   if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
+  if (!context_->pause_waiters.empty() && !context_->pause_gate->holds_writes()) {
+    client::resume_pause_waiters(*context_);  // the pause expired, or another worker's UNPAUSE
+  }
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0 &&
       replicas_->in_flight() == 0) {

@@ -197,10 +197,15 @@ asio::awaitable<std::vector<std::uint32_t>> TopologyMonitor::Impl::discover_more
 }
 
 void TopologyMonitor::Impl::apply_results() {
+  // During a client's PAUSE ALL (and a request timeout after it) Redis postpones the checks too:
+  // a node that did not answer in time is paused, not down; its last status stands.
+  const bool paused =
+      settings.pause_gate->excuses_timeouts(common::coarse_now_ms(), settings.request_timeout_ms);
   for (auto& entry : registry.nodes()) {
     auto found = results.find(entry.status.node_id);
     if (found == results.end()) continue;
     const ProbeResult& result = found->second;
+    if (paused && !result.reachable && result.error.find("timeout") != std::string::npos) continue;
     NodeStatus& status = entry.status;
     status.reachable = result.reachable;
     status.reason = result.reachable ? std::string() : result.error;

@@ -29,6 +29,7 @@ struct Expect {
   ClientSub sub = ClientSub::kNone;
   PinReason reason = PinReason::kWatch;
   Lane lane = Lane::shared(0);
+  HoldFor hold = HoldFor::kLane;  // kHold
 };
 
 struct Row {
@@ -47,6 +48,9 @@ class Planner : public ::testing::Test {
     ro.rules = "on nopass ~app:* +@read";
     auth.users.push_back(ro);
     users_ = security::UserDirectory::build(auth);
+    config::AuthConfig open_policy;
+    open_policy.deny_commands = "";
+    nothing_denied_ = security::UserDirectory::build(open_policy);
     config::AuthConfig monitor;
     monitor.deny_commands = "@default -monitor";
     monitor_ok_ = security::UserDirectory::build(monitor);
@@ -103,6 +107,12 @@ class Planner : public ::testing::Test {
         context.pinned_enabled = false;
       else if (w == "route-reads")
         context.route_reads = true;
+      else if (w == "writes-paused")
+        context.writes_paused = true;
+      else if (w == "tx-writes")
+        state.tx_writes = true;
+      else if (w == "nothing-denied")
+        state.user = nothing_denied_->initial_user(), context.policy = &nothing_denied_->policy();
       else
         ADD_FAILURE() << "unknown word " << w;
     }
@@ -133,6 +143,9 @@ class Planner : public ::testing::Test {
         EXPECT_EQ(p.local, e.local) << label;
         EXPECT_EQ(p.client_sub, e.sub) << label;
       }
+      if (e.action == Action::kHold) {
+        EXPECT_EQ(p.hold_for, e.hold) << label;
+      }
       if (e.action == Action::kLease) {
         EXPECT_EQ(p.pin_reason, e.reason) << label;
       }
@@ -140,8 +153,9 @@ class Planner : public ::testing::Test {
   }
 
   std::shared_ptr<const command::CommandTable> table_ = command::CommandTable::builtin();
-  std::shared_ptr<const security::UserDirectory> open_;        // the default user, no password
-  std::shared_ptr<const security::UserDirectory> users_;       // a read-only user "ro"
+  std::shared_ptr<const security::UserDirectory> open_;            // the default user, no password
+  std::shared_ptr<const security::UserDirectory> users_;           // a read-only user "ro"
+  std::shared_ptr<const security::UserDirectory> nothing_denied_;  // --deny-commands ""
   std::shared_ptr<const security::UserDirectory> monitor_ok_;  // MONITOR taken off the deny list
   std::string scratch_;
 };
@@ -150,6 +164,11 @@ const Expect kShared{Action::kForward};
 const Expect kPinned{Action::kForward, "", fx::kNoRetry, Target::kPinned, {}, {}, {},
                      Lane::pinned(7)};
 const Expect kHold{Action::kHold};
+const Expect kPauseHold = [] {
+  Expect e{Action::kHold};
+  e.hold = HoldFor::kPause;
+  return e;
+}();
 const Expect kQueue{Action::kQueue};
 const Expect kClose{Action::kClose};
 Expect local(LocalCommand command, ClientSub sub = ClientSub::kNone) {
@@ -334,7 +353,7 @@ TEST_F(Planner, HeldTransactions) {
       {"", {"EXEC"}, error("ERR EXEC without MULTI")},
       {"", {"DISCARD"}, error("ERR DISCARD without MULTI")},
       {"", {"UNWATCH"}, {Action::kReply, "+OK\r\n"}},
-      {"queuing", {"SET", "k", "v"}, kQueue},
+      {"queuing", {"SET", "k", "v"}, {Action::kQueue, "", fx::kQueuedWrite}},  // see ClientPause...
       {"queuing", {"BLPOP", "k", "0"}, kQueue},  // does not block inside MULTI
       {"queuing", {"WATCH", "k"}, error("ERR WATCH inside MULTI is not allowed")},
       {"queuing", {"MULTI"}, error("ERR MULTI calls can not be nested")},
@@ -451,8 +470,6 @@ TEST_F(Planner, ClientSubcommands) {
       {"", {"CLIENT", "HELP"}, local(LocalCommand::kClient, ClientSub::kHelp)},
       {"", {"CLIENT", "NO-EVICT", "on"}, {Action::kReply, "+OK\r\n"}},
       {"", {"CLIENT", "NO-EVICT", "maybe"}, error("ERR funnel: CLIENT NO-EVICT MAYBE is not")},
-      {"", {"CLIENT", "PAUSE", "100"}, error("ERR funnel: CLIENT PAUSE 100 is not supported")},
-      {"", {"CLIENT", "UNPAUSE"}, error("ERR funnel: CLIENT UNPAUSE is not supported")},
       {"", {"CLIENT", "UNBLOCK", "5"}, error("ERR funnel: CLIENT UNBLOCK 5 is not supported")},
       {"", {"CLIENT", "NO-TOUCH", "on"}, error("ERR funnel: CLIENT NO-TOUCH ON is not supported")},
       {"", {"CLIENT", "NOSUCH"}, error("ERR unknown subcommand 'NOSUCH'")},
@@ -466,6 +483,58 @@ TEST_F(Planner, RefusedFamilies) {
       {"", {"PSYNC", "x", "0"}, error("ERR funnel: PSYNC is not supported")},
       {"", {"READONLY"}, error("ERR funnel: READONLY is not supported")},
       {"", {"ASKING"}, error("ERR funnel: ASKING is not supported")},
+  });
+}
+
+// CLIENT PAUSE / UNPAUSE (issue #15, item 7): on the default deny list; where the policy allows
+// them, out of band to the primary, recorded by the session. While a pause holds writes, what
+// Redis would postpone waits in Funnel (HoldFor::kPause) and everything else flows.
+TEST_F(Planner, ClientPauseAndWhatAPauseHolds) {
+  const Expect out_of_band{Action::kForward, "", fx::kOutOfBand | fx::kRecordPause};
+  check({
+      {"",
+       {"CLIENT", "PAUSE", "100"},
+       error(std::string(kNoPerm) + "client|pause'", fx::kPermissionDenied)},
+      {"",
+       {"CLIENT", "UNPAUSE"},
+       error(std::string(kNoPerm) + "client|unpause'", fx::kPermissionDenied)},
+      {"nothing-denied", {"CLIENT", "PAUSE", "100", "WRITE"}, out_of_band},
+      {"nothing-denied", {"CLIENT", "UNPAUSE"}, out_of_band},
+      {"nothing-denied writes-paused", {"CLIENT", "UNPAUSE"}, out_of_band},
+      {"nothing-denied", {"CLIENT", "UNPAUSE", "x"}, error("ERR wrong number of arguments")},
+      {"nothing-denied", {"CLIENT", "PAUSE"}, error("ERR wrong number of arguments")},
+      {"nothing-denied pinned",
+       {"CLIENT", "PAUSE", "100"},
+       {Action::kForward,
+        "",
+        fx::kOutOfBand | fx::kRecordPause | fx::kNoRetry,
+        Target::kPinned,
+        {},
+        {},
+        {},
+        Lane::pinned(7)}},
+      {"writes-paused", {"SET", "k", "v"}, kPauseHold},
+      {"nothing-denied writes-paused", {"EVAL", "return 1", "0"}, kPauseHold},
+      {"writes-paused", {"PUBLISH", "c", "m"}, kPauseHold},
+      {"writes-paused", {"PFCOUNT", "h"}, kPauseHold},
+      {"writes-paused", {"GET", "k"}, kShared},
+      {"nothing-denied writes-paused", {"EVAL", "#!lua flags=no-writes\nreturn 1", "0"}, kShared},
+      {"writes-paused", {"PING"}, local(LocalCommand::kPing)},
+      {"writes-paused", {"INFO"}, {Action::kForward, "", fx::kAppendFunnelInfo}},
+      {"writes-paused", {"SET", "k"}, error("ERR wrong number of arguments")},  // at once
+      {"writes-paused read-only-user",
+       {"SET", "k", "v"},
+       error(std::string(kNoPerm), fx::kPermissionDenied)},      // refusals first
+      {"writes-paused in-flight-db0 db1", {"GET", "k"}, kHold},  // the lane first
+      {"", {"SET", "k", "v"}, kShared},
+      // The held MULTI: queued as usual; EXEC of a block that writes waits out the pause.
+      {"queuing", {"SET", "k", "v"}, {Action::kQueue, "", fx::kQueuedWrite}},
+      {"queuing", {"GET", "k"}, kQueue},
+      {"queuing writes-paused tx-writes", {"EXEC"}, kPauseHold},
+      {"queuing writes-paused", {"EXEC"}, {Action::kExec}},
+      {"queuing tx-writes", {"EXEC"}, {Action::kExec}},
+      // On a pinned link a postponed write stalls only the client's own link: Redis holds it.
+      {"pinned writes-paused", {"SET", "k", "v"}, kPinned},
   });
 }
 

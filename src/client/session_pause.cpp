@@ -1,0 +1,50 @@
+// ClientSession under a CLIENT PAUSE (routing/pause_gate.hpp): the pause a client sends is
+// recorded process-wide as it leaves; a request the planner holds for a pause (HoldFor::kPause)
+// waits, unconsumed like one at the lane barrier, until the pause ends.
+#include "client/client_session.hpp"
+#include "routing/pause_gate.hpp"
+
+namespace funnel::client {
+
+// Recorded as it is sent, so that writes are held from now on, on every worker: a write that
+// reached Redis after the pause would stall its whole shared link. UNPAUSE frees this worker's
+// held clients at once; the other workers' on their next tick.
+void ClientSession::record_pause(const resp::Request& request, plan::ClientSub sub) {
+  routing::PauseGate& gate = *ctx_.pause_gate;
+  const common::Millis now = common::coarse_now_ms();
+  if (sub == plan::ClientSub::kPause) {
+    if (const auto pause = routing::parse_pause(request)) gate.pause(*pause, now);
+  } else {
+    gate.unpause(now);
+    ctx_.writes_paused = gate.holds_writes();
+    if (!ctx_.writes_paused && !ctx_.pause_waiters.empty()) resume_pause_waiters(ctx_);
+  }
+}
+
+bool ClientSession::hold_for_pause() {
+  if (!pause_held_) {
+    pause_held_ = true;
+    ctx_.pause_gate->add_held(1);  // INFO's blocked_clients counts it, as Redis would
+    ctx_.pause_waiters.push_back(handle_);
+  }
+  return hold_at_lane_barrier();
+}
+
+void ClientSession::end_pause_hold() {
+  if (!pause_held_) return;
+  pause_held_ = false;
+  ctx_.pause_gate->add_held(-1);
+  resume_held();  // planned again: held again if another pause is in force
+}
+
+void resume_pause_waiters(SessionContext& ctx) {
+  std::vector<SessionRegistry::Handle> waiters;
+  waiters.swap(ctx.pause_waiters);
+  for (const auto& handle : waiters) {
+    if (ClientSession* session = ctx.registry.find(handle.index, handle.generation)) {
+      session->end_pause_hold();
+    }
+  }
+}
+
+}  // namespace funnel::client
