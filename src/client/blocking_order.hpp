@@ -6,9 +6,10 @@
 //
 // Each blocking request takes a ticket when its session first handles it, ordered by when its
 // worker read it (the batch's clock read right after the read, so a slow parse on a busy worker
-// does not reorder it). With several workers a request read at t may still be parsed on another
-// worker after one read at t + a few microseconds: a ticket goes no earlier than kGraceNs after
-// its read, so such an earlier one is seen first (one worker needs no grace). It is written to
+// does not reorder it). With several workers a request read at t may still be unparsed on another
+// worker when one read at t + a few microseconds goes: no grace is waited for it, because
+// delaying every blocking command would let other clients' commands sent after it (a DEL, an
+// RPUSH) reach Redis first, which breaks more than it mends (docs/compatibility.md). It is written to
 // its link only when no earlier ticket is still open (written or abandoned tickets are done),
 // or once it has waited kMaxTurnWaitMs for them: one stuck lease (a pool exhausted, a link that
 // cannot connect, a hostile client's pipeline) delays each later blocking command by at most
@@ -37,11 +38,8 @@ struct Ticket {
 class BlockingOrder {
  public:
   static constexpr common::Millis kMaxTurnWaitMs = 250;
-  static constexpr std::int64_t kGraceNs = 2'000'000;
 
   explicit BlockingOrder(unsigned workers) : wakers_(workers) {}
-  // How long after its read a ticket must wait for tickets of other workers read before it.
-  std::int64_t grace_ns() const { return wakers_.size() > 1 ? kGraceNs : 0; }
 
   // How to wake `worker` when one of its tickets becomes the oldest open one. Called once per
   // worker before any ticket is taken; `wake` runs on the thread that closes the older ticket.

@@ -125,8 +125,6 @@ struct SessionContext {
   // Sessions whose blocking command waits for its turn (BlockingOrder) or its new link's
   // handshake: retried by resume_turn_waiters() when either may have changed.
   std::vector<SessionRegistry::Handle> turn_waiters;
-  // Runs resume_turn_waiters at `due_ns` (precise clock) at the latest (the worker's timer).
-  std::function<void(std::int64_t due_ns)> arm_turn_timer;
   // Copies of reads->active() and reads->read_your_writes() != kOff, refreshed with the snapshot:
   // one byte each for the per-request checks of a single-node Funnel.
   bool route_reads = false;

@@ -42,12 +42,6 @@ bool ClientSession::blocking_turn() {
   if (pin_ == nullptr || !pin_->active()) return true;  // the plan answers it
   BlockingOrder& order = *ctx_.blocking_order;
   if (!pin_->turn_ticket) pin_->turn_ticket = order.take(ctx_.worker_index, ctx_.batch_ns);
-  const std::int64_t due_ns = pin_->turn_ticket.read_ns + order.grace_ns();
-  if (common::precise_now_ns() < due_ns) {  // another worker may still hold an earlier one
-    ctx_.turn_waiters.push_back(handle_);
-    ctx_.arm_turn_timer(due_ns);
-    return false;
-  }
   const backend::BackendLink& link = pin_->link();
   using State = backend::BackendLink::State;
   const bool unsettled = link.state() == State::kConnecting ||

@@ -30,8 +30,7 @@ Worker::Worker(Process& process, unsigned index)
     : process_(process),
       index_(index),
       acceptor_(io_.get_executor()),
-      tick_timer_(io_.get_executor()),
-      turn_timer_(io_.get_executor()) {
+      tick_timer_(io_.get_executor()) {
   poller_ = std::make_unique<net::Poller>(io_);
   if (!poller_->ok()) throw std::runtime_error("cannot create the epoll set for client sockets");
   metrics_ = std::make_unique<metrics::WorkerMetrics>();
@@ -68,7 +67,6 @@ Worker::Worker(Process& process, unsigned index)
   context_->writes = &process.write_watermark();
   context_->blocking_order = &process.blocking_order();
   context_->pause_gate = process.link_settings().pause_gate.get();
-  context_->arm_turn_timer = [this](std::int64_t due_ns) { arm_turn_timer(due_ns); };
   process.blocking_order().set_waker(
       index, [this] { asio::post(io_, [this] { client::resume_turn_waiters(*context_); }); });
   pinned_ = std::make_unique<backend::PinnedPool>(
@@ -155,7 +153,6 @@ void Worker::stop() {
     pinned_->shutdown();
     replicas_->shutdown();
     tick_timer_.cancel();
-    turn_timer_.cancel();
     poller_->stop();
     work_.reset();
     // Let the closes above finish their posted clean-up, then stop.
@@ -264,20 +261,6 @@ void Worker::refuse_without_descriptor(Acceptor& acceptor) {
     ::close(fd);
   }
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
-
-// One timer for every session whose blocking command waits out BlockingOrder's grace: armed for
-// the earliest due time asked for; the waiters retry together (each waits again if it must).
-void Worker::arm_turn_timer(std::int64_t due_ns) {
-  if (turn_due_ns_ != 0 && turn_due_ns_ <= due_ns) return;
-  turn_due_ns_ = due_ns;
-  const std::int64_t wait_ns = std::max<std::int64_t>(due_ns - common::precise_now_ns(), 0);
-  turn_timer_.expires_after(std::chrono::nanoseconds(wait_ns));
-  turn_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;  // re-armed earlier, or stopping
-    turn_due_ns_ = 0;
-    client::resume_turn_waiters(*context_);
-  });
 }
 
 void Worker::schedule_tick() {

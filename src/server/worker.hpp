@@ -67,7 +67,6 @@ class Worker final {
   void refuse_without_descriptor(Acceptor& acceptor);
   void apply_snapshot(const backend::SnapshotPtr& snapshot);
   void schedule_tick();
-  void arm_turn_timer(std::int64_t due_ns);
   void on_tick();
   void give_back_memory();
 
@@ -80,8 +79,6 @@ class Worker final {
   std::unique_ptr<Acceptor> tls_acceptor_;
   bool acceptor_tls_ = false;  // server.listen itself speaks TLS (a certificate, no tls.listen)
   SteadyTimer tick_timer_;
-  SteadyTimer turn_timer_;               // blocking commands waiting out BlockingOrder's grace
-  std::int64_t turn_due_ns_ = 0;         // when it fires; 0: not armed
   std::unique_ptr<net::Poller> poller_;  // readiness of this worker's clients
   std::unique_ptr<metrics::WorkerMetrics> metrics_;
   std::unique_ptr<client::SessionContext> context_;

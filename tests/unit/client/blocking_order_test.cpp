@@ -74,7 +74,7 @@ TEST(BlockingOrder, NothingOpenLeftBehind) {
 }
 
 // A request read earlier on a slower worker takes its ticket later, yet comes first: the one
-// read later waits (its grace) and finds it.
+// read later waits for it once it is known.
 TEST(BlockingOrder, ReadTimeOrdersNotTakeOrder) {
   BlockingOrder order(2);
   const Ticket later = order.take(1, 2'000);
@@ -89,11 +89,6 @@ TEST(BlockingOrder, ReadTimeOrdersNotTakeOrder) {
   order.done(later);
   EXPECT_TRUE(order.is_turn(first));
   EXPECT_FALSE(order.is_turn(second));
-}
-
-TEST(BlockingOrder, GraceOnlyWithSeveralWorkers) {
-  EXPECT_EQ(BlockingOrder(1).grace_ns(), 0);
-  EXPECT_EQ(BlockingOrder(2).grace_ns(), BlockingOrder::kGraceNs);
 }
 
 TEST(BlockingOrder, WaitsAtMostTheBound) {
