@@ -9,12 +9,12 @@
 // does not reorder it). With several workers a request read at t may still be unparsed on another
 // worker when one read at t + a few microseconds goes: no grace is waited for it, because
 // delaying every blocking command would let other clients' commands sent after it (a DEL, an
-// RPUSH) reach Redis first, which breaks more than it mends (docs/compatibility.md). It is written to
-// its link only when no earlier ticket is still open (written or abandoned tickets are done),
-// or once it has waited kMaxTurnWaitMs for them: one stuck lease (a pool exhausted, a link that
-// cannot connect, a hostile client's pipeline) delays each later blocking command by at most
-// that much, however many such tickets there are. No I/O; thread-safe (one mutex, taken a few
-// times per blocking command, never on the path of other requests).
+// RPUSH) reach Redis first, which breaks more than it mends (docs/compatibility.md). It is written
+// to its link only when no earlier ticket is still open (written or abandoned tickets are done), or
+// once it has waited kMaxTurnWaitMs for them: one stuck lease (a pool exhausted, a link that cannot
+// connect, a hostile client's pipeline) delays each later blocking command by at most that much,
+// however many such tickets there are. No I/O; thread-safe (one mutex, taken a few times per
+// blocking command, never on the path of other requests).
 #pragma once
 
 #include <cstdint>
