@@ -1,0 +1,58 @@
+// Which shard serves each of Redis Cluster's 16384 slots, built from a CLUSTER SLOTS reply (no
+// I/O). Funnel connects only to nodes a map lists: a redirect (MOVED, ASK) naming any other
+// address is followed only after a refreshed map lists it (issue #16), so a script that forges
+// `-MOVED 1 evil:6379` cannot make Funnel connect anywhere.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resp/value.hpp"
+#include "routing/key_slot.hpp"
+
+namespace funnel::routing {
+
+struct NodeAddress {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string id;  // the node's cluster id (40 hex characters), empty if not given
+  bool operator==(const NodeAddress& other) const {
+    return host == other.host && port == other.port;
+  }
+};
+
+// A primary and its replicas, as one entry of CLUSTER SLOTS lists them.
+struct Shard {
+  NodeAddress primary;
+  std::vector<NodeAddress> replicas;
+};
+
+class SlotMap {
+ public:
+  static constexpr std::uint16_t kNoShard = 0xFFFF;
+
+  SlotMap() { owner_.fill(kNoShard); }
+
+  // Replaces the map with the one in `reply` (CLUSTER SLOTS, RESP2 or RESP3). A node whose
+  // address is empty is the node that answered (Redis's "unknown endpoint" for a node that has
+  // not learnt its own address): `answered_by` stands in for it. False, with the reason in
+  // `error` and the map unchanged, when the reply is not a valid CLUSTER SLOTS reply.
+  bool assign(const resp::Value& reply, const NodeAddress& answered_by, std::string& error);
+
+  // The shard serving `slot`, or nullptr while no shard serves it (CLUSTERDOWN for its keys).
+  const Shard* shard_for_slot(std::uint16_t slot) const;
+  const Shard* shard_for_key(std::string_view key) const { return shard_for_slot(key_slot(key)); }
+  const std::vector<Shard>& shards() const { return shards_; }
+  // True if the map lists `address` as a primary or a replica.
+  bool knows(const NodeAddress& address) const;
+  std::size_t covered_slots() const;
+
+ private:
+  std::vector<Shard> shards_;
+  std::array<std::uint16_t, kSlotCount> owner_;  // shard index per slot, or kNoShard
+};
+
+}  // namespace funnel::routing
