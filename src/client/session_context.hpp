@@ -53,6 +53,16 @@ class SessionRegistry {
       if (slot.session != nullptr) fn(*slot.session);
     }
   }
+  // Empties `waiting` (sessions that wait for an event) and calls fn on each that is still live.
+  // Taken first: fn may make a session wait again, into the same list.
+  template <typename Fn>
+  void take_each(std::vector<Handle>& waiting, Fn&& fn) {
+    std::vector<Handle> taken;
+    taken.swap(waiting);
+    for (const Handle& handle : taken) {
+      if (ClientSession* session = find(handle.index, handle.generation)) fn(*session);
+    }
+  }
 
  private:
   struct Slot {

@@ -38,13 +38,8 @@ void ClientSession::end_pause_hold() {
 }
 
 void resume_pause_waiters(SessionContext& ctx) {
-  std::vector<SessionRegistry::Handle> waiters;
-  waiters.swap(ctx.pause_waiters);
-  for (const auto& handle : waiters) {
-    if (ClientSession* session = ctx.registry.find(handle.index, handle.generation)) {
-      session->end_pause_hold();
-    }
-  }
+  ctx.registry.take_each(ctx.pause_waiters,
+                         [](ClientSession& session) { session.end_pause_hold(); });
 }
 
 }  // namespace funnel::client

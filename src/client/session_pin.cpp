@@ -25,13 +25,7 @@ PinLease::~PinLease() {
 }
 
 void resume_turn_waiters(SessionContext& ctx) {
-  std::vector<SessionRegistry::Handle> waiters;
-  waiters.swap(ctx.turn_waiters);
-  for (const auto& handle : waiters) {
-    if (ClientSession* session = ctx.registry.find(handle.index, handle.generation)) {
-      session->retry_turn();
-    }
-  }
+  ctx.registry.take_each(ctx.turn_waiters, [](ClientSession& session) { session.retry_turn(); });
 }
 
 // The link must also be settled: connected, and with nothing of its own unanswered (a reused

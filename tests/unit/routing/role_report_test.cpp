@@ -3,15 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include "parse_reply.hpp"
+
 namespace funnel::routing {
 namespace {
-
-resp::Value parse(std::string_view bytes) {
-  resp::Value value;
-  std::size_t consumed = 0;
-  EXPECT_EQ(resp::parse_value(bytes, value, consumed), resp::ValueStatus::kComplete);
-  return value;
-}
 
 TEST(RoleReport, PrimaryWithReplicas) {
   std::string error;

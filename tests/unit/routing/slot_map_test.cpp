@@ -7,16 +7,10 @@
 
 #include <string>
 
+#include "parse_reply.hpp"
+
 namespace funnel::routing {
 namespace {
-
-resp::Value parse(std::string_view bytes) {
-  resp::Value value;
-  std::size_t consumed = 0;
-  EXPECT_EQ(resp::parse_value(bytes, value, consumed), resp::ValueStatus::kComplete);
-  EXPECT_EQ(consumed, bytes.size());
-  return value;
-}
 
 const NodeAddress kSeed{"10.0.0.9", 7000, ""};
 
