@@ -139,6 +139,7 @@ struct SessionContext {
   // one byte each for the per-request checks of a single-node Funnel.
   bool route_reads = false;
   bool track_writes = false;
+  bool cluster = false;  // cluster.seeds is set: the backend is a Redis Cluster (issue #16)
   backend::SnapshotPtr snapshot;                         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy
   security::AuthThrottle* auth_throttle = nullptr;       // process-wide; null: no slowing down

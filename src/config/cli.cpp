@@ -57,6 +57,8 @@ std::string_view flag_purpose(std::string_view flag) {
   if (flag == "--discover") return "any node or endpoint: Funnel learns the primary and replicas";
   if (flag == "--sentinel") return "a Sentinel to ask for the primary; repeat for each";
   if (flag == "--sentinel-master") return "the master name the sentinels monitor";
+  if (flag == "--cluster") return "a Redis Cluster node or configuration endpoint; repeat for each";
+  if (flag == "--cluster-announce") return "the address Funnel gives for itself in CLUSTER replies";
   return {};
 }
 
@@ -104,7 +106,8 @@ void define_options(CLI::App& app, CommandLine& line) {
   app.set_version_flag("--version", "funnel " FUNNEL_VERSION);
   app.footer(
       "Give the backend one way: --backend HOST:PORT (plus --replica HOST:PORT for each replica),\n"
-      "--discover HOST:PORT, or --sentinel HOST:PORT --sentinel-master NAME (docs/topology.md).\n"
+      "--discover HOST:PORT, --sentinel HOST:PORT --sentinel-master NAME (docs/topology.md), or\n"
+      "--cluster HOST:PORT for a Redis Cluster (docs/cluster.md).\n"
       "Flags override the config file, which overrides the defaults. Secrets may also come from\n"
       "the environment: FUNNEL_REQUIREPASS, FUNNEL_BACKEND_PASSWORD, FUNNEL_SENTINEL_PASSWORD\n"
       "(a file wins over them). Every key: docs/configuration.md; an example: "

@@ -167,6 +167,15 @@ struct TopologyConfig {
   bool multi_node() const { return !replicas.empty() || discover || !sentinels.empty(); }
 };
 
+// [cluster]: the backend is a Redis Cluster (or a cluster-mode endpoint such as ElastiCache
+// Serverless) reached through its seeds (issue #16, docs/cluster.md).
+struct ClusterConfig {
+  std::vector<HostPort> seeds;  // any nodes or a configuration endpoint (--cluster, repeatable)
+  std::optional<HostPort> announce;  // the address CLUSTER SLOTS/SHARDS/NODES give for Funnel
+  std::uint32_t refresh_ms = 5000;   // periodic slot map refresh besides the on-demand ones
+  bool enabled() const { return !seeds.empty(); }
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -179,6 +188,7 @@ struct Config {
   AdminConfig admin;
   TlsConfig tls;
   TopologyConfig topology;
+  ClusterConfig cluster;
   LogConfig log;
   std::string source_file;  // the --config file, if any
 };

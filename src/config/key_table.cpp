@@ -68,10 +68,10 @@ constexpr KeySpec address_list(std::string_view table, std::string_view name, st
           .address_list = field};
 }
 
-constexpr std::array kTables = {std::string_view{"server"},   std::string_view{"backend"},
-                                std::string_view{"auth"},     std::string_view{"limits"},
-                                std::string_view{"admin"},    std::string_view{"tls"},
-                                std::string_view{"topology"}, std::string_view{"log"}};
+constexpr std::array kTables = {
+    std::string_view{"server"},   std::string_view{"backend"}, std::string_view{"auth"},
+    std::string_view{"limits"},   std::string_view{"admin"},   std::string_view{"tls"},
+    std::string_view{"topology"}, std::string_view{"cluster"}, std::string_view{"log"}};
 
 // clang-format off
 constexpr std::array kKeys = {
@@ -235,6 +235,16 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.topology.sentinel_refresh_ms; }),
   integer("topology", "sentinel_tls", "", 0, 1, "1 = TLS to the sentinels when backend.tls is on",
           [](Config& c) -> std::uint32_t& { return c.topology.sentinel_tls; }),
+  // [cluster]: a Redis Cluster behind Funnel (docs/cluster.md); its rules are in
+  // topology_rules.cpp.
+  address_list("cluster", "seeds", "--cluster", [](Config& c) -> std::vector<HostPort>& {
+    return c.cluster.seeds; }),
+  KeySpec{.table = "cluster", .name = "announce", .kind = KeyKind::kAddress,
+          .flag = "--cluster-announce",
+          .optional_address = [](Config& c) -> std::optional<HostPort>& {
+            return c.cluster.announce; }},
+  integer("cluster", "refresh_ms", "", 100, 600'000, "milliseconds",
+          [](Config& c) -> std::uint32_t& { return c.cluster.refresh_ms; }),
 };
 // clang-format on
 

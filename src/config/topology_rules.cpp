@@ -28,12 +28,22 @@ void check_one_source(const Config& config) {
   require(t.replicas.empty() || backend || t.discover || sentinel_source(t),
           "topology.replicas (--replica) is set but there is no primary: give backend.address "
           "(--backend HOST:PORT), or use --discover HOST:PORT to learn the primary");
-  require(backend || t.discover || sentinel_source(t),
-          "no backend given: pass --backend HOST:PORT (the Redis primary; add --replica "
-          "HOST:PORT for each replica), --discover HOST:PORT (any node: Funnel finds the primary "
-          "and its replicas) or --sentinel HOST:PORT --sentinel-master NAME, or set "
-          "backend.address, topology.discover or topology.sentinels in the config file; to try "
-          "Funnel with a local redis-server, run scripts/run.sh");
+  if (config.cluster.enabled()) {
+    require(!backend && !t.discover && !sentinel_source(t) && t.replicas.empty(),
+            "cluster.seeds (--cluster) is set together with backend.address (--backend), "
+            "topology.discover (--discover), topology.sentinels (--sentinel) or "
+            "topology.replicas (--replica): a Redis Cluster lists its own primaries and "
+            "replicas; give only its seeds");
+    return;
+  }
+  require(
+      backend || t.discover || sentinel_source(t),
+      "no backend given: pass --backend HOST:PORT (the Redis primary; add --replica "
+      "HOST:PORT for each replica), --discover HOST:PORT (any node: Funnel finds the primary "
+      "and its replicas) or --sentinel HOST:PORT --sentinel-master NAME, or set "
+      "backend.address, topology.discover or topology.sentinels in the config file (for a Redis "
+      "Cluster: --cluster HOST:PORT); to try "
+      "Funnel with a local redis-server, run scripts/run.sh");
   require(!(t.discover && backend),
           "topology.discover (--discover) and backend.address (--backend) are both set: give one "
           "source. --discover learns the primary from any node; --backend names the primary "
@@ -112,16 +122,29 @@ void check_addresses(const Config& config) {
 // With only backend.address there is one node, so `replica` would refuse every read.
 void check_read_policy(const Config& config) {
   const TopologyConfig& t = config.topology;
-  require(t.read_policy != "replica" || t.multi_node(),
+  require(t.read_policy != "replica" || t.multi_node() || config.cluster.enabled(),
           "topology.read_policy = \"replica\" (--read-policy replica) needs replicas, but only "
           "backend.address is given: add --replica HOST:PORT, use --discover or --sentinel, or "
           "choose prefer-replica (which falls back to the primary)");
+}
+
+// The seeds: none twice, none Funnel itself. Until the cluster topology source lands (issue #16),
+// the first seed is the one node links go to: right for a cluster whose every slot is on one
+// endpoint (ElastiCache Serverless, the one-node cluster of the tests).
+void check_cluster(Config& config) {
+  ClusterConfig& c = config.cluster;
+  check_list(c.seeds, "cluster.seeds", "--cluster", config);
+  require(!c.announce || c.enabled(),
+          "cluster.announce (--cluster-announce) is set but cluster.seeds (--cluster) is not: "
+          "the announced address is for a Redis Cluster behind Funnel");
+  if (c.enabled()) config.backend.address = c.seeds.front();
 }
 
 }  // namespace
 
 void check_topology(Config& config) {
   check_one_source(config);
+  check_cluster(config);
   check_sentinel(config);
   check_addresses(config);
   check_read_policy(config);

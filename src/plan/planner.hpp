@@ -28,6 +28,7 @@ struct Context {
   bool route_reads = false;        // replicas to read from (reads may take a read route)
   std::string* scratch = nullptr;  // storage for the texts the planner builds (never null)
   bool writes_paused = false;      // a CLIENT PAUSE in force holds writes (PauseGate, per batch)
+  bool cluster = false;            // the backend is a Redis Cluster: slot rules apply (issue #16)
 };
 
 // Every request but the plain one of plan().

@@ -45,7 +45,8 @@ TEST_F(FinalizeTest, MissingBackendSaysHowToGiveOne) {
             "no backend given: pass --backend HOST:PORT (the Redis primary; add --replica "
             "HOST:PORT for each replica), --discover HOST:PORT (any node: Funnel finds the "
             "primary and its replicas) or --sentinel HOST:PORT --sentinel-master NAME, or set "
-            "backend.address, topology.discover or topology.sentinels in the config file; to try "
+            "backend.address, topology.discover or topology.sentinels in the config file (for a "
+            "Redis Cluster: --cluster HOST:PORT); to try "
             "Funnel with a local redis-server, run scripts/run.sh");
 }
 

@@ -159,8 +159,9 @@ TEST(TomlTest, UnknownKeyNamesItSuggestsAndListsTheValidKeys) {
 TEST(TomlTest, UnknownTableNamesItAndListsTheValidTables) {
   std::string error = toml_error("[serve]\nworkers = 1\n");
   EXPECT_THAT(error, StartsWith("test.toml: unknown table [serve] (did you mean [server]?)"));
-  EXPECT_THAT(error,
-              HasSubstr("valid tables: server, backend, auth, limits, admin, tls, topology, log"));
+  EXPECT_THAT(
+      error,
+      HasSubstr("valid tables: server, backend, auth, limits, admin, tls, topology, cluster, log"));
 }
 
 TEST(TomlTest, TopLevelKeySaysWhichTableItBelongsIn) {

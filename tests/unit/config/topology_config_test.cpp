@@ -310,5 +310,32 @@ TEST_F(TopologyConfigTest, HelpListsTheTopologyFlags) {
                   HasSubstr("FUNNEL_SENTINEL_PASSWORD"), HasSubstr("repeat for each")));
 }
 
+TEST_F(TopologyConfigTest, ClusterSeedsRepeatAndStandAlone) {
+  Invocation run = invoke({"--cluster", "10.0.0.5:6379", "--cluster", "cfg.example:6379",
+                           "--cluster-announce", "10.0.0.9:6380", "--read-policy", "replica"});
+  const ClusterConfig& c = run.config.cluster;
+  ASSERT_EQ(c.seeds.size(), 2u);
+  EXPECT_EQ(c.seeds[1].to_string(), "cfg.example:6379");
+  EXPECT_EQ(c.announce->to_string(), "10.0.0.9:6380");
+  EXPECT_EQ(c.refresh_ms, 5000u);
+  EXPECT_TRUE(c.enabled());
+  for (std::vector<std::string> extra : {std::vector<std::string>{"--backend", "p:1"},
+                                         {"--discover", "d:2"},
+                                         {"--sentinel", "s:26379", "--sentinel-master", "m"}}) {
+    std::vector<std::string> args = {"--cluster", "c:7000"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    EXPECT_THAT(error_of([&] { invoke(args); }),
+                StartsWith("cluster.seeds (--cluster) is set together with"));
+  }
+  EXPECT_THAT(error_of([] {
+                invoke({"--cluster", "c:7000", "--cluster", "c:7000"});
+              }),
+              HasSubstr("is listed twice"));
+  EXPECT_THAT(error_of([] {
+                invoke({"--backend", "p:1", "--cluster-announce", "a:1"});
+              }),
+              StartsWith("cluster.announce (--cluster-announce) is set but cluster.seeds"));
+}
+
 }  // namespace
 }  // namespace funnel::config
