@@ -123,6 +123,9 @@ struct SessionContext {
   const config::Config& config;
   const ProcessFacts& facts;
   backend::BackendPool* pool = nullptr;
+  // The shared pool of the primary serving `slot` (issue #16). Until the cluster topology lands,
+  // every slot is on the one node `pool` reaches (a cluster whose slots are all on one endpoint).
+  backend::BackendPool* pool_for_slot(std::uint16_t /*slot*/) const { return pool; }
   backend::PinnedPool* pinned = nullptr;    // dedicated links for WATCH and blocking commands
   ReadRoutes* reads = nullptr;              // where read-only requests may go (never null)
   WriteWatermark* writes = nullptr;         // read-your-writes, process scope (never null)
