@@ -48,6 +48,7 @@ class CommandPolicy {
   void rebuild_ids();
 
   std::vector<std::string> names_;
+  std::vector<std::string> sorted_;               // names_ sorted, for denies()
   std::bitset<command::kMaxCommandIds> maybe_;    // top-level ids with a denied name under them
   std::bitset<command::kMaxCommandIds> scripts_;  // eval ..., fcall ..., function
   std::bitset<command::kMaxCommandIds> checked_;  // maybe_ | scripts_
