@@ -21,7 +21,9 @@
 # Environment: FUNNEL_BIN [build/release/src/server/funnel], BENCH_BIN_DIR [build/release/bench:
 # floor-server, invoke-driver], BENCH_N [20000 per round and target], BENCH_ROUNDS [3],
 # BENCH_THREADS [50, driver connections at once], BENCH_STRACE_N [2000], BENCH_PIN [1: servers
-# on cpu 0, load on the last cpu; 0: unpinned], FUNNEL_ARGS [extra funnel flags].
+# on cpu 0, load on the last cpu; 0: unpinned], FUNNEL_ARGS [extra funnel flags], FUNNEL_BASE [a
+# second funnel binary, e.g. the commit before a change, measured beside the first as
+# "funnel-base" in plain, node6 and syscalls].
 # Starts its own servers on free loopback ports; stops them by PID on exit.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +39,7 @@ n="${BENCH_N:-20000}"
 rounds="${BENCH_ROUNDS:-3}"
 threads="${BENCH_THREADS:-50}"
 strace_n="${BENCH_STRACE_N:-2000}"
+base_bin="${FUNNEL_BASE:-}"
 read -r -a funnel_args <<<"${FUNNEL_ARGS:-}"
 set_pinning "${BENCH_PIN:-1}" || exit 2
 for tool in "$funnel_bin" "$bin_dir/floor-server" "$bin_dir/invoke-driver"; do
@@ -69,10 +72,11 @@ start_redis() {  # start_redis NAME [TLS-FLAGS...]
   started "$name" $! "$port"
 }
 start_funnel() {  # start_funnel NAME [FLAGS...]
-  local name="$1" port
+  local name="$1" port bin="$funnel_bin"
   shift
+  [[ "$name" == funnel-base ]] && bin="$base_bin"
   port="$(pick_port)"
-  "${server_run[@]}" "$funnel_bin" --backend "127.0.0.1:${port_of[redis]}" --listen "127.0.0.1:$port" \
+  "${server_run[@]}" "$bin" --backend "127.0.0.1:${port_of[redis]}" --listen "127.0.0.1:$port" \
     "${funnel_args[@]}" "$@" >"$work_dir/$name.log" 2>&1 &
   started "$name" $! "$port" redis
 }
@@ -83,6 +87,11 @@ start_servers() {
   "${server_run[@]}" "$bin_dir/floor-server" "$port" >"$work_dir/floor.log" 2>&1 &
   started floor $! "$port"
   start_funnel funnel
+  funnels=(funnel)
+  if [[ -n "$base_bin" ]]; then
+    start_funnel funnel-base
+    funnels+=(funnel-base)
+  fi
   port="$(pick_port)"
   printf 'pool:\n  listen: 127.0.0.1:%s\n  redis: true\n  auto_eject_hosts: false\n  server_connections: 1\n  servers:\n   - 127.0.0.1:%s:1\n' \
     "$port" "${port_of[redis]}" >"$work_dir/nutcracker.yml"
@@ -132,12 +141,12 @@ report() {
 plain() {
   local r name
   for ((r = 0; r < rounds; r++)); do
-    for name in floor redis funnel nutcracker; do
+    for name in floor redis "${funnels[@]}" nutcracker; do
       measure "plain $name" "$name" "$n" redis-benchmark -h 127.0.0.1 -p "${port_of[$name]}" -k 0 -c 50 -n "$n" -t get -q
     done
   done
   report "(a) redis-benchmark -k 0 -c 50 -n $n -t get, $rounds rounds: CPU per connection" \
-    "plain floor" "plain floor" "plain redis" "plain funnel" "plain nutcracker"
+    "plain floor" "plain floor" "plain redis" "plain funnel" "plain funnel-base" "plain nutcracker"
 }
 
 # driver PORT MODE COUNT [tls|tls-resume]: the command line of one bounded driver run.
@@ -146,19 +155,19 @@ driver() { driver_cmd=("$bin_dir/invoke-driver" 127.0.0.1 "$1" "$2" "$threads" "
 node6() {
   local r name
   for ((r = 0; r < rounds; r++)); do
-    for name in floor redis funnel; do
+    for name in floor redis "${funnels[@]}"; do
       driver "${port_of[$name]}" node6 "$n"
       measure "node6 $name" "$name" "$n" "${driver_cmd[@]}"
     done
-    for name in floor redis funnel nutcracker; do
+    for name in floor redis "${funnels[@]}" nutcracker; do
       driver "${port_of[$name]}" resp2 "$n"
       measure "resp2 $name" "$name" "$n" "${driver_cmd[@]}"
     done
   done
   report "(b) invoke-driver node6 (connect, HELLO 3, CLIENT SETINFO x2, CLIENT MAINT_NOTIFICATIONS, HGET, QUIT), $threads threads, $rounds x $n: CPU per invocation" \
-    "node6 floor" "node6 floor" "node6 redis" "node6 funnel"
+    "node6 floor" "node6 floor" "node6 redis" "node6 funnel" "node6 funnel-base"
   report "(b) invoke-driver resp2 (connect, HGET, QUIT), $threads threads, $rounds x $n: CPU per invocation" \
-    "resp2 floor" "resp2 floor" "resp2 redis" "resp2 funnel" "resp2 nutcracker"
+    "resp2 floor" "resp2 floor" "resp2 redis" "resp2 funnel" "resp2 funnel-base" "resp2 nutcracker"
 }
 
 # strace_calls NAME MODE: system calls per invocation in NAME over STRACE_N invocations, the
@@ -192,8 +201,8 @@ syscalls() {
   echo "| target             | calls    | most frequent, per invocation |"
   echo "|--------------------|----------|-------------------------------|"
   local name
-  for name in floor redis funnel; do strace_calls "$name" node6; done
-  for name in floor redis funnel nutcracker; do strace_calls "$name" resp2; done
+  for name in floor redis "${funnels[@]}"; do strace_calls "$name" node6; done
+  for name in floor redis "${funnels[@]}" nutcracker; do strace_calls "$name" resp2; done
 }
 
 # instructions_of NAME MODE COMMAND...: a fresh server (COMMAND, on PORT) under callgrind,
@@ -229,6 +238,10 @@ instructions() {
   instructions_of redis-cg node6 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no
   port="$(pick_port)"
   instructions_of funnel-cg node6 "$funnel_bin" --backend "127.0.0.1:${port_of[redis]}" --listen "127.0.0.1:$port" "${funnel_args[@]}"
+  if [[ -n "$base_bin" ]]; then
+    port="$(pick_port)"
+    instructions_of funnel-base-cg node6 "$base_bin" --backend "127.0.0.1:${port_of[redis]}" --listen "127.0.0.1:$port" "${funnel_args[@]}"
+  fi
   port="$(pick_port)"
   instructions_of funnel-cg-plain resp2 "$funnel_bin" --backend "127.0.0.1:${port_of[redis]}" --listen "127.0.0.1:$port" "${funnel_args[@]}"
 }
@@ -272,7 +285,7 @@ tls() {
 }
 
 start_servers
-echo "# bench/invocation-path.sh $what (BENCH_N=$n BENCH_ROUNDS=$rounds BENCH_THREADS=$threads BENCH_PIN=${BENCH_PIN:-1} FUNNEL_ARGS='${FUNNEL_ARGS:-}')"
+echo "# bench/invocation-path.sh $what (BENCH_N=$n BENCH_ROUNDS=$rounds BENCH_THREADS=$threads BENCH_PIN=${BENCH_PIN:-1} FUNNEL_ARGS='${FUNNEL_ARGS:-}' FUNNEL_BASE='$base_bin')"
 echo "# $(date -u '+%F %T UTC'), funnel $funnel_bin, servers on cpu $server_cpus, load on cpu $load_cpus, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 case "$what" in
   plain) plain ;;
