@@ -101,7 +101,7 @@ start_servers() {
 
 # cpu_ns PID: CPU time of every thread of PID so far, in ns (schedstat: ns resolution, unlike
 # the 10 ms ticks of /proc/PID/stat).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d", s}'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'; }
 
 declare -A cpu_front cpu_back count_of
 # measure KEY NAME COUNT COMMAND...: run the load, add the CPU NAME (and its backend) spent.
