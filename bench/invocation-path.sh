@@ -224,9 +224,10 @@ instructions_of() {
   wait "$pid" || true
   callgrind_annotate "$work_dir/$name.callgrind" 2>/dev/null >"$work_dir/$name.annotate"
   awk -v n="$strace_n" -v label="$name $mode" '/PROGRAM TOTALS/ {gsub(",", "", $1); printf "%s: %d instructions per invocation (callgrind, %d invocations)\n", label, $1 / n, n}' "$work_dir/$name.annotate"
-  sed -n '/file:function/,$p' "$work_dir/$name.annotate" | awk '$1 ~ /^[0-9,]+$/ && $2 ~ /^\(/' |
-    head -n "${BENCH_TOP:-12}" | cut -c1-150 |
-    awk -v n="$strace_n" '{c = $1; gsub(",", "", c); printf "  %8d  %s\n", c / n, substr($0, index($0, $2))}'
+  # One awk reads to the end (a head here would end the pipe early: SIGPIPE under pipefail).
+  sed -n '/file:function/,$p' "$work_dir/$name.annotate" | cut -c1-150 |
+    awk -v n="$strace_n" -v top="${BENCH_TOP:-12}" '$1 ~ /^[0-9,]+$/ && $2 ~ /^\(/ && shown++ < top {
+      c = $1; gsub(",", "", c); printf "  %8d  %s\n", c / n, substr($0, index($0, $2))}'
 }
 
 instructions() {
