@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "plan/cluster_face.hpp"
 #include "plan/plan.hpp"
 #include "security/access_check.hpp"
 #include "security/user_directory.hpp"
@@ -29,6 +30,7 @@ struct Context {
   std::string* scratch = nullptr;  // storage for the texts the planner builds (never null)
   bool writes_paused = false;      // a CLIENT PAUSE in force holds writes (PauseGate, per batch)
   bool cluster = false;            // the backend is a Redis Cluster: slot rules apply (issue #16)
+  ClusterAddress cluster_address = {};  // cluster: the address CLUSTER SLOTS & co give for Funnel
 };
 
 // Every request but the plain one of plan().
@@ -42,7 +44,7 @@ inline Plan plan(const SessionState& state, const command::Classification& cls,
   if (state.mode == Mode::kNormal && cls.route == command::Route::kForward &&
       state.user != nullptr && !state.resp2_subscribed() &&
       cls.reply_edit == command::ReplyEdit::kNone && !cls.out_of_band && !context.route_reads &&
-      !context.writes_paused &&
+      !context.writes_paused && !context.cluster &&
       !security::access_needs_check(*state.user, *context.policy, *cls.spec)) [[likely]] {
     const Lane lane = Lane::shared(state.db);
     if (state.lanes.must_wait(lane)) return Plan::simple(Action::kHold);
