@@ -10,16 +10,14 @@
 namespace funnel::client {
 namespace {
 constexpr std::string_view kOk = "+OK\r\n";
+}  // namespace
 
-// The address CLUSTER SLOTS & co give for Funnel (plan/cluster_face.hpp): cluster.announce, or
-// the listen address; a wildcard one is sent empty, as Redis sends an unknown address.
-plan::ClusterAddress announced(const config::Config& config) {
+plan::ClusterAddress announced_address(const config::Config& config) {
   const config::HostPort& address =
       config.cluster.announce ? *config.cluster.announce : config.server.listen;
   if (address.host == "0.0.0.0" || address.host == "::") return {{}, address.port};
   return {address.host, address.port};
 }
-}  // namespace
 
 // Returns false if the request must wait (at the lane barrier, or for a lease): it is left
 // unconsumed (its bytes stay buffered, reading pauses) until the client's in-flight requests are
@@ -27,10 +25,9 @@ plan::ClusterAddress announced(const config::Config& config) {
 bool ClientSession::handle_request(const resp::Request& request) {
   command::Classification& cls = ctx_.classification;
   command::classify(*ctx_.snapshot->commands, request, cls);
-  plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
-                        &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster};
-  if (ctx_.cluster) [[unlikely]]
-    context.cluster_address = announced(ctx_.config);
+  const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
+                              &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster,
+                              &ctx_.cluster_address};
   // At most one lease and one release per request: each changes the mode the next plan sees.
   for (;;) {
     const plan::Plan p = plan::plan(state_, cls, request, context);

@@ -162,7 +162,7 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
     return Plan::hold(HoldFor::kPause);
   if (context.cluster) [[unlikely]] {
     Plan answered;
-    if (plan_cluster_face(cls, request, state.protocol, context.cluster_address, *context.scratch,
+    if (plan_cluster_face(cls, request, state.protocol, *context.cluster_address, *context.scratch,
                           answered)) {
       return answered;
     }

@@ -30,7 +30,8 @@ struct Context {
   std::string* scratch = nullptr;  // storage for the texts the planner builds (never null)
   bool writes_paused = false;      // a CLIENT PAUSE in force holds writes (PauseGate, per batch)
   bool cluster = false;            // the backend is a Redis Cluster: slot rules apply (issue #16)
-  ClusterAddress cluster_address = {};  // cluster: the address CLUSTER SLOTS & co give for Funnel
+  // Cluster: the address CLUSTER SLOTS & co give for Funnel (never null when `cluster`).
+  const ClusterAddress* cluster_address = nullptr;
 };
 
 // Every request but the plain one of plan().

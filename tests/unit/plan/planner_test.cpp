@@ -40,6 +40,8 @@ struct Row {
   Expect expect;
 };
 
+const ClusterAddress kFunnelAddress{"10.0.0.9", 7000};
+
 class Planner : public ::testing::Test {
  protected:
   Planner() {
@@ -114,7 +116,7 @@ class Planner : public ::testing::Test {
       else if (w == "tx-writes")
         state.tx_writes = true;
       else if (w == "cluster")
-        context.cluster = true, context.cluster_address = ClusterAddress{"10.0.0.9", 7000};
+        context.cluster = true, context.cluster_address = &kFunnelAddress;
       else if (w == "tx-slot-a")  // a queued command's keys were in "a"'s slot
         state.tx_has_slot = true, state.tx_slot = 15495;
       else if (w == "tx-cross-slot")
