@@ -40,7 +40,7 @@ ReplyMerge::ReplyMerge(MergeKind kind, std::vector<std::uint16_t> key_part,
       keys_per_part_(keys_per_part),
       arrived_(keys_per_part.size(), false),
       missing_(keys_per_part.size()) {
-  if (kind_ == MergeKind::kKeyOrderArray) {
+  if (kind_ == MergeKind::kKeyOrderArray || kind_ == MergeKind::kConcatArrays) {
     key_part_ = std::move(key_part);
     replies_.resize(keys_per_part.size());
     held_ = key_part_.capacity() * sizeof(std::uint16_t);
@@ -92,6 +92,8 @@ void ReplyMerge::finish(std::string& out) {
       return;
     case MergeKind::kKeyOrderArray:
       return finish_array(out);
+    case MergeKind::kConcatArrays:
+      return finish_concat(out);
   }
 }
 
@@ -121,6 +123,26 @@ void ReplyMerge::finish_array(std::string& out) {
     }
     out.append(rest.substr(0, framer.length()));
     cursor[p] += framer.length();
+  }
+}
+
+// KEYS: one array holding every part's elements, parts in index order.
+void ReplyMerge::finish_concat(std::string& out) {
+  std::size_t total = 0;
+  std::vector<std::size_t> body(replies_.size(), 0);
+  for (std::size_t p = 0; p < replies_.size(); ++p) {
+    std::size_t count = 0;
+    if (!array_header(replies_[p], count, body[p])) {
+      out.append(kUnexpected);
+      return;
+    }
+    total += count;
+  }
+  out.push_back('*');
+  out.append(std::to_string(total));
+  out.append("\r\n");
+  for (std::size_t p = 0; p < replies_.size(); ++p) {
+    out.append(std::string_view(replies_[p]).substr(body[p]));
   }
 }
 

@@ -17,7 +17,8 @@ namespace funnel::routing {
 enum class MergeKind : std::uint8_t {
   kKeyOrderArray,  // MGET
   kAllOk,          // MSET
-  kSum,            // DEL, UNLINK, EXISTS, TOUCH
+  kSum,            // DEL, UNLINK, EXISTS, TOUCH; DBSIZE over every primary
+  kConcatArrays,   // KEYS over every primary: the parts' arrays one after the other
 };
 
 class ReplyMerge {
@@ -42,11 +43,12 @@ class ReplyMerge {
   void keep_error(std::size_t index, std::string_view reply);
   void add_sum(std::size_t index, std::string_view reply);
   void finish_array(std::string& out);
+  void finish_concat(std::string& out);
 
   MergeKind kind_;
   std::vector<std::uint16_t> key_part_;
   std::vector<std::uint32_t> keys_per_part_;
-  std::vector<std::string> replies_;  // kKeyOrderArray: each part's reply
+  std::vector<std::string> replies_;  // kKeyOrderArray, kConcatArrays: each part's reply
   std::vector<bool> arrived_;
   std::size_t missing_ = 0;
   std::size_t held_ = 0;

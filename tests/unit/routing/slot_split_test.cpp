@@ -213,3 +213,25 @@ TEST(SlotSplitProperty, MergeOfSplitEqualsOneRedis) {
 
 }  // namespace
 }  // namespace funnel::routing
+
+namespace funnel::routing {
+namespace {
+
+TEST(ReplyMerge, KeysConcatenatesEveryShardsArray) {
+  ReplyMerge merge(MergeKind::kConcatArrays, {}, {0, 0, 0});
+  merge.add(2, "*1\r\n$1\r\nc\r\n");
+  merge.add(0, "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  EXPECT_TRUE(merge.add(1, "*0\r\n"));
+  std::string out;
+  merge.finish(out);
+  EXPECT_EQ(out, "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  ReplyMerge dbsize(MergeKind::kSum, {}, {0, 0});
+  dbsize.add(0, ":5\r\n");
+  dbsize.add(1, ":7\r\n");
+  out.clear();
+  dbsize.finish(out);
+  EXPECT_EQ(out, ":12\r\n");
+}
+
+}  // namespace
+}  // namespace funnel::routing
