@@ -615,6 +615,8 @@ TEST_F(Planner, ClusterSlotRules) {
       {"", {"MSETNX", "a", "1", "b", "2"}, kShared},
       // One slot (hash tags included): forwarded as it is.
       {"cluster", {"GET", "a"}, kShared},
+      {"cluster", {"SET", "b", "1"}, kShared},
+      {"cluster", {"DBSIZE"}, kShared},
       {"cluster", {"MGET", "a", "{a}x", "a"}, kShared},
       {"cluster", {"RENAME", "a", "{a}b"}, kShared},
       {"cluster", {"PING"}, local(LocalCommand::kPing)},
