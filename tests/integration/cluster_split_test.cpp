@@ -95,11 +95,24 @@ TEST_F(ClusterSplit, PipelinedWritesThenReadsKeepTheClientsOrder) {
       if (k % 5 == round % 5) del.push_back(key);
     }
     commands.push_back(mset);
+    commands.push_back({"GET", "key:" + std::to_string(round)});  // single-key between splits
     commands.push_back(mget);
     commands.push_back(del);
+    commands.push_back({"SET", "key:" + std::to_string(round + 1), "single"});
     commands.push_back(mget);
   }
   expect_same_as_single_redis(commands);
+}
+
+// CLIENT REPLY SKIP silences a split request's merged reply, and only that one.
+TEST_F(ClusterSplit, ReplySkipSilencesTheMergedReply) {
+  RespConnection through(funnel_->port());
+  through.send_command({"MSET", "a", "1", "b", "2"});
+  through.send_command({"CLIENT", "REPLY", "SKIP"});
+  through.send_command({"MGET", "a", "b"});
+  through.send_command({"DEL", "a", "b", "c"});
+  EXPECT_EQ(through.read_raw_reply(), "+OK\r\n");
+  EXPECT_EQ(through.read_raw_reply(), ":2\r\n");
 }
 
 TEST_F(ClusterSplit, LargeCrossSlotMgetMatchesOneRedis) {
