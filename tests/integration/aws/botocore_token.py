@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """The reference IAM auth token, from Debian's python3-botocore (not from Funnel's code).
 
-Usage: botocore_token.py USER CACHE REGION SERVICE SERVERLESS(0|1) AT(YYYYMMDDTHHMMSSZ)
+Usage: botocore_token.py USER CACHE REGION SERVICE SERVERLESS(0|1) AT(YYYYMMDDTHHMMSSZ)[,AT...]
 Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (optional).
 Prints the presigned URL of GET https://CACHE/?Action=connect&User=USER[&ResourceType=...]
-without "https://", signed with SigV4 for 900 s at the instant AT, as the AWS documentation's
-ElastiCache IAM example builds it (RequestSigner.generate_presigned_url).
+without "https://", signed with SigV4 for 900 s at the instant AT (one line per AT when several
+are given), as the AWS documentation's ElastiCache IAM example builds it
+(RequestSigner.generate_presigned_url).
 """
 import datetime
 import os
@@ -21,9 +22,13 @@ from botocore.signers import RequestSigner
 
 
 def main():
-    user, cache, region, service, serverless, at = sys.argv[1:7]
-    fixed = datetime.datetime.strptime(at, "%Y%m%dT%H%M%SZ")
+    user, cache, region, service, serverless, instants = sys.argv[1:7]
+    for at in instants.split(","):
+        print(token(user, cache, region, service, serverless,
+                    datetime.datetime.strptime(at, "%Y%m%dT%H%M%SZ")))
 
+
+def token(user, cache, region, service, serverless, fixed):
     class FixedClock(datetime.datetime):
         @classmethod
         def utcnow(cls):
@@ -45,7 +50,7 @@ def main():
     with mock.patch.object(botocore.auth.datetime, "datetime", FixedClock):
         signed = signer.generate_presigned_url(request, operation_name="connect",
                                                expires_in=900, region_name=region)
-    print(signed.removeprefix("https://"))
+    return signed.removeprefix("https://")
 
 
 if __name__ == "__main__":
