@@ -29,9 +29,9 @@ class IamAuth {
   // Makes a token now and installs it. Throws aws::CredentialError when no credentials can be
   // had (at start: Funnel refuses to start and says why). Thread-safe.
   void renew();
-  // Renews every refresh interval on `io` (the control thread's loop, which must outlive the
-  // wait or stop first). A failed renewal is logged (never with a secret) and tried again next
-  // round; the installed token stays until then.
+  // Renews every refresh interval on `io` (the control thread's loop), which must outlive this
+  // object (Process declares iam_auth_ after control_). A failed renewal is logged (never with a
+  // secret) and tried again next round; the installed token stays until then.
   void start(asio::io_context& io);
   std::uint64_t renewals() const;
 

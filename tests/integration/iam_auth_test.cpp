@@ -179,11 +179,13 @@ class IamAuthTest : public ::testing::Test {
   // A redis-server whose ACL user `in.user` accepts botocore's tokens for `signed_for` (a cache
   // id) at every second of the next 60, and whose default user needs a password Funnel does
   // not have: only a correct IAM token gets in.
-  void start_redis(const Inputs& in, const std::string& signed_for) {
+  // With `delay_s`, only tokens signed at least that many seconds from now are accepted.
+  void start_redis(const Inputs& in, const std::string& signed_for, int delay_s = 0) {
     redis_ = RedisServer::start();
     Inputs reference = in;
     reference.cache = signed_for;
-    const auto tokens = botocore_tokens(reference, instants_from(std::time(nullptr) - 2, 62));
+    const auto first = std::time(nullptr) + (delay_s == 0 ? -2 : delay_s);
+    const auto tokens = botocore_tokens(reference, instants_from(first, 62));
     std::vector<std::string> setuser = {"ACL", "SETUSER", in.user, "on", "~*", "&*", "+@all"};
     for (const auto& token : tokens) setuser.push_back(">" + token);
     RespConnection direct(redis_->port());
@@ -192,10 +194,12 @@ class IamAuthTest : public ::testing::Test {
   }
 
   // The service and the serverless switch have no flags: they go in a config file.
-  void start_funnel(const Inputs& in, std::vector<std::string> extra = {}) {
+  void start_funnel(const Inputs& in, std::vector<std::string> extra = {},
+                    const std::string& more_backend_keys = "") {
     const std::string config =
         dir_.write("funnel.toml", "[backend]\niam_service = \"" + in.service +
-                                      "\"\niam_serverless = " + (in.serverless ? "1" : "0") + "\n");
+                                      "\"\niam_serverless = " + (in.serverless ? "1" : "0") + "\n" +
+                                      more_backend_keys);
     std::vector<std::string> args = {"--config",
                                      config,
                                      "--backend",
@@ -240,6 +244,24 @@ TEST_F(IamAuthTest, MemoryDbTokensWithoutSessionToken) {
   RespConnection client(funnel_->port());
   EXPECT_EQ(client.command({"SET", "iam:key", "memorydb"}).str, "OK");
   EXPECT_EQ(client.command({"GET", "iam:key"}).str, "memorydb");
+}
+
+// Renewal: the backend accepts only tokens signed 3 s or more after start, so the first token
+// is refused and links get in only once Funnel has made a new one (backend.iam_token_refresh_s
+// = 1) and reconnected with it. Without renewal no GET would ever succeed.
+TEST_F(IamAuthTest, NewLinksUseRenewedTokens) {
+  const Inputs in = kCases[0];
+  use_credentials(in);
+  start_redis(in, in.cache, 3);
+  start_funnel(in, {}, "iam_token_refresh_s = 1\n");
+  RespConnection client(funnel_->port());
+  EXPECT_EQ(client.command({"GET", "iam:key"}).type, resp::ValueType::kError);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return client.command({"SET", "iam:key", "later"}).str == "OK";
+      },
+      std::chrono::seconds(30)))
+      << funnel_->log_text();
 }
 
 // The same with tokens made for another cache: the backend refuses them, so the test above
