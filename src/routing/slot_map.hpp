@@ -41,6 +41,10 @@ class SlotMap {
   // not learnt its own address): `answered_by` stands in for it. False, with the reason in
   // `error` and the map unchanged, when the reply is not a valid CLUSTER SLOTS reply.
   bool assign(const resp::Value& reply, const NodeAddress& answered_by, std::string& error);
+  // The same from a CLUSTER SHARDS reply (Redis 7+; cluster_shards.cpp): a node's "endpoint"
+  // is its address (empty: the node that answered); replicas whose health is not "online"
+  // (loading, failed) are left out; shards without slots are skipped.
+  bool assign_shards(const resp::Value& reply, const NodeAddress& answered_by, std::string& error);
 
   // The shard serving `slot`, or nullptr while no shard serves it (CLUSTERDOWN for its keys).
   const Shard* shard_for_slot(std::uint16_t slot) const;
