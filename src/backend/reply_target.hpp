@@ -21,6 +21,10 @@ struct ReplyTarget {
   // Replies to read and drop before the one that goes to the client: a MULTI … EXEC block is
   // one request with commands + 2 replies, of which only EXEC's reaches the client.
   std::uint16_t extra_replies = 0;
+  // Cluster mode (issue #16): the slot of the request's first key (0xFFFF: keyless), where a
+  // TRYAGAIN / CLUSTERDOWN retry goes, and how many redirects it has followed (at most 5).
+  std::uint16_t slot = 0xFFFF;
+  std::uint8_t redirects = 0;
 
   static constexpr std::uint8_t kAppendFunnelInfo = 1;  // INFO: append Funnel's section
   static constexpr std::uint8_t kRetried = 2;           // already retried once after READONLY

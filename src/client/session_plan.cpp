@@ -18,6 +18,8 @@ constexpr std::string_view kOk = "+OK\r\n";
 bool ClientSession::handle_request(const resp::Request& request) {
   command::Classification& cls = ctx_.classification;
   command::classify(*ctx_.snapshot->commands, request, cls);
+  if (ctx_.cluster) [[unlikely]]
+    ctx_.request_slot = first_key_slot(cls, request);  // the shard (cluster_routes.hpp)
   const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
                               &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster};
   // At most one lease and one release per request: each changes the mode the next plan sees.
@@ -29,6 +31,8 @@ bool ClientSession::handle_request(const resp::Request& request) {
           return hold_for_pause();
         return hold_at_lane_barrier();
       case plan::Action::kLease:
+        if (ctx_.slot_map != nullptr && refuse_cluster_pin(request)) [[unlikely]]
+          return true;
         begin_pin(p.pin_reason);
         continue;
       case plan::Action::kRelease:

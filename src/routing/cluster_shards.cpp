@@ -99,7 +99,8 @@ bool read_shard(const resp::Value& entry, const NodeAddress& answered_by, Shard&
 bool SlotMap::assign_shards(const resp::Value& reply, const NodeAddress& answered_by,
                             std::string& error) {
   if (reply.type != resp::ValueType::kArray) {
-    error = reply.is_error() ? "CLUSTER SHARDS failed: " + reply.str : "CLUSTER SHARDS: not an array";
+    error =
+        reply.is_error() ? "CLUSTER SHARDS failed: " + reply.str : "CLUSTER SHARDS: not an array";
     return false;
   }
   std::vector<Shard> shards;

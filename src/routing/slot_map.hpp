@@ -28,6 +28,7 @@ struct NodeAddress {
 struct Shard {
   NodeAddress primary;
   std::vector<NodeAddress> replicas;
+  bool operator==(const Shard& other) const = default;
 };
 
 class SlotMap {
@@ -48,6 +49,12 @@ class SlotMap {
 
   // The shard serving `slot`, or nullptr while no shard serves it (CLUSTERDOWN for its keys).
   const Shard* shard_for_slot(std::uint16_t slot) const;
+  // The index into shards() of the shard serving `slot`, or kNoShard.
+  std::uint16_t shard_index(std::uint16_t slot) const {
+    return slot < kSlotCount ? owner_[slot] : kNoShard;
+  }
+  // The same shards (primaries and replicas, in order) serving the same slots.
+  bool operator==(const SlotMap& other) const = default;
   const Shard* shard_for_key(std::string_view key) const { return shard_for_slot(key_slot(key)); }
   const std::vector<Shard>& shards() const { return shards_; }
   // True if the map lists `address` as a primary or a replica.

@@ -55,7 +55,8 @@ std::vector<std::string> cluster_node_args() {
 std::unique_ptr<RedisCluster> RedisCluster::start(int primaries, int replicas_per_primary) {
   std::unique_ptr<RedisCluster> cluster(new RedisCluster());
   const int total = primaries * (1 + replicas_per_primary);
-  for (int i = 0; i < total; ++i) cluster->nodes_.push_back(RedisServer::start(cluster_node_args()));
+  for (int i = 0; i < total; ++i)
+    cluster->nodes_.push_back(RedisServer::start(cluster_node_args()));
   cluster->create(replicas_per_primary);
   return cluster;
 }
@@ -73,8 +74,8 @@ std::unique_ptr<RedisCluster> RedisCluster::start_single() {
 void RedisCluster::create(int replicas_per_primary) {
   std::vector<std::string> argv{"redis-cli", "--cluster", "create"};
   for (const auto& node : nodes_) argv.push_back("127.0.0.1:" + std::to_string(node->port()));
-  argv.insert(argv.end(), {"--cluster-replicas", std::to_string(replicas_per_primary),
-                           "--cluster-yes"});
+  argv.insert(argv.end(),
+              {"--cluster-replicas", std::to_string(replicas_per_primary), "--cluster-yes"});
   const std::string log = dir_.file("create.log");
   ChildProcess cli(argv, log);
   const bool exited = wait_until([&] { return !cli.alive(); }, std::chrono::seconds(60));

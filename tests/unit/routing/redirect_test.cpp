@@ -20,8 +20,8 @@ TEST(Redirect, Table) {
       {"-MOVED 0 redis.example.com:6379\r\n", RedirectKind::kMoved, 0, "redis.example.com", 6379},
       {"-MOVED 16383 ::1:7000\r\n", RedirectKind::kMoved, 16383, "::1", 7000},
       {"-MOVED 5 :7000\r\n", RedirectKind::kMoved, 5, "", 7000},  // unknown endpoint
-      {"-TRYAGAIN Multiple keys request during rehashing of slot\r\n", RedirectKind::kTryAgain,
-       0, "", 0},
+      {"-TRYAGAIN Multiple keys request during rehashing of slot\r\n", RedirectKind::kTryAgain, 0,
+       "", 0},
       {"-CLUSTERDOWN The cluster is down\r\n", RedirectKind::kClusterDown, 0, "", 0},
       {"-CLUSTERDOWN Hash slot not served\r\n", RedirectKind::kClusterDown, 0, "", 0},
       // Left alone: not ours, or not well formed.
@@ -35,8 +35,7 @@ TEST(Redirect, Table) {
       {"-MOVEDX 1 a:1\r\n", RedirectKind::kNone, 0, "", 0},
       {"-ASKING\r\n", RedirectKind::kNone, 0, "", 0},
       {"-TRYAGAINX\r\n", RedirectKind::kNone, 0, "", 0},
-      {"-CROSSSLOT Keys in request don't hash to the same slot\r\n", RedirectKind::kNone, 0, "",
-       0},
+      {"-CROSSSLOT Keys in request don't hash to the same slot\r\n", RedirectKind::kNone, 0, "", 0},
       {"+MOVED 1 a:1\r\n", RedirectKind::kNone, 0, "", 0},
       {"$5\r\nMOVED\r\n", RedirectKind::kNone, 0, "", 0},
       {"-ERR MOVED 1 a:1\r\n", RedirectKind::kNone, 0, "", 0},
