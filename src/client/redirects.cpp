@@ -89,14 +89,21 @@ void ReplyRouter::park(ParkedRedirect parked) {
 }
 
 // A map read has come: each parked redirect whose address it lists goes there; one that waited
-// for a read begun after it arrived, and is still not listed, gets its original error.
+// for a read begun after it arrived, and is still not listed, gets its original error; one
+// listed as a node without links here (a replica) waits for the next read, or its deadline.
 void ReplyRouter::on_cluster_layout() {
   if (parked_.empty()) return;
   const std::int64_t read_started = ctx_.cluster_routes.layout->read_started_ms;
   std::vector<ParkedRedirect> waiting;
   for (ParkedRedirect& parked : parked_) {
+    const routing::NodeAddress address{parked.host, parked.port, ""};
     if (auto* pool = ctx_.cluster_routes.pool_for_address(parked.host, parked.port)) {
       send_to(*pool, parked.ask, parked.protocol, parked.request, parked.target, parked.deadline);
+    } else if (ctx_.slot_map->knows(address)) {
+      // Listed, but as a node this worker has no links to (a replica being promoted, seen by
+      // a node that has not heard yet): a later read will show it as a primary.
+      peers_.request_cluster_refresh();
+      waiting.push_back(std::move(parked));
     } else if (read_started > parked.parked_ms) {
       spdlog::debug("cluster: redirect to {}:{} not followed: the slot map does not list it",
                     parked.host, parked.port);

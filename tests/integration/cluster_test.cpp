@@ -8,7 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -237,7 +240,17 @@ TEST_F(ClusterTest, AskDuringAMigrationAndMovedAfterItAreFollowedInsideFunnel) {
 }
 
 TEST_F(ClusterTest, PreferReplicaReadsLandOnTheShardsReplicas) {
-  start_funnel({"--read-policy", "prefer-replica"});
+  // CLUSTER SHARDS calls a replica "loading" until its replication offset leaves 0 (the first
+  // write, or the primary's PING every 10 s): Funnel reads only from "online" replicas, so every
+  // shard gets a write first, and the map is read every 200 ms.
+  for (int i = 0; i < 30; ++i) {
+    const std::string key = "wake:" + std::to_string(i);
+    RespConnection owner(cluster_->primary_port_for_slot(routing::key_slot(key)));
+    ASSERT_EQ(owner.command({"SET", key, "1"}).str, "OK");
+  }
+  TempDir dir("funnel-cluster-conf");
+  const std::string config = dir.write("funnel.toml", "[cluster]\nrefresh_ms = 200\n");
+  start_funnel({"--read-policy", "prefer-replica", "--config", config});
   // Replica links open once the map lists the replicas as online.
   ASSERT_TRUE(wait_until(
       [&] {
@@ -262,6 +275,95 @@ TEST_F(ClusterTest, PreferReplicaReadsLandOnTheShardsReplicas) {
   }
   EXPECT_EQ(command_calls(cluster_->replica_ports(), "get"), kKeys);
   EXPECT_EQ(command_calls(cluster_->primary_ports(), "get"), 0);
+}
+
+// Clients on their own threads writing and reading back keys of one hashtag (one shard), each
+// value checked: any error or wrong value counts. Bounded: stops at stop() or after 60 s.
+class ShardLoad {
+ public:
+  ShardLoad(std::uint16_t port, const std::string& tag, int clients) {
+    for (int c = 0; c < clients; ++c) {
+      threads_.emplace_back([this, port, tag, c] { run(port, tag, c); });
+    }
+  }
+  ~ShardLoad() { stop(); }
+  void stop() {
+    stopping_ = true;
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+  std::int64_t ok() const { return ok_.load(); }
+  std::int64_t failed() const { return failed_.load(); }
+  std::string first_failure() {
+    std::lock_guard lock(mutex_);
+    return first_failure_;
+  }
+
+ private:
+  void run(std::uint16_t port, const std::string& tag, int client) {
+    const auto until = Clock::now() + 60s;
+    try {
+      RespConnection conn(port, 10s);
+      for (int n = 0; !stopping_ && Clock::now() < until; ++n) {
+        const std::string key = tag + std::to_string(client);
+        const std::string value = std::to_string(n);
+        const resp::Value set = conn.command({"SET", key, value});
+        const resp::Value get = conn.command({"GET", key});
+        if (set.str != "OK" || get.str != value) {
+          fail("SET " + set.str + " / GET " + get.str + " (wanted " + value + ")");
+        } else {
+          ++ok_;
+        }
+      }
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
+  }
+  void fail(const std::string& what) {
+    ++failed_;
+    std::lock_guard lock(mutex_);
+    if (first_failure_.empty()) first_failure_ = what;
+  }
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::int64_t> ok_{0};
+  std::atomic<std::int64_t> failed_{0};
+  std::mutex mutex_;
+  std::string first_failure_;
+};
+
+std::uint16_t master_port_of(std::uint16_t replica) {
+  RespConnection conn(replica);
+  const std::string info(conn.command({"INFO", "replication"}).as_string().value_or(""));
+  const std::size_t at = info.find("master_port:");
+  return at == std::string::npos ? 0 : static_cast<std::uint16_t>(std::stoi(info.substr(at + 12)));
+}
+
+// Last in this file: the shard's roles are swapped afterwards (the tests above look roles up).
+TEST_F(ClusterTest, ACoordinatedFailoverUnderLightLoadCostsNoClientError) {
+  start_funnel();
+  const std::string tag = "{failover}:";
+  const std::uint16_t primary = cluster_->primary_port_for_slot(routing::key_slot(tag));
+  std::uint16_t replica = 0;
+  for (std::uint16_t port : cluster_->replica_ports()) {
+    if (master_port_of(port) == primary) replica = port;
+  }
+  ASSERT_NE(replica, 0) << "no replica of " << primary;
+  ShardLoad load(funnel_->port(), tag, 4);
+  ASSERT_TRUE(wait_until([&] { return load.ok() >= 200; }, 10s));
+  RespConnection promote(replica);
+  ASSERT_EQ(promote.command({"CLUSTER", "FAILOVER"}).str, "OK");
+  ASSERT_TRUE(wait_until(
+      [&] { return cluster_->primary_port_for_slot(routing::key_slot(tag)) == replica; }, 20s));
+  ASSERT_TRUE(cluster_->wait_converged());
+  const std::int64_t after = load.ok();
+  ASSERT_TRUE(wait_until([&] { return load.ok() >= after + 200; }, 10s))
+      << "the load did not go on after the failover";
+  load.stop();
+  EXPECT_EQ(load.failed(), 0) << load.first_failure();
+  RespConnection new_primary(replica);
+  EXPECT_EQ(new_primary.command({"DBSIZE"}).is_error(), false);
 }
 
 TEST(ClusterSingleNode, AClusterWhoseEverySlotIsOnOneNodeServesSingleKeyCommands) {

@@ -22,11 +22,14 @@ struct Posts : PeerWorkers {
   int cluster_refreshes = 0;
 };
 
-// One shard (every slot) on 10.0.0.1:6379, read at `read_started_ms`.
+// One shard (every slot) on 10.0.0.1:6379 with a replica 10.0.0.2:6379 (no links to it: policy
+// primary), read at `read_started_ms`.
 std::shared_ptr<backend::ClusterLayout> one_shard(std::int64_t read_started_ms) {
   auto layout = std::make_shared<backend::ClusterLayout>();
   std::string error;
-  const std::string reply = "*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$8\r\n10.0.0.1\r\n:6379\r\n";
+  const std::string reply =
+      "*1\r\n*4\r\n:0\r\n:16383\r\n*2\r\n$8\r\n10.0.0.1\r\n:6379\r\n"
+      "*2\r\n$8\r\n10.0.0.2\r\n:6379\r\n";
   EXPECT_TRUE(layout->map.assign(routing::parse(reply), {"10.0.0.9", 1, ""}, error)) << error;
   backend::BackendSnapshot links;
   links.address = "10.0.0.1:6379";
@@ -109,6 +112,17 @@ TEST_F(RedirectsTest, AMovedToAnUnlistedAddressWaitsForAMapReadBegunAfterIt) {
   EXPECT_EQ(answered(), std::vector<std::string>{"-MOVED 1 127.0.0.1:1\r\n"});
   router.on_cluster_layout();
   EXPECT_EQ(answered().size(), 1u);  // answered once
+}
+
+// A failover seen half-way: the MOVED names the promoted replica, which the map read still lists
+// as a replica. Not an unknown address: it waits for a later read (or its deadline).
+TEST_F(RedirectsTest, AMovedToAListedReplicaWaitsForTheMapToShowItAsAPrimary) {
+  use(one_shard(0));
+  ASSERT_TRUE(redirect("-MOVED 1 10.0.0.2:6379\r\n"));
+  use(one_shard(common::coarse_now_ms() + 1));
+  router.on_cluster_layout();
+  EXPECT_TRUE(answered().empty());
+  EXPECT_EQ(posts.cluster_refreshes, 2);  // the MOVED's, and one more for the next read
 }
 
 TEST_F(RedirectsTest, AParkedRedirectIsAnsweredAtItsDeadline) {
