@@ -174,8 +174,10 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   if (state_.requests_on_pin() && !(flags & backend::ReplyTarget::kOutOfBand)) {
     ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
-    ctx_.pool_for_slot(ctx_.request_slot)
-        ->submit(state_.protocol, id_, bytes, target, deadline, state_.db);
+    backend::BackendPool* pool = ctx_.pool;
+    if (ctx_.slot_map != nullptr) [[unlikely]]
+      pool = ctx_.pool_for_slot(ctx_.request_slot);  // cluster mode: the key's shard
+    pool->submit(state_.protocol, id_, bytes, target, deadline, state_.db);
   }
 }
 
@@ -192,7 +194,6 @@ backend::ReplyTarget ClientSession::reply_target(std::uint64_t seq, std::uint16_
   target.command_class = static_cast<std::uint8_t>(command_class(cls));
   target.flags = flags;
   target.extra_replies = extra_replies;
-  target.slot = ctx_.request_slot;
   if (silent_) target.flags |= backend::ReplyTarget::kNoReply;
   return target;
 }

@@ -7,9 +7,12 @@
 //   Funnel connect anywhere, and scripts' and MULTI blocks' errors never reach here at all.
 // - ASK: ASKING then the request, adjacent on one link of the listed node (ASKING's +OK is read
 //   and dropped); the map is unchanged.
-// - TRYAGAIN, CLUSTERDOWN: sent again after 10, 20, 40 ... ms while the request's deadline allows
-//   (CLUSTERDOWN also asks for a map read), then the last error goes to the client.
+// - TRYAGAIN, CLUSTERDOWN: sent again to the node that answered after 10, 20, 40 ... ms while the
+//   request's deadline allows (CLUSTERDOWN also asks for a map read; if the slot has moved
+//   meanwhile, that node answers MOVED), then the last error goes to the client.
 // At most kMaxRedirects per request. Worker thread only.
+#include <charconv>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/steady_timer.hpp>
 
@@ -41,6 +44,17 @@ backend::BackendPool* ReplyRouter::pool_for_node(std::uint32_t node) const {
   return nullptr;
 }
 
+// The pool of the node at "host:port" (a link's address), if the current map lists it.
+backend::BackendPool* ReplyRouter::pool_for_peer(std::string_view address) const {
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return nullptr;
+  std::uint32_t port = 0;
+  const std::string_view digits = address.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc{} || port == 0 || port > 65535) return nullptr;
+  return ctx_.cluster_routes.pool_for_address(host_of(address), static_cast<std::uint16_t>(port));
+}
+
 void ReplyRouter::link_lost(std::uint32_t /*node*/) {
   if (ctx_.slot_map != nullptr) peers_.request_cluster_refresh();
 }
@@ -57,7 +71,7 @@ bool ReplyRouter::redirect(resp::Protocol protocol, std::string_view request,
   if (r.kind == routing::RedirectKind::kTryAgain || r.kind == routing::RedirectKind::kClusterDown) {
     if (r.kind == routing::RedirectKind::kClusterDown) peers_.request_cluster_refresh();
     if (common::coarse_now_ms() + (kFirstBackoffMs << target.redirects) >= deadline) return false;
-    retry_later(protocol, request, next, deadline, reply);
+    retry_later(protocol, request, next, deadline, reply, from);
     return true;
   }
   const bool ask = r.kind == routing::RedirectKind::kAsk;
@@ -124,20 +138,23 @@ void ReplyRouter::expire_parked(common::Millis now) {
   });
 }
 
-// TRYAGAIN / CLUSTERDOWN: the same request to its slot's primary (as the map says then) after a
-// backoff that doubles with each retry. One timer per retry: this is the rare path.
+// TRYAGAIN / CLUSTERDOWN: the same request to the node that answered (if the map still lists
+// it; else slot 0's primary, which redirects it) after a backoff that doubles with each retry.
+// One timer per retry: this is the rare path.
 void ReplyRouter::retry_later(resp::Protocol protocol, std::string_view request,
                               backend::ReplyTarget target, common::Millis deadline,
-                              std::string_view reply) {
+                              std::string_view reply, std::string_view from) {
   auto timer = std::make_shared<asio::steady_timer>(ctx_.io);
   timer->expires_after(std::chrono::milliseconds(kFirstBackoffMs << (target.redirects - 1)));
   timer->async_wait([this, timer, protocol, request = std::string(request), target, deadline,
-                     reply = std::string(reply)](boost::system::error_code ec) {
+                     reply = std::string(reply),
+                     from = std::string(from)](boost::system::error_code ec) {
     if (ec || ctx_.draining) {
       deliver(target, reply, backend::ReplyTiming{0, common::precise_now_ns()});
       return;
     }
-    ctx_.pool_for_slot(target.slot)
+    backend::BackendPool* pool = pool_for_peer(from);
+    (pool != nullptr ? pool : ctx_.pool)
         ->submit(protocol, target.session_index, request, target, deadline, 0);
   });
 }

@@ -80,7 +80,8 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
   void send_to(backend::BackendPool& pool, bool ask, resp::Protocol protocol,
                std::string_view request, backend::ReplyTarget target, common::Millis deadline);
   void retry_later(resp::Protocol protocol, std::string_view request, backend::ReplyTarget target,
-                   common::Millis deadline, std::string_view reply);
+                   common::Millis deadline, std::string_view reply, std::string_view from);
+  backend::BackendPool* pool_for_peer(std::string_view address) const;
 
   SessionContext& ctx_;
   PeerWorkers& peers_;
