@@ -109,6 +109,7 @@ void BackendLink::on_connected(std::uint64_t generation, boost::system::error_co
   setuser_error_.clear();
   handshake_ = encode_handshake(protocol_, credentials->user, credentials->password.get(), name_,
                                 db_, provisioning_ ? &*provisioning_ : nullptr);
+  if (readonly_) handshake_ += encode_command({"READONLY"});  // answered +OK, read as a step
   handshake_sent_ = 0;
   handshake_replies_ = 0;
   flush();
@@ -134,7 +135,8 @@ bool BackendLink::register_for_input_only() {
 
 void BackendLink::on_handshake_reply(std::string_view reply) {
   if (!handshake_step_ok(reply)) return;
-  if (handshake_replies_ < handshake_replies(db_, provisioning_.has_value())) return;
+  if (handshake_replies_ < handshake_replies(db_, provisioning_.has_value()) + (readonly_ ? 1 : 0))
+    return;
   finish_provisioning();
   state_ = State::kReady;
   up_ = true;

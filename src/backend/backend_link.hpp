@@ -34,6 +34,14 @@ class LinkObserver {
   virtual void on_link_readonly(BackendLink& link, std::string_view request,
                                 const ReplyTarget& target, common::Millis deadline,
                                 std::string_view reply) = 0;
+  // A Redis Cluster error (-MOVED, -ASK, -TRYAGAIN, -CLUSTERDOWN: routing/redirect.hpp) answered
+  // a plain request (not a script, not a MULTI block): true if the observer took the request
+  // elsewhere, false and the client gets the error. `request` is valid during the call.
+  virtual bool on_link_redirect(BackendLink& /*link*/, std::string_view /*request*/,
+                                const ReplyTarget& /*target*/, common::Millis /*deadline*/,
+                                std::string_view /*reply*/) {
+    return false;
+  }
   // A retiring link has answered everything and closed; the pool may drop it now.
   virtual void on_link_retired(BackendLink& link) = 0;
   // A request marked ReplyTarget::kRetryRead failed on this link (`reason` says how; with
@@ -120,6 +128,9 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }
   // A link of a database pool other than 0: its handshake ends with SELECT db. Before start().
   void set_database(std::uint32_t db) { db_ = db; }
+  // A Redis Cluster replica's link: READONLY follows the handshake, so the node serves reads of
+  // its shard's slots instead of redirecting them to the primary (issue #16).
+  void set_readonly(bool readonly) { readonly_ = readonly; }
   std::uint32_t database() const { return db_; }
   // Off for pinned links: a blocked command legitimately goes unanswered for long.
   void set_stall_check(bool on) { stall_check_ = on; }
@@ -205,6 +216,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   unsigned handshake_replies_ = 0;  // handshake replies read on this connection
   HandshakeResult handshake_result_;
   std::uint32_t db_ = 0;
+  bool readonly_ = false;
   std::optional<Provisioning> provisioning_;  // this connection's, when the handshake provisions
   std::string setuser_error_;                 // ACL SETUSER's refusal on this connection
   std::string provisioned_auth_;

@@ -35,7 +35,8 @@ unsigned BackendPool::link_for(std::uint64_t affinity) const {
 
 std::string BackendPool::link_name(resp::Protocol protocol, unsigned link_index,
                                    std::uint32_t db) const {
-  const char* kind = shape_.node == kPrimaryNode ? "funnel:shared:" : "funnel:replica:";
+  const bool primary = shape_.node == kPrimaryNode || shape_.primary_names;
+  const char* kind = primary ? "funnel:shared:" : "funnel:replica:";
   return std::string(kind) + (protocol == resp::Protocol::kResp3 ? "resp3" : "resp2") + ":db" +
          std::to_string(db) + ":" + std::to_string(link_index);
 }
@@ -65,6 +66,7 @@ BackendLink& BackendPool::ensure_link(resp::Protocol protocol, unsigned link_ind
                                          link_name(protocol, link_index, db), sink_, *this);
     link->set_metrics(metrics_);
     link->set_database(db);
+    link->set_readonly(shape_.readonly_links);
     link->start(snapshot_);
   }
   return *link;
@@ -234,6 +236,14 @@ void BackendPool::on_link_ready(BackendLink& link, const HandshakeResult& handsh
 
 void BackendPool::on_link_down(BackendLink&, std::string_view) {
   if (shape_.node == kPrimaryNode) metrics::ProcessCounters::add(counters_.backend_links_ready, -1);
+  events_.link_lost(shape_.node);
+}
+
+bool BackendPool::on_link_redirect(BackendLink& link, std::string_view request,
+                                   const ReplyTarget& target, common::Millis deadline,
+                                   std::string_view reply) {
+  return events_.redirect(link.protocol(), request, target, deadline, reply,
+                          snapshot_ ? std::string_view(snapshot_->address) : std::string_view{});
 }
 
 void BackendPool::on_link_readonly(BackendLink& link, std::string_view request,

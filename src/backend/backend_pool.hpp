@@ -26,6 +26,10 @@ struct PoolShape {
   unsigned workers = 1;
   unsigned connections_per_node = 1;
   std::uint32_t node = kPrimaryNode;
+  // Cluster mode (issue #16): a shard primary's pool is named like the main one
+  // (funnel:shared:...); a shard replica's links send READONLY after their handshake.
+  bool primary_names = false;
+  bool readonly_links = false;
 };
 
 // What the pool needs from its worker. Called on the worker's thread.
@@ -45,6 +49,15 @@ class PoolEvents {
                           std::string_view reason, bool node_failed) = 0;
   // The primary refused a write with READONLY: ask for a fresh resolution and a new epoch.
   virtual void request_reresolve(std::uint64_t epoch_seen) = 0;
+  // Cluster mode (issue #16): a redirect or retry-later error answered `request` on a link of
+  // the node at `from` ("host:port"); true if the request was taken elsewhere or parked.
+  virtual bool redirect(resp::Protocol /*protocol*/, std::string_view /*request*/,
+                        const ReplyTarget& /*target*/, common::Millis /*deadline*/,
+                        std::string_view /*reply*/, std::string_view /*from*/) {
+    return false;
+  }
+  // A link of this pool was lost (cluster mode: the map may have changed).
+  virtual void link_lost(std::uint32_t /*node*/) {}
 };
 
 class BackendPool final : public LinkObserver {
@@ -83,6 +96,8 @@ class BackendPool final : public LinkObserver {
   void on_link_readonly(BackendLink& link, std::string_view request, const ReplyTarget& target,
                         common::Millis deadline, std::string_view reply) override;
   void on_link_retired(BackendLink& link) override;
+  bool on_link_redirect(BackendLink& link, std::string_view request, const ReplyTarget& target,
+                        common::Millis deadline, std::string_view reply) override;
   bool on_link_read_failed(BackendLink& link, std::string_view request, const ReplyTarget& target,
                            common::Millis deadline, std::string_view reason,
                            bool node_failed) override;

@@ -13,6 +13,7 @@
 #include "backend/link_settings.hpp"
 #include "command/command_table.hpp"
 #include "routing/offset_board.hpp"
+#include "routing/slot_map.hpp"
 
 namespace funnel::backend {
 
@@ -24,6 +25,23 @@ struct ReplicaNode {
   std::uint32_t node_id = 0;
   std::shared_ptr<const BackendSnapshot> links;
   bool readable = false;  // in the read set: healthy, in sync, not lagging
+};
+
+// A Redis Cluster as the workers see it (issue #16): the slot map and, per shard in the map's
+// order, its primary and replicas with their own link snapshots and stable node ids (ids of
+// cluster nodes start at kClusterNodeBase, apart from the replica topology's).
+struct ClusterShard {
+  ReplicaNode primary;
+  std::vector<ReplicaNode> replicas;  // online replicas; `readable` as the map says
+};
+struct ClusterLayout {
+  static constexpr std::uint32_t kClusterNodeBase = 0x10000;
+  routing::SlotMap map;
+  std::vector<ClusterShard> shards;  // shards[i] is map.shards()[i]
+  std::uint64_t version = 0;         // bumps with every change the workers must apply
+  // When the slot map read that confirmed this layout began (coarse ms): a redirect parked
+  // before then to an unlisted address is answered with its error (client/redirects.cpp).
+  std::int64_t read_started_ms = 0;
 };
 
 struct BackendSnapshot {
@@ -42,6 +60,10 @@ struct BackendSnapshot {
   std::uint64_t failovers = 0;     // primary changes observed since start
   // Replication offsets for read-your-writes; null when topology.read_your_writes is off.
   std::shared_ptr<const routing::OffsetBoard> offsets;
+  // Cluster mode (cluster.seeds): the slot map and every shard's links; null until the first
+  // map is read, and always for other topologies. The node above (address, endpoints) is then
+  // the primary of the shard serving slot 0: its links are the workers' main pool.
+  std::shared_ptr<const ClusterLayout> cluster;
 };
 
 using SnapshotPtr = std::shared_ptr<const BackendSnapshot>;

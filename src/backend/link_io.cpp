@@ -10,6 +10,7 @@
 
 #include "backend/backend_link.hpp"
 #include "backend/write_batch.hpp"
+#include "routing/redirect.hpp"
 #include "security/script_policy.hpp"
 
 namespace funnel::backend {
@@ -270,6 +271,14 @@ bool BackendLink::redirected_error(const InFlight& entry, std::string_view reply
   if (resp::error_code_is(reply, "READONLY") && !(entry.target.flags & ReplyTarget::kRetried) &&
       entry.target.extra_replies == 0 && !security::runs_script(entry.target.command_id)) {
     observer_.on_link_readonly(*this, request_bytes(entry), entry.target, entry.deadline, reply);
+    return true;
+  }
+  // A script can return any of these errors of its own after it has written (it may forge
+  // `-MOVED 1 evil:6379`), and a MULTI block's reply is EXEC's: neither is ever followed.
+  if (routing::may_be_redirect(reply) && entry.target.extra_replies == 0 &&
+      !security::runs_script(entry.target.command_id) &&
+      observer_.on_link_redirect(*this, request_bytes(entry), entry.target, entry.deadline,
+                                 reply)) {
     return true;
   }
   if (!(entry.target.flags & ReplyTarget::kRetryRead)) return false;

@@ -7,10 +7,10 @@ namespace funnel::backend {
 
 ReplicaPools::~ReplicaPools() = default;
 
-void ReplicaPools::update(const BackendSnapshot& snapshot) {
+void ReplicaPools::update(const std::vector<ReplicaNode>& nodes) {
   std::vector<std::unique_ptr<BackendPool>> next;
-  next.reserve(snapshot.replicas.size());
-  for (const ReplicaNode& replica : snapshot.replicas) {
+  next.reserve(nodes.size());
+  for (const ReplicaNode& replica : nodes) {
     auto it = std::find_if(pools_.begin(), pools_.end(), [&](const auto& pool) {
       return pool && pool->node() == replica.node_id;
     });

@@ -24,7 +24,9 @@ class ReplicaPools {
 
   // Creates pools for new replicas, passes each existing one its node's snapshot, retires the
   // pools of nodes the snapshot no longer lists.
-  void update(const BackendSnapshot& snapshot);
+  void update(const BackendSnapshot& snapshot) { update(snapshot.replicas); }
+  // The same for any list of nodes (a Redis Cluster's shard primaries or replicas).
+  void update(const std::vector<ReplicaNode>& nodes);
   // The pool of replica `node`, or null if this worker has none (not in its snapshot yet).
   BackendPool* find(std::uint32_t node);
 

@@ -15,8 +15,12 @@ struct ReplyTarget {
   std::uint64_t seq = 0;
   std::int64_t started_ns = 0;  // when the client's request was read (metrics)
   std::uint16_t worker = 0;
-  std::uint16_t command_id = 0;    // command::command_id of the request (metrics label)
-  std::uint8_t command_class = 0;  // metrics::CommandClass
+  std::uint16_t command_id = 0;  // command::command_id of the request (metrics label)
+  // metrics::CommandClass (4 values), and in the same byte, cluster mode's count of redirects
+  // this request followed (client/redirects.cpp: at most 5): the struct stays 32 bytes, copied
+  // into every request's pipeline entry.
+  std::uint8_t command_class : 4 = 0;
+  std::uint8_t redirects : 4 = 0;
   std::uint8_t flags = 0;
   // Replies to read and drop before the one that goes to the client: a MULTI … EXEC block is
   // one request with commands + 2 replies, of which only EXEC's reaches the client.

@@ -178,7 +178,10 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   if (state_.requests_on_pin() && !(flags & backend::ReplyTarget::kOutOfBand)) {
     ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
   } else {
-    ctx_.pool->submit(state_.protocol, id_, bytes, target, deadline, state_.db);
+    backend::BackendPool* pool = ctx_.pool;
+    if (ctx_.slot_map != nullptr) [[unlikely]]
+      pool = ctx_.pool_for_slot(ctx_.request_slot);  // cluster mode: the key's shard
+    pool->submit(state_.protocol, id_, bytes, target, deadline, state_.db);
   }
 }
 

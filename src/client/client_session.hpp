@@ -148,6 +148,11 @@ class ClientSession final : public net::PollTarget {
                                     std::uint8_t flags);
 
   // Reads on replicas and read-your-writes (session_reads.cpp).
+  // Cluster mode (session_cluster.cpp): a read per the read policy over its shard's nodes, and
+  // a pinned link refused for keys outside the main shard (returns true once answered).
+  void forward_cluster_read(const resp::Request& request, std::uint64_t seq, std::uint8_t flags,
+                            common::Millis deadline);
+  bool refuse_cluster_pin(const resp::Request& request);
   void forward_read(const resp::Request& request, std::uint64_t seq, std::uint8_t flags,
                     common::Millis deadline);
   std::int64_t offset_needed_by_reads(ReadState& state, bool& primary_only) const;

@@ -19,6 +19,8 @@ class PeerWorkers {
   virtual void post_replies(unsigned worker, ReplyBatch&& batch) = 0;
   // The primary refused a write with READONLY: ask the control thread for a fresh resolution.
   virtual void request_reresolve(std::uint64_t epoch_seen) = 0;
+  // Cluster mode: a worker saw MOVED, CLUSTERDOWN or a lost link; read the slot map again soon.
+  virtual void request_cluster_refresh() = 0;
   // A replica failed a read on this worker: the control thread checks it now.
   virtual void report_node_failure(std::uint32_t node, std::string reason) = 0;
 

@@ -130,7 +130,7 @@ void ReplyRouter::accept_requests(const HandoffBatch& batch) {
     if (request.node == backend::kPrimaryNode) {
       ctx_.pool->submit_to_link(request.protocol, request.link_index, bytes, request.target,
                                 request.deadline, request.db);
-    } else if (auto* replica = replicas_ != nullptr ? replicas_->find(request.node) : nullptr) {
+    } else if (auto* replica = pool_for_node(request.node)) {
       replica->submit_to_link(request.protocol, request.link_index, bytes, request.target,
                               request.deadline, 0);
     } else {  // the replica left this worker's snapshot meanwhile

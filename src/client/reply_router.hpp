@@ -27,6 +27,15 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
   ReplyRouter(SessionContext& ctx, PeerWorkers& peers, unsigned workers);
   // The worker's replica pools, where handed-off requests for a replica go (set before start).
   void set_replicas(backend::ReplicaPools* replicas) { replicas_ = replicas; }
+  // Cluster mode: the worker's shard pools, where handed-off requests for them go.
+  void set_cluster_pools(backend::ReplicaPools* primaries, backend::ReplicaPools* replicas) {
+    cluster_primaries_ = primaries;
+    cluster_replicas_ = replicas;
+  }
+  // Cluster mode (redirects.cpp): a new layout is in ctx.cluster_routes; parked redirects whose
+  // refresh has come are followed or answered. Expired ones are answered on the worker's tick.
+  void on_cluster_layout();
+  void expire_parked(common::Millis now);
 
   // backend::ReplySink
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -42,6 +51,10 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
                   const backend::ReplyTarget& target, common::Millis deadline,
                   std::string_view reason, bool node_failed) override;
   void request_reresolve(std::uint64_t epoch_seen) override;
+  bool redirect(resp::Protocol protocol, std::string_view request,
+                const backend::ReplyTarget& target, common::Millis deadline, std::string_view reply,
+                std::string_view from) override;
+  void link_lost(std::uint32_t node) override;
 
   // Another worker's batch for this one (PeerWorkers::post_requests / post_replies).
   void accept_requests(const HandoffBatch& batch);
@@ -50,11 +63,33 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
  private:
   void schedule_flush();
   void flush_batches();
+  backend::BackendPool* pool_for_node(std::uint32_t node) const;
+  // A redirect waiting for a slot map read after it arrived (its address is not listed yet).
+  struct ParkedRedirect {
+    bool ask = false;
+    std::string host;
+    std::uint16_t port = 0;
+    resp::Protocol protocol{};
+    std::string request;
+    backend::ReplyTarget target;
+    common::Millis deadline = 0;
+    std::string reply;  // the original error, answered if the refreshed map does not list it
+    common::Millis parked_ms = 0;
+  };
+  void park(ParkedRedirect parked);
+  void send_to(backend::BackendPool& pool, bool ask, resp::Protocol protocol,
+               std::string_view request, backend::ReplyTarget target, common::Millis deadline);
+  void retry_later(resp::Protocol protocol, std::string_view request, backend::ReplyTarget target,
+                   common::Millis deadline, std::string_view reply, std::string_view from);
+  backend::BackendPool* pool_for_peer(std::string_view address) const;
 
   SessionContext& ctx_;
   PeerWorkers& peers_;
   const unsigned worker_;
   backend::ReplicaPools* replicas_ = nullptr;
+  backend::ReplicaPools* cluster_primaries_ = nullptr;
+  backend::ReplicaPools* cluster_replicas_ = nullptr;
+  std::vector<ParkedRedirect> parked_;
   std::vector<HandoffBatch> outgoing_;  // requests, per destination worker
   std::vector<ReplyBatch> returning_;   // replies, per destination worker
   bool flush_posted_ = false;

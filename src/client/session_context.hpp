@@ -15,6 +15,7 @@
 #include "backend/pinned_pool.hpp"
 #include "client/blocking_order.hpp"
 #include "client/buffer_pool.hpp"
+#include "client/cluster_routes.hpp"
 #include "client/hello_reply.hpp"
 #include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
@@ -125,9 +126,20 @@ struct SessionContext {
   const config::Config& config;
   const ProcessFacts& facts;
   backend::BackendPool* pool = nullptr;
-  // The shared pool of the primary serving `slot` (issue #16). Until the cluster topology lands,
-  // every slot is on the one node `pool` reaches (a cluster whose slots are all on one endpoint).
-  backend::BackendPool* pool_for_slot(std::uint16_t /*slot*/) const { return pool; }
+  // The shared pool of the primary serving `slot` (issue #16): `pool` outside cluster mode, for
+  // kNoSlot (keyless commands) and for a slot no shard serves (its node answers CLUSTERDOWN).
+  backend::BackendPool* pool_for_slot(std::uint16_t slot) const {
+    if (slot_map == nullptr) [[likely]]
+      return pool;
+    const std::uint16_t shard =
+        slot == kNoSlot ? routing::SlotMap::kNoShard : slot_map->shard_index(slot);
+    return shard < cluster_routes.primaries.size() ? cluster_routes.primaries[shard] : pool;
+  }
+  // Cluster mode: the current layout's map (null until the first, and outside cluster mode), the
+  // pools per shard, and the slot of the request being planned (its first key; kNoSlot: none).
+  const routing::SlotMap* slot_map = nullptr;
+  ClusterRoutes cluster_routes;
+  std::uint16_t request_slot = kNoSlot;
   backend::PinnedPool* pinned = nullptr;    // dedicated links for WATCH and blocking commands
   ReadRoutes* reads = nullptr;              // where read-only requests may go (never null)
   WriteWatermark* writes = nullptr;         // read-your-writes, process scope (never null)

@@ -25,6 +25,8 @@ plan::ClusterAddress announced_address(const config::Config& config) {
 bool ClientSession::handle_request(const resp::Request& request) {
   command::Classification& cls = ctx_.classification;
   command::classify(*ctx_.snapshot->commands, request, cls);
+  if (ctx_.cluster) [[unlikely]]
+    ctx_.request_slot = first_key_slot(cls, request);  // the shard (cluster_routes.hpp)
   const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
                               &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster,
                               &ctx_.cluster_address};
@@ -37,6 +39,8 @@ bool ClientSession::handle_request(const resp::Request& request) {
           return hold_for_pause();
         return hold_at_lane_barrier();
       case plan::Action::kLease:
+        if (ctx_.slot_map != nullptr && refuse_cluster_pin(request)) [[unlikely]]
+          return true;
         begin_pin(p.pin_reason);
         continue;
       case plan::Action::kRelease:

@@ -65,6 +65,7 @@ std::int64_t ClientSession::offset_needed_by_reads(ReadState& state, bool& prima
 
 void ClientSession::forward_read(const resp::Request& request, std::uint64_t seq,
                                  std::uint8_t flags, common::Millis deadline) {
+  if (ctx_.slot_map != nullptr) return forward_cluster_read(request, seq, flags, deadline);
   ReadRoutes& routes = *ctx_.reads;
   ReadState& state = read_state();
   if (state.route.reserved != routes.layout_epoch()) {

@@ -33,7 +33,8 @@ void ClientSession::queue_in_transaction(const resp::Request& request, std::uint
                         "or 65000 commands queued); the transaction will be discarded at EXEC");
   }
   track_buffer(before, tx_->bytes());
-  if (closed_) return;  // the process buffer budget ran out
+  if (tx_->slot == kNoSlot) tx_->slot = ctx_.request_slot;  // cluster mode: the block's shard
+  if (closed_) return;                                      // the process buffer budget ran out
   answer_local(seq, kQueued);
 }
 
@@ -48,6 +49,7 @@ void ClientSession::exec_transaction(std::uint64_t seq) {
   // Appending EXEC may grow the block: counted, so end_transaction() gives back exactly that.
   account_buffer(static_cast<std::int64_t>(accounted(tx_->capacity())) -
                  static_cast<std::int64_t>(before));
+  ctx_.request_slot = tx_->slot;  // kNoSlot outside cluster mode
   // Never retried after READONLY: a transaction is not replayed silently.
   forward(block, seq, extra, backend::ReplyTarget::kRetried,
           common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms);

@@ -26,6 +26,9 @@ class TransactionQueue {
   // A command was rejected at queue time: EXEC will answer EXECABORT.
   void flag_error() { aborted_ = true; }
   bool aborted() const { return aborted_; }
+  // Cluster mode: the slot of the first queued command with a key (0xFFFF: none yet); the
+  // block goes to that slot's shard at EXEC (issue #16).
+  std::uint16_t slot = 0xFFFF;
   std::size_t commands() const { return commands_; }
   std::size_t queued_bytes() const { return block_.size() - kMultiBytes.size(); }
   // MULTI + every queued request + EXEC, ready to write as one request whose last reply (EXEC's)

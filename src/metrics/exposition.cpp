@@ -114,6 +114,9 @@ void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& 
           t.backend_timeouts);
   counter("funnel_backend_readonly_redirects_total",
           "Writes refused with READONLY and retried on the new primary.", t.readonly_redirects);
+  counter("funnel_backend_cluster_redirects_total",
+          "Redis Cluster MOVED, ASK, TRYAGAIN and CLUSTERDOWN replies followed by Funnel.",
+          t.cluster_redirects);
 }
 
 void pubsub_metrics(std::string& out, const ExpositionInput& in, const Totals& t) {
@@ -176,6 +179,7 @@ Totals sum_workers(const std::vector<const WorkerMetrics*>& workers) {
     t.backend_reconnects += w->backend_reconnects.read();
     t.backend_timeouts += w->backend_timeouts.read();
     t.readonly_redirects += w->readonly_redirects.read();
+    t.cluster_redirects += w->cluster_redirects.read();
     t.pubsub_clients += w->pubsub_clients();
     t.pubsub_messages_out += w->pubsub_messages_out.read();
     t.pubsub_slow_closed += w->pubsub_slow_closed.read();

@@ -72,6 +72,7 @@ struct Totals {
   std::uint64_t permission_denied = 0, tls_handshake_failures = 0;
   std::uint64_t in_flight = 0, backend_connects = 0, backend_connect_failures = 0;
   std::uint64_t backend_reconnects = 0, backend_timeouts = 0, readonly_redirects = 0;
+  std::uint64_t cluster_redirects = 0;
   std::uint64_t commands = 0, command_errors = 0, proxy_errors = 0;
   std::uint64_t pubsub_clients = 0, pubsub_messages_out = 0, pubsub_slow_closed = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(CloseReason::kCount)> closed{};

@@ -61,6 +61,7 @@ struct WorkerMetrics {
   Counter backend_reconnects;
   Counter backend_timeouts;
   Counter readonly_redirects;
+  Counter cluster_redirects;    // MOVED, ASK, TRYAGAIN, CLUSTERDOWN followed (issue #16)
   Counter transactions;         // MULTI … EXEC blocks written by Funnel
   std::array<Counter, 4> pins;  // leases of a pinned link, by reason (client::PinReason)
   Counter pins_ended;           // leases given back, and their total duration:

@@ -51,7 +51,7 @@ bool read_range(const resp::Value& entry, std::int64_t& first, std::int64_t& las
 
 // The index of the shard whose primary is `primary`, added if new (one primary may serve
 // several ranges).
-std::uint16_t shard_index(std::vector<Shard>& shards, Shard&& shard) {
+std::uint16_t add_shard(std::vector<Shard>& shards, Shard&& shard) {
   for (std::size_t i = 0; i < shards.size(); ++i) {
     if (shards[i].primary == shard.primary) return static_cast<std::uint16_t>(i);
   }
@@ -82,7 +82,7 @@ bool SlotMap::assign(const resp::Value& reply, const NodeAddress& answered_by, s
       if (!read_node(entry.elems[i], answered_by, replica, error)) return false;
       shard.replicas.push_back(std::move(replica));
     }
-    const std::uint16_t index = shard_index(shards, std::move(shard));
+    const std::uint16_t index = add_shard(shards, std::move(shard));
     std::fill(owner.begin() + first, owner.begin() + last + 1, index);
   }
   shards_ = std::move(shards);

@@ -28,6 +28,7 @@ struct NodeAddress {
 struct Shard {
   NodeAddress primary;
   std::vector<NodeAddress> replicas;
+  bool operator==(const Shard& other) const = default;
 };
 
 class SlotMap {
@@ -41,9 +42,19 @@ class SlotMap {
   // not learnt its own address): `answered_by` stands in for it. False, with the reason in
   // `error` and the map unchanged, when the reply is not a valid CLUSTER SLOTS reply.
   bool assign(const resp::Value& reply, const NodeAddress& answered_by, std::string& error);
+  // The same from a CLUSTER SHARDS reply (Redis 7+; cluster_shards.cpp): a node's "endpoint"
+  // is its address (empty: the node that answered); replicas whose health is not "online"
+  // (loading, failed) are left out; shards without slots are skipped.
+  bool assign_shards(const resp::Value& reply, const NodeAddress& answered_by, std::string& error);
 
   // The shard serving `slot`, or nullptr while no shard serves it (CLUSTERDOWN for its keys).
   const Shard* shard_for_slot(std::uint16_t slot) const;
+  // The index into shards() of the shard serving `slot`, or kNoShard.
+  std::uint16_t shard_index(std::uint16_t slot) const {
+    return slot < kSlotCount ? owner_[slot] : kNoShard;
+  }
+  // The same shards (primaries and replicas, in order) serving the same slots.
+  bool operator==(const SlotMap& other) const = default;
   const Shard* shard_for_key(std::string_view key) const { return shard_for_slot(key_slot(key)); }
   const std::vector<Shard>& shards() const { return shards_; }
   // True if the map lists `address` as a primary or a replica.

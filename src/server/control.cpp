@@ -60,6 +60,12 @@ Control::Control(const config::Config& config, const backend::LinkSettings& sett
   current_ = std::make_shared<const backend::BackendSnapshot>(std::move(initial));
   monitor_ = std::make_unique<topology::TopologyMonitor>(
       io_, config_, settings_, [this](const topology::TopologyView& view) { on_view(view); });
+  if (config_.cluster.enabled()) {
+    cluster_ = std::make_shared<topology::ClusterMonitor>(
+        io_, config_, settings_,
+        [this](const topology::ClusterView& view) { on_cluster_view(view); },
+        [this](const std::string& error) { on_cluster_error(error); });
+  }
 }
 
 Control::~Control() {
@@ -99,6 +105,11 @@ std::string address_text(const topology::NodeStatus& node) {
 
 void Control::on_view(const topology::TopologyView& view) {
   backend::BackendSnapshot next = *current();
+  if (next.cluster) {  // the slot map says where the primaries are (control_cluster.cpp)
+    std::lock_guard lock(mutex_);
+    nodes_ = view.nodes;
+    return;
+  }
   bool changed = false;
   if (const topology::NodeStatus* primary = view.primary_node()) {
     const bool moved = primary->node_id != primary_node_id_ || primary->endpoints != next.endpoints;
@@ -270,6 +281,7 @@ backend::SnapshotPtr Control::bootstrap() {
       io_,
       [this]() -> asio::awaitable<void> {
         co_await monitor_->first_round();
+        if (cluster_) co_await cluster_->refresh();
         if (!current()->endpoints.empty()) {
           co_await refresh_from_control_link();
         }
@@ -309,6 +321,7 @@ asio::awaitable<void> Control::control_loop() {
 
 void Control::start() {
   monitor_->start();
+  if (cluster_) cluster_->start();
   asio::co_spawn(io_, control_loop(), asio::detached);
   thread_ = std::thread([this] { io_.run(); });
 }
@@ -338,6 +351,7 @@ void Control::stop() {
     stopping_ = true;
     readonly_fallback_.cancel();
     monitor_->stop();
+    if (cluster_) cluster_->stop();
     link_.close();
     io_.stop();
   });

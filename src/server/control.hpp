@@ -16,6 +16,7 @@
 #include "backend/control_link.hpp"
 #include "config/config.hpp"
 #include "net/asio_types.hpp"
+#include "topology/cluster_monitor.hpp"
 #include "topology/topology_monitor.hpp"
 
 namespace funnel::server {
@@ -35,6 +36,9 @@ class Control {
   void stop();
   // Thread-safe: a worker saw READONLY while on `epoch_seen`.
   void request_reresolve(std::uint64_t epoch_seen);
+  // Thread-safe: a worker saw MOVED, CLUSTERDOWN or a lost link to a cluster node: read the
+  // slot map again soon (rate-limited by the cluster monitor).
+  void request_cluster_refresh();
   // Thread-safe: a worker saw replica `node_id` fail a read.
   void report_node_failure(std::uint32_t node_id, std::string reason);
   // The nodes as last reported by the monitor (for /backends and metrics). Thread-safe.
@@ -53,6 +57,13 @@ class Control {
   // The monitor's view changed: a new snapshot if anything the workers use differs.
   void on_view(const topology::TopologyView& view);
   void force_new_epoch(std::uint64_t epoch_seen);
+  // Cluster mode (control_cluster.cpp): a slot map read; a new snapshot if anything differs.
+  void on_cluster_view(const topology::ClusterView& view);
+  void on_cluster_error(const std::string& error);
+  backend::ReplicaNode cluster_node(const routing::NodeAddress& address,
+                                    const topology::ClusterView& view,
+                                    const backend::BackendSnapshot& current);
+  bool set_cluster_main(backend::BackendSnapshot& next, const topology::ClusterView& view);
 
   const config::Config& config_;
   const backend::LinkSettings& settings_;
@@ -76,6 +87,15 @@ class Control {
     std::uint64_t epoch;
   };
   std::vector<NodeEpoch> node_epochs_;
+  // Cluster mode: the slot map's source, and each cluster node's stable id and link epoch.
+  std::shared_ptr<topology::ClusterMonitor> cluster_;
+  struct ClusterNodeId {
+    std::string address;  // "host:port"
+    std::uint32_t node_id;
+    std::vector<asio::ip::tcp::endpoint> endpoints;
+    std::uint64_t epoch;
+  };
+  std::vector<ClusterNodeId> cluster_ids_;
   bool stopping_ = false;
 };
 

@@ -105,6 +105,10 @@ void Process::request_reresolve(std::uint64_t epoch_seen) {
   control_->request_reresolve(epoch_seen);
 }
 
+void Process::request_cluster_refresh() {
+  control_->request_cluster_refresh();
+}
+
 void Process::report_node_failure(std::uint32_t node, std::string reason) {
   control_->report_node_failure(node, std::move(reason));
 }

@@ -59,6 +59,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   void post_replies(unsigned worker, client::ReplyBatch&& batch) override;
   void request_reresolve(std::uint64_t epoch_seen) override;
   void report_node_failure(std::uint32_t node, std::string reason) override;
+  void request_cluster_refresh() override;
 
  private:
   void drain_and_stop();

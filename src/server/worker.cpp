@@ -64,6 +64,7 @@ Worker::Worker(Process& process, unsigned index)
   context_->pool = pool_.get();
   replicas_ = std::make_unique<backend::ReplicaPools>(shape, make_pool);
   router_->set_replicas(replicas_.get());
+  make_cluster_pools(shape, make_pool);
   reads_ = std::make_unique<client::ReadRoutes>(process.read_policy(), process.read_your_writes());
   context_->reads = reads_.get();
   context_->writes = &process.write_watermark();
@@ -135,6 +136,8 @@ void Worker::apply_snapshot(const backend::SnapshotPtr& snapshot) {
   context_->route_reads = reads_->active();
   context_->track_writes =
       reads_->active() && reads_->read_your_writes() != client::ReadYourWrites::kOff;
+  if (snapshot->cluster) [[unlikely]]
+    apply_cluster(*snapshot);
 }
 
 void Worker::begin_drain() {
@@ -154,6 +157,8 @@ void Worker::stop() {
     pool_->shutdown();
     pinned_->shutdown();
     replicas_->shutdown();
+    cluster_primaries_->shutdown();
+    cluster_replicas_->shutdown();
     tick_timer_.cancel();
     poller_->stop();
     work_.reset();
@@ -298,13 +303,17 @@ void Worker::on_tick() {
   pool_->tick(now);
   pinned_->tick(now);
   replicas_->tick(now);
+  cluster_primaries_->tick(now);
+  cluster_replicas_->tick(now);
+  router_->expire_parked(now);
   if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
   if (!context_->pause_waiters.empty() && !context_->pause_gate->holds_writes()) {
     client::resume_pause_waiters(*context_);  // the pause expired, or another worker's UNPAUSE
   }
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0 &&
-      replicas_->in_flight() == 0) {
+      replicas_->in_flight() == 0 && cluster_primaries_->in_flight() == 0 &&
+      cluster_replicas_->in_flight() == 0) {
     drained_.store(true, std::memory_order_release);
   }
   const auto idle_s = process_.config().server.idle_client_timeout_s;

@@ -78,6 +78,10 @@ class Worker final {
   void on_accept_error(const boost::system::error_code& ec, Acceptor& acceptor, bool tls);
   void refuse_without_descriptor(Acceptor& acceptor);
   void apply_snapshot(const backend::SnapshotPtr& snapshot);
+  // Cluster mode (worker_cluster.cpp): pools for the layout's shards, and the slot routing.
+  void make_cluster_pools(const backend::PoolShape& shape,
+                          const backend::ReplicaPools::PoolFactory& make_pool);
+  void apply_cluster(const backend::BackendSnapshot& snapshot);
   void schedule_tick();
   void on_tick();
   void give_back_memory();
@@ -100,6 +104,10 @@ class Worker final {
   std::unique_ptr<backend::BackendPool> pool_;
   std::unique_ptr<backend::PinnedPool> pinned_;
   std::unique_ptr<backend::ReplicaPools> replicas_;  // read routing (issue #5)
+  // Cluster mode (issue #16): the shard primaries other than the main node, and the shard
+  // replicas when the read policy reads from replicas. Empty otherwise.
+  std::unique_ptr<backend::ReplicaPools> cluster_primaries_;
+  std::unique_ptr<backend::ReplicaPools> cluster_replicas_;
   std::unique_ptr<client::ReadRoutes> reads_;
   std::unique_ptr<PubsubPort> pubsub_port_;
   std::atomic<std::size_t> clients_{0};

@@ -20,6 +20,8 @@ struct Posts : PeerWorkers {
     replies.emplace_back(worker, std::move(batch));
   }
   void request_reresolve(std::uint64_t epoch_seen) override { reresolves.push_back(epoch_seen); }
+  void request_cluster_refresh() override { ++cluster_refreshes; }
+  int cluster_refreshes = 0;
   void report_node_failure(std::uint32_t node, std::string reason) override {
     failures.emplace_back(node, std::move(reason));
   }
