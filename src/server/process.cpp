@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "common/invariant.hpp"
+#include "server/sd_notify.hpp"
 #include "server/version.hpp"
 
 namespace funnel::server {
@@ -127,6 +128,7 @@ int Process::run() {
   for (auto& worker : workers_) worker->start(snapshot);
   control_->start();
   ready_ = true;
+  report_to_systemd("READY=1");  // the listeners are bound: connects are accepted from now
   spdlog::info(
       "funnel {} listening on {}{} -> backend {} (redis {}), {} workers ({}), "
       "{} shared links per protocol, max_clients {}{}",
@@ -141,7 +143,9 @@ int Process::run() {
                                                                       int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
+      report_to_systemd(reloading_message());
       reload();
+      report_to_systemd("READY=1");
       signals.async_wait(on_signal);
       return;
     }
@@ -149,10 +153,19 @@ int Process::run() {
   };
   signals.async_wait(on_signal);
   signals_io.run();
+  report_to_systemd("STOPPING=1");
   spdlog::info("received {}; draining for up to {} ms", received == SIGINT ? "SIGINT" : "SIGTERM",
                config_.server.drain_timeout_ms);
   drain_and_stop();
   return 0;
+}
+
+// A unit with Type=notify waits for READY=1; failing to tell it is logged, never fatal.
+void Process::report_to_systemd(const std::string& state) {
+  if (!notify_systemd(state)) {
+    spdlog::warn("could not tell systemd {} through NOTIFY_SOCKET",
+                 state.substr(0, state.find('\n')));
+  }
 }
 
 // SIGHUP: re-reads the backend password (file or environment) for links opened from now on.

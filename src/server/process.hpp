@@ -62,6 +62,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
  private:
   void drain_and_stop();
   void reload();
+  void report_to_systemd(const std::string& state);
   AdminResponse admin_request(const std::string& path);
 
   const config::Config config_;
