@@ -17,6 +17,8 @@ packages=(
   prometheus curl
   # tools the tests and scripts call (valgrind, ps/pgrep, ss; openssl makes the TLS tests' CA)
   valgrind procps iproute2 linux-perf openssl
+  # the package stage: dpkg-shlibdeps (CPack's dependency list), systemd-analyze verify
+  dpkg-dev systemd adduser
 )
 
 # Node.js and npm run the node-redis and ioredis end-to-end tests. Machines that already have a
