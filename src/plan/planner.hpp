@@ -29,6 +29,9 @@ struct Context {
   std::string* scratch = nullptr;  // storage for the texts the planner builds (never null)
   bool writes_paused = false;      // a CLIENT PAUSE in force holds writes (PauseGate, per batch)
   bool cluster = false;            // the backend is a Redis Cluster: slot rules apply (issue #16)
+  // A FUNNEL PAUSE holds every request Funnel would send (PauseGate::holds_all); writes_paused
+  // is then true too, so the inline case below stays one check.
+  bool holding_all = false;
 };
 
 // Every request but the plain one of plan().
