@@ -134,6 +134,7 @@ struct SessionContext {
   // sessions whose requests it holds wait in pause_waiters until it ends (resume_pause_waiters).
   routing::PauseGate* pause_gate = nullptr;
   bool writes_paused = false;
+  bool holding_all = false;  // a FUNNEL PAUSE holds every request (read with writes_paused)
   std::vector<SessionRegistry::Handle> pause_waiters;
   // Sessions whose blocking command waits for its turn (BlockingOrder) or its new link's
   // handshake: retried by resume_turn_waiters() when either may have changed.

@@ -19,7 +19,10 @@ bool ClientSession::handle_request(const resp::Request& request) {
   command::Classification& cls = ctx_.classification;
   command::classify(*ctx_.snapshot->commands, request, cls);
   const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
-                              &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster};
+                              &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster,
+                              ctx_.holding_all};
+  if (pause_expired_) [[unlikely]]
+    return fail_after_pause();
   // At most one lease and one release per request: each changes the mode the next plan sees.
   for (;;) {
     const plan::Plan p = plan::plan(state_, cls, request, context);

@@ -116,7 +116,9 @@ int Process::run() {
 
   if (config_.admin.listen) {
     admin_ = std::make_unique<AdminHttp>(
-        config_.admin, [this](const std::string& path) { return admin_request(path); });
+        config_.admin, [this](bool post, const std::string& path, const std::string& query) {
+          return admin_request(post, path, query);
+        });
     admin_->start();  // throws with a clear message if the port is taken
   }
   const backend::SnapshotPtr snapshot = control_->bootstrap();
@@ -280,13 +282,18 @@ metrics::ExpositionInput Process::exposition() const {
   return in;
 }
 
-AdminResponse Process::admin_request(const std::string& path) {
+AdminResponse Process::admin_request(bool post, const std::string& path, const std::string& query) {
   const auto text = [](int status, std::string body) {
     return AdminResponse{status, "text/plain; charset=utf-8", std::move(body)};
   };
+  if (path == "/pause" || path == "/resume") {
+    if (!post) return text(405, "use POST " + path + "\n");
+    return admin_pause(path == "/pause", query);
+  }
+  if (post) return text(405, "POST is for /pause and /resume; " + path + " takes GET\n");
   if (path == "/metrics") {
     return AdminResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                         metrics::render_prometheus(exposition())};
+                         metrics::render_prometheus(exposition()) + pause_metrics()};
   }
   if (path == "/healthz") return text(200, "ok\n");
   // Readiness deliberately ignores the backend: a backend outage must not pull every Funnel out
@@ -313,54 +320,9 @@ AdminResponse Process::admin_request(const std::string& path) {
     body += "}\n";
     return AdminResponse{all_up ? 200 : 503, "application/json", body};
   }
-  return text(404, "not found: try /metrics, /healthz, /readyz, /backends or /stats\n");
-}
-
-std::string Process::funnel_report(std::string_view subcommand) {
-  const auto in = exposition();
-  const auto t = metrics::sum_workers(in.worker_metrics);
-  if (subcommand == "STATS") {
-    return fmt::format(
-        "clients_connected:{}\r\nclients_accepted:{}\r\nclients_rejected_max_clients:{}\r\n"
-        "auth_failures:{}\r\nauth_delayed:{}\r\nauth_closed:{}\r\ncommands:{}\r\ncommand_errors:{}"
-        "\r\nproxy_errors:{}\r\n"
-        "requests_in_flight:{}\r\nbytes_received:{}\r\nbytes_sent:{}\r\n"
-        "backend_connects:{}\r\nbackend_reconnects:{}\r\nbackend_timeouts:{}\r\n"
-        "readonly_redirects:{}\r\n",
-        in.clients_connected, t.accepted,
-        metrics::ProcessCounters::read(counters_.clients_rejected_max_clients), t.auth_failures,
-        t.auth_delayed, t.closed[static_cast<std::size_t>(metrics::CloseReason::kAuthGuessing)],
-        t.commands, t.command_errors, t.proxy_errors, t.in_flight, t.bytes_received, t.bytes_sent,
-        t.backend_connects, t.backend_reconnects, t.backend_timeouts, t.readonly_redirects);
-  }
-  if (subcommand == "POOLS") {
-    std::string out;
-    for (const auto& b : in.backends) {
-      out += fmt::format(
-          "backend:{} role:{} state:{} shared_links_ready:{} connections_per_node:{} "
-          "protocols:resp2,resp3 control_links:{}{}\r\n",
-          b.address, b.role, b.up ? "up" : "down", b.shared_links_ready,
-          config_.backend.connections_per_node, b.control_links,
-          b.up ? "" : " error:" + b.last_error);
-    }
-    for (const auto& node : in.nodes) {
-      out += fmt::format("node:{} role:{} state:{} readable:{} lag_bytes:{}{}\r\n", node.address,
-                         node.role, node.reachable ? "up" : "down", node.readable ? 1 : 0,
-                         node.lag_bytes, node.reason.empty() ? "" : " reason:" + node.reason);
-    }
-    return out;
-  }
-  if (subcommand == "CLIENTS") {
-    std::string out = fmt::format("clients_connected:{} max_clients:{}\r\n", in.clients_connected,
-                                  in.max_clients);
-    for (const auto& worker : workers_) {
-      const auto& m = worker->metrics();
-      out += fmt::format("worker:{} clients:{} requests_in_flight:{}\r\n", worker->index(),
-                         worker->clients(), m.requests_in_flight());
-    }
-    return out;
-  }
-  return {};
+  return text(404,
+              "not found: try /metrics, /healthz, /readyz, /backends or /stats (GET), /pause or "
+              "/resume (POST)\n");
 }
 
 }  // namespace funnel::server

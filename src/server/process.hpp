@@ -63,7 +63,10 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   void drain_and_stop();
   void reload();
   void report_to_systemd(const std::string& state);
-  AdminResponse admin_request(const std::string& path);
+  AdminResponse admin_request(bool post, const std::string& path, const std::string& query);
+  // POST /pause?timeout_ms=N and POST /resume: FUNNEL PAUSE and RESUME for the admin listener.
+  AdminResponse admin_pause(bool pause, const std::string& query);
+  std::string pause_metrics() const;
 
   const config::Config config_;
   backend::LinkSettings link_settings_;
