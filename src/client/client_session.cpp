@@ -122,6 +122,7 @@ void ClientSession::on_readable() {
 std::size_t ClientSession::process_requests(std::string_view data) {
   std::size_t pos = 0;
   ctx_.writes_paused = ctx_.pause_gate->holds_writes();  // two relaxed loads per batch
+  ctx_.holding_all = false;  // (the worker's: another session's batch may have set it)
   if (ctx_.writes_paused) [[unlikely]]
     ctx_.holding_all = ctx_.pause_gate->holds_all(common::coarse_now_ms());
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;

@@ -188,6 +188,20 @@ TEST_F(FunnelPauseTest, HeldRequestsKeepEachClientsOrder) {
   EXPECT_EQ(client.read_value().str, "2");
 }
 
+// RESUME from the admin listener reaches the workers through the shared gate alone: a worker
+// must not keep holding what its last paused batch held (WATCH, which would lease a link).
+TEST_F(FunnelPauseTest, AResumeFromTheAdminListenerFreesEveryKindOfRequest) {
+  start({}, {"--workers", "1"});
+  RespConnection client(funnel_->port(), 5s);
+  ASSERT_EQ(client.command({"FUNNEL", "PAUSE", "60000"}).str, "OK");
+  EXPECT_EQ(post("/resume").status, 200);
+  EXPECT_EQ(client.command({"WATCH", "k"}).str, "OK");
+  EXPECT_EQ(client.command({"MULTI"}).str, "OK");
+  EXPECT_EQ(client.command({"SET", "k", "v"}).str, "QUEUED");
+  EXPECT_EQ(client.command({"EXEC"}).elems.size(), 1u);
+  EXPECT_EQ(client.command({"GET", "k"}).str, "v");
+}
+
 // FUNNEL is for users with all commands (docs/security.md); the admin endpoints take the token.
 TEST_F(FunnelPauseTest, OnlyAdminsPause) {
   const std::string config =
