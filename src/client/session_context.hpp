@@ -101,6 +101,13 @@ class AdminView {
   virtual ~AdminView() = default;
   // The reply text for FUNNEL <subcommand> (upper case), or empty for an unknown subcommand.
   virtual std::string funnel_report(std::string_view subcommand) = 0;
+  // FUNNEL RELOAD: re-reads the configuration (as SIGHUP does). `ok` false: the file was invalid
+  // and nothing changed; `text` says what was applied, what needs a restart, or what is wrong.
+  struct ReloadReport {
+    bool ok = false;
+    std::string text;
+  };
+  virtual ReloadReport reload_config() { return {false, "reload is not available here"}; }
 };
 
 // Facts about the whole process that INFO and CLIENT replies show.

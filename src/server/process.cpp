@@ -173,6 +173,8 @@ void Process::report_to_systemd(const std::string& state) {
 // SIGHUP: re-reads the backend password (file or environment) for links opened from now on.
 // A secret that cannot be read keeps the previous one: a typo must not take the proxy down.
 void Process::reload() {
+  const ReloadReport report = reload_config();
+  if (report.ok) spdlog::info("SIGHUP: {}", report.text);
   if (server_tls_) {
     if (std::string error = server_tls_->reload(); error.empty()) {
       spdlog::info("SIGHUP: TLS {} reloaded; new client connections use it",
@@ -286,14 +288,19 @@ AdminResponse Process::admin_request(bool post, const std::string& path, const s
   const auto text = [](int status, std::string body) {
     return AdminResponse{status, "text/plain; charset=utf-8", std::move(body)};
   };
-  if (path == "/pause" || path == "/resume") {
+  if (path == "/pause" || path == "/resume" || path == "/reload") {
     if (!post) return text(405, "use POST " + path + "\n");
+    if (path == "/reload") {
+      const ReloadReport report = reload_config();
+      return text(report.ok ? 200 : 400, report.text + "\n");
+    }
     return admin_pause(path == "/pause", query);
   }
-  if (post) return text(405, "POST is for /pause and /resume; " + path + " takes GET\n");
+  if (post) return text(405, "POST is for /pause, /resume and /reload; " + path + " takes GET\n");
   if (path == "/metrics") {
-    return AdminResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                         metrics::render_prometheus(exposition()) + pause_metrics()};
+    return AdminResponse{
+        200, "text/plain; version=0.0.4; charset=utf-8",
+        metrics::render_prometheus(exposition()) + pause_metrics() + reload_metrics()};
   }
   if (path == "/healthz") return text(200, "ok\n");
   // Readiness deliberately ignores the backend: a backend outage must not pull every Funnel out
@@ -322,7 +329,7 @@ AdminResponse Process::admin_request(bool post, const std::string& path, const s
   }
   return text(404,
               "not found: try /metrics, /healthz, /readyz, /backends or /stats (GET), /pause or "
-              "/resume (POST)\n");
+              "/resume, /reload (POST)\n");
 }
 
 }  // namespace funnel::server

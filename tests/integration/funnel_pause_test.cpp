@@ -39,6 +39,8 @@ class FunnelPauseTest : public ::testing::Test {
                                      dir_.write("admin.token", kToken)};
     args.insert(args.end(), extra.begin(), extra.end());
     funnel_ = FunnelProcess::start(args);
+    // The admin listener opens just after the client one that FunnelProcess waits for.
+    ASSERT_TRUE(wait_until([&] { return metric(admin_port_, "funnel_paused") == 0; }));
   }
   HttpReply post(const std::string& path, bool with_token = true) {
     return http_request(admin_port_, "POST", path,
