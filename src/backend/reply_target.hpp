@@ -37,8 +37,10 @@ struct ReplyTarget {
   // The session corrects or looks into this reply: PUBLISH's and NUMSUB's counts
   // (client/pubsub_counts.hpp), MONITOR's own reply (an error: the client is not monitoring).
   static constexpr std::uint8_t kSessionEdit = 64;
+  // A part of a cross-slot request (cluster mode): the session merges it (client/fan_out.hpp).
+  static constexpr std::uint8_t kFanOutPart = 128;
   // Replies the session rewrites or looks into: delivered whole, never streamed.
-  static constexpr std::uint8_t kEdited = kAppendFunnelInfo | kSessionEdit;
+  static constexpr std::uint8_t kEdited = kAppendFunnelInfo | kSessionEdit | kFanOutPart;
 };
 
 // How long a reply spent on the backend side, and when it was handed over (for metrics).

@@ -3,6 +3,7 @@
 // client_info.cpp.
 #include "client/client_session.hpp"
 #include "backend/write_batch.hpp"
+#include "client/fan_out.hpp"
 #include "client/pin_lease.hpp"
 #include "client/transaction.hpp"
 #include "net/poller.hpp"

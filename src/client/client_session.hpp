@@ -28,6 +28,7 @@ class TransactionQueue;
 struct CountedReplies;
 class PinLease;
 struct ReadState;
+class SlotFanOuts;
 using plan::PinReason;
 
 // One locally answered request, as a handler of the local-command table (local_table.cpp) gets
@@ -131,6 +132,7 @@ class ClientSession final : public net::PollTarget {
   void carry_out(const plan::Plan& plan, const resp::Request& request);
   void forward_planned(const plan::Plan& plan, const resp::Request& request, std::uint64_t seq);
   void answer_refusal(const plan::Plan& plan, std::uint64_t seq);
+  void note_queued_slot(std::uint16_t slot);
   // Opens the request's reply slot; CLIENT REPLY OFF/SKIP decide whether its reply is dropped.
   std::uint64_t open_slot() {
     const plan::ReplyTurn turn = plan::reply_turn(state_.reply_mode);
@@ -150,6 +152,9 @@ class ClientSession final : public net::PollTarget {
                     common::Millis deadline);
   std::int64_t offset_needed_by_reads(ReadState& state, bool& primary_only) const;
   void copy_to_replicas(const resp::Request& request, common::Millis deadline);
+  // Cross-slot split and merge in cluster mode (session_fan_out.cpp).
+  void fan_out_by_slot(const plan::Plan& plan, const resp::Request& request, std::uint64_t seq);
+  void deliver_fan_out_part(const backend::ReplyTarget& target, std::string_view reply);
   void count_write(backend::ReplyTarget& target);
   [[gnu::cold]] void write_answered(std::int64_t now_ns);
   ReadState& read_state();
@@ -295,6 +300,7 @@ class ClientSession final : public net::PollTarget {
   std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
   std::unique_ptr<CountedReplies> counted_;     // PUBLISH/NUMSUB replies to correct; or null
   std::unique_ptr<ReadState> reads_;            // null until a read is routed or a write tracked
+  std::unique_ptr<SlotFanOuts> fan_outs_;       // cross-slot requests in flight; null until one
   // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
   // fleet sends the same library name and version, so each session holds two pointers).
   std::unique_ptr<std::string> name_;

@@ -22,6 +22,7 @@
 #include "config/config.hpp"
 #include "metrics/process_counters.hpp"
 #include "metrics/worker_metrics.hpp"
+#include "plan/cluster_face.hpp"
 #include "resp/request_parser.hpp"
 #include "routing/pause_gate.hpp"
 #include "security/auth_throttle.hpp"
@@ -151,7 +152,8 @@ struct SessionContext {
   bool route_reads = false;
   bool track_writes = false;
   bool cluster = false;  // cluster.seeds is set: the backend is a Redis Cluster (issue #16)
-  backend::SnapshotPtr snapshot;                         // refreshed by the worker between batches
+  plan::ClusterAddress cluster_address;  // cluster: what CLUSTER SLOTS & co give for Funnel
+  backend::SnapshotPtr snapshot;         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy
   security::AuthThrottle* auth_throttle = nullptr;       // process-wide; null: no slowing down
   resp::RequestParser parser;          // shared: sessions keep only unparsed bytes
@@ -179,5 +181,9 @@ void resume_turn_waiters(SessionContext& ctx);
 // Lets every session held by a CLIENT PAUSE go on, once the pause has ended (each is held again
 // if a new pause holds it). Worker thread: on its tick, and after an UNPAUSE this worker sent.
 void resume_pause_waiters(SessionContext& ctx);
+// The address Funnel announces in cluster mode (plan/cluster_face.hpp): cluster.announce, or
+// server.listen; a wildcard one is sent empty, as Redis sends an address it does not know.
+// Views into `config`.
+plan::ClusterAddress announced_address(const config::Config& config);
 
 }  // namespace funnel::client

@@ -58,7 +58,9 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
 }
 
 void ClientSession::deliver_edited(const backend::ReplyTarget& target, std::string_view reply) {
-  if (target.flags & backend::ReplyTarget::kNoReply) {
+  if (target.flags & backend::ReplyTarget::kFanOutPart) {
+    deliver_fan_out_part(target, reply);
+  } else if (target.flags & backend::ReplyTarget::kNoReply) {
     answer(target.seq, {}, false);  // CLIENT REPLY OFF/SKIP: the slot closes without bytes
   } else if (target.flags & backend::ReplyTarget::kAppendFunnelInfo) {
     answer(target.seq, transform_info(reply), false);

@@ -12,6 +12,13 @@ namespace {
 constexpr std::string_view kOk = "+OK\r\n";
 }  // namespace
 
+plan::ClusterAddress announced_address(const config::Config& config) {
+  const config::HostPort& address =
+      config.cluster.announce ? *config.cluster.announce : config.server.listen;
+  if (address.host == "0.0.0.0" || address.host == "::") return {{}, address.port};
+  return {address.host, address.port};
+}
+
 // Returns false if the request must wait (at the lane barrier, or for a lease): it is left
 // unconsumed (its bytes stay buffered, reading pauses) until the client's in-flight requests are
 // answered or the lease comes.
@@ -20,7 +27,7 @@ bool ClientSession::handle_request(const resp::Request& request) {
   command::classify(*ctx_.snapshot->commands, request, cls);
   const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
                               &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster,
-                              ctx_.holding_all};
+                              &ctx_.cluster_address, ctx_.holding_all};
   if (pause_expired_) [[unlikely]]
     return fail_after_pause();
   // At most one lease and one release per request: each changes the mode the next plan sees.
@@ -59,7 +66,10 @@ void ClientSession::carry_out(const plan::Plan& p, const resp::Request& request)
   const std::uint64_t seq = open_slot();
   switch (p.action) {
     case plan::Action::kForward:
+      return forward_planned(p, request, seq);
     case plan::Action::kFanOut:
+      if (p.fan_out.parts[0] == plan::PartTarget::kEachSlot)
+        return fan_out_by_slot(p, request, seq);
       return forward_planned(p, request, seq);
     case plan::Action::kLocal:
       return handle_local(request, seq, p);
@@ -71,12 +81,13 @@ void ClientSession::carry_out(const plan::Plan& p, const resp::Request& request)
       return begin_transaction(seq);
     case plan::Action::kQueue:
       if (p.has(plan::effect::kQueuedWrite)) state_.tx_writes = true;
+      if (p.has(plan::effect::kQueuedSlot)) note_queued_slot(p.slot);
       return queue_in_transaction(request, seq);
     case plan::Action::kExec:
       return exec_transaction(seq);
-    case plan::Action::kDiscard:
+    case plan::Action::kDiscard:  // DISCARD, or an EXEC refused with `text` (CROSSSLOT)
       end_transaction();
-      return answer_local(seq, kOk);
+      return p.text.empty() ? answer_local(seq, kOk) : answer_error(seq, p.text);
     case plan::Action::kClose:
       close_after_seq_ = seq;
       stop_reading_ = true;
@@ -120,6 +131,16 @@ void ClientSession::forward_planned(const plan::Plan& p, const resp::Request& re
   // The one fan-out today: the primary's part is the client's (Merge::kFirstPartWins); the
   // copies' replies are dropped.
   if (p.action == plan::Action::kFanOut) copy_to_replicas(request, deadline);
+}
+
+// Cluster mode: the held MULTI's keys must share one slot at EXEC (plan::effect::kQueuedSlot).
+void ClientSession::note_queued_slot(std::uint16_t slot) {
+  if (!state_.tx_has_slot) {
+    state_.tx_has_slot = true;
+    state_.tx_slot = slot;
+  } else if (state_.tx_slot != slot) {
+    state_.tx_cross_slot = true;
+  }
 }
 
 void ClientSession::answer_refusal(const plan::Plan& p, std::uint64_t seq) {

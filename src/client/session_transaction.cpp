@@ -18,6 +18,8 @@ void ClientSession::begin_transaction(std::uint64_t seq) {
   tx_ = std::make_unique<TransactionQueue>();
   state_.mode = plan::Mode::kQueuing;
   state_.tx_writes = false;
+  state_.tx_has_slot = false;
+  state_.tx_cross_slot = false;
   track_buffer(0, tx_->bytes());
   answer_local(seq, kOk);
 }

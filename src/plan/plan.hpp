@@ -41,16 +41,24 @@ enum class Target : std::uint8_t {
   kReadRoute,  // a replica chosen by the read routes (or the primary, read-your-writes)
 };
 
-// Where one part of a fanned-out request goes. Cluster adds per-slot parts (with their keys).
+// Where one part of a fanned-out request goes.
 enum class PartTarget : std::uint8_t {
   kClientLane,    // as a forward to `Plan::target`, on the client's lane
   kEveryReplica,  // a copy to each replica's shared link (outside the client's lanes)
+  // Cluster mode: one part per slot of the request's keys (routing/slot_split.hpp), each on the
+  // client's lane of that slot's shard (SessionContext::pool_for_slot).
+  kEachSlot,
 };
 
-// How the parts' replies make the client's one reply, and which error wins. Cluster adds the
-// multi-key merges (concatenated arrays, summed integers, all-OK) here.
+// How the parts' replies make the client's one reply, and which error wins. The kSlot* merges
+// (routing/reply_merge.hpp) answer as one Redis would; an error of any part wins over the
+// values, and of several errors the one of the part holding the earliest key in the client's
+// order.
 enum class Merge : std::uint8_t {
   kFirstPartWins,  // the first part's reply (or error) is the client's; the others are dropped
+  kSlotArray,      // MGET: one array, elements in the client's key order
+  kSlotAllOk,      // MSET: +OK when every part answered +OK
+  kSlotSum,        // DEL, UNLINK, EXISTS, TOUCH: the sum of the parts' integers
 };
 
 struct FanOut {
@@ -82,6 +90,9 @@ inline constexpr std::uint16_t kStartMonitor = 1 << 12;  // MONITOR: the link st
 inline constexpr std::uint16_t kRecordPause = 1 << 13;
 // Queued in the held MULTI: a command PAUSE WRITE postpones, so EXEC waits out such a pause.
 inline constexpr std::uint16_t kQueuedWrite = 1 << 14;
+// Cluster mode, queued in the held MULTI: the command's keys are in Plan::slot; EXEC answers
+// CROSSSLOT if the block's keys are in more than one slot (SessionState::tx_slot).
+inline constexpr std::uint16_t kQueuedSlot = 1 << 15;
 }  // namespace effect
 
 struct Plan {
@@ -92,6 +103,7 @@ struct Plan {
   PinReason pin_reason = PinReason::kWatch;
   HoldFor hold_for = HoldFor::kLane;
   std::uint16_t effects = 0;
+  std::uint16_t slot = 0;  // effect::kQueuedSlot: the queued command's slot
   Lane lane;
   std::string_view text;  // kReply, kError
   FanOut fan_out;         // kFanOut

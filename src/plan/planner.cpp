@@ -4,6 +4,7 @@
 
 #include "command/ascii.hpp"
 #include "plan/planner_rules.hpp"
+#include "plan/slot_rules.hpp"
 #include "plan/transaction_rule.hpp"
 #include "routing/pause_gate.hpp"
 
@@ -103,11 +104,50 @@ bool held_by_pause(const command::Classification& cls, const resp::Request& requ
          (context.holding_all || routing::paused_by_write_pause(cls, request));
 }
 
+// Cluster mode: a request whose keys span slots is split by slot (MGET, MSET, DEL, UNLINK, EXISTS,
+// TOUCH) or refused with Redis's CROSSSLOT; the rest is forwarded as in single-node mode.
+Plan plan_cluster_forward(const SessionState& state, const command::Classification& cls,
+                          const resp::Request& request, const Context& context) {
+  if (cls.spec == nullptr || !crosses_slots(cls, request)) {
+    return plan_forward(state, cls, request, context);
+  }
+  const Merge merge = slot_merge(*cls.spec, request);
+  if (merge == Merge::kFirstPartWins) return Plan::error(kCrossSlot);
+  Plan p = Plan::forward(Target::kShared, Lane::shared(state.db));
+  p.action = Action::kFanOut;
+  p.fan_out.parts[0] = PartTarget::kEachSlot;
+  p.fan_out.count = 1;
+  p.fan_out.merge = merge;
+  return p;
+}
+
+// A command queued in the held MULTI in cluster mode: Redis refuses one whose own keys span
+// slots (and EXEC then aborts); otherwise its slot is recorded (effect::kQueuedSlot), since at
+// EXEC the whole block's keys must share one slot.
+bool queue_slot(const command::Classification& cls, const resp::Request& request, Plan& p) {
+  if (cls.spec == nullptr) return true;
+  const SlotCheck check = slot_spread(*cls.spec, request);
+  if (check.spread == SlotSpread::kCrossSlot) return false;
+  if (check.spread == SlotSpread::kOneSlot) {
+    p.effects |= effect::kQueuedSlot;
+    p.slot = check.slot;
+  }
+  return true;
+}
+
+// EXEC of a block whose keys span slots: Redis answers CROSSSLOT and discards the transaction.
+Plan exec_cross_slot() {
+  Plan p = Plan::simple(Action::kDiscard);
+  p.text = kCrossSlot;
+  return p;
+}
+
 Plan plan_normal(const SessionState& state, const command::Classification& cls,
                  const resp::Request& request, const Context& context) {
   if (wants_pin(cls)) {
     bool denied = false;
     if (cls.route != Route::kReject && refusal(state, cls, request, context, denied).empty()) {
+      if (context.cluster && crosses_slots(cls, request)) return Plan::error(kCrossSlot);
       if (context.holding_all) [[unlikely]]
         return Plan::hold(HoldFor::kPause);  // no link leased while Redis may be restarting
       return plan_lease(state, cls, request, context);
@@ -123,6 +163,14 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
   }
   if (held_by_pause(cls, request, context)) [[unlikely]]
     return Plan::hold(HoldFor::kPause);
+  if (context.cluster) [[unlikely]] {
+    Plan answered;
+    if (plan_cluster_face(cls, request, state.protocol, *context.cluster_address, *context.scratch,
+                          answered)) {
+      return answered;
+    }
+    if (cls.route == Route::kForward) return plan_cluster_forward(state, cls, request, context);
+  }
   switch (cls.route) {
     case Route::kLocal:
       return plan_local(state, cls, request, context);
@@ -149,12 +197,16 @@ Plan plan_in_transaction(const SessionState& state, const command::Classificatio
   switch (decide_in_transaction(cls, error, *context.scratch)) {
     case TxAction::kQueue: {
       Plan p = Plan::simple(Action::kQueue);
+      if (context.cluster && !queue_slot(cls, request, p)) {
+        return Plan::error(kCrossSlot, effect::kAbortTransaction);
+      }
       if (cls.route == Route::kForward && routing::paused_by_write_pause(cls, request)) {
-        p.effects = effect::kQueuedWrite;
+        p.effects |= effect::kQueuedWrite;
       }
       return p;
     }
     case TxAction::kExec:
+      if (context.cluster && state.tx_cross_slot) return exec_cross_slot();
       // As Redis: EXEC of a block that writes waits out a pause; a read-only block runs.
       if (context.writes_paused && (state.tx_writes || context.holding_all)) {
         return Plan::hold(HoldFor::kPause);

@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "plan/cluster_face.hpp"
 #include "plan/plan.hpp"
 #include "security/access_check.hpp"
 #include "security/user_directory.hpp"
@@ -29,6 +30,8 @@ struct Context {
   std::string* scratch = nullptr;  // storage for the texts the planner builds (never null)
   bool writes_paused = false;      // a CLIENT PAUSE in force holds writes (PauseGate, per batch)
   bool cluster = false;            // the backend is a Redis Cluster: slot rules apply (issue #16)
+  // Cluster: the address CLUSTER SLOTS & co give for Funnel (never null when `cluster`).
+  const ClusterAddress* cluster_address = nullptr;
   // A FUNNEL PAUSE holds every request Funnel would send (PauseGate::holds_all); writes_paused
   // is then true too, so the inline case below stays one check.
   bool holding_all = false;
@@ -38,6 +41,13 @@ struct Context {
 Plan plan_general(const SessionState& state, const command::Classification& cls,
                   const resp::Request& request, const Context& context);
 
+// In cluster mode a command with exactly one key (GET, SET, ...) cannot cross slots and keeps
+// the fast path; keyless ones (CLUSTER, answered by Funnel) and multi-key ones take the rules.
+inline bool one_key(const command::CommandSpec& spec) {
+  return spec.first_key > 0 && spec.last_key == spec.first_key &&
+         !spec.has(command::Flag::kMovableKeys);
+}
+
 // The plan for one request. The GET/SET case of an ordinary client (all commands and keys,
 // shared links, nothing routed to replicas) is decided inline, in a few comparisons.
 inline Plan plan(const SessionState& state, const command::Classification& cls,
@@ -45,7 +55,7 @@ inline Plan plan(const SessionState& state, const command::Classification& cls,
   if (state.mode == Mode::kNormal && cls.route == command::Route::kForward &&
       state.user != nullptr && !state.resp2_subscribed() &&
       cls.reply_edit == command::ReplyEdit::kNone && !cls.out_of_band && !context.route_reads &&
-      !context.writes_paused &&
+      !context.writes_paused && (!context.cluster || one_key(*cls.spec)) &&
       !security::access_needs_check(*state.user, *context.policy, *cls.spec)) [[likely]] {
     const Lane lane = Lane::shared(state.db);
     if (state.lanes.must_wait(lane)) return Plan::simple(Action::kHold);

@@ -2,6 +2,7 @@
 // command, CLIENT TRACKING), and what each request does while the client holds one (OnPin).
 #include "command/ascii.hpp"
 #include "plan/planner_rules.hpp"
+#include "plan/slot_rules.hpp"
 
 namespace funnel::plan {
 namespace {
@@ -158,6 +159,8 @@ Plan plan_pinned(const SessionState& state, const command::Classification& cls,
   if (const std::string_view text = refusal(state, cls, request, context, denied); !text.empty()) {
     return refused(text, denied);  // NOPERM (and the rest) hold on a pinned link too
   }
+  // On a pinned link nothing is split: keys across slots get Redis's CROSSSLOT.
+  if (context.cluster && crosses_slots(cls, request)) return Plan::error(kCrossSlot);
   switch (cls.route) {
     case Route::kForward:
       return forward_on_pin(state, cls.out_of_band ? effect::kOutOfBand : 0);

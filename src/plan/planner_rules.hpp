@@ -30,6 +30,9 @@ bool is_client_tracking(const command::Classification& cls);
 // The refusal as an error plan (NOPERM ones are counted by the session).
 Plan refused(std::string_view text, bool permission_denied, std::uint16_t effects = 0);
 
+// Cluster mode: the request's keys are in more than one slot (slot_rules.hpp).
+bool crosses_slots(const command::Classification& cls, const resp::Request& request);
+
 inline constexpr std::string_view kOk = "+OK\r\n";
 
 }  // namespace funnel::plan

@@ -58,6 +58,11 @@ struct SessionState {
   std::uint32_t db = 0;                  // SELECT: the database pool the client uses
   bool subscribed = false;               // any (P|S)SUBSCRIBE in force (Redis's subscribe mode)
   bool tx_writes = false;                // kQueuing: the block holds a write (effect::kQueuedWrite)
+  // kQueuing in cluster mode: the slot of the block's keys so far (effect::kQueuedSlot), and
+  // whether they span several (EXEC then answers CROSSSLOT and discards the block, as Redis).
+  bool tx_has_slot = false;
+  bool tx_cross_slot = false;
+  std::uint16_t tx_slot = 0;
   // The pinned link (modes kLeaseWaiting, kLeaseRefused, kPinned).
   PinReason pin_reason = PinReason::kWatch;
   bool pin_in_multi = false;     // a MULTI runs on the pinned link itself (after WATCH)

@@ -43,6 +43,7 @@ Worker::Worker(Process& process, unsigned index)
   context_->admin = &process;
   context_->per_request_metrics = process.config().admin.metrics != 0;
   context_->cluster = process.config().cluster.enabled();
+  context_->cluster_address = client::announced_address(process.config());
   context_->parser.set_limits(
       resp::ParseLimits{.max_request_bytes = process.config().limits.max_request_bytes});
   const std::size_t preauth = process.config().limits.max_unauthenticated_request_bytes;

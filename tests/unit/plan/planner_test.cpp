@@ -29,7 +29,9 @@ struct Expect {
   ClientSub sub = ClientSub::kNone;
   PinReason reason = PinReason::kWatch;
   Lane lane = Lane::shared(0);
-  HoldFor hold = HoldFor::kLane;  // kHold
+  HoldFor hold = HoldFor::kLane;        // kHold
+  Merge merge = Merge::kFirstPartWins;  // kFanOut (cluster: split by slot)
+  std::uint16_t slot = 0;               // effect::kQueuedSlot
 };
 
 struct Row {
@@ -37,6 +39,8 @@ struct Row {
   std::vector<std::string> args;
   Expect expect;
 };
+
+const ClusterAddress kFunnelAddress{"10.0.0.9", 7000};
 
 class Planner : public ::testing::Test {
  protected:
@@ -113,6 +117,12 @@ class Planner : public ::testing::Test {
         context.writes_paused = true, context.holding_all = true;
       else if (w == "tx-writes")
         state.tx_writes = true;
+      else if (w == "cluster")
+        context.cluster = true, context.cluster_address = &kFunnelAddress;
+      else if (w == "tx-slot-a")  // a queued command's keys were in "a"'s slot
+        state.tx_has_slot = true, state.tx_slot = 15495;
+      else if (w == "tx-cross-slot")
+        state.tx_has_slot = true, state.tx_cross_slot = true;
       else if (w == "nothing-denied")
         state.user = nothing_denied_->initial_user(), context.policy = &nothing_denied_->policy();
       else
@@ -136,6 +146,14 @@ class Planner : public ::testing::Test {
       EXPECT_EQ(p.effects, e.effects) << label;
       if (!e.text.empty()) {
         EXPECT_TRUE(p.text.starts_with(e.text)) << label << " -> " << p.text;
+      }
+      if (e.action == Action::kFanOut && e.merge != Merge::kFirstPartWins) {
+        EXPECT_EQ(p.fan_out.merge, e.merge) << label;
+        EXPECT_EQ(p.fan_out.parts[0], PartTarget::kEachSlot) << label;
+        EXPECT_EQ(p.fan_out.count, 1) << label;
+      }
+      if (p.has(fx::kQueuedSlot)) {
+        EXPECT_EQ(p.slot, e.slot) << label;
       }
       if (e.action == Action::kForward || e.action == Action::kFanOut) {
         EXPECT_EQ(p.target, e.target) << label;
@@ -592,6 +610,111 @@ TEST_F(Planner, Monitor) {
       {"pinned monitor monitoring done", {"PING"}, {Action::kRelease}},  // MONITOR was refused
       {"pinned monitor monitoring", {"MULTI"}, error("ERR funnel: MULTI, WATCH")},
       {"pinned monitor monitoring", {"WATCH", "k"}, error("ERR funnel: MULTI, WATCH")},
+  });
+}
+
+}  // namespace
+}  // namespace funnel::plan
+
+namespace funnel::plan {
+namespace {
+
+constexpr std::string_view kCross = "CROSSSLOT Keys in request don't hash to the same slot";
+Expect split(Merge merge) {
+  Expect e{Action::kFanOut};
+  e.merge = merge;
+  return e;
+}
+Expect queued_slot(std::uint16_t slot) {
+  Expect e{Action::kQueue, "", fx::kQueuedSlot | fx::kQueuedWrite};
+  e.slot = slot;
+  return e;
+}
+
+// Issue #16, CROSSSLOT rules (checked against redis-server 7.0.15 with cluster-enabled yes and
+// every slot on one node): "a" is in slot 15495, "b" in 3300, "{a}x" shares "a"'s slot.
+TEST_F(Planner, ClusterSlotRules) {
+  check({
+      // Single-node mode: nothing is checked, the node answers.
+      {"", {"MGET", "a", "b"}, kShared},
+      {"", {"MSETNX", "a", "1", "b", "2"}, kShared},
+      // One slot (hash tags included): forwarded as it is.
+      {"cluster", {"GET", "a"}, kShared},
+      {"cluster", {"SET", "b", "1"}, kShared},
+      {"cluster", {"DBSIZE"}, kShared},
+      {"cluster", {"MGET", "a", "{a}x", "a"}, kShared},
+      {"cluster", {"RENAME", "a", "{a}b"}, kShared},
+      {"cluster", {"PING"}, local(LocalCommand::kPing)},
+      // Split by slot, merged as one Redis would answer.
+      {"cluster", {"MGET", "a", "b"}, split(Merge::kSlotArray)},
+      {"cluster", {"mget", "a", "b", "a"}, split(Merge::kSlotArray)},
+      {"cluster", {"MSET", "a", "1", "b", "2"}, split(Merge::kSlotAllOk)},
+      {"cluster", {"DEL", "a", "b"}, split(Merge::kSlotSum)},
+      {"cluster", {"UNLINK", "a", "b"}, split(Merge::kSlotSum)},
+      {"cluster", {"EXISTS", "a", "b"}, split(Merge::kSlotSum)},
+      {"cluster", {"TOUCH", "a", "b"}, split(Merge::kSlotSum)},
+      // An MSET with a dangling key across slots: CROSSSLOT, as Redis (its arity error only
+      // when the keys share a slot).
+      {"cluster", {"MSET", "a", "1", "b"}, error(std::string(kCross))},
+      {"cluster", {"MSET", "a", "1", "{a}b"}, kShared},
+      // Atomic multi-key commands: Redis's CROSSSLOT.
+      {"cluster", {"MSETNX", "a", "1", "b", "2"}, error(std::string(kCross))},
+      {"cluster", {"RENAME", "a", "b"}, error(std::string(kCross))},
+      {"cluster", {"SMOVE", "a", "b", "m"}, error(std::string(kCross))},
+      {"cluster", {"SUNIONSTORE", "a", "b", "c"}, error(std::string(kCross))},
+      {"cluster nothing-denied", {"EVAL", "return 1", "2", "a", "b"}, error(std::string(kCross))},
+      {"cluster nothing-denied", {"EVALSHA", "abc", "2", "a", "b"}, error(std::string(kCross))},
+      {"cluster nothing-denied", {"FCALL", "f", "2", "a", "b"}, error(std::string(kCross))},
+      {"cluster nothing-denied", {"EVAL", "return 1", "2", "a", "{a}b"}, kShared},
+      {"cluster", {"XREAD", "STREAMS", "a", "b", "0", "0"}, error(std::string(kCross))},
+      // WATCH and blocking commands: refused before a link is leased.
+      {"cluster", {"WATCH", "a", "b"}, error(std::string(kCross))},
+      {"cluster", {"WATCH", "a", "{a}b"}, lease(PinReason::kWatch)},
+      {"cluster", {"BLPOP", "a", "b", "1"}, error(std::string(kCross))},
+      // The refusal order still comes first.
+      {"cluster unauthenticated", {"MGET", "a", "b"}, error("NOAUTH")},
+      // On a pinned link nothing is split.
+      {"cluster pinned", {"MGET", "a", "b"}, error(std::string(kCross))},
+      {"cluster pinned", {"MGET", "a", "{a}b"}, kPinned},
+  });
+}
+
+// Inside the held MULTI: each command's own keys must share a slot (else CROSSSLOT and EXEC
+// aborts); at EXEC the whole block's must (else CROSSSLOT and the block is discarded).
+TEST_F(Planner, ClusterSlotRulesInATransaction) {
+  check({
+      {"cluster queuing", {"SET", "a", "1"}, queued_slot(15495)},
+      {"cluster queuing", {"SET", "b", "1"}, queued_slot(3300)},
+      {"cluster queuing", {"PING"}, kQueue},
+      {"cluster queuing", {"MGET", "a", "b"}, error(std::string(kCross), fx::kAbortTransaction)},
+      {"cluster queuing tx-slot-a", {"EXEC"}, {Action::kExec}},
+      {"cluster queuing tx-cross-slot", {"EXEC"}, {Action::kDiscard, std::string(kCross)}},
+      {"queuing tx-cross-slot", {"EXEC"}, {Action::kExec}},  // single-node: not checked
+      {"queuing", {"SET", "a", "1"}, {Action::kQueue, "", fx::kQueuedWrite}},
+  });
+}
+
+// CLUSTER, READONLY, READWRITE and ASKING in cluster mode (replies: cluster_face_test.cpp).
+TEST_F(Planner, ClusterCommandsAnsweredByFunnel) {
+  check({
+      {"cluster", {"READONLY"}, {Action::kReply, "+OK"}},
+      {"cluster", {"READWRITE"}, {Action::kReply, "+OK"}},
+      {"cluster", {"ASKING"}, {Action::kReply, "+OK"}},
+      {"cluster", {"CLUSTER", "SLOTS"}, {Action::kReply, "*1\r\n*3\r\n:0\r\n:16383\r\n"}},
+      {"cluster", {"CLUSTER", "KEYSLOT", "foo"}, {Action::kReply, ":12182\r\n"}},
+      {"cluster", {"CLUSTER", "HELP"}, kShared},
+      {"cluster nothing-denied",
+       {"CLUSTER", "SETSLOT", "1", "STABLE"},
+       error("ERR funnel: CLUSTER SETSLOT is refused")},
+      {"cluster",
+       {"CLUSTER", "COUNTKEYSINSLOT", "1"},
+       error("ERR funnel: CLUSTER COUNTKEYSINSLOT is refused")},
+      {"cluster", {"CLUSTER", "NOSUCH"}, error("ERR unknown subcommand 'NOSUCH'")},
+      {"cluster",
+       {"CLUSTER", "KEYSLOT"},
+       error("ERR wrong number of arguments for 'cluster|keyslot'")},
+      {"cluster unauthenticated", {"CLUSTER", "SLOTS"}, error("NOAUTH")},
+      {"", {"CLUSTER", "SLOTS"}, kShared},  // single-node: the node answers
   });
 }
 

@@ -179,15 +179,16 @@ export async function startRedis({ dir = tempDir('funnel-e2e-redis-'), extraArgs
 /**
  * Starts Funnel in front of backendPort on a free loopback port and waits until it answers PING
  * and its shared links are up (INFO funnel_backend_links_ready). Options: workers,
- * connectionsPerNode, requirepass (written to a file for --requirepass-file), extraArgs.
+ * connectionsPerNode, requirepass (written to a file for --requirepass-file), cluster (the
+ * backend is a Redis Cluster node: --cluster instead of --backend), extraArgs.
  * Returns { port, pid, stop(), log(), logTail(), dir }.
  */
 export async function startFunnel(backendPort, {
-  workers = 2, connectionsPerNode, requirepass, logLevel = 'info', extraArgs = [],
+  workers = 2, connectionsPerNode, requirepass, logLevel = 'info', extraArgs = [], cluster = false,
   dir = tempDir('funnel-e2e-funnel-'),
 } = {}) {
   const binary = funnelBinary();
-  const args = ['--backend', `${HOST}:${backendPort}`, '--workers', String(workers), '--log-level', logLevel];
+  const args = [cluster ? '--cluster' : '--backend', `${HOST}:${backendPort}`, '--workers', String(workers), '--log-level', logLevel];
   if (connectionsPerNode !== undefined) args.push('--connections-per-node', String(connectionsPerNode));
   if (requirepass !== undefined) {
     const file = path.join(dir, 'requirepass');
