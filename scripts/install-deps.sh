@@ -19,6 +19,8 @@ packages=(
   valgrind procps iproute2 linux-perf openssl
   # the reference the IAM token tests compare with (/usr/bin/python3, issue #19)
   python3-botocore
+  # the package stage: dpkg-shlibdeps (CPack's dependency list), systemd-analyze verify
+  dpkg-dev systemd adduser
 )
 
 # Node.js and npm run the node-redis and ioredis end-to-end tests. Machines that already have a

@@ -3,13 +3,15 @@
 #   stage asan     AddressSanitizer + UBSan build, unit and integration tests (reduced scale)
 #   stage e2e-deps npm ci for the node-redis / ioredis end-to-end tests
 #   stage release  release build, scale, end-to-end and release-only tests
+#   stage package  the Debian package from the release build, installed with dpkg and checked
+#                  (scripts/package-test.sh: systemd-analyze verify, sd_notify, the installed binary)
 #   stage fuzz     clang libFuzzer targets, each for FUNNEL_FUZZ_SECONDS (default 60)
 # Every stage runs even if an earlier one failed, so one run shows everything that is broken;
 # the exit status is non-zero if any stage failed.
 #
 #   scripts/test.sh              everything (what CI runs)
 #   scripts/test.sh --quick      only the asan build and its unit tests, for a fast local loop
-#   scripts/test.sh --only NAME  one stage (asan, e2e-deps, release or fuzz)
+#   scripts/test.sh --only NAME  one stage (asan, e2e-deps, release, package or fuzz)
 # Environment: FUNNEL_FUZZ_SECONDS (60), FUNNEL_TEST_TIMEOUT per test (300 s), FUNNEL_TEST_JOBS
 # (nproc) tests run at once.
 # Stage functions and the trap handler are called indirectly, which shellcheck cannot see.
@@ -19,7 +21,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-usage() { sed -n '2,14p' scripts/test.sh | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' scripts/test.sh | sed 's/^# \{0,1\}//'; }
 
 quick=0
 only=""
@@ -30,9 +32,9 @@ while (($# > 0)); do
       only="${2:-}"
       shift
       case "$only" in
-        asan | e2e-deps | release | fuzz) ;;
+        asan | e2e-deps | release | package | fuzz) ;;
         *)
-          echo "test: --only takes asan, e2e-deps, release or fuzz, not '$only'" >&2
+          echo "test: --only takes asan, e2e-deps, release, package or fuzz, not '$only'" >&2
           exit 2
           ;;
       esac
@@ -194,6 +196,7 @@ wanted() { [[ -z "$only" || "$only" == "$1" ]] && { ((!quick)) || [[ "$1" == asa
 if wanted asan; then run_stage asan stage_asan; fi
 if wanted e2e-deps; then run_stage e2e-deps stage_e2e_deps; fi
 if wanted release; then run_stage release stage_release; fi
+if wanted package; then run_stage package scripts/package-test.sh; fi
 if wanted fuzz; then run_stage fuzz stage_fuzz; fi
 
 while read -r passed failed; do

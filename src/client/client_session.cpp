@@ -125,7 +125,10 @@ void ClientSession::on_readable() {
 // the loop did not get to it, so the loop itself pays nothing for it.
 std::size_t ClientSession::process_requests(std::string_view data) {
   std::size_t pos = 0;
-  ctx_.writes_paused = ctx_.pause_gate->holds_writes();  // one relaxed load per batch
+  ctx_.writes_paused = ctx_.pause_gate->holds_writes();  // two relaxed loads per batch
+  ctx_.holding_all = false;  // (the worker's: another session's batch may have set it)
+  if (ctx_.writes_paused) [[unlikely]]
+    ctx_.holding_all = ctx_.pause_gate->holds_all(common::coarse_now_ms());
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
   // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
   // request_bytes), so it cannot make Funnel buffer much.

@@ -171,6 +171,8 @@ class ClientSession final : public net::PollTarget {
 
   // CLIENT PAUSE (session_pause.cpp).
   bool hold_for_pause();
+  // The request a FUNNEL PAUSE held until its timeout: answered with an error, never sent.
+  bool fail_after_pause();
   void record_pause(const resp::Request& request, plan::ClientSub sub);
 
   // Pinned links (session_pin.cpp).
@@ -257,6 +259,7 @@ class ClientSession final : public net::PollTarget {
   void cmd_reset(LocalCall& call);
   void cmd_client(LocalCall& call);
   void cmd_funnel(LocalCall& call);
+  void funnel_pause(LocalCall& call, bool pause);
   void cmd_acl_whoami(LocalCall& call);
   void cmd_pubsub(LocalCall& call);
   void client_id(LocalCall& call);
@@ -317,6 +320,8 @@ class ClientSession final : public net::PollTarget {
   bool protocol_failed_ = false;                // closing after a protocol error (metrics reason)
   bool lane_hold_ = false;             // a request waits at the lane barrier (reading is paused)
   bool pause_held_ = false;            // ... for a CLIENT PAUSE to end (counted in the PauseGate)
+  bool pause_expired_ = false;         // ... and the FUNNEL PAUSE ended at its timeout
+  std::uint64_t hold_all_id_ = 0;      // the FUNNEL PAUSE holding it (0: a CLIENT PAUSE)
   bool silent_ = false;                // the current request's reply is dropped
   bool auth_delayed_ = false;          // a failed AUTH's reply is held; nothing more is read
   bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress

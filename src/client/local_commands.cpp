@@ -4,8 +4,11 @@
 #include <cctype>
 #include <charconv>
 
+#include <spdlog/spdlog.h>
+
 #include "client/client_session.hpp"
 #include "resp/writer.hpp"
+#include "routing/pause_gate.hpp"
 
 namespace funnel::client {
 namespace {
@@ -163,15 +166,25 @@ void ClientSession::cmd_funnel(LocalCall& call) {
   std::string& out = call.out;
   std::string sub = r.argc() > 1 ? std::string(r.arg(1)) : std::string("HELP");
   for (char& c : sub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (sub == "PAUSE" || sub == "RESUME") return funnel_pause(call, sub == "PAUSE");
+  if (sub == "RELOAD" && r.argc() == 2 && ctx_.admin != nullptr) {
+    const AdminView::ReloadReport report = ctx_.admin->reload_config();
+    if (!report.ok) return error(out, "ERR funnel: reload failed, nothing changed: " + report.text);
+    return resp::ReplyWriter(out, state_.protocol).verbatim("txt", report.text);
+  }
   if (sub == "HELP" || r.argc() > 2) {
     if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'funnel' command");
     resp::ReplyWriter w(out, state_.protocol);
-    w.array_header(4);
+    w.array_header(7);
     w.simple_string(
         "FUNNEL <subcommand>: Funnel's own figures (also at the admin /stats endpoint).");
     w.simple_string("STATS   -- clients, commands, errors, bytes and backend counters.");
     w.simple_string("POOLS   -- backend links: per backend, state, shared links ready.");
     w.simple_string("CLIENTS -- client connections per worker.");
+    w.simple_string(
+        "PAUSE [timeout-ms] -- hold every request in Funnel (default 30000 ms, at most 1 h).");
+    w.simple_string("RESUME  -- send the held requests, in each client's order.");
+    w.simple_string("RELOAD  -- re-read the configuration file (as SIGHUP does).");
     return;
   }
   const std::string report = ctx_.admin != nullptr ? ctx_.admin->funnel_report(sub) : "";
@@ -179,6 +192,35 @@ void ClientSession::cmd_funnel(LocalCall& call) {
     return error(out, "ERR unknown subcommand '" + std::string(r.arg(1)) + "'. Try FUNNEL HELP.");
   }
   resp::ReplyWriter(out, state_.protocol).verbatim("txt", report);
+}
+
+// FUNNEL PAUSE [timeout-ms] | RESUME (session_pause.cpp holds and frees the requests). The gate
+// is process-wide: this worker's held clients go on at once, the other workers' on their tick.
+void ClientSession::funnel_pause(LocalCall& call, bool pause) {
+  const resp::Request& r = call.request;
+  if (r.argc() > (pause ? 3u : 2u)) {
+    return error(call.out, "ERR wrong number of arguments for 'funnel|" +
+                               std::string(pause ? "pause" : "resume") + "' command");
+  }
+  routing::PauseGate& gate = *ctx_.pause_gate;
+  const common::Millis now = common::coarse_now_ms();
+  if (pause) {
+    common::Millis timeout = routing::kHoldAllDefaultMs;
+    if (r.argc() == 3) {
+      const auto parsed = routing::parse_hold_all_timeout(r.arg(2));
+      if (!parsed) return error(call.out, "ERR timeout is not an integer or out of range");
+      timeout = *parsed;
+    }
+    gate.hold_all(timeout, now);
+    ctx_.writes_paused = ctx_.holding_all = true;  // this batch's next requests too
+    spdlog::warn("FUNNEL PAUSE for {} ms: requests are held until FUNNEL RESUME", timeout);
+  } else {
+    if (gate.resume_all(now)) spdlog::warn("FUNNEL RESUME: sending the held requests");
+    ctx_.writes_paused = gate.holds_writes();
+    ctx_.holding_all = false;
+    if (!ctx_.writes_paused && !ctx_.pause_waiters.empty()) resume_pause_waiters(ctx_);
+  }
+  call.out = "+OK\r\n";
 }
 
 void ClientSession::cmd_reset(LocalCall& call) {

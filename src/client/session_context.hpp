@@ -104,6 +104,13 @@ class AdminView {
   virtual ~AdminView() = default;
   // The reply text for FUNNEL <subcommand> (upper case), or empty for an unknown subcommand.
   virtual std::string funnel_report(std::string_view subcommand) = 0;
+  // FUNNEL RELOAD: re-reads the configuration (as SIGHUP does). `ok` false: the file was invalid
+  // and nothing changed; `text` says what was applied, what needs a restart, or what is wrong.
+  struct ReloadReport {
+    bool ok = false;
+    std::string text;
+  };
+  virtual ReloadReport reload_config() { return {false, "reload is not available here"}; }
 };
 
 // Facts about the whole process that INFO and CLIENT replies show.
@@ -148,6 +155,7 @@ struct SessionContext {
   // sessions whose requests it holds wait in pause_waiters until it ends (resume_pause_waiters).
   routing::PauseGate* pause_gate = nullptr;
   bool writes_paused = false;
+  bool holding_all = false;  // a FUNNEL PAUSE holds every request (read with writes_paused)
   std::vector<SessionRegistry::Handle> pause_waiters;
   // Sessions whose blocking command waits for its turn (BlockingOrder) or its new link's
   // handshake: retried by resume_turn_waiters() when either may have changed.

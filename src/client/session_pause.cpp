@@ -27,6 +27,8 @@ bool ClientSession::hold_for_pause() {
     ctx_.pause_gate->add_held(1);  // INFO's blocked_clients counts it, as Redis would
     ctx_.pause_waiters.push_back(handle_);
   }
+  // A FUNNEL PAUSE extended or begun anew while held: the latest one decides the request's fate.
+  hold_all_id_ = ctx_.holding_all ? ctx_.pause_gate->hold_all_id() : 0;
   return hold_at_lane_barrier();
 }
 
@@ -34,7 +36,23 @@ void ClientSession::end_pause_hold() {
   if (!pause_held_) return;
   pause_held_ = false;
   ctx_.pause_gate->add_held(-1);
+  // Ended by its timeout, not by FUNNEL RESUME: the held request fails (its deadline was the
+  // pause's timeout); the requests after it are planned as usual.
+  if (hold_all_id_ != 0 &&
+      ctx_.pause_gate->hold_all_timed_out(hold_all_id_, common::coarse_now_ms())) {
+    pause_expired_ = true;
+  }
+  hold_all_id_ = 0;
   resume_held();  // planned again: held again if another pause is in force
+}
+
+bool ClientSession::fail_after_pause() {
+  pause_expired_ = false;
+  if (state_.mode == plan::Mode::kQueuing) end_transaction();  // its EXEC failed: discarded
+  answer_error(open_slot(),
+               "ERR funnel: paused by FUNNEL PAUSE, which timed out before FUNNEL RESUME; this "
+               "request was not sent to Redis: retry it");
+  return true;
 }
 
 void resume_pause_waiters(SessionContext& ctx) {

@@ -29,7 +29,9 @@ bool ClientSession::handle_request(const resp::Request& request) {
     ctx_.request_slot = first_key_slot(cls, request);  // the shard (cluster_routes.hpp)
   const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
                               &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster,
-                              &ctx_.cluster_address};
+                              &ctx_.cluster_address, ctx_.holding_all};
+  if (pause_expired_) [[unlikely]]
+    return fail_after_pause();
   // At most one lease and one release per request: each changes the mode the next plan sees.
   for (;;) {
     const plan::Plan p = plan::plan(state_, cls, request, context);

@@ -97,10 +97,11 @@ Plan pause_out_of_band(const SessionState& state, ClientSub sub) {
 
 // Under a CLIENT PAUSE, what Redis would postpone waits in Funnel (HoldFor::kPause): on a shared
 // link it would stall every other client's requests behind it.
+// Under a FUNNEL PAUSE everything that would reach Redis waits (kept in the client's order).
 bool held_by_pause(const command::Classification& cls, const resp::Request& request,
                    const Context& context) {
   return context.writes_paused && cls.route == Route::kForward &&
-         routing::paused_by_write_pause(cls, request);
+         (context.holding_all || routing::paused_by_write_pause(cls, request));
 }
 
 // Cluster mode: a request whose keys span slots is split by slot (MGET, MSET, DEL, UNLINK, EXISTS,
@@ -147,6 +148,8 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
     bool denied = false;
     if (cls.route != Route::kReject && refusal(state, cls, request, context, denied).empty()) {
       if (context.cluster && crosses_slots(cls, request)) return Plan::error(kCrossSlot);
+      if (context.holding_all) [[unlikely]]
+        return Plan::hold(HoldFor::kPause);  // no link leased while Redis may be restarting
       return plan_lease(state, cls, request, context);
     }
   }
@@ -205,7 +208,9 @@ Plan plan_in_transaction(const SessionState& state, const command::Classificatio
     case TxAction::kExec:
       if (context.cluster && state.tx_cross_slot) return exec_cross_slot();
       // As Redis: EXEC of a block that writes waits out a pause; a read-only block runs.
-      if (context.writes_paused && state.tx_writes) return Plan::hold(HoldFor::kPause);
+      if (context.writes_paused && (state.tx_writes || context.holding_all)) {
+        return Plan::hold(HoldFor::kPause);
+      }
       return Plan::simple(Action::kExec);
     case TxAction::kDiscard:
       return Plan::simple(Action::kDiscard);

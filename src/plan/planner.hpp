@@ -32,6 +32,9 @@ struct Context {
   bool cluster = false;            // the backend is a Redis Cluster: slot rules apply (issue #16)
   // Cluster: the address CLUSTER SLOTS & co give for Funnel (never null when `cluster`).
   const ClusterAddress* cluster_address = nullptr;
+  // A FUNNEL PAUSE holds every request Funnel would send (PauseGate::holds_all); writes_paused
+  // is then true too, so the inline case below stays one check.
+  bool holding_all = false;
 };
 
 // Every request but the plain one of plan().

@@ -117,4 +117,28 @@ common::Millis PauseGate::end_ms() const {
   return word == 0 ? 0 : end_of(word);
 }
 
+std::optional<common::Millis> parse_hold_all_timeout(std::string_view text) {
+  if (text.empty() || text.size() > 10) return std::nullopt;
+  common::Millis value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<common::Millis>(c - '0');
+  }
+  if (value < 1 || value > kHoldAllMaxMs) return std::nullopt;
+  return value;
+}
+
+std::uint64_t PauseGate::hold_all(common::Millis timeout_ms, common::Millis now) {
+  if (!holds_all(now)) hold_all_id_.fetch_add(1, std::memory_order_relaxed);
+  hold_all_until_.store(now + timeout_ms, std::memory_order_relaxed);
+  return hold_all_id();
+}
+
+bool PauseGate::resume_all(common::Millis now) {
+  const bool was = holds_all(now);
+  resumed_id_.store(hold_all_id(), std::memory_order_relaxed);
+  hold_all_until_.store(0, std::memory_order_relaxed);
+  return was;
+}
+
 }  // namespace funnel::routing

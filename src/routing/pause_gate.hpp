@@ -24,6 +24,15 @@ struct PauseRequest {
   common::Millis timeout_ms = 0;
 };
 
+// FUNNEL PAUSE [timeout-ms] without a timeout, and the longest one taken (an hour): a pause that
+// nobody ends must not hold a fleet's requests for ever.
+inline constexpr common::Millis kHoldAllDefaultMs = 30'000;
+inline constexpr common::Millis kHoldAllMaxMs = 3'600'000;
+
+// FUNNEL PAUSE's timeout argument: a whole number of milliseconds in 1..kHoldAllMaxMs, else
+// nullopt.
+std::optional<common::Millis> parse_hold_all_timeout(std::string_view text);
+
 // CLIENT PAUSE <ms> [WRITE|ALL] as Redis 7.0 reads it; nullopt where Redis answers an error (the
 // request still goes to Redis, which says why; Funnel records nothing).
 std::optional<PauseRequest> parse_pause(const resp::Request& request);
@@ -43,12 +52,37 @@ class PauseGate {
   PauseMode mode_at(common::Millis now) const;
   // PAUSE WRITE in force: Funnel holds what Redis would postpone. Not under PAUSE ALL, where
   // Redis postpones everything itself and releases it in arrival order (held writes would go
-  // after reads sent later). Per batch of requests: one relaxed load when no pause is recorded.
+  // after reads sent later). Also true while a FUNNEL PAUSE holds everything (holds_all), so one
+  // flag per batch tells the planner to look closer. Per batch of requests: two relaxed loads
+  // when no pause is recorded.
   bool holds_writes() const {
-    if (word_.load(std::memory_order_relaxed) == 0) [[likely]]
+    if ((word_.load(std::memory_order_relaxed) | hold_all_until_.load(std::memory_order_relaxed)) ==
+        0) [[likely]]
       return false;
-    return mode_at(common::coarse_now_ms()) == PauseMode::kWrite;
+    const common::Millis now = common::coarse_now_ms();
+    return holds_all(now) || mode_at(now) == PauseMode::kWrite;
   }
+
+  // FUNNEL PAUSE: unlike CLIENT PAUSE, nothing reaches Redis; Funnel holds every request it
+  // would send (the planner's kHold, HoldFor::kPause) until resume_all() or `timeout_ms` from
+  // `now`, when the requests still held fail. A pause in force is extended, keeping its id.
+  // Returns the pause's id. Thread-safe (operators' commands: rare, any thread).
+  std::uint64_t hold_all(common::Millis timeout_ms, common::Millis now);
+  // FUNNEL RESUME: the held requests go on. False if no FUNNEL PAUSE was in force.
+  bool resume_all(common::Millis now);
+  bool holds_all(common::Millis now) const {
+    const common::Millis until = hold_all_until_.load(std::memory_order_relaxed);
+    return until != 0 && now < until;
+  }
+  // The FUNNEL PAUSE in force (or the last one), for a held request to remember.
+  std::uint64_t hold_all_id() const { return hold_all_id_.load(std::memory_order_relaxed); }
+  // A request held by FUNNEL PAUSE `id`: true once that pause has ended at its timeout, not by
+  // FUNNEL RESUME (the request then gets ERR funnel: paused ..., never sent).
+  bool hold_all_timed_out(std::uint64_t id, common::Millis now) const {
+    return resumed_id_.load(std::memory_order_relaxed) < id && !holds_all(now);
+  }
+  // When the FUNNEL PAUSE in force ends (0: none).
+  common::Millis hold_all_end_ms() const { return hold_all_until_.load(std::memory_order_relaxed); }
   // A timeout on the primary's links or health checks now means "paused", not "failed".
   bool paused_all(common::Millis now) const { return mode_at(now) == PauseMode::kAll; }
   // When the pause in force ends (0: none).
@@ -72,6 +106,10 @@ class PauseGate {
   std::atomic<std::uint64_t> word_{0};
   std::atomic<std::int64_t> held_{0};
   std::atomic<common::Millis> all_until_{0};  // the end of the latest PAUSE ALL (0: none yet)
+  // FUNNEL PAUSE: its end (0: none in force), its id, the latest id ended by FUNNEL RESUME.
+  std::atomic<common::Millis> hold_all_until_{0};
+  std::atomic<std::uint64_t> hold_all_id_{0};
+  std::atomic<std::uint64_t> resumed_id_{0};
 };
 
 }  // namespace funnel::routing

@@ -120,12 +120,14 @@ AdminResponse answer_request(const Served& served, const http::request<http::emp
   }
   if (has_body) return refusal(413, "admin requests take no body\n");
   keep_alive = request.keep_alive();
-  if (request.method() != http::verb::get && request.method() != http::verb::head) {
-    return refusal(405, "only GET is served here\n");
+  const bool post = request.method() == http::verb::post;
+  if (!post && request.method() != http::verb::get && request.method() != http::verb::head) {
+    return refusal(405, "only GET, HEAD and POST are served here\n");
   }
-  std::string path(request.target());
-  path = path.substr(0, path.find('?'));
-  return served.handler(path);
+  const std::string target(request.target());
+  const std::size_t mark = target.find('?');
+  return served.handler(post, target.substr(0, mark),
+                        mark == std::string::npos ? std::string() : target.substr(mark + 1));
 }
 
 // Waits up to `idle` for the first bytes of the next request on a keep-alive connection.

@@ -1,7 +1,8 @@
 // The admin HTTP listener (Boost.Beast), on its own thread, off the request path: /metrics
-// (Prometheus), /healthz, /readyz, /backends and /stats. Binds to 127.0.0.1 by default. Bounded
-// against slow and idle clients by its own connection cap and timeouts (admin.* settings), so an
-// admin flood never takes the descriptors or slots Redis clients need.
+// (Prometheus), /healthz, /readyz, /backends and /stats; POST /pause and /resume. Binds to
+// 127.0.0.1 by default. Bounded against slow and idle clients by its own connection cap and
+// timeouts (admin.* settings), so an admin flood never takes the descriptors or slots Redis clients
+// need.
 #pragma once
 
 #include <functional>
@@ -22,8 +23,10 @@ struct AdminResponse {
 
 class AdminHttp {
  public:
-  // Answers one GET for a path; called on the admin thread.
-  using Handler = std::function<AdminResponse(const std::string& path)>;
+  // Answers one request on the admin thread: `post` for POST (operator actions such as
+  // /pause and /resume), else GET or HEAD; `path` without the query, `query` after the '?'.
+  using Handler =
+      std::function<AdminResponse(bool post, const std::string& path, const std::string& query)>;
 
   // Serves settings.listen (which must be set). With settings.token, every request must carry
   // "Authorization: Bearer <token>" (the scheme in any case) or gets 401 as soon as its header

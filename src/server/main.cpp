@@ -2,6 +2,8 @@
 // Startup errors are printed as one clear line; the data path never throws.
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     funnel::server::Process process(std::move(invocation.config));
+    process.set_reload_args(std::vector<std::string>(argv, argv + argc));  // re-read on reload
     return process.run();
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "funnel: %s\n", e.what());

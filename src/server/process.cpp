@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "common/invariant.hpp"
+#include "server/sd_notify.hpp"
 #include "server/version.hpp"
 
 namespace funnel::server {
@@ -124,7 +125,9 @@ int Process::run() {
 
   if (config_.admin.listen) {
     admin_ = std::make_unique<AdminHttp>(
-        config_.admin, [this](const std::string& path) { return admin_request(path); });
+        config_.admin, [this](bool post, const std::string& path, const std::string& query) {
+          return admin_request(post, path, query);
+        });
     admin_->start();  // throws with a clear message if the port is taken
   }
   const backend::SnapshotPtr snapshot = control_->bootstrap();
@@ -137,6 +140,7 @@ int Process::run() {
   if (iam_auth_) iam_auth_->start(control_->io());  // before the loop runs: no race on the timer
   control_->start();
   ready_ = true;
+  report_to_systemd("READY=1");  // the listeners are bound: connects are accepted from now
   spdlog::info(
       "funnel {} listening on {}{} -> backend {} (redis {}), {} workers ({}), "
       "{} shared links per protocol, max_clients {}{}",
@@ -151,7 +155,9 @@ int Process::run() {
                                                                       int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
+      report_to_systemd(reloading_message());
       reload();
+      report_to_systemd("READY=1");
       signals.async_wait(on_signal);
       return;
     }
@@ -159,15 +165,26 @@ int Process::run() {
   };
   signals.async_wait(on_signal);
   signals_io.run();
+  report_to_systemd("STOPPING=1");
   spdlog::info("received {}; draining for up to {} ms", received == SIGINT ? "SIGINT" : "SIGTERM",
                config_.server.drain_timeout_ms);
   drain_and_stop();
   return 0;
 }
 
+// A unit with Type=notify waits for READY=1; failing to tell it is logged, never fatal.
+void Process::report_to_systemd(const std::string& state) {
+  if (!notify_systemd(state)) {
+    spdlog::warn("could not tell systemd {} through NOTIFY_SOCKET",
+                 state.substr(0, state.find('\n')));
+  }
+}
+
 // SIGHUP: re-reads the backend password (file or environment) for links opened from now on.
 // A secret that cannot be read keeps the previous one: a typo must not take the proxy down.
 void Process::reload() {
+  const ReloadReport report = reload_config();
+  if (report.ok) spdlog::info("SIGHUP: {}", report.text);
   if (server_tls_) {
     if (std::string error = server_tls_->reload(); error.empty()) {
       spdlog::info("SIGHUP: TLS {} reloaded; new client connections use it",
@@ -286,13 +303,23 @@ metrics::ExpositionInput Process::exposition() const {
   return in;
 }
 
-AdminResponse Process::admin_request(const std::string& path) {
+AdminResponse Process::admin_request(bool post, const std::string& path, const std::string& query) {
   const auto text = [](int status, std::string body) {
     return AdminResponse{status, "text/plain; charset=utf-8", std::move(body)};
   };
+  if (path == "/pause" || path == "/resume" || path == "/reload") {
+    if (!post) return text(405, "use POST " + path + "\n");
+    if (path == "/reload") {
+      const ReloadReport report = reload_config();
+      return text(report.ok ? 200 : 400, report.text + "\n");
+    }
+    return admin_pause(path == "/pause", query);
+  }
+  if (post) return text(405, "POST is for /pause, /resume and /reload; " + path + " takes GET\n");
   if (path == "/metrics") {
-    return AdminResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                         metrics::render_prometheus(exposition())};
+    return AdminResponse{
+        200, "text/plain; version=0.0.4; charset=utf-8",
+        metrics::render_prometheus(exposition()) + pause_metrics() + reload_metrics()};
   }
   if (path == "/healthz") return text(200, "ok\n");
   // Readiness deliberately ignores the backend: a backend outage must not pull every Funnel out
@@ -319,54 +346,9 @@ AdminResponse Process::admin_request(const std::string& path) {
     body += "}\n";
     return AdminResponse{all_up ? 200 : 503, "application/json", body};
   }
-  return text(404, "not found: try /metrics, /healthz, /readyz, /backends or /stats\n");
-}
-
-std::string Process::funnel_report(std::string_view subcommand) {
-  const auto in = exposition();
-  const auto t = metrics::sum_workers(in.worker_metrics);
-  if (subcommand == "STATS") {
-    return fmt::format(
-        "clients_connected:{}\r\nclients_accepted:{}\r\nclients_rejected_max_clients:{}\r\n"
-        "auth_failures:{}\r\nauth_delayed:{}\r\nauth_closed:{}\r\ncommands:{}\r\ncommand_errors:{}"
-        "\r\nproxy_errors:{}\r\n"
-        "requests_in_flight:{}\r\nbytes_received:{}\r\nbytes_sent:{}\r\n"
-        "backend_connects:{}\r\nbackend_reconnects:{}\r\nbackend_timeouts:{}\r\n"
-        "readonly_redirects:{}\r\n",
-        in.clients_connected, t.accepted,
-        metrics::ProcessCounters::read(counters_.clients_rejected_max_clients), t.auth_failures,
-        t.auth_delayed, t.closed[static_cast<std::size_t>(metrics::CloseReason::kAuthGuessing)],
-        t.commands, t.command_errors, t.proxy_errors, t.in_flight, t.bytes_received, t.bytes_sent,
-        t.backend_connects, t.backend_reconnects, t.backend_timeouts, t.readonly_redirects);
-  }
-  if (subcommand == "POOLS") {
-    std::string out;
-    for (const auto& b : in.backends) {
-      out += fmt::format(
-          "backend:{} role:{} state:{} shared_links_ready:{} connections_per_node:{} "
-          "protocols:resp2,resp3 control_links:{}{}\r\n",
-          b.address, b.role, b.up ? "up" : "down", b.shared_links_ready,
-          config_.backend.connections_per_node, b.control_links,
-          b.up ? "" : " error:" + b.last_error);
-    }
-    for (const auto& node : in.nodes) {
-      out += fmt::format("node:{} role:{} state:{} readable:{} lag_bytes:{}{}\r\n", node.address,
-                         node.role, node.reachable ? "up" : "down", node.readable ? 1 : 0,
-                         node.lag_bytes, node.reason.empty() ? "" : " reason:" + node.reason);
-    }
-    return out;
-  }
-  if (subcommand == "CLIENTS") {
-    std::string out = fmt::format("clients_connected:{} max_clients:{}\r\n", in.clients_connected,
-                                  in.max_clients);
-    for (const auto& worker : workers_) {
-      const auto& m = worker->metrics();
-      out += fmt::format("worker:{} clients:{} requests_in_flight:{}\r\n", worker->index(),
-                         worker->clients(), m.requests_in_flight());
-    }
-    return out;
-  }
-  return {};
+  return text(404,
+              "not found: try /metrics, /healthz, /readyz, /backends or /stats (GET), /pause or "
+              "/resume, /reload (POST)\n");
 }
 
 }  // namespace funnel::server

@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "backend/database_pools.hpp"
@@ -53,6 +55,10 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   metrics::ExpositionInput exposition() const;
   // client::AdminView: FUNNEL STATS | POOLS | CLIENTS.
   std::string funnel_report(std::string_view subcommand) override;
+  // FUNNEL RELOAD, POST /reload and SIGHUP (process_reload.cpp). Thread-safe.
+  ReloadReport reload_config() override;
+  // The command line to parse again on reload (the --config file is re-read). Before run().
+  void set_reload_args(std::vector<std::string> args) { reload_args_ = std::move(args); }
   // client::PeerWorkers: the workers' ReplyRouters post their batches to each other through the
   // process, and report to the control thread. Thread-safe.
   void post_requests(unsigned worker, client::HandoffBatch&& batch) override;
@@ -64,7 +70,13 @@ class Process final : public client::AdminView, public client::PeerWorkers {
  private:
   void drain_and_stop();
   void reload();
-  AdminResponse admin_request(const std::string& path);
+  void report_to_systemd(const std::string& state);
+  AdminResponse admin_request(bool post, const std::string& path, const std::string& query);
+  // POST /pause?timeout_ms=N and POST /resume: FUNNEL PAUSE and RESUME for the admin listener.
+  AdminResponse admin_pause(bool pause, const std::string& query);
+  std::string pause_metrics() const;
+  std::string reload_metrics() const;
+  ReloadReport reload_config_locked();
 
   const config::Config config_;
   backend::LinkSettings link_settings_;
@@ -86,6 +98,13 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::atomic<std::uint64_t> next_client_id_{1};
   std::atomic<bool> ready_{false};  // listening and not draining (/readyz)
   std::unique_ptr<AdminHttp> admin_;
+  // Reload: the command line, what runs now (config_ plus the live keys applied since), one
+  // reload at a time (SIGHUP, FUNNEL RELOAD on a worker, POST /reload on the admin thread).
+  std::vector<std::string> reload_args_;
+  std::mutex reload_mutex_;
+  std::unique_ptr<config::Config> applied_;  // guarded by reload_mutex_
+  std::atomic<std::uint64_t> reloads_applied_{0};
+  std::atomic<std::uint64_t> reloads_invalid_{0};
 };
 
 }  // namespace funnel::server

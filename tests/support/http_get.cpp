@@ -13,10 +13,15 @@ namespace funnel::test {
 
 HttpReply http_get(std::uint16_t port, const std::string& path, const std::string& headers,
                    std::chrono::milliseconds timeout) {
+  return http_request(port, "GET", path, headers, timeout);
+}
+
+HttpReply http_request(std::uint16_t port, const std::string& method, const std::string& path,
+                       const std::string& headers, std::chrono::milliseconds timeout) {
   const int fd = connect_loopback(port);
   if (fd < 0) return {};
-  const std::string request =
-      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "Connection: close\r\n\r\n";
+  const std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
+                              "Connection: close\r\n\r\n";
   std::string raw;
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
       static_cast<ssize_t>(request.size())) {

@@ -18,5 +18,9 @@ struct HttpReply {
 // ending in "\r\n"), read to EOF within `timeout`.
 HttpReply http_get(std::uint16_t port, const std::string& path, const std::string& headers = "",
                    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// The same with another method (POST /pause, say); the request has no body.
+HttpReply http_request(std::uint16_t port, const std::string& method, const std::string& path,
+                       const std::string& headers = "",
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace funnel::test

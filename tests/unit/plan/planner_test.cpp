@@ -113,6 +113,8 @@ class Planner : public ::testing::Test {
         context.route_reads = true;
       else if (w == "writes-paused")
         context.writes_paused = true;
+      else if (w == "holding-all")  // FUNNEL PAUSE: the session sets both flags
+        context.writes_paused = true, context.holding_all = true;
       else if (w == "tx-writes")
         state.tx_writes = true;
       else if (w == "cluster")
@@ -553,6 +555,29 @@ TEST_F(Planner, ClientPauseAndWhatAPauseHolds) {
       {"queuing tx-writes", {"EXEC"}, {Action::kExec}},
       // On a pinned link a postponed write stalls only the client's own link: Redis holds it.
       {"pinned writes-paused", {"SET", "k", "v"}, kPinned},
+  });
+}
+
+// FUNNEL PAUSE (issue #17, item 2): every request that would reach Redis waits in Funnel, in the
+// client's order (the session stops at the held one); refusals and Funnel's own answers do not.
+TEST_F(Planner, FunnelPauseHoldsEverythingSent) {
+  check({
+      {"holding-all", {"SET", "k", "v"}, kPauseHold},
+      {"holding-all", {"GET", "k"}, kPauseHold},  // reads too: Redis may be restarting
+      {"holding-all", {"INFO"}, kPauseHold},
+      {"holding-all", {"WATCH", "k"}, kPauseHold},            // no pinned link leased meanwhile
+      {"holding-all", {"BLPOP", "q", "0"}, kPauseHold},       // nor for a blocking command
+      {"holding-all", {"PING"}, local(LocalCommand::kPing)},  // answered by Funnel
+      {"holding-all", {"FUNNEL", "RESUME"}, local(LocalCommand::kFunnel)},
+      {"holding-all", {"SET", "k"}, error("ERR wrong number of arguments")},
+      {"holding-all read-only-user",
+       {"SET", "k", "v"},
+       error(std::string(kNoPerm), fx::kPermissionDenied)},  // refusals first
+      {"holding-all unauthenticated", {"GET", "k"}, error("NOAUTH")},
+      {"holding-all in-flight-db0 db1", {"GET", "k"}, kHold},  // the lane first
+      {"queuing holding-all", {"SET", "k", "v"}, {Action::kQueue, "", fx::kQueuedWrite}},
+      {"queuing holding-all", {"EXEC"}, kPauseHold},  // even a read-only block waits
+      {"queuing holding-all", {"DISCARD"}, {Action::kDiscard}},
   });
 }
 

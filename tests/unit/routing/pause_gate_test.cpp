@@ -183,3 +183,66 @@ TEST(PauseGate, HoldsWritesOnlyWhilePaused) {
 
 }  // namespace
 }  // namespace funnel::routing
+
+namespace funnel::routing {
+namespace {
+
+// FUNNEL PAUSE [timeout-ms] (issue #17, item 2): Funnel holds every request until FUNNEL RESUME;
+// at the timeout the pause ends and the requests it held fail (hold_all_timed_out).
+TEST(PauseGate, FunnelPauseHoldsUntilResumeOrTimeout) {
+  PauseGate gate;
+  EXPECT_FALSE(gate.holds_all(1000));
+  const std::uint64_t first = gate.hold_all(500, 1000);
+  EXPECT_TRUE(gate.holds_all(1000));
+  EXPECT_TRUE(gate.holds_all(1499));
+  EXPECT_FALSE(gate.holds_all(1500));  // the timeout
+  EXPECT_FALSE(gate.hold_all_timed_out(first, 1499));
+  EXPECT_TRUE(gate.hold_all_timed_out(first, 1500));  // held requests fail, never sent
+
+  const std::uint64_t second = gate.hold_all(500, 2000);  // a new pause: a new id
+  EXPECT_GT(second, first);
+  EXPECT_EQ(gate.hold_all(1000, 2100), second);  // extended while in force: the same id
+  EXPECT_TRUE(gate.holds_all(2999));
+  EXPECT_EQ(gate.hold_all_end_ms(), 3100);
+  EXPECT_TRUE(gate.resume_all(2200));
+  EXPECT_FALSE(gate.holds_all(2200));
+  EXPECT_FALSE(gate.hold_all_timed_out(second, 5000));  // resumed: the held requests go on
+  EXPECT_FALSE(gate.resume_all(2300));                  // nothing in force
+  EXPECT_EQ(gate.hold_all_end_ms(), 0);
+}
+
+// The planner's per-batch flag: one check covers both pauses.
+TEST(PauseGate, HoldsWritesWhileAFunnelPauseHoldsAll) {
+  PauseGate gate;
+  EXPECT_FALSE(gate.holds_writes());
+  gate.hold_all(60'000, common::coarse_now_ms());
+  EXPECT_TRUE(gate.holds_writes());
+  EXPECT_EQ(gate.mode_at(common::coarse_now_ms()), PauseMode::kOff);  // Redis is not paused
+  gate.resume_all(common::coarse_now_ms());
+  EXPECT_FALSE(gate.holds_writes());
+}
+
+TEST(PauseGate, FunnelPauseTimeoutArgument) {
+  struct Row {
+    std::string text;
+    std::optional<common::Millis> value;
+  };
+  const std::vector<Row> rows = {
+      {"1", 1},
+      {"30000", 30000},
+      {"3600000", 3600000},
+      {"3600001", std::nullopt},
+      {"0", std::nullopt},
+      {"-5", std::nullopt},
+      {"", std::nullopt},
+      {"10x", std::nullopt},
+      {"99999999999", std::nullopt},
+      {" 5", std::nullopt},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(parse_hold_all_timeout(row.text), row.value) << "'" << row.text << "'";
+  }
+}
+
+}  // namespace
+}  // namespace funnel::routing

@@ -1,0 +1,46 @@
+// diff_for_reload: which changed keys a reload applies live and which it reports by name as
+// needing a restart (issue #17, item 1), one row per case.
+#include "config/reload_diff.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace funnel::config {
+namespace {
+
+struct Row {
+  std::string running;  // TOML of the running configuration
+  std::string next;     // TOML of the re-read file
+  std::vector<std::string> live;
+  std::vector<std::string> restart;
+};
+
+TEST(ReloadDiff, NamesEveryChangedKey) {
+  const std::vector<Row> rows = {
+      {"", "", {}, {}},
+      {"[log]\nlevel = \"info\"\n", "[log]\nlevel = \"debug\"\n", {"log.level"}, {}},
+      {"", "[server]\nmax_clients = 20\n", {}, {"server.max_clients"}},
+      {"", "[server]\nlisten = \"127.0.0.1:7000\"\n", {}, {"server.listen"}},
+      {"",
+       "[backend]\nrequest_timeout_ms = 100\n[log]\nlevel = \"warn\"\n",
+       {"log.level"},
+       {"backend.request_timeout_ms"}},
+      {"[server]\nmax_clients = 20\n", "[server]\nmax_clients = 20\n", {}, {}},
+      {"",
+       "[[users]]\nname = \"app\"\npassword_sha256 = \"" + std::string(64, 'a') +
+           "\"\nrules = \"+@read\"\n",
+       {},
+       {"auth.users"}},
+  };
+  for (const Row& row : rows) {
+    const ReloadDiff diff =
+        diff_for_reload(load_toml(row.running, "running.toml"), load_toml(row.next, "next.toml"));
+    EXPECT_EQ(diff.live, row.live) << row.next;
+    EXPECT_EQ(diff.restart, row.restart) << row.next;
+  }
+}
+
+}  // namespace
+}  // namespace funnel::config
