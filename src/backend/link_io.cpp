@@ -255,7 +255,7 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
   } else if (!entry.abandoned &&
              (kind != resp::ReplyKind::kError || !redirected_error(entry, reply))) [[likely]] {
     const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
-    sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_});
+    sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_, request_bytes(entry)});
   }
   pipeline_.pop();
   if (state_ == State::kRetiring && pipeline_.empty()) finish_retired();

@@ -179,15 +179,17 @@ void ClientSession::cmd_funnel(LocalCall& call) {
   std::string& out = call.out;
   std::string sub = r.argc() > 1 ? std::string(r.arg(1)) : std::string("HELP");
   for (char& c : sub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (sub == "SLOWLOG") return cmd_funnel_slowlog(call);
   if (sub == "HELP" || r.argc() > 2) {
     if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'funnel' command");
     resp::ReplyWriter w(out, state_.protocol);
-    w.array_header(4);
+    w.array_header(5);
     w.simple_string(
         "FUNNEL <subcommand>: Funnel's own figures (also at the admin /stats endpoint).");
     w.simple_string("STATS   -- clients, commands, errors, bytes and backend counters.");
     w.simple_string("POOLS   -- backend links: per backend, state, shared links ready.");
     w.simple_string("CLIENTS -- client connections per worker.");
+    w.simple_string("SLOWLOG GET [count] | LEN | RESET -- slow requests, as Redis's SLOWLOG.");
     return;
   }
   const std::string report = ctx_.admin != nullptr ? ctx_.admin->funnel_report(sub) : "";

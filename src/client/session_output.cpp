@@ -46,6 +46,9 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
   if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
          timing.now_ns - target.started_ns, timing.backend_ns);
+  if (timing.now_ns - target.started_ns >= ctx_.slowlog_above_ns) [[unlikely]] {
+    log_if_slow(timing.now_ns - target.started_ns, timing.request);
+  }
   constexpr std::uint8_t kEditOrDrop =
       backend::ReplyTarget::kNoReply | backend::ReplyTarget::kEdited;
   if (target.flags & kEditOrDrop) [[unlikely]] {
