@@ -194,7 +194,7 @@ class ClientSession final : public net::PollTarget {
   void answer_local(std::uint64_t seq, std::string_view reply);
   void log_if_slow(std::int64_t total_ns, std::string_view request);
   void record(std::uint16_t command_id, metrics::CommandClass command_class, std::string_view reply,
-              std::int64_t total_ns, std::int64_t backend_ns);
+              std::int64_t total_ns, std::int64_t backend_ns, std::string_view request = {});
   void protocol_error(std::string_view message);
   void keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch);
   void drop_unparsed();
