@@ -17,6 +17,8 @@ packages=(
   prometheus curl
   # tools the tests and scripts call (valgrind, ps/pgrep, ss; openssl makes the TLS tests' CA)
   valgrind procps iproute2 linux-perf openssl
+  # the reference the IAM token tests compare with (/usr/bin/python3, issue #19)
+  python3-botocore
 )
 
 # Node.js and npm run the node-redis and ioredis end-to-end tests. Machines that already have a

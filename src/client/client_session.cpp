@@ -109,10 +109,13 @@ void ClientSession::on_readable() {
   std::size_t consumed = 0;
   {
     backend::WriteBatch batch;  // idle links this pass reaches write when it ends
+    in_read_ = true;
     consumed = process_requests(data);
+    in_read_ = false;
   }
   if (closed_) return;
   keep_unparsed(data, consumed, from_scratch);
+  if (!closed_) flush_after_read();  // the local replies of this read, in one write
   if (!closed_) wait_readable();
 }
 

@@ -201,6 +201,7 @@ class ClientSession final : public net::PollTarget {
   void on_peer_eof();
   bool closes_on_half_close() const;
   void schedule_flush();
+  void flush_after_read();
   bool write_last_reply_now();
   void flush();
   void wait_writable();
@@ -327,7 +328,8 @@ class ClientSession final : public net::PollTarget {
   bool output_ready_ = true;     // no write has found the socket full since the last edge
   bool output_watched_ = false;  // EPOLLOUT is in the registration (only while needed)
   bool ready_posted_ = false;    // run_ready_slots is posted
-  bool flush_posted_ = false;
+  bool flush_posted_ = false;    // a flush is due: posted, or (in_read_) run when on_readable ends
+  bool in_read_ = false;         // on_readable is parsing this session's requests
   bool reading_paused_ = false;
   bool stop_reading_ = false;  // QUIT, protocol error, drain or EOF: read no more requests
 };

@@ -124,24 +124,8 @@ void ClientSession::cmd_hello(LocalCall& call) {
 }
 
 void ClientSession::write_hello_reply(std::string& out) {
-  resp::ReplyWriter w(out, state_.protocol);
-  const std::string& version =
-      ctx_.snapshot->redis_version.empty() ? std::string("7.0.0") : ctx_.snapshot->redis_version;
-  w.map_header(7);
-  w.bulk("server");
-  w.bulk("redis");
-  w.bulk("version");
-  w.bulk(version);
-  w.bulk("proto");
-  w.integer(state_.protocol == resp::Protocol::kResp3 ? 3 : 2);
-  w.bulk("id");
-  w.integer(static_cast<std::int64_t>(id_));
-  w.bulk("mode");
-  w.bulk("standalone");
-  w.bulk("role");
-  w.bulk("master");
-  w.bulk("modules");
-  w.array_header(0);
+  const std::string& version = ctx_.snapshot->redis_version;
+  ctx_.hello_reply.write(out, state_.protocol, version.empty() ? "7.0.0" : version, id_);
 }
 
 void ClientSession::cmd_select(LocalCall& call) {

@@ -15,6 +15,7 @@
 #include "backend/pinned_pool.hpp"
 #include "client/blocking_order.hpp"
 #include "client/buffer_pool.hpp"
+#include "client/hello_reply.hpp"
 #include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
 #include "client/slowlog.hpp"
@@ -156,6 +157,7 @@ struct SessionContext {
   std::string scratch;                     // read buffer for sessions with nothing buffered
   std::string local_reply;                 // reused for locally answered replies
   std::string plan_scratch;                // reused for the error texts the planner builds
+  HelloReply hello_reply;                  // HELLO's reply bytes, prebuilt
   BufferPool buffers;
   metrics::WorkerMetrics* metrics = nullptr;  // this worker's counters
   AdminView* admin = nullptr;                 // FUNNEL commands; null: refused

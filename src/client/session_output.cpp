@@ -186,11 +186,21 @@ void ClientSession::release_buffers_on_close() {
 void ClientSession::schedule_flush() {
   if (flush_posted_ || write_waiting_ || closed_) return;
   flush_posted_ = true;
+  // Inside on_readable the replies of the whole read leave in one write when it ends
+  // (flush_after_read): a posted step costs an extra non-blocking epoll_wait of Asio's, and a
+  // connection per invocation (handshake, QUIT) had one per read.
+  if (in_read_) return;
   // Posted so that every reply framed in this round of the event loop leaves in one write.
   post_step([this] {
     flush_posted_ = false;
     if (!closed_) flush();
   });
+}
+
+void ClientSession::flush_after_read() {
+  if (!flush_posted_) return;
+  flush_posted_ = false;
+  if (!closed_ && !write_waiting_) flush();
 }
 
 void ClientSession::flush() {

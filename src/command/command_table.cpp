@@ -247,10 +247,16 @@ const CommandSpec* CommandTable::find_and_cache(std::string_view name) const {
 
 const CommandSpec* CommandTable::find_subcommand(const CommandSpec& container,
                                                  std::string_view sub) {
+  // Compares each name's tail ("container|<sub>") where it must start, without searching for
+  // the bar: a memchr per subcommand cost more than the compares (~750 instructions for one
+  // CLIENT command, three of which open every node-redis 6 connection).
   for (const CommandSpec& spec : container.subcommands) {
-    const std::size_t bar = spec.name.find('|');
-    const std::string_view own = std::string_view(spec.name).substr(bar + 1);  // npos+1 == 0
-    if (iequals(own, sub)) return &spec;
+    const std::string_view name = spec.name;
+    if (name.size() < sub.size()) continue;
+    const std::size_t start = name.size() - sub.size();
+    const bool at_own_name =
+        start == 0 ? name.find('|') == std::string_view::npos : name[start - 1] == '|';
+    if (at_own_name && iequals(name.substr(start), sub)) return &spec;
   }
   return nullptr;
 }

@@ -111,7 +111,8 @@ void define_options(CLI::App& app, CommandLine& line) {
       "Flags override the config file, which overrides the defaults. Secrets may also come from\n"
       "the environment: FUNNEL_REQUIREPASS, FUNNEL_BACKEND_PASSWORD, FUNNEL_SENTINEL_PASSWORD\n"
       "(a file wins over them). Every key: docs/configuration.md; an example: "
-      "contrib/funnel.toml.");
+      "contrib/funnel.toml.\n"
+      "funnel iam-token --help: print an ElastiCache/MemoryDB IAM auth token (docs/aws.md).");
 }
 
 [[noreturn]] void given_twice(const std::string& flag, const std::vector<std::string>& values) {
@@ -168,9 +169,42 @@ void apply_flags(const CommandLine& line, Config& config) {
   }
 }
 
+// `funnel iam-token --user NAME --cache ID --region REGION [--serverless] [--memorydb] [--at T]`
+// (argv starts at "iam-token"). It reads no config file: it needs only these and the AWS chain.
+Invocation parse_iam_token_command(int argc, const char* const* argv) {
+  CLI::App app{
+      "Prints the ElastiCache/MemoryDB IAM auth token for a user, signed with the AWS "
+      "credentials of the environment (docs/aws.md).",
+      "funnel iam-token"};
+  Invocation invocation;
+  IamTokenOptions& options = invocation.iam_token;
+  app.add_option("--user", options.user, "the IAM-enabled user id")->required();
+  app.add_option("--cache", options.cache_id,
+                 "the replication group, serverless cache or MemoryDB cluster name")
+      ->required();
+  app.add_option("--region", options.region, "the cache's AWS region")->required();
+  app.add_flag("--serverless", options.serverless, "the cache is ElastiCache Serverless");
+  bool memorydb = false;
+  app.add_flag("--memorydb", memorydb, "sign for MemoryDB instead of ElastiCache");
+  app.add_option("--at", options.at, "sign for this instant (ISO-8601 UTC) instead of now");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    invocation.action = Invocation::Action::kExit;
+    invocation.exit_code = app.exit(error) == 0 ? 0 : kUsageExitCode;
+    return invocation;
+  }
+  if (memorydb) options.service = "memorydb";
+  invocation.action = Invocation::Action::kIamToken;
+  return invocation;
+}
+
 }  // namespace
 
 Invocation parse_invocation(int argc, const char* const* argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "iam-token") {
+    return parse_iam_token_command(argc - 1, argv + 1);
+  }
   CLI::App app{
       "Funnel: a Redis-protocol proxy that serves many clients over a few pipelined "
       "backend connections.",

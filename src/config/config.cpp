@@ -130,7 +130,7 @@ void check_backend_rules(const Config& config) {
               " is above " +
               show("backend.reconnect_backoff_max_ms", std::to_string(b.reconnect_backoff_max_ms)) +
               ": the minimum backoff must not exceed the maximum");
-  require(b.user.empty() || b.password.has_value(),
+  require(b.user.empty() || b.password.has_value() || b.iam(),
           show_text("backend.user", b.user) +
               " is set but there is no backend password: set backend.password_file "
               "(--backend-password-file) or FUNNEL_BACKEND_PASSWORD");
@@ -138,6 +138,31 @@ void check_backend_rules(const Config& config) {
           show_text("backend.address", b.address ? b.address->to_string() : "") +
               " is Funnel's own server.listen address: Funnel would proxy to itself; give the "
               "Redis primary's address");
+}
+
+// IAM replaces the password: the token is the password, made and renewed by Funnel.
+void check_iam_rules(const BackendConfig& b) {
+  if (!b.iam()) {
+    require(b.iam_cache_id.empty() && b.iam_region.empty(),
+            show_text("backend.iam_cache_id", b.iam_cache_id) + " or " +
+                show_text("backend.iam_region", b.iam_region) +
+                " is set but backend.iam_user is empty: set iam_user (--backend-iam-user) to "
+                "use IAM authentication, or remove them");
+    return;
+  }
+  require(!b.iam_cache_id.empty() && !b.iam_region.empty(),
+          show_text("backend.iam_user", b.iam_user) +
+              " needs backend.iam_cache_id (--backend-iam-cache: the replication group, "
+              "serverless cache or MemoryDB cluster name) and backend.iam_region "
+              "(--backend-iam-region)");
+  require(!b.password.has_value(),
+          show_text("backend.iam_user", b.iam_user) +
+              " is set together with a backend password (backend.password_file or "
+              "FUNNEL_BACKEND_PASSWORD): IAM tokens replace the password; remove one");
+  require(b.user.empty() || b.user == b.iam_user,
+          show_text("backend.user", b.user) + " differs from " +
+              show_text("backend.iam_user", b.iam_user) +
+              ": links log in as the IAM user; leave backend.user empty");
 }
 
 void check_limit_rules(const Config& config) {
@@ -289,6 +314,7 @@ void finalize(Config& config) {
   resolve_admin_token(config);
   check_tls_rules(config);
   check_backend_rules(config);
+  check_iam_rules(config.backend);
   check_limit_rules(config);
 }
 

@@ -66,6 +66,16 @@ struct BackendConfig {
   std::string tls_server_name;   // SNI and name check; empty: the host of backend.address
   std::string tls_cert_file;     // client certificate, when the backend asks for one
   std::string tls_key_file;
+  // IAM authentication (ElastiCache, MemoryDB; docs/aws.md): with iam_user set, links AUTH as
+  // that user with a SigV4 token made from the AWS credential chain, renewed every
+  // iam_token_refresh_s (tokens are valid for 15 minutes).
+  std::string iam_user;
+  std::string iam_cache_id;
+  std::string iam_region;
+  std::string iam_service = "elasticache";  // or "memorydb"
+  std::uint32_t iam_serverless = 0;         // 1: ElastiCache Serverless (ResourceType)
+  std::uint32_t iam_token_refresh_s = 600;
+  bool iam() const { return !iam_user.empty(); }
 };
 
 // One [[users]] entry: a named client user (docs/security.md). The password is given as a
@@ -198,12 +208,23 @@ struct Config {
   std::string source_file;  // the --config file, if any
 };
 
+// `funnel iam-token ...`: print an IAM auth token (docs/aws.md) and exit.
+struct IamTokenOptions {
+  std::string user;
+  std::string cache_id;
+  std::string region;
+  std::string service = "elasticache";  // --memorydb: "memorydb"
+  bool serverless = false;
+  std::string at;  // ISO-8601 instant to sign for; empty: now
+};
+
 // What the command line asked for.
 struct Invocation {
-  enum class Action { kRun, kCheckConfig, kExit };
+  enum class Action { kRun, kCheckConfig, kExit, kIamToken };
   Action action = Action::kRun;
   int exit_code = 0;  // for kExit: 0 for --help/--version, 2 for a usage error (already printed)
   Config config;
+  IamTokenOptions iam_token;  // for kIamToken
 };
 
 // Parses argv (CLI11), loads the TOML file named by --config or --check-config, applies flags on

@@ -132,6 +132,18 @@ constexpr std::array kKeys = {
     return c.backend.tls_cert_file; }),
   text("backend", "tls_key_file", "--backend-tls-key", [](Config& c) -> std::string& {
     return c.backend.tls_key_file; }),
+  text("backend", "iam_user", "--backend-iam-user", [](Config& c) -> std::string& {
+    return c.backend.iam_user; }),
+  text("backend", "iam_cache_id", "--backend-iam-cache", [](Config& c) -> std::string& {
+    return c.backend.iam_cache_id; }),
+  text("backend", "iam_region", "--backend-iam-region", [](Config& c) -> std::string& {
+    return c.backend.iam_region; }),
+  choice("backend", "iam_service", "", kIamServices, [](Config& c) -> std::string& {
+    return c.backend.iam_service; }),
+  integer("backend", "iam_serverless", "", 0, 1, "1 = an ElastiCache Serverless cache",
+          [](Config& c) -> std::uint32_t& { return c.backend.iam_serverless; }),
+  integer("backend", "iam_token_refresh_s", "", 1, 840, "seconds",
+          [](Config& c) -> std::uint32_t& { return c.backend.iam_token_refresh_s; }),
   text("auth", "requirepass_file", "--requirepass-file", [](Config& c) -> std::string& {
     return c.auth.requirepass_file; }),
   text("auth", "deny_commands", "--deny-commands", [](Config& c) -> std::string& {

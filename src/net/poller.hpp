@@ -1,4 +1,5 @@
-// Readiness of a worker's client sockets, edge-triggered and registered once per socket.
+// Readiness of a worker's client sockets (and its listening sockets), edge-triggered and
+// registered once per socket.
 //
 // Asio re-registers a socket (epoll_ctl) on every async_wait, which was one system call per batch
 // a client sent, and keeps a reactor record plus a pending operation for every idle client. Here

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace funnel::resp {
 
@@ -20,7 +21,11 @@ void ReplyWriter::line_sanitized(char type, std::string_view text) {
   out_.push_back(type);
   std::size_t start = out_.size();
   out_.append(text);
-  for (std::size_t i = start; i < out_.size(); ++i) {
+  // Two memchr scans find the common case (nothing to replace) in a few instructions per 32
+  // bytes; the byte loop cost ~5 per byte on every error reply (node-redis 6's handshake gets one).
+  const bool clean = text.empty() || (std::memchr(text.data(), '\r', text.size()) == nullptr &&
+                                      std::memchr(text.data(), '\n', text.size()) == nullptr);
+  for (std::size_t i = start; !clean && i < out_.size(); ++i) {
     if (out_[i] == '\r' || out_[i] == '\n') out_[i] = ' ';
   }
   out_.append("\r\n");

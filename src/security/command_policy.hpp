@@ -48,7 +48,9 @@ class CommandPolicy {
   void rebuild_ids();
 
   std::vector<std::string> names_;
+  std::vector<std::string> sorted_;               // names_ sorted, for denies()
   std::bitset<command::kMaxCommandIds> maybe_;    // top-level ids with a denied name under them
+  std::bitset<command::kMaxCommandIds> whole_;    // ids of commands denied whole ("config")
   std::bitset<command::kMaxCommandIds> scripts_;  // eval ..., fcall ..., function
   std::bitset<command::kMaxCommandIds> checked_;  // maybe_ | scripts_
   std::shared_ptr<ScriptGate> gate_ = std::make_shared<ScriptGate>();

@@ -16,7 +16,7 @@ void Worker::open_tls_listener(const config::HostPort& listen) {
 }
 
 void Worker::accept_next_tls() {
-  wait_to_accept(*tls_acceptor_, true);
+  watch_listener(tls_listen_target_, *tls_acceptor_, true);
 }
 
 SSL* Worker::new_tls_session(int fd) {

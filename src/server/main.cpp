@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "security/user_directory.hpp"
 #include "server/fd_limit.hpp"
+#include "server/iam_auth.hpp"
 #include "server/process.hpp"
 #include "tls/client_tls.hpp"
 #include "tls/server_tls.hpp"
@@ -37,6 +38,10 @@ int main(int argc, char** argv) {
     auto invocation = funnel::config::parse_invocation(argc, argv);
     using Action = funnel::config::Invocation::Action;
     if (invocation.action == Action::kExit) return invocation.exit_code;
+    if (invocation.action == Action::kIamToken) {
+      return funnel::server::print_iam_token(invocation.iam_token,
+                                             funnel::aws::ChainEnvironment::system());
+    }
     if (invocation.action == Action::kCheckConfig) {
       const auto& checked = invocation.config;
       (void)funnel::security::UserDirectory::build(checked.auth);  // checks [[users]]

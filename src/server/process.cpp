@@ -87,6 +87,11 @@ Process::Process(config::Config config)
     for (auto& worker : workers_) worker->publish(s);
     pubsub_hub_->publish(s);
   });
+  if (config_.backend.iam()) {
+    iam_auth_ = std::make_unique<IamAuth>(config_.backend, link_settings_.credentials,
+                                          aws::ChainEnvironment::system());
+    iam_auth_->renew();  // no credentials: refuse to start, saying which sources were tried
+  }
 }
 
 Process::~Process() = default;
@@ -128,6 +133,7 @@ int Process::run() {
   }
   pubsub_hub_->start(snapshot);
   for (auto& worker : workers_) worker->start(snapshot);
+  if (iam_auth_) iam_auth_->start(control_->io());  // before the loop runs: no race on the timer
   control_->start();
   ready_ = true;
   spdlog::info(
@@ -177,6 +183,15 @@ void Process::reload() {
     }
   }
   const auto& backend = config_.backend;
+  if (iam_auth_) {  // no password to re-read: a fresh token (and credentials when due)
+    try {
+      iam_auth_->renew();
+      spdlog::info("SIGHUP: a new IAM token made; new backend links use it");
+    } catch (const aws::CredentialError& error) {
+      spdlog::error("SIGHUP: {}; keeping the previous IAM token", error.what());
+    }
+    return;
+  }
   try {
     backend::BackendCredentials next;
     next.user = backend.user;

@@ -14,6 +14,7 @@
 #include "metrics/process_counters.hpp"
 #include "server/admin_http.hpp"
 #include "server/control.hpp"
+#include "server/iam_auth.hpp"
 #include "server/pubsub_hub.hpp"
 #include "server/worker.hpp"
 #include "tls/server_tls.hpp"
@@ -78,6 +79,8 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::unique_ptr<client::WriteWatermark> write_watermark_;
   std::unique_ptr<client::BlockingOrder> blocking_order_;  // blocking commands, arrival order
   std::unique_ptr<Control> control_;
+  // IAM tokens for the links (backend.iam_user); destroyed before control_, whose loop runs it.
+  std::unique_ptr<IamAuth> iam_auth_;
   std::unique_ptr<PubsubHub> pubsub_hub_;  // outlives the workers, which post to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::uint64_t> next_client_id_{1};

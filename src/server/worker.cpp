@@ -167,19 +167,32 @@ void Worker::stop() {
 }
 
 void Worker::accept_next() {
-  wait_to_accept(acceptor_, acceptor_tls_);
+  watch_listener(listen_target_, acceptor_, acceptor_tls_);
 }
 
-// Waits until the listener has connections, then takes them with accept4 (non-blocking,
-// close-on-exec; TCP_NODELAY and keepalive come from the listener). Asio's async_accept would
-// register every new socket with Asio's reactor, and a client's socket is watched by the
-// worker's net::Poller instead.
-void Worker::wait_to_accept(Acceptor& acceptor, bool tls) {
-  acceptor.async_wait(Acceptor::wait_read, [this, &acceptor, tls](boost::system::error_code ec) {
-    if (ec == asio::error::operation_aborted || context_->draining) return;
-    if (ec) return on_accept_error(ec, acceptor, tls);
-    accept_waiting(acceptor, tls);
-  });
+// The listener joins the poller's set once; its edges come with the clients' (one epoll_wait for
+// both). Connections are then taken with accept4 (non-blocking, close-on-exec; TCP_NODELAY and
+// keepalive come from the listener) until the backlog is empty, which ends the edge. Asio's
+// async_accept would register every new socket with Asio's reactor, and a client's socket is
+// watched by the worker's net::Poller instead.
+void Worker::watch_listener(ListenTarget& target, Acceptor& acceptor, bool tls) {
+  target.worker = this;
+  target.acceptor = &acceptor;
+  target.tls = tls;
+  if (!poller_->add(acceptor.native_handle(), &target)) {
+    return on_accept_error(boost::system::error_code(errno, boost::system::system_category()),
+                           acceptor, tls);
+  }
+  target.registered = true;
+  accept_waiting(acceptor, tls);  // connections queued before the registration
+}
+
+void Worker::ListenTarget::on_poll_events(std::uint32_t /*events*/) {
+  if (!backing_off && !worker->context_->draining) worker->accept_waiting(*acceptor, tls);
+}
+
+Worker::ListenTarget& Worker::listen_target(const Acceptor& acceptor) {
+  return &acceptor == &acceptor_ ? listen_target_ : tls_listen_target_;
 }
 
 void Worker::accept_waiting(Acceptor& acceptor, bool tls) {
@@ -193,7 +206,7 @@ void Worker::accept_waiting(Acceptor& acceptor, bool tls) {
       continue;
     }
     const int error = errno;
-    if (error == EAGAIN || error == EWOULDBLOCK) return wait_to_accept(acceptor, tls);
+    if (error == EAGAIN || error == EWOULDBLOCK) return;  // edge spent: the poller reports the next
     // The client gave up before we took it, or a signal: the next one may be fine.
     if (error == ECONNABORTED || error == EINTR || error == EPROTO) continue;
     return on_accept_error(boost::system::error_code(error, boost::system::system_category()),
@@ -242,10 +255,18 @@ void Worker::on_accept_error(const boost::system::error_code& ec, Acceptor& acce
   } else {
     spdlog::warn("worker {}: {}accept failed: {}", index_, tls ? "TLS " : "", ec.message());
   }
-  // Try again shortly: retrying at once would spin while the condition lasts.
+  // Try again shortly: retrying at once would spin while the condition lasts. Meanwhile new
+  // edges wait for the timer, which drains the backlog (and registers the listener if that is
+  // what failed).
+  ListenTarget& target = listen_target(acceptor);
+  if (target.backing_off) return;
+  target.backing_off = true;
   auto retry = std::make_shared<SteadyTimer>(io_.get_executor(), std::chrono::milliseconds(10));
-  retry->async_wait([this, retry, &acceptor, tls](boost::system::error_code wait_ec) {
-    if (!wait_ec && !context_->draining) wait_to_accept(acceptor, tls);
+  retry->async_wait([this, retry, &target, &acceptor, tls](boost::system::error_code wait_ec) {
+    target.backing_off = false;
+    if (wait_ec || context_->draining) return;
+    if (!target.registered) return watch_listener(target, acceptor, tls);
+    accept_waiting(acceptor, tls);
   });
 }
 

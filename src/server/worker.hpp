@@ -56,9 +56,21 @@ class Worker final {
 
  private:
   using Acceptor = asio::basic_socket_acceptor<asio::ip::tcp, Executor>;
+  // A listening socket watched by the worker's net::Poller: registered once, edge-triggered.
+  // Asio's async_wait re-armed it with an epoll_ctl on every wait, one system call per accepted
+  // connection when clients arrive one at a time (a connection per invocation).
+  struct ListenTarget final : net::PollTarget {
+    Worker* worker = nullptr;
+    Acceptor* acceptor = nullptr;
+    bool tls = false;
+    bool registered = false;   // in the poller's set
+    bool backing_off = false;  // an accept error's retry timer runs: edges wait for it
+    void on_poll_events(std::uint32_t events) override;
+  };
   void accept_next();
   void accept_next_tls();
-  void wait_to_accept(Acceptor& acceptor, bool tls);
+  void watch_listener(ListenTarget& target, Acceptor& acceptor, bool tls);
+  ListenTarget& listen_target(const Acceptor& acceptor);
   void accept_waiting(Acceptor& acceptor, bool tls);
   void open_tls_listener(const config::HostPort& listen);
   SSL* new_tls_session(int fd);
@@ -78,6 +90,8 @@ class Worker final {
   // tls.listen: a TLS listener beside the plain one (listener_tls.cpp).
   std::unique_ptr<Acceptor> tls_acceptor_;
   bool acceptor_tls_ = false;  // server.listen itself speaks TLS (a certificate, no tls.listen)
+  ListenTarget listen_target_;
+  ListenTarget tls_listen_target_;
   SteadyTimer tick_timer_;
   std::unique_ptr<net::Poller> poller_;  // readiness of this worker's clients
   std::unique_ptr<metrics::WorkerMetrics> metrics_;

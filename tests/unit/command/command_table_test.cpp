@@ -98,6 +98,10 @@ TEST(CommandTable, FindSubcommandMatchesTheNameAfterTheBar) {
   EXPECT_EQ(CommandTable::find_subcommand(config, "SeT")->name, "config|set");
   EXPECT_EQ(CommandTable::find_subcommand(config, "config|get"), nullptr);
   EXPECT_EQ(CommandTable::find_subcommand(config, "ge"), nullptr);
+  // Tails of a name are not its subcommand, whatever bars they hold.
+  for (std::string_view tail : {"et", "t", "|get", "g|get", "fig|get", "onfig|help"}) {
+    EXPECT_EQ(CommandTable::find_subcommand(config, tail), nullptr) << tail;
+  }
   EXPECT_EQ(CommandTable::find_subcommand(config, ""), nullptr);
   EXPECT_EQ(CommandTable::find_subcommand(spec("get", 2), "x"), nullptr);
 }

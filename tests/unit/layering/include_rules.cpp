@@ -49,9 +49,9 @@ std::string include_name(std::string_view path) {
 
 const std::vector<ModuleRank>& module_order() {
   static const std::vector<ModuleRank> order = {
-      {"common", 0},  {"resp", 1},      {"command", 2}, {"routing", 3}, {"config", 4},
-      {"metrics", 4}, {"security", 5},  {"plan", 6},    {"tls", 7},     {"net", 8},
-      {"backend", 9}, {"topology", 10}, {"client", 10}, {"server", 11}};
+      {"common", 0},  {"resp", 1},     {"command", 2},   {"routing", 3}, {"config", 4},
+      {"metrics", 4}, {"security", 5}, {"plan", 6},      {"tls", 7},     {"net", 8},
+      {"aws", 8},     {"backend", 9},  {"topology", 10}, {"client", 10}, {"server", 11}};
   return order;
 }
 

@@ -30,6 +30,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 const std::vector<WriterCase> kCases = {
     {"ok", [](ReplyWriter& w) { w.ok(); }, "+OK\r\n", "+OK\r\n"},
     {"pong", [](ReplyWriter& w) { w.simple_string("PONG"); }, "+PONG\r\n", "+PONG\r\n"},
+    {"empty simple string", [](ReplyWriter& w) { w.simple_string(""); }, "+\r\n", "+\r\n"},
+    {"CR and LF at the ends", [](ReplyWriter& w) { w.error("\nERR x\r"); }, "- ERR x \r\n",
+     "- ERR x \r\n"},
     {"error", [](ReplyWriter& w) { w.error("ERR Protocol error: invalid bulk length"); },
      "-ERR Protocol error: invalid bulk length\r\n",
      "-ERR Protocol error: invalid bulk length\r\n"},

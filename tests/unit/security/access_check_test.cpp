@@ -86,6 +86,28 @@ TEST_F(AccessCheckTest, DenyListAppliesToEveryoneUnlessNamed) {
   EXPECT_EQ(run({"KEYS", "*"}), "NOPERM this user has no permissions to run the 'keys' command");
 }
 
+// A command listed whole denies every subcommand; a listed subcommand denies only itself, beside
+// its container's other subcommands (the policy's per-id bits and sorted names agree).
+TEST_F(AccessCheckTest, DenyListWholeCommandsAndSubcommands) {
+  const auto denied = [](std::string_view name) {
+    return "NOPERM this user has no permissions to run the '" + std::string(name) + "' command";
+  };
+  make("allkeys +@all", "client");
+  EXPECT_EQ(run({"CLIENT", "ID"}), denied("client|id"));
+  EXPECT_EQ(run({"CLIENT", "GETNAME"}), denied("client|getname"));
+  make("allkeys +@all", "client|list acl|whoami");
+  EXPECT_EQ(run({"CLIENT", "LIST"}), denied("client|list"));
+  EXPECT_EQ(run({"CLIENT", "ID"}), "OK");
+  EXPECT_EQ(run({"CLIENT", "GETNAME"}), "OK");
+  EXPECT_EQ(run({"ACL", "WHOAMI"}), denied("acl|whoami"));
+  EXPECT_EQ(run({"ACL", "CAT"}), "OK");
+  make("allkeys +@all", "client|list client");
+  EXPECT_EQ(run({"CLIENT", "ID"}), denied("client|id"));
+  make("allkeys +@all", "client|list client -client");
+  EXPECT_EQ(run({"CLIENT", "ID"}), "OK");
+  EXPECT_EQ(run({"CLIENT", "LIST"}), denied("client|list"));
+}
+
 TEST_F(AccessCheckTest, MovableKeysAreFoundOrRefused) {
   make("~app:* +@all");
   // A script's declared keys are found, but a user with key patterns may not run scripts at
