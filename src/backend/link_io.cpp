@@ -256,7 +256,10 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
   } else if (!entry.abandoned &&
              (kind != resp::ReplyKind::kError || !redirected_error(entry, reply))) [[likely]] {
     const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
-    sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_});
+    // The request's bytes are still in out_ (compact_output keeps them until their reply).
+    const std::string_view request(out_.data() + (entry.begin - out_base_),
+                                   entry.end - entry.begin);
+    sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_, request});
   }
   pipeline_.pop();
   if (state_ == State::kRetiring && pipeline_.empty()) finish_retired();

@@ -51,6 +51,9 @@ struct ReplyTarget {
 struct ReplyTiming {
   std::int64_t backend_ns = 0;  // from the request's write to its reply's read; 0 if unknown
   std::int64_t now_ns = 0;      // when the reply was framed (one clock read per batch)
+  // The request's bytes as written, where the link still holds them (FUNNEL SLOWLOG reads them
+  // only for a slow request); empty otherwise.
+  std::string_view request{};
 };
 
 // A large reply is streamed from its link as it is read, in parts (ReplySink::deliver_part).

@@ -199,8 +199,9 @@ class ClientSession final : public net::PollTarget {
   void answer(std::uint64_t seq, std::string_view reply, bool flush = true);
   void answer_error(std::uint64_t seq, std::string_view message);
   void answer_local(std::uint64_t seq, std::string_view reply);
+  void log_if_slow(std::int64_t total_ns, std::string_view request);
   void record(std::uint16_t command_id, metrics::CommandClass command_class, std::string_view reply,
-              std::int64_t total_ns, std::int64_t backend_ns);
+              std::int64_t total_ns, std::int64_t backend_ns, std::string_view request = {});
   void protocol_error(std::string_view message);
   void keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch);
   void drop_unparsed();
@@ -260,6 +261,7 @@ class ClientSession final : public net::PollTarget {
   void cmd_client(LocalCall& call);
   void cmd_funnel(LocalCall& call);
   void funnel_pause(LocalCall& call, bool pause);
+  void cmd_funnel_slowlog(LocalCall& call);  // client/slowlog_command.cpp
   void cmd_acl_whoami(LocalCall& call);
   void cmd_pubsub(LocalCall& call);
   void client_id(LocalCall& call);

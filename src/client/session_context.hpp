@@ -19,6 +19,7 @@
 #include "client/hello_reply.hpp"
 #include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
+#include "client/slowlog.hpp"
 #include "client/subscriptions.hpp"
 #include "command/classify.hpp"
 #include "config/config.hpp"
@@ -120,6 +121,7 @@ struct ProcessFacts {
   std::string version;  // Funnel's own
   metrics::ProcessCounters* counters = nullptr;
   backend::DatabasePools* databases = nullptr;  // SELECT n: which databases have pools
+  SlowLog* slowlog = nullptr;                   // FUNNEL SLOWLOG (null: off)
 };
 
 struct SessionContext {
@@ -181,6 +183,8 @@ struct SessionContext {
   AdminView* admin = nullptr;                 // FUNNEL commands; null: refused
   std::int64_t batch_ns = 0;                  // when the current batch of requests was read
   bool per_request_metrics = true;            // admin.metrics
+  // FUNNEL SLOWLOG's threshold in nanoseconds (limits.slowlog_slower_than_us); INT64_MAX: off.
+  std::int64_t slowlog_above_ns = INT64_MAX;
   SessionRegistry registry;
   StringInterner strings;
   SubscriptionIndex subscriptions;        // this worker's channel -> sessions (pub/sub)

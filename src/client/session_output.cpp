@@ -27,7 +27,13 @@ void ClientSession::answer_local(std::uint64_t seq, std::string_view reply) {
 }
 
 void ClientSession::record(std::uint16_t command_id, metrics::CommandClass command_class,
-                           std::string_view reply, std::int64_t total_ns, std::int64_t backend_ns) {
+                           std::string_view reply, std::int64_t total_ns, std::int64_t backend_ns,
+                           std::string_view request) {
+  // FUNNEL SLOWLOG: a comparison for every request, the rest only for a slow one (`request` is
+  // empty where Funnel answered itself: not logged).
+  if (total_ns >= ctx_.slowlog_above_ns && !request.empty()) [[unlikely]] {
+    log_if_slow(total_ns, request);
+  }
   if (!ctx_.per_request_metrics) return;
   metrics::Outcome outcome = metrics::Outcome::kOk;
   if (!reply.empty() && (reply[0] == '-' || reply[0] == '!')) {
@@ -45,7 +51,7 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
   if (closed_) return;
   if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
-         timing.now_ns - target.started_ns, timing.backend_ns);
+         timing.now_ns - target.started_ns, timing.backend_ns, timing.request);
   constexpr std::uint8_t kEditOrDrop =
       backend::ReplyTarget::kNoReply | backend::ReplyTarget::kEdited;
   if (target.flags & kEditOrDrop) [[unlikely]] {

@@ -124,6 +124,11 @@ struct LimitsConfig {
   std::uint32_t max_pipeline_per_client = 1024;
   // One request from a client that has not authenticated yet (AUTH / HELLO need little).
   std::uint64_t max_unauthenticated_request_bytes = 4096;
+  // FUNNEL SLOWLOG: requests whose time in Funnel (read to reply framed) reaches this many
+  // microseconds are logged (0 logs every request), keeping the newest slowlog_max_len
+  // (0 turns the log off: Redis's negative slowlog-log-slower-than).
+  std::uint32_t slowlog_slower_than_us = 10'000;
+  std::uint32_t slowlog_max_len = 128;
 };
 
 struct AdminConfig {

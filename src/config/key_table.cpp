@@ -183,6 +183,12 @@ constexpr std::array kKeys = {
   size("limits", "max_unauthenticated_request_bytes", 512, kMb,
        "bytes in one request before AUTH",
        [](Config& c) -> std::uint64_t& { return c.limits.max_unauthenticated_request_bytes; }),
+  integer("limits", "slowlog_slower_than_us", "", 0, 3'600'000'000,
+          "microseconds; FUNNEL SLOWLOG logs requests this slow or slower, 0 logs all",
+          [](Config& c) -> std::uint32_t& { return c.limits.slowlog_slower_than_us; }),
+  integer("limits", "slowlog_max_len", "", 0, 1'000'000,
+          "entries FUNNEL SLOWLOG keeps; 0 turns it off",
+          [](Config& c) -> std::uint32_t& { return c.limits.slowlog_max_len; }),
   KeySpec{.table = "admin", .name = "listen", .kind = KeyKind::kAddress, .flag = "--admin",
           .optional_address = [](Config& c) -> std::optional<HostPort>& {
             return c.admin.listen; }},

@@ -71,6 +71,9 @@ Process::Process(config::Config config)
   write_watermark_ = std::make_unique<client::WriteWatermark>(config_.server.workers);
   blocking_order_ = std::make_unique<client::BlockingOrder>(config_.server.workers);
   facts_.databases = database_pools_.get();
+  slowlog_ =
+      std::make_unique<client::SlowLog>(config_.server.workers, config_.limits.slowlog_max_len);
+  facts_.slowlog = slowlog_.get();
   users_ = security::UserDirectory::build(config_.auth);  // throws ConfigError for bad rules
   // Data links provision a backend user without the deny list, so it holds inside scripts.
   link_settings_.backend_user =

@@ -82,6 +82,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   backend::LinkSettings link_settings_;
   metrics::ProcessCounters counters_;
   std::unique_ptr<backend::DatabasePools> database_pools_;
+  std::unique_ptr<client::SlowLog> slowlog_;  // before facts_, which points at it
   client::ProcessFacts facts_;
   std::shared_ptr<const security::UserDirectory> users_;
   security::AuthThrottle auth_throttle_;

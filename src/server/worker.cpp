@@ -42,6 +42,10 @@ Worker::Worker(Process& process, unsigned index)
   context_->auth_throttle = &process.auth_throttle();
   context_->admin = &process;
   context_->per_request_metrics = process.config().admin.metrics != 0;
+  if (process.config().limits.slowlog_max_len > 0) {
+    context_->slowlog_above_ns =
+        static_cast<std::int64_t>(process.config().limits.slowlog_slower_than_us) * 1000;
+  }
   context_->cluster = process.config().cluster.enabled();
   context_->cluster_address = client::announced_address(process.config());
   context_->parser.set_limits(
