@@ -165,6 +165,7 @@ TEST_F(HostileInputTest, HalfCloseWhilePausedByBackpressureClosesAtOnce) {
   RespConnection control(funnel_->port());
   ASSERT_EQ(control.command({"SET", "big", std::string(256 * 1024, 'v')}).str, "OK");
   const std::size_t idle_fds = open_descriptors(funnel_->pid());
+  const std::string idle_list = describe_descriptors(funnel_->pid());
   const long long idle_buffers = funnel_info(control, "funnel_client_buffer_bytes");
   const int fd = connect_loopback(funnel_->port());
   ASSERT_GE(fd, 0);
@@ -177,9 +178,13 @@ TEST_F(HostileInputTest, HalfCloseWhilePausedByBackpressureClosesAtOnce) {
   ASSERT_EQ(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(partial.size()));
   ::shutdown(fd, SHUT_WR);
+  // A CI run (asan, two tests at a time) once saw clients back to 1 but one descriptor more
+  // than idle after 10 s; not reproduced since (0 of 64 runs four at a time): the lists say
+  // which descriptor it is if it happens again.
   EXPECT_TRUE(back_to_idle(control, 1, idle_fds))
       << "clients " << funnel_info(control, "funnel_connected_clients") << ", descriptors "
-      << open_descriptors(funnel_->pid()) << " (idle " << idle_fds << ")";
+      << open_descriptors(funnel_->pid()) << " (idle " << idle_fds
+      << ")\nnow:  " << describe_descriptors(funnel_->pid()) << "\nidle: " << idle_list;
   EXPECT_TRUE(wait_until([&] {
     return funnel_info(control, "funnel_client_buffer_bytes") <= idle_buffers + 64 * 1024;
   })) << funnel_info(control, "funnel_client_buffer_bytes")
