@@ -7,21 +7,14 @@
 #include <spdlog/spdlog.h>
 
 #include "client/client_session.hpp"
+#include "common/ascii.hpp"
 #include "resp/writer.hpp"
 #include "routing/pause_gate.hpp"
 
 namespace funnel::client {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
+using common::iequals;
 
 bool parse_int(std::string_view text, long long& value) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -165,7 +158,7 @@ void ClientSession::cmd_funnel(LocalCall& call) {
   const resp::Request& r = call.request;
   std::string& out = call.out;
   std::string sub = r.argc() > 1 ? std::string(r.arg(1)) : std::string("HELP");
-  for (char& c : sub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : sub) c = common::ascii_upper(c);
   if (sub == "SLOWLOG") return cmd_funnel_slowlog(call);
   if (sub == "PAUSE" || sub == "RESUME") return funnel_pause(call, sub == "PAUSE");
   if (sub == "RELOAD" && r.argc() == 2 && ctx_.admin != nullptr) {

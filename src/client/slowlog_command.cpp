@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "client/client_session.hpp"
+#include "common/ascii.hpp"
 #include "resp/writer.hpp"
 
 namespace funnel::client {
@@ -12,15 +13,7 @@ namespace {
 
 constexpr std::size_t kDefaultGetCount = 10;  // Redis: SLOWLOG GET without a count
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
+using common::iequals;
 
 // Redis's SLOWLOG GET count: -1 (or any count) means all; below -1 or not a number is refused.
 bool parse_count(std::string_view text, std::size_t& count) {

@@ -1,24 +1,13 @@
-// Private to the command module: ASCII case folding as Redis does it (strcasecmp/toupper in the C
-// locale) for command names, subcommand names and options such as XREAD's BLOCK.
+// The command module's names for common/ascii.hpp's case folding (its files say
+// command::iequals, command::ascii_upper, ...).
 #pragma once
 
-#include <string_view>
+#include "common/ascii.hpp"
 
 namespace funnel::command {
 
-constexpr char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-constexpr char ascii_upper(char c) {
-  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-}
-
-constexpr bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
+using common::ascii_lower;
+using common::ascii_upper;
+using common::iequals;
 
 }  // namespace funnel::command
