@@ -24,7 +24,8 @@ struct BackendSnapshot;
 struct ReplicaNode {
   std::uint32_t node_id = 0;
   std::shared_ptr<const BackendSnapshot> links;
-  bool readable = false;  // in the read set: healthy, in sync, not lagging
+  bool readable = false;    // in the read set: healthy, in sync, not lagging
+  bool local_zone = false;  // in Funnel's own availability zone (server.zone; prefer-local-zone)
 };
 
 // A Redis Cluster as the workers see it (issue #16): the slot map and, per shard in the map's

@@ -88,6 +88,10 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
   if (const resp::Value* version = reply->find("version")) {
     if (auto text = version->as_string()) redis_version_ = std::string(*text);
   }
+  zone_.reset();
+  if (const resp::Value* zone = reply->find("availability_zone")) {
+    if (auto text = zone->as_string()) zone_ = std::string(*text);
+  }
   co_return std::string();
 }
 

@@ -40,6 +40,11 @@ class ControlLink {
   void close();
   bool is_open() const { return open_; }
   const std::string& redis_version() const { return redis_version_; }
+  // The node's availability zone: from HELLO's availability_zone (Valkey 8.1+) at open(), or as
+  // the caller learnt it since (set_zone, from INFO server); nullopt while nobody has asked on
+  // this connection, "" when the node does not say.
+  const std::optional<std::string>& zone() const { return zone_; }
+  void set_zone(std::string zone) { zone_ = std::move(zone); }
 
  private:
   // The next reply; RESP3 pushes are skipped unless keep_pushes.
@@ -56,6 +61,7 @@ class ControlLink {
   SteadyTimer deadline_;
   std::string buffer_;
   std::string redis_version_;
+  std::optional<std::string> zone_;
   std::uint32_t keepalive_idle_s_ = 0;
   bool open_ = false;
   bool timed_out_ = false;

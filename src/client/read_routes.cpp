@@ -19,9 +19,13 @@ void ReadRoutes::update(const backend::BackendSnapshot& snapshot, backend::Repli
   for (std::size_t i = 1; i < ids.size(); ++i) {
     const auto& replica = snapshot.replicas[i - 1];
     views[i].readable = replica.readable;
+    views[i].local_zone = replica.local_zone;
     pools[i] = replicas.find(replica.node_id);
     if (pools[i] == nullptr) views[i].readable = false;  // no links here yet
-    if (!layout_changed && views_[i].readable != views[i].readable) readability_changed = true;
+    if (!layout_changed &&
+        (views_[i].readable != views[i].readable || views_[i].local_zone != views[i].local_zone)) {
+      readability_changed = true;  // a zone learnt late: clients may move to a local replica
+    }
   }
   if (readability_changed) ++health_epoch_;
   node_ids_ = std::move(ids);

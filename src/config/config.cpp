@@ -9,6 +9,7 @@
 #include "common/usable_cpus.hpp"
 #include "config/file_reader.hpp"
 #include "config/key_table.hpp"
+#include "config/node_list.hpp"
 #include "config/topology_rules.hpp"
 #include "config/value_text.hpp"
 
@@ -304,7 +305,8 @@ std::optional<std::string> read_secret_source(const std::string& path, const std
 
 void finalize(Config& config) {
   for (const KeySpec& spec : all_keys()) check_range(spec, config);
-  check_topology(config);  // a source of nodes: backend.address, discovery or Sentinel
+  check_topology(config);   // a source of nodes: backend.address, discovery or Sentinel
+  check_node_list(config);  // [[topology.nodes]], server.zone
   resolve_machine_defaults(config);
   resolve_secret(config.backend.password, config.backend.password_file, "backend.password_file",
                  "FUNNEL_BACKEND_PASSWORD");

@@ -36,6 +36,9 @@ struct ServerConfig {
   std::uint32_t idle_client_timeout_s = 300;  // 0 disables; default stays under AWS NLB's 350 s
   std::uint32_t tcp_keepalive_s = 60;         // 0 disables TCP keepalive on client sockets
   std::uint32_t drain_timeout_ms = 5000;      // SIGTERM: how long in-flight requests may finish
+  // Funnel's own availability zone (topology.read_policy = prefer-local-zone): this key, else
+  // the AWS_AVAILABILITY_ZONE environment variable (resolved by finalize); empty: unknown.
+  std::string zone;
 };
 
 struct BackendConfig {
@@ -158,6 +161,13 @@ struct TlsConfig {
   bool enabled() const { return !cert_file.empty(); }
 };
 
+// One [[topology.nodes]] entry: what the configuration says about one node, matched by the
+// address the node is known by (backend.address, topology.replicas, or as the source names it).
+struct NodeConfig {
+  HostPort address;
+  std::string zone;  // its availability zone; empty: as the node reports it (HELLO / INFO)
+};
+
 // Where the nodes are and which of them serve reads (docs/topology.md). One source at a time:
 // backend.address alone (one node, the default), backend.address plus `replicas` (static),
 // `discover` (learn the primary and its replicas from ROLE), or `sentinels` + `sentinel_master`.
@@ -179,6 +189,9 @@ struct TopologyConfig {
   // 1: the sentinels speak TLS when the data nodes do (backend.tls, same CA and client
   // certificate); 0: plain TCP to the sentinels whatever the data nodes speak.
   std::uint32_t sentinel_tls = 1;
+  std::vector<NodeConfig> nodes;  // [[topology.nodes]]: per-node settings (docs/topology.md)
+  // The entry for `address`, or null.
+  const NodeConfig* node(const HostPort& address) const;
   bool multi_node() const { return !replicas.empty() || discover || !sentinels.empty(); }
 };
 

@@ -88,6 +88,7 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.server.tcp_keepalive_s; }),
   integer("server", "drain_timeout_ms", "", 0, kHour, "milliseconds; 0 closes clients at once",
           [](Config& c) -> std::uint32_t& { return c.server.drain_timeout_ms; }),
+  text("server", "zone", "--zone", [](Config& c) -> std::string& { return c.server.zone; }),
   KeySpec{.table = "backend", .name = "address", .kind = KeyKind::kAddress, .flag = "--backend",
           .optional_address = [](Config& c) -> std::optional<HostPort>& {
             return c.backend.address; }},

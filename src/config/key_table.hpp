@@ -26,7 +26,8 @@ enum class KeyKind {
 
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
 // The spellings of routing::ReadPolicy (routing/read_policy.cpp); config stays a leaf module.
-inline constexpr std::string_view kReadPolicies[] = {"primary", "prefer-replica", "replica", "any"};
+inline constexpr std::string_view kReadPolicies[] = {"primary", "prefer-replica", "replica", "any",
+                                                     "prefer-local-zone"};
 inline constexpr std::string_view kIamServices[] = {"elasticache", "memorydb"};
 inline constexpr std::string_view kReadYourWritesScopes[] = {"off", "client", "process"};
 

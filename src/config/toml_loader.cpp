@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "config/key_table.hpp"
+#include "config/node_list_toml.hpp"
 #include "config/value_text.hpp"
 
 namespace funnel::config {
@@ -160,6 +161,10 @@ void load_table(Config& config, std::string_view table_name, const toml::node& n
   }
   for (auto&& [key, value] : *table) {
     refuse_literal_secret(table_name, key.str());
+    if (table_name == "topology" && key.str() == "nodes") {
+      load_node_list(config, value);
+      continue;
+    }
     const KeySpec* spec = find_key(table_name, key.str());
     if (spec == nullptr) unknown_key(table_name, key.str());
     apply_node(*spec, config, value);

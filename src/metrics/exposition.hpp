@@ -38,6 +38,8 @@ struct NodeState {
   std::string reason;     // why not reachable / readable
   std::int64_t offset = -1;
   std::int64_t lag_bytes = 0;
+  std::string zone;         // availability zone ("" unknown)
+  bool local_zone = false;  // in Funnel's own zone (server.zone)
 };
 
 struct ExpositionInput {

@@ -6,11 +6,12 @@
 
 namespace funnel::routing {
 namespace {
-constexpr std::array<std::pair<std::string_view, ReadPolicy>, 4> kNames = {{
+constexpr std::array<std::pair<std::string_view, ReadPolicy>, 5> kNames = {{
     {"primary", ReadPolicy::kPrimary},
     {"prefer-replica", ReadPolicy::kPreferReplica},
     {"replica", ReadPolicy::kReplica},
     {"any", ReadPolicy::kAny},
+    {"prefer-local-zone", ReadPolicy::kPreferLocalZone},
 }};
 }  // namespace
 

@@ -13,6 +13,9 @@ enum class ReadPolicy : std::uint8_t {
   kPreferReplica,  // healthy replicas; the primary when none is healthy
   kReplica,        // healthy replicas only; a clear error when none is healthy
   kAny,            // the primary and healthy replicas together
+  // Healthy replicas in Funnel's own availability zone, then other healthy replicas, then the
+  // primary (issue #19: a cross-zone read costs latency and transfer charges).
+  kPreferLocalZone,
 };
 
 std::optional<ReadPolicy> read_policy_from_name(std::string_view name);

@@ -17,6 +17,15 @@ bool valid(std::span<const NodeView> nodes, int index) {
   return index >= 0 && static_cast<std::size_t>(index) < nodes.size();
 }
 
+// Whether `node` should serve rather than the best so far: in Funnel's zone first under
+// prefer-local-zone, then the fewest requests in flight.
+bool better(const NodeView& node, const NodeView& best, ReadPolicy policy) {
+  if (policy == ReadPolicy::kPreferLocalZone && node.local_zone != best.local_zone) {
+    return node.local_zone;
+  }
+  return node.outstanding < best.outstanding;
+}
+
 ReadChoice on_primary(int primary, bool fell_back) {
   if (primary < 0) return ReadChoice{-1, "ERR funnel: no primary is known right now", false};
   return ReadChoice{primary, {}, fell_back};
@@ -48,7 +57,7 @@ ReadChoice choose_read_node(std::span<const NodeView> nodes, int primary,
     const NodeView& node = nodes[i];
     if (!node.primary && node.readable) any_healthy_replica = true;
     if (!may_serve(node, request) || !caught_up(node, request.needed_offset)) continue;
-    if (best < 0 || node.outstanding < nodes[static_cast<std::size_t>(best)].outstanding) {
+    if (best < 0 || better(node, nodes[static_cast<std::size_t>(best)], request.policy)) {
       best = static_cast<int>(i);
     }
   }

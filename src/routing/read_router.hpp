@@ -8,7 +8,8 @@
 // consecutive reads never go back in time. Read-your-writes: a node serves a client's read only
 // if its replication offset has reached the offset the client (or, process-wide, anyone) needs;
 // otherwise the read goes to the primary. A cursor continuation (SCAN ... with a nonzero cursor)
-// goes to the node that issued the cursor while it is usable.
+// goes to the node that issued the cursor while it is usable. Under prefer-local-zone a replica
+// in Funnel's zone beats any other, whatever their loads; the primary comes last.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,7 @@ struct NodeView {
   bool readable = false;          // replica in the read set (healthy, not lagging)
   std::int64_t offset = -1;       // last polled replication offset (-1: unknown)
   std::uint32_t outstanding = 0;  // requests in flight to it from this worker
+  bool local_zone = false;        // in Funnel's own availability zone (prefer-local-zone)
 };
 
 // Per client connection; 16 bytes, lives in the session.

@@ -35,6 +35,8 @@ ReplicaInfo parse_replica_info(std::string_view text) {
       info.link_up = value == "up";
     } else if (key == "master_replid") {
       info.replid = std::string(value);
+    } else if (key == "availability_zone") {
+      info.zone = std::string(value);
     }
   }
   return info;

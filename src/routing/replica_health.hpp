@@ -24,6 +24,9 @@ struct ReplicaInfo {
   // follows (its primary's once in sync). Equal ids say "same data", however each node was
   // addressed (NAT, relays, announced IPs).
   std::string replid;
+  // availability_zone (INFO server: Valkey 8.0+ with availability-zone set, MemoryDB); empty
+  // when the node does not say.
+  std::string zone;
 };
 
 // Reads the fields above from an INFO reply's text ("key:value" lines). Unknown lines are

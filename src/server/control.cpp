@@ -169,14 +169,15 @@ void Control::on_view(const topology::TopologyView& view) {
       links = std::make_shared<const backend::BackendSnapshot>(std::move(node_links));
     }
     const bool readable = node.readable && node.role == routing::Role::kReplica;
-    replicas.push_back(backend::ReplicaNode{node.node_id, std::move(links), readable});
+    const bool local = !config_.server.zone.empty() && node.zone == config_.server.zone;
+    replicas.push_back(backend::ReplicaNode{node.node_id, std::move(links), readable, local});
   }
   const auto same_replicas = [](const std::vector<backend::ReplicaNode>& a,
                                 const std::vector<backend::ReplicaNode>& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
       if (a[i].node_id != b[i].node_id || a[i].links != b[i].links ||
-          a[i].readable != b[i].readable) {
+          a[i].readable != b[i].readable || a[i].local_zone != b[i].local_zone) {
         return false;
       }
     }

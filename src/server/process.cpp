@@ -299,6 +299,8 @@ metrics::ExpositionInput Process::exposition() const {
       state.reason = node.reason;
       state.offset = node.offset;
       state.lag_bytes = node.lag_bytes;
+      state.zone = node.zone;
+      state.local_zone = !config_.server.zone.empty() && node.zone == config_.server.zone;
       in.nodes.push_back(std::move(state));
     }
     in.failovers = control_->current()->failovers;

@@ -215,6 +215,12 @@ void TopologyMonitor::Impl::apply_results() {
     }
     status.last_io_seconds_ago = result.info.last_io_seconds_ago;
     if (!result.redis_version.empty()) status.redis_version = result.redis_version;
+    const config::NodeConfig* configured = config.topology.node(status.address);
+    if (configured != nullptr && !configured->zone.empty()) {
+      status.zone = configured->zone;
+    } else if (result.reachable) {
+      status.zone = result.zone;
+    }
   }
 }
 

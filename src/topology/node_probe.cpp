@@ -25,6 +25,11 @@ const std::string& info_persistence_request() {
   return request;
 }
 
+const std::string& info_server_request() {
+  static const std::string request = backend::encode_command({"INFO", "server"});
+  return request;
+}
+
 const std::array<const std::string*, 2>& info_requests() {
   static const std::array<const std::string*, 2> requests = {&info_replication_request(),
                                                              &info_persistence_request()};
@@ -48,6 +53,19 @@ boost::asio::awaitable<std::optional<routing::RoleReport>> query_role(backend::C
 }
 
 namespace {
+// A node's zone does not change while it runs: asked once per connection, from INFO server when
+// HELLO did not say (Valkey 8.0, MemoryDB). A node that fails INFO server has no zone.
+boost::asio::awaitable<void> learn_zone(backend::ControlLink& link) {
+  if (link.zone()) co_return;
+  std::string error;
+  auto info = co_await link.call(info_server_request(), error);
+  std::string zone;
+  if (info && !info->is_error()) {
+    if (auto text = info->as_string()) zone = routing::parse_replica_info(*text).zone;
+  }
+  if (link.is_open()) link.set_zone(std::move(zone));
+}
+
 boost::asio::awaitable<ProbeResult> probe_once(backend::ControlLink& link,
                                                const backend::BackendSnapshot& target) {
   ProbeResult result;
@@ -63,6 +81,8 @@ boost::asio::awaitable<ProbeResult> probe_once(backend::ControlLink& link,
     co_return result;
   }
   result.reachable = true;
+  if (!is_loading(*pong)) co_await learn_zone(link);
+  result.zone = link.zone().value_or(std::string());
   std::string role_error;
   result.role = co_await query_role(link, role_error);
   if (!link.is_open()) {  // the link died mid-check: the node is not answering

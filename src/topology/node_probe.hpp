@@ -20,6 +20,7 @@ struct ProbeResult {
   std::optional<routing::RoleReport> role;  // nullopt when ROLE failed or was not understood
   routing::ReplicaInfo info;
   std::string redis_version;
+  std::string zone;  // availability_zone as the node reports it (HELLO or INFO server); "" unknown
 };
 
 // Opens the link first when it is closed (connect + handshake, bounded by the link settings'

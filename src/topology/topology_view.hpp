@@ -30,6 +30,8 @@ struct NodeStatus {
   std::int64_t lag_bytes = 0;  // primary offset minus this replica's
   std::int64_t last_io_seconds_ago = -1;  // replica: seconds since it last heard the primary
   std::string redis_version;
+  // Availability zone: the node's [[topology.nodes]] entry, else what the node reports; "" unknown.
+  std::string zone;
 };
 
 struct TopologyView {

@@ -269,6 +269,7 @@ void FakeBackend::accept_all() {
     }
     conn->session.id = conn->index + 1;
     conn->session.authenticated = options_.password.empty();
+    conn->session.zone = options_.hello_zone;
     connections_.push_back(std::move(conn));
   }
 }

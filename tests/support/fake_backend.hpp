@@ -21,6 +21,9 @@ struct FakeBackendOptions {
   bool answer_handshake = true;
   // Non-empty: like requirepass, AUTH/HELLO AUTH must give it; other commands get -NOAUTH.
   std::string password;
+  // Non-empty: HELLO's reply ends with availability_zone, as Valkey 8.1+ with availability-zone
+  // configured answers (issue #19).
+  std::string hello_zone;
 };
 
 class FakeBackend {

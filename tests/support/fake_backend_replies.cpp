@@ -27,12 +27,15 @@ std::string bulk(const std::string& s) {
 }
 
 std::string hello_reply(const FakeSession& session) {
-  std::string out = session.protocol == 3 ? "%7\r\n" : "*14\r\n";
+  const std::size_t fields = session.zone.empty() ? 7 : 8;
+  std::string out =
+      header(session.protocol == 3 ? '%' : '*', session.protocol == 3 ? fields : 2 * fields);
   out += bulk("server") + bulk("redis") + bulk("version") + bulk("7.0.15");
   out += bulk("proto") + header(':', static_cast<std::size_t>(session.protocol));
   out += bulk("id") + header(':', static_cast<std::size_t>(session.id));
   out += bulk("mode") + bulk("standalone") + bulk("role") + bulk("master");
   out += bulk("modules") + "*0\r\n";
+  if (!session.zone.empty()) out += bulk("availability_zone") + bulk(session.zone);
   return out;
 }
 

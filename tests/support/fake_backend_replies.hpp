@@ -13,6 +13,7 @@ struct FakeSession {
   int protocol = 2;  // switched by HELLO 3
   bool authenticated = false;
   std::string name;  // CLIENT SETNAME / HELLO SETNAME
+  std::string zone;  // non-empty: HELLO's reply adds availability_zone (Valkey 8.1+)
 };
 
 // The built-in reply to args (uppercase or not) or nullopt if the command is not one of the

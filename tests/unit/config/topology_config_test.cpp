@@ -152,8 +152,8 @@ TEST_F(TopologyConfigTest, ChoicesAreCheckedWithAHint) {
   EXPECT_EQ(error_of([] {
               invoke({"--backend", "p:1", "--read-policy", "prefer_replica"});
             }),
-            "--read-policy=prefer_replica: use one of primary, prefer-replica, replica, any (did "
-            "you mean prefer-replica?)");
+            "--read-policy=prefer_replica: use one of primary, prefer-replica, replica, any, "
+            "prefer-local-zone (did you mean prefer-replica?)");
   EXPECT_EQ(toml_error("[topology]\nread_your_writes = \"session\"\n"),
             "test.toml: topology.read_your_writes = \"session\": use one of off, client, process");
   EXPECT_EQ(toml_error("[topology]\nread_your_writes = true\n"),

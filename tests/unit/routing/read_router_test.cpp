@@ -113,5 +113,83 @@ TEST(ReadRouter, NoPrimaryKnownIsAClearError) {
   EXPECT_FALSE(choice.error.empty());
 }
 
+// prefer-local-zone (issue #19): replicas in Funnel's zone, then other replicas, then the
+// primary, within the health and read-your-writes rules. Each row: the replicas (readable,
+// offset, outstanding, local zone), the offset the client needs, the node expected.
+struct ZoneCase {
+  const char* name;
+  std::vector<NodeView> replicas;
+  std::int64_t needed_offset;
+  int expected;
+  bool fell_back;
+};
+
+NodeView replica(bool readable, std::uint32_t outstanding, bool local, std::int64_t offset = 100) {
+  NodeView view;
+  view.readable = readable;
+  view.offset = offset;
+  view.outstanding = outstanding;
+  view.local_zone = local;
+  return view;
+}
+
+TEST(ReadRouter, PreferLocalZoneTable) {
+  const std::vector<ZoneCase> cases = {
+      {"a busy local replica beats an idle remote one",
+       {replica(true, 0, false), replica(true, 9, true)},
+       -1,
+       2,
+       false},
+      {"among local replicas the least loaded",
+       {replica(true, 5, true), replica(true, 0, false), replica(true, 2, true)},
+       -1,
+       3,
+       false},
+      {"no local replica: the least loaded remote one",
+       {replica(true, 4, false), replica(true, 1, false)},
+       -1,
+       2,
+       false},
+      {"an unhealthy local replica is skipped",
+       {replica(false, 0, true), replica(true, 7, false)},
+       -1,
+       2,
+       false},
+      {"a local replica behind the client's writes is skipped",
+       {replica(true, 0, true, 90), replica(true, 3, false, 150)},
+       100,
+       2,
+       false},
+      {"no healthy replica: the primary", {replica(false, 0, true)}, -1, 0, true},
+      {"every replica behind the client's writes: the primary",
+       {replica(true, 0, true, 90)},
+       100,
+       0,
+       true},
+  };
+  for (const ZoneCase& c : cases) {
+    std::vector<NodeView> view{NodeView{true, false, 200, 0, true}};
+    view.insert(view.end(), c.replicas.begin(), c.replicas.end());
+    ClientReadState state;
+    const ReadChoice choice =
+        choose_read_node(view, 0, with(ReadPolicy::kPreferLocalZone, 1, c.needed_offset), state);
+    EXPECT_EQ(choice.node, c.expected) << c.name;
+    EXPECT_EQ(choice.fell_back, c.fell_back) << c.name;
+  }
+}
+
+TEST(ReadRouter, PreferLocalZoneLeavesARemoteReplicaWhenHealthChanges) {
+  ClientReadState state;
+  auto view = nodes({replica(true, 0, false), replica(false, 0, true)});
+  EXPECT_EQ(choose_read_node(view, 0, with(ReadPolicy::kPreferLocalZone, 1), state).node, 1);
+  view[2].readable = true;  // the local replica is back: a new health epoch is published
+  EXPECT_EQ(choose_read_node(view, 0, with(ReadPolicy::kPreferLocalZone, 2), state).node, 2);
+}
+
+TEST(ReadRouter, PreferLocalZoneIsNamed) {
+  EXPECT_EQ(read_policy_from_name("prefer-local-zone"), ReadPolicy::kPreferLocalZone);
+  EXPECT_EQ(read_policy_name(ReadPolicy::kPreferLocalZone), "prefer-local-zone");
+}
+
 }  // namespace
 }  // namespace funnel::routing
