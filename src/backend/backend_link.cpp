@@ -102,8 +102,8 @@ void BackendLink::on_connected(std::uint64_t generation, boost::system::error_co
   socket_.non_blocking(true, ignored);
   transport_.attach(socket_.native_handle());
   state_ = State::kHandshaking;
-  if (settings_.tls && !start_tls()) return;
-  const auto credentials = settings_.credentials->get();
+  if (tls_for(settings_, snapshot_->address) != nullptr && !start_tls()) return;
+  const auto credentials = credentials_for(settings_, snapshot_->address).get();
   provisioning_ = make_provisioning(settings_.backend_user.get(), settings_.script_gate.get(),
                                     credentials->password.get(), snapshot_->commands.get());
   setuser_error_.clear();

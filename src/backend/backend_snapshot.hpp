@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "backend/link_settings.hpp"
+#include "backend/node_access.hpp"
 #include "command/command_table.hpp"
 #include "routing/offset_board.hpp"
 #include "routing/slot_map.hpp"
@@ -69,10 +70,11 @@ struct BackendSnapshot {
 
 using SnapshotPtr = std::shared_ptr<const BackendSnapshot>;
 
-// The name a node's TLS certificate must carry: backend.tls_server_name when set, else the host
-// the node is known by.
+// The name a node's TLS certificate must carry: its [[topology.nodes]] tls_server_name, else
+// backend.tls_server_name when set, else the host the node is known by.
 inline const std::string& tls_server_name(const LinkSettings& settings,
                                           const BackendSnapshot& node) {
+  if (const std::string* own = node_server_name(settings, node.address)) return *own;
   return settings.tls_server_name.empty() ? node.host : settings.tls_server_name;
 }
 

@@ -68,7 +68,7 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
   deadline_.cancel();
   if (ec) co_return ec == asio::error::operation_aborted ? "connect timeout" : ec.message();
   if (keepalive_idle_s_ != 0) set_keepalive_options(socket_.native_handle(), keepalive_idle_s_);
-  if (settings_.tls) {
+  if (tls_for(settings_, snapshot.address) != nullptr) {
     if (std::string error = co_await start_tls(snapshot); !error.empty()) {
       close();
       co_return error;
@@ -76,7 +76,7 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
   }
   open_ = true;
   std::string error;
-  const auto credentials = settings_.credentials->get();
+  const auto credentials = credentials_for(settings_, snapshot.address).get();
   auto reply = co_await call(encode_handshake(resp::Protocol::kResp3, credentials->user,
                                               credentials->password.get(), name_),
                              error);
@@ -97,9 +97,10 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
 
 // The TLS handshake, bounded by the connect timeout.
 asio::awaitable<std::string> ControlLink::start_tls(const BackendSnapshot& snapshot) {
-  const auto context = settings_.tls->context();  // alive while the stream makes its session
+  tls::ClientTls* client_tls = tls_for(settings_, snapshot.address);
+  const auto context = client_tls->context();  // alive while the stream makes its session
   tls_ = std::make_unique<asio::ssl::stream<TcpSocket&>>(socket_, *context);
-  settings_.tls->prepare(tls_->native_handle(), tls_server_name(settings_, snapshot));
+  client_tls->prepare(tls_->native_handle(), tls_server_name(settings_, snapshot));
   deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
   deadline_.async_wait([this](boost::system::error_code wait_ec) {
     if (!wait_ec) {

@@ -43,10 +43,14 @@ class CredentialSource {
   std::shared_ptr<const BackendCredentials> current_;
 };
 
+struct NodeAccessTable;  // backend/node_access.hpp
+
 struct LinkSettings {
   std::shared_ptr<CredentialSource> credentials = std::make_shared<CredentialSource>();
   std::shared_ptr<tls::ClientTls> tls;  // null: plain TCP (reloaded on SIGHUP)
   std::string tls_server_name;  // SNI and the name certificates must carry; empty: each node's host
+  // Per-node credentials and TLS settings ([[topology.nodes]]); null: every node uses the above.
+  std::shared_ptr<const NodeAccessTable> node_access;
   common::Millis connect_timeout_ms = 2000;
   common::Millis request_timeout_ms = 5000;
   common::Millis stall_timeout_ms = 10000;

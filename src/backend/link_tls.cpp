@@ -9,7 +9,8 @@ namespace funnel::backend {
 
 bool BackendLink::start_tls() {
   const int fd = socket_.native_handle();
-  SSL* session = settings_.tls->new_session(fd, tls_server_name(settings_, *snapshot_));
+  SSL* session = tls_for(settings_, snapshot_->address)
+                     ->new_session(fd, tls_server_name(settings_, *snapshot_));
   if (session == nullptr) {
     fail("cannot create a TLS session");
     return false;

@@ -144,7 +144,7 @@ void PinnedPool::clean(BackendLink& link) {
   const common::Millis deadline = common::coarse_now_ms() + settings_.request_timeout_ms;
   link.submit(kResetRequest, target, deadline);
   // The credentials of now: a SIGHUP rotation applies to a cleaned link like to a new one.
-  const auto credentials = settings_.credentials->get();
+  const auto credentials = credentials_for(settings_, snapshot_->address).get();
   link.submit(encode_handshake(link.protocol(), credentials->user, credentials->password.get(),
                                link.name()),
               target, deadline);

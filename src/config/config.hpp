@@ -166,6 +166,13 @@ struct TlsConfig {
 struct NodeConfig {
   HostPort address;
   std::string zone;  // its availability zone; empty: as the node reports it (HELLO / INFO)
+  // Its own login (instead of backend.user / password / IAM) and TLS settings (instead of
+  // backend.tls_server_name / tls_ca_file); empty: the backend's.
+  std::string user;
+  std::string password_file;
+  std::optional<std::string> password;  // resolved from password_file by finalize
+  std::string tls_server_name;
+  std::string tls_ca_file;
 };
 
 // Where the nodes are and which of them serve reads (docs/topology.md). One source at a time:

@@ -10,7 +10,8 @@
 namespace funnel::config {
 namespace {
 
-constexpr std::string_view kFields[] = {"address", "zone"};
+constexpr std::string_view kFields[] = {"address",         "zone",       "user", "password_file",
+                                        "tls_server_name", "tls_ca_file"};
 
 std::string valid_fields() {
   std::string out;
@@ -33,6 +34,11 @@ void load_entry(Config& config, const toml::node& node, const std::string& where
   for (auto&& [key, value] : *table) {
     const std::string field(key.str());
     const std::string shown = where + "." + field;
+    if (field == "password") {
+      throw ConfigError(shown +
+                        " is not supported: a password does not belong in the config file; put "
+                        "it in a file and set password_file");
+    }
     if (std::find(std::begin(kFields), std::end(kFields), field) == std::end(kFields)) {
       std::string hint = closest(field, kFields);
       throw ConfigError("unknown key " + shown +
@@ -46,6 +52,10 @@ void load_entry(Config& config, const toml::node& node, const std::string& where
       has_address = true;
     }
     if (field == "zone") entry.zone = text->get();
+    if (field == "user") entry.user = text->get();
+    if (field == "password_file") entry.password_file = text->get();
+    if (field == "tls_server_name") entry.tls_server_name = text->get();
+    if (field == "tls_ca_file") entry.tls_ca_file = text->get();
   }
   require(has_address, where +
                            " has no address: give the node's address = \"host:port\" as "
@@ -66,8 +76,24 @@ bool named_by_config(const Config& config, const HostPort& address) {
   return std::find(t.replicas.begin(), t.replicas.end(), address) != t.replicas.end();
 }
 
-void check_entry(const Config& config, std::size_t i) {
-  const NodeConfig& entry = config.topology.nodes[i];
+// The node's own login and TLS settings: a user needs the password it logs in with; TLS
+// settings need TLS. The password is read here, like backend.password (never shown).
+void resolve_access(Config& config, NodeConfig& entry, const std::string& where) {
+  if (!entry.password_file.empty()) {
+    entry.password = read_secret_source(entry.password_file, where + ".password_file", "");
+  }
+  require(entry.user.empty() || entry.password.has_value(),
+          show_text(where + ".user", entry.user) +
+              " is set but the node has no password of its own: set " + where +
+              ".password_file (a node's user and password go together)");
+  require((entry.tls_server_name.empty() && entry.tls_ca_file.empty()) || config.backend.tls != 0,
+          where +
+              ".tls_server_name / tls_ca_file are set but backend.tls is off: set "
+              "backend.tls = 1 (--backend-tls), or remove them");
+}
+
+void check_entry(Config& config, std::size_t i) {
+  NodeConfig& entry = config.topology.nodes[i];
   const std::string where = "topology.nodes[" + std::to_string(i) + "]";
   const std::string address = entry.address.to_string();
   for (std::size_t j = 0; j < i; ++j) {
@@ -79,6 +105,7 @@ void check_entry(const Config& config, std::size_t i) {
               " is not backend.address or one of topology.replicas: name the node as they do");
   require(one_word(entry.zone),
           show_text(where + ".zone", entry.zone) + ": a zone has no spaces or control characters");
+  resolve_access(config, entry, where);
 }
 
 }  // namespace

@@ -255,7 +255,7 @@ asio::awaitable<bool> Control::refresh_from_control_link() {
 // Before any client request: does the backend let Funnel provision its backend user (the data
 // links do it again on every connect)? The answer decides whether scripts may run.
 asio::awaitable<void> Control::probe_backend_user(const command::CommandTable* table) {
-  const auto credentials = settings_.credentials->get();
+  const auto credentials = backend::credentials_for(settings_, current()->address).get();
   const auto provisioning =
       backend::make_provisioning(settings_.backend_user.get(), settings_.script_gate.get(),
                                  credentials->password.get(), table);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
 
+#include "backend/node_access.hpp"
 #include "common/invariant.hpp"
 #include "server/sd_notify.hpp"
 #include "server/version.hpp"
@@ -30,6 +31,7 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
                               .key_file = config.backend.tls_key_file});
     settings.tls_server_name = config.backend.tls_server_name;  // empty: each node's host
   }
+  settings.node_access = backend::make_node_access(config);
   settings.connect_timeout_ms = config.backend.connect_timeout_ms;
   settings.request_timeout_ms = config.backend.request_timeout_ms;
   settings.stall_timeout_ms = config.backend.link_stall_timeout_ms;

@@ -49,6 +49,7 @@ SentinelClient::SentinelClient(asio::io_context& io, const config::TopologyConfi
   }
   settings_.credentials = std::make_shared<backend::CredentialSource>(std::move(credentials));
   if (config_.sentinel_tls == 0) settings_.tls = nullptr;  // TLS data nodes, plain sentinels
+  settings_.node_access = nullptr;  // [[topology.nodes]] are data nodes: sentinels log in apart
   for (std::size_t i = 0; i < config_.sentinels.size(); ++i) {
     links_.push_back(std::make_unique<backend::ControlLink>(
         io_, settings_, "funnel:sentinel:" + std::to_string(i)));

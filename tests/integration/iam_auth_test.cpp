@@ -320,7 +320,7 @@ TEST(IamDocs, EveryExampleConfigurationPassesCheckConfig) {
                                 &status);
     EXPECT_EQ(status, 0) << doc.substr(begin, end - begin) << out;
   }
-  EXPECT_EQ(examples, 3);
+  EXPECT_EQ(examples, 7);
 }
 
 }  // namespace

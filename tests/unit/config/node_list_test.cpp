@@ -84,6 +84,57 @@ TEST_F(NodeListTest, MistakesAreRefusedWithTheEntryNamed) {
   }
 }
 
+TEST_F(NodeListTest, ANodeHasItsOwnUserPasswordAndTlsSettings) {
+  TempFile password("replica-secret\n");
+  Config config = load_toml(R"(
+[backend]
+address = "10.0.0.5:6379"
+tls = 1
+[topology]
+replicas = ["10.0.0.6:6379"]
+[[topology.nodes]]
+address = "10.0.0.6:6379"
+user = "reader"
+password_file = ")" + password.path() +
+                                R"("
+tls_server_name = "replica.example.com"
+tls_ca_file = "/etc/funnel/replica-ca.pem"
+)",
+                            "test.toml");
+  finalize(config);
+  const NodeConfig& node = config.topology.nodes.front();
+  EXPECT_EQ(node.user, "reader");
+  EXPECT_EQ(node.password, "replica-secret");  // one trailing newline dropped, as for backend
+  EXPECT_EQ(node.tls_server_name, "replica.example.com");
+  EXPECT_EQ(node.tls_ca_file, "/etc/funnel/replica-ca.pem");
+}
+
+TEST_F(NodeListTest, NodeCredentialMistakesAreRefusedWithoutShowingASecret) {
+  struct Case {
+    const char* toml;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"[[topology.nodes]]\naddress = \"10.0.0.5:6379\"\npassword = \"hunter2\"\n",
+       "topology.nodes[0].password is not supported"},
+      {"[[topology.nodes]]\naddress = \"10.0.0.5:6379\"\nuser = \"app\"\n",
+       "topology.nodes[0].user = \"app\" is set but the node has no password of its own"},
+      {"[[topology.nodes]]\naddress = \"10.0.0.5:6379\"\ntls_server_name = \"x\"\n",
+       "backend.tls is off"},
+      {"[[topology.nodes]]\naddress = \"10.0.0.5:6379\"\npassword_file = \"/nonexistent/pw\"\n",
+       "topology.nodes[0].password_file"},
+  };
+  for (const Case& c : cases) {
+    const std::string doc = std::string("[backend]\naddress = \"10.0.0.5:6379\"\n") + c.toml;
+    const std::string message = error_of([&] {
+      Config config = load_toml(doc, "test.toml");
+      finalize(config);
+    });
+    EXPECT_THAT(message, HasSubstr(c.message)) << c.toml;
+    EXPECT_THAT(message, ::testing::Not(HasSubstr("hunter2")));
+  }
+}
+
 TEST_F(NodeListTest, DiscoveredNodesMayBeNamedBeforeTheyAreSeen) {
   Config config = load_toml(R"(
 [topology]
