@@ -128,8 +128,10 @@ void Worker::apply_snapshot(const backend::SnapshotPtr& snapshot) {
   replicas_->update(*snapshot);
   reads_->update(*snapshot, *replicas_, *pool_);
   context_->route_reads = reads_->active();
+  // Writes are tracked whenever replicas exist, not only while reads go to them: a reload can
+  // turn the read policy on between a client's write and its next read.
   context_->track_writes =
-      reads_->active() && reads_->read_your_writes() != client::ReadYourWrites::kOff;
+      !snapshot->replicas.empty() && reads_->read_your_writes() != client::ReadYourWrites::kOff;
   if (snapshot->cluster) [[unlikely]]
     apply_cluster(*snapshot);
 }
