@@ -79,6 +79,12 @@ Process::ReloadReport Process::reload_config_locked() {
     } catch (const std::exception& e) {
       return {false, e.what()};
     }
+    using State = security::ScriptGate::State;
+    if (users->policy().gate().state() == State::kUnenforced &&
+        users_->policy().gate().state() != State::kUnenforced) {
+      spdlog::warn("reload: scripts are refused from now until a restart: {}",
+                   users->policy().gate().refusal());
+    }
   }
   config::copy_keys(next, *applied_, diff.live);
   apply_live(diff.live, std::move(users));

@@ -95,6 +95,7 @@ TEST(LiveReloadTest, DenyListAndLimitsChangeLive) {
   EXPECT_EQ(client.command({"DBSIZE"}).type, resp::ValueType::kInteger);
   const std::string big(4000, 'x');
   EXPECT_EQ(client.command({"SET", "big", big}).str, "OK");
+  EXPECT_EQ(client.command({"EVAL", "return 1", "0"}).integer, 1);
 
   dir.write("funnel.toml",
             "[auth]\ndeny_commands = \"@default dbsize\"\n"
@@ -104,6 +105,10 @@ TEST(LiveReloadTest, DenyListAndLimitsChangeLive) {
   EXPECT_EQ(reloaded.str.find("kept until a restart"), std::string::npos) << reloaded.str;
 
   EXPECT_TRUE(starts_with(client.command({"DBSIZE"}).str, "NOPERM")) << "deny list not applied";
+  // The open links run as the backend user of the old deny list: scripts wait for a restart.
+  EXPECT_TRUE(starts_with(client.command({"EVAL", "return 1", "0"}).str, "NOPERM"));
+  EXPECT_NE(funnel->log_text().find("reload: scripts are refused from now until a restart"),
+            std::string::npos);
   // max_clients 3: this is the third; the fourth is refused as Redis refuses it.
   RespConnection third(funnel->port());
   EXPECT_EQ(third.command({"PING"}).str, "PONG");
