@@ -27,6 +27,7 @@
 #include "metrics/worker_metrics.hpp"
 #include "plan/cluster_face.hpp"
 #include "resp/request_parser.hpp"
+#include "routing/coalesce_rule.hpp"
 #include "routing/pause_gate.hpp"
 #include "security/auth_throttle.hpp"
 #include "security/user_directory.hpp"
@@ -124,6 +125,14 @@ struct ProcessFacts {
   SlowLog* slowlog = nullptr;                   // FUNNEL SLOWLOG (null: off)
 };
 
+// Read coalescing (issue #18, shield.coalesce; client/session_coalesce.cpp). Immutable.
+struct CoalesceSettings {
+  routing::CommandSet commands;  // by command::command_id
+  bool unsafe_for_tests = false;
+};
+// Null when shield.coalesce is off.
+std::shared_ptr<const CoalesceSettings> make_coalesce_settings(const config::ShieldConfig& shield);
+
 struct SessionContext {
   SessionContext(asio::io_context& io_context, unsigned worker, const config::Config& cfg,
                  const ProcessFacts& process_facts)
@@ -167,6 +176,7 @@ struct SessionContext {
   bool route_reads = false;
   bool track_writes = false;
   bool cluster = false;  // cluster.seeds is set: the backend is a Redis Cluster (issue #16)
+  std::shared_ptr<const CoalesceSettings> coalesce;  // shield.coalesce; null: off
   plan::ClusterAddress cluster_address;  // cluster: what CLUSTER SLOTS & co give for Funnel
   backend::SnapshotPtr snapshot;         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy

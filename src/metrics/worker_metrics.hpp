@@ -77,6 +77,8 @@ struct WorkerMetrics {
   Counter reads_on_primary;
   Counter reads_refused;
   Counter read_retries;
+  // Reads answered with a copy of an identical read's reply (issue #18, backend/coalescer.hpp).
+  Counter coalesced_requests;
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;

@@ -13,7 +13,7 @@ namespace funnel::routing {
 // be read-only is never coalesced, whatever the list says.
 bool offer_verdict(const OfferFacts& r) {
   if (!r.enabled || !r.command_listed || !r.read_only) return false;
-  if (r.in_multi || r.pinned || r.tracking || r.reply_off) return false;
+  if (r.in_multi || r.pinned || r.tracking || r.reply_off || r.reply_edited) return false;
   // Read-your-writes: L travels on the primary's shared link, which satisfies any routing R
   // could have; a read routed to a replica (or another node) is not coalesced.
   if (!r.primary_shared_link) return false;

@@ -29,6 +29,7 @@ struct OfferFacts {
   bool pinned = false;               // R goes on a pinned link (WATCH, blocking, tracking)
   bool tracking = false;             // CLIENT TRACKING on (always pinned too; stated for clarity)
   bool reply_off = false;            // CLIENT REPLY OFF/SKIP drops R's reply
+  bool reply_edited = false;         // Funnel rewrites or looks into R's reply (INFO, PUBLISH)
   bool primary_shared_link = false;  // R goes to its database's shared link on its primary
   Earlier earlier = Earlier::kElsewhere;
 };

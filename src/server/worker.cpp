@@ -66,6 +66,7 @@ Worker::Worker(Process& process, unsigned index)
   };
   pool_ = make_pool(shape);
   context_->pool = pool_.get();
+  context_->coalesce = client::make_coalesce_settings(config.shield);
   replicas_ = std::make_unique<backend::ReplicaPools>(shape, make_pool);
   router_->set_replicas(replicas_.get());
   make_cluster_pools(shape, make_pool);

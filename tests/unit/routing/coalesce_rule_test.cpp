@@ -38,6 +38,7 @@ TEST(CoalesceRule, OfferNeedsEveryCondition) {
       {"pinned", [](OfferFacts& r) { r.pinned = true; }, false},
       {"tracking", [](OfferFacts& r) { r.tracking = true; }, false},
       {"REPLY OFF", [](OfferFacts& r) { r.reply_off = true; }, false},
+      {"reply edited", [](OfferFacts& r) { r.reply_edited = true; }, false},
       {"routed to a replica", [](OfferFacts& r) { r.primary_shared_link = false; }, false},
       {"earlier elsewhere", [](OfferFacts& r) { r.earlier = Earlier::kElsewhere; }, false},
   };
