@@ -24,10 +24,9 @@ void SpaceSaving::add(std::string_view key, std::uint64_t weight) {
     entries_.emplace_back(std::string(key), weight);
     return;
   }
-  auto smallest = std::min_element(entries_.begin(), entries_.end(),
-                                   [](const KeyCount& a, const KeyCount& b) {
-                                     return a.second < b.second;
-                                   });
+  auto smallest =
+      std::min_element(entries_.begin(), entries_.end(),
+                       [](const KeyCount& a, const KeyCount& b) { return a.second < b.second; });
   smallest->first.assign(key);
   smallest->second += weight;
 }

@@ -44,7 +44,7 @@ std::vector<KeyCount> merge_top(const std::vector<std::vector<KeyCount>>& tables
 
 class HotKeys {
  public:
-  static constexpr std::size_t kCapacity = 64;       // counters per worker table
+  static constexpr std::size_t kCapacity = 64;      // counters per worker table
   static constexpr std::size_t kMaxKeyBytes = 128;  // longer keys are counted by their prefix
 
   HotKeys(unsigned workers, unsigned sample_every, common::Millis window_ms);

@@ -19,6 +19,7 @@
 #include "client/hello_reply.hpp"
 #include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
+#include "client/hotkeys.hpp"
 #include "client/slowlog.hpp"
 #include "client/subscriptions.hpp"
 #include "command/classify.hpp"
@@ -123,6 +124,7 @@ struct ProcessFacts {
   metrics::ProcessCounters* counters = nullptr;
   backend::DatabasePools* databases = nullptr;  // SELECT n: which databases have pools
   SlowLog* slowlog = nullptr;                   // FUNNEL SLOWLOG (null: off)
+  HotKeys* hotkeys = nullptr;                   // FUNNEL HOTKEYS (null: off)
 };
 
 // Read coalescing (issue #18, shield.coalesce; client/session_coalesce.cpp). Immutable.
@@ -193,6 +195,10 @@ struct SessionContext {
   AdminView* admin = nullptr;                 // FUNNEL commands; null: refused
   std::int64_t batch_ns = 0;                  // when the current batch of requests was read
   bool per_request_metrics = true;            // admin.metrics
+  // funnel_command_duration_seconds' slot by command id (metrics/command_latency.hpp).
+  metrics::LatencySlots latency_slots{};
+  // Requests until the next hot-key sample (client/hotkeys.hpp); UINT32_MAX when off.
+  std::uint32_t hot_key_countdown = UINT32_MAX;
   // FUNNEL SLOWLOG's threshold in nanoseconds (limits.slowlog_slower_than_us); INT64_MAX: off.
   std::int64_t slowlog_above_ns = INT64_MAX;
   SessionRegistry registry;

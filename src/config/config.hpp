@@ -201,6 +201,9 @@ struct ShieldConfig {
   // 1 breaks the rule on purpose (a read may join one already sent): for the history checker's
   // own test only; never in production.
   std::uint32_t coalesce_unsafe_for_tests = 0;
+  // FUNNEL HOTKEYS: one request in this many gives its key to the sampled top-K; 0: off.
+  std::uint32_t hotkeys_sample_every = 64;
+  std::uint32_t hotkeys_window_s = 10;  // counts cover between one and two windows
 };
 
 struct LogConfig {

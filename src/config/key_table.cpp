@@ -273,6 +273,11 @@ constexpr std::array kKeys = {
   integer("shield", "coalesce_unsafe_for_tests", "", 0, 1,
           "1 breaks the coalescing rule on purpose (tests only)",
           [](Config& c) -> std::uint32_t& { return c.shield.coalesce_unsafe_for_tests; }),
+  integer("shield", "hotkeys_sample_every", "", 0, 1'000'000,
+          "requests per hot-key sample; 0 turns FUNNEL HOTKEYS off",
+          [](Config& c) -> std::uint32_t& { return c.shield.hotkeys_sample_every; }),
+  integer("shield", "hotkeys_window_s", "", 1, 3600, "seconds",
+          [](Config& c) -> std::uint32_t& { return c.shield.hotkeys_window_s; }),
 };
 // clang-format on
 

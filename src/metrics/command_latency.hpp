@@ -18,8 +18,8 @@ struct WorkerMetrics;
 
 inline constexpr std::size_t kLatencyCommands = 16;  // labelled commands; slot 16 is `other`
 inline constexpr std::array<std::string_view, kLatencyCommands> kLatencyCommandNames = {
-    "get",  "set",   "mget",  "mset", "del",   "exists", "expire", "incr",
-    "hget", "hset",  "hgetall", "lpush", "rpop", "sadd",  "zadd",   "eval"};
+    "get",  "set",  "mget",    "mset",  "del",  "exists", "expire", "incr",
+    "hget", "hset", "hgetall", "lpush", "rpop", "sadd",   "zadd",   "eval"};
 using CommandLatency = std::array<Histogram, kLatencyCommands + 1>;
 
 // Maps command ids (command::command_id) to a slot: built once per worker from the names.

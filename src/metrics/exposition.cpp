@@ -225,6 +225,8 @@ std::string render_prometheus(const ExpositionInput& in) {
   histogram(out, "funnel_proxy_added_duration_seconds",
             "Part of the request duration spent in Funnel itself (backend round trip excluded).",
             in.worker_metrics, &WorkerMetrics::proxy_latency);
+  render_command_latency(out, in.worker_metrics);
+  render_hot_keys(out, in);
   header(out, "funnel_invariant_failures_total", "counter", "Internal invariants found broken.");
   sample(out, "funnel_invariant_failures_total", "", static_cast<double>(in.invariant_failures));
   return out;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "metrics/command_latency.hpp"
 #include "metrics/histogram.hpp"
 
 namespace funnel::metrics {
@@ -82,6 +83,7 @@ struct WorkerMetrics {
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;
+  CommandLatency command_latency;  // by latency slot (command_latency.hpp)
 
   // Read "down" before "up": both only grow and up >= down at every instant, so the difference
   // can never come out negative however the worker moves between the two loads.

@@ -175,5 +175,40 @@ TEST_F(CoalesceTest, CheckerCatchesTheDeliberatelyBrokenRule) {
   EXPECT_TRUE(caught) << "the checker found no violation with the rule broken";
 }
 
+// Visibility (issue #18, item 4): FUNNEL HOTKEYS names the hottest key with an estimated count,
+// and /metrics carries funnel_hotkey_requests and per-command latency histograms.
+TEST_F(CoalesceTest, HotKeysAndPerCommandLatencyAreVisible) {
+  TempDir dir("funnel-hotkeys");
+  const std::string config =
+      dir.write("funnel.toml", "[shield]\nhotkeys_sample_every = 4\nhotkeys_window_s = 60\n");
+  admin_port_ = free_port();
+  start({"--config", config, "--workers", "1", "--admin",
+         "127.0.0.1:" + std::to_string(admin_port_)});
+  RespConnection client(funnel_->port());
+  std::string burst;
+  for (int i = 0; i < 400; ++i) {
+    burst += encode_command({"GET", i % 4 == 0 ? "cold" + std::to_string(i) : "launch:item"});
+  }
+  client.send_raw(burst);
+  for (int i = 0; i < 400; ++i) client.read_value();
+  resp::Value top;
+  ASSERT_TRUE(wait_until([&] {
+    top = client.command({"FUNNEL", "HOTKEYS", "3"});
+    return top.elems.size() >= 1 && top.elems[0].elems.size() == 2 &&
+           top.elems[0].elems[0].str == "launch:item";
+  })) << "FUNNEL HOTKEYS: "
+      << top.elems.size();
+  EXPECT_LE(top.elems.size(), 3u);
+  // 300 requests for it, sampled one in four: the estimate is near 300, never far under.
+  EXPECT_GE(top.elems[0].elems[1].integer, 200);
+  EXPECT_TRUE(client.command({"FUNNEL", "HOTKEYS", "0"}).is_error());
+  const std::string body = http_get(admin_port_, "/metrics").body;
+  EXPECT_NE(body.find("funnel_hotkey_requests{key=\"launch:item\"}"), std::string::npos) << body;
+  EXPECT_NE(body.find("funnel_command_duration_seconds_bucket{command=\"get\",le=\"0.001\"}"),
+            std::string::npos);
+  EXPECT_NE(body.find("funnel_command_duration_seconds_count{command=\"get\"} 400"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace funnel::test

@@ -39,7 +39,7 @@ TEST(HotKeys, MergesWorkersAndRollsWindows) {
   for (int i = 0; i < 3; ++i) hot.sample(1, "k1");
   hot.sample(1, "k2");
   EXPECT_TRUE(hot.top(10).empty());  // nothing published yet
-  hot.publish(0, 500);  // within the first window
+  hot.publish(0, 500);               // within the first window
   hot.publish(1, 500);
   EXPECT_EQ(hot.top(10), (std::vector<KeyCount>{{"k1", 80}, {"k2", 10}}));
   EXPECT_EQ(hot.top(1), (std::vector<KeyCount>{{"k1", 80}}));
