@@ -238,14 +238,18 @@ void BackendLink::fail(std::string_view reason) {
                   down_reason_ + "); the command may or may not have run");
   while (!pipeline_.empty() && pipeline_.front().end <= sent_) {
     InFlight& entry = pipeline_.front();
+    const bool has_followers = entry.has_followers;  // `entry` may move while the sink runs
     if (entry.streaming) {
       abort_stream(entry);  // part of the reply is out: no error can follow
     } else if (!entry.abandoned && !retried_elsewhere(entry, down_reason_)) {
       sink_.deliver(entry.target, lost, error_timing());
     }
+    if (has_followers) [[unlikely]]
+      answer_followers(pipeline_.first_absolute(), lost, error_timing());
     pipeline_.pop();
   }
   read_paused_ = false;
+  if (coalescer_ != nullptr) coalescer_->restart();
   pipeline_.restart_front();
   const std::uint64_t resend_from =
       pipeline_.empty() ? out_base_ + out_.size() : pipeline_.front().begin;
@@ -305,6 +309,10 @@ void BackendLink::fail_unsent(std::string_view error) {
   pipeline_.drain([&](const InFlight& entry) {
     if (!retried_elsewhere(entry, error)) sink_.deliver(entry.target, reply, timing);
   });
+  if (coalescer_ != nullptr) {  // every leader was just answered: so are their followers
+    coalescer_->restart();
+    coalescer_->take_all([&](const ReplyTarget& target) { sink_.deliver(target, reply, timing); });
+  }
   pipeline_.release_if_empty();
   out_base_ += out_.size();
   out_.clear();
@@ -365,6 +373,8 @@ void BackendLink::tick(common::Millis now) {
     if (metrics_ != nullptr) metrics_->backend_timeouts.add();
     if (!retried_elsewhere(entry, "no reply in time")) sink_.deliver(entry.target, timeout, timing);
   });
+  if (coalescer_ != nullptr && coalescer_->followers() != 0) [[unlikely]]
+    answer_abandoned_followers(timeout, timing);
   if (pipeline_.front().streaming) return check_stream_stall(now);
   if (stall_check_ && (state_ == State::kReady || state_ == State::kRetiring) &&
       now - pipeline_.front().submitted > settings_.stall_timeout_ms) {

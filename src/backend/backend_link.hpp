@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "backend/backend_snapshot.hpp"
+#include "backend/coalescer.hpp"
 #include "backend/handshake.hpp"
 #include "backend/link_settings.hpp"
 #include "backend/pipeline.hpp"
@@ -185,6 +186,22 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   std::string error_reply(std::string_view text) const;
   static ReplyTiming error_timing();
   std::string_view request_bytes(const InFlight& entry) const;
+  // Read coalescing (link_coalesce.cpp, coalescer.hpp): true if the offered read joined a
+  // leader (it is answered with the leader's reply, and nothing is appended).
+  [[gnu::cold, gnu::noinline]] bool join_leader(std::string_view request, const ReplyTarget& target,
+                                                const ReadOffer& offer);
+  [[gnu::cold, gnu::noinline]] void note_leader(std::size_t length);
+  // The leader at absolute index `leader` was answered (or failed) with `reply`: so are its
+  // followers.
+  [[gnu::cold, gnu::noinline]] void answer_followers(std::uint64_t leader, std::string_view reply,
+                                                     const ReplyTiming& timing);
+  // Followers of leaders just marked abandoned get `reply` (the timeout) too.
+  [[gnu::cold, gnu::noinline]] void answer_abandoned_followers(std::string_view reply,
+                                                               const ReplyTiming& timing);
+  void coalesce_batch_written() {
+    if (coalescer_ != nullptr) [[unlikely]]
+      coalescer_->batch_written();
+  }
   const std::string& address() const;
 
   asio::io_context& io_;
@@ -234,6 +251,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   // unsent; only ever while no other client's request waits behind that reply.
   bool read_paused_ = false;
   common::Millis stream_progress_ = 0;  // when the last part of the streamed reply was read
+
+  std::unique_ptr<LinkCoalescer> coalescer_;  // made on the first offered read (coalescer.hpp)
 
   bool flush_posted_ = false;
   bool in_write_batch_ = false;  // queued in the open WriteBatch; it writes at the pass's end

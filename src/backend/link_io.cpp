@@ -29,6 +29,11 @@ std::string_view BackendLink::request_bytes(const InFlight& entry) const {
 
 void BackendLink::submit(std::string_view request, const ReplyTarget& target,
                          common::Millis deadline) {
+  // Read coalescing: one branch when off (no read is ever offered).
+  const ReadOffer* offer = OfferScope::current();
+  if (offer != nullptr) [[unlikely]] {
+    if (join_leader(request, target, *offer)) return;
+  }
   const bool link_idle = pipeline_.empty();
   InFlight entry;
   entry.target = target;
@@ -38,6 +43,8 @@ void BackendLink::submit(std::string_view request, const ReplyTarget& target,
   entry.submitted = common::coarse_now_ms();
   entry.deadline = deadline;
   pipeline_.push(entry);
+  if (offer != nullptr) [[unlikely]]
+    note_leader(request.size());
   // A streamed reply's slow reader holds up nobody: this request would wait behind it.
   if (read_paused_) [[unlikely]]
     stop_pacing(pipeline_.front());
@@ -73,6 +80,7 @@ void BackendLink::write_batched() {
     }
     offset += wrote.bytes;
   }
+  if (out_base_ + offset != sent_) coalesce_batch_written();
   sent_ = out_base_ + offset;
   pipeline_.mark_written(sent_, common::precise_now_ns());
 }
@@ -132,6 +140,7 @@ void BackendLink::flush() {
   std::size_t offset = sent_ - out_base_;
   const std::string_view unsent(out_);
   if (!write_pending(unsent, offset)) return;
+  if (out_base_ + offset != sent_) coalesce_batch_written();
   sent_ = out_base_ + offset;
   pipeline_.mark_written(sent_, common::precise_now_ns());
 }
@@ -251,6 +260,8 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
   }
   if (!pipeline_.take_reply()) return;  // MULTI's +OK or a +QUEUED inside a block
   InFlight& entry = pipeline_.front();
+  const bool has_followers = entry.has_followers;  // `entry` may move while the sink runs
+  const std::int64_t written_ns = entry.written_ns;
   if (entry.streaming) [[unlikely]] {
     end_stream(entry, reply);
   } else if (!entry.abandoned &&
@@ -261,6 +272,10 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
                                    entry.end - entry.begin);
     sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_, request});
   }
+  // A redirected leader's followers get its reply as it came (coalescing is off in cluster mode).
+  if (has_followers) [[unlikely]]
+    answer_followers(pipeline_.first_absolute(), reply,
+                     ReplyTiming{written_ns > 0 ? read_ns_ - written_ns : 0, read_ns_});
   pipeline_.pop();
   if (state_ == State::kRetiring && pipeline_.empty()) finish_retired();
 }

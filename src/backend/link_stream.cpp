@@ -24,7 +24,7 @@ bool BackendLink::streamable(const InFlight& entry) const {
   resp::ReplyKind kind = resp::ReplyKind::kNull;
   return framer_.partial_kind(kind) && kind != resp::ReplyKind::kError &&
          kind != resp::ReplyKind::kPush && !(entry.target.flags & ReplyTarget::kEdited) &&
-         entry.replies_seen >= entry.target.extra_replies;
+         entry.replies_seen >= entry.target.extra_replies && !entry.has_followers;
 }
 
 void BackendLink::stream_partial() {

@@ -24,6 +24,7 @@ struct InFlight {
   bool discarding = false;      // streaming, but its client is gone: drop the rest
   bool unpaced = false;         // streaming to a slow reader: the link no longer pauses for it
   std::uint16_t replies_seen = 0;  // replies already read for it (see ReplyTarget::extra_replies)
+  bool has_followers = false;      // coalesced reads wait for a copy of its reply (coalescer.hpp)
 };
 
 class Pipeline {
@@ -50,8 +51,13 @@ class Pipeline {
   void restart_front() {
     if (!entries_.empty()) entries_.front().replies_seen = 0;
   }
+  // Absolute indexes: every entry ever pushed has one (the coalescer names leaders by it).
+  std::uint64_t first_absolute() const { return popped_; }
+  std::uint64_t end_absolute() const { return popped_ + entries_.size(); }
+
   void pop() {
     entries_.pop_front();
+    ++popped_;
     if (unmarked_ > 0) --unmarked_;
   }
 
@@ -85,6 +91,7 @@ class Pipeline {
     while (!entries_.empty()) {
       InFlight entry = entries_.front();
       entries_.pop_front();
+      ++popped_;
       if (!entry.abandoned) fn(entry);
     }
   }
@@ -94,6 +101,7 @@ class Pipeline {
  private:
   common::RingQueue<InFlight> entries_;
   std::size_t unmarked_ = 0;  // entries before this index have written_ns set
+  std::uint64_t popped_ = 0;  // entries popped so far: the absolute index of front()
 };
 
 }  // namespace funnel::backend

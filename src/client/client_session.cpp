@@ -184,6 +184,9 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
     backend::BackendPool* pool = ctx_.pool;
     if (ctx_.slot_map != nullptr) [[unlikely]]
       pool = ctx_.pool_for_slot(ctx_.request_slot);  // cluster mode: the key's shard
+    if (ctx_.coalesce != nullptr) [[unlikely]] {
+      if (submit_offered(*pool, bytes, target, deadline)) return;
+    }
     pool->submit(state_.protocol, id_, bytes, target, deadline, state_.db);
   }
 }

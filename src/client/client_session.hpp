@@ -150,6 +150,13 @@ class ClientSession final : public net::PollTarget {
   [[gnu::cold]] void deliver_edited(const backend::ReplyTarget& target, std::string_view reply);
   backend::ReplyTarget reply_target(std::uint64_t seq, std::uint16_t extra_replies,
                                     std::uint8_t flags);
+  // Read coalescing (session_coalesce.cpp): submits on `pool` with an offer if the rule's
+  // session side holds (routing::offer_verdict); false and nothing sent otherwise.
+  [[gnu::cold, gnu::noinline]] bool submit_offered(backend::BackendPool& pool,
+                                                   std::string_view bytes,
+                                                   const backend::ReplyTarget& target,
+                                                   common::Millis deadline);
+  routing::Earlier earlier_for_coalescing() const;
 
   // Reads on replicas and read-your-writes (session_reads.cpp).
   // Cluster mode (session_cluster.cpp): a read per the read policy over its shard's nodes, and
@@ -266,6 +273,8 @@ class ClientSession final : public net::PollTarget {
   void cmd_funnel(LocalCall& call);
   void funnel_pause(LocalCall& call, bool pause);
   void cmd_funnel_slowlog(LocalCall& call);  // client/slowlog_command.cpp
+  void cmd_funnel_hotkeys(LocalCall& call);  // client/hotkeys_command.cpp
+  [[gnu::cold, gnu::noinline]] void sample_hot_key(const resp::Request& request);
   void cmd_acl_whoami(LocalCall& call);
   void cmd_pubsub(LocalCall& call);
   void client_id(LocalCall& call);

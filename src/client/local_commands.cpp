@@ -160,6 +160,7 @@ void ClientSession::cmd_funnel(LocalCall& call) {
   std::string sub = r.argc() > 1 ? std::string(r.arg(1)) : std::string("HELP");
   for (char& c : sub) c = common::ascii_upper(c);
   if (sub == "SLOWLOG") return cmd_funnel_slowlog(call);
+  if (sub == "HOTKEYS") return cmd_funnel_hotkeys(call);
   if (sub == "PAUSE" || sub == "RESUME") return funnel_pause(call, sub == "PAUSE");
   if (sub == "RELOAD" && r.argc() == 2 && ctx_.admin != nullptr) {
     const AdminView::ReloadReport report = ctx_.admin->reload_config();
@@ -169,7 +170,7 @@ void ClientSession::cmd_funnel(LocalCall& call) {
   if (sub == "HELP" || r.argc() > 2) {
     if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'funnel' command");
     resp::ReplyWriter w(out, state_.protocol);
-    w.array_header(8);
+    w.array_header(9);
     w.simple_string(
         "FUNNEL <subcommand>: Funnel's own figures (also at the admin /stats endpoint).");
     w.simple_string("STATS   -- clients, commands, errors, bytes and backend counters.");
@@ -180,6 +181,7 @@ void ClientSession::cmd_funnel(LocalCall& call) {
     w.simple_string("RESUME  -- send the held requests, in each client's order.");
     w.simple_string("RELOAD  -- re-read the configuration file (as SIGHUP does).");
     w.simple_string("SLOWLOG GET [count] | LEN | RESET -- slow requests, as Redis's SLOWLOG.");
+    w.simple_string("HOTKEYS [count] -- the most requested keys (sampled), with estimated counts.");
     return;
   }
   const std::string report = ctx_.admin != nullptr ? ctx_.admin->funnel_report(sub) : "";

@@ -19,6 +19,7 @@
 #include "client/hello_reply.hpp"
 #include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
+#include "client/hotkeys.hpp"
 #include "client/slowlog.hpp"
 #include "client/subscriptions.hpp"
 #include "command/classify.hpp"
@@ -27,6 +28,7 @@
 #include "metrics/worker_metrics.hpp"
 #include "plan/cluster_face.hpp"
 #include "resp/request_parser.hpp"
+#include "routing/coalesce_rule.hpp"
 #include "routing/pause_gate.hpp"
 #include "security/auth_throttle.hpp"
 #include "security/user_directory.hpp"
@@ -122,7 +124,16 @@ struct ProcessFacts {
   metrics::ProcessCounters* counters = nullptr;
   backend::DatabasePools* databases = nullptr;  // SELECT n: which databases have pools
   SlowLog* slowlog = nullptr;                   // FUNNEL SLOWLOG (null: off)
+  HotKeys* hotkeys = nullptr;                   // FUNNEL HOTKEYS (null: off)
 };
+
+// Read coalescing (issue #18, shield.coalesce; client/session_coalesce.cpp). Immutable.
+struct CoalesceSettings {
+  routing::CommandSet commands;  // by command::command_id
+  bool unsafe_for_tests = false;
+};
+// Null when shield.coalesce is off.
+std::shared_ptr<const CoalesceSettings> make_coalesce_settings(const config::ShieldConfig& shield);
 
 struct SessionContext {
   SessionContext(asio::io_context& io_context, unsigned worker, const config::Config& cfg,
@@ -167,6 +178,7 @@ struct SessionContext {
   bool route_reads = false;
   bool track_writes = false;
   bool cluster = false;  // cluster.seeds is set: the backend is a Redis Cluster (issue #16)
+  std::shared_ptr<const CoalesceSettings> coalesce;  // shield.coalesce; null: off
   plan::ClusterAddress cluster_address;  // cluster: what CLUSTER SLOTS & co give for Funnel
   backend::SnapshotPtr snapshot;         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy
@@ -183,6 +195,10 @@ struct SessionContext {
   AdminView* admin = nullptr;                 // FUNNEL commands; null: refused
   std::int64_t batch_ns = 0;                  // when the current batch of requests was read
   bool per_request_metrics = true;            // admin.metrics
+  // funnel_command_duration_seconds' slot by command id (metrics/command_latency.hpp).
+  metrics::LatencySlots latency_slots{};
+  // Requests until the next hot-key sample (client/hotkeys.hpp); UINT32_MAX when off.
+  std::uint32_t hot_key_countdown = UINT32_MAX;
   // FUNNEL SLOWLOG's threshold in nanoseconds (limits.slowlog_slower_than_us); INT64_MAX: off.
   std::int64_t slowlog_above_ns = INT64_MAX;
   SessionRegistry registry;

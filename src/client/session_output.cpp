@@ -42,7 +42,9 @@ void ClientSession::record(std::uint16_t command_id, metrics::CommandClass comma
   }
   auto& m = *ctx_.metrics;
   m.commands[command_id][static_cast<std::size_t>(outcome)].add();
-  m.latency[static_cast<std::size_t>(command_class)].observe(total_ns);
+  const std::size_t bucket = metrics::Histogram::bucket_for(total_ns);
+  m.latency[static_cast<std::size_t>(command_class)].observe_in(bucket, total_ns);
+  m.command_latency[ctx_.latency_slots[command_id & 1023]].observe_in(bucket, total_ns);
   m.proxy_latency[static_cast<std::size_t>(command_class)].observe(total_ns - backend_ns);
 }
 

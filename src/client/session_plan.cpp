@@ -25,6 +25,8 @@ plan::ClusterAddress announced_address(const config::Config& config) {
 bool ClientSession::handle_request(const resp::Request& request) {
   command::Classification& cls = ctx_.classification;
   command::classify(*ctx_.snapshot->commands, request, cls);
+  if (--ctx_.hot_key_countdown == 0) [[unlikely]]
+    sample_hot_key(request);
   if (ctx_.cluster) [[unlikely]]
     ctx_.request_slot = first_key_slot(cls, request);  // the shard (cluster_routes.hpp)
   const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,

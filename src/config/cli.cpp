@@ -79,7 +79,7 @@ std::string flag_help(const KeySpec& spec) {
 
 // Switches that may be given without a value ("--backend-tls" means "--backend-tls 1").
 bool is_switch(std::string_view flag) {
-  return flag == "--backend-tls";
+  return flag == "--backend-tls" || flag == "--coalesce";
 }
 
 void add_value_flag(CLI::App& app, CommandLine& line, const std::string& flag,

@@ -12,6 +12,7 @@
 #include "config/node_list.hpp"
 #include "config/topology_rules.hpp"
 #include "config/value_text.hpp"
+#include "routing/coalesce_rule.hpp"
 
 namespace funnel::config {
 namespace {
@@ -183,6 +184,18 @@ void check_limit_rules(const Config& config) {
               " is the same as server.listen: give the admin HTTP endpoint its own port");
 }
 
+// shield.coalesce_commands: every name must be a coalescible read (routing/coalesce_rule.hpp).
+void check_shield_rules(const ShieldConfig& s) {
+  std::vector<std::string> refused;
+  routing::split_coalesce_commands(s.coalesce_commands, refused);
+  if (refused.empty()) return;
+  std::string names;
+  for (const std::string& name : refused) names += (names.empty() ? "" : ", ") + name;
+  throw ConfigError(show_text("shield.coalesce_commands", s.coalesce_commands) + ": " + names +
+                    " cannot be coalesced (unknown, not read-only, or a reply that is not a "
+                    "function of the data alone); list read commands such as get, hget, mget");
+}
+
 bool is_hex_digest(const std::string& text) {
   return text.size() == 64 && std::all_of(text.begin(), text.end(),
                                           [](unsigned char c) { return std::isxdigit(c) != 0; });
@@ -318,6 +331,7 @@ void finalize(Config& config) {
   check_backend_rules(config);
   check_iam_rules(config.backend);
   check_limit_rules(config);
+  check_shield_rules(config.shield);
 }
 
 }  // namespace funnel::config

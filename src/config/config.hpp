@@ -211,6 +211,21 @@ struct ClusterConfig {
   bool enabled() const { return !seeds.empty(); }
 };
 
+// [shield]: the launch-spike shield (issue #18, docs/spike-shield.md).
+struct ShieldConfig {
+  // 1: identical reads not yet written to the backend share one backend request (--coalesce).
+  std::uint32_t coalesce = 0;
+  // The coalescible commands (spaces or commas); each must be read-only with a reply that is a
+  // function of the data (routing/coalesce_rule.hpp). Empty: the default list.
+  std::string coalesce_commands;
+  // 1 breaks the rule on purpose (a read may join one already sent): for the history checker's
+  // own test only; never in production.
+  std::uint32_t coalesce_unsafe_for_tests = 0;
+  // FUNNEL HOTKEYS: one request in this many gives its key to the sampled top-K; 0: off.
+  std::uint32_t hotkeys_sample_every = 64;
+  std::uint32_t hotkeys_window_s = 10;  // counts cover between one and two windows
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -225,6 +240,7 @@ struct Config {
   TopologyConfig topology;
   ClusterConfig cluster;
   LogConfig log;
+  ShieldConfig shield;
   std::string source_file;  // the --config file, if any
 };
 

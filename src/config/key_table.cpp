@@ -71,7 +71,8 @@ constexpr KeySpec address_list(std::string_view table, std::string_view name, st
 constexpr std::array kTables = {
     std::string_view{"server"},   std::string_view{"backend"}, std::string_view{"auth"},
     std::string_view{"limits"},   std::string_view{"admin"},   std::string_view{"tls"},
-    std::string_view{"topology"}, std::string_view{"cluster"}, std::string_view{"log"}};
+    std::string_view{"topology"}, std::string_view{"cluster"}, std::string_view{"log"},
+    std::string_view{"shield"}};
 
 // clang-format off
 constexpr std::array kKeys = {
@@ -264,6 +265,20 @@ constexpr std::array kKeys = {
             return c.cluster.announce; }},
   integer("cluster", "refresh_ms", "", 100, 600'000, "milliseconds",
           [](Config& c) -> std::uint32_t& { return c.cluster.refresh_ms; }),
+  // [shield]: the launch-spike shield (issue #18, docs/spike-shield.md).
+  integer("shield", "coalesce", "--coalesce", 0, 1,
+          "1 answers identical reads not yet sent with one backend request",
+          [](Config& c) -> std::uint32_t& { return c.shield.coalesce; }),
+  text("shield", "coalesce_commands", "", [](Config& c) -> std::string& {
+    return c.shield.coalesce_commands; }),
+  integer("shield", "coalesce_unsafe_for_tests", "", 0, 1,
+          "1 breaks the coalescing rule on purpose (tests only)",
+          [](Config& c) -> std::uint32_t& { return c.shield.coalesce_unsafe_for_tests; }),
+  integer("shield", "hotkeys_sample_every", "", 0, 1'000'000,
+          "requests per hot-key sample; 0 turns FUNNEL HOTKEYS off",
+          [](Config& c) -> std::uint32_t& { return c.shield.hotkeys_sample_every; }),
+  integer("shield", "hotkeys_window_s", "", 1, 3600, "seconds",
+          [](Config& c) -> std::uint32_t& { return c.shield.hotkeys_window_s; }),
 };
 // clang-format on
 

@@ -130,6 +130,12 @@ constexpr std::array kRules = {
   ReloadRule{"cluster.seeds", kRestart},
   ReloadRule{"cluster.announce", kRestart},
   ReloadRule{"cluster.refresh_ms", kRestart},
+  // [shield] (issue #18): read once when the workers start.
+  ReloadRule{"shield.coalesce", kRestart},
+  ReloadRule{"shield.coalesce_commands", kRestart},
+  ReloadRule{"shield.coalesce_unsafe_for_tests", kRestart},
+  ReloadRule{"shield.hotkeys_sample_every", kRestart},
+  ReloadRule{"shield.hotkeys_window_s", kRestart},
 };
 // clang-format on
 

@@ -117,6 +117,12 @@ void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& 
   counter("funnel_backend_cluster_redirects_total",
           "Redis Cluster MOVED, ASK, TRYAGAIN and CLUSTERDOWN replies followed by Funnel.",
           t.cluster_redirects);
+  std::uint64_t coalesced = 0;
+  for (const WorkerMetrics* w : in.worker_metrics) coalesced += w->coalesced_requests.read();
+  counter("funnel_coalesced_requests_total",
+          "Reads answered with a copy of an identical read's reply instead of a backend request "
+          "of their own (shield.coalesce).",
+          coalesced);
 }
 
 void pubsub_metrics(std::string& out, const ExpositionInput& in, const Totals& t) {
@@ -219,6 +225,8 @@ std::string render_prometheus(const ExpositionInput& in) {
   histogram(out, "funnel_proxy_added_duration_seconds",
             "Part of the request duration spent in Funnel itself (backend round trip excluded).",
             in.worker_metrics, &WorkerMetrics::proxy_latency);
+  render_command_latency(out, in.worker_metrics);
+  render_hot_keys(out, in);
   header(out, "funnel_invariant_failures_total", "counter", "Internal invariants found broken.");
   sample(out, "funnel_invariant_failures_total", "", static_cast<double>(in.invariant_failures));
   return out;

@@ -56,6 +56,8 @@ struct ExpositionInput {
   PubsubState pubsub;
   std::vector<NodeState> nodes;  // empty for a single node
   std::uint64_t failovers = 0;
+  // FUNNEL HOTKEYS' hottest keys (estimated requests over the window), at most 10.
+  std::vector<std::pair<std::string, std::uint64_t>> hot_keys;
 };
 
 std::string render_prometheus(const ExpositionInput& input);
@@ -66,6 +68,8 @@ void render_topology_metrics(std::string& out, const ExpositionInput& input);
 // The nodes as a JSON array, for /backends and /stats.
 std::string nodes_json(const ExpositionInput& input);
 std::string render_stats_json(const ExpositionInput& input);
+// funnel_hotkey_requests (command_latency.cpp): one series per hot key, key text cut to 64 bytes.
+void render_hot_keys(std::string& out, const ExpositionInput& input);
 
 // Sums of the per-worker counters, shared by both renderings (and by FUNNEL STATS).
 struct Totals {

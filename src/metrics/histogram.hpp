@@ -23,6 +23,13 @@ class Histogram {
                   std::memory_order_relaxed);
   }
 
+  // Worker thread only: the same with the bucket already found (one lookup, several histograms).
+  void observe_in(std::size_t bucket, std::int64_t ns) {
+    bump(counts_[bucket]);
+    sum_ns_.store(sum_ns_.load(std::memory_order_relaxed) + (ns > 0 ? ns : 0),
+                  std::memory_order_relaxed);
+  }
+
   // Any thread: non-cumulative counts per bucket and the sum, added into the arguments.
   void add_to(std::array<std::uint64_t, kBuckets>& counts, std::uint64_t& sum_ns) const {
     for (std::size_t i = 0; i < kBuckets; ++i)

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "metrics/command_latency.hpp"
 #include "metrics/histogram.hpp"
 
 namespace funnel::metrics {
@@ -78,9 +79,12 @@ struct WorkerMetrics {
   Counter reads_on_primary;
   Counter reads_refused;
   Counter read_retries;
+  // Reads answered with a copy of an identical read's reply (issue #18, backend/coalescer.hpp).
+  Counter coalesced_requests;
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;
+  CommandLatency command_latency;  // by latency slot (command_latency.hpp)
 
   // Read "down" before "up": both only grow and up >= down at every instant, so the difference
   // can never come out negative however the worker moves between the two loads.

@@ -77,6 +77,12 @@ Process::Process(config::Config config)
   slowlog_ =
       std::make_unique<client::SlowLog>(config_.server.workers, config_.limits.slowlog_max_len);
   facts_.slowlog = slowlog_.get();
+  if (config_.shield.hotkeys_sample_every > 0) {
+    hotkeys_ = std::make_unique<client::HotKeys>(config_.server.workers,
+                                                 config_.shield.hotkeys_sample_every,
+                                                 config_.shield.hotkeys_window_s * 1000);
+    facts_.hotkeys = hotkeys_.get();
+  }
   users_ = security::UserDirectory::build(config_.auth);  // throws ConfigError for bad rules
   // Data links provision a backend user without the deny list, so it holds inside scripts.
   link_settings_.backend_user =
@@ -241,6 +247,7 @@ metrics::ExpositionInput Process::exposition() const {
   in.process = &counters_;
   for (const auto& worker : workers_) in.worker_metrics.push_back(&worker->metrics());
   in.command_names = command::command_id_names();
+  if (hotkeys_ != nullptr) in.hot_keys = hotkeys_->top(10);
   metrics::BackendState backend;
   backend.address = control_->current()->address;
   backend.up = control_->backend_up();

@@ -88,6 +88,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   metrics::ProcessCounters counters_;
   std::unique_ptr<backend::DatabasePools> database_pools_;
   std::unique_ptr<client::SlowLog> slowlog_;  // before facts_, which points at it
+  std::unique_ptr<client::HotKeys> hotkeys_;  // FUNNEL HOTKEYS; null when off
   client::ProcessFacts facts_;
   std::shared_ptr<const security::UserDirectory> users_;
   security::AuthThrottle auth_throttle_;

@@ -15,6 +15,7 @@
 
 #include "backend/write_batch.hpp"
 #include "client/client_session.hpp"
+#include "command/command_table.hpp"
 #include "net/poller.hpp"
 #include "server/client_socket_options.hpp"
 #include "server/process.hpp"
@@ -56,6 +57,15 @@ Worker::Worker(Process& process, unsigned index)
   };
   pool_ = make_pool(shape);
   context_->pool = pool_.get();
+  context_->coalesce = client::make_coalesce_settings(config.shield);
+  context_->latency_slots.fill(static_cast<std::uint8_t>(metrics::kLatencyCommands));
+  for (std::size_t slot = 0; slot < metrics::kLatencyCommands; ++slot) {
+    const std::uint16_t id = command::command_id(metrics::kLatencyCommandNames[slot]);
+    if (id < context_->latency_slots.size())
+      context_->latency_slots[id] = static_cast<std::uint8_t>(slot);
+  }
+  if (config.shield.hotkeys_sample_every > 0)
+    context_->hot_key_countdown = config.shield.hotkeys_sample_every;
   replicas_ = std::make_unique<backend::ReplicaPools>(shape, make_pool);
   router_->set_replicas(replicas_.get());
   make_cluster_pools(shape, make_pool);
@@ -297,6 +307,7 @@ void Worker::schedule_tick() {
 void Worker::on_tick() {
   const common::Millis now = common::coarse_now_ms();
   pool_->tick(now);
+  if (context_->facts.hotkeys != nullptr) context_->facts.hotkeys->publish(index_, now);
   pinned_->tick(now);
   replicas_->tick(now);
   cluster_primaries_->tick(now);
