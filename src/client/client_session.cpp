@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -44,7 +45,9 @@ metrics::CommandClass command_class(const command::Classification& cls) {
 
 ClientSession* ClientSession::start(SessionContext& context, int fd, std::uint64_t client_id,
                                     SSL* tls) {
-  auto* session = new ClientSession(context, fd, client_id, tls);
+  // From the worker's slab: a connection per invocation allocates no session memory.
+  void* block = context.session_slab.take(sizeof(ClientSession));
+  auto* session = new (block) ClientSession(context, fd, client_id, tls);
   if (!context.poller->add(fd, session)) {
     spdlog::warn("client {}: cannot watch its socket: {}", client_id, std::strerror(errno));
     session->close();
@@ -281,7 +284,10 @@ void ClientSession::close(metrics::CloseReason reason) {
 }
 
 void ClientSession::maybe_destroy() {
-  if (closed_ && pending_ops_ == 0) delete this;
+  if (!closed_ || pending_ops_ != 0) return;
+  SessionContext& ctx = ctx_;
+  this->~ClientSession();
+  ctx.session_slab.give(this, ctx.registry.size());
 }
 
 }  // namespace funnel::client
