@@ -275,12 +275,17 @@ void ClientSession::close(metrics::CloseReason reason) {
   release_buffers_on_close();
   partial_.reset();
   ProcessCounters::add(ctx_.facts.counters->clients_connected, -1);
-  // Never delete inside close(): callers may still be on this object's stack frames.
+  // Never delete inside close(): callers may still be on this object's stack frames, and later
+  // events of the poller's batch may name it. Closed by an event (the common case: QUIT, EOF),
+  // it is deleted when the batch ends; otherwise from a posted handler.
   ++pending_ops_;
-  asio::post(ctx_.io, [this] {
-    --pending_ops_;
-    maybe_destroy();
-  });
+  if (ctx_.poller->in_batch()) return ctx_.poller->after_batch(this);
+  asio::post(ctx_.io, [this] { on_batch_end(); });
+}
+
+void ClientSession::on_batch_end() {
+  --pending_ops_;
+  maybe_destroy();
 }
 
 void ClientSession::maybe_destroy() {
