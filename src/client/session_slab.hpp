@@ -13,6 +13,17 @@
 #include <new>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+// A kept block is poisoned, so AddressSanitizer still reports a use of a session after its
+// release as it did when the block was freed.
+#define FUNNEL_SLAB_POISON(block, size) ASAN_POISON_MEMORY_REGION(block, size)
+#define FUNNEL_SLAB_UNPOISON(block, size) ASAN_UNPOISON_MEMORY_REGION(block, size)
+#else
+#define FUNNEL_SLAB_POISON(block, size) static_cast<void>(0)
+#define FUNNEL_SLAB_UNPOISON(block, size) static_cast<void>(0)
+#endif
+
 namespace funnel::client {
 
 class SessionSlab {
@@ -30,12 +41,14 @@ class SessionSlab {
   // the last one given back (warm in the cache), or a new one. Throws std::bad_alloc as `new`
   // would.
   void* take(std::size_t size) {
+    block_size_ = size;
     if (free_.empty()) {
       ++allocated_;
       return ::operator new(size);
     }
     void* block = free_.back();
     free_.pop_back();
+    FUNNEL_SLAB_UNPOISON(block, block_size_);
     return block;
   }
 
@@ -44,6 +57,7 @@ class SessionSlab {
   void give(void* block, std::size_t live) {
     if (free_.size() < bound(live)) {
       free_.push_back(block);  // the vector's growth is amortised: not an allocation per session
+      FUNNEL_SLAB_POISON(block, block_size_);
       return;
     }
     ::operator delete(block);
@@ -54,6 +68,7 @@ class SessionSlab {
   void trim(std::size_t live) {
     const std::size_t keep = bound(live);
     while (free_.size() > keep) {
+      FUNNEL_SLAB_UNPOISON(free_.back(), block_size_);
       ::operator delete(free_.back());
       free_.pop_back();
       ++freed_;
@@ -68,11 +83,15 @@ class SessionSlab {
 
  private:
   void release_all() {
-    for (void* block : free_) ::operator delete(block);
+    for (void* block : free_) {
+      FUNNEL_SLAB_UNPOISON(block, block_size_);
+      ::operator delete(block);
+    }
     free_.clear();
   }
 
   std::vector<void*> free_;
+  std::size_t block_size_ = 0;  // every take() passes the same size
   std::size_t allocated_ = 0;
   std::size_t freed_ = 0;
 };
