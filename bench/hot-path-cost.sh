@@ -11,7 +11,9 @@
 # sleep and being woken) and epoll_wait / epoll_ctl calls per request.
 #
 #   bench/hot-path-cost.sh [instructions|syscalls|reconnect|p16|c1|all]   (default: the first three)
-# Environment: FUNNEL_BIN [build/release/src/server/funnel], BENCH_N [200000],
+# Environment: FUNNEL_BIN [build/release/src/server/funnel], FUNNEL_ARGS [extra funnel flags: on a
+# loaded machine, --config with limits.slowlog_max_len = 0 keeps requests that callgrind makes
+# slow from counting FUNNEL SLOWLOG's work], BENCH_N [200000],
 # BENCH_CLIENTS [500], BENCH_WORKERS [2, for the perf-stat parts], BENCH_PIN [0; 1: Redis and
 # Funnel on cpu 0.., redis-benchmark on the last cpu, as bench/run-bench.sh does].
 # Needs valgrind and perf (linux-perf).
@@ -25,6 +27,7 @@ source "$repo_root/bench/lib/pinning.sh"
 
 what="${1:-all}"
 funnel_bin="${FUNNEL_BIN:-$repo_root/build/release/src/server/funnel}"
+read -r -a funnel_args <<<"${FUNNEL_ARGS:-}"  # extra funnel flags, e.g. --config FILE
 requests="${BENCH_N:-200000}"
 clients="${BENCH_CLIENTS:-500}"
 workers="${BENCH_WORKERS:-2}"
@@ -51,7 +54,7 @@ start_redis() {
 start_funnel() {
   funnel_port="$(pick_port)"
   "${server_run[@]}" "$@" "$funnel_bin" --backend "127.0.0.1:$redis_port" --listen "127.0.0.1:$funnel_port" \
-    --workers "$funnel_workers" --max-clients 5000 >"$work_dir/funnel.log" 2>&1 &
+    --workers "$funnel_workers" --max-clients 5000 "${funnel_args[@]}" >"$work_dir/funnel.log" 2>&1 &
   funnel_pid=$!
   pids+=("$funnel_pid")
   wait_ready "$funnel_pid" "$funnel_port" || {

@@ -123,6 +123,9 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   State state() const { return state_; }
   std::size_t in_flight() const { return pipeline_.size(); }
   const std::string& name() const { return name_; }
+  // For the log line of a link that is up: ", TLS resumed" (its node's last session was resumed:
+  // no certificate check, no server signature), ", TLS", or "" for a plain link.
+  const char* tls_note() const;
   resp::Protocol protocol() const { return protocol_; }
   std::uint64_t connects() const { return connects_; }
   // Counters of the owning worker (connects, failures, timeouts); may be null.

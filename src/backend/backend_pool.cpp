@@ -230,8 +230,8 @@ void BackendPool::on_link_ready(BackendLink& link, const HandshakeResult& handsh
   // shown per node by the topology metrics.
   if (shape_.node == kPrimaryNode) metrics::ProcessCounters::add(counters_.backend_links_ready, 1);
   metrics::ProcessCounters::bump(counters_.backend_connects);
-  spdlog::info("backend {} link {} up (redis {})", snapshot_ ? snapshot_->address : "", link.name(),
-               handshake.redis_version);
+  spdlog::info("backend {} link {} up (redis {}{})", snapshot_ ? snapshot_->address : "",
+               link.name(), handshake.redis_version, link.tls_note());
 }
 
 void BackendPool::on_link_down(BackendLink&, std::string_view) {

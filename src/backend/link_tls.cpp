@@ -1,6 +1,8 @@
 // BackendLink over TLS: the handshake runs between TCP connect and Redis's HELLO, driven by the
 // same readiness waits as the rest of the link. Reads and writes go through net::Transport, which
 // speaks TLS or plain TCP alike.
+#include <openssl/ssl.h>
+
 #include <spdlog/spdlog.h>
 
 #include "backend/backend_link.hpp"
@@ -9,8 +11,9 @@ namespace funnel::backend {
 
 bool BackendLink::start_tls() {
   const int fd = socket_.native_handle();
+  // Keyed by the node's address: a reconnecting link resumes the session its node last gave.
   SSL* session = tls_for(settings_, snapshot_->address)
-                     ->new_session(fd, tls_server_name(settings_, *snapshot_));
+                     ->new_session(fd, tls_server_name(settings_, *snapshot_), address());
   if (session == nullptr) {
     fail("cannot create a TLS session");
     return false;
@@ -40,6 +43,11 @@ void BackendLink::continue_tls_handshake() {
       return;
     }
   }
+}
+
+const char* BackendLink::tls_note() const {
+  if (!transport_.tls()) return "";
+  return SSL_session_reused(transport_.ssl()) == 1 ? ", TLS resumed" : ", TLS";
 }
 
 void BackendLink::close_socket() {

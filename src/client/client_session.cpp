@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -44,7 +45,9 @@ metrics::CommandClass command_class(const command::Classification& cls) {
 
 ClientSession* ClientSession::start(SessionContext& context, int fd, std::uint64_t client_id,
                                     SSL* tls) {
-  auto* session = new ClientSession(context, fd, client_id, tls);
+  // From the worker's slab: a connection per invocation allocates no session memory.
+  void* block = context.session_slab.take(sizeof(ClientSession));
+  auto* session = new (block) ClientSession(context, fd, client_id, tls);
   if (!context.poller->add(fd, session)) {
     spdlog::warn("client {}: cannot watch its socket: {}", client_id, std::strerror(errno));
     session->close();
@@ -275,16 +278,24 @@ void ClientSession::close(metrics::CloseReason reason) {
   release_buffers_on_close();
   partial_.reset();
   ProcessCounters::add(ctx_.facts.counters->clients_connected, -1);
-  // Never delete inside close(): callers may still be on this object's stack frames.
+  // Never delete inside close(): callers may still be on this object's stack frames, and later
+  // events of the poller's batch may name it. Closed by an event (the common case: QUIT, EOF),
+  // it is deleted when the batch ends; otherwise from a posted handler.
   ++pending_ops_;
-  asio::post(ctx_.io, [this] {
-    --pending_ops_;
-    maybe_destroy();
-  });
+  if (ctx_.poller->in_batch()) return ctx_.poller->after_batch(this);
+  asio::post(ctx_.io, [this] { on_batch_end(); });
+}
+
+void ClientSession::on_batch_end() {
+  --pending_ops_;
+  maybe_destroy();
 }
 
 void ClientSession::maybe_destroy() {
-  if (closed_ && pending_ops_ == 0) delete this;
+  if (!closed_ || pending_ops_ != 0) return;
+  SessionContext& ctx = ctx_;
+  this->~ClientSession();
+  ctx.session_slab.give(this, ctx.registry.size());
 }
 
 }  // namespace funnel::client

@@ -52,6 +52,9 @@ class ClientSession final : public net::PollTarget {
                               SSL* tls = nullptr);
   // Readiness edges for this client's socket, from the worker's net::Poller.
   void on_poll_events(std::uint32_t events) override;
+  // The end of the poller's batch in which it closed (or of the posted step after a close from
+  // elsewhere): deletes it unless a wait is still pending.
+  void on_batch_end() override;
   // Its blocking command waited for its turn (SessionContext::turn_waiters): try it again.
   void retry_turn() { resume_held(); }
   // The CLIENT PAUSE that held its request ended (SessionContext::pause_waiters): try it again.

@@ -20,6 +20,7 @@
 #include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
 #include "client/hotkeys.hpp"
+#include "client/session_slab.hpp"
 #include "client/slowlog.hpp"
 #include "client/subscriptions.hpp"
 #include "command/classify.hpp"
@@ -189,6 +190,7 @@ struct SessionContext {
   std::string scratch;                     // read buffer for sessions with nothing buffered
   std::string local_reply;                 // reused for locally answered replies
   std::string plan_scratch;                // reused for the error texts the planner builds
+  std::string error_reply;                 // reused for answer_error's reply bytes
   HelloReply hello_reply;                  // HELLO's reply bytes, prebuilt
   BufferPool buffers;
   metrics::WorkerMetrics* metrics = nullptr;  // this worker's counters
@@ -202,6 +204,7 @@ struct SessionContext {
   // FUNNEL SLOWLOG's threshold in nanoseconds (limits.slowlog_slower_than_us); INT64_MAX: off.
   std::int64_t slowlog_above_ns = INT64_MAX;
   SessionRegistry registry;
+  SessionSlab session_slab;  // closed sessions' memory, reused by the next accepted client
   StringInterner strings;
   SubscriptionIndex subscriptions;        // this worker's channel -> sessions (pub/sub)
   PubsubBus* pubsub = nullptr;            // the process's hub, as this worker talks to it

@@ -14,8 +14,13 @@ constexpr std::size_t kCompactAbove = 64 * 1024;
 using resp::error_reply;
 }  // namespace
 
+// Built in the worker's reused buffer: every node-redis 6 connection gets one error (CLIENT
+// MAINT_NOTIFICATIONS), which was an allocation per connection.
 void ClientSession::answer_error(std::uint64_t seq, std::string_view message) {
-  answer_local(seq, error_reply(message));
+  std::string& reply = ctx_.error_reply;
+  reply.clear();
+  resp::ReplyWriter(reply, resp::Protocol::kResp2).error(message);
+  answer_local(seq, reply);
 }
 
 // A reply Funnel produced itself: counted under the request's command, class "local".

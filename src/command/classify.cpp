@@ -265,7 +265,7 @@ namespace {
       return;
     }
     if (sub == nullptr) {
-      out.error = unknown_subcommand_error(request.arg(0), request.arg(1));
+      unknown_subcommand_error(request.arg(0), request.arg(1), out.error);
       return;
     }
     spec = sub;
@@ -315,13 +315,20 @@ std::string unknown_command_error(const resp::Request& request) {
 }
 
 std::string unknown_subcommand_error(std::string_view container, std::string_view sub) {
-  // Every node-redis 6 connection gets one (CLIENT MAINT_NOTIFICATIONS): one allocation.
+  std::string text;
+  unknown_subcommand_error(container, sub, text);
+  return text;
+}
+
+// Every node-redis 6 connection gets one (CLIENT MAINT_NOTIFICATIONS): written into the
+// caller's reused string, so it costs no allocation per connection.
+void unknown_subcommand_error(std::string_view container, std::string_view sub, std::string& text) {
   constexpr std::string_view kHead = "ERR unknown subcommand '";
   constexpr std::string_view kMiddle = "'. Try ";
   constexpr std::string_view kEnd = " HELP.";
   sub = c_string_prefix(sub, 128);
   container = c_string_prefix(container, container.size());
-  std::string text;
+  text.clear();
   text.reserve(kHead.size() + sub.size() + kMiddle.size() + container.size() + kEnd.size());
   text.append(kHead).append(sub).append(kMiddle);
   const std::size_t upper_from = text.size();
@@ -329,7 +336,6 @@ std::string unknown_subcommand_error(std::string_view container, std::string_vie
   for (std::size_t i = upper_from; i < text.size(); ++i) text[i] = ascii_upper(text[i]);
   text.append(kEnd);
   map_newlines(text);
-  return text;
 }
 
 std::string wrong_arity_error(std::string_view full_name) {

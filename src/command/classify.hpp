@@ -66,6 +66,8 @@ std::string unknown_command_error(const resp::Request& request);
 std::string wrong_arity_error(std::string_view full_name);
 // `container` and `sub` as the client sent them (Redis upper-cases the container for HELP).
 std::string unknown_subcommand_error(std::string_view container, std::string_view sub);
+// The same text written over `text`, whose capacity is reused (a worker's scratch string).
+void unknown_subcommand_error(std::string_view container, std::string_view sub, std::string& text);
 std::string unsupported_error(std::string_view command_name, std::string_view why);
 
 }  // namespace funnel::command

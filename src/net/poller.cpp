@@ -58,11 +58,21 @@ void Poller::wait() {
                     });
 }
 
+// Indexed, not iterated: a target's on_batch_end may not add to the list (in_batch_ is false),
+// but the loop stays safe if one day it does.
+void Poller::end_batch() {
+  for (std::size_t i = 0; i < after_batch_.size(); ++i) after_batch_[i]->on_batch_end();
+  after_batch_.clear();
+}
+
 void Poller::hand_out() {
   const int n = ::epoll_wait(epoll_.native_handle(), events_.data(), kBatch, 0);
+  in_batch_ = true;
   for (int i = 0; i < n; ++i) {
     static_cast<PollTarget*>(events_[i].data.ptr)->on_poll_events(events_[i].events);
   }
+  in_batch_ = false;
+  if (!after_batch_.empty()) end_batch();
   if (n == static_cast<int>(kBatch)) {
     // More may be ready: take them after what the targets just posted, not in one long turn.
     asio::post(epoll_.get_executor(), [this] {

@@ -20,6 +20,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 
@@ -46,14 +47,24 @@ class Poller {
   // Adds or drops interest in output for a registered descriptor.
   bool watch_output(int fd, PollTarget* target, bool on);
 
+  // True while a batch of events is being handed out (on the poller's thread).
+  bool in_batch() const { return in_batch_; }
+  // During a batch: calls target->on_batch_end() once the batch is over. A session closed by an
+  // event (QUIT, EOF) is deleted there instead of from a posted handler, which cost a round
+  // through Asio's queue (a lock, and one more epoll_wait) per connection.
+  void after_batch(PollTarget* target) { after_batch_.push_back(target); }
+
  private:
   static constexpr std::uint32_t kInput = EPOLLIN | EPOLLRDHUP | EPOLLET;
   static constexpr std::size_t kBatch = 256;
   void wait();
   void hand_out();
+  void end_batch();
 
   asio::posix::basic_stream_descriptor<Executor> epoll_;
   std::array<epoll_event, kBatch> events_{};
+  std::vector<PollTarget*> after_batch_;  // reused: no allocation per batch once grown
+  bool in_batch_ = false;
   bool stopped_ = false;
 };
 

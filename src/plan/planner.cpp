@@ -317,7 +317,7 @@ Plan plan_client(const SessionState& state, const resp::Request& request, const 
     case ClientSub::kUnpause:
       return pause_out_of_band(state, row.sub);
     case ClientSub::kNone:
-      *context.scratch = command::unknown_subcommand_error(request.arg(0), request.arg(1));
+      command::unknown_subcommand_error(request.arg(0), request.arg(1), *context.scratch);
       return Plan::error(*context.scratch);
     case ClientSub::kRefused:
     case ClientSub::kTracking:  // reaches here only where it cannot start (see plan_lease)

@@ -346,6 +346,7 @@ void Worker::on_tick() {
 // chunks in its arenas otherwise, and an instance that once served a spike would stay large.
 void Worker::give_back_memory() {
   const std::size_t sessions = context_->registry.size();
+  context_->session_slab.trim(sessions);  // closed sessions' blocks beyond what the fleet needs
   peak_sessions_ = std::max(peak_sessions_, sessions);
   const bool clients_left = peak_sessions_ >= 256 && sessions <= peak_sessions_ / 4;
   // A burst of clients connecting at once leaves buffer-sized holes between the sessions that

@@ -30,6 +30,7 @@ std::shared_ptr<ssl::context> ClientTls::build() const {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  ResumeCache::enable(ctx);  // links that reconnect resume their node's last session
   boost::system::error_code ec;
   if (options_.ca_file.empty()) {
     context->set_default_verify_paths(ec);
@@ -59,7 +60,9 @@ std::shared_ptr<ssl::context> ClientTls::context() const {
 }
 
 std::string ClientTls::reload() {
-  return context_.reload([this] { return build(); });
+  std::string error = context_.reload([this] { return build(); });
+  if (error.empty()) resume_->clear();
+  return error;
 }
 
 void ClientTls::prepare(SSL* ssl, const std::string& server_name) const {
@@ -73,7 +76,7 @@ void ClientTls::prepare(SSL* ssl, const std::string& server_name) const {
   }
 }
 
-SSL* ClientTls::new_session(int fd, const std::string& server_name) const {
+SSL* ClientTls::new_session(int fd, const std::string& server_name, const std::string& node) const {
   const auto current = context();
   SSL* ssl = SSL_new(current->native_handle());  // holds its own reference to the SSL_CTX
   if (ssl == nullptr) return nullptr;
@@ -83,6 +86,7 @@ SSL* ClientTls::new_session(int fd, const std::string& server_name) const {
   }
   SSL_set_connect_state(ssl);
   prepare(ssl, server_name);
+  if (!node.empty()) resume_->attach(ssl, node);
   return ssl;
 }
 

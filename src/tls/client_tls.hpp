@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tls/context_holder.hpp"
+#include "tls/resume_cache.hpp"
 
 typedef struct ssl_st SSL;  // NOLINT: OpenSSL's own forward declaration
 
@@ -32,14 +33,18 @@ class ClientTls {
   explicit ClientTls(const ClientTlsOptions& options);
   ~ClientTls();
   // A client session on a connected non-blocking socket, with SNI and the expected server name
-  // (a DNS name or an IP address) set; nullptr when OpenSSL cannot make one.
-  SSL* new_session(int fd, const std::string& server_name) const;
+  // (a DNS name or an IP address) set; nullptr when OpenSSL cannot make one. With `node` (the
+  // backend's "host:port"), it resumes that node's last session when there is one and keeps the
+  // sessions it receives for the next link (ResumeCache).
+  SSL* new_session(int fd, const std::string& server_name, const std::string& node = {}) const;
   // Sets SNI and the expected name on a session made elsewhere (asio::ssl::stream).
   void prepare(SSL* ssl, const std::string& server_name) const;
   // The current context (kept alive by the caller while it makes a session from it).
   std::shared_ptr<boost::asio::ssl::context> context() const;
   // Loads the files again; on failure keeps the current context and returns why ("" on success).
+  // On success the sessions kept for resumption are dropped (they were verified by the old files).
   std::string reload();
+  const ResumeCache& resume_cache() const { return *resume_; }
   // Why the last handshake on `ssl` failed, for the log ("certificate verify failed: ...").
   static std::string failure_reason(SSL* ssl);
 
@@ -47,6 +52,7 @@ class ClientTls {
   std::shared_ptr<boost::asio::ssl::context> build() const;
 
   ClientTlsOptions options_;
+  std::shared_ptr<ResumeCache> resume_ = std::make_shared<ResumeCache>();
   ContextHolder context_;
 };
 

@@ -23,6 +23,20 @@ void load(const char* what, const std::string& path, Fn&& fn) {
   }
 }
 
+// Resumption for clients that reconnect (a connection per invocation, issue #20), set here rather
+// than left to OpenSSL's defaults: TLS 1.3 tickets (stateless: the ticket key is the context's,
+// so a reload ends them), a bounded server-side cache for TLS 1.2 sessions, and a session id
+// context, without which OpenSSL refuses to resume a session once client certificates are
+// verified (SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED: a failed handshake, not a full one).
+void enable_resumption(SSL_CTX* ctx) {
+  static constexpr unsigned char kContext[] = "funnel";
+  SSL_CTX_set_session_id_context(ctx, kContext, sizeof(kContext) - 1);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_sess_set_cache_size(ctx, 10240);  // TLS 1.2 sessions (~1 KB each) at most
+  SSL_CTX_set_timeout(ctx, 300);            // seconds a session or ticket may be resumed
+  SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+}
+
 }  // namespace
 
 ServerTls::ServerTls(const config::TlsConfig& config) : config_(config), context_(build()) {}
@@ -46,6 +60,7 @@ std::shared_ptr<ssl::context> ServerTls::build() const {
         "tls.key_file = " + config_.key_file +
         ": the key does not match the certificate in tls.cert_file = " + config_.cert_file);
   }
+  enable_resumption(ctx);
   if (!config_.client_ca_file.empty()) {
     load("tls.client_ca_file", config_.client_ca_file,
          [&](auto& ec) { context->load_verify_file(config_.client_ca_file, ec); });

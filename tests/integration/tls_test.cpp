@@ -57,7 +57,8 @@ class TlsClient {
   struct Options {
     std::string ca;
     std::string cert, key;
-    int max_version = 0;  // e.g. TLS1_1_VERSION to test the server's minimum
+    int max_version = 0;            // e.g. TLS1_1_VERSION to test the server's minimum
+    SSL_SESSION* resume = nullptr;  // a session of an earlier client to resume (not owned)
   };
   TlsClient(std::uint16_t port, const Options& options) {
     ctx_ = SSL_CTX_new(TLS_client_method());
@@ -79,15 +80,23 @@ class TlsClient {
     SSL_set_fd(ssl_, fd_);
     SSL_set_tlsext_host_name(ssl_, "localhost");
     SSL_set1_host(ssl_, "localhost");
+    if (options.resume != nullptr) SSL_set_session(ssl_, options.resume);
     connected_ = SSL_connect(ssl_) == 1;
     ERR_clear_error();
   }
   ~TlsClient() {
+    // close_notify, as a client that ends cleanly sends it: OpenSSL marks the session of a
+    // connection freed without it not resumable.
+    if (connected_) SSL_shutdown(ssl_);
     SSL_free(ssl_);
     SSL_CTX_free(ctx_);
     if (fd_ >= 0) ::close(fd_);
   }
   bool connected() const { return connected_; }
+  // This connection's session, for a later client to resume (TLS 1.3: its ticket arrives after
+  // the handshake, so after a first command); the caller frees it with SSL_SESSION_free.
+  SSL_SESSION* session() const { return SSL_get1_session(ssl_); }
+  bool resumed() const { return SSL_session_reused(ssl_) == 1; }
   // The server certificate's subject CN.
   std::string peer_cn() const {
     X509* cert = SSL_get1_peer_certificate(ssl_);
@@ -203,6 +212,37 @@ TEST_F(TlsTest, ClientCertificatesAreVerifiedWhenConfigured) {
   EXPECT_EQ(known.command({"PING"}).str, "PONG");
 }
 
+// A client that reconnects (a connection per invocation) resumes its session, also when client
+// certificates are verified: without a session id context OpenSSL fails such a resumption
+// (SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED) instead of falling back to a full handshake.
+TEST_F(TlsTest, ReconnectingClientsResumeTheirSession) {
+  auto args = tls_args();
+  args.insert(args.end(), {"--tls-client-ca", certs_.path("ca.pem")});
+  start(args);
+  TlsClient::Options with_cert = ca_only();
+  with_cert.cert = certs_.path("client.pem");
+  with_cert.key = certs_.path("client.key");
+  for (const int version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+    with_cert.max_version = version;
+    with_cert.resume = nullptr;
+    SSL_SESSION* session = nullptr;
+    {
+      TlsClient first(funnel_->port(), with_cert);
+      ASSERT_TRUE(first.connected()) << version;
+      EXPECT_EQ(first.command({"PING"}).str, "PONG");
+      EXPECT_FALSE(first.resumed());
+      session = first.session();
+    }
+    ASSERT_NE(session, nullptr);
+    with_cert.resume = session;
+    TlsClient again(funnel_->port(), with_cert);
+    SSL_SESSION_free(session);
+    ASSERT_TRUE(again.connected()) << "version " << version << ": resumption failed the handshake";
+    EXPECT_EQ(again.command({"PING"}).str, "PONG") << version;
+    EXPECT_TRUE(again.resumed()) << "version " << version;
+  }
+}
+
 TEST_F(TlsTest, OldProtocolVersionsAreRefused) {
   start(tls_args());
   TlsClient::Options old = ca_only();
@@ -291,6 +331,26 @@ TEST_F(BackendTlsTest, LinksSpeakTlsAndVerifyTheServer) {
   RespConnection direct(redis_->port());
   EXPECT_EQ(direct.command({"GET", "k"}).str, "through-tls");
   EXPECT_GE(funnel_link_names(redis_->port()).size(), 1u);
+}
+
+// A link that reconnects (the backend closed it: a restart, a failover, CLIENT KILL) resumes the
+// session its node gave the link before (issue #20 item 3), which the log line of a link that is
+// up says.
+TEST_F(BackendTlsTest, AReconnectingLinkResumesItsNodesSession) {
+  start_redis("no");
+  funnel_ = FunnelProcess::start(funnel_args());
+  RespConnection c(funnel_->port());
+  EXPECT_EQ(c.command({"SET", "k", "v"}).str, "OK");
+  ASSERT_TRUE(wait_until([&] { return funnel_->log_text().find(", TLS)") != std::string::npos; }))
+      << funnel_->log_text();
+  EXPECT_EQ(funnel_->log_text().find("TLS resumed"), std::string::npos) << "nothing to resume yet";
+  RespConnection direct(redis_->port());  // the plain port: not one of Funnel's links
+  EXPECT_GE(direct.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).integer, 1);
+  EXPECT_TRUE(wait_until([&] {
+    c.command({"GET", "k"});  // a request makes the link reconnect if it has not yet
+    return funnel_->log_text().find(", TLS resumed)") != std::string::npos;
+  })) << funnel_->log_text();
+  EXPECT_EQ(c.command({"GET", "k"}).str, "v");
 }
 
 TEST_F(BackendTlsTest, WrongServerNameOrUnknownCaIsRefused) {
