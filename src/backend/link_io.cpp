@@ -277,9 +277,9 @@ bool BackendLink::redirected_error(const InFlight& entry, std::string_view reply
     return true;
   }
   // A script can return any of these errors of its own after it has written (it may forge
-  // `-MOVED 1 evil:6379`), and a MULTI block's reply is EXEC's: neither is ever followed.
+  // `-MOVED 1 evil:6379`): the observer follows one only when a fresh slot map proves the script
+  // did not run (routing/unsafe_redirect.hpp). A MULTI block's reply is EXEC's: never followed.
   if (routing::may_be_redirect(reply) && entry.target.extra_replies == 0 &&
-      !security::runs_script(entry.target.command_id) &&
       observer_.on_link_redirect(*this, request_bytes(entry), entry.target, entry.deadline,
                                  reply)) {
     return true;
