@@ -87,6 +87,11 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
                        std::string_view reply, std::string_view from);
   // A parked unsafe redirect under the map that has just come: followed, delivered, or kept.
   bool judge_parked(ParkedRedirect& parked, std::int64_t read_started);
+  // Cluster mode: a read that failed on a replica goes to that replica's shard primary
+  // (cluster_read_retry.cpp).
+  void retry_cluster_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
+                          const backend::ReplyTarget& target, common::Millis deadline,
+                          std::string_view reason, bool node_failed);
   void park(ParkedRedirect parked);
   void send_to(backend::BackendPool& pool, bool ask, resp::Protocol protocol,
                std::string_view request, backend::ReplyTarget target, common::Millis deadline);

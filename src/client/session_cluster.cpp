@@ -22,9 +22,11 @@ void ClientSession::forward_cluster_read(const resp::Request& request, std::uint
     ctx_.metrics->reads_on_primary.add();
     return forward(request.raw(), seq, 0, flags, deadline);
   }
-  // A replica's failure reaches the client as an error (no retry elsewhere yet); a MOVED from
-  // it (the slot moved) is followed like any other (client/redirects.cpp).
+  // A replica that fails the read (lost link, timeout, LOADING, MASTERDOWN) hands it to its
+  // shard's primary (ReplyRouter::retry_cluster_read); a MOVED from it (the slot moved) is
+  // followed like any other (client/redirects.cpp).
   backend::ReplyTarget target = reply_target(seq, 0, flags);
+  target.flags |= backend::ReplyTarget::kRetryRead;
   ctx_.metrics->requests_in_flight_up.add();
   state_.lanes.sent(state_.forward_lane());
   pool->submit(state_.protocol, id_, request.raw(), target, deadline, 0);

@@ -8,6 +8,7 @@
 #include "routing/key_slot.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/temp_dir.hpp"
+#include "topology_support.hpp"
 
 namespace funnel::test {
 namespace {
@@ -198,6 +199,45 @@ TEST_F(ClusterPin, ASlotMovedWhilePinnedAnswersAsRedisAndRefreshesTheMap) {
   EXPECT_EQ(target.command({"GET", key}).str, "after");
   RespConnection old_owner(from);
   EXPECT_TRUE(old_owner.command({"GET", key}).str.starts_with("MOVED "));
+}
+
+// prefer-replica on a cluster of its own whose replicas all die (SIGKILL): the reads that were
+// going to them, and those sent before the map drops them, go to their shard's primary instead
+// of failing (the single-node replica path's rule, per shard).
+TEST(ClusterReplicaReads, AReadAReplicaFailsIsRetriedOnItsShardsPrimary) {
+  auto cluster = RedisCluster::start();
+  constexpr int kKeys = 60;
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = "rr:" + std::to_string(i);
+    RespConnection owner(cluster->primary_port_for_slot(routing::key_slot(key)));
+    ASSERT_EQ(owner.command({"SET", key, std::to_string(i)}).str, "OK");
+  }
+  TempDir dir("funnel-cluster-rr");
+  auto funnel = FunnelProcess::start({"--cluster", "127.0.0.1:" + std::to_string(cluster->port(0)),
+                                      "--read-policy", "prefer-replica", "--config",
+                                      dir.write("funnel.toml", "[cluster]\nrefresh_ms = 200\n")});
+  const std::vector<std::uint16_t> replicas = cluster->replica_ports();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        RespConnection conn(funnel->port());
+        for (int i = 0; i < kKeys; ++i) conn.send_command({"GET", "rr:" + std::to_string(i)});
+        for (int i = 0; i < kKeys; ++i) conn.read_value();
+        return command_calls(replicas, "get") >= kKeys / 2;
+      },
+      15s))
+      << "reads never reached the replicas";
+  for (std::size_t i = 0; i < cluster->size(); ++i) {
+    for (std::uint16_t port : replicas) {
+      if (cluster->port(i) == port) kill_hard(cluster->node(i));
+    }
+  }
+  RespConnection conn(funnel->port(), 10s);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kKeys; ++i) {
+      const resp::Value got = conn.command({"GET", "rr:" + std::to_string(i)});
+      ASSERT_EQ(got.str, std::to_string(i)) << "round " << round << " key " << i;
+    }
+  }
 }
 
 }  // namespace
