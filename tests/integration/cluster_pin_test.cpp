@@ -152,6 +152,37 @@ TEST_F(ClusterPin, AScriptWhoseSlotJustMovedRunsOnTheNewOwnerOnce) {
   EXPECT_EQ(conn.command({"EVAL", incr, "1", key}).integer, 2);
 }
 
+// A MULTI block sent with a stale map (refresh_ms 60 s; the key's empty slot has just moved): the
+// old owner answers each queued command MOVED and EXEC EXECABORT, so nothing ran, and the whole
+// block goes to the new owner instead of the client getting EXECABORT.
+TEST_F(ClusterPin, AMultiBlockSentWithAStaleMapRunsOnTheNewOwner) {
+  TempDir dir("funnel-cluster-pin");
+  funnel_ = FunnelProcess::start({"--cluster", "127.0.0.1:" + std::to_string(cluster_->port(0)),
+                                  "--config",
+                                  dir.write("funnel.toml", "[cluster]\nrefresh_ms = 60000\n")});
+  const auto keys = key_per_shard("block-moved:");
+  const std::string key = keys[0].second;
+  RespConnection conn(funnel_->port());
+  ASSERT_EQ(conn.command({"PING"}).str, "PONG");
+  RespConnection target(keys[1].first);
+  const std::string to_id(target.command({"CLUSTER", "MYID"}).as_string().value_or(""));
+  for (std::uint16_t port : cluster_->primary_ports()) {
+    RespConnection node(port);
+    ASSERT_EQ(
+        node.command({"CLUSTER", "SETSLOT", std::to_string(routing::key_slot(key)), "NODE", to_id})
+            .str,
+        "OK");
+  }
+  ASSERT_TRUE(cluster_->wait_converged());
+  ASSERT_EQ(conn.command({"MULTI"}).str, "OK");
+  ASSERT_EQ(conn.command({"SET", key, "1"}).str, "QUEUED");
+  ASSERT_EQ(conn.command({"INCR", key}).str, "QUEUED");
+  const resp::Value done = conn.command({"EXEC"});
+  ASSERT_EQ(done.elems.size(), 2u) << done.str;
+  EXPECT_EQ(done.elems[1].integer, 2);
+  EXPECT_EQ(target.command({"GET", key}).str, "2");  // ran once, on the new owner
+}
+
 // A script on the owner of its key's slot returns a MOVED naming that very slot and another
 // primary: the map read after it shows the answering node still owns the slot, so the client
 // gets the script's error and the script ran once.
