@@ -184,6 +184,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   // was one.
   bool retried_elsewhere(const InFlight& entry, std::string_view reason, bool node_failed = true);
   [[gnu::cold, gnu::noinline]] bool redirected_error(const InFlight& entry, std::string_view reply);
+  [[gnu::cold, gnu::noinline]] void note_block_error(std::string_view reply);
   void enter_backoff(std::string_view reason);
   void finish_retired();
   std::string error_reply(std::string_view text) const;
@@ -249,6 +250,11 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   std::size_t in_len_ = 0;    // bytes read into in_
   resp::ReplyFramer framer_;
   Pipeline pipeline_;
+  // Cluster mode: the first -MOVED among a MULTI block's inner replies (a command queued on a
+  // node that no longer owns its slot), and the block's entry (its `begin`); if EXEC then answers
+  // EXECABORT, nothing ran and the block may go to the slot's owner (redirected_error).
+  std::string block_moved_;
+  std::uint64_t block_moved_begin_ = 0;
   std::int64_t read_ns_ = 0;  // when the current batch of replies was read
   // Streaming (link_stream.cpp): reading paused because the streamed reply's client has enough
   // unsent; only ever while no other client's request waits behind that reply.

@@ -258,7 +258,11 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
                   address(), name_);
     return fail("unexpected reply");
   }
-  if (!pipeline_.take_reply()) return;  // MULTI's +OK or a +QUEUED inside a block
+  if (!pipeline_.take_reply()) {  // MULTI's +OK or a +QUEUED inside a block
+    if (kind == resp::ReplyKind::kError) [[unlikely]]
+      note_block_error(reply);
+    return;
+  }
   InFlight& entry = pipeline_.front();
   const bool has_followers = entry.has_followers;  // `entry` may move while the sink runs
   const std::int64_t written_ns = entry.written_ns;
@@ -291,10 +295,21 @@ bool BackendLink::redirected_error(const InFlight& entry, std::string_view reply
     observer_.on_link_readonly(*this, request_bytes(entry), entry.target, entry.deadline, reply);
     return true;
   }
+  // A MULTI block whose queued command was answered MOVED, and EXEC then EXECABORT: Redis ran
+  // nothing, so the whole block may follow that MOVED (to a node the map lists).
+  if (entry.target.extra_replies != 0 && !block_moved_.empty() &&
+      block_moved_begin_ == entry.begin) {
+    const std::string moved = std::exchange(block_moved_, {});
+    if (resp::error_code_is(reply, "EXECABORT") &&
+        observer_.on_link_redirect(*this, request_bytes(entry), entry.target, entry.deadline,
+                                   moved)) {
+      return true;
+    }
+  }
   // A script can return any of these errors of its own after it has written (it may forge
-  // `-MOVED 1 evil:6379`), and a MULTI block's reply is EXEC's: neither is ever followed.
+  // `-MOVED 1 evil:6379`): the observer follows one only when a fresh slot map proves the script
+  // did not run (routing/unsafe_redirect.hpp). A MULTI block's reply is EXEC's: never followed.
   if (routing::may_be_redirect(reply) && entry.target.extra_replies == 0 &&
-      !security::runs_script(entry.target.command_id) &&
       observer_.on_link_redirect(*this, request_bytes(entry), entry.target, entry.deadline,
                                  reply)) {
     return true;
@@ -311,6 +326,15 @@ bool BackendLink::redirected_error(const InFlight& entry, std::string_view reply
     return retried_elsewhere(entry, "NOSCRIPT", false);
   }
   return false;
+}
+
+// An error among a block's inner replies: the first MOVED is kept for EXEC's reply.
+void BackendLink::note_block_error(std::string_view reply) {
+  const InFlight& entry = pipeline_.front();
+  if (block_moved_begin_ == entry.begin && !block_moved_.empty()) return;
+  if (!reply.starts_with("-MOVED ")) return;
+  block_moved_.assign(reply);
+  block_moved_begin_ = entry.begin;
 }
 
 // Drops the prefix of the output stream whose replies have all arrived.

@@ -34,7 +34,7 @@ std::string PinnedPool::refusal_text() const {
 }
 
 bool PinnedPool::take_budget() {
-  auto& open = counters_.pinned_links_open;
+  auto& open = *open_count_;
   std::int64_t now = open.load(std::memory_order_relaxed);
   while (now < static_cast<std::int64_t>(limits_.max_pinned)) {
     if (open.compare_exchange_weak(now, now + 1, std::memory_order_relaxed)) return true;
@@ -82,13 +82,13 @@ LinkPtr PinnedPool::try_lease(resp::Protocol protocol) {
 void PinnedPool::wait(LeaseWaiter& waiter, resp::Protocol protocol) {
   waiters_.push_back(
       Waiter{&waiter, protocol, common::coarse_now_ms() + limits_.borrow_timeout_ms});
-  ProcessCounters::add(counters_.pinned_waiting, 1);
+  ProcessCounters::add(*waiting_count_, 1);
 }
 
 void PinnedPool::cancel_wait(LeaseWaiter& waiter) {
   const auto removed =
       std::erase_if(waiters_, [&](const Waiter& w) { return w.waiter == &waiter; });
-  ProcessCounters::add(counters_.pinned_waiting, -static_cast<std::int64_t>(removed));
+  ProcessCounters::add(*waiting_count_, -static_cast<std::int64_t>(removed));
 }
 
 void PinnedPool::serve_waiters(common::Millis now) {
@@ -100,7 +100,7 @@ void PinnedPool::serve_waiters(common::Millis now) {
       continue;
     }
     it = waiters_.erase(it);
-    ProcessCounters::add(counters_.pinned_waiting, -1);
+    ProcessCounters::add(*waiting_count_, -1);
     if (link) {
       waiter->on_lease(std::move(link));
     } else {
@@ -111,8 +111,7 @@ void PinnedPool::serve_waiters(common::Millis now) {
 }
 
 bool PinnedPool::others_waiting() const {
-  return ProcessCounters::read(counters_.pinned_waiting) >
-         static_cast<std::int64_t>(waiters_.size());
+  return ProcessCounters::read(*waiting_count_) > static_cast<std::int64_t>(waiters_.size());
 }
 
 void PinnedPool::release(const LinkPtr& link, bool reusable) {
@@ -126,7 +125,7 @@ void PinnedPool::release(const LinkPtr& link, bool reusable) {
     if (it->protocol != link->protocol()) continue;
     LeaseWaiter* waiter = it->waiter;
     waiters_.erase(it);
-    ProcessCounters::add(counters_.pinned_waiting, -1);
+    ProcessCounters::add(*waiting_count_, -1);
     ProcessCounters::add(counters_.pinned_leased, 1);
     return waiter->on_lease(link);
   }
@@ -196,7 +195,7 @@ void PinnedPool::shutdown() {
   const std::vector<LinkPtr> links = links_;
   for (const auto& link : links) link->shutdown("Funnel is shutting down");
   idle_.clear();
-  ProcessCounters::add(counters_.pinned_waiting, -static_cast<std::int64_t>(waiters_.size()));
+  ProcessCounters::add(*waiting_count_, -static_cast<std::int64_t>(waiters_.size()));
   waiters_.clear();
 }
 
@@ -225,7 +224,13 @@ void PinnedPool::on_link_retired(BackendLink& link) {
   const auto removed =
       std::erase_if(links_, [&](const LinkPtr& candidate) { return candidate.get() == &link; });
   std::erase_if(idle_, [&](const LinkPtr& candidate) { return candidate.get() == &link; });
-  ProcessCounters::add(counters_.pinned_links_open, -static_cast<std::int64_t>(removed));
+  ProcessCounters::add(*open_count_, -static_cast<std::int64_t>(removed));
+}
+
+bool PinnedPool::on_link_redirect(BackendLink&, std::string_view, const ReplyTarget&,
+                                  common::Millis, std::string_view) {
+  if (redirect_hook_) redirect_hook_();
+  return false;  // the lessee's own connection answered: it gets the reply as sent
 }
 
 void PinnedPool::deliver(const ReplyTarget& target, std::string_view reply,

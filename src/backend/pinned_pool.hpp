@@ -17,6 +17,7 @@
 // or not ready is closed, never handed on.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -38,6 +39,14 @@ class LeaseWaiter {
   virtual void on_lease(LinkPtr link) = 0;
   // The borrow timeout passed (or pinning is off): `error` is the reply text, without '-'.
   virtual void on_lease_refused(std::string_view error) = 0;
+};
+
+// One node's pinned-link budget, process-wide (cluster mode: every shard primary but the main
+// node has its own, shared by the workers' pools for that node; the main node's is the
+// ProcessCounters pair). `open`: links open or opening; `waiting`: clients waiting for one.
+struct PinBudget {
+  std::atomic<std::int64_t> open{0};
+  std::atomic<std::int64_t> waiting{0};
 };
 
 struct PinnedLimits {
@@ -74,11 +83,21 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   void tick(common::Millis now);
   void shutdown();
   void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }
+  // Counts this pool's links and waiters against `budget` (one cluster node's, process-wide)
+  // instead of the process's main pair. Before the first lease; `budget` outlives the pool.
+  void set_budget(PinBudget& budget) {
+    open_count_ = &budget.open;
+    waiting_count_ = &budget.waiting;
+  }
   std::string refusal_text() const;
   // Called (worker thread) when a pinned link becomes ready, goes down, or has a cleaning reply
   // back: a lessee waiting for its link to settle before writing a blocking command may go on
   // (client::BlockingOrder).
   void set_link_event_hook(std::function<void()> hook) { link_event_hook_ = std::move(hook); }
+  // Called (worker thread) when a pinned link's request is answered -MOVED, -ASK, -TRYAGAIN or
+  // -CLUSTERDOWN: the client gets it as a client connected to that node would, and the cluster's
+  // slot map should be read again (the slot may have moved while the client was pinned).
+  void set_redirect_hook(std::function<void()> hook) { redirect_hook_ = std::move(hook); }
 
   // LinkObserver
   void on_link_ready(BackendLink& link, const HandshakeResult& handshake) override;
@@ -86,6 +105,8 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   void on_link_readonly(BackendLink& link, std::string_view request, const ReplyTarget& target,
                         common::Millis deadline, std::string_view reply) override;
   void on_link_retired(BackendLink& link) override;
+  bool on_link_redirect(BackendLink& link, std::string_view request, const ReplyTarget& target,
+                        common::Millis deadline, std::string_view reply) override;
   // ReplySink: replies of pinned links; the cleaning replies (RESET, HELLO) stop here.
   void deliver(const ReplyTarget& target, std::string_view reply,
                const ReplyTiming& timing) override;
@@ -123,6 +144,9 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   std::vector<LinkPtr> idle_;
   std::deque<Waiter> waiters_;
   std::function<void()> link_event_hook_;
+  std::function<void()> redirect_hook_;
+  std::atomic<std::int64_t>* open_count_ = &counters_.pinned_links_open;
+  std::atomic<std::int64_t>* waiting_count_ = &counters_.pinned_waiting;
 };
 
 }  // namespace funnel::backend

@@ -182,7 +182,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   ctx_.metrics->requests_in_flight_up.add();
   state_.lanes.sent(state_.forward_lane());
   if (state_.requests_on_pin() && !(flags & backend::ReplyTarget::kOutOfBand)) {
-    ctx_.pinned->submit(pin_->link(), bytes, target, deadline);
+    pin_->pool().submit(pin_->link(), bytes, target, deadline);
   } else {
     backend::BackendPool* pool = ctx_.pool;
     if (ctx_.slot_map != nullptr) [[unlikely]]

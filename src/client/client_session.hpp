@@ -166,7 +166,6 @@ class ClientSession final : public net::PollTarget {
   // a pinned link refused for keys outside the main shard (returns true once answered).
   void forward_cluster_read(const resp::Request& request, std::uint64_t seq, std::uint8_t flags,
                             common::Millis deadline);
-  bool refuse_cluster_pin(const resp::Request& request);
   void forward_read(const resp::Request& request, std::uint64_t seq, std::uint8_t flags,
                     common::Millis deadline);
   std::int64_t offset_needed_by_reads(ReadState& state, bool& primary_only) const;

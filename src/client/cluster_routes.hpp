@@ -10,6 +10,7 @@
 
 #include "backend/backend_pool.hpp"
 #include "backend/backend_snapshot.hpp"
+#include "backend/pinned_pool.hpp"
 #include "command/classify.hpp"
 #include "resp/request_parser.hpp"
 #include "routing/read_policy.hpp"
@@ -28,6 +29,7 @@ struct ClusterRoutes {
   std::shared_ptr<const backend::ClusterLayout> layout;      // null outside cluster mode
   std::vector<backend::BackendPool*> primaries;              // [shard]; never null
   std::vector<std::vector<backend::BackendPool*>> replicas;  // [shard]; empty: none readable
+  std::vector<backend::PinnedPool*> pinned;                  // [shard]; never null
   std::uint32_t turn = 0;                                    // spreads reads over replicas
 
   // The pool of the node at host:port if the layout lists it (primary or replica) and this worker

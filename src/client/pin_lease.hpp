@@ -24,8 +24,14 @@ using plan::PinReason;
 // once MONITOR's +OK is in (client/session_monitor.cpp).
 class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
  public:
-  PinLease(ClientSession& session, PinReason reason, std::uint32_t serial)
-      : session_(session), reason_(reason), serial_(serial), since_(common::coarse_now_ms()) {}
+  // `pool`: the node's pool the lease comes from (cluster mode: the shard of the request's key).
+  PinLease(ClientSession& session, backend::PinnedPool& pool, PinReason reason,
+           std::uint32_t serial)
+      : session_(session),
+        pool_(pool),
+        reason_(reason),
+        serial_(serial),
+        since_(common::coarse_now_ms()) {}
   // The link may outlive the lease (returned to the pool): it must not keep pointing here.
   // A blocking command's ticket still open (refused, client gone) is given up.
   ~PinLease() override;
@@ -41,6 +47,7 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   bool refused() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
   backend::BackendLink& link() const { return *link_; }
+  backend::PinnedPool& pool() const { return pool_; }
   const backend::LinkPtr& link_ptr() const { return link_; }
   PinReason reason() const { return reason_; }
   std::uint32_t serial() const { return serial_; }
@@ -73,6 +80,7 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
 
  private:
   ClientSession& session_;
+  backend::PinnedPool& pool_;
   backend::LinkPtr link_;
   std::string error_;
   PinReason reason_;

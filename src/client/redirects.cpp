@@ -4,7 +4,9 @@
 // - MOVED: the slot map is read again; a node the current map lists gets the request now; any
 //   other address waits for a map read that began after the MOVED, and gets it only if that map
 //   lists it (else the client gets the original error): a script's forged MOVED cannot make
-//   Funnel connect anywhere, and scripts' and MULTI blocks' errors never reach here at all.
+//   Funnel connect anywhere. A MOVED answering a script is followed only when a map read after
+//   it proves the script did not run (unsafe_redirects.cpp); MULTI blocks' errors never reach
+//   here at all.
 // - ASK: ASKING then the request, adjacent on one link of the listed node (ASKING's +OK is read
 //   and dropped); the map is unchanged.
 // - TRYAGAIN, CLUSTERDOWN: sent again to the node that answered after 10, 20, 40 ... ms while the
@@ -18,6 +20,7 @@
 
 #include "client/reply_router.hpp"
 #include "routing/redirect.hpp"
+#include "security/script_policy.hpp"
 
 namespace funnel::client {
 namespace {
@@ -63,6 +66,8 @@ bool ReplyRouter::redirect(resp::Protocol protocol, std::string_view request,
                            const backend::ReplyTarget& target, common::Millis deadline,
                            std::string_view reply, std::string_view from) {
   if (ctx_.slot_map == nullptr) return false;  // not cluster mode (or no map yet)
+  if (security::runs_script(target.command_id)) [[unlikely]]
+    return redirect_unsafe(protocol, request, target, deadline, reply, from);
   const routing::Redirect r = routing::parse_redirect(reply);
   if (r.kind == routing::RedirectKind::kNone || target.redirects >= kMaxRedirects) return false;
   backend::ReplyTarget next = target;
@@ -82,8 +87,17 @@ bool ReplyRouter::redirect(resp::Protocol protocol, std::string_view request,
     return true;
   }
   if (ask) peers_.request_cluster_refresh();
-  park(ParkedRedirect{ask, std::string(host), r.port, protocol, std::string(request), next,
-                      deadline, std::string(reply), common::coarse_now_ms()});
+  park(ParkedRedirect{ask,
+                      std::string(host),
+                      r.port,
+                      protocol,
+                      std::string(request),
+                      next,
+                      deadline,
+                      std::string(reply),
+                      common::coarse_now_ms(),
+                      false,
+                      {}});
   return true;
 }
 
@@ -111,7 +125,9 @@ void ReplyRouter::on_cluster_layout() {
   std::vector<ParkedRedirect> waiting;
   for (ParkedRedirect& parked : parked_) {
     const routing::NodeAddress address{parked.host, parked.port, ""};
-    if (auto* pool = ctx_.cluster_routes.pool_for_address(parked.host, parked.port)) {
+    if (parked.unsafe) {
+      if (!judge_parked(parked, read_started)) waiting.push_back(std::move(parked));
+    } else if (auto* pool = ctx_.cluster_routes.pool_for_address(parked.host, parked.port)) {
       send_to(*pool, parked.ask, parked.protocol, parked.request, parked.target, parked.deadline);
     } else if (ctx_.slot_map->knows(address)) {
       // Listed, but as a node this worker has no links to (a replica being promoted, seen by

@@ -80,6 +80,8 @@ void ReplyRouter::retry_read(std::uint32_t node, resp::Protocol protocol, std::s
                              const backend::ReplyTarget& target, common::Millis deadline,
                              std::string_view reason, bool node_failed) {
   ctx_.metrics->read_retries.add();
+  if (node >= backend::ClusterLayout::kClusterNodeBase && ctx_.cluster_routes.layout) [[unlikely]]
+    return retry_cluster_read(node, protocol, request, target, deadline, reason, node_failed);
   if (node_failed && ctx_.reads->mark_down(node)) {
     spdlog::warn(
         "replica {} failed a read ({}); out of this worker's read set until the next "

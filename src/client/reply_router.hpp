@@ -75,7 +75,23 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
     common::Millis deadline = 0;
     std::string reply;  // the original error, answered if the refreshed map does not list it
     common::Millis parked_ms = 0;
+    // It answered a script (unsafe_redirects.cpp): followed only if a map read after it proves
+    // the node refused before running it; `from` is the node that answered.
+    bool unsafe = false;
+    std::string from;
   };
+  // A MOVED answering a script: parked until a map read after it judges it
+  // (routing/unsafe_redirect.hpp). Returns false: deliver the error now.
+  bool redirect_unsafe(resp::Protocol protocol, std::string_view request,
+                       const backend::ReplyTarget& target, common::Millis deadline,
+                       std::string_view reply, std::string_view from);
+  // A parked unsafe redirect under the map that has just come: followed, delivered, or kept.
+  bool judge_parked(ParkedRedirect& parked, std::int64_t read_started);
+  // Cluster mode: a read that failed on a replica goes to that replica's shard primary
+  // (cluster_read_retry.cpp).
+  void retry_cluster_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
+                          const backend::ReplyTarget& target, common::Millis deadline,
+                          std::string_view reason, bool node_failed);
   void park(ParkedRedirect parked);
   void send_to(backend::BackendPool& pool, bool ask, resp::Protocol protocol,
                std::string_view request, backend::ReplyTarget target, common::Millis deadline);

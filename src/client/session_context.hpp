@@ -161,7 +161,15 @@ struct SessionContext {
   const routing::SlotMap* slot_map = nullptr;
   ClusterRoutes cluster_routes;
   std::uint16_t request_slot = kNoSlot;
-  backend::PinnedPool* pinned = nullptr;    // dedicated links for WATCH and blocking commands
+  backend::PinnedPool* pinned = nullptr;  // dedicated links for WATCH and blocking commands
+  // The pinned pool of the primary serving `slot` (cluster mode; `pinned` otherwise, for kNoSlot
+  // and for a slot no shard serves).
+  backend::PinnedPool* pinned_for_slot(std::uint16_t slot) const {
+    if (slot_map == nullptr || slot == kNoSlot) [[likely]]
+      return pinned;
+    const std::uint16_t shard = slot_map->shard_index(slot);
+    return shard < cluster_routes.pinned.size() ? cluster_routes.pinned[shard] : pinned;
+  }
   ReadRoutes* reads = nullptr;              // where read-only requests may go (never null)
   WriteWatermark* writes = nullptr;         // read-your-writes, process scope (never null)
   BlockingOrder* blocking_order = nullptr;  // blocking commands in arrival order (never null)

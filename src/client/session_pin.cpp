@@ -63,7 +63,7 @@ void PinLease::on_lease(backend::LinkPtr link) {
   set_link(std::move(link));
   waiting_ = false;
   session_.state_.mode = plan::Mode::kPinned;
-  if (session_.state_.db != 0) session_.ctx_.pinned->select_database(*link_, session_.state_.db);
+  if (session_.state_.db != 0) pool_.select_database(*link_, session_.state_.db);
   session_.resume_held();
 }
 
@@ -113,24 +113,27 @@ void ClientSession::begin_pin(PinReason reason) {
   state_.pin_reason = reason;
   state_.pin_in_multi = false;
   state_.pin_done = false;
-  pin_ = std::make_unique<PinLease>(*this, reason, ++state_.pin_serial);
+  // Cluster mode: the pool of the shard that owns the request's key (WATCH's, a blocking
+  // command's); keyless (MONITOR, tracking) and outside cluster mode: the main node's.
+  backend::PinnedPool& pool = *ctx_.pinned_for_slot(ctx_.request_slot);
+  pin_ = std::make_unique<PinLease>(*this, pool, reason, ++state_.pin_serial);
   ctx_.metrics->pins[static_cast<std::size_t>(reason)].add();
-  if (backend::LinkPtr link = ctx_.pinned->try_lease(state_.protocol)) {
-    if (state_.db != 0) ctx_.pinned->select_database(*link, state_.db);
+  if (backend::LinkPtr link = pool.try_lease(state_.protocol)) {
+    if (state_.db != 0) pool.select_database(*link, state_.db);
     pin_->set_link(std::move(link));  // a tracking lease takes the link's pushes from here
     state_.mode = plan::Mode::kPinned;
     return;
   }
   pin_->set_waiting();
   state_.mode = plan::Mode::kLeaseWaiting;  // before wait(): it may answer at once
-  ctx_.pinned->wait(*pin_, state_.protocol);
+  pool.wait(*pin_, state_.protocol);
 }
 
 void ClientSession::end_pin() {
   if (pin_ == nullptr) return;
-  if (pin_->waiting()) ctx_.pinned->cancel_wait(*pin_);
+  if (pin_->waiting()) pin_->pool().cancel_wait(*pin_);
   if (pin_->active()) {
-    ctx_.pinned->release(pin_->link_ptr(), pin_->reusable());
+    pin_->pool().release(pin_->link_ptr(), pin_->reusable());
     ctx_.metrics->pin_duration_ms.add(
         static_cast<std::uint64_t>(common::coarse_now_ms() - pin_->since()));
     ctx_.metrics->pins_ended.add();

@@ -43,8 +43,6 @@ bool ClientSession::handle_request(const resp::Request& request) {
           return hold_for_pause();
         return hold_at_lane_barrier();
       case plan::Action::kLease:
-        if (ctx_.slot_map != nullptr && refuse_cluster_pin(request)) [[unlikely]]
-          return true;
         begin_pin(p.pin_reason);
         continue;
       case plan::Action::kRelease:

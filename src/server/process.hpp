@@ -49,6 +49,8 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   client::ReadYourWrites read_your_writes() const { return read_your_writes_; }
   client::WriteWatermark& write_watermark() { return *write_watermark_; }
   client::BlockingOrder& blocking_order() { return *blocking_order_; }
+  // Cluster mode: each shard primary's pinned-link budget (backend/cluster_pinned_pools.hpp).
+  backend::PinBudgets& pin_budgets() { return pin_budgets_; }
   std::uint64_t next_client_id() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
 
   // Everything the metrics renderings need, read from all threads (relaxed loads). Thread-safe.
@@ -97,6 +99,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   client::ReadYourWrites read_your_writes_ = client::ReadYourWrites::kOff;
   std::unique_ptr<client::WriteWatermark> write_watermark_;
   std::unique_ptr<client::BlockingOrder> blocking_order_;  // blocking commands, arrival order
+  backend::PinBudgets pin_budgets_;                        // cluster shards' pinned links
   std::unique_ptr<Control> control_;
   // IAM tokens for the links (backend.iam_user); destroyed before control_, whose loop runs it.
   std::unique_ptr<IamAuth> iam_auth_;

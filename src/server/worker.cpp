@@ -87,6 +87,7 @@ Worker::Worker(Process& process, unsigned index)
   pool_->set_metrics(metrics_.get());
   replicas_->set_metrics(metrics_.get());
   pinned_->set_metrics(metrics_.get());
+  pinned_->set_redirect_hook([&process] { process.request_cluster_refresh(); });
   pubsub_port_ = std::make_unique<PubsubPort>(io_, index, process.pubsub_hub());
   context_->pubsub = pubsub_port_.get();
   context_->pubsub_counts = &process.pubsub_hub().counts();
@@ -165,6 +166,7 @@ void Worker::stop() {
     replicas_->shutdown();
     cluster_primaries_->shutdown();
     cluster_replicas_->shutdown();
+    cluster_pinned_->shutdown();
     tick_timer_.cancel();
     poller_->stop();
     work_.reset();
@@ -312,6 +314,7 @@ void Worker::on_tick() {
   replicas_->tick(now);
   cluster_primaries_->tick(now);
   cluster_replicas_->tick(now);
+  cluster_pinned_->tick(now);
   router_->expire_parked(now);
   if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
   if (!context_->pause_waiters.empty() && !context_->pause_gate->holds_writes()) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend/backend_pool.hpp"
+#include "backend/cluster_pinned_pools.hpp"
 #include "backend/pinned_pool.hpp"
 #include "backend/replica_pools.hpp"
 #include "client/reply_router.hpp"
@@ -116,6 +117,7 @@ class Worker final {
   // replicas when the read policy reads from replicas. Empty otherwise.
   std::unique_ptr<backend::ReplicaPools> cluster_primaries_;
   std::unique_ptr<backend::ReplicaPools> cluster_replicas_;
+  std::unique_ptr<backend::ClusterPinnedPools> cluster_pinned_;  // shard primaries but the main
   std::unique_ptr<client::ReadRoutes> reads_;
   std::unique_ptr<PubsubPort> pubsub_port_;
   std::atomic<std::size_t> clients_{0};

@@ -1,8 +1,9 @@
 // Worker's cluster mode (issue #16, docs/cluster.md): a pool per shard primary (the main pool
 // is the one of the primary serving slot 0: never two pools to one node), a pool per shard
 // replica when the read policy reads from replicas (READONLY on their links), pools of nodes
-// that left the map retired (their links answer what they carry, then close), and the session
-// context's slot routing pointed at the new layout.
+// that left the map retired (their links answer what they carry, then close), a pinned pool per
+// shard primary (the main node's is the worker's own), and the session context's slot routing
+// pointed at the new layout.
 #include "server/process.hpp"
 #include "server/worker.hpp"
 
@@ -19,6 +20,19 @@ void Worker::make_cluster_pools(const backend::PoolShape& shape,
   cluster_primaries_->set_metrics(metrics_.get());
   cluster_replicas_->set_metrics(metrics_.get());
   router_->set_cluster_pools(cluster_primaries_.get(), cluster_replicas_.get());
+  cluster_pinned_ = std::make_unique<backend::ClusterPinnedPools>(process_.pin_budgets(), [this] {
+    const config::BackendConfig& backend = process_.config().backend;
+    auto pool = std::make_unique<backend::PinnedPool>(
+        io_, process_.link_settings(),
+        backend::PinnedLimits{backend.max_pinned, backend.pinned_borrow_timeout_ms}, *router_,
+        process_.counters());
+    pool->set_link_event_hook([this] {
+      if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
+    });
+    pool->set_redirect_hook([this] { process_.request_cluster_refresh(); });
+    pool->set_metrics(metrics_.get());
+    return pool;
+  });
 }
 
 void Worker::apply_cluster(const backend::BackendSnapshot& snapshot) {
@@ -37,9 +51,13 @@ void Worker::apply_cluster(const backend::BackendSnapshot& snapshot) {
   routes.layout = snapshot.cluster;
   routes.primaries.assign(layout.shards.size(), pool_.get());
   routes.replicas.assign(layout.shards.size(), {});
+  routes.pinned.assign(layout.shards.size(), pinned_.get());
   for (std::size_t i = 0; i < layout.shards.size(); ++i) {
     const backend::ClusterShard& shard = layout.shards[i];
     if (auto* pool = cluster_primaries_->find(shard.primary.node_id)) routes.primaries[i] = pool;
+    if (shard.primary.links->address != snapshot.address) {
+      routes.pinned[i] = &cluster_pinned_->for_node(shard.primary.links);
+    }
     for (const backend::ReplicaNode& replica : shard.replicas) {
       if (auto* pool = cluster_replicas_->find(replica.node_id)) routes.replicas[i].push_back(pool);
     }

@@ -1,0 +1,33 @@
+// PinBudgets and ClusterPinnedPools: see cluster_pinned_pools.hpp.
+#include "backend/cluster_pinned_pools.hpp"
+
+#include "backend/backend_snapshot.hpp"
+
+namespace funnel::backend {
+
+PinBudget& PinBudgets::for_node(const std::string& address) {
+  const std::lock_guard lock(mutex_);
+  std::unique_ptr<PinBudget>& budget = budgets_[address];
+  if (!budget) budget = std::make_unique<PinBudget>();
+  return *budget;
+}
+
+PinnedPool& ClusterPinnedPools::for_node(const SnapshotPtr& links) {
+  std::unique_ptr<PinnedPool>& pool = pools_[links->address];
+  if (!pool) {
+    pool = make_pool_();
+    pool->set_budget(budgets_.for_node(links->address));
+  }
+  pool->set_snapshot(links);
+  return *pool;
+}
+
+void ClusterPinnedPools::tick(common::Millis now) {
+  for (auto& [address, pool] : pools_) pool->tick(now);
+}
+
+void ClusterPinnedPools::shutdown() {
+  for (auto& [address, pool] : pools_) pool->shutdown();
+}
+
+}  // namespace funnel::backend

@@ -1,0 +1,98 @@
+// ReplyRouter's redirects that answered a script or function (EVAL*, EVALSHA*, FCALL*): the
+// script may have written and then returned the error itself (`redis.error_reply('MOVED ...')`),
+// so it is never retried on the error's word. A MOVED naming the slot of the script's keys is
+// parked until a slot map read that began after it arrived; that map decides
+// (routing/unsafe_redirect.hpp): if the answering node does not own the slot and the named node
+// does, Redis refused before running the script (it checks slots first), and it goes to the owner
+// once. Anything else, the client gets the error as it came. Worker thread only; rare path.
+#include <charconv>
+
+#include "client/reply_router.hpp"
+#include "config/config.hpp"
+#include "resp/request_parser.hpp"
+#include "routing/key_slot.hpp"
+#include "routing/unsafe_redirect.hpp"
+
+namespace funnel::client {
+namespace {
+
+// The slot of a script call's first key (EVAL script numkeys key ...), or none.
+std::optional<std::uint16_t> script_slot(std::string_view request) {
+  resp::RequestParser parser;
+  if (parser.parse(request) != resp::ParseStatus::kComplete) return std::nullopt;
+  const resp::Request& call = parser.request();
+  if (call.argc() < 4) return std::nullopt;
+  const std::string_view numkeys = call.arg(2);
+  unsigned count = 0;
+  const auto [end, ec] = std::from_chars(numkeys.data(), numkeys.data() + numkeys.size(), count);
+  if (ec != std::errc{} || count == 0) return std::nullopt;
+  return routing::key_slot(call.arg(3));
+}
+
+}  // namespace
+
+bool ReplyRouter::redirect_unsafe(resp::Protocol protocol, std::string_view request,
+                                  const backend::ReplyTarget& target, common::Millis deadline,
+                                  std::string_view reply, std::string_view from) {
+  const routing::Redirect r = routing::parse_redirect(reply);
+  const std::optional<std::uint16_t> slot = script_slot(request);
+  routing::UnsafeRedirect facts;
+  facts.kind = r.kind;
+  facts.followed_before = target.redirects != 0;
+  facts.slot_is_requests = slot && *slot == r.slot;
+  if (routing::judge_unsafe_redirect(facts) != routing::UnsafeVerdict::kWaitForMap) return false;
+  peers_.request_cluster_refresh();
+  backend::ReplyTarget next = target;
+  ++next.redirects;
+  ParkedRedirect parked;
+  // An empty host is the node's "unknown endpoint": the node that answered, as for any MOVED.
+  parked.host = std::string(r.host.empty() ? from.substr(0, from.rfind(':')) : r.host);
+  parked.port = r.port;
+  parked.protocol = protocol;
+  parked.request = std::string(request);
+  parked.target = next;
+  parked.deadline = deadline;
+  parked.reply = std::string(reply);
+  parked.parked_ms = common::coarse_now_ms();
+  parked.unsafe = true;
+  parked.from = std::string(from);
+  park(std::move(parked));
+  return true;
+}
+
+// True when the parked redirect is done with (sent on, or its error delivered).
+bool ReplyRouter::judge_parked(ParkedRedirect& parked, std::int64_t read_started) {
+  routing::UnsafeRedirect facts;
+  facts.kind = routing::RedirectKind::kMoved;
+  facts.slot_is_requests = true;  // checked when it was parked
+  facts.map_read_after_reply = read_started > parked.parked_ms;
+  const routing::Redirect r = routing::parse_redirect(parked.reply);
+  const ClusterRoutes& routes = ctx_.cluster_routes;
+  const std::uint16_t shard = routes.layout->map.shard_index(r.slot);
+  const bool served = shard < routes.layout->shards.size();
+  const std::string_view owner =
+      served ? std::string_view(routes.layout->shards[shard].primary.links->address) : "";
+  facts.answerer_owns_slot = served && owner == parked.from;
+  facts.target_owns_slot =
+      served && owner == config::HostPort{parked.host, parked.port}.to_string();
+  switch (routing::judge_unsafe_redirect(facts)) {
+    case routing::UnsafeVerdict::kWaitForMap:
+      // This read may have begun before the reply came (within the same coarse millisecond):
+      // ask for another, or the redirect would wait for the periodic one.
+      peers_.request_cluster_refresh();
+      return false;
+    case routing::UnsafeVerdict::kFollow:
+      if (served && shard < routes.primaries.size()) {
+        send_to(*routes.primaries[shard], false, parked.protocol, parked.request, parked.target,
+                parked.deadline);
+        return true;
+      }
+      break;
+    case routing::UnsafeVerdict::kDeliver:
+      break;
+  }
+  deliver(parked.target, parked.reply, backend::ReplyTiming{0, common::precise_now_ns()});
+  return true;
+}
+
+}  // namespace funnel::client
