@@ -49,8 +49,12 @@ std::uint32_t scan_map_tag(const SlotMap& map) {
 
 CursorCheck decode_scan_cursor(std::string_view text, std::uint32_t shards, std::uint32_t tag,
                                ShardCursor& out) {
+  // Redis reads the cursor with strtoull: a sign is accepted ("-1" is 2^64 - 1).
+  const bool negative = text.starts_with('-');
+  if (negative || text.starts_with('+')) text.remove_prefix(1);
   std::uint64_t value = 0;
   if (!parse_u64(text, value)) return CursorCheck::kInvalid;
+  if (negative) value = 0 - value;
   out = ShardCursor{0, tag, 0};
   if (value == 0) return CursorCheck::kValid;
   const ShardCursor given{static_cast<std::uint32_t>(value >> (64 - kShardBits)),

@@ -36,7 +36,11 @@ TEST(ShardScan, CursorCarriesShardAndTagInItsTopBits) {
   EXPECT_EQ(decode_scan_cursor(std::to_string(encoded), 2, 7, c), CursorCheck::kRestart);
   EXPECT_EQ(decode_scan_cursor("x1", 3, 7, c), CursorCheck::kInvalid);
   EXPECT_EQ(decode_scan_cursor("", 3, 7, c), CursorCheck::kInvalid);
-  EXPECT_EQ(decode_scan_cursor("-1", 3, 7, c), CursorCheck::kInvalid);
+  EXPECT_EQ(decode_scan_cursor("-", 3, 7, c), CursorCheck::kInvalid);
+  EXPECT_EQ(decode_scan_cursor(" 1", 3, 7, c), CursorCheck::kInvalid);
+  // strtoull's signs, as Redis reads them: "-1" is 2^64 - 1 (made up here: a restart).
+  EXPECT_EQ(decode_scan_cursor("-1", 3, 7, c), CursorCheck::kRestart);
+  EXPECT_EQ(decode_scan_cursor("+0", 3, 7, c), CursorCheck::kValid);
   EXPECT_EQ(decode_scan_cursor("18446744073709551616", 3, 7, c), CursorCheck::kInvalid);
   // The largest cursor fits Redis's unsigned 64-bit cursor and comes back as text intact.
   const std::uint64_t top = encode_scan_cursor({1023, kTagMask, kNodeCursorMask});
