@@ -4,9 +4,14 @@
 // so no key present throughout is missed), SCRIPT LOAD reaches every node (EVALSHA works on keys
 // of every shard), FUNCTION and FLUSHALL/FLUSHDB reach every primary where the policy allows
 // them. Compared with a single non-cluster redis-server given the same data, RESP2 and RESP3.
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -320,6 +325,36 @@ TEST_F(ClusterKeyless, FlushesStayDeniedByDefault) {
   RespConnection through(funnel_->port());
   EXPECT_TRUE(through.command({"FLUSHALL"}).str.starts_with("NOPERM")) << "default deny list";
   EXPECT_EQ(through.command({"DBSIZE"}).integer, 10);
+}
+
+// Every ```toml example of docs/cluster.md (ElastiCache cluster mode, Serverless) passes
+// `funnel --check-config`.
+TEST(ClusterDocs, EveryExampleConfigurationPassesCheckConfig) {
+  std::ifstream in(FUNNEL_SOURCE_DIR "/docs/cluster.md");
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  TempDir dir("funnel-cluster-docs");
+  int examples = 0;
+  for (std::size_t at = doc.find("```toml\n"); at != std::string::npos;
+       at = doc.find("```toml\n", at + 1)) {
+    const std::size_t begin = at + 8;
+    const std::size_t end = doc.find("```", begin);
+    ASSERT_NE(end, std::string::npos);
+    const std::string example = doc.substr(begin, end - begin);
+    const std::string path = dir.write("example" + std::to_string(examples++) + ".toml", example);
+    const std::string command = FunnelProcess::binary_path() + " --check-config " + path + " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string out;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+      out.append(buffer, n);
+    const int raw = ::pclose(pipe);
+    EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << example << out;
+  }
+  EXPECT_EQ(examples, 2);
 }
 
 }  // namespace
