@@ -76,6 +76,9 @@ class ClientSession final : public net::PollTarget {
   // Pub/sub (session_pubsub.cpp). A message or confirmation from the hub; false when the session
   // must be closed (over its pubsub output limit), which the caller does after its loop.
   bool push(std::string_view push_bytes);
+  // The node ended a subscription (cluster: a shard channel's slot moved): gone here too, and the
+  // client gets Redis's push for it (sunsubscribe). False as push().
+  bool unsubscribed_by_node(PubsubKind kind, std::string_view name);
   // One of the names its pending (P|S)SUBSCRIBE awaits is confirmed on the backend.
   void subscription_confirmed();
   // A (P|S)SUBSCRIBE unconfirmed for longer than `limit` (the backend is down) is undone and
@@ -173,6 +176,11 @@ class ClientSession final : public net::PollTarget {
   // Cross-slot split and merge in cluster mode (session_fan_out.cpp).
   void fan_out_by_slot(const plan::Plan& plan, const resp::Request& request, std::uint64_t seq);
   void deliver_fan_out_part(const backend::ReplyTarget& target, std::string_view reply);
+  // Keyless fan-out in cluster mode: DBSIZE, KEYS, SCAN, SCRIPT ... (session_keyless.cpp).
+  void fan_out_keyless(const plan::Plan& plan, const resp::Request& request, std::uint64_t seq);
+  bool scan_one_shard(const resp::Request& request, std::uint64_t seq, common::Millis deadline);
+  void send_keyless_parts(const std::vector<backend::BackendPool*>& pools, std::string_view bytes,
+                          std::uint64_t seq, common::Millis deadline);
   void count_write(backend::ReplyTarget& target);
   [[gnu::cold]] void write_answered(std::int64_t now_ns);
   ReadState& read_state();

@@ -31,6 +31,10 @@ struct ClusterRoutes {
   std::vector<std::vector<backend::BackendPool*>> replicas;  // [shard]; empty: none readable
   std::vector<backend::PinnedPool*> pinned;                  // [shard]; never null
   std::uint32_t turn = 0;                                    // spreads reads over replicas
+  // The SCAN cursor's tag of `layout`'s map (routing/shard_scan.hpp), computed on the first SCAN
+  // under each layout (scan_tag_of: the layout it was computed for).
+  std::uint32_t scan_tag = 0;
+  const backend::ClusterLayout* scan_tag_of = nullptr;
 
   // The pool of the node at host:port if the layout lists it (primary or replica) and this worker
   // has links to it; null otherwise (unlisted: a forged or not yet known address).

@@ -74,6 +74,8 @@ void ClientSession::carry_out(const plan::Plan& p, const resp::Request& request)
     case plan::Action::kFanOut:
       if (p.fan_out.parts[0] == plan::PartTarget::kEachSlot)
         return fan_out_by_slot(p, request, seq);
+      if (p.fan_out.parts[0] != plan::PartTarget::kClientLane) [[unlikely]]
+        return fan_out_keyless(p, request, seq);
       return forward_planned(p, request, seq);
     case plan::Action::kLocal:
       return handle_local(request, seq, p);

@@ -232,6 +232,18 @@ void ClientSession::leave_all_subscriptions() {
   note_subscriptions();
 }
 
+bool ClientSession::unsubscribed_by_node(PubsubKind kind, std::string_view name) {
+  if (closed_ || !subs_) return true;
+  const bool was_subscribed = subscribed();
+  leave(kind, name);
+  std::string bytes;  // as the hub's pushes: RESP3, re-headed by push() for the client
+  write_subscription_reply(bytes, resp::Protocol::kResp3, backend::unsubscribe_word(kind), &name,
+                           subs_->reply_count(kind));
+  if (was_subscribed && !subscribed()) ctx_.metrics->pubsub_clients_down.add();
+  note_subscriptions();
+  return push(bytes);
+}
+
 bool ClientSession::push(std::string_view push_bytes) {
   if (closed_ || !subs_) return true;
   ctx_.metrics->pubsub_messages_out.add();
@@ -280,6 +292,18 @@ void dispatch_pubsub(SessionContext& ctx, const PubsubDelivery& batch) {
   for (const PubsubDelivery::Item& item : batch.items) {
     const std::string_view key =
         std::string_view(batch.bytes).substr(item.key_offset, item.key_length);
+    if (item.dropped) [[unlikely]] {
+      const auto* members = ctx.subscriptions.members(item.kind, key);
+      if (members == nullptr) continue;
+      for (SessionSubscriptions* member : *members) targets.push_back(member->owner());
+      for (ClientSession* session : targets) {
+        if (!session->unsubscribed_by_node(item.kind, key)) slow.push_back(session);
+      }
+      targets.clear();
+      for (ClientSession* session : slow) session->close(metrics::CloseReason::kOutputLimit);
+      slow.clear();
+      continue;
+    }
     if (item.confirm) {
       for (SessionSubscriptions* waiting : ctx.subscriptions.confirm(item.kind, key)) {
         targets.push_back(waiting->owner());

@@ -120,6 +120,9 @@ class PubsubBus {
 struct PubsubDelivery {
   struct Item {
     bool confirm = false;
+    // The node ended the subscription itself (cluster mode: a shard channel's slot moved): its
+    // subscribers get Redis's sunsubscribe push and lose it.
+    bool dropped = false;
     PubsubKind kind = PubsubKind::kChannel;
     std::uint32_t key_offset = 0, key_length = 0;    // into bytes
     std::uint32_t push_offset = 0, push_length = 0;  // the whole push (messages only)

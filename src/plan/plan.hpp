@@ -48,6 +48,12 @@ enum class PartTarget : std::uint8_t {
   // Cluster mode: one part per slot of the request's keys (routing/slot_split.hpp), each on the
   // client's lane of that slot's shard (SessionContext::pool_for_slot).
   kEachSlot,
+  // Cluster mode, keyless fan-out (keyless_rules.hpp): the request as sent to every shard's
+  // primary; to every primary and every replica Funnel reads from; to the one shard a SCAN
+  // cursor names.
+  kEachPrimary,
+  kEveryNode,
+  kScanShard,
 };
 
 // How the parts' replies make the client's one reply, and which error wins. The kSlot* merges
@@ -59,6 +65,14 @@ enum class Merge : std::uint8_t {
   kSlotArray,      // MGET: one array, elements in the client's key order
   kSlotAllOk,      // MSET: +OK when every part answered +OK
   kSlotSum,        // DEL, UNLINK, EXISTS, TOUCH: the sum of the parts' integers
+  // Keyless fan-out (routing/keyless_merge.hpp); an error of any node wins, the lowest node's.
+  kNodeSum,     // DBSIZE
+  kNodeConcat,  // KEYS
+  kNodeRandom,  // RANDOMKEY: a random non-empty shard's key
+  kNodeAgree,   // SCRIPT LOAD/FLUSH, FUNCTION LOAD/FLUSH/DELETE: the reply all nodes agree on
+  kNodeAnd,     // SCRIPT EXISTS: 1 where every node has the script
+  kNodeAllOk,   // FLUSHALL, FLUSHDB
+  kNodeScan,    // SCAN: the shard's reply with the client's cursor
 };
 
 struct FanOut {

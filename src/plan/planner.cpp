@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "command/ascii.hpp"
+#include "plan/keyless_rules.hpp"
 #include "plan/planner_rules.hpp"
 #include "plan/slot_rules.hpp"
 #include "plan/transaction_rule.hpp"
@@ -104,13 +105,21 @@ bool held_by_pause(const command::Classification& cls, const resp::Request& requ
          (context.holding_all || routing::paused_by_write_pause(cls, request));
 }
 
-// Cluster mode: a request whose keys span slots is split by slot (MGET, MSET, DEL, UNLINK, EXISTS,
-// TOUCH) or refused with Redis's CROSSSLOT; the rest is forwarded as in single-node mode.
+// Cluster mode: a keyless command a client expects one answer from goes to every primary or node
+// (keyless_rules.hpp); a request whose keys span slots is split by slot (MGET, MSET, DEL, UNLINK,
+// EXISTS, TOUCH) or refused with Redis's CROSSSLOT; the rest is forwarded as in single-node mode.
 Plan plan_cluster_forward(const SessionState& state, const command::Classification& cls,
                           const resp::Request& request, const Context& context) {
-  if (cls.spec == nullptr || !crosses_slots(cls, request)) {
-    return plan_forward(state, cls, request, context);
+  if (cls.spec == nullptr) return plan_forward(state, cls, request, context);
+  if (cls.spec->first_key == 0) {
+    if (const FanOut keyless = keyless_fan_out(*cls.spec); keyless.count != 0) {
+      Plan p = Plan::forward(Target::kShared, Lane::shared(state.db));
+      p.action = Action::kFanOut;
+      p.fan_out = keyless;
+      return p;
+    }
   }
+  if (!crosses_slots(cls, request)) return plan_forward(state, cls, request, context);
   const Merge merge = slot_merge(*cls.spec, request);
   if (merge == Merge::kFirstPartWins) return Plan::error(kCrossSlot);
   Plan p = Plan::forward(Target::kShared, Lane::shared(state.db));
@@ -170,6 +179,11 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
       return answered;
     }
     if (cls.route == Route::kForward) return plan_cluster_forward(state, cls, request, context);
+    // SSUBSCRIBE / SUNSUBSCRIBE: a shard's channels only, as Redis Cluster (classic pub/sub
+    // has no keys).
+    if (cls.local == LocalCommand::kPubsub && crosses_slots(cls, request)) {
+      return Plan::error(kCrossSlot);
+    }
   }
   switch (cls.route) {
     case Route::kLocal:

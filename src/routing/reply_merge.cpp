@@ -4,12 +4,12 @@
 #include <charconv>
 
 #include "resp/reply_framer.hpp"
+#include "routing/keyless_merge.hpp"
 
 namespace funnel::routing {
 namespace {
 
-constexpr std::string_view kUnexpected =
-    "-ERR funnel: a cluster node sent an unexpected reply to part of a cross-slot request\r\n";
+constexpr std::string_view kUnexpected = kUnexpectedPart;
 
 bool is_error(std::string_view reply) {
   return !reply.empty() && (reply[0] == '-' || reply[0] == '!');
@@ -40,7 +40,7 @@ ReplyMerge::ReplyMerge(MergeKind kind, std::vector<std::uint16_t> key_part,
       keys_per_part_(keys_per_part),
       arrived_(keys_per_part.size(), false),
       missing_(keys_per_part.size()) {
-  if (kind_ == MergeKind::kKeyOrderArray || kind_ == MergeKind::kConcatArrays) {
+  if (kind_ != MergeKind::kSum && kind_ != MergeKind::kAllOk) {
     key_part_ = std::move(key_part);
     replies_.resize(keys_per_part.size());
     held_ = key_part_.capacity() * sizeof(std::uint16_t);
@@ -94,6 +94,17 @@ void ReplyMerge::finish(std::string& out) {
       return finish_array(out);
     case MergeKind::kConcatArrays:
       return finish_concat(out);
+    case MergeKind::kAgree:
+      return merge_agree(replies_, out);
+    case MergeKind::kAndArrays:
+      return merge_and_arrays(replies_, out);
+    case MergeKind::kRandomPick:
+      return merge_random_pick(replies_, pick_, out);
+    case MergeKind::kScan:
+      if (replies_.empty() || !rewrite_scan_reply(replies_[0], scan_at_, scan_shards_, out)) {
+        out.append(kUnexpected);
+      }
+      return;
   }
 }
 

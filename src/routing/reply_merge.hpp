@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "routing/shard_scan.hpp"
+
 namespace funnel::routing {
 
 enum class MergeKind : std::uint8_t {
@@ -19,6 +21,11 @@ enum class MergeKind : std::uint8_t {
   kAllOk,          // MSET
   kSum,            // DEL, UNLINK, EXISTS, TOUCH; DBSIZE over every primary
   kConcatArrays,   // KEYS over every primary: the parts' arrays one after the other
+  // Keyless fan-out (keyless_merge.hpp, shard_scan.hpp):
+  kAgree,       // SCRIPT LOAD/FLUSH, FUNCTION LOAD/FLUSH/DELETE: the reply when all agree
+  kAndArrays,   // SCRIPT EXISTS: 1 only where every node answered 1
+  kRandomPick,  // RANDOMKEY: a random non-null reply (set_pick)
+  kScan,        // SCAN, one part: the node's reply with the client's cursor (set_scan)
 };
 
 class ReplyMerge {
@@ -32,6 +39,14 @@ class ReplyMerge {
   // part's reply is in. A second reply for a part is ignored.
   bool add(std::size_t index, std::string_view reply);
   bool complete() const { return missing_ == 0; }
+
+  // kRandomPick: the number that chooses among the non-null replies.
+  void set_pick(std::uint32_t pick) { pick_ = pick; }
+  // kScan: where the one part went (its shard, the map's tag) and how many shards the map has.
+  void set_scan(const ShardCursor& at, std::uint32_t shards) {
+    scan_at_ = at;
+    scan_shards_ = shards;
+  }
 
   // The client's reply, once complete().
   void finish(std::string& out);
@@ -48,13 +63,16 @@ class ReplyMerge {
   MergeKind kind_;
   std::vector<std::uint16_t> key_part_;
   std::vector<std::uint32_t> keys_per_part_;
-  std::vector<std::string> replies_;  // kKeyOrderArray, kConcatArrays: each part's reply
+  std::vector<std::string> replies_;  // every kind but kSum and kAllOk: each part's reply
   std::vector<bool> arrived_;
   std::size_t missing_ = 0;
   std::size_t held_ = 0;
   std::int64_t sum_ = 0;
   std::size_t error_part_ = SIZE_MAX;  // the winning error's part, SIZE_MAX: none
   std::string error_;
+  std::uint32_t pick_ = 0;
+  ShardCursor scan_at_;
+  std::uint32_t scan_shards_ = 1;
 };
 
 }  // namespace funnel::routing

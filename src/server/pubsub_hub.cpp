@@ -35,6 +35,7 @@ void PubsubHub::stop() {
   asio::post(io_, [this] {
     health_timer_.cancel();
     if (link_) link_->shutdown("stopping");
+    for (auto& [node, link] : shard_links_) link->shutdown("stopping");
     work_.reset();
     asio::post(io_, [this] { io_.stop(); });
   });
@@ -45,6 +46,7 @@ void PubsubHub::publish(backend::SnapshotPtr snapshot) {
   asio::post(io_, [this, snapshot = std::move(snapshot)] {
     const bool new_epoch = snapshot_ && snapshot->epoch != snapshot_->epoch;
     snapshot_ = snapshot;
+    if (cluster_mode()) on_shards_changed();
     if (!link_) return;
     if (!new_epoch) return link_->set_snapshot(snapshot_);
     // The primary moved: subscribe again on a link to the new address.
@@ -125,17 +127,26 @@ void PubsubHub::want(unsigned worker, PubsubKind kind, const std::string& name) 
     interest.workers[worker] = 1;
     ++interest.count;
   }
-  ensure_link();
   if (interest.live) {
     queue(worker, true, kind, name, {});
-  } else if (!interest.asked && link_ready()) {
+  } else if (!interest.asked) {
     // First interest anywhere (or again after the last left): subscribe. Workers that join
     // while it is in flight hear of the confirmation with this one. While the link is not
     // ready, on_link_ready subscribes every wanted name.
-    interest.asked = true;
-    ++interest.pending;
-    send(kind, true, {name});
+    ask(kind, interest, name);
   }
+}
+
+// Subscribes `name` on the link of the node that serves it (the main link but for a cluster's
+// shard channels), opening that link if needed; nothing yet if it is not ready.
+void PubsubHub::ask(PubsubKind kind, Interest& interest, std::string_view name) {
+  const std::uint32_t node = owner_node(kind, name);
+  backend::BackendLink* link = link_to(node);
+  if (link == nullptr || link->state() != backend::BackendLink::State::kReady) return;
+  interest.node = node;
+  interest.asked = true;
+  ++interest.pending;
+  link->send_untracked(backend::encode_pubsub_command(kind, true, {name}));
 }
 
 void PubsubHub::unwant(unsigned worker, PubsubKind kind, const std::string& name) {
@@ -149,11 +160,15 @@ void PubsubHub::unwant(unsigned worker, PubsubKind kind, const std::string& name
   }
   if (interest.count > 0) return;
   set_live(kind, interest, false);
-  if (interest.asked && link_ready()) send(kind, false, {name});
+  backend::BackendLink* link = interest.asked ? existing_link(interest.node) : nullptr;
+  if (link != nullptr && link->state() == backend::BackendLink::State::kReady) {
+    link->send_untracked(backend::encode_pubsub_command(kind, false, {name}));
+    if (interest.node != 0) ++interest.unsub_pending;
+  }
   interest.asked = false;
-  // Kept while a SUBSCRIBE is in flight, so its confirmation is counted, not mistaken for a
-  // later one.
-  if (interest.pending == 0) entries.erase(it);
+  // Kept while a SUBSCRIBE (or a shard link's SUNSUBSCRIBE) is in flight, so its confirmation
+  // is counted, not mistaken for a later one.
+  if (interest.pending == 0 && interest.unsub_pending == 0) entries.erase(it);
 }
 
 void PubsubHub::set_live(PubsubKind kind, Interest& interest, bool live) {
@@ -170,46 +185,64 @@ void PubsubHub::send(PubsubKind kind, bool subscribe, const std::vector<std::str
 // A (re)connected link: every name still wanted is subscribed again (workers keep their
 // clients' subscriptions across the outage; the backend forgot them).
 void PubsubHub::on_link_ready(backend::BackendLink& link, const backend::HandshakeResult&) {
-  if (&link != link_.get()) return;
-  ping_outstanding_ = false;
-  stats_.link_up.store(true, std::memory_order_relaxed);
+  std::uint32_t node = 0;
+  if (!node_of(link, node)) return;
   stats_.link_connects.fetch_add(1, std::memory_order_relaxed);
+  if (node == 0) {
+    ping_outstanding_ = false;
+    stats_.link_up.store(true, std::memory_order_relaxed);
+  }
+  replay(link, node);
+}
+
+// Every wanted name that `node`'s link serves, subscribed again on it.
+void PubsubHub::replay(backend::BackendLink& link, std::uint32_t node) {
   for (std::size_t k = 0; k < maps_.size(); ++k) {
     const auto kind = static_cast<PubsubKind>(k);
     std::vector<std::string_view> names;
     for (auto it = maps_[k].begin(); it != maps_[k].end();) {
-      if (it->second.count == 0) {
+      if (it->second.count == 0 && it->second.unsub_pending == 0) {
         it = maps_[k].erase(it);
         continue;
       }
+      if (it->second.count == 0 || it->second.asked || owner_node(kind, it->first) != node) {
+        ++it;
+        continue;
+      }
+      it->second.node = node;
       it->second.pending = 1;
       it->second.asked = true;
       names.push_back(it->first);
       if (names.size() == kNamesPerCommand) {
-        send(kind, true, names);
+        link.send_untracked(backend::encode_pubsub_command(kind, true, names));
         names.clear();
       }
       ++it;
     }
-    if (!names.empty()) send(kind, true, names);
+    if (!names.empty()) link.send_untracked(backend::encode_pubsub_command(kind, true, names));
   }
 }
 
 void PubsubHub::on_link_down(backend::BackendLink& link, std::string_view reason) {
-  if (&link != link_.get()) return;
-  ping_outstanding_ = false;
-  stats_.link_up.store(false, std::memory_order_relaxed);
-  spdlog::warn("pub/sub: {} down ({}); subscriptions will be replayed on reconnect", kLinkName,
+  std::uint32_t node = 0;
+  if (!node_of(link, node)) return;
+  if (node == 0) {
+    ping_outstanding_ = false;
+    stats_.link_up.store(false, std::memory_order_relaxed);
+  }
+  spdlog::warn("pub/sub: {} down ({}); subscriptions will be replayed on reconnect", link.name(),
                reason);
-  forget_backend_state();
+  forget_backend_state(node);
 }
 
 // The backend no longer holds our subscriptions (the link dropped, or moves to a new address):
 // nothing is live or in flight until the next on_link_ready subscribes every wanted name again.
-void PubsubHub::forget_backend_state() {
-  counts_.link_lost();
+void PubsubHub::forget_backend_state(std::uint32_t node) {
+  if (node == 0) counts_.link_lost();
   for (std::size_t k = 0; k < maps_.size(); ++k) {
     for (auto& [name, interest] : maps_[k]) {
+      if (interest.node != node) continue;
+      interest.unsub_pending = 0;
       interest.pending = 0;  // the SUBSCRIBEs in flight are lost with the connection
       interest.asked = false;
       set_live(static_cast<PubsubKind>(k), interest, false);
@@ -222,10 +255,14 @@ void PubsubHub::on_link_retired(backend::BackendLink& link) {
 }
 
 void PubsubHub::on_push(backend::BackendLink& link, std::string_view reply, resp::ReplyKind kind) {
-  if (&link != link_.get()) return;
+  std::uint32_t node = 0;
+  if (!node_of(link, node)) return;
   if (kind == resp::ReplyKind::kSimpleString) {
     ping_outstanding_ = false;  // +PONG (RESP3 connections answer PING plainly when subscribed)
     return;
+  }
+  if (kind == resp::ReplyKind::kError && node != 0 && reply.starts_with("-MOVED")) {
+    return on_shard_moved(node);  // a map behind the cluster's: asked again on the next one
   }
   if (kind == resp::ReplyKind::kError) {
     // A SUBSCRIBE refused (an ACL without the channel): its clients keep waiting; said loudly.
@@ -243,6 +280,7 @@ void PubsubHub::on_push(backend::BackendLink& link, std::string_view reply, resp
       return on_confirmed(push.kind, push.key);
     case backend::PubsubPush::Type::kUnsubscribed:
       counts_.set_on_link(push.kind, push.key, false);  // nothing else waits for it
+      if (node != 0) on_dropped(push.kind, push.key);   // ours, or the node's own (slot moved)
       return;
     default:
       return;
@@ -257,7 +295,7 @@ void PubsubHub::on_confirmed(PubsubKind kind, std::string_view name) {
   if (interest.pending > 0) --interest.pending;
   if (interest.pending > 0) return;  // a later SUBSCRIBE of the same name is still in flight
   if (interest.count == 0) {
-    entries.erase(it);
+    if (interest.unsub_pending == 0) entries.erase(it);
     return;
   }
   set_live(kind, interest, true);

@@ -78,6 +78,11 @@ class PubsubHub final : public backend::ReplySink,
     unsigned pending = 0;               // SUBSCRIBEs sent and not yet confirmed
     bool asked = false;                 // the last command sent for it was SUBSCRIBE
     bool live = false;                  // confirmed on the current connection, still wanted
+    // Cluster mode, shard channels: the node id of the primary it was subscribed on (0: the
+    // main link), and SUNSUBSCRIBEs of ours not yet confirmed (so a confirmation of ours is not
+    // taken for the node's own sunsubscribe when a slot moves).
+    std::uint32_t node = 0;
+    unsigned unsub_pending = 0;
   };
   struct Hash {  // transparent: a message's key is looked up without copying it
     using is_transparent = void;
@@ -87,7 +92,7 @@ class PubsubHub final : public backend::ReplySink,
 
   void want(unsigned worker, PubsubKind kind, const std::string& name);
   void unwant(unsigned worker, PubsubKind kind, const std::string& name);
-  void forget_backend_state();
+  void forget_backend_state(std::uint32_t node = 0);
   void replace_link(std::string_view why);
   void schedule_health_check();
   void check_health();
@@ -97,6 +102,17 @@ class PubsubHub final : public backend::ReplySink,
   void send(PubsubKind kind, bool subscribe, const std::vector<std::string_view>& names);
   void ensure_link();
   bool link_ready() const;
+  void replay(backend::BackendLink& link, std::uint32_t node);
+  // Cluster mode (pubsub_hub_shards.cpp, issue #16): shard channels on a link per primary.
+  bool cluster_mode() const { return snapshot_ && snapshot_->cluster != nullptr; }
+  std::uint32_t owner_node(PubsubKind kind, std::string_view name) const;
+  backend::BackendLink* link_to(std::uint32_t node);        // opens it if needed; null: none
+  backend::BackendLink* existing_link(std::uint32_t node);  // null: not open
+  bool node_of(const backend::BackendLink& link, std::uint32_t& node) const;
+  void on_shards_changed();
+  void on_dropped(PubsubKind kind, std::string_view name);
+  void on_shard_moved(std::uint32_t node);
+  void ask(PubsubKind kind, Interest& interest, std::string_view name);
   void queue(unsigned worker, bool confirm, PubsubKind kind, std::string_view key,
              std::string_view push);
   void schedule_flush();
@@ -111,6 +127,8 @@ class PubsubHub final : public backend::ReplySink,
   std::thread thread_;
   backend::SnapshotPtr snapshot_;
   std::shared_ptr<backend::BackendLink> link_;
+  // Cluster mode: the shard channels' links, by the primary's node id (funnel:subscriber:shard:N).
+  std::unordered_map<std::uint32_t, std::shared_ptr<backend::BackendLink>> shard_links_;
   std::vector<std::shared_ptr<backend::BackendLink>> retiring_;
   std::array<Map, 3> maps_;
   std::vector<client::PubsubDelivery> outgoing_;  // per worker

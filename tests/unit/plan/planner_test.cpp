@@ -29,9 +29,10 @@ struct Expect {
   ClientSub sub = ClientSub::kNone;
   PinReason reason = PinReason::kWatch;
   Lane lane = Lane::shared(0);
-  HoldFor hold = HoldFor::kLane;        // kHold
-  Merge merge = Merge::kFirstPartWins;  // kFanOut (cluster: split by slot)
-  std::uint16_t slot = 0;               // effect::kQueuedSlot
+  HoldFor hold = HoldFor::kLane;            // kHold
+  Merge merge = Merge::kFirstPartWins;      // kFanOut (cluster: split by slot)
+  std::uint16_t slot = 0;                   // effect::kQueuedSlot
+  PartTarget part = PartTarget::kEachSlot;  // kFanOut with a merge: where its parts go
 };
 
 struct Row {
@@ -149,7 +150,7 @@ class Planner : public ::testing::Test {
       }
       if (e.action == Action::kFanOut && e.merge != Merge::kFirstPartWins) {
         EXPECT_EQ(p.fan_out.merge, e.merge) << label;
-        EXPECT_EQ(p.fan_out.parts[0], PartTarget::kEachSlot) << label;
+        EXPECT_EQ(p.fan_out.parts[0], e.part) << label;
         EXPECT_EQ(p.fan_out.count, 1) << label;
       }
       if (p.has(fx::kQueuedSlot)) {
@@ -641,7 +642,6 @@ TEST_F(Planner, ClusterSlotRules) {
       // One slot (hash tags included): forwarded as it is.
       {"cluster", {"GET", "a"}, kShared},
       {"cluster", {"SET", "b", "1"}, kShared},
-      {"cluster", {"DBSIZE"}, kShared},
       {"cluster", {"MGET", "a", "{a}x", "a"}, kShared},
       {"cluster", {"RENAME", "a", "{a}b"}, kShared},
       {"cluster", {"PING"}, local(LocalCommand::kPing)},
@@ -676,6 +676,67 @@ TEST_F(Planner, ClusterSlotRules) {
       // On a pinned link nothing is split.
       {"cluster pinned", {"MGET", "a", "b"}, error(std::string(kCross))},
       {"cluster pinned", {"MGET", "a", "{a}b"}, kPinned},
+  });
+}
+
+Expect keyless(PartTarget part, Merge merge) {
+  Expect e{Action::kFanOut};
+  e.merge = merge;
+  e.part = part;
+  return e;
+}
+
+// Issue #16, item 5: keyless commands a client expects one answer from, over every primary (or
+// every node for scripts); the rest keep their single-node route. Refusals come first.
+TEST_F(Planner, ClusterKeylessFanOut) {
+  check({
+      {"", {"DBSIZE"}, kShared},  // single-node mode: as it is
+      {"cluster", {"DBSIZE"}, keyless(PartTarget::kEachPrimary, Merge::kNodeSum)},
+      {"cluster", {"dbsize"}, keyless(PartTarget::kEachPrimary, Merge::kNodeSum)},
+      {"cluster nothing-denied",
+       {"KEYS", "*"},
+       keyless(PartTarget::kEachPrimary, Merge::kNodeConcat)},
+      {"cluster", {"RANDOMKEY"}, keyless(PartTarget::kEachPrimary, Merge::kNodeRandom)},
+      {"cluster", {"SCAN", "0", "MATCH", "k*"}, keyless(PartTarget::kScanShard, Merge::kNodeScan)},
+      {"cluster nothing-denied",
+       {"FLUSHALL"},
+       keyless(PartTarget::kEachPrimary, Merge::kNodeAllOk)},
+      {"cluster nothing-denied",
+       {"FLUSHDB", "ASYNC"},
+       keyless(PartTarget::kEachPrimary, Merge::kNodeAllOk)},
+      {"cluster",
+       {"SCRIPT", "LOAD", "return 1"},
+       keyless(PartTarget::kEveryNode, Merge::kNodeAgree)},
+      {"cluster", {"script", "flush"}, keyless(PartTarget::kEveryNode, Merge::kNodeAgree)},
+      {"cluster", {"SCRIPT", "EXISTS", "abc"}, keyless(PartTarget::kEveryNode, Merge::kNodeAnd)},
+      {"cluster nothing-denied",
+       {"FUNCTION", "LOAD", "#!lua name=x\n"},
+       keyless(PartTarget::kEachPrimary, Merge::kNodeAgree)},
+      {"cluster", {"FUNCTION", "FLUSH"}, keyless(PartTarget::kEachPrimary, Merge::kNodeAgree)},
+      {"cluster",
+       {"FUNCTION", "DELETE", "x"},
+       keyless(PartTarget::kEachPrimary, Merge::kNodeAgree)},
+      // The deny list (FLUSHALL and FLUSHDB by default) and ACLs still decide first.
+      {"cluster", {"FLUSHALL"}, error("NOPERM", fx::kPermissionDenied)},
+      // Other keyless commands: their single-node route.
+      {"cluster", {"TIME"}, kShared},
+      {"cluster", {"LASTSAVE"}, kShared},
+      {"cluster", {"PING"}, local(LocalCommand::kPing)},
+      // Inside MULTI it is queued (the block goes to one shard).
+      {"cluster queuing", {"DBSIZE"}, kQueue},
+  });
+}
+
+// Sharded pub/sub in cluster mode: one SSUBSCRIBE's channels must share a slot (Redis's CROSSSLOT,
+// checked against redis-server 7.0.15 in a 3-node cluster); classic SUBSCRIBE has no keys.
+TEST_F(Planner, ClusterShardChannelsShareASlot) {
+  check({
+      {"cluster", {"SSUBSCRIBE", "a", "b"}, error(std::string(kCross))},
+      {"cluster", {"SUNSUBSCRIBE", "a", "b"}, error(std::string(kCross))},
+      {"cluster", {"SSUBSCRIBE", "a", "{a}x"}, local(LocalCommand::kPubsub)},
+      {"cluster", {"SUNSUBSCRIBE"}, local(LocalCommand::kPubsub)},
+      {"cluster", {"SUBSCRIBE", "a", "b"}, local(LocalCommand::kPubsub)},
+      {"", {"SSUBSCRIBE", "a", "b"}, local(LocalCommand::kPubsub)},  // single node: as it is
   });
 }
 
