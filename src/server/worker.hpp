@@ -78,6 +78,8 @@ class Worker final {
   void on_accept_error(const boost::system::error_code& ec, Acceptor& acceptor, bool tls);
   void refuse_without_descriptor(Acceptor& acceptor);
   void apply_snapshot(const backend::SnapshotPtr& snapshot);
+  // The sessions held for a failover: released, failed or kept (client/session_failover.cpp).
+  void check_failover_waiters(common::Millis now);
   // Cluster mode (worker_cluster.cpp): pools for the layout's shards, and the slot routing.
   void make_cluster_pools(const backend::PoolShape& shape,
                           const backend::ReplicaPools::PoolFactory& make_pool);
