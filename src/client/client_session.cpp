@@ -131,7 +131,7 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   ctx_.holding_all = false;  // (the worker's: another session's batch may have set it)
   if (ctx_.writes_paused) [[unlikely]]
     ctx_.holding_all = ctx_.pause_gate->holds_all(common::coarse_now_ms());
-  ctx_.failover_hold = ctx_.failover_gate->holding(ctx_.snapshot->epoch);  // two relaxed loads
+  ctx_.failover_hold = ctx_.failover_gate->holding(ctx_.snapshot->epoch);  // 3 relaxed loads
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
   // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
   // request_bytes), so it cannot make Funnel buffer much.

@@ -3,13 +3,13 @@
 // the cluster's flags), and the decision for one request: send it now, hold it inside Funnel
 // (until when), or fail it with a clear error. No I/O: the callers pass the clock.
 //
-// Three pieces:
+// Four pieces:
 // - classify_sentinel_event(): a Sentinel channel name as a failover signal;
 // - FailoverWatch: the control thread's memory of those signals for the primary, and when a
 //   failover counts as over (a different primary confirmed by ROLE, an abort, or silence);
 // - decide(): the rule for one request, given the facts and the request's arrival;
 // - FailoverGate: the process-wide atomics the control thread and the workers' links set and the
-//   sessions read once per batch (two relaxed loads when nothing is failing over).
+//   sessions read once per batch (three relaxed loads when nothing is failing over).
 #pragma once
 
 #include <atomic>
