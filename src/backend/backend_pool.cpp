@@ -228,14 +228,25 @@ std::size_t BackendPool::links_open() const {
 void BackendPool::on_link_ready(BackendLink& link, const HandshakeResult& handshake) {
   // The primary's shared links (funnel_backend_connections{kind="shared"}); replicas' links are
   // shown per node by the topology metrics.
-  if (shape_.node == kPrimaryNode) metrics::ProcessCounters::add(counters_.backend_links_ready, 1);
+  if (shape_.node == kPrimaryNode) {
+    metrics::ProcessCounters::add(counters_.backend_links_ready, 1);
+    settings_.failover_gate->links_up();  // the primary is back (restarted, or the new one)
+  }
   metrics::ProcessCounters::bump(counters_.backend_connects);
   spdlog::info("backend {} link {} up (redis {}{})", snapshot_ ? snapshot_->address : "",
                link.name(), handshake.redis_version, link.tls_note());
 }
 
-void BackendPool::on_link_down(BackendLink&, std::string_view) {
-  if (shape_.node == kPrimaryNode) metrics::ProcessCounters::add(counters_.backend_links_ready, -1);
+void BackendPool::on_link_down(BackendLink& link, std::string_view) {
+  if (shape_.node == kPrimaryNode) {
+    metrics::ProcessCounters::add(counters_.backend_links_ready, -1);
+    // With a source that can promote another node, the primary's requests wait for it from now
+    // on (routing/failover_hold.hpp) instead of failing on a link in backoff. Not for a link
+    // retired because the primary moved: that is the failover's end.
+    const bool retired = std::any_of(retiring_.begin(), retiring_.end(),
+                                     [&](const LinkPtr& old) { return old.get() == &link; });
+    if (!retired) settings_.failover_gate->links_down(common::coarse_now_ms());
+  }
   events_.link_lost(shape_.node);
 }
 

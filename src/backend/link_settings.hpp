@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/clock.hpp"
+#include "routing/failover_hold.hpp"
 #include "routing/pause_gate.hpp"
 #include "security/backend_user.hpp"
 #include "security/script_policy.hpp"
@@ -68,6 +69,9 @@ struct LinkSettings {
   // The CLIENT PAUSE a client sent through Funnel (process-wide): timeouts during PAUSE ALL mean
   // "paused", not "failed"; the planner holds writes during any pause.
   std::shared_ptr<routing::PauseGate> pause_gate = std::make_shared<routing::PauseGate>();
+  // The primary failing over (backend.failover_hold_ms): the control thread announces it, the
+  // primary's links report going down and up, the sessions hold its requests meanwhile.
+  std::shared_ptr<routing::FailoverGate> failover_gate = std::make_shared<routing::FailoverGate>();
 };
 
 }  // namespace funnel::backend

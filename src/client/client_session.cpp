@@ -99,6 +99,8 @@ void ClientSession::on_readable() {
   }
   const std::size_t n = read.bytes;
   ctx_.metrics->bytes_received.add(n);
+  if (failover_deadline_ != 0) [[unlikely]]
+    failover_deadline_ = 0;                  // new requests: a hold of their own
   ctx_.batch_ns = common::precise_now_ns();  // one clock read per batch of requests
   const bool from_scratch = in_.empty();
   std::string_view data(ctx_.scratch.data(), n);
@@ -132,6 +134,7 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   ctx_.holding_all = false;  // (the worker's: another session's batch may have set it)
   if (ctx_.writes_paused) [[unlikely]]
     ctx_.holding_all = ctx_.pause_gate->holds_all(common::coarse_now_ms());
+  ctx_.failover_hold = ctx_.failover_gate->holding(ctx_.snapshot->epoch);  // 3 relaxed loads
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
   // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
   // request_bytes), so it cannot make Funnel buffer much.
@@ -268,6 +271,8 @@ void ClientSession::close(metrics::CloseReason reason) {
   end_pin();          // a link with a command in flight (a blocked BLPOP) is closed
   if (pause_held_) ctx_.pause_gate->add_held(-1);
   pause_held_ = false;
+  if (failover_held_) ctx_.failover_gate->add_held(-1);
+  failover_held_ = false;
   ctx_.metrics->closed(reason);
   const int fd = transport_.fd();
   transport_.reset();

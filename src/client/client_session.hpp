@@ -59,6 +59,10 @@ class ClientSession final : public net::PollTarget {
   void retry_turn() { resume_held(); }
   // The CLIENT PAUSE that held its request ended (SessionContext::pause_waiters): try it again.
   void end_pause_hold();
+  // Held while the primary fails over (SessionContext::failover_waiters): at `now`, go on if
+  // the failover is over, fail the request past its hold deadline, else keep waiting. Returns
+  // true while it still waits (session_failover.cpp).
+  bool check_failover_hold(bool failover_over, common::Millis now);
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -195,6 +199,12 @@ class ClientSession final : public net::PollTarget {
   // The request a FUNNEL PAUSE held until its timeout: answered with an error, never sent.
   bool fail_after_pause();
   void record_pause(const resp::Request& request, plan::ClientSub sub);
+
+  // The primary failing over (session_failover.cpp, routing/failover_hold.hpp).
+  bool hold_for_failover();
+  // A request held past its hold deadline: answered with an error, never sent.
+  bool fail_after_failover();
+  void end_failover_hold(bool expired);
 
   // Pinned links (session_pin.cpp).
   void tracking_push(std::string_view push_bytes);
@@ -343,10 +353,15 @@ class ClientSession final : public net::PollTarget {
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   std::uint8_t pending_ops_ = 0;                // outstanding readiness waits and posted flushes
   bool protocol_failed_ = false;                // closing after a protocol error (metrics reason)
-  bool lane_hold_ = false;             // a request waits at the lane barrier (reading is paused)
-  bool pause_held_ = false;            // ... for a CLIENT PAUSE to end (counted in the PauseGate)
-  bool pause_expired_ = false;         // ... and the FUNNEL PAUSE ended at its timeout
-  std::uint64_t hold_all_id_ = 0;      // the FUNNEL PAUSE holding it (0: a CLIENT PAUSE)
+  bool lane_hold_ = false;         // a request waits at the lane barrier (reading is paused)
+  bool pause_held_ = false;        // ... for a CLIENT PAUSE to end (counted in the PauseGate)
+  bool pause_expired_ = false;     // ... and the FUNNEL PAUSE ended at its timeout
+  std::uint64_t hold_all_id_ = 0;  // the FUNNEL PAUSE holding it (0: a CLIENT PAUSE)
+  bool failover_held_ = false;     // ... for the primary's failover (counted in the gate)
+  bool failover_expired_ = false;  // ... and its hold deadline passed first
+  // The hold deadline of the requests read so far (0: none): requests that arrived together
+  // share it, so a pipeline fails together instead of one hold after another.
+  common::Millis failover_deadline_ = 0;
   bool silent_ = false;                // the current request's reply is dropped
   bool auth_delayed_ = false;          // a failed AUTH's reply is held; nothing more is read
   bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress

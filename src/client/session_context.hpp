@@ -30,6 +30,7 @@
 #include "plan/cluster_face.hpp"
 #include "resp/request_parser.hpp"
 #include "routing/coalesce_rule.hpp"
+#include "routing/failover_hold.hpp"
 #include "routing/pause_gate.hpp"
 #include "security/auth_throttle.hpp"
 #include "security/user_directory.hpp"
@@ -179,6 +180,11 @@ struct SessionContext {
   bool writes_paused = false;
   bool holding_all = false;  // a FUNNEL PAUSE holds every request (read with writes_paused)
   std::vector<SessionRegistry::Handle> pause_waiters;
+  // The primary failing over (routing/failover_hold.hpp): the gate (never null), read once per
+  // batch into failover_hold; held sessions wait in failover_waiters (check_failover_waiters).
+  routing::FailoverGate* failover_gate = nullptr;
+  bool failover_hold = false;
+  std::vector<SessionRegistry::Handle> failover_waiters;
   // Sessions whose blocking command waits for its turn (BlockingOrder) or its new link's
   // handshake: retried by resume_turn_waiters() when either may have changed.
   std::vector<SessionRegistry::Handle> turn_waiters;
@@ -226,6 +232,9 @@ void resume_turn_waiters(SessionContext& ctx);
 // Lets every session held by a CLIENT PAUSE go on, once the pause has ended (each is held again
 // if a new pause holds it). Worker thread: on its tick, and after an UNPAUSE this worker sent.
 void resume_pause_waiters(SessionContext& ctx);
+// The sessions held for the primary's failover: released once `failover_over`, failed past
+// their hold deadline, else kept waiting. Worker thread: on its tick and on a new snapshot.
+void check_failover_waiters(SessionContext& ctx, bool failover_over, common::Millis now);
 // The address Funnel announces in cluster mode (plan/cluster_face.hpp): cluster.announce, or
 // server.listen; a wildcard one is sent empty, as Redis sends an address it does not know.
 // Views into `config`.

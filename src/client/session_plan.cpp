@@ -31,9 +31,9 @@ bool ClientSession::handle_request(const resp::Request& request) {
     ctx_.request_slot = first_key_slot(cls, request);  // the shard (cluster_routes.hpp)
   const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
                               &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster,
-                              &ctx_.cluster_address, ctx_.holding_all};
-  if (pause_expired_) [[unlikely]]
-    return fail_after_pause();
+                              &ctx_.cluster_address, ctx_.holding_all,       ctx_.failover_hold};
+  if (pause_expired_ || failover_expired_) [[unlikely]]
+    return pause_expired_ ? fail_after_pause() : fail_after_failover();
   // At most one lease and one release per request: each changes the mode the next plan sees.
   for (;;) {
     const plan::Plan p = plan::plan(state_, cls, request, context);
@@ -41,6 +41,8 @@ bool ClientSession::handle_request(const resp::Request& request) {
       case plan::Action::kHold:
         if (p.hold_for == plan::HoldFor::kPause) [[unlikely]]
           return hold_for_pause();
+        if (p.hold_for == plan::HoldFor::kFailover) [[unlikely]]
+          return hold_for_failover();
         return hold_at_lane_barrier();
       case plan::Action::kLease:
         begin_pin(p.pin_reason);

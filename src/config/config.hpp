@@ -51,6 +51,9 @@ struct BackendConfig {
   std::uint32_t request_timeout_ms = 5000;  // a request unanswered this long gets an error
   // A link whose oldest request waits this long is closed (>= request_timeout_ms).
   std::uint32_t link_stall_timeout_ms = 10000;
+  // While the primary fails over, requests for it wait in Funnel this long at most (bounded by
+  // request_timeout_ms) for the new primary; 0 fails them at once (routing/failover_hold.hpp).
+  std::uint32_t failover_hold_ms = 5000;
   std::uint32_t reconnect_backoff_min_ms = 50;
   std::uint32_t reconnect_backoff_max_ms = 5000;
   std::uint32_t resolve_interval_s = 30;  // re-resolve the backend's hostname this often

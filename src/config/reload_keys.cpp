@@ -41,6 +41,8 @@ constexpr std::array kRules = {
   ReloadRule{"backend.connect_timeout_ms", kRestart},
   ReloadRule{"backend.request_timeout_ms", kRestart},
   ReloadRule{"backend.link_stall_timeout_ms", kRestart},
+  // The failover gate and the control thread's failover watch are configured at start.
+  ReloadRule{"backend.failover_hold_ms", kRestart},
   ReloadRule{"backend.reconnect_backoff_min_ms", kRestart},
   ReloadRule{"backend.reconnect_backoff_max_ms", kRestart},
   ReloadRule{"backend.resolve_interval_s", kRestart},  // the control thread's timer

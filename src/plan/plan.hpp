@@ -33,6 +33,9 @@ enum class Action : std::uint8_t {
 enum class HoldFor : std::uint8_t {
   kLane,   // the client's requests on another lane are answered (or the lease comes)
   kPause,  // a CLIENT PAUSE in force ends (routing/pause_gate.hpp): UNPAUSE, or its end time
+  // The primary is failing over (routing/failover_hold.hpp): its successor confirmed, or the
+  // request's hold deadline (backend.failover_hold_ms, within request_timeout_ms).
+  kFailover,
 };
 
 enum class Target : std::uint8_t {

@@ -105,6 +105,14 @@ bool held_by_pause(const command::Classification& cls, const resp::Request& requ
          (context.holding_all || routing::paused_by_write_pause(cls, request));
 }
 
+// While the primary fails over, what would reach it waits (HoldFor::kFailover): writes, unknown
+// commands, and reads unless a replica read route may serve them (the read policy decides).
+bool held_by_failover(const SessionState& state, const command::Classification& cls,
+                      const Context& context) {
+  if (cls.route != Route::kForward) return false;
+  return !(context.route_reads && cls.read_only && state.db == 0);
+}
+
 // Cluster mode: a keyless command a client expects one answer from goes to every primary or node
 // (keyless_rules.hpp); a request whose keys span slots is split by slot (MGET, MSET, DEL, UNLINK,
 // EXISTS, TOUCH) or refused with Redis's CROSSSLOT; the rest is forwarded as in single-node mode.
@@ -159,6 +167,8 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
       if (context.cluster && crosses_slots(cls, request)) return Plan::error(kCrossSlot);
       if (context.holding_all) [[unlikely]]
         return Plan::hold(HoldFor::kPause);  // no link leased while Redis may be restarting
+      if (context.failover_hold) [[unlikely]]
+        return Plan::hold(HoldFor::kFailover);  // no link leased to the old primary
       return plan_lease(state, cls, request, context);
     }
   }
@@ -170,6 +180,8 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
   if (const std::string_view text = refusal(state, cls, request, context, denied); !text.empty()) {
     return refused(text, denied);
   }
+  if (context.failover_hold && held_by_failover(state, cls, context)) [[unlikely]]
+    return Plan::hold(HoldFor::kFailover);
   if (held_by_pause(cls, request, context)) [[unlikely]]
     return Plan::hold(HoldFor::kPause);
   if (context.cluster) [[unlikely]] {
@@ -221,6 +233,8 @@ Plan plan_in_transaction(const SessionState& state, const command::Classificatio
     }
     case TxAction::kExec:
       if (context.cluster && state.tx_cross_slot) return exec_cross_slot();
+      if (context.failover_hold) [[unlikely]]
+        return Plan::hold(HoldFor::kFailover);  // the block goes to the primary
       // As Redis: EXEC of a block that writes waits out a pause; a read-only block runs.
       if (context.writes_paused && (state.tx_writes || context.holding_all)) {
         return Plan::hold(HoldFor::kPause);

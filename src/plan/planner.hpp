@@ -35,6 +35,8 @@ struct Context {
   // A FUNNEL PAUSE holds every request Funnel would send (PauseGate::holds_all); writes_paused
   // is then true too, so the inline case below stays one check.
   bool holding_all = false;
+  // The primary is failing over (routing::FailoverGate, per batch): what would go to it waits.
+  bool failover_hold = false;
 };
 
 // Every request but the plain one of plan().
@@ -55,7 +57,8 @@ inline Plan plan(const SessionState& state, const command::Classification& cls,
   if (state.mode == Mode::kNormal && cls.route == command::Route::kForward &&
       state.user != nullptr && !state.resp2_subscribed() &&
       cls.reply_edit == command::ReplyEdit::kNone && !cls.out_of_band && !context.route_reads &&
-      !context.writes_paused && (!context.cluster || one_key(*cls.spec)) &&
+      !context.writes_paused && !context.failover_hold &&
+      (!context.cluster || one_key(*cls.spec)) &&
       !security::access_needs_check(*state.user, *context.policy, *cls.spec)) [[likely]] {
     const Lane lane = Lane::shared(state.db);
     if (state.lanes.must_wait(lane)) return Plan::simple(Action::kHold);

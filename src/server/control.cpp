@@ -47,6 +47,7 @@ Control::Control(const config::Config& config, const backend::LinkSettings& sett
       settings_(settings),
       publish_(std::move(publish)),
       link_(io_, settings, "funnel:control:0"),
+      failover_watch_(config.backend.failover_hold_ms),
       readonly_fallback_(io_.get_executor()) {
   backend::BackendSnapshot initial;
   if (config_.backend.address) {
@@ -62,6 +63,9 @@ Control::Control(const config::Config& config, const backend::LinkSettings& sett
       io_, config_, settings_, [this](const topology::TopologyView& view) {
         if (monitor_generation_ == 0) on_view(view);  // until a reload replaces this monitor
       });
+  monitor_->set_event_hook([this](const topology::SentinelEvent& event) {
+    if (monitor_generation_ == 0) on_sentinel_event(event);
+  });
   if (config_.cluster.enabled()) {
     cluster_ = std::make_shared<topology::ClusterMonitor>(
         io_, config_, settings_,
@@ -113,6 +117,7 @@ void Control::on_view(const topology::TopologyView& view) {
     return;
   }
   bool changed = false;
+  bool confirmed = false;  // a new primary, confirmed by its ROLE: the failover hold ends
   if (const topology::NodeStatus* primary = view.primary_node()) {
     const bool moved = primary->node_id != primary_node_id_ || primary->endpoints != next.endpoints;
     if (moved && !primary->endpoints.empty()) {
@@ -129,6 +134,7 @@ void Control::on_view(const topology::TopologyView& view) {
       ++next.epoch;
       link_.close();  // reload the command table from the new primary
       changed = true;
+      confirmed = true;
     }
   }
   if (next.endpoints.empty()) {
@@ -203,7 +209,30 @@ void Control::on_view(const topology::TopologyView& view) {
     std::lock_guard lock(mutex_);
     nodes_ = view.nodes;
   }
+  const std::uint64_t epoch = next.epoch;
   if (changed) publish(std::move(next));
+  // After publish: workers still on the old snapshot keep holding. Not with the hold off, where
+  // a request in that window goes to the old links as before (and may meet READONLY there).
+  if (confirmed && config_.backend.failover_hold_ms > 0) {
+    failover_watch_.primary_confirmed();
+    settings_.failover_gate->confirm(epoch);
+  }
+}
+
+void Control::on_sentinel_event(const topology::SentinelEvent& event) {
+  if (event.signal == routing::FailoverSignal::kNone || !event.master) return;
+  // Only news about the primary the workers use now: another sentinel's late +switch-master
+  // about a primary already replaced must not hold the new one's requests.
+  if (event.master->to_string() != current()->address) return;
+  const common::Millis now = common::coarse_now_ms();
+  const bool was_holding = failover_watch_.hold_until(now) != 0;
+  failover_watch_.hear(event.signal, now);
+  const common::Millis until = failover_watch_.hold_until(now);
+  settings_.failover_gate->announce(until);
+  if (until != 0 && !was_holding) {
+    spdlog::warn("primary {} is failing over (Sentinel): holding its requests up to {} ms",
+                 current()->address, config_.backend.failover_hold_ms);
+  }
 }
 
 void Control::force_new_epoch(std::uint64_t epoch_seen) {
@@ -354,6 +383,9 @@ void Control::set_sources(std::shared_ptr<const config::Config> sources) {
         io_, *sources, settings_, [this, generation](const topology::TopologyView& view) {
           if (generation == monitor_generation_) on_view(view);
         });
+    monitor_->set_event_hook([this, generation](const topology::SentinelEvent& event) {
+      if (generation == monitor_generation_) on_sentinel_event(event);
+    });
     monitor_->start();
     spdlog::info("reload: watching the new backend address and topology sources");
   });

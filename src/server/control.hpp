@@ -16,6 +16,7 @@
 #include "backend/control_link.hpp"
 #include "config/config.hpp"
 #include "net/asio_types.hpp"
+#include "routing/failover_hold.hpp"
 #include "topology/cluster_monitor.hpp"
 #include "topology/topology_monitor.hpp"
 
@@ -61,6 +62,9 @@ class Control {
   // The monitor's view changed: a new snapshot if anything the workers use differs.
   void on_view(const topology::TopologyView& view);
   void force_new_epoch(std::uint64_t epoch_seen);
+  // A Sentinel event about the master: a failover starting holds the primary's requests
+  // (routing/failover_hold.hpp); a new primary confirmed ends the hold (on_view).
+  void on_sentinel_event(const topology::SentinelEvent& event);
   // Cluster mode (control_cluster.cpp): a slot map read; a new snapshot if anything differs.
   void on_cluster_view(const topology::ClusterView& view);
   void on_cluster_error(const std::string& error);
@@ -75,6 +79,7 @@ class Control {
   asio::io_context io_{1};
   backend::ControlLink link_;
   std::unique_ptr<topology::TopologyMonitor> monitor_;
+  routing::FailoverWatch failover_watch_;  // control thread only
   // Reloads (set_sources): the configurations the monitors were built with, kept for the life of
   // the process (a stopped monitor's loops may still read theirs), and which monitor's views
   // count (a stopped one may still report once). Control thread only.

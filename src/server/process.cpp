@@ -37,6 +37,10 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.stall_timeout_ms = config.backend.link_stall_timeout_ms;
   settings.backoff_min_ms = config.backend.reconnect_backoff_min_ms;
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
+  // A down link means an expected failover only where another node can be promoted.
+  const bool replaceable = !config.topology.sentinels.empty() || config.topology.discover ||
+                           !config.topology.replicas.empty();
+  settings.failover_gate->configure(config.backend.failover_hold_ms, replaceable);
   return settings;
 }
 security::ThrottleSettings throttle_settings_from(const config::AuthConfig& auth) {
@@ -297,9 +301,9 @@ AdminResponse Process::admin_request(bool post, const std::string& path, const s
   }
   if (post) return text(405, "POST is for /pause, /resume and /reload; " + path + " takes GET\n");
   if (path == "/metrics") {
-    return AdminResponse{
-        200, "text/plain; version=0.0.4; charset=utf-8",
-        metrics::render_prometheus(exposition()) + pause_metrics() + reload_metrics()};
+    return AdminResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                         metrics::render_prometheus(exposition()) + pause_metrics() +
+                             failover_metrics() + reload_metrics()};
   }
   if (path == "/healthz") return text(200, "ok\n");
   // Readiness deliberately ignores the backend: a backend outage must not pull every Funnel out

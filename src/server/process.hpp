@@ -77,6 +77,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   // POST /pause?timeout_ms=N and POST /resume: FUNNEL PAUSE and RESUME for the admin listener.
   AdminResponse admin_pause(bool pause, const std::string& query);
   std::string pause_metrics() const;
+  std::string failover_metrics() const;  // the failover hold's gauges (process_pause.cpp)
   std::string reload_metrics() const;
   // The reload of every trigger ("SIGHUP", "FUNNEL RELOAD", "POST /reload": log lines say which).
   ReloadReport reload_from(std::string_view trigger);

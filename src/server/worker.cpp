@@ -74,6 +74,7 @@ Worker::Worker(Process& process, unsigned index)
   context_->writes = &process.write_watermark();
   context_->blocking_order = &process.blocking_order();
   context_->pause_gate = process.link_settings().pause_gate.get();
+  context_->failover_gate = process.link_settings().failover_gate.get();
   process.blocking_order().set_waker(
       index, [this] { asio::post(io_, [this] { client::resume_turn_waiters(*context_); }); });
   pinned_ = std::make_unique<backend::PinnedPool>(
@@ -130,7 +131,14 @@ void Worker::publish(backend::SnapshotPtr snapshot) {
   asio::post(io_, [this, snapshot] {
     pool_->update_snapshot(snapshot);
     apply_snapshot(snapshot);
+    // A new primary: the held requests go to it now, not at the next tick.
+    if (!context_->failover_waiters.empty()) check_failover_waiters(common::coarse_now_ms());
   });
+}
+
+void Worker::check_failover_waiters(common::Millis now) {
+  const bool over = !context_->failover_gate->holding_slow(context_->snapshot->epoch, now);
+  client::check_failover_waiters(*context_, over, now);
 }
 
 void Worker::apply_snapshot(const backend::SnapshotPtr& snapshot) {
@@ -320,6 +328,7 @@ void Worker::on_tick() {
   if (!context_->pause_waiters.empty() && !context_->pause_gate->holds_writes()) {
     client::resume_pause_waiters(*context_);  // the pause expired, or another worker's UNPAUSE
   }
+  if (!context_->failover_waiters.empty()) check_failover_waiters(now);
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0 &&
       replicas_->in_flight() == 0 && cluster_primaries_->in_flight() == 0 &&

@@ -82,6 +82,8 @@ class Worker final {
   void on_accept_error(const boost::system::error_code& ec, Acceptor& acceptor, bool tls);
   void refuse_without_descriptor(Acceptor& acceptor);
   void apply_snapshot(const backend::SnapshotPtr& snapshot);
+  // The sessions held for a failover: released, failed or kept (client/session_failover.cpp).
+  void check_failover_waiters(common::Millis now);
   void apply_limits();  // config_'s limits into the parsers and the slowlog threshold
   void apply_users(std::shared_ptr<const security::UserDirectory> users);
   // Cluster mode (worker_cluster.cpp): pools for the layout's shards, and the slot routing.

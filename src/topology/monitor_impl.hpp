@@ -49,7 +49,7 @@ struct TopologyMonitor::Impl : std::enable_shared_from_this<TopologyMonitor::Imp
 
   // --- topology_monitor.cpp ---
   asio::awaitable<void> loop(std::shared_ptr<Impl> self);
-  asio::awaitable<void> watch_sentinels(std::shared_ptr<Impl> self);
+  asio::awaitable<void> watch_sentinel(std::shared_ptr<Impl> self, std::size_t index);
   void wake();
   // Builds the view from the registry and reports it when routing_changed (or `always`).
   void publish(bool always);
@@ -60,6 +60,7 @@ struct TopologyMonitor::Impl : std::enable_shared_from_this<TopologyMonitor::Imp
   const config::Config& config;
   backend::LinkSettings settings;  // health checks: timeouts capped by the health interval
   Listener listener;
+  EventHook event_hook;  // the failover hold (may be empty)
   SourceKind source;
   NodeRegistry registry;
   struct HealthLink {

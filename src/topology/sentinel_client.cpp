@@ -41,7 +41,7 @@ bool as_message(const resp::Value& value, std::string_view& channel, std::string
 
 SentinelClient::SentinelClient(asio::io_context& io, const config::TopologyConfig& config,
                                const backend::LinkSettings& settings)
-    : io_(io), config_(config), settings_(settings), retry_(io) {
+    : io_(io), config_(config), settings_(settings) {
   backend::BackendCredentials credentials;
   credentials.user = config_.sentinel_user;
   if (config_.sentinel_password) {
@@ -53,12 +53,14 @@ SentinelClient::SentinelClient(asio::io_context& io, const config::TopologyConfi
   for (std::size_t i = 0; i < config_.sentinels.size(); ++i) {
     links_.push_back(std::make_unique<backend::ControlLink>(
         io_, settings_, "funnel:sentinel:" + std::to_string(i)));
+    subscribers_.push_back(std::make_unique<backend::ControlLink>(
+        io_, settings_, "funnel:sentinel-events:" + std::to_string(i)));
+    // Sentinel says nothing on these channels while all is well, possibly for days: without
+    // keepalive a silently dropped connection (NAT idle timeout, a host gone) would look quiet,
+    // and only the periodic query would notice a failover.
+    subscribers_.back()->set_keepalive(kSubscriberKeepaliveS);
+    retries_.push_back(std::make_unique<asio::steady_timer>(io_));
   }
-  subscriber_ = std::make_unique<backend::ControlLink>(io_, settings_, "funnel:sentinel-events");
-  // Sentinel says nothing on these channels while all is well, possibly for days: without
-  // keepalive a silently dropped connection (NAT idle timeout, a host gone) would look quiet,
-  // and only the periodic query would notice a failover.
-  subscriber_->set_keepalive(kSubscriberKeepaliveS);
 }
 
 SentinelClient::~SentinelClient() {
@@ -68,8 +70,8 @@ SentinelClient::~SentinelClient() {
 void SentinelClient::stop() {
   stopping_ = true;
   for (auto& link : links_) link->close();
-  subscriber_->close();
-  retry_.cancel();
+  for (auto& link : subscribers_) link->close();
+  for (auto& timer : retries_) timer->cancel();
 }
 
 asio::awaitable<bool> SentinelClient::connect(backend::ControlLink& link, std::size_t index,
@@ -128,15 +130,18 @@ asio::awaitable<SentinelAnswer> SentinelClient::query() {
 asio::awaitable<void> SentinelClient::subscribe_and_read(std::size_t index,
                                                          const EventHandler& on_event) {
   std::string error;
-  if (!co_await connect(*subscriber_, index, error) ||
-      !co_await subscriber_->send(subscribe_request(), error)) {
+  backend::ControlLink& subscriber = *subscribers_[index];
+  if (!co_await connect(subscriber, index, error) ||
+      !co_await subscriber.send(subscribe_request(), error)) {
     spdlog::debug("sentinel {} subscription: {}", config_.sentinels[index].to_string(), error);
     co_return;
   }
   // A new subscription may have missed events: the caller's handler re-queries on this one too.
-  on_event(SentinelEvent{true, std::nullopt});
+  SentinelEvent resubscribed;
+  resubscribed.about_master = true;
+  on_event(resubscribed);
   while (!stopping_) {
-    auto message = co_await subscriber_->receive(error);
+    auto message = co_await subscriber.receive(error);
     if (!message) break;
     std::string_view channel;
     std::string_view payload;
@@ -152,15 +157,14 @@ asio::awaitable<void> SentinelClient::subscribe_and_read(std::size_t index,
   }
 }
 
-asio::awaitable<void> SentinelClient::watch(EventHandler on_event) {
-  for (std::size_t index = 0; !stopping_ && !config_.sentinels.empty();
-       index = (index + 1) % config_.sentinels.size()) {
+asio::awaitable<void> SentinelClient::watch(std::size_t index, EventHandler on_event) {
+  while (!stopping_ && index < subscribers_.size()) {
     co_await subscribe_and_read(index, on_event);
-    subscriber_->close();
+    subscribers_[index]->close();
     if (stopping_) break;
-    retry_.expires_after(kRetry);
+    retries_[index]->expires_after(kRetry);
     boost::system::error_code ec;
-    co_await retry_.async_wait(redirect_error(use_awaitable, ec));
+    co_await retries_[index]->async_wait(redirect_error(use_awaitable, ec));
   }
 }
 

@@ -1,7 +1,9 @@
 // Talking to Sentinel (the topology monitor's sentinel source): the query (get-master-addr-by-
 // name and replicas, on the first sentinel that answers, in configured order) and the event
 // subscription (+switch-master and friends) that makes the monitor re-query at once. Runs on
-// the monitor's io_context; one control link per sentinel queried plus one subscriber link.
+// the monitor's io_context; one control link per sentinel queried plus one subscriber link per
+// sentinel: only the sentinel leading a failover publishes its steps (+try-failover, ...), so
+// Funnel listens to every one (issue #17 item 3).
 #pragma once
 
 #include <cstddef>
@@ -41,9 +43,10 @@ class SentinelClient {
   // Asks the sentinels in order, starting with the one that answered last; the first that names
   // a primary answers (its replica list too).
   asio::awaitable<SentinelAnswer> query();
-  // Subscribes to one sentinel (the first that accepts, then the next on failure) and calls
-  // on_event for each event about the master, until stop(). Reconnects after kRetry on failure.
-  asio::awaitable<void> watch(EventHandler on_event);
+  // Subscribes to sentinel `index` and calls on_event for each event about the master, until
+  // stop(). Reconnects after kRetry on failure. The monitor runs one per sentinel.
+  asio::awaitable<void> watch(std::size_t index, EventHandler on_event);
+  std::size_t sentinel_count() const { return links_.size(); }
   // Closes every link and ends watch(); coroutines finish when the io_context runs next.
   void stop();
 
@@ -55,9 +58,9 @@ class SentinelClient {
   const config::TopologyConfig& config_;
   backend::LinkSettings settings_;
   std::vector<std::unique_ptr<backend::ControlLink>> links_;  // one per sentinel, opened lazily
-  std::unique_ptr<backend::ControlLink> subscriber_;
-  std::size_t preferred_ = 0;  // the sentinel that answered last
-  asio::steady_timer retry_;
+  std::vector<std::unique_ptr<backend::ControlLink>> subscribers_;  // one per sentinel
+  std::size_t preferred_ = 0;                                 // the sentinel that answered last
+  std::vector<std::unique_ptr<asio::steady_timer>> retries_;  // one per sentinel
   bool stopping_ = false;
 };
 

@@ -90,8 +90,27 @@ std::optional<SentinelReplicas> parse_sentinel_replicas(const resp::Value& reply
 }
 
 const std::vector<std::string>& sentinel_event_channels() {
-  static const std::vector<std::string> channels = {"+switch-master", "+sdown", "-sdown",
-                                                    "+odown",         "-odown", "+slave"};
+  // The first six make the monitor ask again; the others are the failover's steps, which hold
+  // the primary's requests from +try-failover on (routing/failover_hold.hpp).
+  static const std::vector<std::string> channels = {"+switch-master",
+                                                    "+sdown",
+                                                    "-sdown",
+                                                    "+odown",
+                                                    "-odown",
+                                                    "+slave",
+                                                    "+try-failover",
+                                                    "+elected-leader",
+                                                    "+failover-state-select-slave",
+                                                    "+selected-slave",
+                                                    "+failover-state-send-slaveof-noone",
+                                                    "+failover-state-wait-promotion",
+                                                    "+promoted-slave",
+                                                    "+failover-state-reconf-slaves",
+                                                    "+failover-end",
+                                                    "+failover-end-for-timeout",
+                                                    "-failover-abort-not-elected",
+                                                    "-failover-abort-no-good-slave",
+                                                    "-failover-abort-slave-timeout"};
   return channels;
 }
 
@@ -103,15 +122,26 @@ SentinelEvent parse_sentinel_event(std::string_view channel, std::string_view pa
     if (parts.size() == 5 && parts[0] == master_name) {
       event.about_master = true;
       event.new_primary = host_port(parts[3], parts[4]);
+      event.master = host_port(parts[1], parts[2]);
+      event.signal = routing::FailoverSignal::kPromoted;
     }
     return event;
   }
   // "<type> <name> <ip> <port> [@ <master> <ip> <port>]"
+  bool instance_is_master = false;
   if (parts.size() >= 8 && parts[4] == "@") {
     event.about_master = parts[5] == master_name;
+    event.master = host_port(parts[6], parts[7]);
   } else if (parts.size() >= 4 && parts[0] == "master") {
     event.about_master = parts[1] == master_name;
+    event.master = host_port(parts[2], parts[3]);
+    instance_is_master = true;
   }
+  if (!event.about_master) return event;
+  event.signal = routing::classify_sentinel_event(channel);
+  // +sdown/-sdown/+odown/-odown of a replica say nothing about the master's failover.
+  const bool down_news = channel.ends_with("sdown") || channel.ends_with("odown");
+  if (down_news && !instance_is_master) event.signal = routing::FailoverSignal::kNone;
   return event;
 }
 

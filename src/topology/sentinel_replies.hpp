@@ -6,7 +6,9 @@
 //                                 ...) among 20-odd fields; "-ERR No such master with that name"
 //   events (SUBSCRIBE): +switch-master "<name> <old-ip> <old-port> <new-ip> <new-port>";
 //     +sdown/-sdown/+odown/+slave "<type> <inst-name> <ip> <port> @ <master> <ip> <port>", or
-//     "master <name> <ip> <port>" when the instance is the master itself.
+//     "master <name> <ip> <port>" when the instance is the master itself; the failover's own
+//     events (+try-failover, +selected-slave, +promoted-slave, ...: routing/failover_hold.hpp)
+//     have the same shapes.
 #pragma once
 
 #include <optional>
@@ -16,6 +18,7 @@
 
 #include "config/config.hpp"
 #include "resp/value.hpp"
+#include "routing/failover_hold.hpp"
 
 namespace funnel::topology {
 
@@ -34,12 +37,17 @@ struct SentinelReplicas {
 std::optional<SentinelReplicas> parse_sentinel_replicas(const resp::Value& reply,
                                                         std::string& error);
 
-// The channels the monitor subscribes to on one sentinel.
+// The channels the monitor subscribes to on each sentinel.
 const std::vector<std::string>& sentinel_event_channels();
 
 struct SentinelEvent {
   bool about_master = false;                    // the event concerns `master_name`
   std::optional<config::HostPort> new_primary;  // +switch-master only
+  // What it says about a failover of the master (kNone for a replica's +sdown and the like), and
+  // the master's address it concerns (+switch-master: the old one), so that a late event about a
+  // primary already replaced is not taken for a new failover.
+  routing::FailoverSignal signal = routing::FailoverSignal::kNone;
+  std::optional<config::HostPort> master;
 };
 
 // Parses one event message; about_master is false for other masters or unparseable payloads.

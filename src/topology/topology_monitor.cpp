@@ -100,9 +100,12 @@ asio::awaitable<void> TopologyMonitor::Impl::loop(std::shared_ptr<Impl> self) {
   }
 }
 
-asio::awaitable<void> TopologyMonitor::Impl::watch_sentinels(std::shared_ptr<Impl> self) {
-  co_await sentinels->watch([this](const SentinelEvent&) {
-    if (!stopping) wake();
+asio::awaitable<void> TopologyMonitor::Impl::watch_sentinel(std::shared_ptr<Impl> self,
+                                                            std::size_t index) {
+  co_await sentinels->watch(index, [this](const SentinelEvent& event) {
+    if (stopping) return;
+    if (event_hook) event_hook(event);
+    wake();
   });
 }
 
@@ -125,7 +128,9 @@ void TopologyMonitor::start() {
   asio::co_spawn(impl_->io, impl_->loop(impl_), asio::detached);
   if (impl_->poller) impl_->poller->start();
   if (impl_->sentinels) {
-    asio::co_spawn(impl_->io, impl_->watch_sentinels(impl_), asio::detached);
+    for (std::size_t i = 0; i < impl_->sentinels->sentinel_count(); ++i) {
+      asio::co_spawn(impl_->io, impl_->watch_sentinel(impl_, i), asio::detached);
+    }
   }
 }
 
@@ -139,6 +144,10 @@ void TopologyMonitor::stop() {
   }
   if (impl.sentinels) impl.sentinels->stop();
   if (impl.poller) impl.poller->stop();
+}
+
+void TopologyMonitor::set_event_hook(EventHook hook) {
+  impl_->event_hook = std::move(hook);
 }
 
 void TopologyMonitor::refresh_now() {

@@ -26,9 +26,10 @@
 // - sentinel:  SENTINEL get-master-addr-by-name and SENTINEL replicas <master> on the first
 //              sentinel that answers (starting with the one that answered last; AUTH with
 //              sentinel_user / sentinel_password), re-queried every round (every
-//              min(health_interval_ms, sentinel_refresh_ms)), plus a subscription on one
-//              sentinel to +switch-master, +sdown, -sdown, +odown, -odown, +slave: each event
-//              starts a round at once, which checks a newly named primary alone first and
+//              min(health_interval_ms, sentinel_refresh_ms)), plus a subscription on every
+//              sentinel to +switch-master, +sdown, -sdown, +odown, -odown, +slave and the
+//              failover's steps (sentinel_event_channels(); also given to the event hook): each
+//              event starts a round at once, which checks a newly named primary alone first and
 //              reports it before checking the others (measured: the listener hears the new
 //              primary 1-2 ms after +switch-master). The named primary must confirm with ROLE:
 //              while it says slave there is NO primary (view.error says why) rather than the old
@@ -49,7 +50,7 @@
 // ("funnel:offsets:<id>") sends ROLE every topology.offset_poll_ms into the OffsetBoard (primary
 // polls with their send time; forget_primary_polls() when the primary's identity changes). Under
 // Sentinel: one link per sentinel queried ("funnel:sentinel:<i>") and one subscriber
-// ("funnel:sentinel-events").
+// ("funnel:sentinel-events:<i>" per sentinel).
 //
 // The listener hears the view once after the first round, then whenever anything routing uses
 // changed (view_change.hpp: primary index or identity, node set, address/endpoints, role,
@@ -75,6 +76,7 @@
 #include "config/config.hpp"
 #include "net/asio_types.hpp"
 #include "routing/offset_board.hpp"
+#include "topology/sentinel_replies.hpp"
 #include "topology/topology_view.hpp"
 
 namespace funnel::topology {
@@ -82,6 +84,8 @@ namespace funnel::topology {
 class TopologyMonitor {
  public:
   using Listener = std::function<void(const TopologyView&)>;
+  // Called on the io's thread with every Sentinel event about the master (the failover hold).
+  using EventHook = std::function<void(const SentinelEvent&)>;
 
   TopologyMonitor(asio::io_context& io, const config::Config& config,
                   const backend::LinkSettings& settings, Listener on_change);
@@ -94,6 +98,9 @@ class TopologyMonitor {
   // Spawns the loops on `io`. stop() ends them (call on the io's thread or before io.run()).
   void start();
   void stop();
+
+  // Before start(): who hears the Sentinel events (besides the monitor's own re-query).
+  void set_event_hook(EventHook hook);
 
   // The primary refused a write with READONLY, or a worker saw the primary fail: query the source
   // and every node's role now. Call on the io's thread (Control posts it).

@@ -565,7 +565,10 @@ TEST(TopologyMonitor, NoSentinelAnswersTheFirstReportSaysWhy) {
   EXPECT_EQ(view.error, "sentinel 127.0.0.1:" + std::to_string(nobody) + ": Connection refused");
 }
 
-TEST(TopologyMonitor, TheEventSubscriptionMovesToTheNextSentinel) {
+// Only the sentinel leading a failover publishes its steps (+try-failover, ...), so the monitor
+// subscribes to every sentinel (issue #17 item 3): before, only to the first, and a failover led
+// by another one was heard only at its +switch-master.
+TEST(TopologyMonitor, EverySentinelIsSubscribed) {
   auto primary = RedisServer::start();
   auto replica = RedisServer::start_replica_of(primary->port());
   auto first = RedisSentinel::start(primary->port());
@@ -577,16 +580,19 @@ TEST(TopologyMonitor, TheEventSubscriptionMovesToTheNextSentinel) {
   ASSERT_TRUE(run.wait_for([&](const TopologyView& v) {
     return primary_port(v) == primary->port() && readable(v, replica->port());
   })) << describe(run.latest());
-  first->stop();  // the subscribed sentinel goes away; the monitor subscribes to the second
-  // Wait until the monitor's subscriber link is on the second sentinel.
-  ASSERT_TRUE(wait_until(
-      [&] {
-        const std::string clients = second->command({"CLIENT", "LIST"}).str;
-        const std::size_t at = clients.find("name=funnel:sentinel-events");
-        return at != std::string::npos && clients.find("sub=6", at) != std::string::npos;
-      },
-      5s))
-      << second->command({"CLIENT", "LIST"}).str;
+  const std::string subscribed =
+      "sub=" + std::to_string(topology::sentinel_event_channels().size());
+  const auto subscriber_on = [&](RedisSentinel& sentinel, const std::string& name) {
+    const std::string clients = sentinel.command({"CLIENT", "LIST"}).str;
+    const std::size_t at = clients.find("name=" + name + " ");
+    return at != std::string::npos && clients.find(subscribed, at) != std::string::npos;
+  };
+  ASSERT_TRUE(wait_until([&] {
+    return subscriber_on(*first, "funnel:sentinel-events:0") &&
+           subscriber_on(*second, "funnel:sentinel-events:1");
+  }, 5s)) << first->command({"CLIENT", "LIST"}).str << "\n"
+          << second->command({"CLIENT", "LIST"}).str;
+  first->stop();  // one sentinel goes away: the other's subscription is there already
   SwitchMasterWatch watch(second->port());
   second->failover();
   auto switched =

@@ -91,6 +91,49 @@ int node_that_served(const std::vector<std::uint16_t>& ports, Action&& action) {
   return served;
 }
 
+// The failover hold with a static topology (backend.failover_hold_ms, docs/topology.md#failover):
+// a replica could be promoted, so the primary's links going down is an expected failover. Two
+// Funnels on the same nodes, hold 0 and hold 10 s: a write sent to each while the primary is
+// down fails at once on the first (the old behaviour, which proves the write arrived while the
+// primary was down) and waits on the second until the primary is back, then succeeds.
+TEST_F(TopologyTest, WriteWhileThePrimaryIsDownWaitsForItWithTheHold) {
+  start_nodes(1);
+  std::vector<std::string> args = {"--backend",
+                                   backend_arg(primary_->port()),
+                                   "--replica",
+                                   backend_arg(replicas_[0]->port()),
+                                   "--workers",
+                                   "1",
+                                   "--request-timeout-ms",
+                                   "10000"};
+  auto with_hold = args;
+  with_hold.insert(with_hold.end(), {"--failover-hold-ms", "10000"});
+  args.insert(args.end(), {"--failover-hold-ms", "0"});
+  auto fail_fast = FunnelProcess::start(args);
+  auto holding = FunnelProcess::start(with_hold);
+  RespConnection fast_client(fail_fast->port(), 15s);
+  RespConnection held_client(holding->port(), 15s);
+  ASSERT_EQ(fast_client.command({"SET", "k", "1"}).str, "OK");
+  ASSERT_EQ(held_client.command({"SET", "k", "1"}).str, "OK");
+  primary_->stop();
+  // Both have seen their link go down and fail to reconnect.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return fail_fast->log_text().find("funnel:shared:resp2:db0:0 down:") != std::string::npos &&
+               holding->log_text().find("funnel:shared:resp2:db0:0 down:") != std::string::npos;
+      },
+      10s))
+      << holding->log_text();
+  fast_client.send_command({"SET", "k", "2"});
+  held_client.send_command({"SET", "k", "2"});
+  const resp::Value fast = fast_client.read_value();
+  EXPECT_TRUE(fast.is_error()) << "the write did not arrive while the primary was down: "
+                               << fast.str;
+  primary_->restart();
+  const resp::Value held = held_client.read_value();
+  EXPECT_EQ(held.str, "OK") << (held.is_error() ? held.str : "") << "\n" << holding->log_text();
+}
+
 TEST_F(TopologyTest, PrimaryPolicyKeepsEveryCommandOnThePrimary) {
   start_nodes(1);
   write_keys("p", 10);

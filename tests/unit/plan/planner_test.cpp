@@ -116,6 +116,8 @@ class Planner : public ::testing::Test {
         context.writes_paused = true;
       else if (w == "holding-all")  // FUNNEL PAUSE: the session sets both flags
         context.writes_paused = true, context.holding_all = true;
+      else if (w == "failover")  // the primary is failing over (routing::FailoverGate)
+        context.failover_hold = true;
       else if (w == "tx-writes")
         state.tx_writes = true;
       else if (w == "cluster")
@@ -188,6 +190,11 @@ const Expect kHold{Action::kHold};
 const Expect kPauseHold = [] {
   Expect e{Action::kHold};
   e.hold = HoldFor::kPause;
+  return e;
+}();
+const Expect kFailoverHold = [] {
+  Expect e{Action::kHold};
+  e.hold = HoldFor::kFailover;
   return e;
 }();
 const Expect kQueue{Action::kQueue};
@@ -579,6 +586,32 @@ TEST_F(Planner, FunnelPauseHoldsEverythingSent) {
       {"queuing holding-all", {"SET", "k", "v"}, {Action::kQueue, "", fx::kQueuedWrite}},
       {"queuing holding-all", {"EXEC"}, kPauseHold},  // even a read-only block waits
       {"queuing holding-all", {"DISCARD"}, {Action::kDiscard}},
+  });
+}
+
+// The primary failing over (issue #17 item 3, routing/failover_hold.hpp): what would reach it
+// waits in Funnel, in the client's order; reads a replica route may serve, refusals and Funnel's
+// own answers do not wait.
+TEST_F(Planner, FailoverHoldsWhatGoesToThePrimary) {
+  check({
+      {"failover", {"SET", "k", "v"}, kFailoverHold},
+      {"failover", {"GET", "k"}, kFailoverHold},  // policy primary: reads go to it too
+      {"failover route-reads", {"GET", "k"}, {Action::kForward, "", 0, Target::kReadRoute}},
+      {"failover route-reads", {"SET", "k", "v"}, kFailoverHold},
+      {"failover route-reads db1", {"GET", "k"}, kFailoverHold},  // only db 0 reads go to replicas
+      {"failover", {"NOSUCH"}, error("ERR unknown command 'NOSUCH'")},
+      {"failover", {"PING"}, local(LocalCommand::kPing)},
+      {"failover", {"SET", "k"}, error("ERR wrong number of arguments")},
+      {"failover read-only-user",
+       {"SET", "k", "v"},
+       error(std::string(kNoPerm), fx::kPermissionDenied)},  // refusals first
+      {"failover in-flight-db0 db1", {"GET", "k"}, kHold},   // the lane first
+      {"failover", {"WATCH", "k"}, kFailoverHold},           // no pinned link to the old primary
+      {"failover", {"BLPOP", "q", "0"}, kFailoverHold},
+      {"queuing failover", {"SET", "k", "v"}, {Action::kQueue, "", fx::kQueuedWrite}},
+      {"queuing failover", {"EXEC"}, kFailoverHold},
+      {"queuing failover", {"DISCARD"}, {Action::kDiscard}},
+      {"", {"SET", "k", "v"}, kShared},
   });
 }
 

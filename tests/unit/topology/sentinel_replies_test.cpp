@@ -96,5 +96,43 @@ TEST(SentinelEvents, InstanceEventsMatchTheirMaster) {
   EXPECT_FALSE(parse_sentinel_event("+sdown", "garbage", "mymaster").about_master);
 }
 
+// Payloads as redis-sentinel 7.0.15 published them (tests/unit/routing/failover_hold_test.cpp has
+// the whole sequences): the signal, and the master's address it concerns.
+TEST(SentinelEvents, FailoverStepsCarryTheirSignalAndMaster) {
+  using routing::FailoverSignal;
+  struct Row {
+    const char* channel;
+    const char* payload;
+    FailoverSignal signal;
+    std::uint16_t master_port;
+  };
+  const Row rows[] = {
+      {"+try-failover", "master mm 127.0.0.1 27101", FailoverSignal::kStarted, 27101},
+      {"+selected-slave", "slave 127.0.0.1:27102 127.0.0.1 27102 @ mm 127.0.0.1 27101",
+       FailoverSignal::kStarted, 27101},
+      {"+promoted-slave", "slave 127.0.0.1:27102 127.0.0.1 27102 @ mm 127.0.0.1 27101",
+       FailoverSignal::kPromoted, 27101},
+      {"+switch-master", "mm 127.0.0.1 27101 127.0.0.1 27102", FailoverSignal::kPromoted, 27101},
+      {"+odown", "master mm 127.0.0.1 27102 #quorum 1/1", FailoverSignal::kDown, 27102},
+      {"+sdown", "master mm 127.0.0.1 27102", FailoverSignal::kSuspected, 27102},
+      // A replica's +sdown is no news about the master.
+      {"+sdown", "slave 127.0.0.1:27102 127.0.0.1 27102 @ mm 127.0.0.1 27101",
+       FailoverSignal::kNone, 27101},
+      {"-failover-abort-no-good-slave", "master mm 127.0.0.1 27101", FailoverSignal::kAborted,
+       27101},
+      {"+slave", "slave 127.0.0.1:27101 127.0.0.1 27101 @ mm 127.0.0.1 27102",
+       FailoverSignal::kNone, 27102},
+  };
+  for (const Row& row : rows) {
+    const SentinelEvent event = parse_sentinel_event(row.channel, row.payload, "mm");
+    EXPECT_TRUE(event.about_master) << row.channel;
+    EXPECT_EQ(event.signal, row.signal) << row.channel << " " << row.payload;
+    ASSERT_TRUE(event.master) << row.channel;
+    EXPECT_EQ(event.master->port, row.master_port) << row.channel;
+  }
+  EXPECT_EQ(parse_sentinel_event("+try-failover", "master other 127.0.0.1 1", "mm").signal,
+            FailoverSignal::kNone);
+}
+
 }  // namespace
 }  // namespace funnel::topology
