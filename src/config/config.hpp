@@ -36,6 +36,11 @@ struct ServerConfig {
   std::uint32_t idle_client_timeout_s = 300;  // 0 disables; default stays under AWS NLB's 350 s
   std::uint32_t tcp_keepalive_s = 60;         // 0 disables TCP keepalive on client sockets
   std::uint32_t drain_timeout_ms = 5000;      // SIGTERM: how long in-flight requests may finish
+  // Hot restart (funnel --takeover, docs/deployment.md): the Unix socket a running Funnel hands
+  // its listening sockets over on ("{port}" is server.listen's port; "" turns it off), and the
+  // window over which the old one then closes its idle clients.
+  std::string takeover_socket = "/run/funnel/takeover-{port}.sock";
+  std::uint32_t takeover_drain_ms = 30000;
 };
 
 struct BackendConfig {
@@ -225,6 +230,7 @@ struct Invocation {
   int exit_code = 0;  // for kExit: 0 for --help/--version, 2 for a usage error (already printed)
   Config config;
   IamTokenOptions iam_token;  // for kIamToken
+  bool takeover = false;      // --takeover: take the listening sockets of the running Funnel
 };
 
 // Parses argv (CLI11), loads the TOML file named by --config or --check-config, applies flags on
