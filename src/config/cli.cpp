@@ -45,6 +45,7 @@ std::string metavar(const KeySpec& spec) {
       return words;
     }
     case KeyKind::kText:
+      if (spec.name.ends_with("_socket")) return "PATH";
       return spec.name.ends_with("_file") ? "FILE" : "NAME";
     default:
       return "N";

@@ -140,8 +140,10 @@ void TakeoverTest::run_under_load(const std::string& new_binary) {
   // ... gradually: no second of the window took more than half of them.
   std::map<std::int64_t, int> per_second;
   for (std::int64_t at : load.idle_close_times()) ++per_second[at / 1000];
+  int most_per_second = 0;
   for (const auto& [second, closes] : per_second) {
     EXPECT_LE(closes, clients / 2) << "second " << second << " of the load";
+    most_per_second = std::max(most_per_second, closes);
   }
   // The backend's new-connection rate stays flat: the new Funnel's own links (one per worker and
   // protocol, a control link, a spare) and nothing for the clients that moved.
@@ -150,11 +152,13 @@ void TakeoverTest::run_under_load(const std::string& new_binary) {
   const std::uint64_t after = rate.peak(after_from, rate.mark());
   const std::uint64_t budget = 4 * kWorkers + 4;
   std::printf(
-      "takeover figures: %d clients, refused %llu, failed %llu, idle closes %llu, backend "
-      "connections per 100 ms peak: before %llu, during %llu, after %llu\n",
-      clients, static_cast<unsigned long long>(counts.refused.load()),
+      "takeover figures: %d clients, %llu SET/GET pairs checked, refused %llu, failed %llu, idle "
+      "closes %llu (at most %d in one second), backend connections per 100 ms peak: before %llu, "
+      "during %llu, after %llu\n",
+      clients, static_cast<unsigned long long>(counts.ok.load()),
+      static_cast<unsigned long long>(counts.refused.load()),
       static_cast<unsigned long long>(counts.failed.load()),
-      static_cast<unsigned long long>(counts.idle_closes.load()),
+      static_cast<unsigned long long>(counts.idle_closes.load()), most_per_second,
       static_cast<unsigned long long>(steady), static_cast<unsigned long long>(during),
       static_cast<unsigned long long>(after));
   EXPECT_LE(during, steady + budget);
