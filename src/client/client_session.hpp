@@ -80,6 +80,10 @@ class ClientSession final : public net::PollTarget {
   void expire_pending_subscribe(common::Millis now, common::Millis limit);
 
   bool idle_for(common::Millis now, common::Millis limit) const;
+  // A configuration reload replaced the users (session_auth.cpp): an authenticated session takes
+  // its user's new rules from its next command, as Redis's ACL SETUSER does; false when its user
+  // is gone (the caller closes it, as ACL DELUSER does). Worker thread, between batches.
+  bool rebind_user(const security::UserDirectory& users);
   bool has_pending_replies() const { return !replies_.idle(); }
   // For the takeover's spread close (server/idle_drain.cpp): nothing read, pending or being
   // written, so closing now loses no request; and whether the connection holds state a reconnect

@@ -73,6 +73,8 @@ class ReadRoutes {
   bool active() const { return active_; }
   ReadYourWrites read_your_writes() const { return read_your_writes_; }
   routing::ReadPolicy policy() const { return policy_; }
+  // A configuration reload's new policy; the caller then calls update() again.
+  void set_policy(routing::ReadPolicy policy) { policy_ = policy; }
   // Bumps whenever the node list changes, so indexes kept by sessions (cursor_node) from an
   // older list are not used against a newer one.
   std::uint32_t layout_epoch() const { return layout_epoch_; }

@@ -55,6 +55,12 @@ bool ClientSession::log_in(std::string_view user, std::string_view password) {
   return true;
 }
 
+bool ClientSession::rebind_user(const security::UserDirectory& users) {
+  if (state_.user == nullptr) return true;  // not logged in: its next AUTH uses the new users
+  state_.user = users.find(state_.user->name());
+  return state_.user != nullptr;
+}
+
 // Counts the failure and carries out the throttle's verdict (security::AuthThrottle): within the
 // address's free failures the -WRONGPASS goes out at once; past them it is held (handle_local
 // calls hold_auth_reply with the request's slot), or, on a connection that already had a held

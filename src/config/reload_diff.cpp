@@ -1,16 +1,15 @@
-// diff_for_reload (see reload_diff.hpp): every key of the key table compared as TOML text.
+// diff_for_reload (see reload_diff.hpp): every key of the key table compared as TOML text, the
+// secrets a key names compared by content, split by the reload table (reload_keys.hpp).
 #include "config/reload_diff.hpp"
 
 #include <algorithm>
-#include <array>
 #include <string_view>
 
 #include "config/key_table.hpp"
+#include "config/reload_keys.hpp"
 
 namespace funnel::config {
 namespace {
-
-constexpr std::array<std::string_view, 1> kLiveKeys = {"log.level"};
 
 bool same_users(const std::vector<UserConfig>& a, const std::vector<UserConfig>& b) {
   return std::equal(
@@ -19,6 +18,20 @@ bool same_users(const std::vector<UserConfig>& a, const std::vector<UserConfig>&
                x.password_file == y.password_file && x.password_env == y.password_env &&
                x.rules == y.rules && x.password == y.password;
       });
+}
+
+// Whether `key` goes under `live` for this pair of configurations: its row, except that with a
+// Redis Cluster the slot map is the topology and the replica pools are made at start, so there
+// the [topology] keys and the backend address wait for a restart.
+bool live_here(std::string_view key, const Config& running, const Config& next) {
+  const bool cluster = running.cluster.enabled() || next.cluster.enabled();
+  if (cluster && (key.starts_with("topology.") || key == "backend.address")) return false;
+  return reloads_live(key);
+}
+
+void add(ReloadDiff& diff, const std::string& key, bool live) {
+  std::vector<std::string>& list = live ? diff.live : diff.restart;
+  if (std::find(list.begin(), list.end(), key) == list.end()) list.push_back(key);
 }
 
 }  // namespace
@@ -31,10 +44,22 @@ ReloadDiff diff_for_reload(const Config& running, const Config& next) {
   for (const KeySpec& spec : all_keys()) {
     if (current_value(spec, before) == current_value(spec, after)) continue;
     const std::string key = spec.key();
-    const bool live = std::find(kLiveKeys.begin(), kLiveKeys.end(), key) != kLiveKeys.end();
-    (live ? diff.live : diff.restart).push_back(key);
+    add(diff, key, live_here(key, running, next));
   }
-  if (!same_users(running.auth.users, next.auth.users)) diff.restart.push_back("auth.users");
+  // A secret rewritten in the same file is a change of the key that names the file.
+  if (running.auth.requirepass != next.auth.requirepass) {
+    add(diff, "auth.requirepass_file", live_here("auth.requirepass_file", running, next));
+  }
+  if (running.backend.password != next.backend.password) {
+    add(diff, "backend.password_file", live_here("backend.password_file", running, next));
+  }
+  if (running.topology.sentinel_password != next.topology.sentinel_password) {
+    add(diff, "topology.sentinel_password_file",
+        live_here("topology.sentinel_password_file", running, next));
+  }
+  if (!same_users(running.auth.users, next.auth.users)) {
+    add(diff, "auth.users", live_here("auth.users", running, next));
+  }
   return diff;
 }
 

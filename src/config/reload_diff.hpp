@@ -15,9 +15,10 @@ struct ReloadDiff {
   std::vector<std::string> restart;  // changed, kept as they are until a restart
 };
 
-// Keys applied live today: log.level. Every other key of the key table, and [[users]] as a
-// whole ("auth.users"), is reported under `restart` when it changed. Values are never part of
-// the result (some name secret files).
+// Each changed key of the key table, and [[users]] as a whole ("auth.users"), under `live` or
+// `restart` as the reload table says (reload_keys.hpp); a secret whose file or variable now
+// holds another value counts as a change of the key naming it (auth.requirepass_file,
+// backend.password_file). Values are never part of the result (some are secrets).
 ReloadDiff diff_for_reload(const Config& running, const Config& next);
 
 }  // namespace funnel::config

@@ -19,6 +19,8 @@ const char* to_label(CloseReason reason) {
       return "shutdown";
     case CloseReason::kAuthGuessing:
       return "auth_guessing";
+    case CloseReason::kUserRemoved:
+      return "user_removed";
     case CloseReason::kCount:
       break;
   }

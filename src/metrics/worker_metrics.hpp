@@ -18,6 +18,7 @@ enum class CloseReason : std::uint8_t {
   kBufferBudget,
   kShutdown,
   kAuthGuessing,  // failed AUTH past its address's free failures (security::AuthThrottle)
+  kUserRemoved,   // a configuration reload removed the user the client was logged in as
   kCount
 };
 enum class Outcome : std::uint8_t { kOk, kError, kProxyError, kCount };

@@ -18,6 +18,7 @@ namespace funnel::security {
 struct BackendUserSpec {
   std::vector<std::string> denied;   // "flushall", "client|kill" ...
   std::vector<std::string> granted;  // names overlapping `denied` that a user's rules give back
+  bool operator==(const BackendUserSpec&) const = default;
 };
 
 struct BackendUserPlan {

@@ -41,6 +41,8 @@ class CommandPolicy {
   // which report what their handshakes found).
   ScriptGate& gate() const { return *gate_; }
   const std::shared_ptr<ScriptGate>& gate_ptr() const { return gate_; }
+  // A reload that keeps the backend user keeps the gate the links report to (UserDirectory).
+  void share_gate(std::shared_ptr<ScriptGate> gate) { gate_ = std::move(gate); }
 
  private:
   void add(std::string_view name);

@@ -98,6 +98,22 @@ std::shared_ptr<const UserDirectory> UserDirectory::build(const config::AuthConf
   return directory;
 }
 
+std::shared_ptr<const UserDirectory> UserDirectory::rebuild(const config::AuthConfig& auth,
+                                                            const UserDirectory& running) {
+  auto directory = std::const_pointer_cast<UserDirectory>(build(auth));
+  ScriptGate& gate = directory->policy_.gate();
+  if (!gate.provisions()) return directory;  // nothing to enforce, or the operator vouches
+  if (running.policy_.gate().provisions() && directory->backend_user_ == running.backend_user_) {
+    directory->policy_.share_gate(running.policy_.gate_ptr());
+    return directory;
+  }
+  gate.report_refused(
+      "a configuration reload changed the deny list or the users given back denied commands; "
+      "the open backend links run as the previous backend user, so scripts are refused until "
+      "Funnel restarts");
+  return directory;
+}
+
 // The backend user lacks the deny list, less what any enabled user is given back by name; a
 // user may run scripts only if it has everything that backend user has (docs/security.md#scripts).
 void UserDirectory::decide_script_rights() {

@@ -43,6 +43,12 @@ class UserDirectory {
   // Builds the directory from auth.requirepass, auth.users and auth.deny_commands. Throws
   // config::ConfigError naming the user and the rule when something is invalid.
   static std::shared_ptr<const UserDirectory> build(const config::AuthConfig& auth);
+  // The same for a configuration reload while `running` serves. The open backend links were
+  // provisioned for running's backend user, so: the same backend user keeps running's script
+  // gate (what the links found); another one refuses scripts until a restart, unless the new
+  // deny list needs no enforcing. Throws as build() does.
+  static std::shared_ptr<const UserDirectory> rebuild(const config::AuthConfig& auth,
+                                                      const UserDirectory& running);
 
   // The user a new connection acts as before any AUTH: the default user when it is enabled and
   // needs no password; nullptr when clients must authenticate.

@@ -59,7 +59,9 @@ Control::Control(const config::Config& config, const backend::LinkSettings& sett
   initial.commands = command::CommandTable::builtin();
   current_ = std::make_shared<const backend::BackendSnapshot>(std::move(initial));
   monitor_ = std::make_unique<topology::TopologyMonitor>(
-      io_, config_, settings_, [this](const topology::TopologyView& view) { on_view(view); });
+      io_, config_, settings_, [this](const topology::TopologyView& view) {
+        if (monitor_generation_ == 0) on_view(view);  // until a reload replaces this monitor
+      });
   if (config_.cluster.enabled()) {
     cluster_ = std::make_shared<topology::ClusterMonitor>(
         io_, config_, settings_,
@@ -191,7 +193,8 @@ void Control::on_view(const topology::TopologyView& view) {
     next.failovers = view.failovers;
     changed = true;
   }
-  if (config_.topology.read_your_writes != "off" && !next.offsets) {
+  // (A reload's new monitor has a board of its own: compared, not only set once.)
+  if (config_.topology.read_your_writes != "off" && next.offsets != monitor_->offsets()) {
     next.offsets = monitor_->offsets();
     changed = true;
   }
@@ -336,6 +339,22 @@ void Control::request_reresolve(std::uint64_t epoch_seen) {
     readonly_fallback_.async_wait([this, epoch_seen](boost::system::error_code ec) {
       if (!ec && !stopping_) force_new_epoch(epoch_seen);
     });
+  });
+}
+
+void Control::set_sources(std::shared_ptr<const config::Config> sources) {
+  asio::post(io_, [this, sources = std::move(sources)] {
+    if (stopping_) return;
+    monitor_->stop();
+    stopped_monitors_.push_back(std::move(monitor_));
+    sources_.push_back(sources);
+    const std::uint64_t generation = ++monitor_generation_;
+    monitor_ = std::make_unique<topology::TopologyMonitor>(
+        io_, *sources, settings_, [this, generation](const topology::TopologyView& view) {
+          if (generation == monitor_generation_) on_view(view);
+        });
+    monitor_->start();
+    spdlog::info("reload: watching the new backend address and topology sources");
   });
 }
 

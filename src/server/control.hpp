@@ -39,6 +39,10 @@ class Control {
   // Thread-safe: a worker saw MOVED, CLUSTERDOWN or a lost link to a cluster node: read the
   // slot map again soon (rate-limited by the cluster monitor).
   void request_cluster_refresh();
+  // Thread-safe: a configuration reload changed the backend address or the topology sources
+  // (not in cluster mode). A new monitor watches `sources`; its first view with a primary moves
+  // the snapshot as a failover does (new links, the old ones drain: BackendPool::update_snapshot).
+  void set_sources(std::shared_ptr<const config::Config> sources);
   // Thread-safe: a worker saw replica `node_id` fail a read.
   void report_node_failure(std::uint32_t node_id, std::string reason);
   // The nodes as last reported by the monitor (for /backends and metrics). Thread-safe.
@@ -71,6 +75,12 @@ class Control {
   asio::io_context io_{1};
   backend::ControlLink link_;
   std::unique_ptr<topology::TopologyMonitor> monitor_;
+  // Reloads (set_sources): the configurations the monitors were built with, kept for the life of
+  // the process (a stopped monitor's loops may still read theirs), and which monitor's views
+  // count (a stopped one may still report once). Control thread only.
+  std::vector<std::shared_ptr<const config::Config>> sources_;
+  std::vector<std::unique_ptr<topology::TopologyMonitor>> stopped_monitors_;
+  std::uint64_t monitor_generation_ = 0;
   SteadyTimer readonly_fallback_;
   mutable std::mutex mutex_;
   backend::SnapshotPtr current_;

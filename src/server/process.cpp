@@ -56,6 +56,7 @@ Process::Process(config::Config config)
     : config_(std::move(config)),
       link_settings_(link_settings_from(config_)),
       auth_throttle_(throttle_settings_from(config_.auth)) {
+  drain_timeout_ms_ = config_.server.drain_timeout_ms;
   facts_.workers = config_.server.workers;
   facts_.connections_per_node = config_.backend.connections_per_node;
   facts_.version = kFunnelVersion;
@@ -198,7 +199,7 @@ int Process::run() {
   }
   report_to_systemd("STOPPING=1");
   spdlog::info("received {}; draining for up to {} ms", received == SIGINT ? "SIGINT" : "SIGTERM",
-               config_.server.drain_timeout_ms);
+               drain_timeout_ms_.load(std::memory_order_relaxed));
   drain_and_stop();
   return 0;
 }
@@ -211,54 +212,18 @@ void Process::report_to_systemd(const std::string& state) {
   }
 }
 
-// SIGHUP: re-reads the backend password (file or environment) for links opened from now on.
-// A secret that cannot be read keeps the previous one: a typo must not take the proxy down.
+// SIGHUP: the reload every trigger does (process_reload.cpp: the configuration, the secrets it
+// names, the TLS files), and with IAM a fresh token (FUNNEL RELOAD and POST /reload run on a
+// worker or the admin thread, which must not wait for the credential sources' HTTP calls).
 void Process::reload() {
-  const ReloadReport report = reload_config();
+  const ReloadReport report = reload_from("SIGHUP");
   if (report.ok) spdlog::info("SIGHUP: {}", report.text);
-  if (server_tls_) {
-    if (std::string error = server_tls_->reload(); error.empty()) {
-      spdlog::info("SIGHUP: TLS {} reloaded; new client connections use it",
-                   server_tls_->describe());
-    } else {
-      spdlog::error("SIGHUP: TLS reload failed, keeping the previous certificate: {}", error);
-    }
-  }
-  if (link_settings_.tls) {
-    if (std::string error = link_settings_.tls->reload(); error.empty()) {
-      spdlog::info("SIGHUP: backend TLS files reloaded; new backend links use them");
-    } else {
-      spdlog::error("SIGHUP: backend TLS reload failed, keeping the previous files: {}", error);
-    }
-  }
-  const auto& backend = config_.backend;
-  if (iam_auth_) {  // no password to re-read: a fresh token (and credentials when due)
-    try {
-      iam_auth_->renew();
-      spdlog::info("SIGHUP: a new IAM token made; new backend links use it");
-    } catch (const aws::CredentialError& error) {
-      spdlog::error("SIGHUP: {}; keeping the previous IAM token", error.what());
-    }
-    return;
-  }
+  if (!iam_auth_) return;
   try {
-    backend::BackendCredentials next;
-    next.user = backend.user;
-    if (auto password = config::read_secret_source(backend.password_file, "backend.password_file",
-                                                   "FUNNEL_BACKEND_PASSWORD")) {
-      next.password = std::make_shared<const std::string>(std::move(*password));
-    } else if (backend.password) {
-      throw config::ConfigError("the backend password is no longer given (" +
-                                (backend.password_file.empty()
-                                     ? std::string("FUNNEL_BACKEND_PASSWORD")
-                                     : backend.password_file) +
-                                ")");
-    }
-    link_settings_.credentials->set(std::move(next));
-    spdlog::info("SIGHUP: backend credentials re-read from {}; new backend links use them",
-                 backend.password_file.empty() ? "the environment" : backend.password_file);
-  } catch (const config::ConfigError& error) {
-    spdlog::error("SIGHUP: {}; keeping the previous backend credentials", error.what());
+    iam_auth_->renew();
+    spdlog::info("SIGHUP: a new IAM token made; new backend links use it");
+  } catch (const aws::CredentialError& error) {
+    spdlog::error("SIGHUP: {}; keeping the previous IAM token", error.what());
   }
 }
 
@@ -266,7 +231,8 @@ void Process::drain_and_stop() {
   ready_ = false;
   for (auto& worker : workers_) worker->begin_drain();
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.server.drain_timeout_ms);
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(drain_timeout_ms_.load(std::memory_order_relaxed));
   // Wait until every worker has answered its in-flight requests and closed its clients.
   const auto all_drained = [&] {
     for (auto& worker : workers_) {
@@ -341,7 +307,7 @@ AdminResponse Process::admin_request(bool post, const std::string& path, const s
   if (path == "/pause" || path == "/resume" || path == "/reload") {
     if (!post) return text(405, "use POST " + path + "\n");
     if (path == "/reload") {
-      const ReloadReport report = reload_config();
+      const ReloadReport report = reload_from("POST /reload");
       return text(report.ok ? 200 : 400, report.text + "\n");
     }
     return admin_pause(path == "/pause", query);

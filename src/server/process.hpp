@@ -92,7 +92,12 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   AdminResponse admin_pause(bool pause, const std::string& query);
   std::string pause_metrics() const;
   std::string reload_metrics() const;
+  // The reload of every trigger ("SIGHUP", "FUNNEL RELOAD", "POST /reload": log lines say which).
+  ReloadReport reload_from(std::string_view trigger);
   ReloadReport reload_config_locked();
+  void apply_live(const std::vector<std::string>& live,
+                  std::shared_ptr<const security::UserDirectory> users);
+  std::string reload_tls_files();
 
   const config::Config config_;
   backend::LinkSettings link_settings_;
@@ -120,8 +125,10 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::vector<std::string> reload_args_;
   std::mutex reload_mutex_;
   std::unique_ptr<config::Config> applied_;  // guarded by reload_mutex_
+  std::string reload_trigger_;               // guarded by reload_mutex_
   std::atomic<std::uint64_t> reloads_applied_{0};
   std::atomic<std::uint64_t> reloads_invalid_{0};
+  std::atomic<std::uint32_t> drain_timeout_ms_{0};  // server.drain_timeout_ms, live
   // Takeover (process_takeover.cpp).
   bool takeover_ = false;     // started with --takeover
   bool handed_over_ = false;  // this process gave its sockets to a new one

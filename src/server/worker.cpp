@@ -29,32 +29,22 @@ using metrics::ProcessCounters;
 Worker::Worker(Process& process, unsigned index)
     : process_(process),
       index_(index),
+      config_(process.config()),
       acceptor_(io_.get_executor()),
       tick_timer_(io_.get_executor()) {
   poller_ = std::make_unique<net::Poller>(io_);
   if (!poller_->ok()) throw std::runtime_error("cannot create the epoll set for client sockets");
   metrics_ = std::make_unique<metrics::WorkerMetrics>();
-  context_ =
-      std::make_unique<client::SessionContext>(io_, index, process.config(), process.facts());
+  context_ = std::make_unique<client::SessionContext>(io_, index, config_, process.facts());
   context_->metrics = metrics_.get();
   context_->poller = poller_.get();
   context_->users = process.users();
   context_->auth_throttle = &process.auth_throttle();
   context_->admin = &process;
-  context_->per_request_metrics = process.config().admin.metrics != 0;
-  if (process.config().limits.slowlog_max_len > 0) {
-    context_->slowlog_above_ns =
-        static_cast<std::int64_t>(process.config().limits.slowlog_slower_than_us) * 1000;
-  }
+  apply_limits();
   context_->cluster = process.config().cluster.enabled();
+  // Views into the process's configuration, which outlives the workers (cluster.* need a restart).
   context_->cluster_address = client::announced_address(process.config());
-  context_->parser.set_limits(
-      resp::ParseLimits{.max_request_bytes = process.config().limits.max_request_bytes});
-  const std::size_t preauth = process.config().limits.max_unauthenticated_request_bytes;
-  context_->preauth_parser.set_limits(resp::ParseLimits{.max_args = 64,
-                                                        .max_bulk_bytes = preauth,
-                                                        .max_inline_bytes = preauth,
-                                                        .max_request_bytes = preauth});
   const auto& config = process.config();
   // The primary's pool and every replica's are wired the same way; only the node differs.
   const backend::PoolShape shape{index, static_cast<unsigned>(config.server.workers),
@@ -138,8 +128,10 @@ void Worker::apply_snapshot(const backend::SnapshotPtr& snapshot) {
   replicas_->update(*snapshot);
   reads_->update(*snapshot, *replicas_, *pool_);
   context_->route_reads = reads_->active();
+  // Writes are tracked whenever replicas exist, not only while reads go to them: a reload can
+  // turn the read policy on between a client's write and its next read.
   context_->track_writes =
-      reads_->active() && reads_->read_your_writes() != client::ReadYourWrites::kOff;
+      !snapshot->replicas.empty() && reads_->read_your_writes() != client::ReadYourWrites::kOff;
   if (snapshot->cluster) [[unlikely]]
     apply_cluster(*snapshot);
 }
@@ -226,7 +218,7 @@ void Worker::accept_waiting(Acceptor& acceptor, bool tls) {
 
 void Worker::on_accepted(int fd, bool tls) {
   auto& counters = process_.counters();
-  const auto max_clients = static_cast<std::int64_t>(process_.config().server.max_clients);
+  const auto max_clients = static_cast<std::int64_t>(config_.server.max_clients);
   // Reserve the place first so that workers accepting at once cannot overshoot the limit.
   if (counters.clients_connected.fetch_add(1, std::memory_order_relaxed) >= max_clients) {
     ProcessCounters::add(counters.clients_connected, -1);
@@ -323,7 +315,7 @@ void Worker::on_tick() {
       cluster_replicas_->in_flight() == 0) {
     drained_.store(true, std::memory_order_release);
   }
-  const auto idle_s = process_.config().server.idle_client_timeout_s;
+  const auto idle_s = config_.server.idle_client_timeout_s;
   if (++ticks_ % 10 == 0) give_back_memory();
   if (ticks_ % 10 == 0) {
     const common::Millis limit = process_.config().backend.request_timeout_ms;

@@ -19,6 +19,7 @@
 #include "net/poller.hpp"
 #include "server/drain_schedule.hpp"
 #include "server/pubsub_hub.hpp"
+#include "server/reload_apply.hpp"
 
 typedef struct ssl_st SSL;  // NOLINT: OpenSSL's own forward declaration
 
@@ -50,6 +51,8 @@ class Worker final {
 
   // Thread-safe entry points (they post to this worker's loop).
   void publish(backend::SnapshotPtr snapshot);
+  // A configuration reload's live settings (reload_apply.cpp), applied between batches.
+  void apply_settings(LiveSettingsPtr settings);
   void begin_drain();
   void stop();
   // Another worker's batch for this one's ReplyRouter (client::PeerWorkers, through Process).
@@ -91,6 +94,8 @@ class Worker final {
   void on_accept_error(const boost::system::error_code& ec, Acceptor& acceptor, bool tls);
   void refuse_without_descriptor(Acceptor& acceptor);
   void apply_snapshot(const backend::SnapshotPtr& snapshot);
+  void apply_limits();  // config_'s limits into the parsers and the slowlog threshold
+  void apply_users(std::shared_ptr<const security::UserDirectory> users);
   // Cluster mode (worker_cluster.cpp): pools for the layout's shards, and the slot routing.
   void make_cluster_pools(const backend::PoolShape& shape,
                           const backend::ReplicaPools::PoolFactory& make_pool);
@@ -103,6 +108,9 @@ class Worker final {
 
   Process& process_;
   const unsigned index_;
+  // The configuration this worker's sessions read (SessionContext::config): the process's, with
+  // the live keys of each reload copied in on this thread (reload_apply.cpp).
+  config::Config config_;
   asio::io_context io_{1};
   std::optional<asio::executor_work_guard<Executor>> work_;
   Acceptor acceptor_;

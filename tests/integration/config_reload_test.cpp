@@ -33,11 +33,11 @@ TEST(ConfigReloadTest, AppliesLiveKeysNamesTheOthersAndRefusesAnInvalidFile) {
   // The admin listener opens just after the client one that FunnelProcess waits for.
   ASSERT_TRUE(wait_until([&] { return reloads(admin_port, "applied") == 0; }));
 
-  dir.write("funnel.toml", "[log]\nlevel = \"warn\"\n[server]\nmax_clients = 50\n");
+  dir.write("funnel.toml", "[log]\nlevel = \"warn\"\n[server]\nworkers = 3\n");
   const resp::Value applied = client.command({"FUNNEL", "RELOAD"});
   EXPECT_FALSE(applied.is_error()) << applied.str;
   EXPECT_NE(applied.str.find("applied log.level"), std::string::npos) << applied.str;
-  EXPECT_NE(applied.str.find("kept until a restart: server.max_clients"), std::string::npos)
+  EXPECT_NE(applied.str.find("kept until a restart: server.workers"), std::string::npos)
       << applied.str;
   EXPECT_EQ(reloads(admin_port, "applied"), 1);
 

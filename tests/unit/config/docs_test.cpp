@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "config/key_table.hpp"
+#include "config/reload_keys.hpp"
 #include "config_test_support.hpp"
 
 namespace funnel::config {
@@ -44,6 +45,10 @@ TEST(DocsTest, EveryKeyIsDocumentedWithItsDefaultAndFlag) {
     if (!spec.flag.empty()) {
       EXPECT_THAT(row, HasSubstr("`" + std::string(spec.flag))) << spec.key();
     }
+    const ReloadRule* rule = find_reload_rule(spec.key());
+    ASSERT_NE(rule, nullptr) << spec.key();
+    EXPECT_THAT(row, HasSubstr(" | " + std::string(reload_word(rule->when)) + " | "))
+        << spec.key() << ": the reload column must match config/reload_keys.cpp";
   }
   for (const char* topic :
        {"FUNNEL_REQUIREPASS", "FUNNEL_BACKEND_PASSWORD", "FUNNEL_SENTINEL_PASSWORD", "topology.md",

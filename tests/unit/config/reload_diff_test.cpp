@@ -21,7 +21,8 @@ TEST(ReloadDiff, NamesEveryChangedKey) {
   const std::vector<Row> rows = {
       {"", "", {}, {}},
       {"[log]\nlevel = \"info\"\n", "[log]\nlevel = \"debug\"\n", {"log.level"}, {}},
-      {"", "[server]\nmax_clients = 20\n", {}, {"server.max_clients"}},
+      {"", "[server]\nmax_clients = 20\n", {"server.max_clients"}, {}},
+      {"", "[server]\nworkers = 2\n", {}, {"server.workers"}},
       {"", "[server]\nlisten = \"127.0.0.1:7000\"\n", {}, {"server.listen"}},
       {"",
        "[backend]\nrequest_timeout_ms = 100\n[log]\nlevel = \"warn\"\n",
@@ -31,8 +32,18 @@ TEST(ReloadDiff, NamesEveryChangedKey) {
       {"",
        "[[users]]\nname = \"app\"\npassword_sha256 = \"" + std::string(64, 'a') +
            "\"\nrules = \"+@read\"\n",
+       {"auth.users"},
+       {}},
+      {"", "[topology]\nread_policy = \"any\"\n", {"topology.read_policy"}, {}},
+      {"[backend]\naddress = \"127.0.0.1:7000\"\n",
+       "[backend]\naddress = \"127.0.0.1:7001\"\n[topology]\nreplicas = [\"127.0.0.1:7002\"]\n",
+       {"backend.address", "topology.replicas"},
+       {}},
+      // A Redis Cluster's replica pools are made at start.
+      {"[cluster]\nseeds = [\"127.0.0.1:7000\"]\n",
+       "[cluster]\nseeds = [\"127.0.0.1:7000\"]\n[topology]\nread_policy = \"any\"\n",
        {},
-       {"auth.users"}},
+       {"topology.read_policy"}},
   };
   for (const Row& row : rows) {
     const ReloadDiff diff =
@@ -40,6 +51,18 @@ TEST(ReloadDiff, NamesEveryChangedKey) {
     EXPECT_EQ(diff.live, row.live) << row.next;
     EXPECT_EQ(diff.restart, row.restart) << row.next;
   }
+}
+
+// A secret rewritten in its file (same path) is a change of the key that names the file.
+TEST(ReloadDiff, ASecretWithNewContentIsAChange) {
+  Config running = load_toml("", "running.toml");
+  Config next = running;
+  next.auth.requirepass = "rotated";
+  next.backend.password = "rotated";
+  const ReloadDiff diff = diff_for_reload(running, next);
+  EXPECT_EQ(diff.live,
+            (std::vector<std::string>{"auth.requirepass_file", "backend.password_file"}));
+  EXPECT_TRUE(diff.restart.empty());
 }
 
 }  // namespace

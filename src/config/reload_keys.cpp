@@ -1,0 +1,194 @@
+// The reload table (see reload_keys.hpp). A key is live when every place that reads it either
+// reads it per request or per new connection/link from the worker's current settings, or is
+// told on reload (server/reload_apply.cpp). Restart-only keys say why, row by row.
+#include "config/reload_keys.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "config/key_table.hpp"
+
+namespace funnel::config {
+namespace {
+
+constexpr ReloadWhen kLive = ReloadWhen::kLive;
+constexpr ReloadWhen kRestart = ReloadWhen::kRestart;
+
+// clang-format off
+constexpr std::array kRules = {
+  // The listening sockets are bound once; moving them is a hot restart (funnel --takeover).
+  ReloadRule{"server.listen", kRestart},
+  // Threads, each with its own clients and links: the link budget and every per-worker table
+  // are sized by it.
+  ReloadRule{"server.workers", kRestart},
+  ReloadRule{"server.max_clients", kLive},            // checked at each accept
+  ReloadRule{"server.idle_client_timeout_s", kLive},  // checked on each worker's tick
+  // Set on the listening socket, which accepted sockets inherit it from.
+  ReloadRule{"server.tcp_keepalive_s", kRestart},
+  ReloadRule{"server.drain_timeout_ms", kLive},       // read when the drain starts
+  // The takeover socket is bound at start; the spread-close window is read from the running
+  // configuration when a takeover happens (process_takeover.cpp), which a reload does not touch.
+  ReloadRule{"server.takeover_socket", kRestart},
+  ReloadRule{"server.takeover_drain_ms", kRestart},
+  // A new topology monitor watches the new address; its view moves the primary as a failover
+  // does: new links come up there, new requests go there, the old links drain and close.
+  ReloadRule{"backend.address", kLive},
+  // The shape of every pool (links per node and protocol) is fixed when the pools are built.
+  ReloadRule{"backend.connections_per_node", kRestart},
+  // New links log in with the credentials of the last reload; open links stay logged in.
+  ReloadRule{"backend.user", kLive},
+  ReloadRule{"backend.password_file", kLive},
+  // Copied into every link's settings and the monitor's when they are built (not yet live).
+  ReloadRule{"backend.connect_timeout_ms", kRestart},
+  ReloadRule{"backend.request_timeout_ms", kRestart},
+  ReloadRule{"backend.link_stall_timeout_ms", kRestart},
+  ReloadRule{"backend.reconnect_backoff_min_ms", kRestart},
+  ReloadRule{"backend.reconnect_backoff_max_ms", kRestart},
+  ReloadRule{"backend.resolve_interval_s", kRestart},  // the control thread's timer
+  // The pinned pool and the database pools are sized at start; leases in use count against it.
+  ReloadRule{"backend.max_pinned", kRestart},
+  ReloadRule{"backend.pinned_borrow_timeout_ms", kRestart},
+  ReloadRule{"backend.databases", kRestart},
+  ReloadRule{"backend.max_database_pools", kRestart},
+  // The backend TLS context is built at start: turning TLS on or off, or naming other files,
+  // needs a restart. The files it names are re-read by every reload (new links use them).
+  ReloadRule{"backend.tls", kRestart},
+  ReloadRule{"backend.tls_ca_file", kRestart},
+  ReloadRule{"backend.tls_verify", kRestart},
+  ReloadRule{"backend.tls_server_name", kRestart},
+  ReloadRule{"backend.tls_cert_file", kRestart},
+  ReloadRule{"backend.tls_key_file", kRestart},
+  // IAM: the token maker runs on the control thread with the identity it started with (SIGHUP
+  // makes a fresh token).
+  ReloadRule{"backend.iam_user", kRestart},
+  ReloadRule{"backend.iam_cache_id", kRestart},
+  ReloadRule{"backend.iam_region", kRestart},
+  ReloadRule{"backend.iam_service", kRestart},
+  ReloadRule{"backend.iam_serverless", kRestart},
+  ReloadRule{"backend.iam_token_refresh_s", kRestart},
+  // Users, passwords and the deny list: new AUTHs use the new set; an authenticated client keeps
+  // its session, with its user's new rules from its next command (as Redis's ACL SETUSER), and
+  // is closed if its user was removed (as ACL DELUSER).
+  ReloadRule{"auth.users", kLive},
+  ReloadRule{"auth.requirepass_file", kLive},
+  ReloadRule{"auth.deny_commands", kLive},
+  ReloadRule{"auth.backend_enforces_deny_list", kLive},
+  // The AUTH throttle is one process-wide object whose bounds are fixed at start.
+  ReloadRule{"auth.free_failures", kRestart},
+  ReloadRule{"auth.failure_delay_ms", kRestart},
+  ReloadRule{"auth.failure_max_delay_ms", kRestart},
+  ReloadRule{"auth.max_held_per_address", kRestart},
+  ReloadRule{"auth.max_held_total", kRestart},
+  // Limits are read per request or per batch from the worker's settings.
+  ReloadRule{"limits.max_request_bytes", kLive},
+  ReloadRule{"limits.buffer_budget_bytes", kLive},
+  ReloadRule{"limits.client_output_soft_bytes", kLive},
+  ReloadRule{"limits.client_output_hard_bytes", kLive},
+  ReloadRule{"limits.pubsub_output_hard_bytes", kLive},
+  ReloadRule{"limits.pubsub_output_soft_bytes", kLive},
+  ReloadRule{"limits.pubsub_output_soft_seconds", kLive},
+  ReloadRule{"limits.max_pipeline_per_client", kLive},
+  ReloadRule{"limits.max_unauthenticated_request_bytes", kLive},
+  ReloadRule{"limits.slowlog_slower_than_us", kLive},
+  ReloadRule{"limits.slowlog_max_len", kRestart},  // the per-worker rings are sized at start
+  // The admin listener is bound, and its bounds and token set, when it starts.
+  ReloadRule{"admin.listen", kRestart},
+  ReloadRule{"admin.metrics", kLive},  // read per request by the sessions
+  ReloadRule{"admin.token_file", kRestart},
+  ReloadRule{"admin.max_connections", kRestart},
+  ReloadRule{"admin.header_timeout_ms", kRestart},
+  ReloadRule{"admin.request_timeout_ms", kRestart},
+  ReloadRule{"admin.idle_timeout_ms", kRestart},
+  ReloadRule{"admin.max_header_bytes", kRestart},
+  // Client TLS: the listeners and their context are made at start; the files they name are
+  // re-read by every reload (new connections use them).
+  ReloadRule{"tls.cert_file", kRestart},
+  ReloadRule{"tls.key_file", kRestart},
+  ReloadRule{"tls.client_ca_file", kRestart},
+  ReloadRule{"tls.listen", kRestart},
+  ReloadRule{"log.level", kLive},
+  // Topology sources and what the monitor does with them: the control thread starts a new
+  // monitor with them (Control::set_sources) and the workers get its snapshots. In a Redis
+  // Cluster the slot map is the source, so there they need a restart (reload_diff.cpp).
+  ReloadRule{"topology.replicas", kLive},
+  ReloadRule{"topology.discover", kLive},
+  ReloadRule{"topology.sentinels", kLive},
+  ReloadRule{"topology.sentinel_master", kLive},
+  ReloadRule{"topology.sentinel_user", kLive},
+  ReloadRule{"topology.sentinel_password_file", kLive},
+  // Where reads go: each worker's read routes take the new policy (a Redis Cluster's replica
+  // pools are made at start, so there the diff reports it as needing a restart).
+  ReloadRule{"topology.read_policy", kLive},
+  ReloadRule{"topology.health_interval_ms", kLive},
+  ReloadRule{"topology.max_replica_lag_bytes", kLive},
+  ReloadRule{"topology.max_replica_lag_s", kLive},
+  // Whether the control thread polls replication offsets is decided at start.
+  ReloadRule{"topology.read_your_writes", kRestart},
+  ReloadRule{"topology.offset_poll_ms", kLive},
+  ReloadRule{"topology.sentinel_refresh_ms", kLive},
+  ReloadRule{"topology.sentinel_tls", kLive},
+  // A Redis Cluster's seeds and face are set up at start (issue #16).
+  ReloadRule{"cluster.seeds", kRestart},
+  ReloadRule{"cluster.announce", kRestart},
+  ReloadRule{"cluster.refresh_ms", kRestart},
+};
+// clang-format on
+
+void copy_value(const KeySpec& spec, Config& source, Config& running) {
+  if (spec.u32 != nullptr) spec.u32(running) = spec.u32(source);
+  if (spec.u64 != nullptr) spec.u64(running) = spec.u64(source);
+  if (spec.text != nullptr) spec.text(running) = spec.text(source);
+  if (spec.address != nullptr) spec.address(running) = spec.address(source);
+  if (spec.optional_address != nullptr) {
+    spec.optional_address(running) = spec.optional_address(source);
+  }
+  if (spec.address_list != nullptr) spec.address_list(running) = spec.address_list(source);
+}
+
+}  // namespace
+
+std::span<const ReloadRule> reload_rules() {
+  return kRules;
+}
+
+const ReloadRule* find_reload_rule(std::string_view key) {
+  const auto it = std::find_if(kRules.begin(), kRules.end(),
+                               [&](const ReloadRule& rule) { return rule.key == key; });
+  return it == kRules.end() ? nullptr : &*it;
+}
+
+bool reloads_live(std::string_view key) {
+  const ReloadRule* rule = find_reload_rule(key);
+  return rule != nullptr && rule->when == ReloadWhen::kLive;
+}
+
+std::string_view reload_word(ReloadWhen when) {
+  return when == ReloadWhen::kLive ? "live" : "restart";
+}
+
+void copy_keys(const Config& next, Config& running, std::span<const std::string> keys) {
+  Config source = next;  // the key table's accessors take a mutable Config
+  for (const std::string& key : keys) {
+    if (key == "auth.users") running.auth.users = next.auth.users;
+    if (key == "auth.requirepass_file") running.auth.requirepass = next.auth.requirepass;
+    if (key == "backend.password_file") running.backend.password = next.backend.password;
+    if (key == "topology.sentinel_password_file") {
+      running.topology.sentinel_password = next.topology.sentinel_password;
+    }
+    const std::size_t dot = key.find('.');
+    if (const KeySpec* spec =
+            find_key(std::string_view(key).substr(0, dot), std::string_view(key).substr(dot + 1))) {
+      copy_value(*spec, source, running);
+    }
+  }
+}
+
+void copy_live_keys(const Config& next, Config& running) {
+  std::vector<std::string> live;
+  for (const ReloadRule& rule : kRules) {
+    if (rule.when == ReloadWhen::kLive) live.emplace_back(rule.key);
+  }
+  copy_keys(next, running, live);
+}
+
+}  // namespace funnel::config
