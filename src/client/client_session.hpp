@@ -95,6 +95,16 @@ class ClientSession final : public net::PollTarget {
   // is gone (the caller closes it, as ACL DELUSER does). Worker thread, between batches.
   bool rebind_user(const security::UserDirectory& users);
   bool has_pending_replies() const { return !replies_.idle(); }
+  // For the takeover's spread close (server/idle_drain.cpp): nothing read, pending or being
+  // written, so closing now loses no request; and whether the connection holds state a reconnect
+  // would lose (a MULTI, a pinned link for WATCH or a blocking command, subscriptions, a hold).
+  bool between_requests() const {
+    return replies_.idle() && out_.empty() && in_.empty() && !input_ready_;
+  }
+  bool holds_state() const {
+    return state_.mode != plan::Mode::kNormal || pin_ != nullptr || subscribed() || pause_held_ ||
+           lane_hold_ || auth_delayed_ || tx_ != nullptr;
+  }
   std::uint64_t id() const { return id_; }
 
   resp::Protocol protocol() const { return state_.protocol; }

@@ -25,6 +25,7 @@ struct CommandLine {
   std::map<std::string, std::vector<std::string>, std::less<>> values;  // by flag name
   std::string check_file;
   CLI::Option* check_option = nullptr;
+  bool takeover = false;
 };
 
 std::string metavar(const KeySpec& spec) {
@@ -44,6 +45,7 @@ std::string metavar(const KeySpec& spec) {
       return words;
     }
     case KeyKind::kText:
+      if (spec.name.ends_with("_socket")) return "PATH";
       return spec.name.ends_with("_file") ? "FILE" : "NAME";
     default:
       return "N";
@@ -59,6 +61,7 @@ std::string_view flag_purpose(std::string_view flag) {
   if (flag == "--sentinel-master") return "the master name the sentinels monitor";
   if (flag == "--cluster") return "a Redis Cluster node or configuration endpoint; repeat for each";
   if (flag == "--cluster-announce") return "the address Funnel gives for itself in CLUSTER replies";
+  if (flag == "--takeover-socket") return "where a running Funnel hands its sockets to --takeover";
   return {};
 }
 
@@ -98,6 +101,11 @@ void define_options(CLI::App& app, CommandLine& line) {
                                      "flags, then exit without serving")
                           ->type_name("[FILE]")
                           ->expected(0, 1);
+  app.add_flag(
+      "--takeover", line.takeover,
+      "take over the listening sockets of the Funnel running with the same "
+      "server.takeover_socket (hot restart, binary upgrade): it stops accepting and closes "
+      "its idle clients over server.takeover_drain_ms (docs/deployment.md)");
   for (const KeySpec& spec : all_keys()) {
     if (!spec.flag.empty()) {
       add_value_flag(app, line, std::string(spec.flag), metavar(spec), flag_help(spec));
@@ -226,6 +234,7 @@ Invocation parse_invocation(int argc, const char* const* argv) {
   finalize(invocation.config);
   invocation.action =
       line.check_option->count() > 0 ? Invocation::Action::kCheckConfig : Invocation::Action::kRun;
+  invocation.takeover = line.takeover;
   return invocation;
 }
 

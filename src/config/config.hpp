@@ -39,6 +39,11 @@ struct ServerConfig {
   // Funnel's own availability zone (topology.read_policy = prefer-local-zone): this key, else
   // the AWS_AVAILABILITY_ZONE environment variable (resolved by finalize); empty: unknown.
   std::string zone;
+  // Hot restart (funnel --takeover, docs/deployment.md): the Unix socket a running Funnel hands
+  // its listening sockets over on ("{port}" is server.listen's port; "" turns it off), and the
+  // window over which the old one then closes its idle clients.
+  std::string takeover_socket = "/run/funnel/takeover-{port}.sock";
+  std::uint32_t takeover_drain_ms = 30000;
 };
 
 struct BackendConfig {
@@ -264,6 +269,7 @@ struct Invocation {
   int exit_code = 0;  // for kExit: 0 for --help/--version, 2 for a usage error (already printed)
   Config config;
   IamTokenOptions iam_token;  // for kIamToken
+  bool takeover = false;      // --takeover: take the listening sockets of the running Funnel
 };
 
 // Parses argv (CLI11), loads the TOML file named by --config or --check-config, applies flags on

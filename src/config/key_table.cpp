@@ -90,6 +90,11 @@ constexpr std::array kKeys = {
   integer("server", "drain_timeout_ms", "", 0, kHour, "milliseconds; 0 closes clients at once",
           [](Config& c) -> std::uint32_t& { return c.server.drain_timeout_ms; }),
   text("server", "zone", "--zone", [](Config& c) -> std::string& { return c.server.zone; }),
+  text("server", "takeover_socket", "--takeover-socket", [](Config& c) -> std::string& {
+    return c.server.takeover_socket; }),
+  integer("server", "takeover_drain_ms", "--takeover-drain-ms", 0, kHour,
+          "milliseconds; 0 closes idle clients at once",
+          [](Config& c) -> std::uint32_t& { return c.server.takeover_drain_ms; }),
   KeySpec{.table = "backend", .name = "address", .kind = KeyKind::kAddress, .flag = "--backend",
           .optional_address = [](Config& c) -> std::optional<HostPort>& {
             return c.backend.address; }},

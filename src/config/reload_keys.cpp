@@ -29,6 +29,10 @@ constexpr std::array kRules = {
   // Which replicas are local is decided as each topology view is published, from the zone of
   // the start ([[topology.nodes]] entries, read at start too, are not keys of this table).
   ReloadRule{"server.zone", kRestart},
+  // The takeover socket is bound at start; the spread-close window is read from the running
+  // configuration when a takeover happens (process_takeover.cpp), which a reload does not touch.
+  ReloadRule{"server.takeover_socket", kRestart},
+  ReloadRule{"server.takeover_drain_ms", kRestart},
   // A new topology monitor watches the new address; its view moves the primary as a failover
   // does: new links come up there, new requests go there, the old links drain and close.
   ReloadRule{"backend.address", kLive},

@@ -42,6 +42,10 @@ bool Poller::add(int fd, PollTarget* target) {
   return ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
+bool Poller::remove(int fd) {
+  return ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_DEL, fd, nullptr) == 0;
+}
+
 bool Poller::watch_output(int fd, PollTarget* target, bool on) {
   epoll_event event{};
   event.events = on ? kInput | EPOLLOUT : kInput;

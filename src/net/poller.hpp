@@ -44,6 +44,9 @@ class Poller {
 
   // Watches `fd` for input (and hang-ups) on behalf of `target`. False on failure (errno set).
   bool add(int fd, PollTarget* target);
+  // Stops watching `fd` (still open). A listener handed to another process leaves the set this
+  // way: closing our descriptor would not remove it while the other process holds the socket.
+  bool remove(int fd);
   // Adds or drops interest in output for a registered descriptor.
   bool watch_output(int fd, PollTarget* target, bool on);
 

@@ -10,6 +10,7 @@
 #include "server/admin_http.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <list>
 
@@ -260,6 +261,7 @@ struct AdminHttp::Impl {
   Served served;  // before io: the connections' frames, destroyed with io, refer to it
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
+  std::atomic<int> listener_fd{-1};  // the acceptor's, for a takeover; -1 once handed over
   std::thread thread;
 };
 
@@ -270,7 +272,24 @@ AdminHttp::~AdminHttp() {
   stop();
 }
 
-void AdminHttp::start() {
+int AdminHttp::listener_fd() const {
+  return impl_->listener_fd.load(std::memory_order_acquire);
+}
+
+void AdminHttp::close_listener() {
+  impl_->listener_fd.store(-1, std::memory_order_release);
+  asio::post(impl_->io, [this] {
+    boost::system::error_code ignored;
+    impl_->acceptor.close(ignored);  // the pending accept ends with operation_aborted
+  });
+}
+
+void AdminHttp::start(int adopted_fd) {
+  if (adopted_fd >= 0) {
+    const tcp::endpoint endpoint(asio::ip::make_address(impl_->listen.host), impl_->listen.port);
+    impl_->acceptor.assign(endpoint.protocol(), adopted_fd);
+    return serve_from_thread();
+  }
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(impl_->listen.host, ec);
   if (ec) {
@@ -286,6 +305,11 @@ void AdminHttp::start() {
                              ec.message());
   }
   impl_->acceptor.listen();
+  serve_from_thread();
+}
+
+void AdminHttp::serve_from_thread() {
+  impl_->listener_fd.store(impl_->acceptor.native_handle(), std::memory_order_release);
   asio::co_spawn(impl_->io, accept_loop(impl_->acceptor, impl_->served), asio::detached);
   impl_->thread = std::thread([this] { impl_->io.run(); });
   spdlog::info("admin HTTP on {} (/metrics /healthz /readyz /backends /stats){}",

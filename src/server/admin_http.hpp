@@ -36,11 +36,19 @@ class AdminHttp {
   // keep-alive requests, max_header_bytes (431 beyond). Requests never have a body.
   AdminHttp(const config::AdminConfig& settings, Handler handler);
   ~AdminHttp();
-  // Binds (throws std::runtime_error with a clear message) and starts the thread.
-  void start();
+  // Binds (throws std::runtime_error with a clear message) and starts the thread. With
+  // `adopted_fd` (a listening socket a takeover handed over, server/takeover.hpp) it serves on
+  // that instead of binding.
+  void start(int adopted_fd = -1);
+  // The listening socket's descriptor (to hand over); -1 before start(). Any thread.
+  int listener_fd() const;
+  // Stops accepting (a takeover: the new process accepts on the same socket); connections
+  // already open are served until stop(). Thread-safe.
+  void close_listener();
   void stop();
 
  private:
+  void serve_from_thread();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

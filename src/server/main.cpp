@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     }
     funnel::server::Process process(std::move(invocation.config));
     process.set_reload_args(std::vector<std::string>(argv, argv + argc));  // re-read on reload
+    process.set_takeover(invocation.takeover);
     return process.run();
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "funnel: %s\n", e.what());

@@ -133,18 +133,26 @@ void Process::report_node_failure(std::uint32_t node, std::string reason) {
 int Process::run() {
   // Catch stop signals from the start: a SIGTERM during start-up must drain and exit 0 too.
   asio::io_context signals_io(1);
+  // The takeover listener waits on signals_io: it goes first, however run() ends (a throw too).
+  struct ListenerReset {
+    std::unique_ptr<TakeoverListener>& listener;
+    ~ListenerReset() { listener.reset(); }
+  } reset_listener{takeover_listener_};
   asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR2);  // hot restart: start `funnel --takeover` (process_takeover.cpp)
+  signals.add(SIGCHLD);  // ... and reap it if it ends
   for (unsigned i = 0; i < config_.server.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
-  for (auto& worker : workers_) worker->open_listener();  // throws with a clear message
+  open_listeners();  // throws with a clear message; --takeover: the running Funnel's sockets
+  if (!takeover_) listen_for_takeover(signals_io);  // throws if a Funnel already listens there
 
   if (config_.admin.listen) {
     admin_ = std::make_unique<AdminHttp>(
         config_.admin, [this](bool post, const std::string& path, const std::string& query) {
           return admin_request(post, path, query);
         });
-    admin_->start();  // throws with a clear message if the port is taken
+    admin_->start(take_admin_fd());  // throws with a clear message if the port is taken
   }
   const backend::SnapshotPtr snapshot = control_->bootstrap();
   if (snapshot->redis_version.empty()) {
@@ -156,7 +164,10 @@ int Process::run() {
   if (iam_auth_) iam_auth_->start(control_->io());  // before the loop runs: no race on the timer
   control_->start();
   ready_ = true;
-  report_to_systemd("READY=1");  // the listeners are bound: connects are accepted from now
+  finish_takeover();  // --takeover: the old process stops accepting; systemd follows this one
+  report_to_systemd(takeover_ ? "MAINPID=" + std::to_string(::getpid()) + "\nREADY=1"
+                              : std::string("READY=1"));  // connects are accepted from now
+  if (takeover_) listen_for_takeover(signals_io);         // the old one has released the path
   spdlog::info(
       "funnel {} listening on {}{} -> backend {} (redis {}), {} workers ({}), "
       "{} shared links per protocol, max_clients {}{}",
@@ -170,17 +181,34 @@ int Process::run() {
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
                                                                       int signal) {
     if (ec) return;
-    if (signal == SIGHUP) {
-      report_to_systemd(reloading_message());
-      reload();
-      report_to_systemd("READY=1");
-      signals.async_wait(on_signal);
+    if (signal == SIGHUP || signal == SIGUSR2 || signal == SIGCHLD) {
+      if (signal == SIGHUP) {
+        report_to_systemd(reloading_message());
+        reload();
+        report_to_systemd("READY=1");
+      }
+      if (signal == SIGUSR2) spawn_takeover();
+      if (signal == SIGCHLD) reap_takeover();
+      if (received == 0) signals.async_wait(on_signal);
       return;
     }
     received = signal;
+    signals_io.stop();  // the takeover listener's wait would keep run() going
   };
   signals.async_wait(on_signal);
   signals_io.run();
+  takeover_listener_.reset();  // no takeover during the drain
+  if (handed_over_ && received == 0) {
+    // A new process serves on the sockets and told systemd it is the main process now: no
+    // STOPPING=1 from here, or systemd would stop the service.
+    spread_close_after_handover([&] {
+      signals_io.restart();
+      signals_io.run_for(std::chrono::milliseconds(100));
+      return received != 0;
+    });
+    drain_and_stop();
+    return 0;
+  }
   report_to_systemd("STOPPING=1");
   spdlog::info("received {}; draining for up to {} ms", received == SIGINT ? "SIGINT" : "SIGTERM",
                drain_timeout_ms_.load(std::memory_order_relaxed));

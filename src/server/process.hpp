@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,7 @@
 #include "server/control.hpp"
 #include "server/iam_auth.hpp"
 #include "server/pubsub_hub.hpp"
+#include "server/takeover.hpp"
 #include "server/worker.hpp"
 #include "tls/server_tls.hpp"
 
@@ -61,6 +63,9 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   ReloadReport reload_config() override;
   // The command line to parse again on reload (the --config file is re-read). Before run().
   void set_reload_args(std::vector<std::string> args) { reload_args_ = std::move(args); }
+  // funnel --takeover: serve on the running Funnel's listening sockets (server/takeover.hpp)
+  // instead of binding. Before run().
+  void set_takeover(bool takeover) { takeover_ = takeover; }
   // client::PeerWorkers: the workers' ReplyRouters post their batches to each other through the
   // process, and report to the control thread. Thread-safe.
   void post_requests(unsigned worker, client::HandoffBatch&& batch) override;
@@ -70,6 +75,17 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   void request_cluster_refresh() override;
 
  private:
+  // Takeover (process_takeover.cpp): the new side opens its listeners from the old one's and
+  // confirms; the old side listens for a new one, hands over, spawns one on SIGUSR2.
+  void open_listeners();
+  int take_admin_fd();
+  void finish_takeover();
+  void listen_for_takeover(asio::io_context& io);
+  ListenerSet listeners_to_hand_over();
+  void hand_over();
+  void spread_close_after_handover(const std::function<bool()>& run_signals_for_100ms);
+  void spawn_takeover();
+  void reap_takeover();
   void drain_and_stop();
   void reload();
   void report_to_systemd(const std::string& state);
@@ -118,6 +134,13 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::atomic<std::uint64_t> reloads_applied_{0};
   std::atomic<std::uint64_t> reloads_invalid_{0};
   std::atomic<std::uint32_t> drain_timeout_ms_{0};  // server.drain_timeout_ms, live
+  // Takeover (process_takeover.cpp).
+  bool takeover_ = false;     // started with --takeover
+  bool handed_over_ = false;  // this process gave its sockets to a new one
+  std::unique_ptr<TakeoverClient> takeover_client_;
+  std::unique_ptr<TakeoverListener> takeover_listener_;
+  std::string executable_;  // this binary's path at start (SIGUSR2 runs what is there then)
+  pid_t spawned_ = -1;      // the process SIGUSR2 started, until reaped
 };
 
 }  // namespace funnel::server

@@ -205,7 +205,9 @@ void Worker::watch_listener(ListenTarget& target, Acceptor& acceptor, bool tls) 
 }
 
 void Worker::ListenTarget::on_poll_events(std::uint32_t /*events*/) {
-  if (!backing_off && !worker->context_->draining) worker->accept_waiting(*acceptor, tls);
+  if (!backing_off && !worker->context_->draining && worker->accepting_) {
+    worker->accept_waiting(*acceptor, tls);
+  }
 }
 
 Worker::ListenTarget& Worker::listen_target(const Acceptor& acceptor) {
@@ -230,7 +232,7 @@ void Worker::accept_waiting(Acceptor& acceptor, bool tls) {
                            acceptor, tls);
   }
   asio::post(io_, [this, &acceptor, tls] {
-    if (!context_->draining) accept_waiting(acceptor, tls);
+    if (!context_->draining && accepting_) accept_waiting(acceptor, tls);
   });
 }
 
@@ -281,7 +283,7 @@ void Worker::on_accept_error(const boost::system::error_code& ec, Acceptor& acce
   auto retry = std::make_shared<SteadyTimer>(io_.get_executor(), std::chrono::milliseconds(10));
   retry->async_wait([this, retry, &target, &acceptor, tls](boost::system::error_code wait_ec) {
     target.backing_off = false;
-    if (wait_ec || context_->draining) return;
+    if (wait_ec || context_->draining || !accepting_) return;
     if (!target.registered) return watch_listener(target, acceptor, tls);
     accept_waiting(acceptor, tls);
   });
@@ -324,6 +326,7 @@ void Worker::on_tick() {
   cluster_replicas_->tick(now);
   cluster_pinned_->tick(now);
   router_->expire_parked(now);
+  if (spread_) spread_close_tick(now);
   if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
   if (!context_->pause_waiters.empty() && !context_->pause_gate->holds_writes()) {
     client::resume_pause_waiters(*context_);  // the pause expired, or another worker's UNPAUSE

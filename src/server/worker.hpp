@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "client/reply_router.hpp"
 #include "client/session_context.hpp"
 #include "net/poller.hpp"
+#include "server/drain_schedule.hpp"
 #include "server/pubsub_hub.hpp"
 #include "server/reload_apply.hpp"
 
@@ -33,6 +35,17 @@ class Worker final {
 
   // Binds this worker's listening socket. Throws std::runtime_error with a clear message.
   void open_listener();
+  // Takeover (idle_drain.cpp): the new process serves on sockets received from the old one
+  // (-1: none of that kind came; one is opened as open_listener() does). Before start().
+  void adopt_listeners(int client_fd, int tls_fd);
+  // The descriptors of this worker's listeners (-1 for none), to hand over. Any thread.
+  int listener_fd() { return acceptor_.is_open() ? acceptor_.native_handle() : -1; }
+  int tls_listener_fd();
+  // The old process: stops accepting (the new one accepts on the same sockets) and calls `done`
+  // on this worker's thread once it has; then closes its idle clients spread over `window_ms`,
+  // stateful ones at the end (server/drain_schedule.hpp). Thread-safe.
+  void hand_over_listeners(std::function<void()> done);
+  void begin_spread_close(std::int64_t window_ms);
   // Starts the thread: links connect, the listener accepts.
   void start(backend::SnapshotPtr snapshot);
   void join();
@@ -93,6 +106,8 @@ class Worker final {
   void schedule_tick();
   void on_tick();
   void give_back_memory();
+  void stop_listener(ListenTarget& target, Acceptor& acceptor);
+  void spread_close_tick(common::Millis now);
 
   Process& process_;
   const unsigned index_;
@@ -129,6 +144,14 @@ class Worker final {
   std::size_t peak_sessions_ = 0;  // since the last malloc_trim
   std::size_t freed_since_trim_ = 0;
   int reserve_fd_ = -1;  // kept open to accept-and-refuse when descriptors run out
+  bool accepting_ = true;  // false once the listeners went to a new process (takeover)
+  // The spread close after a takeover (idle_drain.cpp); empty otherwise.
+  struct SpreadClose {
+    DrainSchedule schedule;
+    common::Millis start;
+    std::size_t closed = 0;
+  };
+  std::optional<SpreadClose> spread_;
   common::Millis last_fd_warning_ = -100000;
   common::Millis last_limit_warning_ = -100000;
 };

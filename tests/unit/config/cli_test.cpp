@@ -71,6 +71,21 @@ TEST_F(CliTest, EveryFlagSetsItsKey) {
   EXPECT_EQ(c.log.level, "debug");
 }
 
+// Hot restart (issue #17, item 4): --takeover is a switch beside the configuration; the socket and
+// the spread-close window are keys with flags.
+TEST_F(CliTest, TakeoverIsASwitchAndItsSocketAndWindowAreKeys) {
+  Invocation plain = invoke({"--backend", "127.0.0.1:6379"});
+  EXPECT_FALSE(plain.takeover);
+  EXPECT_EQ(plain.config.server.takeover_socket, "/run/funnel/takeover-{port}.sock");
+  EXPECT_EQ(plain.config.server.takeover_drain_ms, 30000u);
+  Invocation run = invoke({"--backend", "127.0.0.1:6379", "--takeover", "--takeover-socket",
+                           "/tmp/t.sock", "--takeover-drain-ms", "500"});
+  EXPECT_EQ(run.action, Action::kRun);
+  EXPECT_TRUE(run.takeover);
+  EXPECT_EQ(run.config.server.takeover_socket, "/tmp/t.sock");
+  EXPECT_EQ(run.config.server.takeover_drain_ms, 500u);
+}
+
 TEST_F(CliTest, FlagsOverrideTheFileWhichOverridesDefaults) {
   TempFile file(
       "[server]\nworkers = 2\nlisten = \"0.0.0.0:7000\"\n[backend]\naddress = \"file:1\"\n"
