@@ -55,7 +55,10 @@ void render_command_latency(std::string& out, const std::vector<const WorkerMetr
 }
 
 // Bounded: at most 10 series (ExpositionInput::hot_keys), each key cut to 64 bytes and escaped.
+// No family at all until a key was sampled: a TYPE line with no sample under it charts as "no
+// data" and fails the exposition's every-family-has-samples check.
 void render_hot_keys(std::string& out, const ExpositionInput& in) {
+  if (in.hot_keys.empty()) return;
   header(out, "funnel_hotkey_requests", "gauge",
          "Estimated requests for the hottest keys over the last one to two hot-key windows "
          "(sampled; FUNNEL HOTKEYS).");
