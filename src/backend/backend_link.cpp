@@ -78,7 +78,7 @@ void BackendLink::connect() {
                       [self, generation](boost::system::error_code ec, const auto&) {
                         self->on_connected(generation, ec);
                       });
-  timer_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
+  timer_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms.get()));
   timer_.async_wait([self, generation](boost::system::error_code ec) {
     if (ec || generation != self->generation_ || self->state_ != State::kConnecting) return;
     self->down_reason_ = "connect timeout";
@@ -293,7 +293,7 @@ void BackendLink::enter_backoff(std::string_view reason) {
   const unsigned shift = busy_ ? 0u : std::min(consecutive_failures_, 16u);
   ++consecutive_failures_;
   const common::Millis delay =
-      std::min(settings_.backoff_max_ms, settings_.backoff_min_ms << shift);
+      std::min(settings_.backoff_max_ms.get(), settings_.backoff_min_ms.get() << shift);
   auto self = shared_from_this();
   const std::uint64_t generation = generation_;
   timer_.expires_after(std::chrono::milliseconds(delay));
@@ -364,10 +364,11 @@ void BackendLink::tick(common::Millis now) {
   if (settings_.pause_gate->excuses_timeouts(now, settings_.request_timeout_ms)) [[unlikely]]
     return;
   // Pinned links carry blocking commands, whose deadline is their own timeout plus the margin.
-  const std::string timeout = error_reply(
-      "ERR funnel: no reply from backend " + address() + " within " +
-      (stall_check_ ? "" : "the command's own timeout plus ") +
-      std::to_string(settings_.request_timeout_ms) + " ms; the command may or may not have run");
+  const std::string timeout =
+      error_reply("ERR funnel: no reply from backend " + address() + " within " +
+                  (stall_check_ ? "" : "the command's own timeout plus ") +
+                  std::to_string(settings_.request_timeout_ms.get()) +
+                  " ms; the command may or may not have run");
   const ReplyTiming timing = error_timing();
   pipeline_.expire(now, [&](const InFlight& entry) {
     if (metrics_ != nullptr) metrics_->backend_timeouts.add();

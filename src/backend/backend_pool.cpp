@@ -174,7 +174,7 @@ void BackendPool::tick(common::Millis now) {
   if (awaiting_epoch_ && now - parked_since_ > settings_.connect_timeout_ms) {
     // No new epoch came (control thread busy or resolution failing): reconnect to what we have.
     spdlog::warn("no new backend address after READONLY within {} ms; reconnecting anyway",
-                 settings_.connect_timeout_ms);
+                 settings_.connect_timeout_ms.get());
     replace_all_links();
     release_parked();
   }

@@ -57,7 +57,7 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
     co_return snapshot.resolve_error.empty() ? "address not resolved" : snapshot.resolve_error;
   }
   boost::system::error_code ec;
-  deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
+  deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms.get()));
   deadline_.async_wait([this](boost::system::error_code wait_ec) {
     if (!wait_ec) {
       boost::system::error_code ignored;
@@ -101,7 +101,7 @@ asio::awaitable<std::string> ControlLink::start_tls(const BackendSnapshot& snaps
   const auto context = client_tls->context();  // alive while the stream makes its session
   tls_ = std::make_unique<asio::ssl::stream<TcpSocket&>>(socket_, *context);
   client_tls->prepare(tls_->native_handle(), tls_server_name(settings_, snapshot));
-  deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms));
+  deadline_.expires_after(std::chrono::milliseconds(settings_.connect_timeout_ms.get()));
   deadline_.async_wait([this](boost::system::error_code wait_ec) {
     if (!wait_ec) {
       boost::system::error_code ignored;
@@ -137,7 +137,7 @@ asio::awaitable<std::optional<std::string>> ControlLink::call_raw(const std::str
     error = "not connected";
     co_return std::nullopt;
   }
-  deadline_.expires_after(std::chrono::milliseconds(settings_.request_timeout_ms));
+  deadline_.expires_after(std::chrono::milliseconds(settings_.request_timeout_ms.get()));
   timed_out_ = false;
   deadline_.async_wait([this](boost::system::error_code wait_ec) {
     if (!wait_ec) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/clock.hpp"
+#include "common/live_millis.hpp"
 #include "routing/failover_hold.hpp"
 #include "routing/pause_gate.hpp"
 #include "security/backend_user.hpp"
@@ -52,11 +53,13 @@ struct LinkSettings {
   std::string tls_server_name;  // SNI and the name certificates must carry; empty: each node's host
   // Per-node credentials and TLS settings ([[topology.nodes]]); null: every node uses the above.
   std::shared_ptr<const NodeAccessTable> node_access;
-  common::Millis connect_timeout_ms = 2000;
-  common::Millis request_timeout_ms = 5000;
-  common::Millis stall_timeout_ms = 10000;
-  common::Millis backoff_min_ms = 50;
-  common::Millis backoff_max_ms = 5000;
+  // Changed live by a configuration reload (Process::apply_live); every link reads the current
+  // value each time it arms a timer or checks a deadline.
+  common::LiveMillis connect_timeout_ms = 2000;
+  common::LiveMillis request_timeout_ms = 5000;
+  common::LiveMillis stall_timeout_ms = 10000;
+  common::LiveMillis backoff_min_ms = 50;
+  common::LiveMillis backoff_max_ms = 5000;
   // The backend user data links provision and log in as, so the deny list holds inside scripts
   // (security/backend_user.hpp), and the process-wide record of whether that worked. Null: links
   // log in as backend.user only.

@@ -41,14 +41,17 @@ constexpr std::array kRules = {
   // New links log in with the credentials of the last reload; open links stay logged in.
   ReloadRule{"backend.user", kLive},
   ReloadRule{"backend.password_file", kLive},
-  // Copied into every link's settings and the monitor's when they are built (not yet live).
-  ReloadRule{"backend.connect_timeout_ms", kRestart},
-  ReloadRule{"backend.request_timeout_ms", kRestart},
-  ReloadRule{"backend.link_stall_timeout_ms", kRestart},
+  // Stored in the process-wide link settings (common::LiveMillis): every link reads the current
+  // value when it arms a timer or checks a deadline, the sessions read their worker's copy. A
+  // request already sent keeps the deadline it was given. The health checks keep the tighter
+  // timeouts they were built with.
+  ReloadRule{"backend.connect_timeout_ms", kLive},
+  ReloadRule{"backend.request_timeout_ms", kLive},
+  ReloadRule{"backend.link_stall_timeout_ms", kLive},
   // The failover gate and the control thread's failover watch are configured at start.
   ReloadRule{"backend.failover_hold_ms", kRestart},
-  ReloadRule{"backend.reconnect_backoff_min_ms", kRestart},
-  ReloadRule{"backend.reconnect_backoff_max_ms", kRestart},
+  ReloadRule{"backend.reconnect_backoff_min_ms", kLive},  // read at each failed connect
+  ReloadRule{"backend.reconnect_backoff_max_ms", kLive},
   ReloadRule{"backend.resolve_interval_s", kRestart},  // the control thread's timer
   // The pinned pool and the database pools are sized at start; leases in use count against it.
   ReloadRule{"backend.max_pinned", kRestart},

@@ -98,6 +98,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   // The reload of every trigger ("SIGHUP", "FUNNEL RELOAD", "POST /reload": log lines say which).
   ReloadReport reload_from(std::string_view trigger);
   ReloadReport reload_config_locked();
+  void apply_link_timeouts();
   void apply_live(const std::vector<std::string>& live,
                   std::shared_ptr<const security::UserDirectory> users);
   std::string reload_tls_files();

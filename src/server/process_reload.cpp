@@ -114,6 +114,7 @@ void Process::apply_live(const std::vector<std::string>& live,
                                                          : applied_->backend.password_file);
   }
   users_ = std::move(users);
+  apply_link_timeouts();
   if (has(live, "topology.read_policy")) {
     read_policy_ = routing::read_policy_from_name(applied_->topology.read_policy)
                        .value_or(routing::ReadPolicy::kPrimary);
@@ -125,6 +126,17 @@ void Process::apply_live(const std::vector<std::string>& live,
   auto settings = std::make_shared<const LiveSettings>(
       LiveSettings{.config = *applied_, .users = users_, .read_policy = read_policy_});
   for (auto& worker : workers_) worker->apply_settings(settings);
+}
+
+// The backend timeouts and reconnect backoff every link reads when it arms a timer or checks a
+// deadline (links on every worker, the pub/sub hub's and the control thread's).
+void Process::apply_link_timeouts() {
+  const config::BackendConfig& backend = applied_->backend;
+  link_settings_.connect_timeout_ms = backend.connect_timeout_ms;
+  link_settings_.request_timeout_ms = backend.request_timeout_ms;
+  link_settings_.stall_timeout_ms = backend.link_stall_timeout_ms;
+  link_settings_.backoff_min_ms = backend.reconnect_backoff_min_ms;
+  link_settings_.backoff_max_ms = backend.reconnect_backoff_max_ms;
 }
 
 // The certificate files under the same paths (rotated certificates): new connections and new

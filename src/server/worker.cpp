@@ -341,7 +341,7 @@ void Worker::on_tick() {
   const auto idle_s = config_.server.idle_client_timeout_s;
   if (++ticks_ % 10 == 0) give_back_memory();
   if (ticks_ % 10 == 0) {
-    const common::Millis limit = process_.config().backend.request_timeout_ms;
+    const common::Millis limit = config_.backend.request_timeout_ms;  // reloadable
     context_->registry.for_each(
         [&](client::ClientSession& session) { session.expire_pending_subscribe(now, limit); });
   }

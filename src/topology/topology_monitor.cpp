@@ -25,8 +25,8 @@ backend::LinkSettings health_settings(const backend::LinkSettings& base,
   backend::LinkSettings settings = base;
   const common::Millis cap =
       std::max<common::Millis>(kMinCheckTimeoutMs, topology.health_interval_ms);
-  settings.connect_timeout_ms = std::min(settings.connect_timeout_ms, cap);
-  settings.request_timeout_ms = std::min(settings.request_timeout_ms, cap);
+  settings.connect_timeout_ms = std::min(settings.connect_timeout_ms.get(), cap);
+  settings.request_timeout_ms = std::min(settings.request_timeout_ms.get(), cap);
   return settings;
 }
 }  // namespace

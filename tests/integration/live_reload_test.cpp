@@ -120,6 +120,38 @@ TEST(LiveReloadTest, DenyListAndLimitsChangeLive) {
   EXPECT_EQ(control.command({"GET", "big"}).str, big);  // the earlier value stays
 }
 
+// The backend timeouts: a request sent after the reload is given the new request_timeout_ms
+// (the links read the process-wide value when they check deadlines). The backend is made slow
+// with a CLIENT PAUSE sent to it directly, so Funnel does not excuse the wait as a client's pause.
+TEST(LiveReloadTest, RequestTimeoutChangesForTheNextRequest) {
+  TempDir dir("funnel-live-reload");
+  auto redis = RedisServer::start();
+  const std::string file = dir.write("funnel.toml", "[backend]\nrequest_timeout_ms = 5000\n");
+  auto funnel = FunnelProcess::start(
+      {"--config", file, "--backend", backend_arg(redis->port()), "--workers", "1"});
+  RespConnection client(funnel->port());
+  ASSERT_EQ(client.command({"SET", "k", "v"}).str, "OK");
+  RespConnection direct(redis->port());
+
+  // 5000 ms: a reply 1.5 s late still arrives.
+  ASSERT_EQ(direct.command({"CLIENT", "PAUSE", "1500", "ALL"}).str, "OK");
+  EXPECT_EQ(client.command({"GET", "k"}).str, "v");
+
+  dir.write("funnel.toml", "[backend]\nrequest_timeout_ms = 300\n");
+  const resp::Value reloaded = client.command({"FUNNEL", "RELOAD"});
+  ASSERT_FALSE(reloaded.is_error()) << reloaded.str;
+  EXPECT_NE(reloaded.str.find("backend.request_timeout_ms"), std::string::npos) << reloaded.str;
+  EXPECT_EQ(reloaded.str.find("kept until a restart"), std::string::npos) << reloaded.str;
+
+  // 300 ms: the same wait now ends in Funnel's timeout error, which names the new value.
+  ASSERT_EQ(direct.command({"CLIENT", "PAUSE", "1500", "ALL"}).str, "OK");
+  const resp::Value late = client.command({"GET", "k"});
+  EXPECT_TRUE(late.is_error()) << late.str;
+  EXPECT_NE(late.str.find("within 300 ms"), std::string::npos) << late.str;
+  // The pause ends on its own; the client goes on.
+  EXPECT_TRUE(wait_until([&] { return client.command({"GET", "k"}).str == "v"; }, 5s));
+}
+
 // The read policy: the workers' read routes take it, so reads move to the replica.
 TEST(LiveReloadTest, ReadPolicyMovesReadsToTheReplica) {
   TempDir dir("funnel-live-reload");
