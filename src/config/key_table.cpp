@@ -68,11 +68,11 @@ constexpr KeySpec address_list(std::string_view table, std::string_view name, st
           .address_list = field};
 }
 
-constexpr std::array kTables = {
-    std::string_view{"server"},   std::string_view{"backend"}, std::string_view{"auth"},
-    std::string_view{"limits"},   std::string_view{"admin"},   std::string_view{"tls"},
-    std::string_view{"topology"}, std::string_view{"cluster"}, std::string_view{"log"},
-    std::string_view{"shield"}};
+constexpr std::array kTables = {std::string_view{"server"},   std::string_view{"backend"},
+                                std::string_view{"auth"},     std::string_view{"limits"},
+                                std::string_view{"admin"},    std::string_view{"tls"},
+                                std::string_view{"topology"}, std::string_view{"cluster"},
+                                std::string_view{"log"},      std::string_view{"shield"}};
 
 // clang-format off
 constexpr std::array kKeys = {

@@ -143,7 +143,7 @@ class Worker final {
   unsigned ticks_ = 0;
   std::size_t peak_sessions_ = 0;  // since the last malloc_trim
   std::size_t freed_since_trim_ = 0;
-  int reserve_fd_ = -1;  // kept open to accept-and-refuse when descriptors run out
+  int reserve_fd_ = -1;    // kept open to accept-and-refuse when descriptors run out
   bool accepting_ = true;  // false once the listeners went to a new process (takeover)
   // The spread close after a takeover (idle_drain.cpp); empty otherwise.
   struct SpreadClose {

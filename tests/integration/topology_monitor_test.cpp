@@ -587,11 +587,14 @@ TEST(TopologyMonitor, EverySentinelIsSubscribed) {
     const std::size_t at = clients.find("name=" + name + " ");
     return at != std::string::npos && clients.find(subscribed, at) != std::string::npos;
   };
-  ASSERT_TRUE(wait_until([&] {
-    return subscriber_on(*first, "funnel:sentinel-events:0") &&
-           subscriber_on(*second, "funnel:sentinel-events:1");
-  }, 5s)) << first->command({"CLIENT", "LIST"}).str << "\n"
-          << second->command({"CLIENT", "LIST"}).str;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return subscriber_on(*first, "funnel:sentinel-events:0") &&
+               subscriber_on(*second, "funnel:sentinel-events:1");
+      },
+      5s))
+      << first->command({"CLIENT", "LIST"}).str << "\n"
+      << second->command({"CLIENT", "LIST"}).str;
   first->stop();  // one sentinel goes away: the other's subscription is there already
   SwitchMasterWatch watch(second->port());
   second->failover();
