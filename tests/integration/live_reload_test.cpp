@@ -203,6 +203,51 @@ void count_up(std::uint16_t port, int id, Counter& counter, const std::atomic<bo
   }
 }
 
+// The counting clients of a load test: each runs count_up on its own key until finish().
+class CountingLoad {
+ public:
+  CountingLoad(std::uint16_t port, int clients) {
+    for (int i = 0; i < clients; ++i) {
+      counters_.push_back(std::make_unique<Counter>());
+      threads_.emplace_back(count_up, port, i, std::ref(*counters_.back()), std::cref(stop_));
+    }
+  }
+  ~CountingLoad() { finish(); }
+
+  // Every client has counted to `floor`, or has stopped on an error (which finish() reports).
+  bool progressed(long floor) const {
+    for (const auto& c : counters_) {
+      if (c->done.load() < floor && c->errors.empty()) return false;
+    }
+    return true;
+  }
+  long lowest() const {
+    long lowest = 1'000'000;
+    for (const auto& c : counters_) lowest = std::min(lowest, c->done.load());
+    return lowest;
+  }
+  // Stops and joins every client, reports each client's errors as failures; the pairs checked.
+  long finish() {
+    stop_ = true;
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    long total = 0;
+    for (std::size_t i = 0; i < counters_.size(); ++i) {
+      total += counters_[i]->done.load();
+      for (const std::string& e : counters_[i]->errors)
+        ADD_FAILURE() << "client " << i << ": " << e;
+      counters_[i]->errors.clear();
+    }
+    return total;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::unique_ptr<Counter>> counters_;
+  std::vector<std::thread> threads_;
+};
+
 // Done when of issue #17: reload under load with value checks. 10 reloads alternate limits, the
 // deny list and the read policy (reads on the replica wait for the client's own writes:
 // read_your_writes = "client"), while 50 clients (20 under FUNNEL_TEST_SCALE=reduced) count up.
@@ -223,41 +268,21 @@ TEST(LiveReloadTest, TenReloadsUnderLoadCostNoErrorAndNoWrongValue) {
   auto funnel = FunnelProcess::start({"--config", file, "--backend", backend_arg(primary->port()),
                                       "--replica", backend_arg(replica->port()), "--workers", "2"});
   const int clients = reduced_scale() ? 20 : 50;
-  std::atomic<bool> stop{false};
-  std::vector<std::unique_ptr<Counter>> counters;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < clients; ++i) {
-    counters.push_back(std::make_unique<Counter>());
-    threads.emplace_back(count_up, funnel->port(), i, std::ref(*counters.back()), std::cref(stop));
-  }
-  const auto progressed = [&](long floor) {
-    for (const auto& c : counters) {
-      if (c->done.load() < floor && c->errors.empty()) return false;
-    }
-    return true;
-  };
+  CountingLoad load(funnel->port(), clients);
   RespConnection control(funnel->port());
   long floor = 5;
-  bool progress = wait_until([&] { return progressed(floor); }, 30s);
+  bool progress = wait_until([&] { return load.progressed(floor); }, 30s);
   for (int round = 1; round <= 10 && progress; ++round) {
     dir.write("funnel.toml", config(round));
     const resp::Value reloaded = control.command({"FUNNEL", "RELOAD"});
     EXPECT_FALSE(reloaded.is_error()) << reloaded.str;
     EXPECT_EQ(reloaded.str.find("kept until a restart"), std::string::npos) << reloaded.str;
     // Every client gets on after each reload before the next one.
-    long lowest = 1'000'000;
-    for (const auto& c : counters) lowest = std::min(lowest, c->done.load());
-    floor = lowest + 5;
-    progress = wait_until([&] { return progressed(floor); }, 30s);
+    floor = load.lowest() + 5;
+    progress = wait_until([&] { return load.progressed(floor); }, 30s);
   }
   EXPECT_TRUE(progress) << "the clients stopped getting on";
-  stop = true;
-  for (auto& t : threads) t.join();
-  long total = 0;
-  for (int i = 0; i < clients; ++i) {
-    total += counters[i]->done.load();
-    for (const std::string& e : counters[i]->errors) ADD_FAILURE() << "client " << i << ": " << e;
-  }
+  const long total = load.finish();
   EXPECT_GT(command_calls(replica->port(), "get"), 0) << "no read went to the replica";
   std::cout << "[ reload under load ] " << clients << " clients, 10 reloads, " << total
             << " SET/GET pairs checked\n";
@@ -285,20 +310,8 @@ TEST(LiveReloadTest, TheBackendAddressMovesWithoutLosingOrReorderingARequest) {
   const std::string file = dir.write("funnel.toml", config(a->port()));
   auto funnel = FunnelProcess::start({"--config", file, "--workers", "2"});
   constexpr int kClients = 20;
-  std::atomic<bool> stop{false};
-  std::vector<std::unique_ptr<Counter>> counters;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kClients; ++i) {
-    counters.push_back(std::make_unique<Counter>());
-    threads.emplace_back(count_up, funnel->port(), i, std::ref(*counters.back()), std::cref(stop));
-  }
-  const auto progressed = [&](long floor) {
-    for (const auto& c : counters) {
-      if (c->done.load() < floor && c->errors.empty()) return false;
-    }
-    return true;
-  };
-  EXPECT_TRUE(wait_until([&] { return progressed(5); }, 30s));
+  CountingLoad load(funnel->port(), kClients);
+  EXPECT_TRUE(wait_until([&] { return load.progressed(5); }, 30s));
   const long long b_sets = command_calls(b->port(), "set");
 
   RespConnection control(funnel->port());
@@ -318,18 +331,13 @@ TEST(LiveReloadTest, TheBackendAddressMovesWithoutLosingOrReorderingARequest) {
       [&] { return count_prefix(funnel_link_names(b->port()), "funnel:shared") >= 2; }, 30s));
   ASSERT_EQ(control.command({"FUNNEL", "RESUME"}).str, "OK");
 
-  long lowest = 1'000'000;
-  for (const auto& c : counters) lowest = std::min(lowest, c->done.load());
-  EXPECT_TRUE(wait_until([&] { return progressed(lowest + 20); }, 30s));
+  const long lowest = load.lowest();
+  EXPECT_TRUE(wait_until([&] { return load.progressed(lowest + 20); }, 30s));
   // The old links drained and closed.
   EXPECT_TRUE(wait_until(
       [&] { return count_prefix(funnel_link_names(a->port()), "funnel:shared") == 0; }, 30s))
       << count_prefix(funnel_link_names(a->port()), "funnel:shared");
-  stop = true;
-  for (auto& t : threads) t.join();
-  for (int i = 0; i < kClients; ++i) {
-    for (const std::string& e : counters[i]->errors) ADD_FAILURE() << "client " << i << ": " << e;
-  }
+  load.finish();
   EXPECT_GE(command_calls(b->port(), "set"), b_sets + kClients * 20) << "writes stayed on A";
 }
 
