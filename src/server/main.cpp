@@ -1,5 +1,6 @@
 // funnel: entry point. Parses configuration, sets up logging and limits, runs the proxy.
 // Startup errors are printed as one clear line; the data path never throws.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -36,6 +37,10 @@ void setup_logging(const std::string& level) {
 
 int main(int argc, char** argv) {
   using funnel::config::ConfigError;
+  // OpenSSL writes TLS records with write(), not send(MSG_NOSIGNAL): a TLS peer (client or
+  // backend) that closes while Funnel writes would raise SIGPIPE and end the whole process.
+  // Ignored, the write fails with EPIPE and only that connection is closed, as Redis does.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     auto invocation = funnel::config::parse_invocation(argc, argv);
     using Action = funnel::config::Invocation::Action;
