@@ -269,6 +269,8 @@ void ClientSession::close(metrics::CloseReason reason) {
   closed_ = true;
   end_transaction();  // a client that leaves mid-MULTI sends nothing
   end_pin();          // a link with a command in flight (a blocked BLPOP) is closed
+  if (ctx_.near_cache != nullptr) [[unlikely]]
+    near_cache_closed();
   if (pause_held_) ctx_.pause_gate->add_held(-1);
   pause_held_ = false;
   if (failover_held_) ctx_.failover_gate->add_held(-1);

@@ -177,6 +177,20 @@ class ClientSession final : public net::PollTarget {
                                                    const backend::ReplyTarget& target,
                                                    common::Millis deadline);
   routing::Earlier earlier_for_coalescing() const;
+  // The near cache (session_near_cache.cpp): true if the request was answered from the cache;
+  // otherwise it may have become a fill, or marked its cached keys as being written.
+  [[gnu::cold, gnu::noinline]] bool near_cache_before(const resp::Request& request,
+                                                      std::uint64_t seq, std::uint8_t flags,
+                                                      bool read_route);
+  [[gnu::cold, gnu::noinline]] void near_cache_reply(std::uint64_t seq, std::string_view reply,
+                                                     bool whole);
+  void near_cache_write(routing::WriteScope scope, const resp::Request& request, std::uint64_t seq);
+  [[gnu::cold]] void near_cache_write_all(std::uint64_t seq);
+  void near_cache_closed();
+  void open_fill(const resp::Request& request, std::uint64_t seq, std::uint8_t protocol);
+  void release_writes(NearCacheSession& s, std::uint64_t seq);
+  void note_near_cache_size();
+  NearCacheSession& near_session();
 
   // Reads on replicas and read-your-writes (session_reads.cpp).
   // Cluster mode (session_cluster.cpp): a read per the read policy over its shard's nodes, and

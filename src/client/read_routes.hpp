@@ -13,6 +13,7 @@
 
 #include "backend/backend_pool.hpp"
 #include "backend/replica_pools.hpp"
+#include "client/near_cache.hpp"
 #include "routing/offset_board.hpp"
 #include "routing/read_policy.hpp"
 #include "routing/read_router.hpp"
@@ -51,6 +52,8 @@ struct ReadState {
   routing::ClientReadState route;  // sticky replica, cursor node (reserved: layout epoch)
   std::int64_t last_write_ns = 0;  // when the client's last write was answered
   std::uint32_t writes_in_flight = 0;
+  // The near cache (shield.near_cache): this client's fill and cached-key writes in flight.
+  std::unique_ptr<NearCacheSession> near_cache;
 };
 
 class ReadRoutes {

@@ -31,6 +31,7 @@
 #include "resp/request_parser.hpp"
 #include "routing/coalesce_rule.hpp"
 #include "routing/failover_hold.hpp"
+#include "routing/near_cache_rule.hpp"
 #include "routing/pause_gate.hpp"
 #include "security/auth_throttle.hpp"
 #include "security/user_directory.hpp"
@@ -194,6 +195,7 @@ struct SessionContext {
   bool track_writes = false;
   bool cluster = false;  // cluster.seeds is set: the backend is a Redis Cluster (issue #16)
   std::shared_ptr<const CoalesceSettings> coalesce;  // shield.coalesce; null: off
+  NearCache* near_cache = nullptr;       // shield.near_cache (owned by the worker); null: off
   plan::ClusterAddress cluster_address;  // cluster: what CLUSTER SLOTS & co give for Funnel
   backend::SnapshotPtr snapshot;         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy

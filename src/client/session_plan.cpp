@@ -130,6 +130,9 @@ void ClientSession::forward_planned(const plan::Plan& p, const resp::Request& re
     flags |= backend::ReplyTarget::kOutOfBand;
   if (p.has(plan::effect::kPubsubCount)) flags |= count_pubsub_reply(request, seq);
   if (p.has(plan::effect::kStartMonitor)) flags |= backend::ReplyTarget::kSessionEdit;
+  if (ctx_.near_cache != nullptr) [[unlikely]] {
+    if (near_cache_before(request, seq, flags, p.target == plan::Target::kReadRoute)) return;
+  }
   if (p.target == plan::Target::kReadRoute) return forward_read(request, seq, flags, deadline);
   forward(request.raw(), seq, 0, flags, deadline);
   // MONITOR went on the pinned link: later requests go on shared links, behind its reply (their

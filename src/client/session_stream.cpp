@@ -21,12 +21,16 @@ PartVerdict ClientSession::deliver_part(const backend::ReplyTarget& target, std:
                                         const std::weak_ptr<backend::StreamSource>& source) {
   if (closed_) return PartVerdict::kDiscard;
   if (kind == PartKind::kLost) {
+    if (ctx_.near_cache != nullptr) [[unlikely]]
+      near_cache_reply(target.seq, {}, false);
     stream_cut();
     return PartVerdict::kDiscard;
   }
   const bool last = kind == PartKind::kLast;
   if (last) {
     if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
+    if (ctx_.near_cache != nullptr) [[unlikely]]
+      near_cache_reply(target.seq, {}, false);  // streamed: too large to store
     // Streamed replies are never errors: counted as kOk (the tail's first byte is payload).
     record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), {},
            timing.now_ns - target.started_ns, timing.backend_ns);

@@ -50,6 +50,8 @@ void ClientSession::exec_transaction(std::uint64_t seq) {
   account_buffer(static_cast<std::int64_t>(accounted(tx_->capacity())) -
                  static_cast<std::int64_t>(before));
   ctx_.request_slot = tx_->slot;  // kNoSlot outside cluster mode
+  if (ctx_.near_cache != nullptr) [[unlikely]]
+    near_cache_write_all(seq);  // its writes are not listed: the whole cache until EXEC's reply
   // Never retried after READONLY: a transaction is not replayed silently.
   forward(block, seq, extra, backend::ReplyTarget::kRetried,
           common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms);

@@ -232,6 +232,17 @@ struct ShieldConfig {
   // FUNNEL HOTKEYS: one request in this many gives its key to the sampled top-K; 0: off.
   std::uint32_t hotkeys_sample_every = 64;
   std::uint32_t hotkeys_window_s = 10;  // counts cover between one and two windows
+  // 1: reads of keys under near_cache_prefixes are answered from a cache kept exact by Redis's
+  // invalidations (CLIENT TRACKING BCAST; routing/near_cache_guard.hpp). --near-cache PREFIX.
+  std::uint32_t near_cache = 0;
+  std::string near_cache_prefixes;  // spaces or commas; none may be a prefix of another
+  std::string near_cache_commands;  // "": the default list (routing/near_cache_rule.hpp)
+  std::uint64_t near_cache_max_bytes = 64ull << 20;  // per worker
+  std::uint32_t near_cache_max_entries = 100000;     // per worker
+  std::uint64_t near_cache_max_value_bytes = 64ull << 10;
+  // 1 breaks the fill rule on purpose (a fill is stored even if its key changed while it was in
+  // flight): for the history checker's own test only; never in production.
+  std::uint32_t near_cache_unsafe_for_tests = 0;
 };
 
 struct LogConfig {

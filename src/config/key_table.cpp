@@ -287,6 +287,22 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.shield.hotkeys_sample_every; }),
   integer("shield", "hotkeys_window_s", "", 1, 3600, "seconds",
           [](Config& c) -> std::uint32_t& { return c.shield.hotkeys_window_s; }),
+  integer("shield", "near_cache", "", 0, 1,
+          "1 caches reads of keys under near_cache_prefixes, kept exact by Redis's invalidations",
+          [](Config& c) -> std::uint32_t& { return c.shield.near_cache; }),
+  text("shield", "near_cache_prefixes", "--near-cache", [](Config& c) -> std::string& {
+    return c.shield.near_cache_prefixes; }),
+  text("shield", "near_cache_commands", "", [](Config& c) -> std::string& {
+    return c.shield.near_cache_commands; }),
+  size("shield", "near_cache_max_bytes", kKb, kTb, "bytes of cached replies per worker",
+       [](Config& c) -> std::uint64_t& { return c.shield.near_cache_max_bytes; }),
+  integer("shield", "near_cache_max_entries", "", 1, 100'000'000, "cached replies per worker",
+          [](Config& c) -> std::uint32_t& { return c.shield.near_cache_max_entries; }),
+  size("shield", "near_cache_max_value_bytes", 1, 4 * kGb, "bytes in one cached reply",
+       [](Config& c) -> std::uint64_t& { return c.shield.near_cache_max_value_bytes; }),
+  integer("shield", "near_cache_unsafe_for_tests", "", 0, 1,
+          "1 breaks the near cache's fill rule on purpose (tests only)",
+          [](Config& c) -> std::uint32_t& { return c.shield.near_cache_unsafe_for_tests; }),
 };
 // clang-format on
 

@@ -143,6 +143,13 @@ constexpr std::array kRules = {
   ReloadRule{"shield.coalesce", kRestart},
   ReloadRule{"shield.coalesce_commands", kRestart},
   ReloadRule{"shield.coalesce_unsafe_for_tests", kRestart},
+  ReloadRule{"shield.near_cache", kRestart},
+  ReloadRule{"shield.near_cache_prefixes", kRestart},
+  ReloadRule{"shield.near_cache_commands", kRestart},
+  ReloadRule{"shield.near_cache_max_bytes", kRestart},
+  ReloadRule{"shield.near_cache_max_entries", kRestart},
+  ReloadRule{"shield.near_cache_max_value_bytes", kRestart},
+  ReloadRule{"shield.near_cache_unsafe_for_tests", kRestart},
   ReloadRule{"shield.hotkeys_sample_every", kRestart},
   ReloadRule{"shield.hotkeys_window_s", kRestart},
 };

@@ -81,6 +81,30 @@ void client_metrics(std::string& out, const ExpositionInput& in, const Totals& t
   }
 }
 
+// The near cache (issue #18 item 2; docs/spike-shield.md). Zeros while shield.near_cache is off.
+void near_cache_metrics(std::string& out, const ExpositionInput& in) {
+  std::uint64_t hits = 0, misses = 0, bytes = 0, entries = 0;
+  for (const WorkerMetrics* w : in.worker_metrics) {
+    hits += w->near_cache_hits.read();
+    misses += w->near_cache_misses.read();
+    bytes += w->near_cache_bytes.read();
+    entries += w->near_cache_entries.read();
+  }
+  const auto one = [&](std::string_view name, std::string_view type, std::string_view help,
+                       std::uint64_t value) {
+    header(out, name, type, help);
+    sample(out, name, "", static_cast<double>(value));
+  };
+  one("funnel_near_cache_hits_total", "counter", "Reads answered from the near cache.", hits);
+  one("funnel_near_cache_misses_total", "counter",
+      "Cacheable reads (listed command, key under a prefix) sent to the backend.", misses);
+  one("funnel_near_cache_invalidations_total", "counter",
+      "Invalidations applied: keys Redis said changed, flushes, and lost tracking links.",
+      in.near_cache_invalidations);
+  one("funnel_near_cache_bytes", "gauge", "Bytes held by the near cache's entries.", bytes);
+  one("funnel_near_cache_entries", "gauge", "Entries in the near cache.", entries);
+}
+
 void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& t) {
   header(out, "funnel_backend_up", "gauge", "1 while the backend answers Funnel's health checks.");
   for (const auto& b : in.backends) {
@@ -123,6 +147,7 @@ void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& 
           "Reads answered with a copy of an identical read's reply instead of a backend request "
           "of their own (shield.coalesce).",
           coalesced);
+  near_cache_metrics(out, in);
 }
 
 void pubsub_metrics(std::string& out, const ExpositionInput& in, const Totals& t) {

@@ -81,6 +81,12 @@ struct WorkerMetrics {
   Counter read_retries;
   // Reads answered with a copy of an identical read's reply (issue #18, backend/coalescer.hpp).
   Counter coalesced_requests;
+  // The near cache (issue #18 item 2): reads answered from it, cacheable reads that were not,
+  // and this worker's entries (gauges, stored by the worker).
+  Counter near_cache_hits;
+  Counter near_cache_misses;
+  Counter near_cache_bytes;
+  Counter near_cache_entries;
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;

@@ -9,6 +9,7 @@
 
 #include "backend/node_access.hpp"
 #include "common/invariant.hpp"
+#include "routing/near_cache_rule.hpp"
 #include "server/sd_notify.hpp"
 #include "server/version.hpp"
 
@@ -97,10 +98,20 @@ Process::Process(config::Config config)
                                             [this](unsigned w, client::PubsubDelivery batch) {
                                               workers_[w]->accept_pubsub(std::move(batch));
                                             });
+  if (config_.shield.near_cache != 0)
+    near_cache_guard_ = std::make_unique<routing::NearCacheGuard>();
   control_ = std::make_unique<Control>(config_, link_settings_, [this](backend::SnapshotPtr s) {
+    if (near_cache_tracker_ != nullptr) near_cache_tracker_->on_snapshot(s);
     for (auto& worker : workers_) worker->publish(s);
     pubsub_hub_->publish(s);
   });
+  if (near_cache_guard_ != nullptr) {
+    std::string ignored;  // config validation refused bad prefixes already
+    near_cache_tracker_ = std::make_unique<NearCacheTracker>(
+        control_->io(), link_settings_, *near_cache_guard_,
+        routing::split_prefixes(config_.shield.near_cache_prefixes, ignored),
+        [this] { return control_->current(); });
+  }
   if (config_.backend.iam()) {
     iam_auth_ = std::make_unique<IamAuth>(config_.backend, link_settings_.credentials,
                                           aws::ChainEnvironment::system());
@@ -162,6 +173,7 @@ int Process::run() {
   pubsub_hub_->start(snapshot);
   for (auto& worker : workers_) worker->start(snapshot);
   if (iam_auth_) iam_auth_->start(control_->io());  // before the loop runs: no race on the timer
+  if (near_cache_tracker_ != nullptr) near_cache_tracker_->start();  // runs on control_'s loop
   control_->start();
   ready_ = true;
   finish_takeover();  // --takeover: the old process stops accepting; systemd follows this one
@@ -256,6 +268,7 @@ void Process::drain_and_stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!all_drained()) spdlog::warn("drain deadline passed; closing the remaining clients");
+  if (near_cache_tracker_ != nullptr) near_cache_tracker_->stop();
   control_->stop();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();
@@ -280,6 +293,8 @@ metrics::ExpositionInput Process::exposition() const {
   for (const auto& worker : workers_) in.worker_metrics.push_back(&worker->metrics());
   in.command_names = command::command_id_names();
   if (hotkeys_ != nullptr) in.hot_keys = hotkeys_->top(10);
+  if (near_cache_guard_ != nullptr)
+    in.near_cache_invalidations = near_cache_guard_->invalidations();
   metrics::BackendState backend;
   backend.address = control_->current()->address;
   backend.up = control_->backend_up();

@@ -18,6 +18,7 @@
 #include "server/admin_http.hpp"
 #include "server/control.hpp"
 #include "server/iam_auth.hpp"
+#include "server/near_cache_tracker.hpp"
 #include "server/pubsub_hub.hpp"
 #include "server/takeover.hpp"
 #include "server/worker.hpp"
@@ -50,6 +51,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   routing::ReadPolicy read_policy() const { return read_policy_; }
   client::ReadYourWrites read_your_writes() const { return read_your_writes_; }
   client::WriteWatermark& write_watermark() { return *write_watermark_; }
+  routing::NearCacheGuard* near_cache_guard() { return near_cache_guard_.get(); }
   client::BlockingOrder& blocking_order() { return *blocking_order_; }
   // Cluster mode: each shard primary's pinned-link budget (backend/cluster_pinned_pools.hpp).
   backend::PinBudgets& pin_budgets() { return pin_budgets_; }
@@ -118,7 +120,11 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::unique_ptr<client::WriteWatermark> write_watermark_;
   std::unique_ptr<client::BlockingOrder> blocking_order_;  // blocking commands, arrival order
   backend::PinBudgets pin_budgets_;                        // cluster shards' pinned links
+  // The near cache's shared generations (shield.near_cache; null when off): before the workers.
+  std::unique_ptr<routing::NearCacheGuard> near_cache_guard_;
   std::unique_ptr<Control> control_;
+  // Its tracking link, on control_'s thread: destroyed before control_.
+  std::unique_ptr<NearCacheTracker> near_cache_tracker_;
   // IAM tokens for the links (backend.iam_user); destroyed before control_, whose loop runs it.
   std::unique_ptr<IamAuth> iam_auth_;
   std::unique_ptr<PubsubHub> pubsub_hub_;  // outlives the workers, which post to it

@@ -58,6 +58,10 @@ Worker::Worker(Process& process, unsigned index)
   pool_ = make_pool(shape);
   context_->pool = pool_.get();
   context_->coalesce = client::make_coalesce_settings(config.shield);
+  if (process.near_cache_guard() != nullptr) {
+    near_cache_ = std::make_unique<client::NearCache>(config.shield, *process.near_cache_guard());
+    context_->near_cache = near_cache_.get();
+  }
   context_->latency_slots.fill(static_cast<std::uint8_t>(metrics::kLatencyCommands));
   for (std::size_t slot = 0; slot < metrics::kLatencyCommands; ++slot) {
     const std::uint16_t id = command::command_id(metrics::kLatencyCommandNames[slot]);

@@ -125,6 +125,7 @@ class Worker final {
   SteadyTimer tick_timer_;
   std::unique_ptr<net::Poller> poller_;  // readiness of this worker's clients
   std::unique_ptr<metrics::WorkerMetrics> metrics_;
+  std::unique_ptr<client::NearCache> near_cache_;  // shield.near_cache; outlives context_
   std::unique_ptr<client::SessionContext> context_;
   std::unique_ptr<client::ReplyRouter> router_;  // replies and hand-offs (the pools' sink)
   std::unique_ptr<backend::BackendPool> pool_;
