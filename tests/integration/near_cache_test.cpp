@@ -148,7 +148,7 @@ TEST_F(NearCacheTest, FlushAllEmptiesTheCache) {
   ASSERT_TRUE(cached(client, "nc:f"));
   ASSERT_EQ(direct.command({"FLUSHALL"}).str, "OK");  // a null invalidation
   EXPECT_TRUE(wait_until([&] { return client.command({"GET", "nc:f"}).is_null(); }));
-  EXPECT_EQ(metric(admin_port_, "funnel_near_cache_entries"), 0);
+  EXPECT_LE(metric(admin_port_, "funnel_near_cache_entries"), 1);  // the nil just filled
   // Through Funnel: the next read already misses (the flush dropped everything before it left).
   ASSERT_EQ(client.command({"SET", "nc:f", "w"}).str, "OK");
   ASSERT_TRUE(cached(client, "nc:f"));
