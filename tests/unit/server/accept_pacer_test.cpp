@@ -81,7 +81,7 @@ TEST(AcceptPacerTest, TheDelayBoundTakesTheBacklogWhole) {
   pacer.took(1000);
   pacer.drained();  // the backlog emptied: pacing again
   EXPECT_EQ(pacer.allowance(600), 0u);
-  EXPECT_EQ(pacer.retry_in_ms(600), 400);  // a token: 600 ms earned 0.6
+  EXPECT_EQ(pacer.retry_in_ms(600), 900);  // the flush spent what 500 ms earned: 0.1 now
 }
 
 TEST(AcceptPacerTest, ReconfiguringRefillsAndForgetsTheWait) {
