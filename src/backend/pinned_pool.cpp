@@ -20,9 +20,19 @@ PinnedPool::~PinnedPool() {
   shutdown();
 }
 
+// A new epoch is a new primary (a failover, a moved endpoint): every link to the old one is
+// retired, idle or leased (a leased one once its requests in flight are answered), so no WATCH,
+// MULTI or blocking command reaches a demoted primary. The lessee sees its link gone
+// (client/session_pin.cpp) and its next request leases one to the new primary.
 void PinnedPool::set_snapshot(SnapshotPtr snapshot) {
+  const bool new_epoch = snapshot_ && snapshot && snapshot->epoch != snapshot_->epoch;
   snapshot_ = std::move(snapshot);
-  for (auto& link : links_) link->set_snapshot(snapshot_);
+  const std::vector<LinkPtr> links = links_;  // retire() may drop links from links_
+  for (const auto& link : links) {
+    link->set_snapshot(snapshot_);
+    if (new_epoch) link->retire();
+  }
+  if (new_epoch) idle_.clear();
 }
 
 std::string PinnedPool::refusal_text() const {

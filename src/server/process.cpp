@@ -145,6 +145,13 @@ int Process::run() {
   for (unsigned i = 0; i < config_.server.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
+  // A pause or a failover hold that ends frees every worker's held clients at once (not on each
+  // worker's 100 ms tick). workers_ is complete from here on and outlives every caller.
+  const auto wake_workers = [this] {
+    for (auto& worker : workers_) worker->wake_held();
+  };
+  link_settings_.pause_gate->set_waker(wake_workers);
+  link_settings_.failover_gate->set_waker(wake_workers);
   open_listeners();  // throws with a clear message; --takeover: the running Funnel's sockets
   if (!takeover_) listen_for_takeover(signals_io);  // throws if a Funnel already listens there
 
