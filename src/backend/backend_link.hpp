@@ -217,6 +217,9 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   // Followers of leaders just marked abandoned get `reply` (the timeout) too.
   [[gnu::cold, gnu::noinline]] void answer_abandoned_followers(std::string_view reply,
                                                                const ReplyTiming& timing);
+  // Where writing stops: the end of out_, or with backend.max_in_flight_per_link the end of the
+  // last request the bound lets be unanswered at once (link_io.cpp).
+  std::uint64_t write_limit() const;
   void coalesce_batch_written() {
     if (coalescer_ != nullptr) [[unlikely]]
       coalescer_->batch_written();

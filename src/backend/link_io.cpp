@@ -66,7 +66,7 @@ void BackendLink::write_batched() {
   in_write_batch_ = false;
   if (state_ != State::kReady || flush_posted_ || write_waiting_ || hold_writes_) return;
   std::size_t offset = sent_ - out_base_;
-  const std::string_view unsent(out_);
+  const std::string_view unsent(out_.data(), write_limit() - out_base_);
   while (offset < unsent.size()) {
     const net::IoResult wrote =
         transport_.write_some(unsent.data() + offset, unsent.size() - offset);
@@ -140,7 +140,7 @@ void BackendLink::flush() {
   if (hold_writes_) [[unlikely]]
     return;  // our re-AUTH was refused: nothing more on this connection (link_reauth.cpp)
   std::size_t offset = sent_ - out_base_;
-  const std::string_view unsent(out_);
+  const std::string_view unsent(out_.data(), write_limit() - out_base_);
   if (!write_pending(unsent, offset)) return;
   if (out_base_ + offset != sent_) coalesce_batch_written();
   sent_ = out_base_ + offset;
@@ -208,6 +208,9 @@ void BackendLink::on_readable() {
     if (n < space || read_paused_) break;
   }
   if (state_ == State::kClosed) return;
+  // Requests held back by backend.max_in_flight_per_link go as their predecessors are answered.
+  if (sent_ != out_base_ + out_.size() && !write_waiting_) [[unlikely]]
+    schedule_flush();
   compact_output();
   if (!read_paused_) wait_readable();  // else resume_stream() waits again
 }
@@ -355,6 +358,20 @@ void BackendLink::compact_output() {
     return;
   }
   out_base_ = acked;
+}
+
+// backend.max_in_flight_per_link bounds what Redis holds for this link: the requests past the
+// bound stay in out_ (in order, with their deadlines; a timeout still answers them) instead of
+// filling Redis's query buffer under a spike. Subscriber and tracking links (a push sink) are
+// exempt: their pushes are not answers. Counted once per write that holds requests back.
+std::uint64_t BackendLink::write_limit() const {
+  const std::uint64_t end = out_base_ + out_.size();
+  const common::Millis bound = settings_.max_in_flight_per_link;
+  if (bound <= 0 || push_sink_ != nullptr) [[likely]]
+    return end;
+  const std::uint64_t limit = pipeline_.write_limit(end, static_cast<std::size_t>(bound));
+  if (limit != end) settings_.in_flight_waits->fetch_add(1, std::memory_order_relaxed);
+  return limit;
 }
 
 }  // namespace funnel::backend

@@ -48,6 +48,11 @@ ClientSession* ClientSession::start(SessionContext& context, int fd, std::uint64
   // From the worker's slab: a connection per invocation allocates no session memory.
   void* block = context.session_slab.take(sizeof(ClientSession));
   auto* session = new (block) ClientSession(context, fd, client_id, tls);
+  if (const security::User* initial = context.users->initial_user();
+      initial != nullptr && !session->switch_user(initial)) [[unlikely]] {
+    session->refuse_full_user(*initial);
+    return nullptr;
+  }
   if (!context.poller->add(fd, session)) {
     spdlog::warn("client {}: cannot watch its socket: {}", client_id, std::strerror(errno));
     session->close();
@@ -62,7 +67,6 @@ ClientSession::ClientSession(SessionContext& context, int fd, std::uint64_t clie
     : ctx_(context), id_(client_id) {
   transport_.attach(fd, tls);
   connected_at_ = last_activity_ = common::coarse_now_ms();
-  state_.user = ctx_.users->initial_user();
   handle_ = ctx_.registry.add(this);
   // Non-blocking (accept4), TCP_NODELAY and keepalive come from the listener
   // (server/client_socket_options.hpp).
@@ -274,6 +278,7 @@ void ClientSession::close(metrics::CloseReason reason) {
   if (failover_held_) ctx_.failover_gate->add_held(-1);
   failover_held_ = false;
   ctx_.metrics->closed(reason);
+  switch_user(nullptr);  // its place in the user's connection count
   const int fd = transport_.fd();
   transport_.reset();
   ::close(fd);  // also leaves the poller's set

@@ -317,8 +317,14 @@ class ClientSession final : public net::PollTarget {
   void client_trackinginfo(LocalCall& call);
   void client_reply(LocalCall& call);
   void client_help(LocalCall& call);
-  // Authentication and permissions (session_auth.cpp).
-  bool log_in(std::string_view user, std::string_view password);
+  // Authentication and permissions (session_auth.cpp). log_in returns "" when logged in, else
+  // the error to answer (WRONGPASS, or the user's connection limit).
+  std::string log_in(std::string_view user, std::string_view password);
+  // Fair admission (session_admission.cpp): the connection moves to `next`'s count; false (and
+  // state_.user unchanged) when `next` already holds its max_connections.
+  bool switch_user(const security::User* next);
+  [[gnu::cold, gnu::noinline]] bool over_user_rate(const resp::Request& request);
+  [[gnu::cold]] void refuse_full_user(const security::User& user);
   void on_auth_failure();
   void hold_auth_reply(std::uint64_t seq);
   std::string throttle_key() const;
@@ -390,6 +396,7 @@ class ClientSession final : public net::PollTarget {
   bool in_read_ = false;         // on_readable is parsing this session's requests
   bool reading_paused_ = false;
   bool stop_reading_ = false;  // QUIT, protocol error, drain or EOF: read no more requests
+  bool rate_limited_ = false;  // the user has max_commands_per_s (checked per request)
 };
 
 // Fans a hub batch out to this worker's subscribers (session_pubsub.cpp). Worker thread only.

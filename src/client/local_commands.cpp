@@ -105,8 +105,8 @@ void ClientSession::cmd_hello(LocalCall& call) {
       return error(out, "ERR Syntax error in HELLO option '" + std::string(r.arg(i)) + "'");
     }
   }
-  if (has_auth && !log_in(user, password)) {
-    return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
+  if (has_auth) {
+    if (std::string refused = log_in(user, password); !refused.empty()) return error(out, refused);
   }
   if (state_.user == nullptr) {
     return error(out,
@@ -236,7 +236,8 @@ void ClientSession::cmd_reset(LocalCall& call) {
   state_.reply_mode = plan::ReplyMode::kOn;
   name_.reset();
   lib_name_ = lib_ver_ = nullptr;
-  state_.user = ctx_.users->initial_user();
+  switch_user(nullptr);
+  (void)switch_user(ctx_.users->initial_user());  // a full default user: not logged in (NOAUTH)
   call.out = "+RESET\r\n";
 }
 

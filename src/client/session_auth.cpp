@@ -36,8 +36,8 @@ void ClientSession::cmd_auth(LocalCall& call) {
     return;
   }
   const std::string_view user = r.argc() == 3 ? r.arg(1) : std::string_view("default");
-  if (!log_in(user, r.arg(r.argc() - 1))) {
-    out = kWrongPass;
+  if (std::string refused = log_in(user, r.arg(r.argc() - 1)); !refused.empty()) {
+    out = "-" + refused + "\r\n";
     return;
   }
   out = "+OK\r\n";
@@ -45,19 +45,27 @@ void ClientSession::cmd_auth(LocalCall& call) {
 
 // On failure the session keeps the user it had (Redis does the same), so a client that was
 // never authenticated stays so and every command it pipelined after the AUTH gets NOAUTH.
-bool ClientSession::log_in(std::string_view user, std::string_view password) {
+std::string ClientSession::log_in(std::string_view user, std::string_view password) {
   const security::User* found = ctx_.users->authenticate(user, password);
   if (found == nullptr) {
     on_auth_failure();
-    return false;
+    return std::string(kWrongPass.substr(1, kWrongPass.size() - 3));
   }
-  state_.user = found;
-  return true;
+  if (!switch_user(found)) {
+    ctx_.metrics->auth_failures.add();
+    return security::user_connections_error(found->name(), found->limits().max_connections);
+  }
+  return {};
 }
 
+// The new directory's user of the same name shares the counters (UserDirectory::rebuild), so the
+// connection stays counted; a removed user's count is given back before the session closes.
 bool ClientSession::rebind_user(const security::UserDirectory& users) {
   if (state_.user == nullptr) return true;  // not logged in: its next AUTH uses the new users
-  state_.user = users.find(state_.user->name());
+  const security::User* next = users.find(state_.user->name());
+  if (next == nullptr) switch_user(nullptr);
+  state_.user = next;
+  rate_limited_ = next != nullptr && next->limits().max_commands_per_s != 0;
   return state_.user != nullptr;
 }
 

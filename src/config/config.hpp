@@ -44,6 +44,12 @@ struct ServerConfig {
   // window over which the old one then closes its idle clients.
   std::string takeover_socket = "/run/funnel/takeover-{port}.sock";
   std::uint32_t takeover_drain_ms = 30000;
+  // Accept smoothing (server/accept_pacer.hpp): new connections are taken from the listen
+  // backlog at this rate (0: as fast as they come), after a burst of accept_burst, and none waits
+  // there longer than accept_max_delay_ms.
+  std::uint32_t accept_rate_per_s = 0;
+  std::uint32_t accept_burst = 100;
+  std::uint32_t accept_max_delay_ms = 2000;
 };
 
 struct BackendConfig {
@@ -59,6 +65,10 @@ struct BackendConfig {
   // While the primary fails over, requests for it wait in Funnel this long at most (bounded by
   // request_timeout_ms) for the new primary; 0 fails them at once (routing/failover_hold.hpp).
   std::uint32_t failover_hold_ms = 5000;
+  // Requests written to one link and not yet answered, at most (0: no bound). Beyond it requests
+  // wait inside Funnel, keeping their deadline, so the backend's query buffers stay small under a
+  // spike (backend/pipeline.hpp, Pipeline::write_limit).
+  std::uint32_t max_in_flight_per_link = 0;
   std::uint32_t reconnect_backoff_min_ms = 50;
   std::uint32_t reconnect_backoff_max_ms = 5000;
   std::uint32_t resolve_interval_s = 30;  // re-resolve the backend's hostname this often
@@ -108,6 +118,10 @@ struct UserConfig {
   std::string password_env;             // or: an environment variable holding it
   std::string rules;                    // Redis ACL subset: "~app:* +@read"
   std::optional<std::string> password;  // resolved from password_file / password_env
+  // Fair admission (security/user_limits.hpp): this user's connections at once and commands per
+  // second over the whole process; 0 = no limit.
+  std::uint32_t max_connections = 0;
+  std::uint32_t max_commands_per_s = 0;
 };
 
 struct AuthConfig {
@@ -129,6 +143,9 @@ struct AuthConfig {
   // 1: backend.user itself already lacks the denied commands, so scripts may run even where the
   // backend refuses ACL SETUSER (MemoryDB, ElastiCache RBAC). See docs/security.md#scripts.
   std::uint32_t backend_enforces_deny_list = 0;
+  // The same per-user limits for the default user (clients that never AUTH as another user).
+  std::uint32_t default_max_connections = 0;
+  std::uint32_t default_max_commands_per_s = 0;
 };
 
 struct LimitsConfig {

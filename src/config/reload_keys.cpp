@@ -33,6 +33,10 @@ constexpr std::array kRules = {
   // configuration when a takeover happens (process_takeover.cpp), which a reload does not touch.
   ReloadRule{"server.takeover_socket", kRestart},
   ReloadRule{"server.takeover_drain_ms", kRestart},
+  // Each worker's accept pacer is configured again from its settings on reload (apply_limits).
+  ReloadRule{"server.accept_rate_per_s", kLive},
+  ReloadRule{"server.accept_burst", kLive},
+  ReloadRule{"server.accept_max_delay_ms", kLive},
   // A new topology monitor watches the new address; its view moves the primary as a failover
   // does: new links come up there, new requests go there, the old links drain and close.
   ReloadRule{"backend.address", kLive},
@@ -50,6 +54,8 @@ constexpr std::array kRules = {
   ReloadRule{"backend.link_stall_timeout_ms", kLive},
   // The failover gate and the control thread's failover watch are configured at start.
   ReloadRule{"backend.failover_hold_ms", kRestart},
+  // In the process-wide link settings (a relaxed atomic every link reads when it writes).
+  ReloadRule{"backend.max_in_flight_per_link", kLive},
   ReloadRule{"backend.reconnect_backoff_min_ms", kLive},  // read at each failed connect
   ReloadRule{"backend.reconnect_backoff_max_ms", kLive},
   ReloadRule{"backend.resolve_interval_s", kRestart},  // the control thread's timer
@@ -91,6 +97,10 @@ constexpr std::array kRules = {
   ReloadRule{"auth.failure_max_delay_ms", kRestart},
   ReloadRule{"auth.max_held_per_address", kRestart},
   ReloadRule{"auth.max_held_total", kRestart},
+  // Per-user limits are part of the user directory a reload rebuilds; the counts of connections
+  // in use live in the process's user board and carry over (security/user_limits.hpp).
+  ReloadRule{"auth.default_max_connections", kLive},
+  ReloadRule{"auth.default_max_commands_per_s", kLive},
   // Limits are read per request or per batch from the worker's settings.
   ReloadRule{"limits.max_request_bytes", kLive},
   ReloadRule{"limits.buffer_budget_bytes", kLive},

@@ -83,9 +83,12 @@ std::shared_ptr<const UserDirectory> UserDirectory::build(const config::AuthConf
     const config::UserConfig& user = auth.users[i];
     has_default = has_default || user.name == "default";
     directory->users_.push_back(std::make_unique<User>(user.name, rules_for(user, i)));
+    directory->users_.back()->limits_ = {user.max_connections, user.max_commands_per_s};
   }
   if (!has_default) {
     directory->users_.push_back(std::make_unique<User>("default", default_rules(auth)));
+    directory->users_.back()->limits_ = {auth.default_max_connections,
+                                         auth.default_max_commands_per_s};
   }
   if (std::string error = directory->policy_.parse(auth.deny_commands); !error.empty()) {
     throw config::ConfigError("auth.deny_commands: " + error);
@@ -101,6 +104,10 @@ std::shared_ptr<const UserDirectory> UserDirectory::build(const config::AuthConf
 std::shared_ptr<const UserDirectory> UserDirectory::rebuild(const config::AuthConfig& auth,
                                                             const UserDirectory& running) {
   auto directory = std::const_pointer_cast<UserDirectory>(build(auth));
+  // The same user keeps its counts: connections in use are still in use after the reload.
+  for (const auto& user : directory->users_) {
+    if (const User* before = running.find(user->name())) user->counters_ = before->counters_;
+  }
   ScriptGate& gate = directory->policy_.gate();
   if (!gate.provisions()) return directory;  // nothing to enforce, or the operator vouches
   if (running.policy_.gate().provisions() && directory->backend_user_ == running.backend_user_) {

@@ -13,6 +13,7 @@
 #include "security/backend_user.hpp"
 #include "security/command_policy.hpp"
 #include "security/script_policy.hpp"
+#include "security/user_limits.hpp"
 
 namespace funnel::security {
 
@@ -29,10 +30,16 @@ class User {
   ScriptRights script_rights() const { return script_rights_; }
   // Constant-time over the stored hashes: hashes the password once and compares every digest.
   bool password_matches(std::string_view password) const;
+  // Fair admission (user_limits.hpp): the limits, and the counts every worker shares (kept
+  // across reloads for the same name).
+  const UserLimits& limits() const { return limits_; }
+  UserCounters& counters() const { return *counters_; }
 
  private:
   std::string name_;
   UserRules rules_;
+  UserLimits limits_;
+  std::shared_ptr<UserCounters> counters_ = std::make_shared<UserCounters>();
   bool all_commands_ = false;
   ScriptRights script_rights_ = ScriptRights::kAll;
   friend class UserDirectory;
@@ -60,6 +67,8 @@ class UserDirectory {
   bool default_is_nopass() const;
   const CommandPolicy& policy() const { return policy_; }
   const User* find(std::string_view name) const;
+  // Every user, in configuration order (the default user last unless configured).
+  const std::vector<std::unique_ptr<User>>& users() const { return users_; }
   // What the backend user of the data links must lack (backend_user.hpp).
   const BackendUserSpec& backend_user_spec() const { return backend_user_; }
 

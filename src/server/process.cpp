@@ -38,6 +38,7 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.backoff_min_ms = config.backend.reconnect_backoff_min_ms;
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
   if (config.backend.iam()) settings.reauth_after_ms = config.backend.iam_reauth_s * 1000LL;
+  settings.max_in_flight_per_link = config.backend.max_in_flight_per_link;
   // A down link means an expected failover only where another node can be promoted.
   const bool replaceable = !config.topology.sentinels.empty() || config.topology.discover ||
                            !config.topology.replicas.empty();
@@ -177,6 +178,7 @@ int Process::run() {
       config_.server.workers, config_.server.workers_reason, config_.backend.connections_per_node,
       config_.server.max_clients, users_->initial_user() == nullptr ? ", clients must AUTH" : "");
 
+  warn_if_backlog_small();
   int received = 0;
   // SIGHUP reloads and waits again; SIGINT/SIGTERM end the wait and start the drain.
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
@@ -332,7 +334,7 @@ AdminResponse Process::admin_request(bool post, const std::string& path, const s
   if (path == "/metrics") {
     return AdminResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                          metrics::render_prometheus(exposition()) + pause_metrics() +
-                             failover_metrics() + reload_metrics()};
+                             failover_metrics() + reload_metrics() + admission_metrics()};
   }
   if (path == "/healthz") return text(200, "ok\n");
   // Readiness deliberately ignores the backend: a backend outage must not pull every Funnel out

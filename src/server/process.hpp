@@ -89,12 +89,14 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   void drain_and_stop();
   void reload();
   void report_to_systemd(const std::string& state);
+  void warn_if_backlog_small() const;  // accept smoothing needs room in the listen backlog
   AdminResponse admin_request(bool post, const std::string& path, const std::string& query);
   // POST /pause?timeout_ms=N and POST /resume: FUNNEL PAUSE and RESUME for the admin listener.
   AdminResponse admin_pause(bool pause, const std::string& query);
   std::string pause_metrics() const;
   std::string failover_metrics() const;  // the failover hold's gauges (process_pause.cpp)
   std::string reload_metrics() const;
+  std::string admission_metrics();  // per-user limits and in-flight waits (admission_metrics.cpp)
   // The reload of every trigger ("SIGHUP", "FUNNEL RELOAD", "POST /reload": log lines say which).
   ReloadReport reload_from(std::string_view trigger);
   ReloadReport reload_config_locked();

@@ -33,7 +33,8 @@ bool sources_changed(const std::vector<std::string>& live) {
 }
 bool auth_changed(const std::vector<std::string>& live) {
   return has(live, "auth.users") || has(live, "auth.requirepass_file") ||
-         has(live, "auth.deny_commands") || has(live, "auth.backend_enforces_deny_list");
+         has(live, "auth.deny_commands") || has(live, "auth.backend_enforces_deny_list") ||
+         has(live, "auth.default_max_connections") || has(live, "auth.default_max_commands_per_s");
 }
 }  // namespace
 
@@ -137,6 +138,7 @@ void Process::apply_link_timeouts() {
   link_settings_.stall_timeout_ms = backend.link_stall_timeout_ms;
   link_settings_.backoff_min_ms = backend.reconnect_backoff_min_ms;
   link_settings_.backoff_max_ms = backend.reconnect_backoff_max_ms;
+  link_settings_.max_in_flight_per_link = backend.max_in_flight_per_link;
 }
 
 // The certificate files under the same paths (rotated certificates): new connections and new

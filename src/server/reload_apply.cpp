@@ -28,6 +28,7 @@ void Worker::apply_settings(LiveSettingsPtr settings) {
 
 void Worker::apply_limits() {
   const config::LimitsConfig& limits = config_.limits;
+  configure_accept_pace();
   context_->per_request_metrics = config_.admin.metrics != 0;
   context_->slowlog_above_ns = limits.slowlog_max_len > 0
                                    ? static_cast<std::int64_t>(limits.slowlog_slower_than_us) * 1000

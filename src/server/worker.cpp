@@ -176,6 +176,8 @@ void Worker::stop() {
     cluster_replicas_->shutdown();
     cluster_pinned_->shutdown();
     tick_timer_.cancel();
+    if (listen_target_.pace_timer) listen_target_.pace_timer->cancel();
+    if (tls_listen_target_.pace_timer) tls_listen_target_.pace_timer->cancel();
     poller_->stop();
     work_.reset();
     // Let the closes above finish their posted clean-up, then stop.
@@ -205,7 +207,7 @@ void Worker::watch_listener(ListenTarget& target, Acceptor& acceptor, bool tls) 
 }
 
 void Worker::ListenTarget::on_poll_events(std::uint32_t /*events*/) {
-  if (!backing_off && !worker->context_->draining && worker->accepting_) {
+  if (!backing_off && !pacing && !worker->context_->draining && worker->accepting_) {
     worker->accept_waiting(*acceptor, tls);
   }
 }
@@ -216,21 +218,29 @@ Worker::ListenTarget& Worker::listen_target(const Acceptor& acceptor) {
 
 void Worker::accept_waiting(Acceptor& acceptor, bool tls) {
   // A bounded number per turn: a connection storm must not starve the clients already here.
-  constexpr int kAcceptsPerTurn = 64;
-  for (int i = 0; i < kAcceptsPerTurn; ++i) {
+  constexpr std::size_t kAcceptsPerTurn = 64;
+  ListenTarget& target = listen_target(acceptor);
+  const common::Millis now = target.pacer.limited() ? common::coarse_now_ms() : 0;
+  const std::size_t allowed = std::min(kAcceptsPerTurn, target.pacer.allowance(now));
+  for (std::size_t i = 0; i < allowed; ++i) {
     const int fd =
         ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
+      target.pacer.took(1);
       on_accepted(fd, tls);
       continue;
     }
     const int error = errno;
-    if (error == EAGAIN || error == EWOULDBLOCK) return;  // edge spent: the poller reports the next
+    if (error == EAGAIN || error == EWOULDBLOCK) {  // edge spent: the poller reports the next
+      target.pacer.drained();
+      return;
+    }
     // The client gave up before we took it, or a signal: the next one may be fine.
     if (error == ECONNABORTED || error == EINTR || error == EPROTO) continue;
     return on_accept_error(boost::system::error_code(error, boost::system::system_category()),
                            acceptor, tls);
   }
+  if (allowed < kAcceptsPerTurn) return pace_accepts(target, acceptor, now);
   asio::post(io_, [this, &acceptor, tls] {
     if (!context_->draining && accepting_) accept_waiting(acceptor, tls);
   });

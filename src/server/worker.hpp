@@ -18,6 +18,7 @@
 #include "client/reply_router.hpp"
 #include "client/session_context.hpp"
 #include "net/poller.hpp"
+#include "server/accept_pacer.hpp"
 #include "server/drain_schedule.hpp"
 #include "server/pubsub_hub.hpp"
 #include "server/reload_apply.hpp"
@@ -82,6 +83,10 @@ class Worker final {
     bool tls = false;
     bool registered = false;   // in the poller's set
     bool backing_off = false;  // an accept error's retry timer runs: edges wait for it
+    // Accept smoothing (accept_pacing.cpp): while `pacing`, edges wait for the pace timer.
+    AcceptPacer pacer;
+    bool pacing = false;
+    std::unique_ptr<SteadyTimer> pace_timer;
     void on_poll_events(std::uint32_t events) override;
   };
   void accept_next();
@@ -89,6 +94,8 @@ class Worker final {
   void watch_listener(ListenTarget& target, Acceptor& acceptor, bool tls);
   ListenTarget& listen_target(const Acceptor& acceptor);
   void accept_waiting(Acceptor& acceptor, bool tls);
+  void pace_accepts(ListenTarget& target, Acceptor& acceptor, common::Millis now);
+  void configure_accept_pace();  // from config_ (start and reload)
   void open_tls_listener(const config::HostPort& listen);
   SSL* new_tls_session(int fd);
   void on_accepted(int fd, bool tls);
