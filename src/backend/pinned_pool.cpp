@@ -61,6 +61,7 @@ LinkPtr PinnedPool::open_link(resp::Protocol protocol) {
       std::make_shared<BackendLink>(io_, settings_, protocol, std::move(name), *this, *this);
   link->set_metrics(metrics_);
   link->set_stall_check(false);  // a blocked command is silent by design; deadlines still apply
+  link->set_auto_reauth(false);  // never under a lessee: tick() re-AUTHs idle ones only
   links_.push_back(link);
   link->start(snapshot_);
   return link;
@@ -160,6 +161,7 @@ void PinnedPool::clean(BackendLink& link) {
   // RESET logged the link in as the default user: back to Funnel's backend user, which lacks the
   // deny list (security/backend_user.hpp), or scripts on the next lease would bypass it.
   if (!link.provisioned_auth().empty()) link.submit(link.provisioned_auth(), target, deadline);
+  link.note_authenticated(common::coarse_now_ms());  // the handshake logged it in again
 }
 
 void PinnedPool::select_database(BackendLink& link, std::uint32_t db) {
@@ -199,6 +201,7 @@ void PinnedPool::tick(common::Millis now) {
     for (const auto& link : idle) close_link(link, "budget needed by another worker");
   }
   for (const auto& link : links_) link->tick(now);
+  for (const auto& link : idle_) link->reauth_if_due(now);
 }
 
 void PinnedPool::shutdown() {

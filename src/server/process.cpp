@@ -37,6 +37,7 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.stall_timeout_ms = config.backend.link_stall_timeout_ms;
   settings.backoff_min_ms = config.backend.reconnect_backoff_min_ms;
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
+  if (config.backend.iam()) settings.reauth_after_ms = config.backend.iam_reauth_s * 1000LL;
   settings.max_in_flight_per_link = config.backend.max_in_flight_per_link;
   // A down link means an expected failover only where another node can be promoted.
   const bool replaceable = !config.topology.sentinels.empty() || config.topology.discover ||
