@@ -110,6 +110,18 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   // its whole state on the next on_link_ready.
   void send_untracked(std::string_view request);
 
+  // Re-authentication (LinkSettings::reauth_after_ms, docs/aws.md): when the link's login is
+  // that old, AUTH with the current credentials goes between two requests (a MULTI block is one
+  // request), its reply read by the link itself. A refused AUTH stops writing, lets the requests
+  // already sent be answered, then reconnects (unsent ones wait for the new connection).
+  // tick() does it for links with auto_reauth (the default); a pinned pool turns it off and
+  // calls reauth_if_due() for its idle links only, never under a lessee.
+  void set_auto_reauth(bool on) { auto_reauth_ = on; }
+  void reauth_if_due(common::Millis now);
+  // The owner logged the link in again itself (a pinned link's cleaning handshake).
+  void note_authenticated(common::Millis now) { authed_at_ = now; }
+  std::uint64_t reauths() const { return reauths_; }
+
   // Coarse periodic work: request timeouts, stalled-link detection, and a client holding the
   // link paused on a streamed reply for too long.
   void tick(common::Millis now);
@@ -169,6 +181,9 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   void stop_pacing(InFlight& entry);
   void check_stream_stall(common::Millis now);
   void on_handshake_reply(std::string_view reply);
+  [[gnu::cold, gnu::noinline]] void reauth_tick(common::Millis now);
+  [[gnu::cold, gnu::noinline]] void on_reauth_reply(std::string_view reply, resp::ReplyKind kind);
+  bool takes_as_reauth_reply(std::string_view reply, resp::ReplyKind kind) const;
   void refuse_handshake(const std::string& error);
   bool handshake_step_ok(std::string_view reply);
   void finish_provisioning();
@@ -271,6 +286,12 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   bool write_waiting_ = false;
   bool read_waiting_ = false;
   bool stall_check_ = true;
+  // Re-authentication (link_reauth.cpp).
+  common::Millis authed_at_ = 0;  // when this connection last logged in
+  std::uint64_t reauths_ = 0;     // re-AUTHs the backend accepted
+  bool auto_reauth_ = true;
+  bool reauth_pending_ = false;  // an AUTH of ours awaits its reply
+  bool hold_writes_ = false;     // our AUTH was refused: answer what was sent, then reconnect
 };
 
 }  // namespace funnel::backend

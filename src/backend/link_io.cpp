@@ -64,7 +64,7 @@ void BackendLink::submit(std::string_view request, const ReplyTarget& target,
 // from the event loop, never from inside the caller's pass.
 void BackendLink::write_batched() {
   in_write_batch_ = false;
-  if (state_ != State::kReady || flush_posted_ || write_waiting_) return;
+  if (state_ != State::kReady || flush_posted_ || write_waiting_ || hold_writes_) return;
   std::size_t offset = sent_ - out_base_;
   const std::string_view unsent(out_.data(), write_limit() - out_base_);
   while (offset < unsent.size()) {
@@ -137,6 +137,8 @@ void BackendLink::flush() {
     return;
   }
   if (state_ != State::kReady && state_ != State::kRetiring) return;
+  if (hold_writes_) [[unlikely]]
+    return;  // our re-AUTH was refused: nothing more on this connection (link_reauth.cpp)
   std::size_t offset = sent_ - out_base_;
   const std::string_view unsent(out_.data(), write_limit() - out_base_);
   if (!write_pending(unsent, offset)) return;
@@ -252,7 +254,8 @@ void BackendLink::frame_replies() {
 
 void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
   if (state_ == State::kHandshaking) return on_handshake_reply(reply);
-  if (push_sink_ != nullptr && (kind == resp::ReplyKind::kPush || pipeline_.empty())) {
+  if (push_sink_ != nullptr && (kind == resp::ReplyKind::kPush || pipeline_.empty() ||
+                                !takes_as_reauth_reply(reply, kind))) {
     return push_sink_->on_push(*this, reply, kind);
   }
   if (kind == resp::ReplyKind::kPush) return;  // out-of-band; shared links subscribe to nothing
@@ -271,8 +274,9 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
   const std::int64_t written_ns = entry.written_ns;
   if (entry.streaming) [[unlikely]] {
     end_stream(entry, reply);
-  } else if (!entry.abandoned &&
-             (kind != resp::ReplyKind::kError || !redirected_error(entry, reply))) [[likely]] {
+  } else if (entry.abandoned) [[unlikely]] {
+    if (entry.reauth) on_reauth_reply(reply, kind);  // else a late reply: dropped
+  } else if (kind != resp::ReplyKind::kError || !redirected_error(entry, reply)) [[likely]] {
     const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
     // The request's bytes are still in out_ (compact_output keeps them until their reply).
     const std::string_view request(out_.data() + (entry.begin - out_base_),

@@ -60,6 +60,9 @@ struct LinkSettings {
   common::LiveMillis stall_timeout_ms = 10000;
   common::LiveMillis backoff_min_ms = 50;
   common::LiveMillis backoff_max_ms = 5000;
+  // IAM (backend.iam_reauth_s): a link authenticated this long ago sends AUTH with the current
+  // token between requests, before the service's 12-hour connection limit. 0: never.
+  common::LiveMillis reauth_after_ms = 0;
   // backend.max_in_flight_per_link (a count, not milliseconds; live too): 0 is no bound. Each
   // link reads it when it writes; `in_flight_waits` counts the writes it held requests back.
   common::LiveMillis max_in_flight_per_link = 0;

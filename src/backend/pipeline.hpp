@@ -25,6 +25,7 @@ struct InFlight {
   bool unpaced = false;         // streaming to a slow reader: the link no longer pauses for it
   std::uint16_t replies_seen = 0;  // replies already read for it (see ReplyTarget::extra_replies)
   bool has_followers = false;      // coalesced reads wait for a copy of its reply (coalescer.hpp)
+  bool reauth = false;             // the link's own re-AUTH (abandoned too: no client waits for it)
 };
 
 class Pipeline {

@@ -244,9 +244,14 @@ class ClientSession final : public net::PollTarget {
   void begin_pin(PinReason reason);
   void end_pin();
   void resume_held();
+  // The pinned link of a WATCH or a blocking command can carry no more (Redis restarted, or a
+  // failover retired the link to the old primary): drop_lost_pin gives it up (session_pin.cpp).
+  bool pin_lost() const;
+  void drop_lost_pin();
 
   // Transactions (session_transaction.cpp).
   void begin_transaction(std::uint64_t seq);
+  void open_transaction();  // begin_transaction without its +OK (a lost pinned MULTI goes on)
   void queue_in_transaction(const resp::Request& request, std::uint64_t seq);
   void exec_transaction(std::uint64_t seq);
   void end_transaction();
@@ -313,6 +318,7 @@ class ClientSession final : public net::PollTarget {
   void cmd_select(LocalCall& call);
   bool select_database(const resp::Request& r, std::string& out);
   void cmd_reset(LocalCall& call);
+  void cmd_unwatch(LocalCall& call);  // UNWATCH after a lost WATCH (session_transaction.cpp)
   void cmd_client(LocalCall& call);
   void cmd_funnel(LocalCall& call);
   void funnel_pause(LocalCall& call, bool pause);

@@ -142,6 +142,12 @@ bool ClientSession::select_database(const resp::Request& r, std::string& out) {
     return false;
   }
   const auto n = static_cast<std::uint32_t>(db);
+  if (n != 0 && ctx_.config.backend.serverless_on) {
+    error(out, "ERR funnel: SELECT " + std::to_string(n) +
+                   " refused: ElastiCache Serverless has database 0 only (backend.serverless); "
+                   "the command was not run");
+    return false;
+  }
   if (!ctx_.facts.databases->admit(n)) {
     error(out, "ERR funnel: SELECT " + std::to_string(n) +
                    " refused: Funnel already serves backend.max_database_pools = " +

@@ -146,6 +146,31 @@ void ClientSession::end_pin() {
   state_.lease_error = {};
 }
 
+// Only WATCH's and a blocking command's links: their state is Funnel's to rebuild (a lost WATCH
+// is Redis's nil EXEC; a blocking command leases anew). A tracking or MONITOR link's loss still
+// reaches its client as the link's error.
+bool ClientSession::pin_lost() const {
+  if (pin_ == nullptr || !pin_->active() || state_.monitoring) return false;
+  if (state_.pin_reason != PinReason::kWatch && state_.pin_reason != PinReason::kBlocking) {
+    return false;
+  }
+  return !pin_->link().accepting();
+}
+
+// As a Redis client whose connection dropped loses its WATCH and its MULTI, but the client's own
+// connection stays: the WATCH is marked lost (the next EXEC answers nil, as when a watched key
+// changed, which WATCH users retry on), and a MULTI queued on the link goes on as one Funnel
+// holds, which that EXEC answers nil too (EXECABORT without a WATCH). Nothing of it runs.
+void ClientSession::drop_lost_pin() {
+  const bool watched = state_.pin_reason == PinReason::kWatch;
+  const bool in_multi = state_.pin_in_multi;
+  end_pin();  // the link is closed, never handed on (release() checks its state)
+  state_.watch_lost = watched;
+  if (!in_multi) return;
+  open_transaction();
+  if (!watched) tx_->flag_error();  // no WATCH to fail: EXEC answers EXECABORT
+}
+
 // Resumes parsing held requests from a posted handler (never inside a link's reply loop or the
 // pool's waiter loop); gives the pin back first if its work is done.
 void ClientSession::resume_held() {

@@ -15,13 +15,22 @@ std::size_t accounted(std::size_t capacity) {
 
 // MULTI outside a transaction: Funnel holds the commands until EXEC.
 void ClientSession::begin_transaction(std::uint64_t seq) {
+  open_transaction();
+  answer_local(seq, kOk);
+}
+
+void ClientSession::open_transaction() {
   tx_ = std::make_unique<TransactionQueue>();
   state_.mode = plan::Mode::kQueuing;
   state_.tx_writes = false;
   state_.tx_has_slot = false;
   state_.tx_cross_slot = false;
   track_buffer(0, tx_->bytes());
-  answer_local(seq, kOk);
+}
+
+void ClientSession::cmd_unwatch(LocalCall& call) {
+  state_.watch_lost = false;
+  call.out = kOk;
 }
 
 void ClientSession::queue_in_transaction(const resp::Request& request, std::uint64_t seq) {
@@ -43,6 +52,12 @@ void ClientSession::exec_transaction(std::uint64_t seq) {
     end_transaction();
     return answer_error(seq, kExecAbortError);
   }
+  if (state_.watch_lost) [[unlikely]] {
+    // The WATCH died with its pinned link: Redis's answer when a watched key changed, which
+    // WATCH users retry on. Nothing was sent.
+    end_transaction();
+    return answer_local(seq, state_.protocol == resp::Protocol::kResp3 ? "_\r\n" : "*-1\r\n");
+  }
   const auto extra = static_cast<std::uint16_t>(tx_->commands() + 1);  // MULTI's and each QUEUED
   const std::size_t before = accounted(tx_->capacity());
   const std::string_view block = tx_->finish_block();
@@ -60,6 +75,7 @@ void ClientSession::exec_transaction(std::uint64_t seq) {
 }
 
 void ClientSession::end_transaction() {
+  state_.watch_lost = false;  // EXEC, DISCARD and RESET unwatch, as in Redis
   if (tx_ == nullptr) return;
   account_buffer(-static_cast<std::int64_t>(accounted(tx_->capacity())));
   tx_.reset();

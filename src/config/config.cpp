@@ -10,6 +10,7 @@
 #include "config/file_reader.hpp"
 #include "config/key_table.hpp"
 #include "config/node_list.hpp"
+#include "config/serverless.hpp"
 #include "config/topology_rules.hpp"
 #include "config/value_text.hpp"
 #include "routing/coalesce_rule.hpp"
@@ -347,8 +348,9 @@ std::optional<std::string> read_secret_source(const std::string& path, const std
 
 void finalize(Config& config) {
   for (const KeySpec& spec : all_keys()) check_range(spec, config);
-  check_topology(config);   // a source of nodes: backend.address, discovery or Sentinel
-  check_node_list(config);  // [[topology.nodes]], server.zone
+  resolve_serverless(config);  // may make backend.address the cluster seed
+  check_topology(config);      // a source of nodes: backend.address, discovery or Sentinel
+  check_node_list(config);     // [[topology.nodes]], server.zone
   resolve_machine_defaults(config);
   resolve_secret(config.backend.password, config.backend.password_file, "backend.password_file",
                  "FUNNEL_BACKEND_PASSWORD");

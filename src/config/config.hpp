@@ -96,6 +96,16 @@ struct BackendConfig {
   std::string iam_service = "elasticache";  // or "memorydb"
   std::uint32_t iam_serverless = 0;         // 1: ElastiCache Serverless (ResourceType)
   std::uint32_t iam_token_refresh_s = 600;
+  // Open links log in again with a fresh token this long after their last login, before the
+  // service ends IAM-authenticated connections at 12 hours (docs/aws.md).
+  std::uint32_t iam_reauth_s = 39600;
+  // ElastiCache Serverless (docs/aws.md#elasticache-serverless): "auto" (on when backend.address
+  // or the only cluster seed is named *.serverless.*.cache.amazonaws.com), "on" or "off". On:
+  // cluster mode with the endpoint as the seed, TLS on for such a name, database 0 only, and
+  // the replica read policies read on serverless_read_port (0: the endpoint's port + 1).
+  std::string serverless = "auto";
+  std::uint32_t serverless_read_port = 0;
+  bool serverless_on = false;  // the resolved mode (finalize)
   bool iam() const { return !iam_user.empty(); }
 };
 
@@ -233,6 +243,9 @@ struct ClusterConfig {
   std::vector<HostPort> seeds;  // any nodes or a configuration endpoint (--cluster, repeatable)
   std::optional<HostPort> announce;  // the address CLUSTER SLOTS/SHARDS/NODES give for Funnel
   std::uint32_t refresh_ms = 5000;   // periodic slot map refresh besides the on-demand ones
+  // Every shard's replica is this endpoint (ElastiCache Serverless's read-from-replica port),
+  // whatever CLUSTER SHARDS/SLOTS lists. Set by backend.serverless, not a key of its own.
+  std::optional<HostPort> read_endpoint;
   bool enabled() const { return !seeds.empty(); }
 };
 

@@ -165,6 +165,12 @@ constexpr std::array kKeys = {
           [](Config& c) -> std::uint32_t& { return c.backend.iam_serverless; }),
   integer("backend", "iam_token_refresh_s", "", 1, 840, "seconds",
           [](Config& c) -> std::uint32_t& { return c.backend.iam_token_refresh_s; }),
+  choice("backend", "serverless", "", kServerlessModes, [](Config& c) -> std::string& {
+    return c.backend.serverless; }),
+  integer("backend", "serverless_read_port", "", 0, 65535, "0 = the endpoint's port + 1",
+          [](Config& c) -> std::uint32_t& { return c.backend.serverless_read_port; }),
+  integer("backend", "iam_reauth_s", "", 1, 43'000, "seconds (the service's limit is 12 h)",
+          [](Config& c) -> std::uint32_t& { return c.backend.iam_reauth_s; }),
   text("auth", "requirepass_file", "--requirepass-file", [](Config& c) -> std::string& {
     return c.auth.requirepass_file; }),
   text("auth", "deny_commands", "--deny-commands", [](Config& c) -> std::string& {

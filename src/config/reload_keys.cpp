@@ -80,6 +80,10 @@ constexpr std::array kRules = {
   ReloadRule{"backend.iam_service", kRestart},
   ReloadRule{"backend.iam_serverless", kRestart},
   ReloadRule{"backend.iam_token_refresh_s", kRestart},
+  ReloadRule{"backend.iam_reauth_s", kRestart},
+  // Serverless mode shapes the topology (cluster mode, the read endpoint) at start.
+  ReloadRule{"backend.serverless", kRestart},
+  ReloadRule{"backend.serverless_read_port", kRestart},
   // Users, passwords and the deny list: new AUTHs use the new set; an authenticated client keeps
   // its session, with its user's new rules from its next command (as Redis's ACL SETUSER), and
   // is closed if its user was removed (as ACL DELUSER).

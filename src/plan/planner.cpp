@@ -165,6 +165,9 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
     bool denied = false;
     if (cls.route != Route::kReject && refusal(state, cls, request, context, denied).empty()) {
       if (context.cluster && crosses_slots(cls, request)) return Plan::error(kCrossSlot);
+      // The transaction is doomed already (its EXEC answers nil): nothing to watch on a link.
+      if (state.watch_lost && cls.local == LocalCommand::kWatch) [[unlikely]]
+        return Plan::reply(kOk);
       if (context.holding_all) [[unlikely]]
         return Plan::hold(HoldFor::kPause);  // no link leased while Redis may be restarting
       if (context.failover_hold) [[unlikely]]
@@ -233,6 +236,9 @@ Plan plan_in_transaction(const SessionState& state, const command::Classificatio
     }
     case TxAction::kExec:
       if (context.cluster && state.tx_cross_slot) return exec_cross_slot();
+      // Its WATCH was lost with the link: Funnel answers nil (or EXECABORT), nothing is sent.
+      if (state.watch_lost) [[unlikely]]
+        return Plan::simple(Action::kExec);
       if (context.failover_hold) [[unlikely]]
         return Plan::hold(HoldFor::kFailover);  // the block goes to the primary
       // As Redis: EXEC of a block that writes waits out a pause; a read-only block runs.
@@ -254,6 +260,20 @@ Plan plan_in_transaction(const SessionState& state, const command::Classificatio
       break;
   }
   return Plan::simple(Action::kClose);
+}
+
+// A pinned client's request for Redis waits as a shared client's does: under FUNNEL PAUSE (Redis
+// may be restarting under it) and while the primary fails over (the link may lead to the old
+// primary, which would accept a write and then discard it). CLIENT PAUSE / UNPAUSE go out of band.
+Plan hold_on_pin(Plan p, const Context& context) {
+  if (p.action != Action::kForward || p.target != Target::kPinned || p.has(effect::kRecordPause)) {
+    return p;
+  }
+  if (context.failover_hold) [[unlikely]]
+    return Plan::hold(HoldFor::kFailover);
+  if (context.holding_all) [[unlikely]]
+    return Plan::hold(HoldFor::kPause);
+  return p;
 }
 
 Plan client_refused(const resp::Request& request, std::string& scratch) {
@@ -280,7 +300,7 @@ Plan plan_general(const SessionState& state, const command::Classification& cls,
     case Mode::kPinned:
       break;
   }
-  return plan_pinned(state, cls, request, context);
+  return hold_on_pin(plan_pinned(state, cls, request, context), context);
 }
 
 std::string_view refusal(const SessionState& state, const command::Classification& cls,
@@ -324,7 +344,8 @@ Plan plan_local(const SessionState& state, const command::Classification& cls,
     case LocalCommand::kDiscard:
       return Plan::error(kDiscardWithoutMulti);
     case LocalCommand::kUnwatch:
-      return Plan::reply(kOk);  // nothing is watched
+      // Nothing is watched on a link; a lost WATCH is forgotten (the session's handler).
+      return state.watch_lost ? Plan::local_command(LocalCommand::kUnwatch) : Plan::reply(kOk);
     case LocalCommand::kWatch:
       *context.scratch =
           command::unsupported_error("WATCH", "it needs a dedicated backend connection");

@@ -71,6 +71,10 @@ struct SessionState {
   // MONITOR has been sent on the pinned link (kPinned, kMonitor): it carries no more requests;
   // the client's go on shared links, as anyone's (monitor_rule.hpp).
   bool monitoring = false;
+  // The pinned link that held this client's WATCH was lost (Redis restarted, or a failover
+  // retired the link to the old primary): as when a watched key changed, the next EXEC answers
+  // nil, and WATCH adds nothing until EXEC, DISCARD, UNWATCH or RESET clear it.
+  bool watch_lost = false;
   std::string_view lease_error;  // kLeaseRefused: the pool's reason (owned by the session)
   LaneTracker lanes;             // the client's requests in flight and on which lane
 

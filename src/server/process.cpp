@@ -38,6 +38,7 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.stall_timeout_ms = config.backend.link_stall_timeout_ms;
   settings.backoff_min_ms = config.backend.reconnect_backoff_min_ms;
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
+  if (config.backend.iam()) settings.reauth_after_ms = config.backend.iam_reauth_s * 1000LL;
   settings.max_in_flight_per_link = config.backend.max_in_flight_per_link;
   // A down link means an expected failover only where another node can be promoted.
   const bool replaceable = !config.topology.sentinels.empty() || config.topology.discover ||
@@ -156,6 +157,13 @@ int Process::run() {
   for (unsigned i = 0; i < config_.server.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
+  // A pause or a failover hold that ends frees every worker's held clients at once (not on each
+  // worker's 100 ms tick). workers_ is complete from here on and outlives every caller.
+  const auto wake_workers = [this] {
+    for (auto& worker : workers_) worker->wake_held();
+  };
+  link_settings_.pause_gate->set_waker(wake_workers);
+  link_settings_.failover_gate->set_waker(wake_workers);
   open_listeners();  // throws with a clear message; --takeover: the running Funnel's sockets
   if (!takeover_) listen_for_takeover(signals_io);  // throws if a Funnel already listens there
 

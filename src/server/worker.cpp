@@ -140,6 +140,17 @@ void Worker::publish(backend::SnapshotPtr snapshot) {
   });
 }
 
+void Worker::wake_held() {
+  asio::post(io_, [this] { release_held(common::coarse_now_ms()); });
+}
+
+void Worker::release_held(common::Millis now) {
+  if (!context_->pause_waiters.empty() && !context_->pause_gate->holds_writes()) {
+    client::resume_pause_waiters(*context_);  // the pause expired, or ended on another thread
+  }
+  if (!context_->failover_waiters.empty()) check_failover_waiters(now);
+}
+
 void Worker::check_failover_waiters(common::Millis now) {
   const bool over = !context_->failover_gate->holding_slow(context_->snapshot->epoch, now);
   client::check_failover_waiters(*context_, over, now);
@@ -342,10 +353,7 @@ void Worker::on_tick() {
   router_->expire_parked(now);
   if (spread_) spread_close_tick(now);
   if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
-  if (!context_->pause_waiters.empty() && !context_->pause_gate->holds_writes()) {
-    client::resume_pause_waiters(*context_);  // the pause expired, or another worker's UNPAUSE
-  }
-  if (!context_->failover_waiters.empty()) check_failover_waiters(now);
+  release_held(now);  // a pause that expired, a failover hold past its deadline
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0 &&
       replicas_->in_flight() == 0 && cluster_primaries_->in_flight() == 0 &&

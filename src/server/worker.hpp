@@ -53,6 +53,8 @@ class Worker final {
 
   // Thread-safe entry points (they post to this worker's loop).
   void publish(backend::SnapshotPtr snapshot);
+  // A pause or a failover hold ended (any thread): the held sessions go on now, not at the tick.
+  void wake_held();
   // A configuration reload's live settings (reload_apply.cpp), applied between batches.
   void apply_settings(LiveSettingsPtr settings);
   void begin_drain();
@@ -104,6 +106,7 @@ class Worker final {
   void apply_snapshot(const backend::SnapshotPtr& snapshot);
   // The sessions held for a failover: released, failed or kept (client/session_failover.cpp).
   void check_failover_waiters(common::Millis now);
+  void release_held(common::Millis now);  // the pause's and the failover's, if theirs ended
   void apply_limits();  // config_'s limits into the parsers and the slowlog threshold
   void apply_users(std::shared_ptr<const security::UserDirectory> users);
   // Cluster mode (worker_cluster.cpp): pools for the layout's shards, and the slot routing.
