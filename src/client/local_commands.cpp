@@ -105,8 +105,18 @@ void ClientSession::cmd_hello(LocalCall& call) {
       return error(out, "ERR Syntax error in HELLO option '" + std::string(r.arg(i)) + "'");
     }
   }
-  if (has_auth && !log_in(user, password)) {
-    return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
+  if (has_auth) {
+    const Login login = log_in(user, password, call.seq);
+    if (login == Login::kFailed) {
+      return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
+    }
+    if (login == Login::kPending) {  // finish_hello runs once the backend has answered
+      if (backend_login_ == nullptr) backend_login_ = std::make_unique<BackendLogin>();
+      backend_login_->hello = std::make_unique<PendingHello>(
+          PendingHello{requested, has_name, has_name ? std::string(name) : std::string()});
+      call.answered = true;
+      return;
+    }
   }
   if (state_.user == nullptr) {
     return error(out,

@@ -36,27 +36,43 @@ void ClientSession::cmd_auth(LocalCall& call) {
     return;
   }
   const std::string_view user = r.argc() == 3 ? r.arg(1) : std::string_view("default");
-  if (!log_in(user, r.arg(r.argc() - 1))) {
-    out = kWrongPass;
-    return;
+  switch (log_in(user, r.arg(r.argc() - 1), call.seq)) {
+    case Login::kLoggedIn:
+      out = "+OK\r\n";
+      return;
+    case Login::kFailed:
+      out = kWrongPass;
+      return;
+    case Login::kPending:
+      call.answered = true;  // finish_backend_login answers
+      return;
   }
-  out = "+OK\r\n";
 }
 
 // On failure the session keeps the user it had (Redis does the same), so a client that was
 // never authenticated stays so and every command it pipelined after the AUTH gets NOAUTH.
-bool ClientSession::log_in(std::string_view user, std::string_view password) {
+// Configured users come first: a name Funnel knows is decided here alone; with
+// auth.users_from_backend, any other name is checked by the backend.
+ClientSession::Login ClientSession::log_in(std::string_view user, std::string_view password,
+                                           std::uint64_t seq) {
   const security::User* found = ctx_.users->authenticate(user, password);
-  if (found == nullptr) {
-    on_auth_failure();
-    return false;
+  if (found != nullptr) {
+    state_.user = found;
+    backend_login_.reset();
+    return Login::kLoggedIn;
   }
-  state_.user = found;
-  return true;
+  if (ctx_.backend_users != nullptr && ctx_.users->find(user) == nullptr) [[unlikely]] {
+    return log_in_backend(user, password, seq);
+  }
+  on_auth_failure();
+  return Login::kFailed;
 }
 
 bool ClientSession::rebind_user(const security::UserDirectory& users) {
   if (state_.user == nullptr) return true;  // not logged in: its next AUTH uses the new users
+  if (backend_login_ != nullptr && backend_login_->user != nullptr) {
+    return true;  // kept in the backend: its rules come from there
+  }
   state_.user = users.find(state_.user->name());
   return state_.user != nullptr;
 }

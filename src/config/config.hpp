@@ -119,6 +119,11 @@ struct AuthConfig {
   // 1: backend.user itself already lacks the denied commands, so scripts may run even where the
   // backend refuses ACL SETUSER (MemoryDB, ElastiCache RBAC). See docs/security.md#scripts.
   std::uint32_t backend_enforces_deny_list = 0;
+  // 1: a user not configured here is checked against the backend (AUTH on a control-side
+  // connection, rules from ACL GETUSER), its verdict and rules kept backend_users_cache_ms.
+  // See docs/security.md#users-kept-in-the-backend.
+  std::uint32_t users_from_backend = 0;
+  std::uint32_t backend_users_cache_ms = 5000;
 };
 
 struct LimitsConfig {

@@ -41,6 +41,7 @@ Worker::Worker(Process& process, unsigned index)
   context_->poller = poller_.get();
   context_->users = process.users();
   context_->auth_throttle = &process.auth_throttle();
+  context_->backend_users = process.backend_users();
   context_->admin = &process;
   apply_limits();
   context_->cluster = process.config().cluster.enabled();
@@ -332,6 +333,7 @@ void Worker::on_tick() {
     client::resume_pause_waiters(*context_);  // the pause expired, or another worker's UNPAUSE
   }
   if (!context_->failover_waiters.empty()) check_failover_waiters(now);
+  if (context_->backend_users != nullptr) rebind_backend_users();
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0 &&
       replicas_->in_flight() == 0 && cluster_primaries_->in_flight() == 0 &&
