@@ -94,6 +94,12 @@ class ClientSession final : public net::PollTarget {
   // its user's new rules from its next command, as Redis's ACL SETUSER does; false when its user
   // is gone (the caller closes it, as ACL DELUSER does). Worker thread, between batches.
   bool rebind_user(const security::UserDirectory& users);
+  // A user kept in the backend changed its rules or is gone (security::BackendUserCache): acts
+  // as its current rules from its next command; false when it is gone (the caller closes it).
+  bool rebind_backend_user(security::BackendUserCache& cache);
+  // The backend's answer to this session's pending AUTH or HELLO AUTH (request `seq`).
+  void finish_backend_login(std::uint64_t seq, bool silent,
+                            const security::BackendAuthResult& result);
   bool has_pending_replies() const { return !replies_.idle(); }
   // For the takeover's spread close (server/idle_drain.cpp): nothing read, pending or being
   // written, so closing now loses no request; and whether the connection holds state a reconnect
@@ -337,9 +343,20 @@ class ClientSession final : public net::PollTarget {
   void client_trackinginfo(LocalCall& call);
   void client_reply(LocalCall& call);
   void client_help(LocalCall& call);
-  // Authentication and permissions (session_auth.cpp). log_in returns "" when logged in, else
-  // the error to answer (WRONGPASS, or the user's connection limit).
-  std::string log_in(std::string_view user, std::string_view password);
+  // Authentication and permissions (session_auth.cpp). log_in answers at once (kLoggedIn,
+  // kFailed, or kFull: the user holds its max_connections) or leaves request `seq` pending while
+  // the backend checks (session_backend_auth.cpp).
+  enum class Login : std::uint8_t { kLoggedIn, kFailed, kFull, kPending };
+  struct PendingHello {  // what HELLO does once its AUTH succeeds
+    resp::Protocol protocol;
+    bool has_name = false;
+    std::string name;
+  };
+  Login log_in(std::string_view user, std::string_view password, std::uint64_t seq);
+  Login log_in_backend(std::string_view user, std::string_view password, std::uint64_t seq);
+  std::string full_user_error(std::string_view name) const;
+  void finish_hello(std::uint64_t seq, bool silent, const PendingHello& hello);
+  void act_as_backend_user(std::shared_ptr<const security::User> user);
   // Fair admission (session_admission.cpp): the connection moves to `next`'s count; false (and
   // state_.user unchanged) when `next` already holds its max_connections.
   bool switch_user(const security::User* next);
@@ -385,7 +402,14 @@ class ClientSession final : public net::PollTarget {
   const std::string* lib_ver_ = nullptr;
   common::Millis connected_at_;
   common::Millis last_activity_;
-  std::unique_ptr<SteadyTimer> auth_delay_;     // holds a failed AUTH's reply (AuthThrottle)
+  std::unique_ptr<SteadyTimer> auth_delay_;  // holds a failed AUTH's reply (AuthThrottle)
+  // A user kept in the backend: the rules state_.user points into, and a HELLO whose AUTH the
+  // backend is checking. Null for configured users (one pointer per session).
+  struct BackendLogin {
+    std::shared_ptr<const security::User> user;
+    std::unique_ptr<PendingHello> hello;
+  };
+  std::unique_ptr<BackendLogin> backend_login_;
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   std::uint8_t pending_ops_ = 0;                // outstanding readiness waits and posted flushes
   bool protocol_failed_ = false;                // closing after a protocol error (metrics reason)
@@ -398,8 +422,9 @@ class ClientSession final : public net::PollTarget {
   // The hold deadline of the requests read so far (0: none): requests that arrived together
   // share it, so a pipeline fails together instead of one hold after another.
   common::Millis failover_deadline_ = 0;
-  bool silent_ = false;                // the current request's reply is dropped
-  bool auth_delayed_ = false;          // a failed AUTH's reply is held; nothing more is read
+  bool silent_ = false;  // the current request's reply is dropped
+  // A failed AUTH's reply is held, or the backend checks a password: nothing more is read.
+  bool auth_delayed_ = false;
   bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress
   bool tls_write_wants_read_ = false;  // and the reverse
   bool closed_ = false;

@@ -106,7 +106,18 @@ void ClientSession::cmd_hello(LocalCall& call) {
     }
   }
   if (has_auth) {
-    if (std::string refused = log_in(user, password); !refused.empty()) return error(out, refused);
+    const Login login = log_in(user, password, call.seq);
+    if (login == Login::kFailed) {
+      return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
+    }
+    if (login == Login::kFull) return error(out, full_user_error(user));
+    if (login == Login::kPending) {  // finish_hello runs once the backend has answered
+      if (backend_login_ == nullptr) backend_login_ = std::make_unique<BackendLogin>();
+      backend_login_->hello = std::make_unique<PendingHello>(
+          PendingHello{requested, has_name, has_name ? std::string(name) : std::string()});
+      call.answered = true;
+      return;
+    }
   }
   if (state_.user == nullptr) {
     return error(out,
@@ -237,6 +248,7 @@ void ClientSession::cmd_reset(LocalCall& call) {
   name_.reset();
   lib_name_ = lib_ver_ = nullptr;
   switch_user(nullptr);
+  backend_login_.reset();  // after switch_user: a backend user left its count first
   (void)switch_user(ctx_.users->initial_user());  // a full default user: not logged in (NOAUTH)
   call.out = "+RESET\r\n";
 }

@@ -34,6 +34,7 @@
 #include "routing/near_cache_rule.hpp"
 #include "routing/pause_gate.hpp"
 #include "security/auth_throttle.hpp"
+#include "security/backend_user_cache.hpp"
 #include "security/user_directory.hpp"
 
 namespace funnel::net {
@@ -119,6 +120,19 @@ class AdminView {
   virtual ReloadReport reload_config() { return {false, "reload is not available here"}; }
 };
 
+// Users kept in the backend (auth.users_from_backend), implemented by server::BackendAuth.
+class BackendUserCheck {
+ public:
+  using Done = std::function<void(security::BackendAuthResult)>;
+  virtual ~BackendUserCheck() = default;
+  // Thread-safe. Checks the password on a control-side connection and reads the user's rules
+  // (made into a User against `users`); `done` runs exactly once, on the control thread, within
+  // the backend's request timeout or with kUnavailable.
+  virtual void check(std::string user, std::string password,
+                     std::shared_ptr<const security::UserDirectory> users, Done done) = 0;
+  virtual security::BackendUserCache& cache() = 0;
+};
+
 // Facts about the whole process that INFO and CLIENT replies show.
 struct ProcessFacts {
   unsigned workers = 1;
@@ -200,7 +214,9 @@ struct SessionContext {
   backend::SnapshotPtr snapshot;         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy
   security::AuthThrottle* auth_throttle = nullptr;       // process-wide; null: no slowing down
-  resp::RequestParser parser;          // shared: sessions keep only unparsed bytes
+  BackendUserCheck* backend_users = nullptr;             // auth.users_from_backend; null: off
+  std::uint64_t backend_users_generation = 0;  // the cache's generation the sessions act on
+  resp::RequestParser parser;                  // shared: sessions keep only unparsed bytes
   resp::RequestParser preauth_parser;  // the same, with limits.max_unauthenticated_request_bytes
   command::Classification classification;  // reused per request
   std::string scratch;                     // read buffer for sessions with nothing buffered

@@ -146,6 +146,11 @@ struct AuthConfig {
   // The same per-user limits for the default user (clients that never AUTH as another user).
   std::uint32_t default_max_connections = 0;
   std::uint32_t default_max_commands_per_s = 0;
+  // 1: a user not configured here is checked against the backend (AUTH on a control-side
+  // connection, rules from ACL GETUSER), its verdict and rules kept backend_users_cache_ms.
+  // See docs/security.md#users-kept-in-the-backend.
+  std::uint32_t users_from_backend = 0;
+  std::uint32_t backend_users_cache_ms = 5000;
 };
 
 struct LimitsConfig {

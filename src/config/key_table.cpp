@@ -197,6 +197,12 @@ constexpr std::array kKeys = {
           "1 says backend.user already lacks the denied commands (scripts then run where the "
           "backend refuses ACL SETUSER)",
           [](Config& c) -> std::uint32_t& { return c.auth.backend_enforces_deny_list; }),
+  integer("auth", "users_from_backend", "--users-from-backend", 0, 1,
+          "1 checks users not configured here against the backend (AUTH, ACL GETUSER)",
+          [](Config& c) -> std::uint32_t& { return c.auth.users_from_backend; }),
+  integer("auth", "backend_users_cache_ms", "--backend-users-cache-ms", 1, kHour,
+          "milliseconds a backend user's verdict and rules are kept",
+          [](Config& c) -> std::uint32_t& { return c.auth.backend_users_cache_ms; }),
   size("limits", "max_request_bytes", kKb, 4 * kGb, "bytes in one request",
        [](Config& c) -> std::uint64_t& { return c.limits.max_request_bytes; }),
   size("limits", "buffer_budget_bytes", kMb, kTb, "bytes for all client buffers together",

@@ -91,6 +91,9 @@ constexpr std::array kRules = {
   ReloadRule{"auth.requirepass_file", kLive},
   ReloadRule{"auth.deny_commands", kLive},
   ReloadRule{"auth.backend_enforces_deny_list", kLive},
+  // The backend user checker is made at start (with its control-side connections).
+  ReloadRule{"auth.users_from_backend", kRestart},
+  ReloadRule{"auth.backend_users_cache_ms", kRestart},
   // The AUTH throttle is one process-wide object whose bounds are fixed at start.
   ReloadRule{"auth.free_failures", kRestart},
   ReloadRule{"auth.failure_delay_ms", kRestart},

@@ -66,6 +66,7 @@ bool names_allowed(const UserRules& rules, std::string_view name) {
 
 User::User(std::string name, UserRules rules) : name_(std::move(name)), rules_(std::move(rules)) {
   all_commands_ = rules_allow_everything(rules_);
+  all_data_ = rules_.all_keys && rules_.all_channels;
 }
 
 bool User::password_matches(std::string_view password) const {
@@ -139,19 +140,25 @@ void UserDirectory::decide_script_rights() {
       }
     }
   }
-  for (const auto& user : users_) {
-    ScriptRights rights = ScriptRights::kAll;
-    if (!user->all_keys()) {
-      rights = ScriptRights::kKeyPatterns;
-    } else if (!user->all_commands()) {
-      rights = ScriptRights::kCommandRules;
-    } else {
-      for (const std::string& name : backend_user_.granted) {
-        if (!names_allowed(user->rules(), name)) rights = ScriptRights::kMissingGrants;
-      }
-    }
-    user->script_rights_ = rights;
+  for (const auto& user : users_) user->script_rights_ = script_rights_for(*user);
+}
+
+ScriptRights UserDirectory::script_rights_for(const User& user) const {
+  // A script runs as the link's backend user, which has every key and channel.
+  if (!user.all_data()) return ScriptRights::kKeyPatterns;
+  if (!user.all_commands()) return ScriptRights::kCommandRules;
+  for (const std::string& name : backend_user_.granted) {
+    if (!names_allowed(user.rules(), name)) return ScriptRights::kMissingGrants;
   }
+  return ScriptRights::kAll;
+}
+
+std::shared_ptr<const User> UserDirectory::make_backend_user(std::string name,
+                                                             UserRules rules) const {
+  auto user = std::make_shared<User>(std::move(name), std::move(rules));
+  user->from_backend_ = true;
+  user->script_rights_ = script_rights_for(*user);
+  return user;
 }
 
 const User* UserDirectory::find(std::string_view name) const {

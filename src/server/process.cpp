@@ -119,6 +119,11 @@ Process::Process(config::Config config)
                                           aws::ChainEnvironment::system());
     iam_auth_->renew();  // no credentials: refuse to start, saying which sources were tried
   }
+  if (config_.auth.users_from_backend != 0) {
+    backend_auth_ = std::make_unique<BackendAuth>(control_->io(), link_settings_,
+                                                  config_.auth.backend_users_cache_ms,
+                                                  [this] { return control_->current(); });
+  }
 }
 
 Process::~Process() = default;
@@ -183,6 +188,7 @@ int Process::run() {
   for (auto& worker : workers_) worker->start(snapshot);
   if (iam_auth_) iam_auth_->start(control_->io());  // before the loop runs: no race on the timer
   if (near_cache_tracker_ != nullptr) near_cache_tracker_->start();  // runs on control_'s loop
+  if (backend_auth_) backend_auth_->start();
   control_->start();
   ready_ = true;
   finish_takeover();  // --takeover: the old process stops accepting; systemd follows this one

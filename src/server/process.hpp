@@ -16,6 +16,7 @@
 #include "metrics/exposition.hpp"
 #include "metrics/process_counters.hpp"
 #include "server/admin_http.hpp"
+#include "server/backend_auth.hpp"
 #include "server/control.hpp"
 #include "server/iam_auth.hpp"
 #include "server/near_cache_tracker.hpp"
@@ -40,6 +41,8 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   const client::ProcessFacts& facts() const { return facts_; }
   std::shared_ptr<const security::UserDirectory> users() const { return users_; }
   security::AuthThrottle& auth_throttle() { return auth_throttle_; }
+  // Users kept in the backend (auth.users_from_backend); null when off.
+  client::BackendUserCheck* backend_users() const { return backend_auth_.get(); }
   // Client TLS (tls.cert_file set); null otherwise. Thread-safe.
   tls::ServerTls* server_tls() const { return server_tls_.get(); }
   Worker& worker(unsigned index) { return *workers_[index]; }
@@ -129,6 +132,8 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::unique_ptr<NearCacheTracker> near_cache_tracker_;
   // IAM tokens for the links (backend.iam_user); destroyed before control_, whose loop runs it.
   std::unique_ptr<IamAuth> iam_auth_;
+  // auth.users_from_backend; runs on control_'s loop, so destroyed before it.
+  std::unique_ptr<BackendAuth> backend_auth_;
   std::unique_ptr<PubsubHub> pubsub_hub_;  // outlives the workers, which post to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::uint64_t> next_client_id_{1};

@@ -41,6 +41,7 @@ Worker::Worker(Process& process, unsigned index)
   context_->poller = poller_.get();
   context_->users = process.users();
   context_->auth_throttle = &process.auth_throttle();
+  context_->backend_users = process.backend_users();
   context_->admin = &process;
   apply_limits();
   context_->cluster = process.config().cluster.enabled();
@@ -354,6 +355,7 @@ void Worker::on_tick() {
   if (spread_) spread_close_tick(now);
   if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
   release_held(now);  // a pause that expired, a failover hold past its deadline
+  if (context_->backend_users != nullptr) rebind_backend_users();
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0 &&
       replicas_->in_flight() == 0 && cluster_primaries_->in_flight() == 0 &&

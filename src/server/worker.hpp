@@ -115,6 +115,9 @@ class Worker final {
   void apply_cluster(const backend::BackendSnapshot& snapshot);
   void schedule_tick();
   void on_tick();
+  // Users kept in the backend whose rules changed: sessions rebind, or close when their user is
+  // gone (worker_backend_users.cpp). On the tick; nothing to do unless the generation moved.
+  void rebind_backend_users();
   void give_back_memory();
   void stop_listener(ListenTarget& target, Acceptor& acceptor);
   void spread_close_tick(common::Millis now);
