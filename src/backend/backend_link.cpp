@@ -31,10 +31,6 @@ const std::string& BackendLink::address() const {
   return snapshot_ ? snapshot_->address : kUnknown;
 }
 
-bool BackendLink::accepting() const {
-  return state_ != State::kBackoff && state_ != State::kRetiring && state_ != State::kClosed;
-}
-
 std::string BackendLink::unavailable_error() const {
   if (busy_) return down_reason_.substr(down_reason_.find("BUSY "));  // Redis's own text
   return "ERR funnel: backend " + address() + " unavailable (" + down_reason_ +

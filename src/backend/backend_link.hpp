@@ -90,7 +90,9 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
 
   // False while the backend is known to be down (in backoff) and once retiring: the caller answers
   // with unavailable_error() instead of submitting.
-  bool accepting() const;
+  bool accepting() const {
+    return state_ != State::kBackoff && state_ != State::kRetiring && state_ != State::kClosed;
+  }
   std::string unavailable_error() const;
   // Not accepting because a running script refused the handshake (BUSY), and an out-of-band
   // kill has ended a script since (LinkSettings::busy_ended): reconnects now and returns true if
@@ -172,6 +174,12 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   void on_readable();
   void frame_replies();
   void on_reply(std::string_view reply, resp::ReplyKind kind);
+  [[gnu::cold, gnu::noinline]] void on_special_reply(InFlight& entry, std::string_view reply,
+                                                     resp::ReplyKind kind);
+  // submit()'s two halves: the request into the output stream and the FIFO, then on its way.
+  // Inlined into both (link_io.cpp).
+  void append(std::string_view request, const ReplyTarget& target, common::Millis deadline);
+  void dispatch(bool link_idle);
   // Large replies (link_stream.cpp): passes the settled bytes of the partial reply at the head
   // of the pipeline to its client and drops them from in_; ends or aborts the stream.
   [[gnu::cold, gnu::noinline]] void stream_partial();
@@ -207,9 +215,10 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   std::string_view request_bytes(const InFlight& entry) const;
   // Read coalescing (link_coalesce.cpp, coalescer.hpp): true if the offered read joined a
   // leader (it is answered with the leader's reply, and nothing is appended).
-  [[gnu::cold, gnu::noinline]] bool join_leader(std::string_view request, const ReplyTarget& target,
-                                                const ReadOffer& offer);
-  [[gnu::cold, gnu::noinline]] void note_leader(std::size_t length);
+  [[gnu::cold, gnu::noinline]] void submit_offered(std::string_view request,
+                                                   const ReplyTarget& target,
+                                                   common::Millis deadline, const ReadOffer& offer);
+  bool join_leader(std::string_view request, const ReplyTarget& target, const ReadOffer& offer);
   // The leader at absolute index `leader` was answered (or failed) with `reply`: so are its
   // followers.
   [[gnu::cold, gnu::noinline]] void answer_followers(std::uint64_t leader, std::string_view reply,
@@ -220,8 +229,10 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   // Where writing stops: the end of out_, or with backend.max_in_flight_per_link the end of the
   // last request the bound lets be unanswered at once (link_io.cpp).
   std::uint64_t write_limit() const;
-  void coalesce_batch_written() {
-    if (coalescer_ != nullptr) [[unlikely]]
+  // Bytes up to stream position `sent` are written now: with coalescing, no read noted before
+  // may be joined any more.
+  void coalesce_batch_written(std::uint64_t sent) {
+    if (coalescer_ != nullptr && sent != sent_) [[unlikely]]
       coalescer_->batch_written();
   }
   const std::string& address() const;

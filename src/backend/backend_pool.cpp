@@ -41,8 +41,7 @@ std::string BackendPool::link_name(resp::Protocol protocol, unsigned link_index,
          std::to_string(db) + ":" + std::to_string(link_index);
 }
 
-BackendPool::LinkTable& BackendPool::table(std::uint32_t db) {
-  if (db == 0) return links_;
+BackendPool::LinkTable& BackendPool::database_table(std::uint32_t db) {
   for (auto& database : databases_) {
     if (database.db == db) return database.links;
   }

@@ -127,7 +127,9 @@ class BackendPool final : public LinkObserver {
   };
 
   static std::size_t slot(resp::Protocol protocol) { return protocol == resp::Protocol::kResp3; }
-  LinkTable& table(std::uint32_t db);
+  // Database 0's table inline (every request asks; SELECT'ed databases are rare).
+  LinkTable& table(std::uint32_t db) { return db == 0 ? links_ : database_table(db); }
+  LinkTable& database_table(std::uint32_t db);
   template <typename Fn>
   void for_each_table(Fn&& fn) {
     fn(std::uint32_t{0}, links_);

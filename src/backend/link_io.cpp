@@ -27,14 +27,9 @@ std::string_view BackendLink::request_bytes(const InFlight& entry) const {
   return std::string_view(out_).substr(entry.begin - out_base_, entry.end - entry.begin);
 }
 
-void BackendLink::submit(std::string_view request, const ReplyTarget& target,
-                         common::Millis deadline) {
-  // Read coalescing: one branch when off (no read is ever offered).
-  const ReadOffer* offer = OfferScope::current();
-  if (offer != nullptr) [[unlikely]] {
-    if (join_leader(request, target, *offer)) return;
-  }
-  const bool link_idle = pipeline_.empty();
+[[gnu::always_inline]] inline void BackendLink::append(std::string_view request,
+                                                       const ReplyTarget& target,
+                                                       common::Millis deadline) {
   InFlight entry;
   entry.target = target;
   entry.begin = out_base_ + out_.size();
@@ -43,8 +38,10 @@ void BackendLink::submit(std::string_view request, const ReplyTarget& target,
   entry.submitted = common::coarse_now_ms();
   entry.deadline = deadline;
   pipeline_.push(entry);
-  if (offer != nullptr) [[unlikely]]
-    note_leader(request.size());
+}
+
+// After append(): the request leaves with the client's pass (an idle link) or a posted flush.
+[[gnu::always_inline]] inline void BackendLink::dispatch(bool link_idle) {
   // A streamed reply's slow reader holds up nobody: this request would wait behind it.
   if (read_paused_) [[unlikely]]
     stop_pacing(pipeline_.front());
@@ -57,6 +54,29 @@ void BackendLink::submit(std::string_view request, const ReplyTarget& target,
     }
   }
   schedule_flush();
+}
+
+void BackendLink::submit(std::string_view request, const ReplyTarget& target,
+                         common::Millis deadline) {
+  // Read coalescing: with coalescing off no read is ever offered, and this is one load and one
+  // predictable branch; an offered read takes the cold path (link_coalesce.cpp).
+  if (const ReadOffer* offer = OfferScope::current(); offer != nullptr) [[unlikely]]
+    return submit_offered(request, target, deadline, *offer);
+  const bool link_idle = pipeline_.empty();
+  append(request, target, deadline);
+  dispatch(link_idle);
+}
+
+// submit() with an offer (link_coalesce.cpp joins it to a leader if it can): otherwise it goes
+// out as a leader later identical reads may join, noted before dispatch(), which may write it
+// (and a written read is joined by none).
+void BackendLink::submit_offered(std::string_view request, const ReplyTarget& target,
+                                 common::Millis deadline, const ReadOffer& offer) {
+  if (join_leader(request, target, offer)) return;
+  const bool link_idle = pipeline_.empty();
+  append(request, target, deadline);
+  coalescer_->note_leader(pipeline_.end_absolute() - 1, static_cast<std::uint32_t>(request.size()));
+  dispatch(link_idle);
 }
 
 // The end of a client's read pass (write_batch.hpp): what the pass queued on this idle link leaves
@@ -80,7 +100,7 @@ void BackendLink::write_batched() {
     }
     offset += wrote.bytes;
   }
-  if (out_base_ + offset != sent_) coalesce_batch_written();
+  coalesce_batch_written(out_base_ + offset);
   sent_ = out_base_ + offset;
   pipeline_.mark_written(sent_, common::precise_now_ns());
 }
@@ -142,7 +162,7 @@ void BackendLink::flush() {
   std::size_t offset = sent_ - out_base_;
   const std::string_view unsent(out_.data(), write_limit() - out_base_);
   if (!write_pending(unsent, offset)) return;
-  if (out_base_ + offset != sent_) coalesce_batch_written();
+  coalesce_batch_written(out_base_ + offset);
   sent_ = out_base_ + offset;
   pipeline_.mark_written(sent_, common::precise_now_ns());
 }
@@ -270,21 +290,40 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
     return;
   }
   InFlight& entry = pipeline_.front();
+  // A streamed reply's end, or a coalescing leader's reply: one test of two flags, then cold.
+  if (entry.streaming || entry.has_followers) [[unlikely]]
+    return on_special_reply(entry, reply, kind);
+  if (!entry.abandoned) [[likely]] {
+    if (kind != resp::ReplyKind::kError || !redirected_error(entry, reply)) [[likely]] {
+      const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
+      // The request's bytes are still in out_ (compact_output keeps them until their reply).
+      const std::string_view request(out_.data() + (entry.begin - out_base_),
+                                     entry.end - entry.begin);
+      sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_, request});
+    }
+  } else if (entry.reauth) [[unlikely]] {
+    on_reauth_reply(reply, kind);  // our re-AUTH's reply; any other abandoned reply: dropped
+  }
+  pipeline_.pop();
+  if (state_ == State::kRetiring && pipeline_.empty()) finish_retired();
+}
+
+// on_reply's cold half: the last part of a streamed reply, or a leader's reply that its
+// coalesced followers get a copy of.
+void BackendLink::on_special_reply(InFlight& entry, std::string_view reply, resp::ReplyKind kind) {
   const bool has_followers = entry.has_followers;  // `entry` may move while the sink runs
   const std::int64_t written_ns = entry.written_ns;
-  if (entry.streaming) [[unlikely]] {
+  if (entry.streaming) {
     end_stream(entry, reply);
-  } else if (entry.abandoned) [[unlikely]] {
-    if (entry.reauth) on_reauth_reply(reply, kind);  // else a late reply: dropped
-  } else if (kind != resp::ReplyKind::kError || !redirected_error(entry, reply)) [[likely]] {
-    const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
-    // The request's bytes are still in out_ (compact_output keeps them until their reply).
+  } else if (!entry.abandoned &&
+             (kind != resp::ReplyKind::kError || !redirected_error(entry, reply))) {
+    const std::int64_t backend_ns = written_ns > 0 ? read_ns_ - written_ns : 0;
     const std::string_view request(out_.data() + (entry.begin - out_base_),
                                    entry.end - entry.begin);
     sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_, request});
   }
   // A redirected leader's followers get its reply as it came (coalescing is off in cluster mode).
-  if (has_followers) [[unlikely]]
+  if (has_followers)
     answer_followers(pipeline_.first_absolute(), reply,
                      ReplyTiming{written_ns > 0 ? read_ns_ - written_ns : 0, read_ns_});
   pipeline_.pop();

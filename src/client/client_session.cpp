@@ -5,6 +5,8 @@
 #include "backend/write_batch.hpp"
 #include "client/fan_out.hpp"
 #include "client/pin_lease.hpp"
+#include "client/pubsub_counts.hpp"
+#include "client/read_routes.hpp"
 #include "client/transaction.hpp"
 #include "net/poller.hpp"
 
@@ -72,7 +74,21 @@ ClientSession::ClientSession(SessionContext& context, int fd, std::uint64_t clie
   // (server/client_socket_options.hpp).
 }
 
-ClientSession::~ClientSession() = default;
+SessionRare::~SessionRare() = default;
+constinit const SessionRare kNoSessionRare;
+
+ClientSession::~ClientSession() {
+  if (rare_ != &kNoSessionRare) delete rare_;
+}
+
+void ClientSession::make_rare() {
+  rare_ = new SessionRare();
+}
+
+void ClientSession::release_rare() {
+  delete rare_;
+  rare_ = &kNoSessionRare;
+}
 
 bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
   // Subscribed clients are exempt, as in Redis: they wait for messages, not idle.
@@ -189,7 +205,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   ctx_.metrics->requests_in_flight_up.add();
   state_.lanes.sent(state_.forward_lane());
   if (state_.requests_on_pin() && !(flags & backend::ReplyTarget::kOutOfBand)) {
-    pin_->pool().submit(pin_->link(), bytes, target, deadline);
+    rare_->pin->pool().submit(rare_->pin->link(), bytes, target, deadline);
   } else {
     backend::BackendPool* pool = ctx_.pool;
     if (ctx_.slot_map != nullptr) [[unlikely]]
@@ -284,7 +300,7 @@ void ClientSession::close(metrics::CloseReason reason) {
   const int fd = transport_.fd();
   transport_.reset();
   ::close(fd);  // also leaves the poller's set
-  if (auth_delay_) auth_delay_->cancel();
+  if (rare_->auth_delay) rare_->auth_delay->cancel();
   ctx_.registry.remove(handle_);
   leave_all_subscriptions();
   release_buffers_on_close();

@@ -15,6 +15,7 @@
 
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
+#include "client/session_rare.hpp"
 #include "client/subscriptions.hpp"
 #include "net/asio_types.hpp"
 #include "net/poll_target.hpp"
@@ -108,8 +109,8 @@ class ClientSession final : public net::PollTarget {
     return replies_.idle() && out_.empty() && in_.empty() && !input_ready_;
   }
   bool holds_state() const {
-    return state_.mode != plan::Mode::kNormal || pin_ != nullptr || subscribed() || pause_held_ ||
-           lane_hold_ || auth_delayed_ || tx_ != nullptr;
+    return state_.mode != plan::Mode::kNormal || rare_->pin != nullptr || subscribed() ||
+           pause_held_ || lane_hold_ || auth_delayed_ || rare_->tx != nullptr;
   }
   std::uint64_t id() const { return id_; }
 
@@ -295,6 +296,21 @@ class ClientSession final : public net::PollTarget {
   bool closed_by_output_limits(std::size_t unsent);
   std::size_t unsent_bytes() const { return out_.size() - out_sent_ + replies_.stashed_bytes(); }
   void maybe_destroy();
+  // The session's own block of rarely used state (session_rare.hpp), made on first use. Only
+  // the shared empty block is const: a block of its own is the session's to write.
+  SessionRare& rare() {
+    if (rare_ == &kNoSessionRare) [[unlikely]]
+      make_rare();
+    return const_cast<SessionRare&>(*rare_);
+  }
+  [[gnu::cold, gnu::noinline]] void make_rare();
+  // Gives the block back once nothing in it is in use (from release_buffers_if_idle: no
+  // caller up the stack holds a reference into it there).
+  void release_rare_if_unused() {
+    if (rare_ != &kNoSessionRare && rare_->unused()) [[unlikely]]
+      release_rare();
+  }
+  [[gnu::cold, gnu::noinline]] void release_rare();
 
   // Pub/sub commands and state (session_pubsub.cpp).
   void pubsub_subscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
@@ -302,8 +318,8 @@ class ClientSession final : public net::PollTarget {
   void answer_pubsub(std::uint64_t seq, std::string_view confirmations);
   std::uint8_t count_pubsub_reply(const resp::Request& request, std::uint64_t seq);
   bool answer_corrected_count(std::uint64_t seq, std::string_view reply);
-  bool subscribed() const { return subs_ != nullptr && subs_->total() > 0; }
-  bool subscribe_barrier() const { return subs_ != nullptr && subs_->pending.active; }
+  bool subscribed() const { return rare_->subs != nullptr && rare_->subs->total() > 0; }
+  bool subscribe_barrier() const { return rare_->subs != nullptr && rare_->subs->pending.active; }
   void note_subscriptions() { state_.subscribed = subscribed(); }
   void after_pubsub_answer();
   void resume_after_subscribe();
@@ -368,41 +384,35 @@ class ClientSession final : public net::PollTarget {
   std::string_view parser_error_text(std::string_view message, std::string& storage) const;
   void write_hello_reply(std::string& out);
   void set_name(std::string_view name);
-  std::string_view name() const { return name_ ? std::string_view(*name_) : std::string_view(); }
+  std::string_view name() const {
+    return rare_->name ? std::string_view(*rare_->name) : std::string_view();
+  }
   std::string info_line();
   std::string transform_info(std::string_view reply) const;
 
   SessionContext& ctx_;
   net::Transport transport_;  // the client's socket (owned: close() closes it), plain or TLS
-  bool peer_closed_ = false;  // the client has closed its end (EPOLLRDHUP or EOF read)
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
   std::string in_;   // unparsed bytes (a partial request); empty when idle
   std::string out_;  // replies not yet written; empty when idle
   std::size_t out_sent_ = 0;
   std::int64_t buffer_held_ = 0;  // what this session added to the process buffer counter
-  // Links paused until this client drains (streamed replies); null when none.
-  std::unique_ptr<std::vector<std::weak_ptr<backend::StreamSource>>> paused_streams_;
   // Where the partial request at the start of in_ stopped parsing (the worker's parser is shared);
   // only while there is one, so idle clients hold nothing here.
   std::unique_ptr<resp::ParsePosition> partial_;
   ReplyQueue replies_;
   // The protocol state the planner decides from (mode, user, protocol, database, pin, lanes).
   plan::SessionState state_;
-  std::unique_ptr<TransactionQueue> tx_;        // inside a MULTI that Funnel holds; null otherwise
-  std::unique_ptr<PinLease> pin_;               // a pinned link leased (or awaited); null otherwise
-  std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
-  std::unique_ptr<CountedReplies> counted_;     // PUBLISH/NUMSUB replies to correct; or null
-  std::unique_ptr<ReadState> reads_;            // null until a read is routed or a write tracked
-  std::unique_ptr<SlotFanOuts> fan_outs_;       // cross-slot requests in flight; null until one
-  // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
-  // fleet sends the same library name and version, so each session holds two pointers).
-  std::unique_ptr<std::string> name_;
+  // Transactions, pins, subscriptions, names ... (session_rare.hpp): the shared empty block
+  // until the session needs one of its own (rare()).
+  const SessionRare* rare_ = &kNoSessionRare;
+  // CLIENT SETINFO (interned per worker: every client of a fleet sends the same library name
+  // and version, so each session holds two pointers).
   const std::string* lib_name_ = nullptr;
   const std::string* lib_ver_ = nullptr;
   common::Millis connected_at_;
   common::Millis last_activity_;
-  std::unique_ptr<SteadyTimer> auth_delay_;  // holds a failed AUTH's reply (AuthThrottle)
   // A user kept in the backend: the rules state_.user points into, and a HELLO whose AUTH the
   // backend is checking. Null for configured users (one pointer per session).
   struct BackendLogin {
@@ -442,6 +452,7 @@ class ClientSession final : public net::PollTarget {
   bool reading_paused_ = false;
   bool stop_reading_ = false;  // QUIT, protocol error, drain or EOF: read no more requests
   bool rate_limited_ = false;  // the user has max_commands_per_s (checked per request)
+  bool peer_closed_ = false;   // the client has closed its end (EPOLLRDHUP or EOF read)
 };
 
 // Fans a hub batch out to this worker's subscribers (session_pubsub.cpp). Worker thread only.

@@ -39,9 +39,9 @@ bool valid_client_name(std::string_view name) {
 
 void ClientSession::set_name(std::string_view name) {
   if (name.empty()) {
-    name_.reset();  // Redis: an empty name removes it
+    if (rare_->name) rare().name.reset();  // Redis: an empty name removes it
   } else {
-    name_ = std::make_unique<std::string>(name);
+    rare().name = std::make_unique<std::string>(name);
   }
 }
 
@@ -245,7 +245,7 @@ void ClientSession::cmd_reset(LocalCall& call) {
   state_.protocol = resp::Protocol::kResp2;
   silent_ = plan::reset_reply_silenced(state_.reply_mode, silent_);  // ends CLIENT REPLY OFF
   state_.reply_mode = plan::ReplyMode::kOn;
-  name_.reset();
+  if (rare_->name) rare().name.reset();
   lib_name_ = lib_ver_ = nullptr;
   switch_user(nullptr);
   backend_login_.reset();  // after switch_user: a backend user left its count first

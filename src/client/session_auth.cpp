@@ -105,15 +105,16 @@ void ClientSession::on_auth_failure() {
   ctx_.metrics->auth_failures.add();
   if (ctx_.auth_throttle == nullptr) return;
   const security::AuthDecision decision = ctx_.auth_throttle->on_failure(
-      throttle_key(), common::coarse_now_ms(), auth_delay_ != nullptr);
+      throttle_key(), common::coarse_now_ms(), rare_->auth_delay != nullptr);
   switch (decision.verdict) {
     case security::AuthVerdict::kAnswer:
       return;
     case security::AuthVerdict::kClose:
       return close(metrics::CloseReason::kAuthGuessing);
     case security::AuthVerdict::kHold:
-      if (!auth_delay_) auth_delay_ = std::make_unique<SteadyTimer>(ctx_.io.get_executor());
-      auth_delay_->expires_after(std::chrono::milliseconds(decision.delay_ms));
+      if (!rare_->auth_delay)
+        rare().auth_delay = std::make_unique<SteadyTimer>(ctx_.io.get_executor());
+      rare_->auth_delay->expires_after(std::chrono::milliseconds(decision.delay_ms));
       auth_delayed_ = true;  // handle_local holds the reply; nothing after it is read meanwhile
       reading_paused_ = true;
       return;
@@ -131,7 +132,7 @@ void ClientSession::hold_auth_reply(std::uint64_t seq) {
   const std::int64_t started_ns = ctx_.batch_ns;
   const bool silent = silent_;
   ++pending_ops_;
-  auth_delay_->async_wait(
+  rare_->auth_delay->async_wait(
       [this, seq, command_id, started_ns, silent, key = throttle_key()](boost::system::error_code) {
         --pending_ops_;
         ctx_.auth_throttle->end_hold(key);

@@ -118,8 +118,8 @@ void ClientSession::near_cache_write_all(std::uint64_t seq) {
 
 // Every reply of a near-cache session passes here (`whole`: not streamed in parts).
 void ClientSession::near_cache_reply(std::uint64_t seq, std::string_view reply, bool whole) {
-  if (reads_ == nullptr || !reads_->near_cache) return;
-  NearCacheSession& s = *reads_->near_cache;
+  if (rare_->reads == nullptr || !rare_->reads->near_cache) return;
+  NearCacheSession& s = *rare_->reads->near_cache;
   NearCache& cache = *ctx_.near_cache;
   if (seq == s.fill_seq) {
     s.fill_seq = NearCacheSession::kNoFill;
@@ -153,9 +153,9 @@ void ClientSession::release_writes(NearCacheSession& s, std::uint64_t seq) {
 // The client is gone: its writes in flight stop holding keys uncached (if one still runs, Redis's
 // invalidation says so, as for any writer Funnel does not see).
 void ClientSession::near_cache_closed() {
-  if (reads_ == nullptr || !reads_->near_cache) return;
-  release_writes(*reads_->near_cache, NearCacheSession::kNoFill);
-  reads_->near_cache->fill_seq = NearCacheSession::kNoFill;
+  if (rare_->reads == nullptr || !rare_->reads->near_cache) return;
+  release_writes(*rare_->reads->near_cache, NearCacheSession::kNoFill);
+  rare_->reads->near_cache->fill_seq = NearCacheSession::kNoFill;
 }
 
 void ClientSession::note_near_cache_size() {

@@ -161,8 +161,8 @@ void ClientSession::note_queued_slot(std::uint16_t slot) {
 }
 
 void ClientSession::answer_refusal(const plan::Plan& p, std::uint64_t seq) {
-  if (p.has(plan::effect::kAbortTransaction) && tx_ != nullptr) {
-    tx_->flag_error();  // as in Redis: EXEC will answer EXECABORT
+  if (p.has(plan::effect::kAbortTransaction) && rare_->tx != nullptr) {
+    rare_->tx->flag_error();  // as in Redis: EXEC will answer EXECABORT
   }
   if (p.has(plan::effect::kPermissionDenied)) ctx_.metrics->permission_denied.add();
   answer_error(seq, p.text);

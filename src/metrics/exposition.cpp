@@ -7,15 +7,16 @@
 namespace funnel::metrics {
 namespace {
 
+// One histogram family by command class; add(worker, class, counts, sum_ns) adds a worker's.
+template <typename AddClass>
 void histogram(std::string& out, std::string_view name, std::string_view help,
-               const std::vector<const WorkerMetrics*>& workers,
-               const std::array<Histogram, 4> WorkerMetrics::*member) {
+               const std::vector<const WorkerMetrics*>& workers, AddClass add) {
   header(out, name, "histogram", help);
   const auto& bounds = Histogram::upper_bounds_ns();
   for (std::size_t c = 0; c < static_cast<std::size_t>(CommandClass::kCount); ++c) {
     std::array<std::uint64_t, Histogram::kBuckets> counts{};
     std::uint64_t sum_ns = 0;
-    for (const WorkerMetrics* worker : workers) (worker->*member)[c].add_to(counts, sum_ns);
+    for (const WorkerMetrics* worker : workers) add(*worker, c, counts, sum_ns);
     const char* cls = to_label(static_cast<CommandClass>(c));
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b < Histogram::kBuckets; ++b) {
@@ -246,10 +247,14 @@ std::string render_prometheus(const ExpositionInput& in) {
   render_topology_metrics(out, in);
   histogram(out, "funnel_request_duration_seconds",
             "Time from reading a request to handing its reply to the client, by command class.",
-            in.worker_metrics, &WorkerMetrics::latency);
+            in.worker_metrics, [](const WorkerMetrics& w, std::size_t c, auto& counts, auto& sum) {
+              add_class_latency(w.command_latency, c, counts, sum);
+            });
   histogram(out, "funnel_proxy_added_duration_seconds",
             "Part of the request duration spent in Funnel itself (backend round trip excluded).",
-            in.worker_metrics, &WorkerMetrics::proxy_latency);
+            in.worker_metrics, [](const WorkerMetrics& w, std::size_t c, auto& counts, auto& sum) {
+              w.proxy_latency[c].add_to(counts, sum);
+            });
   render_command_latency(out, in.worker_metrics);
   render_hot_keys(out, in);
   header(out, "funnel_invariant_failures_total", "counter", "Internal invariants found broken.");

@@ -51,23 +51,22 @@ constexpr bool reset_reply_silenced(ReplyMode mode, bool silenced) {
 }
 
 struct SessionState {
+  // One-byte fields first and together: one of these per client, so no padding (issue #20's
+  // idle bytes per client).
   Mode mode = Mode::kNormal;
   resp::Protocol protocol = resp::Protocol::kResp2;
   ReplyMode reply_mode = ReplyMode::kOn;
-  const security::User* user = nullptr;  // null until authenticated (owned by the directory)
-  std::uint32_t db = 0;                  // SELECT: the database pool the client uses
-  bool subscribed = false;               // any (P|S)SUBSCRIBE in force (Redis's subscribe mode)
-  bool tx_writes = false;                // kQueuing: the block holds a write (effect::kQueuedWrite)
+  bool subscribed = false;  // any (P|S)SUBSCRIBE in force (Redis's subscribe mode)
+  bool tx_writes = false;   // kQueuing: the block holds a write (effect::kQueuedWrite)
   // kQueuing in cluster mode: the slot of the block's keys so far (effect::kQueuedSlot), and
   // whether they span several (EXEC then answers CROSSSLOT and discards the block, as Redis).
   bool tx_has_slot = false;
   bool tx_cross_slot = false;
-  std::uint16_t tx_slot = 0;
   // The pinned link (modes kLeaseWaiting, kLeaseRefused, kPinned).
   PinReason pin_reason = PinReason::kWatch;
-  bool pin_in_multi = false;     // a MULTI runs on the pinned link itself (after WATCH)
-  bool pin_done = false;         // give the link back once nothing is in flight on it
-  std::uint32_t pin_serial = 0;  // numbers the client's leases (their lanes)
+  std::uint16_t tx_slot = 0;
+  bool pin_in_multi = false;  // a MULTI runs on the pinned link itself (after WATCH)
+  bool pin_done = false;      // give the link back once nothing is in flight on it
   // MONITOR has been sent on the pinned link (kPinned, kMonitor): it carries no more requests;
   // the client's go on shared links, as anyone's (monitor_rule.hpp).
   bool monitoring = false;
@@ -75,8 +74,11 @@ struct SessionState {
   // retired the link to the old primary): as when a watched key changed, the next EXEC answers
   // nil, and WATCH adds nothing until EXEC, DISCARD, UNWATCH or RESET clear it.
   bool watch_lost = false;
-  std::string_view lease_error;  // kLeaseRefused: the pool's reason (owned by the session)
-  LaneTracker lanes;             // the client's requests in flight and on which lane
+  std::uint32_t db = 0;                  // SELECT: the database pool the client uses
+  std::uint32_t pin_serial = 0;          // numbers the client's leases (their lanes)
+  LaneTracker lanes;                     // the client's requests in flight and on which lane
+  const security::User* user = nullptr;  // null until authenticated (owned by the directory)
+  std::string_view lease_error;          // kLeaseRefused: the pool's reason (owned by the session)
 
   bool holds_pin() const { return mode == Mode::kPinned; }
   // Forwarded requests go on the pinned link (not while it streams MONITOR's lines).
