@@ -34,6 +34,7 @@ bool ClientSession::handle_request(const resp::Request& request) {
                               &ctx_.cluster_address, ctx_.holding_all,       ctx_.failover_hold};
   if (pause_expired_ || failover_expired_) [[unlikely]]
     return pause_expired_ ? fail_after_pause() : fail_after_failover();
+  state_.pool_layout = ctx_.pool_layout;  // a reload may have changed the shared links
   // At most one lease and one release per request: each changes the mode the next plan sees.
   for (;;) {
     const plan::Plan p = plan::plan(state_, cls, request, context);

@@ -53,7 +53,11 @@ class Worker final {
   // Thread-safe entry points (they post to this worker's loop).
   void publish(backend::SnapshotPtr snapshot);
   // A configuration reload's live settings (reload_apply.cpp), applied between batches.
-  void apply_settings(LiveSettingsPtr settings);
+  // With `barrier`, arrives at it once applied.
+  void apply_settings(LiveSettingsPtr settings, ReloadBarrierPtr barrier = nullptr);
+  // After a reload changed connections_per_node and every worker resized its pools: the links
+  // beyond the new count drain and close (backend/pool_resize.cpp).
+  void retire_extra_links();
   void begin_drain();
   void stop();
   // Another worker's batch for this one's ReplyRouter (client::PeerWorkers, through Process).
@@ -98,6 +102,7 @@ class Worker final {
   // The sessions held for a failover: released, failed or kept (client/session_failover.cpp).
   void check_failover_waiters(common::Millis now);
   void apply_limits();  // config_'s limits into the parsers and the slowlog threshold
+  void resize_pools();  // config_'s connections_per_node into the pools
   void apply_users(std::shared_ptr<const security::UserDirectory> users);
   // Cluster mode (worker_cluster.cpp): pools for the layout's shards, and the slot routing.
   void make_cluster_pools(const backend::PoolShape& shape,
