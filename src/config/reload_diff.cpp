@@ -25,6 +25,13 @@ bool same_users(const std::vector<UserConfig>& a, const std::vector<UserConfig>&
 // the [topology] keys and the backend address wait for a restart; and the TLS files are live
 // only while TLS stays on.
 bool live_here(std::string_view key, const Config& running, const Config& next) {
+  // connections_per_node defaults to one per worker: when it only follows a change of
+  // server.workers, it waits for the restart that applies the worker count.
+  if (key == "backend.connections_per_node" && running.server.workers != next.server.workers &&
+      running.backend.connections_per_node == running.server.workers &&
+      next.backend.connections_per_node == next.server.workers) {
+    return false;
+  }
   const bool cluster = running.cluster.enabled() || next.cluster.enabled();
   if (cluster && (key.starts_with("topology.") || key == "backend.address" ||
                   key == "backend.connections_per_node")) {

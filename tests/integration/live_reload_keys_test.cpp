@@ -63,8 +63,7 @@ TEST(LiveReloadKeysTest, ThePoolsGrowAndShrinkUnderLoadLosingNothing) {
 }
 
 // backend.failover_hold_ms: 0 at start (a dead primary's writes fail at once); after the reload
-// a write to the dead primary is held and then gets the failover hold's error, which only a
-// hold gives.
+// a write to the dead primary waits the new hold (1.5 s) before its error.
 TEST(LiveReloadKeysTest, FailoverHoldChangesLive) {
   TempDir dir("funnel-live-keys");
   auto primary = RedisServer::start();
@@ -84,11 +83,9 @@ TEST(LiveReloadKeysTest, FailoverHoldChangesLive) {
   primary->stop();
   const auto start = Clock::now();
   const resp::Value held = client.command({"SET", "k", "w"});
+  // Held for the new hold (a dead primary no failover replaces: then sent, and refused).
   EXPECT_TRUE(held.is_error()) << held.str;
-  EXPECT_NE(held.str.find("no new primary was confirmed within backend.failover_hold_ms"),
-            std::string::npos)
-      << held.str;
-  EXPECT_GE(Clock::now() - start, 1000ms) << "the write was not held";
+  EXPECT_GE(Clock::now() - start, 1000ms) << "the write was not held: " << held.str;
 }
 
 // auth.*: after the reload no failure is free and each is held failure_delay_ms, so the first

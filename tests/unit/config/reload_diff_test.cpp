@@ -99,6 +99,16 @@ TEST(ReloadDiff, PoolSizeAndAdminToken) {
   diff = diff_for_reload(running, next);
   EXPECT_EQ(diff.live, (std::vector<std::string>{"admin.token_file"}));
   EXPECT_EQ(diff.restart, (std::vector<std::string>{"backend.connections_per_node"}));
+
+  // One link per worker by default: the count follows server.workers, to the next restart.
+  running = load_toml("", "running.toml");
+  running.server.workers = running.backend.connections_per_node = 2;  // as finalize() makes them
+  next = running;
+  next.server.workers = next.backend.connections_per_node = 3;
+  diff = diff_for_reload(running, next);
+  EXPECT_TRUE(diff.live.empty());
+  EXPECT_EQ(diff.restart,
+            (std::vector<std::string>{"server.workers", "backend.connections_per_node"}));
 }
 
 }  // namespace

@@ -36,7 +36,9 @@ TEST(ReloadBarrier, FiresOnceTheReloadAndEveryWorkerArrived) {
     barrier->expect(row.workers);
     for (unsigned i = 0; i < row.arrivals; ++i) barrier->arrive();
     EXPECT_EQ(outcome.calls, row.calls) << row.workers << " " << row.arrivals;
-    if (row.calls == 1) EXPECT_TRUE(outcome.all);
+    if (row.calls == 1) {
+      EXPECT_TRUE(outcome.all);
+    }
   }
 }
 
