@@ -80,6 +80,12 @@ class BackendPool final : public LinkObserver {
   void submit_to_link(resp::Protocol protocol, unsigned link_index, std::string_view request,
                       const ReplyTarget& target, common::Millis deadline, std::uint32_t db = 0);
 
+  // A reload's connections_per_node, in two steps (pool_resize.cpp): resize() routes this
+  // worker's requests by the new count and opens the links it adds; retire_extra_links(), once
+  // every worker has resized, drains and closes the links beyond it.
+  void resize(unsigned connections_per_node);
+  void retire_extra_links();
+
   void tick(common::Millis now);
   // The worker's counters, handed to every link this pool opens.
   void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }

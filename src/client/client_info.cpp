@@ -123,7 +123,7 @@ std::string ClientSession::transform_info(std::string_view reply) const {
       "funnel_total_connections_received:{}\r\nfunnel_rejected_connections:{}\r\n"
       "funnel_backend:{}\r\nfunnel_backend_links_ready:{}\r\nfunnel_backend_connects:{}\r\n"
       "funnel_client_buffer_bytes:{}\r\n",
-      ctx_.facts.version, ctx_.facts.workers, ctx_.facts.connections_per_node,
+      ctx_.facts.version, ctx_.facts.workers, ctx_.config.backend.connections_per_node,
       ProcessCounters::read(counters.clients_connected), ctx_.config.server.max_clients,
       ProcessCounters::read(counters.clients_accepted),
       ProcessCounters::read(counters.clients_rejected_max_clients) +

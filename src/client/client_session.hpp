@@ -344,6 +344,7 @@ class ClientSession final : public net::PollTarget {
   void cmd_client(LocalCall& call);
   void cmd_funnel(LocalCall& call);
   void funnel_pause(LocalCall& call, bool pause);
+  void funnel_reload(LocalCall& call);
   void cmd_funnel_slowlog(LocalCall& call);  // client/slowlog_command.cpp
   void cmd_funnel_hotkeys(LocalCall& call);  // client/hotkeys_command.cpp
   [[gnu::cold, gnu::noinline]] void sample_hot_key(const resp::Request& request);

@@ -179,11 +179,7 @@ void ClientSession::cmd_funnel(LocalCall& call) {
   if (sub == "SLOWLOG") return cmd_funnel_slowlog(call);
   if (sub == "HOTKEYS") return cmd_funnel_hotkeys(call);
   if (sub == "PAUSE" || sub == "RESUME") return funnel_pause(call, sub == "PAUSE");
-  if (sub == "RELOAD" && r.argc() == 2 && ctx_.admin != nullptr) {
-    const AdminView::ReloadReport report = ctx_.admin->reload_config();
-    if (!report.ok) return error(out, "ERR funnel: reload failed, nothing changed: " + report.text);
-    return resp::ReplyWriter(out, state_.protocol).verbatim("txt", report.text);
-  }
+  if (sub == "RELOAD" && r.argc() == 2 && ctx_.admin != nullptr) return funnel_reload(call);
   if (sub == "HELP" || r.argc() > 2) {
     if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'funnel' command");
     resp::ReplyWriter w(out, state_.protocol);
@@ -206,6 +202,36 @@ void ClientSession::cmd_funnel(LocalCall& call) {
     return error(out, "ERR unknown subcommand '" + std::string(r.arg(1)) + "'. Try FUNNEL HELP.");
   }
   resp::ReplyWriter(out, state_.protocol).verbatim("txt", report);
+}
+
+// FUNNEL RELOAD: answered in its place once every worker has applied the reload (the process
+// posts the report back to this worker), so the client's next command on any connection sees
+// it. The session stays alive until then (pending_ops_).
+void ClientSession::funnel_reload(LocalCall& call) {
+  call.answered = true;
+  ++pending_ops_;
+  const std::int64_t started_ns = ctx_.batch_ns;
+  const bool silent = silent_;
+  const std::uint16_t command_id =
+      ctx_.classification.spec != nullptr ? ctx_.classification.spec->id : 0;
+  ctx_.admin->reload_config(ctx_.io, [this, seq = call.seq, started_ns, silent,
+                                      command_id](AdminView::ReloadReport report) {
+    --pending_ops_;
+    if (!closed_) {
+      std::string out;
+      if (!report.ok) {
+        out = "-ERR funnel: reload failed, nothing changed: " + report.text + "\r\n";
+      } else if (report.late) {
+        out = "-ERR funnel: " + report.text + "\r\n";
+      } else {
+        resp::ReplyWriter(out, state_.protocol).verbatim("txt", report.text);
+      }
+      record(command_id, metrics::CommandClass::kLocal, out, common::precise_now_ns() - started_ns,
+             0);
+      answer(seq, silent ? std::string_view() : std::string_view(out));
+    }
+    maybe_destroy();
+  });
 }
 
 // FUNNEL PAUSE [timeout-ms] | RESUME (session_pause.cpp holds and frees the requests). The gate

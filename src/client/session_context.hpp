@@ -112,12 +112,18 @@ class AdminView {
   // The reply text for FUNNEL <subcommand> (upper case), or empty for an unknown subcommand.
   virtual std::string funnel_report(std::string_view subcommand) = 0;
   // FUNNEL RELOAD: re-reads the configuration (as SIGHUP does). `ok` false: the file was invalid
-  // and nothing changed; `text` says what was applied, what needs a restart, or what is wrong.
+  // and nothing changed; `text` says what was applied, what needs a restart, or what is wrong;
+  // `late`: applied, but some worker had not applied it within the bound (text says so).
   struct ReloadReport {
     bool ok = false;
     std::string text;
+    bool late = false;
   };
-  virtual ReloadReport reload_config() { return {false, "reload is not available here"}; }
+  // Runs `done` on the calling worker's thread (posted to `io`) once every worker has applied
+  // the reload, so the caller's next command on any connection sees it; or after a bound.
+  virtual void reload_config(asio::io_context& /*io*/, std::function<void(ReloadReport)> done) {
+    done({false, "reload is not available here"});
+  }
 };
 
 // Users kept in the backend (auth.users_from_backend), implemented by server::BackendAuth.
@@ -210,6 +216,8 @@ struct SessionContext {
   bool cluster = false;  // cluster.seeds is set: the backend is a Redis Cluster (issue #16)
   std::shared_ptr<const CoalesceSettings> coalesce;  // shield.coalesce; null: off
   NearCache* near_cache = nullptr;       // shield.near_cache (owned by the worker); null: off
+  // Bumped when a reload changes connections_per_node (plan::SessionState::pool_layout).
+  std::uint8_t pool_layout = 0;
   plan::ClusterAddress cluster_address;  // cluster: what CLUSTER SLOTS & co give for Funnel
   backend::SnapshotPtr snapshot;         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy

@@ -34,6 +34,7 @@ bool ClientSession::handle_request(const resp::Request& request) {
                               &ctx_.cluster_address, ctx_.holding_all,       ctx_.failover_hold};
   if (pause_expired_ || failover_expired_) [[unlikely]]
     return pause_expired_ ? fail_after_pause() : fail_after_failover();
+  state_.pool_layout = ctx_.pool_layout;  // a reload may have changed the shared links
   if (state_.mode == plan::Mode::kPinned && pin_lost()) [[unlikely]] {
     if (state_.lanes.in_flight() != 0) return hold_at_lane_barrier();  // their errors first
     drop_lost_pin();

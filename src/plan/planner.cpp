@@ -66,7 +66,7 @@ Plan plan_forward(const SessionState& state, const command::Classification& cls,
   std::uint16_t effects = reply_effects(cls, request);
   if (cls.out_of_band) [[unlikely]]
     effects |= effect::kOutOfBand;
-  const Lane lane = Lane::shared(state.db);
+  const Lane lane = state.shared_lane();
   if (context.route_reads) [[unlikely]] {
     // Only plain reads of database 0 go to replicas; everything else keeps the primary's order.
     if (cls.read_only && state.db == 0) return Plan::forward(Target::kReadRoute, lane, effects);
@@ -121,7 +121,7 @@ Plan plan_cluster_forward(const SessionState& state, const command::Classificati
   if (cls.spec == nullptr) return plan_forward(state, cls, request, context);
   if (cls.spec->first_key == 0) {
     if (const FanOut keyless = keyless_fan_out(*cls.spec); keyless.count != 0) {
-      Plan p = Plan::forward(Target::kShared, Lane::shared(state.db));
+      Plan p = Plan::forward(Target::kShared, state.shared_lane());
       p.action = Action::kFanOut;
       p.fan_out = keyless;
       return p;
@@ -130,7 +130,7 @@ Plan plan_cluster_forward(const SessionState& state, const command::Classificati
   if (!crosses_slots(cls, request)) return plan_forward(state, cls, request, context);
   const Merge merge = slot_merge(*cls.spec, request);
   if (merge == Merge::kFirstPartWins) return Plan::error(kCrossSlot);
-  Plan p = Plan::forward(Target::kShared, Lane::shared(state.db));
+  Plan p = Plan::forward(Target::kShared, state.shared_lane());
   p.action = Action::kFanOut;
   p.fan_out.parts[0] = PartTarget::kEachSlot;
   p.fan_out.count = 1;
@@ -175,7 +175,7 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
       return plan_lease(state, cls, request, context);
     }
   }
-  if (cls.route == Route::kForward && state.lanes.must_wait(Lane::shared(state.db))) {
+  if (cls.route == Route::kForward && state.lanes.must_wait(state.shared_lane())) {
     return Plan::simple(Action::kHold);
   }
   if (cls.route == Route::kReject) return Plan::error(cls.error);
@@ -214,7 +214,7 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
 // the lane barrier; a refused command makes EXEC abort, as in Redis.
 Plan plan_in_transaction(const SessionState& state, const command::Classification& cls,
                          const resp::Request& request, const Context& context) {
-  if (cls.local == LocalCommand::kExec && state.lanes.must_wait(Lane::shared(state.db))) {
+  if (cls.local == LocalCommand::kExec && state.lanes.must_wait(state.shared_lane())) {
     return Plan::simple(Action::kHold);
   }
   if (cls.route != Route::kReject) {

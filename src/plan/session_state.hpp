@@ -74,6 +74,10 @@ struct SessionState {
   // retired the link to the old primary): as when a watched key changed, the next EXEC answers
   // nil, and WATCH adds nothing until EXEC, DISCARD, UNWATCH or RESET clear it.
   bool watch_lost = false;
+  // The worker's shared-link layout (bumped when a reload changes connections_per_node, so the
+  // client's link may change): part of the shared lane, so a request on the new layout waits
+  // for the client's requests in flight on the old one (the lane barrier). Set per request.
+  std::uint8_t pool_layout = 0;
   std::uint32_t db = 0;                  // SELECT: the database pool the client uses
   std::uint32_t pin_serial = 0;          // numbers the client's leases (their lanes)
   LaneTracker lanes;                     // the client's requests in flight and on which lane
@@ -83,9 +87,12 @@ struct SessionState {
   bool holds_pin() const { return mode == Mode::kPinned; }
   // Forwarded requests go on the pinned link (not while it streams MONITOR's lines).
   bool requests_on_pin() const { return mode == Mode::kPinned && !monitoring; }
+  // The lane of this client's requests on shared links (its database, on the current layout).
+  // (databases stay below 2^20; 7 bits of layout, below Lane::kPinnedBit.)
+  Lane shared_lane() const { return Lane::shared(db | (std::uint32_t{pool_layout} & 0x7f) << 24); }
   // The lane a forwarded request of this client travels on.
   Lane forward_lane() const {
-    return mode == Mode::kNormal || mode == Mode::kQueuing || monitoring ? Lane::shared(db)
+    return mode == Mode::kNormal || mode == Mode::kQueuing || monitoring ? shared_lane()
                                                                          : Lane::pinned(pin_serial);
   }
   // RESP2 subscribe mode: only the pub/sub commands, PING, QUIT and RESET run.

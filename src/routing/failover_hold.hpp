@@ -88,6 +88,8 @@ inline constexpr std::string_view kFailoverTimedOut =
 class FailoverWatch {
  public:
   explicit FailoverWatch(common::Millis window_ms) : window_ms_(window_ms) {}
+  // A reload changed the hold: signals heard from now on count this long.
+  void set_window(common::Millis window_ms) { window_ms_ = window_ms; }
   // A signal heard at `now`. A stronger or equal signal replaces the one in force; kRecovered and
   // kAborted end a failover that has not started promoting (after kPromoted only a confirmed
   // primary ends it).
@@ -111,12 +113,13 @@ class FailoverWatch {
 class FailoverGate {
  public:
   // backend.failover_hold_ms and whether a down link means an expected failover (not for a single
-  // --backend node, which nothing can replace). Called once before the workers start.
+  // --backend node, which nothing can replace). Called before the workers start and again by a
+  // configuration reload (any thread): holds that began keep their deadline, new ones use this.
   void configure(common::Millis hold_ms, bool links_down_holds) {
-    hold_ms_ = hold_ms;
-    links_down_holds_ = links_down_holds && hold_ms > 0;
+    hold_ms_.store(hold_ms, std::memory_order_relaxed);
+    links_down_holds_.store(links_down_holds && hold_ms > 0, std::memory_order_relaxed);
   }
-  common::Millis hold_ms() const { return hold_ms_; }
+  common::Millis hold_ms() const { return hold_ms_.load(std::memory_order_relaxed); }
 
   // Called (on the thread that ended it) when a hold ends: a new primary confirmed, an aborted
   // failover, the primary's links back. Every worker then re-checks its held sessions at once
@@ -137,7 +140,9 @@ class FailoverGate {
   }
   // A worker's link to the primary dropped at `now` (or came back: up).
   void links_down(common::Millis now) {
-    if (links_down_holds_) links_down_until_.store(now + hold_ms_, std::memory_order_relaxed);
+    if (links_down_holds_.load(std::memory_order_relaxed)) {
+      links_down_until_.store(now + hold_ms(), std::memory_order_relaxed);
+    }
   }
   void links_up() {
     if (links_down_until_.load(std::memory_order_relaxed) == 0) return;  // the usual case
@@ -173,8 +178,8 @@ class FailoverGate {
   void wake() const {
     if (waker_) waker_();
   }
-  common::Millis hold_ms_ = 0;
-  bool links_down_holds_ = false;
+  std::atomic<common::Millis> hold_ms_{0};
+  std::atomic<bool> links_down_holds_{false};
   std::function<void()> waker_;
   std::atomic<common::Millis> announced_until_{0};
   std::atomic<common::Millis> links_down_until_{0};

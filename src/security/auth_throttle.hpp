@@ -60,7 +60,16 @@ class AuthThrottle {
 
   std::size_t tracked() const;  // addresses with an entry
   std::uint32_t held() const;   // failures held now, all addresses
-  const ThrottleSettings& settings() const { return settings_; }
+  ThrottleSettings settings() const {
+    std::lock_guard lock(mutex_);
+    return settings_;
+  }
+  // A configuration reload (auth.*): later failures are decided with these bounds; the counts
+  // and the holds in progress stay.
+  void set_settings(const ThrottleSettings& settings) {
+    std::lock_guard lock(mutex_);
+    settings_ = settings;
+  }
 
  private:
   struct Entry {
@@ -72,7 +81,7 @@ class AuthThrottle {
   void make_room(std::int64_t now_ms);
   std::uint32_t delay_for(std::uint32_t failures) const;
 
-  const ThrottleSettings settings_;
+  ThrottleSettings settings_;  // guarded by mutex_
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
   std::uint32_t held_total_ = 0;

@@ -40,12 +40,17 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
   if (config.backend.iam()) settings.reauth_after_ms = config.backend.iam_reauth_s * 1000LL;
   settings.max_in_flight_per_link = config.backend.max_in_flight_per_link;
-  // A down link means an expected failover only where another node can be promoted.
-  const bool replaceable = !config.topology.sentinels.empty() || config.topology.discover ||
-                           !config.topology.replicas.empty();
-  settings.failover_gate->configure(config.backend.failover_hold_ms, replaceable);
+  settings.failover_gate->configure(config.backend.failover_hold_ms, replaceable_primary(config));
   return settings;
 }
+}  // namespace
+
+// A down link means an expected failover only where another node can be promoted.
+bool replaceable_primary(const config::Config& config) {
+  return !config.topology.sentinels.empty() || config.topology.discover ||
+         !config.topology.replicas.empty();
+}
+
 security::ThrottleSettings throttle_settings_from(const config::AuthConfig& auth) {
   return {.free_failures = auth.free_failures,
           .first_delay_ms = auth.failure_delay_ms,
@@ -53,6 +58,8 @@ security::ThrottleSettings throttle_settings_from(const config::AuthConfig& auth
           .max_held_per_address = auth.max_held_per_address,
           .max_held_total = auth.max_held_total};
 }
+
+namespace {
 std::string tls_summary(const config::TlsConfig& tls) {
   if (!tls.enabled()) return "";
   const std::string clients = tls.client_ca_file.empty() ? "" : ", client certificates required";
@@ -66,6 +73,8 @@ Process::Process(config::Config config)
       link_settings_(link_settings_from(config_)),
       auth_throttle_(throttle_settings_from(config_.auth)) {
   drain_timeout_ms_ = config_.server.drain_timeout_ms;
+  max_clients_ = config_.server.max_clients;
+  connections_per_node_ = config_.backend.connections_per_node;
   facts_.workers = config_.server.workers;
   facts_.connections_per_node = config_.backend.connections_per_node;
   facts_.version = kFunnelVersion;
@@ -73,11 +82,7 @@ Process::Process(config::Config config)
   database_pools_ = std::make_unique<backend::DatabasePools>(config_.backend.max_database_pools);
   read_policy_ = routing::read_policy_from_name(config_.topology.read_policy)
                      .value_or(routing::ReadPolicy::kPrimary);
-  if (config_.topology.read_your_writes == "client") {
-    read_your_writes_ = client::ReadYourWrites::kClient;
-  } else if (config_.topology.read_your_writes == "process") {
-    read_your_writes_ = client::ReadYourWrites::kProcess;
-  }
+  read_your_writes_ = client::read_your_writes_from(config_.topology.read_your_writes);
   write_watermark_ = std::make_unique<client::WriteWatermark>(config_.server.workers);
   blocking_order_ = std::make_unique<client::BlockingOrder>(config_.server.workers);
   facts_.databases = database_pools_.get();
@@ -302,7 +307,7 @@ metrics::ExpositionInput Process::exposition() const {
   in.version = kFunnelVersion;
   in.workers = config_.server.workers;
   in.clients_connected = metrics::ProcessCounters::read(counters_.clients_connected);
-  in.max_clients = config_.server.max_clients;
+  in.max_clients = max_clients_.load(std::memory_order_relaxed);  // the reloaded value
   in.max_pinned = config_.backend.max_pinned;
   in.invariant_failures = common::invariant_failures();
   in.process = &counters_;
@@ -353,8 +358,8 @@ AdminResponse Process::admin_request(bool post, const std::string& path, const s
   if (path == "/pause" || path == "/resume" || path == "/reload") {
     if (!post) return text(405, "use POST " + path + "\n");
     if (path == "/reload") {
-      const ReloadReport report = reload_from("POST /reload");
-      return text(report.ok ? 200 : 400, report.text + "\n");
+      const ReloadReport report = reload_and_wait("POST /reload");
+      return text(!report.ok ? 400 : report.late ? 503 : 200, report.text + "\n");
     }
     return admin_pause(path == "/pause", query);
   }

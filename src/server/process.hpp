@@ -27,6 +27,11 @@
 
 namespace funnel::server {
 
+// Shared with the reload (process_reload.cpp): the AUTH throttle's bounds, and whether a down
+// link to the primary means an expected failover (another node can be promoted).
+security::ThrottleSettings throttle_settings_from(const config::AuthConfig& auth);
+bool replaceable_primary(const config::Config& config);
+
 class Process final : public client::AdminView, public client::PeerWorkers {
  public:
   explicit Process(config::Config config);
@@ -64,8 +69,9 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   metrics::ExpositionInput exposition() const;
   // client::AdminView: FUNNEL STATS | POOLS | CLIENTS.
   std::string funnel_report(std::string_view subcommand) override;
-  // FUNNEL RELOAD, POST /reload and SIGHUP (process_reload.cpp). Thread-safe.
-  ReloadReport reload_config() override;
+  // FUNNEL RELOAD (process_reload.cpp): `done` is posted to `io` once every worker has applied
+  // the reload, or after kReloadApplyBoundMs with `late` set. Thread-safe.
+  void reload_config(asio::io_context& io, std::function<void(ReloadReport)> done) override;
   // The command line to parse again on reload (the --config file is re-read). Before run().
   void set_reload_args(std::vector<std::string> args) { reload_args_ = std::move(args); }
   // funnel --takeover: serve on the running Funnel's listening sockets (server/takeover.hpp)
@@ -103,12 +109,26 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::string reload_metrics() const;
   std::string admission_metrics();  // per-user limits and in-flight waits (admission_metrics.cpp)
   // The reload of every trigger ("SIGHUP", "FUNNEL RELOAD", "POST /reload": log lines say which).
-  ReloadReport reload_from(std::string_view trigger);
-  ReloadReport reload_config_locked();
+  // With `barrier`, the report is also stored in it and every worker sent the snapshot arrives
+  // at it once applied (its `done` makes the reply).
+  ReloadReport reload_from(std::string_view trigger, const ReloadBarrierPtr& barrier = nullptr);
+  // POST /reload: the admin thread waits for the workers (at most kReloadApplyBoundMs).
+  ReloadReport reload_and_wait(std::string_view trigger);
+  ReloadReport reload_config_locked(const ReloadBarrierPtr& barrier);
   void apply_link_timeouts();
   void apply_live(const std::vector<std::string>& live,
-                  std::shared_ptr<const security::UserDirectory> users);
+                  std::shared_ptr<const security::UserDirectory> users,
+                  const ReloadBarrierPtr& barrier);
   std::string reload_tls_files();
+  // TLS keys that name other files (reload_diff.cpp: live while TLS stays on): loaded and checked
+  // before anything is applied, adopted with the other live keys.
+  struct TlsFiles {
+    std::shared_ptr<boost::asio::ssl::context> server;   // client TLS; null: unchanged
+    std::shared_ptr<boost::asio::ssl::context> backend;  // backend TLS; null: unchanged
+  };
+  std::string load_tls_files(const std::vector<std::string>& live, const config::Config& next,
+                             TlsFiles& files) const;
+  void adopt_tls_files(TlsFiles& files);
 
   const config::Config config_;
   backend::LinkSettings link_settings_;
@@ -147,7 +167,9 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::string reload_trigger_;               // guarded by reload_mutex_
   std::atomic<std::uint64_t> reloads_applied_{0};
   std::atomic<std::uint64_t> reloads_invalid_{0};
-  std::atomic<std::uint32_t> drain_timeout_ms_{0};  // server.drain_timeout_ms, live
+  std::atomic<std::uint32_t> drain_timeout_ms_{0};      // server.drain_timeout_ms, live
+  std::atomic<std::uint32_t> max_clients_{0};           // server.max_clients in force (metrics)
+  std::atomic<std::uint32_t> connections_per_node_{0};  // in force (FUNNEL POOLS)
   // Takeover (process_takeover.cpp).
   bool takeover_ = false;     // started with --takeover
   bool handed_over_ = false;  // this process gave its sockets to a new one

@@ -56,7 +56,11 @@ class Worker final {
   // A pause or a failover hold ended (any thread): the held sessions go on now, not at the tick.
   void wake_held();
   // A configuration reload's live settings (reload_apply.cpp), applied between batches.
-  void apply_settings(LiveSettingsPtr settings);
+  // With `barrier`, arrives at it once applied.
+  void apply_settings(LiveSettingsPtr settings, ReloadBarrierPtr barrier = nullptr);
+  // After a reload changed connections_per_node and every worker resized its pools: the links
+  // beyond the new count drain and close (backend/pool_resize.cpp).
+  void retire_extra_links();
   void begin_drain();
   void stop();
   // Another worker's batch for this one's ReplyRouter (client::PeerWorkers, through Process).
@@ -108,6 +112,7 @@ class Worker final {
   void check_failover_waiters(common::Millis now);
   void release_held(common::Millis now);  // the pause's and the failover's, if theirs ended
   void apply_limits();  // config_'s limits into the parsers and the slowlog threshold
+  void resize_pools();  // config_'s connections_per_node into the pools
   void apply_users(std::shared_ptr<const security::UserDirectory> users);
   // Cluster mode (worker_cluster.cpp): pools for the layout's shards, and the slot routing.
   void make_cluster_pools(const backend::PoolShape& shape,
