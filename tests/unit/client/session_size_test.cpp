@@ -15,7 +15,9 @@ namespace {
 TEST(SessionSize, AnIdleClientsObjectsStaySmall) {
   std::printf("sizeof: ClientSession %zu, ReplyQueue %zu, plan::SessionState %zu\n",
               sizeof(ClientSession), sizeof(ReplyQueue), sizeof(plan::SessionState));
-  EXPECT_LE(sizeof(ClientSession), 336u);  // a 352-byte heap chunk
+  // A 352-byte heap chunk up to 344 (sizeof + 8, rounded up to 16): the backend login pointer
+  // (users kept in the backend, merged beside this change) took 336 to 344 at no memory cost.
+  EXPECT_LE(sizeof(ClientSession), 344u);
   EXPECT_LE(sizeof(ReplyQueue), 40u);
   EXPECT_LE(sizeof(plan::SessionState), 56u);
 }

@@ -37,8 +37,9 @@ TEST_F(ServerlessConfigTest, AnEndpointNameTurnsItOn) {
   config.backend.address = HostPort{"my-cache-abc123.serverless.use1.cache.amazonaws.com", 6379};
   finalize(config);
   EXPECT_TRUE(config.backend.serverless_on);
-  EXPECT_FALSE(config.backend.address.has_value());
   ASSERT_EQ(config.cluster.seeds.size(), 1u);
+  // Cluster mode: the seed is also the first node links go to (topology_rules.cpp).
+  EXPECT_EQ(config.backend.address, config.cluster.seeds[0]);
   EXPECT_EQ(config.cluster.seeds[0].port, 6379);
   ASSERT_TRUE(config.cluster.read_endpoint.has_value());
   EXPECT_EQ(config.cluster.read_endpoint->host,
