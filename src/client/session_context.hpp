@@ -215,7 +215,7 @@ struct SessionContext {
   bool track_writes = false;
   bool cluster = false;  // cluster.seeds is set: the backend is a Redis Cluster (issue #16)
   std::shared_ptr<const CoalesceSettings> coalesce;  // shield.coalesce; null: off
-  NearCache* near_cache = nullptr;       // shield.near_cache (owned by the worker); null: off
+  NearCache* near_cache = nullptr;  // shield.near_cache (owned by the worker); null: off
   // Bumped when a reload changes connections_per_node (plan::SessionState::pool_layout).
   std::uint8_t pool_layout = 0;
   plan::ClusterAddress cluster_address;  // cluster: what CLUSTER SLOTS & co give for Funnel

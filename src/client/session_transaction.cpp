@@ -36,14 +36,15 @@ void ClientSession::cmd_unwatch(LocalCall& call) {
 void ClientSession::queue_in_transaction(const resp::Request& request, std::uint64_t seq) {
   const std::size_t before = accounted(rare_->tx->capacity());
   if (rare_->tx->add(request.raw(), ctx_.config.limits.max_request_bytes,
-               TransactionQueue::kMaxCommands) == TransactionQueue::AddStatus::kTooLarge) {
+                     TransactionQueue::kMaxCommands) == TransactionQueue::AddStatus::kTooLarge) {
     return answer_error(seq,
                         "ERR funnel: transaction too large (over limits.max_request_bytes bytes "
                         "or 65000 commands queued); the transaction will be discarded at EXEC");
   }
   track_buffer(before, rare_->tx->bytes());
-  if (rare_->tx->slot == kNoSlot) rare_->tx->slot = ctx_.request_slot;  // cluster mode: the block's shard
-  if (closed_) return;                                      // the process buffer budget ran out
+  if (rare_->tx->slot == kNoSlot)
+    rare_->tx->slot = ctx_.request_slot;  // cluster mode: the block's shard
+  if (closed_) return;                    // the process buffer budget ran out
   answer_local(seq, kQueued);
 }
 
@@ -58,7 +59,8 @@ void ClientSession::exec_transaction(std::uint64_t seq) {
     end_transaction();
     return answer_local(seq, state_.protocol == resp::Protocol::kResp3 ? "_\r\n" : "*-1\r\n");
   }
-  const auto extra = static_cast<std::uint16_t>(rare_->tx->commands() + 1);  // MULTI's and each QUEUED
+  const auto extra =
+      static_cast<std::uint16_t>(rare_->tx->commands() + 1);  // MULTI's and each QUEUED
   const std::size_t before = accounted(rare_->tx->capacity());
   const std::string_view block = rare_->tx->finish_block();
   // Appending EXEC may grow the block: counted, so end_transaction() gives back exactly that.

@@ -57,7 +57,7 @@ void resolve_serverless(Config& config) {
   config.cluster.read_endpoint = HostPort{seed.host, static_cast<std::uint16_t>(read_port)};
   b.max_database_pools = 0;
   if (b.iam()) b.iam_serverless = 1;  // its tokens name the serverless cache (ResourceType)
-  if (named) b.tls = 1;  // the service speaks TLS only
+  if (named) b.tls = 1;               // the service speaks TLS only
 }
 
 }  // namespace funnel::config
