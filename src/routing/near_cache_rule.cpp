@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/word_list.hpp"
 #include "routing/coalesce_rule.hpp"
 
 namespace funnel::routing {
@@ -37,15 +38,7 @@ bool under_prefix(std::string_view key, const std::vector<std::string>& prefixes
 
 std::vector<std::string> split_prefixes(std::string_view list, std::string& error) {
   std::vector<std::string> prefixes;
-  std::size_t i = 0;
-  while (i < list.size()) {
-    const std::size_t start = list.find_first_not_of(" ,\t", i);
-    if (start == std::string_view::npos) break;
-    std::size_t end = list.find_first_of(" ,\t", start);
-    if (end == std::string_view::npos) end = list.size();
-    prefixes.emplace_back(list.substr(start, end - start));
-    i = end;
-  }
+  for (const std::string_view word : common::split_words(list)) prefixes.emplace_back(word);
   if (prefixes.empty()) error = "no prefix given";
   for (std::size_t a = 0; a < prefixes.size() && error.empty(); ++a) {
     for (std::size_t b = 0; b < prefixes.size(); ++b) {
