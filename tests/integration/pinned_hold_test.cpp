@@ -10,50 +10,18 @@
 #include <chrono>
 #include <thread>
 
-#include "harness.hpp"
-#include "support/http_get.hpp"
+#include "admin_fixture.hpp"
 
 namespace funnel::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kToken = "pinned-hold-token";
-
-class PinnedHoldTest : public ::testing::Test {
+class PinnedHoldTest : public AdminFixture {
  protected:
-  void start(std::vector<std::string> redis_args = {}, std::vector<std::string> extra = {}) {
-    redis_ = RedisServer::start(std::move(redis_args));
-    admin_port_ = free_port();
-    std::vector<std::string> args = {"--backend",
-                                     backend_arg(redis_->port()),
-                                     "--admin",
-                                     "127.0.0.1:" + std::to_string(admin_port_),
-                                     "--admin-token-file",
-                                     dir_.write("admin.token", kToken)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    funnel_ = FunnelProcess::start(args);
-    ASSERT_TRUE(wait_until([&] { return metric("funnel_paused") == 0; }));
-  }
-  long long metric(const std::string& name) {
-    const HttpReply reply =
-        http_get(admin_port_, "/metrics", std::string("Authorization: Bearer ") + kToken + "\r\n");
-    const std::size_t at = reply.body.find("\n" + name + " ");
-    if (at == std::string::npos) return -1;
-    return std::stoll(reply.body.substr(at + name.size() + 2));
-  }
-  HttpReply post(const std::string& path) {
-    return http_request(admin_port_, "POST", path,
-                        std::string("Authorization: Bearer ") + kToken + "\r\n");
-  }
   bool held(long long count) {
     return wait_until([&] { return metric("funnel_pause_held_requests") == count; }, 10s);
   }
-
-  TempDir dir_{"funnel-pinned-hold"};
-  std::unique_ptr<RedisServer> redis_;
-  std::unique_ptr<FunnelProcess> funnel_;
-  std::uint16_t admin_port_ = 0;
 };
 
 // Before: requests on a pinned link (WATCH, a pinned MULTI, tracking) went to Redis during the
