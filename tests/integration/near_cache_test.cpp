@@ -207,19 +207,16 @@ TEST_F(NearCacheTest, CheckerCatchesTheDeliberatelyBrokenFillRule) {
   start({"--config", config, "--workers", "2", "--admin",
          "127.0.0.1:" + std::to_string(admin_port_)});
   ASSERT_TRUE(wait_until([&] { return !tracking_link_id(redis_->port()).empty(); }));
-  bool caught = false;
-  for (int attempt = 0; attempt < 6 && !caught; ++attempt) {
-    const auto history = run_register_history({.funnel_port = funnel_->port(),
-                                               .redis_port = redis_->port(),
-                                               .clients = 32,
-                                               .direct_writers = 0,
-                                               .keys = 2,
-                                               .duration = 4s,
-                                               .max_ops = 2000,
-                                               .seed = 3});
-    caught = !check_registers(history).empty();
-  }
-  EXPECT_TRUE(caught) << "the checker found no violation with the fill rule broken";
+  EXPECT_TRUE(history_shows_a_violation({.funnel_port = funnel_->port(),
+                                         .redis_port = redis_->port(),
+                                         .clients = 32,
+                                         .direct_writers = 0,
+                                         .keys = 2,
+                                         .duration = 4s,
+                                         .max_ops = 2000,
+                                         .seed = 3},
+                                        6))
+      << "the checker found no violation with the fill rule broken";
 }
 
 TEST_F(NearCacheTest, OffByDefault) {

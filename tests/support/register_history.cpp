@@ -57,4 +57,11 @@ std::vector<Operation> run_register_history(const RegisterLoad& load) {
   return history;
 }
 
+bool history_shows_a_violation(const RegisterLoad& load, int attempts) {
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    if (!check_registers(run_register_history(load)).empty()) return true;
+  }
+  return false;
+}
+
 }  // namespace funnel::test

@@ -26,6 +26,10 @@ struct RegisterLoad {
 // Every completed operation (errors have no outcome and are left out).
 std::vector<Operation> run_register_history(const RegisterLoad& load);
 
+// For the tests of a deliberately broken rule: runs the load up to `attempts` times and says
+// whether the checker found a violation in one of them (a stale read is likely, not certain).
+bool history_shows_a_violation(const RegisterLoad& load, int attempts);
+
 // The steady clock in nanoseconds, as operations are timed.
 std::int64_t steady_now_ns();
 
