@@ -64,42 +64,44 @@ TEST_F(ServerlessConfigTest, AnEndpointNameTurnsItOn) {
   EXPECT_EQ(seeded.cluster.read_endpoint->port, 7001);
 }
 
+// Each case in a Config of its own: `config = Config{}` makes GCC 12's release build warn
+// (-Werror=maybe-uninitialized) about the temporary's strings.
 TEST_F(ServerlessConfigTest, OnForAnyAddressOffForAny) {
-  Config config;
-  config.backend.address = HostPort{"127.0.0.1", 7000};
-  config.backend.serverless = "on";
-  finalize(config);
-  EXPECT_TRUE(config.backend.serverless_on);
-  EXPECT_EQ(config.backend.tls, 0u);  // not the service's name: TLS as configured
-  EXPECT_EQ(config.cluster.read_endpoint->port, 7001);
-  config = Config{};
-  config.backend.address = HostPort{"127.0.0.1", 7000};
-  config.backend.serverless = "on";
-  config.backend.serverless_read_port = 7005;
-  finalize(config);
-  EXPECT_EQ(config.cluster.read_endpoint->port, 7005);
-  config = Config{};
-  config.backend.address = HostPort{"my-cache-abc123.serverless.use1.cache.amazonaws.com", 6379};
-  config.backend.serverless = "off";
-  finalize(config);
-  EXPECT_FALSE(config.backend.serverless_on);
-  EXPECT_TRUE(config.backend.address.has_value());
-  EXPECT_FALSE(config.cluster.read_endpoint.has_value());
+  Config on;
+  on.backend.address = HostPort{"127.0.0.1", 7000};
+  on.backend.serverless = "on";
+  finalize(on);
+  EXPECT_TRUE(on.backend.serverless_on);
+  EXPECT_EQ(on.backend.tls, 0u);  // not the service's name: TLS as configured
+  EXPECT_EQ(on.cluster.read_endpoint->port, 7001);
+  Config read_port;
+  read_port.backend.address = HostPort{"127.0.0.1", 7000};
+  read_port.backend.serverless = "on";
+  read_port.backend.serverless_read_port = 7005;
+  finalize(read_port);
+  EXPECT_EQ(read_port.cluster.read_endpoint->port, 7005);
+  Config off;
+  off.backend.address = HostPort{"my-cache-abc123.serverless.use1.cache.amazonaws.com", 6379};
+  off.backend.serverless = "off";
+  finalize(off);
+  EXPECT_FALSE(off.backend.serverless_on);
+  EXPECT_TRUE(off.backend.address.has_value());
+  EXPECT_FALSE(off.cluster.read_endpoint.has_value());
   // A plain address stays a plain address.
-  config = runnable_config();
-  finalize(config);
-  EXPECT_FALSE(config.backend.serverless_on);
+  Config plain = runnable_config();
+  finalize(plain);
+  EXPECT_FALSE(plain.backend.serverless_on);
 }
 
 TEST_F(ServerlessConfigTest, ErrorsNameTheKeys) {
-  Config config;
-  config.backend.serverless = "on";
-  config.cluster.seeds = {HostPort{"10.0.0.1", 6379}, HostPort{"10.0.0.2", 6379}};
-  EXPECT_THAT(error_of([&] { finalize(config); }), HasSubstr("backend.serverless"));
-  config = Config{};
-  config.backend.address = HostPort{"127.0.0.1", 65535};
-  config.backend.serverless = "on";
-  EXPECT_THAT(error_of([&] { finalize(config); }), HasSubstr("backend.serverless_read_port"));
+  Config two_seeds;
+  two_seeds.backend.serverless = "on";
+  two_seeds.cluster.seeds = {HostPort{"10.0.0.1", 6379}, HostPort{"10.0.0.2", 6379}};
+  EXPECT_THAT(error_of([&] { finalize(two_seeds); }), HasSubstr("backend.serverless"));
+  Config last_port;
+  last_port.backend.address = HostPort{"127.0.0.1", 65535};
+  last_port.backend.serverless = "on";
+  EXPECT_THAT(error_of([&] { finalize(last_port); }), HasSubstr("backend.serverless_read_port"));
   EXPECT_THAT(toml_error("[backend]\nserverless = \"maybe\"\n"), HasSubstr("backend.serverless"));
 }
 
