@@ -60,6 +60,15 @@ void BackendPool::start(SnapshotPtr snapshot) {
 BackendLink& BackendPool::ensure_link(resp::Protocol protocol, unsigned link_index,
                                       std::uint32_t db) {
   std::vector<LinkPtr>& links = table(db)[slot(protocol)];
+  if (link_index < links.size() && links[link_index]) [[likely]]
+    return *links[link_index];
+  return open_link(protocol, link_index, db);
+}
+
+// ensure_link's cold half: the link is opened on first use.
+BackendLink& BackendPool::open_link(resp::Protocol protocol, unsigned link_index,
+                                    std::uint32_t db) {
+  std::vector<LinkPtr>& links = table(db)[slot(protocol)];
   // A worker that resized before this one hands over requests for a link this one owns by the
   // new count but has not opened yet (pool_resize.cpp).
   if (link_index >= links.size()) links.resize(link_index + 1);

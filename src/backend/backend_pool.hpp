@@ -147,6 +147,8 @@ class BackendPool final : public LinkObserver {
     for (const auto& database : databases_) fn(database.db, database.links);
   }
   BackendLink& ensure_link(resp::Protocol protocol, unsigned link_index, std::uint32_t db = 0);
+  [[gnu::cold, gnu::noinline]] BackendLink& open_link(resp::Protocol protocol, unsigned link_index,
+                                                      std::uint32_t db);
   std::string link_name(resp::Protocol protocol, unsigned link_index, std::uint32_t db) const;
   void replace_all_links();
   void release_parked();
