@@ -121,6 +121,13 @@ std::string scenario_html(const StormReport& r) {
   for (const auto& [k, v] : rows) {
     out += "<tr><td>" + html_escape(k) + "</td><td>" + html_escape(v) + "</td></tr>\n";
   }
+  if (s.workload == Workload::kHotKey) {
+    const std::string hot =
+        fmt::format("GETs of {} keys {}0.. (Zipf s={}); a writer SETs the {} hottest at {}/s, {}",
+                    s.hot.keys, s.hot.prefix, s.hot.zipf_s, s.hot.written_keys, s.hot.write_rate,
+                    s.hot.direct_writer ? "straight to the backend" : "through the run's target");
+    out += "<tr><td>hot-key workload</td><td>" + html_escape(hot) + "</td></tr>\n";
+  }
   return out + "</table>\n";
 }
 
