@@ -231,6 +231,44 @@ TEST(Storm, ProbeFindsASustainableRateOnBothPaths) {
   EXPECT_EQ(chart_points(run.html, "probe-p99").size(), 2u);
 }
 
+// Issue #18 item 5: the hot-key workload through Funnel with the near cache on its prefix and
+// the writer writing through the same Funnel. Every write is acknowledged through Funnel, so no
+// read that began after it may return an older version; the near cache serves part of the reads,
+// so the backend sees fewer GETs than invocations.
+TEST(Storm, HotKeyThroughTheNearCacheReadsNothingStale) {
+  auto redis = RedisServer::start({"--maxclients", "1000"});
+  const std::uint16_t admin = free_port();
+  auto funnel = FunnelProcess::start({"--backend", loopback(redis->port()), "--workers", "2",
+                                      "--near-cache", "storm:hot:", "--admin", loopback(admin)});
+  const auto run =
+      storm(with({"run", "--backend", loopback(redis->port()), "--via", loopback(funnel->port()),
+                  "--funnel-admin", loopback(admin), "--workload", "hot-key", "--write-rate", "10"},
+                 {"--scenario", "constant", "--rate", "150", "--duration", "3", "--think-ms", "20",
+                  "--sample-ms", "200"}));
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  const auto& t = run.totals(0);
+  EXPECT_EQ(number(t.at("failed")), 0);
+  const auto& hot = t.at("hot_key");
+  for (const char* field :
+       {"writer", "reads", "unversioned_reads", "writes", "write_errors", "stale_reads",
+        "max_staleness_ms", "backend_reads", "backend_commands_per_invocation", "coalesced",
+        "near_cache_hits", "coalesced_share", "near_cache_share"}) {
+    EXPECT_TRUE(hot.as_object().contains(field)) << field;
+  }
+  EXPECT_EQ(hot.at("writer").as_string(), "funnel");
+  EXPECT_EQ(number(hot.at("reads")), number(t.at("invocations")));
+  EXPECT_EQ(number(hot.at("unversioned_reads")), 0);
+  EXPECT_GE(number(hot.at("writes")), 100);  // the seeding writes of the 100 keys, then more
+  EXPECT_EQ(number(hot.at("stale_reads")), 0) << json::serialize(hot);
+  EXPECT_GT(number(hot.at("near_cache_hits")), 0) << json::serialize(hot);
+  const double per_invocation = hot.at("backend_commands_per_invocation").to_number<double>();
+  EXPECT_GE(per_invocation, 0);
+  EXPECT_LT(per_invocation, 1) << json::serialize(hot);
+  EXPECT_NE(run.html.find("stale reads"), std::string::npos);
+  EXPECT_EQ(funnel::storm::testing::check_html(run.html), "");
+  EXPECT_NE(run.log.find("backend reads per invocation"), std::string::npos) << run.log;
+}
+
 TEST(Storm, RefusesNonLoopbackTargetsWithoutAllowRemote) {
   const auto run = storm({"run", "--backend", "192.0.2.1:6379"}, 30s);
   EXPECT_EQ(run.exit_code, 2);
