@@ -1,6 +1,7 @@
 // The hot-key workload's pure parts: the Zipf ranks, the versioned values and their parsing,
 // the scenario's validation of the hot-key flags.
 #include "storm/hot_key.hpp"
+#include "storm/info_fields.hpp"
 
 #include <gtest/gtest.h>
 
@@ -58,6 +59,24 @@ TEST(HotKey, KeyNamesAndValidation) {
   EXPECT_EQ(parse_workload("hot-key"), Workload::kHotKey);
   EXPECT_EQ(parse_workload("hash"), Workload::kHash);
   EXPECT_EQ(parse_workload("hot"), std::nullopt);
+}
+
+TEST(HotKey, CommandstatsAndMetricsParsing) {
+  const std::string_view info =
+      "# Commandstats\r\ncmdstat_getex:calls=9,usec=1\r\ncmdstat_get:calls=1234,usec=5,"
+      "usec_per_call=0.1\r\ncmdstat_set:calls=7,usec=2\r\n";
+  EXPECT_EQ(commandstat_calls(info, "get"), 1234);
+  EXPECT_EQ(commandstat_calls(info, "set"), 7);
+  EXPECT_EQ(commandstat_calls(info, "hget"), 0);  // never called: no line
+  const std::string_view metrics =
+      "# TYPE funnel_coalesced_requests_total counter\n"
+      "funnel_coalesced_requests_total{backend=\"127.0.0.1:1\"} 12\n"
+      "funnel_coalesced_requests_total{backend=\"127.0.0.1:2\"} 3\n"
+      "funnel_near_cache_hits_total 40\n"
+      "funnel_near_cache_hits_total_other 99\n";
+  EXPECT_EQ(prometheus_sum(metrics, "funnel_coalesced_requests_total"), 15);
+  EXPECT_EQ(prometheus_sum(metrics, "funnel_near_cache_hits_total"), 40);
+  EXPECT_EQ(prometheus_sum(metrics, "funnel_near_cache_misses_total"), std::nullopt);
 }
 
 }  // namespace
