@@ -11,7 +11,10 @@
 #   bench/storm-hot-key.sh
 # Environment: FUNNEL_BIN [build/release/src/server/funnel], STORM_BIN
 # [build/release/tools/storm/funnel-storm], STORM_DURATION [20], STORM_PEAK [300],
-# STORM_WRITE_RATE [20], STORM_WORKERS [2] (Funnel's), STORM_OUT [build/bench-results/storm-hot-key].
+# STORM_WRITE_RATE [20], STORM_WORKERS [2] (Funnel's), STORM_OUT [build/bench-results/storm-hot-key],
+# STORM_SCENARIO [--scenario launch-event --peak-concurrency $STORM_PEAK]: funnel-storm's arrival
+# and strategy flags (a denser read pattern, say: --scenario constant --rate 3000 --containers
+# 300 --strategy pooled --think-ms 0 --commands 8).
 # Starts its own redis-server and funnel on free loopback ports; stops them by PID on exit.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,8 +46,8 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --m
 pids+=("$!")
 wait_ready "$!" "$redis_port" || { echo "redis-server did not start" >&2; exit 1; }
 
-scenario=(--workload hot-key --write-rate "$write_rate" --scenario launch-event
-  --peak-concurrency "$peak" --duration "$duration" --quiet)
+read -r -a arrivals <<<"${STORM_SCENARIO:---scenario launch-event --peak-concurrency $peak}"
+scenario=(--workload hot-key --write-rate "$write_rate" --duration "$duration" --quiet "${arrivals[@]}")
 
 # start_funnel ARGS...: funnel in front of redis with an admin port; sets funnel_pid,
 # funnel_port and admin_port.
@@ -91,13 +94,13 @@ start_funnel --near-cache storm:hot:
 storm funnel-near-cache-direct-writer $(via) --direct-writer
 stop_funnel
 
-echo "hot-key launch event: peak $peak invocations, ${duration} s, writer ${write_rate}/s, funnel --workers $workers"
+echo "hot-key workload: ${arrivals[*]}, ${duration} s, writer ${write_rate}/s, funnel --workers $workers"
 echo "| target | invocations | failed | p50 ms | p99 ms | backend GETs per invocation | coalesced | near cache | writes (writer) | stale reads | max staleness ms |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for label in direct funnel funnel-coalesce funnel-near-cache funnel-near-cache-direct-writer; do
-  jq -r --arg label "$label" '.runs[0].totals as $t | $t.hot_key as $h |
+  jq -r --arg name "$label" '.runs[0].totals as $t | $t.hot_key as $h |
     def pct: if . < 0 then "-" else ((. * 1000 | round) / 10 | tostring) + "%" end;
-    "| \($label) | \($t.invocations) | \($t.failed) | \($t.latency_ms.p50 * 100 | round / 100) | \($t.latency_ms.p99 * 100 | round / 100) | \($h.backend_commands_per_invocation * 1000 | round / 1000) | \($h.coalesced_share | pct) | \($h.near_cache_share | pct) | \($h.writes) (\($h.writer)) | \($h.stale_reads) | \($h.max_staleness_ms * 1000 | round / 1000) |"' \
+    "| \($name) | \($t.invocations) | \($t.failed) | \($t.latency_ms.p50 * 100 | round / 100) | \($t.latency_ms.p99 * 100 | round / 100) | \($h.backend_commands_per_invocation * 1000 | round / 1000) | \($h.coalesced_share | pct) | \($h.near_cache_share | pct) | \($h.writes) (\($h.writer)) | \($h.stale_reads) | \($h.max_staleness_ms * 1000 | round / 1000) |"' \
     "$out_dir/$label/result.json"
 done
 echo "reports: $out_dir/*/report.html"
