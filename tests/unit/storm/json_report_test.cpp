@@ -89,6 +89,7 @@ TEST(ReportJson, HotKeyFigures) {
   EXPECT_NE(table.find("80.0%"), std::string::npos) << table;
   EXPECT_NE(table.find("1.250"), std::string::npos) << table;
   EXPECT_NE(report_html(report).find("served by the near cache"), std::string::npos);
+  EXPECT_NE(table.find("2 stale reads"), std::string::npos) << table;  // the finding
   // The hash workload has none of these rows.
   EXPECT_EQ(summary_table(testing::sample_report()).find("stale reads"), std::string::npos);
 }
