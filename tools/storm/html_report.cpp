@@ -113,8 +113,10 @@ std::string scenario_html(const StormReport& r) {
       {"think time holding the client", fmt::format("{} ms", s.think_ms)},
       {"timeout", fmt::format("{} ms", s.timeout_ms)},
       {"commands per invocation",
-       fmt::format("{} on hash {} ({} fields, {}% writes, {} B values)", s.mix.commands, s.mix.key,
-                   s.mix.fields, 100 * s.mix.write_ratio, s.mix.value_size)},
+       s.workload == Workload::kHotKey
+           ? fmt::format("{} GET ({} B values)", s.mix.commands, s.mix.value_size)
+           : fmt::format("{} on hash {} ({} fields, {}% writes, {} B values)", s.mix.commands,
+                         s.mix.key, s.mix.fields, 100 * s.mix.write_ratio, s.mix.value_size)},
       {"INFO sample period / report interval", fmt::format("{} ms / {} ms", s.sample_ms, s.bin_ms)},
   };
   std::string out = "<h2>Scenario</h2>\n<table>\n";

@@ -113,6 +113,8 @@ class RunEngine {
   HotCounters hot_before_, hot_after_;
 };
 
+// Called before the first arrival and after the last invocation ended, so the blocking /metrics
+// fetch (at most 2 s) holds up no invocation.
 asio::awaitable<RunEngine::HotCounters> RunEngine::hot_counters() {
   HotCounters c;
   if (scenario_.workload != Workload::kHotKey) co_return c;
