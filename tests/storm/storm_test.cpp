@@ -269,6 +269,54 @@ TEST(Storm, HotKeyThroughTheNearCacheReadsNothingStale) {
   EXPECT_NE(run.log.find("backend reads per invocation"), std::string::npos) << run.log;
 }
 
+// The same check must fail when the near cache is broken on purpose: with
+// shield.near_cache_unsafe_for_tests a fill's reply is stored even when a write changed the key
+// while it was in flight, so a value older than an acknowledged write stays cached.
+TEST(Storm, HotKeyCountsTheStaleReadsOfABrokenNearCache) {
+  auto redis = RedisServer::start({"--maxclients", "1000"});
+  TempDir dir("funnel-storm-unsafe");
+  const std::string config = dir.write("funnel.toml",
+                                       "[shield]\nnear_cache = 1\nnear_cache_prefixes = "
+                                       "\"storm:hot:\"\nnear_cache_unsafe_for_tests = 1\n");
+  const std::uint16_t admin = free_port();
+  auto funnel = FunnelProcess::start({"--config", config, "--backend", loopback(redis->port()),
+                                      "--workers", "2", "--admin", loopback(admin)});
+  // Two keys, written 300 times a second, read 8 times per invocation over kept connections:
+  // many fills race a write (9 to 83 stale reads in three runs under asan).
+  const auto run = storm({"run",
+                          "--backend",
+                          loopback(redis->port()),
+                          "--via",
+                          loopback(funnel->port()),
+                          "--funnel-admin",
+                          loopback(admin),
+                          "--workload",
+                          "hot-key",
+                          "--hot-keys",
+                          "2",
+                          "--written-keys",
+                          "2",
+                          "--write-rate",
+                          "300",
+                          "--commands",
+                          "8",
+                          "--strategy",
+                          "pooled",
+                          "--scenario",
+                          "constant",
+                          "--rate",
+                          "200",
+                          "--duration",
+                          "3",
+                          "--think-ms",
+                          "0"});
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  const auto& hot = run.totals(0).at("hot_key");
+  EXPECT_EQ(hot.at("writer").as_string(), "funnel");
+  EXPECT_GT(number(hot.at("stale_reads")), 0) << json::serialize(hot);
+  EXPECT_GT(hot.at("max_staleness_ms").to_number<double>(), 0) << json::serialize(hot);
+}
+
 TEST(Storm, RefusesNonLoopbackTargetsWithoutAllowRemote) {
   const auto run = storm({"run", "--backend", "192.0.2.1:6379"}, 30s);
   EXPECT_EQ(run.exit_code, 2);

@@ -137,9 +137,12 @@ std::string hot_key_finding(const RunResult& run) {
   return text + fmt::format(
                     "{} stale reads (a version older than a write acknowledged before the read "
                     "began), at most {:.3f} ms after the newer write's acknowledgement (writer: "
-                    "{}; a write that bypasses Funnel is seen after Redis's invalidation "
-                    "reaches it).",
-                    group_thousands(h.stale_reads), h.max_staleness_ms, h.writer);
+                    "{}{}).",
+                    group_thousands(h.stale_reads), h.max_staleness_ms, h.writer,
+                    h.writer == "direct" && run.path == "funnel"
+                        ? "; a write that bypasses Funnel is seen once Redis's invalidation "
+                          "reaches it"
+                        : "");
 }
 
 }  // namespace
