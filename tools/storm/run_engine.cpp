@@ -17,7 +17,7 @@
 
 #include "storm/arrival_profile.hpp"
 #include "storm/container_fleet.hpp"
-#include "storm/funnel_metrics.hpp"
+#include "storm/metrics_scrape.hpp"
 #include "storm/hot_key.hpp"
 #include "storm/hot_writer.hpp"
 #include "storm/info_fields.hpp"

@@ -1,7 +1,7 @@
-// Funnel's /metrics over HTTP/1.1 (see funnel_metrics.hpp): one request with "Connection:
+// Funnel's /metrics over HTTP/1.1 (see metrics_scrape.hpp): one request with "Connection:
 // close", the response read to its end, driven by a private io_context with run_for() so a
 // silent endpoint cannot hang the tool.
-#include "storm/funnel_metrics.hpp"
+#include "storm/metrics_scrape.hpp"
 
 #include <array>
 #include <functional>
