@@ -282,39 +282,51 @@ TEST(Storm, HotKeyCountsTheStaleReadsOfABrokenNearCache) {
   auto funnel = FunnelProcess::start({"--config", config, "--backend", loopback(redis->port()),
                                       "--workers", "2", "--admin", loopback(admin)});
   // Two keys, written 300 times a second, read 8 times per invocation over kept connections:
-  // many fills race a write (9 to 83 stale reads in three runs under asan).
-  const auto run = storm({"run",
-                          "--backend",
-                          loopback(redis->port()),
-                          "--via",
-                          loopback(funnel->port()),
-                          "--funnel-admin",
-                          loopback(admin),
-                          "--workload",
-                          "hot-key",
-                          "--hot-keys",
-                          "2",
-                          "--written-keys",
-                          "2",
-                          "--write-rate",
-                          "300",
-                          "--commands",
-                          "8",
-                          "--strategy",
-                          "pooled",
-                          "--scenario",
-                          "constant",
-                          "--rate",
-                          "200",
-                          "--duration",
-                          "3",
-                          "--think-ms",
-                          "0"});
-  ASSERT_EQ(run.exit_code, 0) << run.log;
-  const auto& hot = run.totals(0).at("hot_key");
-  EXPECT_EQ(hot.at("writer").as_string(), "funnel");
-  EXPECT_GT(number(hot.at("stale_reads")), 0) << json::serialize(hot);
-  EXPECT_GT(hot.at("max_staleness_ms").to_number<double>(), 0) << json::serialize(hot);
+  // fills race writes (9 to 83 stale reads in three runs under asan), but whether one lands in
+  // the window is timing: about one 3-second run in three saw none on a loaded machine. So up to
+  // four runs; the broken cache must be caught in one of them (a checker that never counts a
+  // stale read fails all four).
+  std::string last;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const auto run = storm({"run",
+                            "--backend",
+                            loopback(redis->port()),
+                            "--via",
+                            loopback(funnel->port()),
+                            "--funnel-admin",
+                            loopback(admin),
+                            "--workload",
+                            "hot-key",
+                            "--hot-keys",
+                            "2",
+                            "--written-keys",
+                            "2",
+                            "--write-rate",
+                            "300",
+                            "--commands",
+                            "8",
+                            "--strategy",
+                            "pooled",
+                            "--scenario",
+                            "constant",
+                            "--rate",
+                            "200",
+                            "--duration",
+                            "3",
+                            "--think-ms",
+                            "0"});
+    ASSERT_EQ(run.exit_code, 0) << run.log;
+    const auto& hot = run.totals(0).at("hot_key");
+    EXPECT_EQ(hot.at("writer").as_string(), "funnel");
+    last = json::serialize(hot);
+    if (number(hot.at("stale_reads")) > 0) {
+      EXPECT_GT(hot.at("max_staleness_ms").to_number<double>(), 0) << last;
+      return;
+    }
+  }
+  ADD_FAILURE() << "four runs through a deliberately broken near cache counted no stale read; "
+                   "the last: "
+                << last;
 }
 
 TEST(Storm, RefusesNonLoopbackTargetsWithoutAllowRemote) {
