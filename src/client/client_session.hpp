@@ -63,6 +63,10 @@ class ClientSession final : public net::PollTarget {
   // the failover is over, fail the request past its hold deadline, else keep waiting. Returns
   // true while it still waits (session_failover.cpp).
   bool check_failover_hold(bool failover_over, common::Millis now);
+  // Held while its cluster shard's primary is down (SessionContext::shard_waiters): at `now`,
+  // planned again (held again while the shard's primary in this worker's layout is held), or
+  // failed past its hold deadline (session_shard_hold.cpp).
+  void check_shard_hold(common::Millis now);
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -215,6 +219,11 @@ class ClientSession final : public net::PollTarget {
   // A request held past its hold deadline: answered with an error, never sent.
   bool fail_after_failover();
   void end_failover_hold(bool expired);
+
+  // A cluster shard's primary down (session_shard_hold.cpp, routing/shard_hold.hpp).
+  bool shard_held(const command::Classification& cls) const;
+  bool hold_for_shard();
+  bool fail_after_shard_hold();
 
   // Pinned links (session_pin.cpp).
   void tracking_push(std::string_view push_bytes);
@@ -369,6 +378,8 @@ class ClientSession final : public net::PollTarget {
   std::uint64_t hold_all_id_ = 0;  // the FUNNEL PAUSE holding it (0: a CLIENT PAUSE)
   bool failover_held_ = false;     // ... for the primary's failover (counted in the gate)
   bool failover_expired_ = false;  // ... and its hold deadline passed first
+  bool shard_held_ = false;        // ... for its cluster shard's promotion (counted in the gate)
+  bool shard_expired_ = false;     // ... and its hold deadline (failover_deadline_) passed first
   // The hold deadline of the requests read so far (0: none): requests that arrived together
   // share it, so a pipeline fails together instead of one hold after another.
   common::Millis failover_deadline_ = 0;

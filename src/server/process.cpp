@@ -41,6 +41,10 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   const bool replaceable = !config.topology.sentinels.empty() || config.topology.discover ||
                            !config.topology.replicas.empty();
   settings.failover_gate->configure(config.backend.failover_hold_ms, replaceable);
+  // A cluster shard's primary is replaceable by its replicas (routing/shard_hold.hpp).
+  if (!config.cluster.seeds.empty()) {
+    settings.shard_hold_gate->configure(config.backend.failover_hold_ms);
+  }
   return settings;
 }
 security::ThrottleSettings throttle_settings_from(const config::AuthConfig& auth) {
