@@ -12,6 +12,7 @@
 // measured in one run against the same kill).
 #include <atomic>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -122,20 +123,60 @@ class MixedLoad {
   std::vector<std::thread> threads_;
 };
 
-// The acknowledged writes of `load` missing from the node at `port` (GETs pipelined by 1000).
-std::size_t count_lost(MixedLoad& load, std::uint16_t port) {
+long long ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration_cast<Ms>(to - from).count();
+}
+
+// The acknowledged writes of `load` missing from the node at `port` (GETs pipelined by 1000), and
+// when they were acknowledged: a failure must say which window lost them.
+struct LostWrites {
+  std::size_t count = 0;
+  long long first_ms = 0;  // the earliest and latest acknowledgement lost, from `since`
+  long long last_ms = 0;
+  std::string keys;  // the first few keys lost, with their acknowledgement times
+};
+
+LostWrites count_lost(MixedLoad& load, std::uint16_t port, Clock::time_point since) {
   RespConnection node(port);
-  std::size_t lost = 0;
+  LostWrites lost;
   for (std::size_t from = 0; from < load.acks.size(); from += 1000) {
     const std::size_t to = std::min(load.acks.size(), from + 1000);
     for (std::size_t i = from; i < to; ++i) node.send_command({"GET", load.acks[i].key});
-    for (std::size_t i = from; i < to; ++i) lost += node.read_value().str != load.acks[i].value;
+    for (std::size_t i = from; i < to; ++i) {
+      const resp::Value stored = node.read_value();
+      if (stored.str == load.acks[i].value) continue;
+      const long long at = ms_between(since, load.acks[i].at);
+      lost.first_ms = lost.count == 0 ? at : std::min(lost.first_ms, at);
+      lost.last_ms = lost.count == 0 ? at : std::max(lost.last_ms, at);
+      if (++lost.count <= 10) {
+        lost.keys += "\n  " + load.acks[i].key + " acknowledged at " + std::to_string(at) +
+                     " ms, now " +
+                     (stored.is_error()  ? stored.str
+                      : stored.is_null() ? "null"
+                                         : stored.str);
+      }
+    }
   }
   return lost;
 }
 
-long long ms_between(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration_cast<Ms>(to - from).count();
+// Each node's replication lines from its own log ("Connecting to MASTER ...", "MASTER MODE
+// enabled", full or partial resync): when writes are lost, they say which node followed whom.
+std::string replication_story(const std::vector<const RedisServer*>& nodes) {
+  std::string story;
+  for (const RedisServer* node : nodes) {
+    story += "\nnode " + std::to_string(node->port()) + ":";
+    std::istringstream lines(node->log());
+    for (std::string line; std::getline(lines, line);) {
+      for (const char* word : {"MASTER", "REPLICAOF", "resync", "Full", "SLAVE OF"}) {
+        if (line.find(word) != std::string::npos) {
+          story += "\n  " + line;
+          break;
+        }
+      }
+    }
+  }
+  return story;
 }
 
 class SentinelFailoverTest : public TopologyFixture {
@@ -270,6 +311,12 @@ class SentinelFailoverTest : public TopologyFixture {
     return static_cast<std::uint16_t>(std::stoi(text.substr(text.rfind(' ') + 1)));
   }
 
+  std::vector<const RedisServer*> nodes() const {
+    std::vector<const RedisServer*> all{primary_.get()};
+    for (const auto& replica : replicas_) all.push_back(replica.get());
+    return all;
+  }
+
   std::unique_ptr<RedisSentinel> sentinel_;
   std::unique_ptr<RespConnection> announcements_;
 };
@@ -303,15 +350,18 @@ TEST_F(SentinelFailoverTest, PlannedFailoverWithTheHoldLosesNoAcknowledgedWrite)
   for (const auto& sample : load.samples) samples += "\n  " + sample;
   EXPECT_EQ(load.mismatches, 0) << samples;
   const std::uint16_t final_port = sentinel_->master_port();
-  const std::size_t lost = count_lost(load, final_port);
+  const LostWrites lost = count_lost(load, final_port, triggered);
   std::printf(
       "[ MEASURED ] SENTINEL FAILOVER with failover_hold_ms 5000: +switch-master %lld ms after "
-      "the trigger; %zu writes acknowledged, %zu lost; %zu write errors\n",
-      ms_between(triggered, announced), load.acks.size(), lost, load.write_errors.size());
+      "the trigger; %zu writes acknowledged, %zu lost (acknowledged %lld..%lld ms after the "
+      "trigger); %zu write errors\n",
+      ms_between(triggered, announced), load.acks.size(), lost.count, lost.first_ms, lost.last_ms,
+      load.write_errors.size());
   if (final_port != new_port) GTEST_SKIP() << "Sentinel failed over twice (ASan load)";
-  EXPECT_EQ(lost, 0u) << "acknowledged writes lost in a planned failover" << samples
-                      << "\nfunnel log:\n"
-                      << funnel->log_text();
+  EXPECT_EQ(lost.count, 0u) << "acknowledged writes lost in a planned failover:" << lost.keys
+                            << "\nfirst errors and stale reads:" << samples
+                            << "\nreplication:" << replication_story(nodes()) << "\nfunnel log:\n"
+                            << funnel->log_text();
 }
 
 // A killed primary: the same kill seen by two Funnels, one failing fast (hold 0, as before) and

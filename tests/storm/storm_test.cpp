@@ -195,9 +195,11 @@ TEST(Storm, LaunchEventFailsDirectAndNotThroughFunnel) {
   EXPECT_EQ(funnel::storm::testing::check_html(run.html), "");
   for (const char* id :
        {"requests", "errors", "concurrency", "backend-connections", "backend-new-connections"}) {
+    // About 30 samples a run on a quiet machine (6 s at 200 ms); a loaded one (a CI run beside
+    // builds) once gave 9, and a chart needs a few, not a count the scheduler decides.
     auto points = chart_points(run.html, id);
-    EXPECT_GE(points["direct"], 10) << id;
-    EXPECT_GE(points["through Funnel"], 10) << id;
+    EXPECT_GE(points["direct"], 5) << id;
+    EXPECT_GE(points["through Funnel"], 5) << id;
   }
   EXPECT_EQ(chart_points(run.html, "latency").size(), 6u);
 }
@@ -208,7 +210,10 @@ TEST(Storm, ProbeFindsASustainableRateOnBothPaths) {
   const auto run =
       storm({"probe", "--backend", loopback(redis->port()), "--via", loopback(funnel->port()),
              "--probe-start-rate", "50", "--probe-growth", "2", "--probe-max-rate", "100",
-             "--probe-step-s", "1", "--probe-p99-ms", "500"});
+             // 100/s is far below what either path sustains; the generous p99 bound keeps a
+             // loaded machine (a CI run beside builds once saw 621 ms at 50/s straight to
+             // Redis) from ending the probe at its first step.
+             "--probe-step-s", "1", "--probe-p99-ms", "3000"});
   ASSERT_EQ(run.exit_code, 0) << run.log;
   const auto& probes = run.result.at("probes").as_array();
   ASSERT_EQ(probes.size(), 2u);

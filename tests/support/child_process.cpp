@@ -54,6 +54,12 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     ::setpgid(0, 0);  // a terminal's Ctrl-C meant for the test runner is not forwarded
+    // An ignored SIGPIPE is inherited through exec: a runner that ignores it (some CI shells and
+    // agents do) would hide a program's own SIGPIPE bug, which a user's shell does not. Every
+    // child starts with the default action, as from a login shell.
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    ::sigaction(SIGPIPE, &default_action, nullptr);
     ::execv(program.c_str(), args.data());
     static constexpr char kMsg[] = "ChildProcess: execv failed\n";
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, kMsg, sizeof(kMsg) - 1);

@@ -2,16 +2,20 @@
 #include "support/net.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 namespace funnel::test {
 namespace {
@@ -30,7 +34,10 @@ void throw_errno(const std::string& what) {
   throw std::runtime_error(what + ": " + std::strerror(errno));
 }
 
-std::uint16_t free_port() {
+namespace {
+
+// The kernel's choice for bind(127.0.0.1:0): a port free this instant.
+std::uint16_t kernel_free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw_errno("free_port: socket");
   sockaddr_in addr = loopback(0);
@@ -44,6 +51,77 @@ std::uint16_t free_port() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+// Ports any test process of this user handed out in the last kQuarantine are not handed out
+// again. A test that kills a redis-server leaves its Sentinel, its Funnel or its cluster
+// remembering that address for the rest of the test; a concurrent test (ctest -j) whose node got
+// the same port from the kernel would be reconfigured (SLAVEOF from a foreign Sentinel) or
+// written to by them. The registry is a text file of "port seconds" lines under flock.
+constexpr std::chrono::seconds kQuarantine{600};
+
+class PortRegistry {
+ public:
+  PortRegistry() : path_("/tmp/funnel-test-ports-" + std::to_string(::getuid())) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~PortRegistry() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  PortRegistry(const PortRegistry&) = delete;
+  PortRegistry& operator=(const PortRegistry&) = delete;
+
+  // A kernel-chosen free port that no test took recently, recorded as taken now.
+  std::uint16_t take() {
+    if (fd_ < 0) return kernel_free_port();  // no registry: the kernel's choice as before
+    const long long now = seconds_now();
+    std::unordered_map<std::uint16_t, long long> recent = read_recent(now);
+    std::uint16_t port = kernel_free_port();
+    for (int i = 0; i < 100 && recent.contains(port); ++i) port = kernel_free_port();
+    recent[port] = now;
+    write_all(recent);
+    return port;
+  }
+
+ private:
+  static long long seconds_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  std::unordered_map<std::uint16_t, long long> read_recent(long long now) const {
+    std::unordered_map<std::uint16_t, long long> recent;
+    std::ifstream in(path_);
+    unsigned port = 0;
+    long long at = 0;
+    while (in >> port >> at) {
+      if (port > 0 && port < 65536 && now - at < kQuarantine.count()) {
+        recent[static_cast<std::uint16_t>(port)] = at;
+      }
+    }
+    return recent;
+  }
+  void write_all(const std::unordered_map<std::uint16_t, long long>& recent) const {
+    std::ostringstream out;
+    for (const auto& [port, at] : recent) out << port << ' ' << at << '\n';
+    const std::string text = out.str();
+    if (::ftruncate(fd_, 0) != 0) return;
+    ::pwrite(fd_, text.data(), text.size(), 0);
+  }
+
+  std::string path_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+std::uint16_t free_port() {
+  PortRegistry registry;
+  return registry.take();
 }
 
 int connect_loopback(std::uint16_t port) {

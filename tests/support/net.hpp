@@ -12,7 +12,8 @@ namespace funnel::test {
 
 // A port on 127.0.0.1 that was free a moment ago: the kernel picks it (bind to port 0), we close
 // the socket and hand the number out. Another process may still take it before the caller binds,
-// hence retry_with_free_port.
+// hence retry_with_free_port. A port any test process handed out in the last ten minutes is not
+// handed out again (see net.cpp: a killed node's address stays known to its test's Sentinel).
 std::uint16_t free_port();
 
 // Calls try_start(port) with a fresh free port until it returns something truthy (a non-null
