@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Read coalescing (issue #18, docs/spike-shield.md), side by side in one run: BENCH_CLIENTS
-# concurrent clients (default 300, the launch-event figure) each reading one hot key
+# Read coalescing and the near cache (issue #18, docs/spike-shield.md), side by side in one run:
+# BENCH_CLIENTS concurrent clients (default 300, the launch-event figure) each reading one hot key
 # (redis-benchmark GET hot, one request at a time per client), straight to Redis, through Funnel,
-# and through Funnel with --coalesce. For each: requests per second, p50/p99 latency, and the
-# backend's GET calls per client request (INFO commandstats before and after).
+# through Funnel with --coalesce, and through Funnel with the near cache (--near-cache hot). For
+# each: requests per second, p50/p99 latency, and the backend's GET calls per client request
+# (INFO commandstats before and after).
 #
 #   bench/coalesce.sh
 # Environment: FUNNEL_BIN [build/release/src/server/funnel], BENCH_N [200000],
@@ -73,4 +74,9 @@ run funnel "$funnel_port"
 stop_funnel
 start_funnel --coalesce
 run "funnel --coalesce" "$funnel_port"
+stop_funnel
+# The near cache: serves only once its tracking link is subscribed (a GET or two fill it).
+start_funnel --near-cache hot
+for _ in 1 2 3 4 5 6 7 8 9 10; do redis-cli -p "$funnel_port" GET hot >/dev/null; done
+run "funnel --near-cache" "$funnel_port"
 stop_funnel

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "aws/credential_documents.hpp"
+#include "aws/profile_sources.hpp"
 #include "aws/remote_sources.hpp"
 
 namespace funnel::aws {
@@ -27,6 +28,9 @@ ChainEnvironment ChainEnvironment::system() {
   };
   environment.http = [](const HttpRequest& request) { return http_request(request); };
   environment.now = [] { return Clock::now(); };
+  environment.run = [](const std::vector<std::string>& argv) {
+    return run_process(argv, std::chrono::seconds(30));
+  };
   return environment;
 }
 
@@ -36,9 +40,7 @@ std::string env_or(const ChainEnvironment& environment, const std::string& name,
   return value && !value->empty() ? *value : std::move(fallback);
 }
 
-namespace {
-
-std::optional<Credentials> from_environment(const ChainEnvironment& environment) {
+std::optional<Credentials> environment_keys(const ChainEnvironment& environment) {
   const std::string id = env_or(environment, "AWS_ACCESS_KEY_ID", "");
   const std::string secret = env_or(environment, "AWS_SECRET_ACCESS_KEY", "");
   if (id.empty() && secret.empty()) return std::nullopt;
@@ -52,29 +54,14 @@ std::optional<Credentials> from_environment(const ChainEnvironment& environment)
   return credentials;
 }
 
+namespace {
+
 IniFile read_ini(const ChainEnvironment& environment, const std::string& path) {
   auto text = environment.read_file(path);
   return text ? parse_ini(*text) : IniFile{};
 }
 
-// The profile's settings: its config-file section, where web identity and assume-role settings
-// live (botocore reads them from both files; the config file is where they are documented).
-using Section = std::map<std::string, std::string>;
-const Section kEmpty;
-
-struct Profiles {
-  std::string name;
-  IniFile credentials_file;
-  IniFile config_file;
-  const Section& credentials() const {
-    const Section* found = credentials_section(credentials_file, name);
-    return found ? *found : kEmpty;
-  }
-  const Section& config() const {
-    const Section* found = config_section(config_file, name);
-    return found ? *found : kEmpty;
-  }
-};
+}  // namespace
 
 Profiles load_profiles(const ChainEnvironment& environment) {
   const std::string home = env_or(environment, "HOME", "");
@@ -88,10 +75,7 @@ Profiles load_profiles(const ChainEnvironment& environment) {
   return profiles;
 }
 
-std::string setting(const Section& section, const std::string& key) {
-  const auto found = section.find(key);
-  return found == section.end() ? std::string() : found->second;
-}
+namespace {
 
 WebIdentitySettings web_identity_settings(const ChainEnvironment& environment,
                                           const Profiles& profiles) {
@@ -108,19 +92,6 @@ WebIdentitySettings web_identity_settings(const ChainEnvironment& environment,
   return settings;
 }
 
-void refuse_assume_role(const Profiles& profiles) {
-  for (const Section* section : {&profiles.config(), &profiles.credentials()}) {
-    if (!setting(*section, "role_arn").empty() &&
-        (!setting(*section, "source_profile").empty() ||
-         !setting(*section, "credential_source").empty())) {
-      throw CredentialError("profile " + profiles.name +
-                            ": assume-role profiles (role_arn with source_profile or "
-                            "credential_source) are not supported yet; use web identity, "
-                            "the container or instance role, or static keys");
-    }
-  }
-}
-
 std::optional<Credentials> tagged(std::optional<Credentials> credentials, const char* source) {
   if (credentials) credentials->source = source;
   return credentials;
@@ -129,14 +100,20 @@ std::optional<Credentials> tagged(std::optional<Credentials> credentials, const 
 }  // namespace
 
 Credentials resolve_credentials(const ChainEnvironment& environment) {
-  if (auto found = tagged(from_environment(environment), "environment")) return *found;
+  if (auto found = tagged(environment_keys(environment), "environment")) return *found;
   const Profiles profiles = load_profiles(environment);
-  refuse_assume_role(profiles);
+  if (is_assume_role(profiles.merged(profiles.name))) {
+    return *tagged(assume_role_profile(environment, profiles, profiles.name), "assume role");
+  }
   const WebIdentitySettings web = web_identity_settings(environment, profiles);
   if (!web.token_file.empty() && !web.role_arn.empty()) {
     return *tagged(assume_role_with_web_identity(environment, web), "web identity");
   }
   if (auto found = tagged(static_keys(profiles.credentials()), "shared credentials file")) {
+    return *found;
+  }
+  if (auto found = tagged(process_credentials(environment, profiles.merged(profiles.name)),
+                          "credential process")) {
     return *found;
   }
   if (auto found = tagged(static_keys(profiles.config()), "config file")) return *found;

@@ -1,6 +1,7 @@
-// The AWS credential chain in botocore's order: environment, web identity (STS
-// AssumeRoleWithWebIdentity), shared credentials file, config file, the ECS/EKS container
-// endpoint, EC2 instance metadata (IMDSv2). The first source that is configured decides: one
+// The AWS credential chain in botocore's order: environment, assume-role profiles (STS
+// AssumeRole), web identity (STS AssumeRoleWithWebIdentity), shared credentials file,
+// credential_process, config file, the ECS/EKS container endpoint, EC2 instance metadata
+// (IMDSv2). The first source that is configured decides: one
 // that is configured but fails is an error, as in botocore (IMDS, which is only probed, is the
 // exception). Blocking HTTP: call on the control thread only, never on a worker.
 #pragma once
@@ -9,11 +10,23 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "aws/credentials.hpp"
 #include "aws/http_client.hpp"
 
 namespace funnel::aws {
+
+// What a credential_process command left: its exit status and its standard output.
+struct ProcessResult {
+  int exit_code = -1;    // -1: it did not start or did not finish (error says why)
+  std::string output{};  // standard output (the credentials: never logged), capped at kMaxBody
+  std::string error{};
+};
+
+// Runs argv[0] (looked up in PATH, no shell) with argv, standard input from /dev/null, its
+// standard error Funnel's own; killed when it runs longer than `timeout`.
+ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
 
 // What the chain reads from the outside world, replaceable in tests.
 struct ChainEnvironment {
@@ -21,6 +34,7 @@ struct ChainEnvironment {
   std::function<std::optional<std::string>(const std::string&)> read_file;
   std::function<HttpResponse(const HttpRequest&)> http;
   std::function<Clock::time_point()> now;
+  std::function<ProcessResult(const std::vector<std::string>&)> run;
 
   // The process's environment, files, HTTP and clock.
   static ChainEnvironment system();

@@ -196,6 +196,37 @@ ParsedCredentials parse_credentials_json(std::string_view text) {
   return with_expiry(std::move(credentials), json_string_field(text, "Expiration"));
 }
 
+namespace {
+
+// The unsigned integer value of field `name` in a flat JSON object; none when absent or not one.
+std::optional<unsigned> json_unsigned_field(std::string_view text, std::string_view name) {
+  const std::string quoted = '"' + std::string(name) + '"';
+  std::size_t at = text.find(quoted);
+  if (at == std::string_view::npos) return std::nullopt;
+  at += quoted.size();
+  while (at < text.size() &&
+         (std::isspace(static_cast<unsigned char>(text[at])) || text[at] == ':')) {
+    ++at;
+  }
+  unsigned value = 0;
+  auto [end, error] = std::from_chars(text.data() + at, text.data() + text.size(), value);
+  if (error != std::errc()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+ParsedCredentials parse_process_json(std::string_view text) {
+  if (json_unsigned_field(text, "Version") != 1u) {
+    return {.error = "the output is not a Version 1 credentials document"};
+  }
+  Credentials credentials;
+  credentials.access_key_id = json_string_field(text, "AccessKeyId").value_or("");
+  credentials.secret_access_key = json_string_field(text, "SecretAccessKey").value_or("");
+  credentials.session_token = json_string_field(text, "SessionToken").value_or("");
+  return with_expiry(std::move(credentials), json_string_field(text, "Expiration"));
+}
+
 ParsedCredentials parse_sts_response(std::string_view text) {
   if (text.find("<ErrorResponse") != std::string_view::npos) {
     return {.error = "STS refused: " + xml_element(text, "Code").value_or("?") + ": " +

@@ -38,6 +38,10 @@ struct ParsedCredentials {
 // IMDS (also "Code": "Success") and the container endpoint.
 ParsedCredentials parse_credentials_json(std::string_view text);
 
+// What a credential_process prints: {"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ...,
+// "SessionToken": ..., "Expiration": "...Z"} (SessionToken and Expiration optional).
+ParsedCredentials parse_process_json(std::string_view text);
+
 // <AssumeRoleWithWebIdentityResponse>...<Credentials><AccessKeyId>...</Credentials>, or an
 // <ErrorResponse> whose Code and Message become the error.
 ParsedCredentials parse_sts_response(std::string_view text);

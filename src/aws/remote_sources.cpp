@@ -20,10 +20,32 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-std::string sts_url(const WebIdentitySettings& settings) {
+template <class Settings>
+std::string sts_url(const Settings& settings) {
   if (!settings.sts_endpoint.empty()) return settings.sts_endpoint;
   if (settings.region.empty()) return "https://sts.amazonaws.com/";
   return "https://sts." + settings.region + ".amazonaws.com/";
+}
+
+std::string session_or_default(const ChainEnvironment& environment, const std::string& name) {
+  if (!name.empty()) return name;
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(environment.now().time_since_epoch());
+  return "funnel-" + std::to_string(seconds.count());
+}
+
+// The form body botocore's STS client sends: Action and Version, then the members in the
+// operation's order.
+std::string assume_role_body(const ChainEnvironment& environment,
+                             const AssumeRoleSettings& settings) {
+  std::string body =
+      "Action=AssumeRole&Version=2011-06-15&RoleArn=" + uri_encode(settings.role_arn) +
+      "&RoleSessionName=" + uri_encode(session_or_default(environment, settings.session_name));
+  if (!settings.duration_seconds.empty()) {
+    body += "&DurationSeconds=" + uri_encode(settings.duration_seconds);
+  }
+  if (!settings.external_id.empty()) body += "&ExternalId=" + uri_encode(settings.external_id);
+  return body;
 }
 
 }  // namespace
@@ -34,12 +56,7 @@ Credentials assume_role_with_web_identity(const ChainEnvironment& environment,
   if (!token) {
     throw CredentialError("web identity: cannot read the token file " + settings.token_file);
   }
-  std::string session = settings.session_name;
-  if (session.empty()) {
-    const auto seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(environment.now().time_since_epoch());
-    session = "funnel-" + std::to_string(seconds.count());
-  }
+  const std::string session = session_or_default(environment, settings.session_name);
   HttpRequest request{.method = "POST", .url = sts_url(settings), .timeout = kHttpTimeout * 5};
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
   request.body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" +
@@ -51,6 +68,40 @@ Credentials assume_role_with_web_identity(const ChainEnvironment& environment,
   if (!parsed.credentials) {
     throw CredentialError("web identity: HTTP " + std::to_string(response.status) + ": " +
                           parsed.error);
+  }
+  return *parsed.credentials;
+}
+
+Credentials assume_role(const ChainEnvironment& environment, const AssumeRoleSettings& settings,
+                        const Credentials& source) {
+  HttpRequest request{.method = "POST", .url = sts_url(settings), .timeout = kHttpTimeout * 5};
+  UrlParts url;
+  if (!split_url(request.url, url)) {
+    throw CredentialError("assume role: the STS endpoint " + request.url +
+                          " is not an http(s) URL");
+  }
+  const bool default_port = url.port.empty() || url.port == (url.tls ? "443" : "80");
+  const std::string host = default_port ? url.host : url.host + ':' + url.port;
+  request.body = assume_role_body(environment, settings);
+  const SignInput input{.host = host,
+                        .path = url.target,
+                        .body = request.body,
+                        .service = "sts",
+                        .region = settings.region.empty() ? std::string_view("us-east-1")
+                                                          : std::string_view(settings.region)};
+  const SignedHeaders signed_headers = sign_request(input, source, environment.now());
+  request.headers = {{"Content-Type", std::string(input.content_type)},
+                     {"X-Amz-Date", signed_headers.amz_date},
+                     {"Authorization", signed_headers.authorization}};
+  if (!source.session_token.empty()) {
+    request.headers.emplace_back("X-Amz-Security-Token", source.session_token);
+  }
+  const HttpResponse response = environment.http(request);
+  if (response.status == 0) throw CredentialError("assume role: STS " + response.error);
+  ParsedCredentials parsed = parse_sts_response(response.body);
+  if (!parsed.credentials) {
+    throw CredentialError("assume role " + settings.role_arn + ": HTTP " +
+                          std::to_string(response.status) + ": " + parsed.error);
   }
   return *parsed.credentials;
 }

@@ -22,6 +22,19 @@ struct WebIdentitySettings {
 Credentials assume_role_with_web_identity(const ChainEnvironment& environment,
                                           const WebIdentitySettings& settings);
 
+struct AssumeRoleSettings {
+  std::string role_arn{};
+  std::string session_name{};      // empty: "funnel-<unix time>"
+  std::string external_id{};       // empty: none sent
+  std::string duration_seconds{};  // empty: STS's default (one hour)
+  std::string region{};            // the regional STS endpoint and the signing region (us-east-1)
+  std::string sts_endpoint{};      // AWS_ENDPOINT_URL_STS
+};
+
+// STS AssumeRole, signed (SigV4, Authorization header) with `source`. Throws CredentialError.
+Credentials assume_role(const ChainEnvironment& environment, const AssumeRoleSettings& settings,
+                        const Credentials& source);
+
 // None when neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor _FULL_URI is set; throws
 // CredentialError when one is set and the endpoint fails.
 std::optional<Credentials> container_credentials(const ChainEnvironment& environment);

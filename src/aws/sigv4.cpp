@@ -153,6 +153,30 @@ std::string presign(const PresignInput& input, const Credentials& credentials,
   return url + join_encoded(auth) + "&X-Amz-Signature=" + signature;
 }
 
+SignedHeaders sign_request(const SignInput& input, const Credentials& credentials,
+                           Clock::time_point at) {
+  SignedHeaders out{.amz_date = amz_date(at), .authorization = {}};
+  const std::string date = out.amz_date.substr(0, 8);
+  const std::string scope =
+      date + '/' + std::string(input.region) + '/' + std::string(input.service) + "/aws4_request";
+  std::string headers = "content-type:" + std::string(input.content_type) +
+                        "\nhost:" + std::string(input.host) + "\nx-amz-date:" + out.amz_date + '\n';
+  std::string names = "content-type;host;x-amz-date";
+  if (!credentials.session_token.empty()) {
+    headers += "x-amz-security-token:" + credentials.session_token + '\n';
+    names += ";x-amz-security-token";
+  }
+  const std::string canonical_request = std::string(input.method) + '\n' + std::string(input.path) +
+                                        "\n\n" + headers + '\n' + names + '\n' +
+                                        hex(sha256(input.body));
+  const Digest key = signing_key(credentials.secret_access_key, date, input.region, input.service);
+  const std::string signature =
+      hex(hmac_sha256(view(key), string_to_sign(out.amz_date, scope, canonical_request)));
+  out.authorization = "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + '/' + scope +
+                      ", SignedHeaders=" + names + ", Signature=" + signature;
+  return out;
+}
+
 std::string describe(const Credentials& credentials) {
   // Four characters of the key id tell keys apart in logs (AKIA: long-lived, ASIA: temporary)
   // without giving anything away.

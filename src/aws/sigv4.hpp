@@ -53,6 +53,25 @@ struct PresignInput {
 std::string presign(const PresignInput& input, const Credentials& credentials,
                     Clock::time_point at);
 
+// A request signed in the Authorization header (botocore's SigV4Auth), as STS AssumeRole is
+// sent: signs content-type, host, x-amz-date and x-amz-security-token (when the credentials
+// carry a token) over the body's SHA-256.
+struct SignInput {
+  std::string_view method = "POST";
+  std::string_view host;  // with ":port" when not the scheme's default, as the URL has it
+  std::string_view path = "/";
+  std::string_view content_type = "application/x-www-form-urlencoded; charset=utf-8";
+  std::string_view body;
+  std::string_view service;
+  std::string_view region;
+};
+struct SignedHeaders {
+  std::string amz_date;       // X-Amz-Date
+  std::string authorization;  // Authorization: AWS4-HMAC-SHA256 Credential=..., Signature=...
+};
+SignedHeaders sign_request(const SignInput& input, const Credentials& credentials,
+                           Clock::time_point at);
+
 // The parts presign() builds, exposed for tests against AWS's published intermediate values.
 std::string canonical_query(std::vector<std::pair<std::string, std::string>> params);
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,

@@ -31,10 +31,6 @@ const std::string& BackendLink::address() const {
   return snapshot_ ? snapshot_->address : kUnknown;
 }
 
-bool BackendLink::accepting() const {
-  return state_ != State::kBackoff && state_ != State::kRetiring && state_ != State::kClosed;
-}
-
 std::string BackendLink::unavailable_error() const {
   if (busy_) return down_reason_.substr(down_reason_.find("BUSY "));  // Redis's own text
   return "ERR funnel: backend " + address() + " unavailable (" + down_reason_ +
@@ -65,6 +61,7 @@ void BackendLink::connect() {
   // generation and return without touching these flags.
   read_waiting_ = write_waiting_ = flush_posted_ = false;
   busy_ = false;  // until this connection's handshake meets a running script again
+  reauth_pending_ = hold_writes_ = false;  // a queued re-AUTH is sent again after the handshake
   state_ = State::kConnecting;
   close_socket();
   if (!snapshot_ || snapshot_->endpoints.empty()) {
@@ -140,6 +137,8 @@ void BackendLink::on_handshake_reply(std::string_view reply) {
   finish_provisioning();
   state_ = State::kReady;
   up_ = true;
+  authed_at_ = common::coarse_now_ms();
+  hold_writes_ = false;
   if (metrics_ != nullptr) metrics_->backend_connects.add();
   consecutive_failures_ = 0;
   busy_ = false;
@@ -358,6 +357,8 @@ void BackendLink::finish_retired() {
 }
 
 void BackendLink::tick(common::Millis now) {
+  if (settings_.reauth_after_ms.get() != 0) [[unlikely]]
+    reauth_tick(now);
   if (pipeline_.empty()) return;
   // During a client's PAUSE ALL (and one request timeout after it) Redis postpones every
   // request: the node is paused, not failed, so nothing expires and no link is closed.

@@ -90,7 +90,9 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
 
   // False while the backend is known to be down (in backoff) and once retiring: the caller answers
   // with unavailable_error() instead of submitting.
-  bool accepting() const;
+  bool accepting() const {
+    return state_ != State::kBackoff && state_ != State::kRetiring && state_ != State::kClosed;
+  }
   std::string unavailable_error() const;
   // Not accepting because a running script refused the handshake (BUSY), and an out-of-band
   // kill has ended a script since (LinkSettings::busy_ended): reconnects now and returns true if
@@ -109,6 +111,18 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   // ready: bytes not yet written when the link drops are discarded, since the owner replays
   // its whole state on the next on_link_ready.
   void send_untracked(std::string_view request);
+
+  // Re-authentication (LinkSettings::reauth_after_ms, docs/aws.md): when the link's login is
+  // that old, AUTH with the current credentials goes between two requests (a MULTI block is one
+  // request), its reply read by the link itself. A refused AUTH stops writing, lets the requests
+  // already sent be answered, then reconnects (unsent ones wait for the new connection).
+  // tick() does it for links with auto_reauth (the default); a pinned pool turns it off and
+  // calls reauth_if_due() for its idle links only, never under a lessee.
+  void set_auto_reauth(bool on) { auto_reauth_ = on; }
+  void reauth_if_due(common::Millis now);
+  // The owner logged the link in again itself (a pinned link's cleaning handshake).
+  void note_authenticated(common::Millis now) { authed_at_ = now; }
+  std::uint64_t reauths() const { return reauths_; }
 
   // Coarse periodic work: request timeouts, stalled-link detection, and a client holding the
   // link paused on a streamed reply for too long.
@@ -160,6 +174,12 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   void on_readable();
   void frame_replies();
   void on_reply(std::string_view reply, resp::ReplyKind kind);
+  [[gnu::cold, gnu::noinline]] void on_special_reply(InFlight& entry, std::string_view reply,
+                                                     resp::ReplyKind kind);
+  // submit()'s two halves: the request into the output stream and the FIFO, then on its way.
+  // Inlined into both (link_io.cpp).
+  void append(std::string_view request, const ReplyTarget& target, common::Millis deadline);
+  void dispatch(bool link_idle);
   // Large replies (link_stream.cpp): passes the settled bytes of the partial reply at the head
   // of the pipeline to its client and drops them from in_; ends or aborts the stream.
   [[gnu::cold, gnu::noinline]] void stream_partial();
@@ -169,6 +189,9 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   void stop_pacing(InFlight& entry);
   void check_stream_stall(common::Millis now);
   void on_handshake_reply(std::string_view reply);
+  [[gnu::cold, gnu::noinline]] void reauth_tick(common::Millis now);
+  [[gnu::cold, gnu::noinline]] void on_reauth_reply(std::string_view reply, resp::ReplyKind kind);
+  bool takes_as_reauth_reply(std::string_view reply, resp::ReplyKind kind) const;
   void refuse_handshake(const std::string& error);
   bool handshake_step_ok(std::string_view reply);
   void finish_provisioning();
@@ -192,9 +215,10 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   std::string_view request_bytes(const InFlight& entry) const;
   // Read coalescing (link_coalesce.cpp, coalescer.hpp): true if the offered read joined a
   // leader (it is answered with the leader's reply, and nothing is appended).
-  [[gnu::cold, gnu::noinline]] bool join_leader(std::string_view request, const ReplyTarget& target,
-                                                const ReadOffer& offer);
-  [[gnu::cold, gnu::noinline]] void note_leader(std::size_t length);
+  [[gnu::cold, gnu::noinline]] void submit_offered(std::string_view request,
+                                                   const ReplyTarget& target,
+                                                   common::Millis deadline, const ReadOffer& offer);
+  bool join_leader(std::string_view request, const ReplyTarget& target, const ReadOffer& offer);
   // The leader at absolute index `leader` was answered (or failed) with `reply`: so are its
   // followers.
   [[gnu::cold, gnu::noinline]] void answer_followers(std::uint64_t leader, std::string_view reply,
@@ -202,8 +226,13 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   // Followers of leaders just marked abandoned get `reply` (the timeout) too.
   [[gnu::cold, gnu::noinline]] void answer_abandoned_followers(std::string_view reply,
                                                                const ReplyTiming& timing);
-  void coalesce_batch_written() {
-    if (coalescer_ != nullptr) [[unlikely]]
+  // Where writing stops: the end of out_, or with backend.max_in_flight_per_link the end of the
+  // last request the bound lets be unanswered at once (link_io.cpp).
+  std::uint64_t write_limit() const;
+  // Bytes up to stream position `sent` are written now: with coalescing, no read noted before
+  // may be joined any more.
+  void coalesce_batch_written(std::uint64_t sent) {
+    if (coalescer_ != nullptr && sent != sent_) [[unlikely]]
       coalescer_->batch_written();
   }
   const std::string& address() const;
@@ -268,6 +297,12 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   bool write_waiting_ = false;
   bool read_waiting_ = false;
   bool stall_check_ = true;
+  // Re-authentication (link_reauth.cpp).
+  common::Millis authed_at_ = 0;  // when this connection last logged in
+  std::uint64_t reauths_ = 0;     // re-AUTHs the backend accepted
+  bool auto_reauth_ = true;
+  bool reauth_pending_ = false;  // an AUTH of ours awaits its reply
+  bool hold_writes_ = false;     // our AUTH was refused: answer what was sent, then reconnect
 };
 
 }  // namespace funnel::backend

@@ -41,8 +41,7 @@ std::string BackendPool::link_name(resp::Protocol protocol, unsigned link_index,
          std::to_string(db) + ":" + std::to_string(link_index);
 }
 
-BackendPool::LinkTable& BackendPool::table(std::uint32_t db) {
-  if (db == 0) return links_;
+BackendPool::LinkTable& BackendPool::database_table(std::uint32_t db) {
   for (auto& database : databases_) {
     if (database.db == db) return database.links;
   }
@@ -60,7 +59,20 @@ void BackendPool::start(SnapshotPtr snapshot) {
 
 BackendLink& BackendPool::ensure_link(resp::Protocol protocol, unsigned link_index,
                                       std::uint32_t db) {
-  LinkPtr& link = table(db)[slot(protocol)][link_index];
+  std::vector<LinkPtr>& links = table(db)[slot(protocol)];
+  if (link_index < links.size() && links[link_index]) [[likely]]
+    return *links[link_index];
+  return open_link(protocol, link_index, db);
+}
+
+// ensure_link's cold half: the link is opened on first use.
+BackendLink& BackendPool::open_link(resp::Protocol protocol, unsigned link_index,
+                                    std::uint32_t db) {
+  std::vector<LinkPtr>& links = table(db)[slot(protocol)];
+  // A worker that resized before this one hands over requests for a link this one owns by the
+  // new count but has not opened yet (pool_resize.cpp).
+  if (link_index >= links.size()) links.resize(link_index + 1);
+  LinkPtr& link = links[link_index];
   if (!link) {
     link = std::make_shared<BackendLink>(io_, settings_, protocol,
                                          link_name(protocol, link_index, db), sink_, *this);
@@ -106,8 +118,17 @@ void BackendPool::release_parked() {
   std::vector<Parked> parked;
   parked.swap(parked_);
   for (Parked& request : parked) {
-    submit_to_link(request.protocol, request.link_index, request.request, request.target,
-                   request.deadline, request.db);
+    // Parked on a link that a shrinking connections_per_node retired since: its replacement is
+    // one of the count's (the client's other requests wait behind these, in_flight).
+    unsigned index = request.link_index;
+    if (index >= shape_.connections_per_node) index %= shape_.connections_per_node;
+    if (!owns(index)) {
+      events_.hand_off(index % shape_.workers, shape_.node, request.protocol, index,
+                       request.request, request.target, request.deadline, request.db);
+      continue;
+    }
+    submit_to_link(request.protocol, index, request.request, request.target, request.deadline,
+                   request.db);
   }
 }
 

@@ -83,6 +83,12 @@ class BackendPool final : public LinkObserver {
   void submit_to_link(resp::Protocol protocol, unsigned link_index, std::string_view request,
                       const ReplyTarget& target, common::Millis deadline, std::uint32_t db = 0);
 
+  // A reload's connections_per_node, in two steps (pool_resize.cpp): resize() routes this
+  // worker's requests by the new count and opens the links it adds; retire_extra_links(), once
+  // every worker has resized, drains and closes the links beyond it.
+  void resize(unsigned connections_per_node);
+  void retire_extra_links();
+
   void tick(common::Millis now);
   // The worker's counters, handed to every link this pool opens.
   void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }
@@ -130,7 +136,9 @@ class BackendPool final : public LinkObserver {
   };
 
   static std::size_t slot(resp::Protocol protocol) { return protocol == resp::Protocol::kResp3; }
-  LinkTable& table(std::uint32_t db);
+  // Database 0's table inline (every request asks; SELECT'ed databases are rare).
+  LinkTable& table(std::uint32_t db) { return db == 0 ? links_ : database_table(db); }
+  LinkTable& database_table(std::uint32_t db);
   template <typename Fn>
   void for_each_table(Fn&& fn) {
     fn(std::uint32_t{0}, links_);
@@ -142,6 +150,8 @@ class BackendPool final : public LinkObserver {
     for (const auto& database : databases_) fn(database.db, database.links);
   }
   BackendLink& ensure_link(resp::Protocol protocol, unsigned link_index, std::uint32_t db = 0);
+  [[gnu::cold, gnu::noinline]] BackendLink& open_link(resp::Protocol protocol, unsigned link_index,
+                                                      std::uint32_t db);
   std::string link_name(resp::Protocol protocol, unsigned link_index, std::uint32_t db) const;
   void replace_all_links();
   void release_parked();

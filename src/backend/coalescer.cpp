@@ -5,8 +5,6 @@
 
 namespace funnel::backend {
 
-thread_local const ReadOffer* OfferScope::current_ = nullptr;
-
 namespace {
 bool same_client(const ReplyTarget& a, const ReplyTarget& b) {
   return a.worker == b.worker && a.session_index == b.session_index &&

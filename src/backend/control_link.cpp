@@ -75,6 +75,8 @@ asio::awaitable<std::string> ControlLink::open(const BackendSnapshot& snapshot) 
     }
   }
   open_ = true;
+  address_ = snapshot.address;
+  authed_at_ = common::coarse_now_ms();
   std::string error;
   const auto credentials = credentials_for(settings_, snapshot.address).get();
   auto reply = co_await call(encode_handshake(resp::Protocol::kResp3, credentials->user,
@@ -132,6 +134,42 @@ asio::awaitable<std::optional<resp::Value>> ControlLink::call(const std::string&
 }
 
 asio::awaitable<std::optional<std::string>> ControlLink::call_raw(const std::string& request,
+                                                                  std::string& error) {
+  // (co_await as its own statement: GCC 12 miscompiles it inside a short-circuit condition.)
+  if (open_ && settings_.reauth_after_ms.get() != 0) {
+    const bool logged_in = co_await reauth_if_due(error);
+    if (!logged_in) co_return std::nullopt;
+  }
+  std::optional<std::string> reply = co_await exchange(request, error);
+  co_return reply;
+}
+
+namespace {
+// Outside the coroutine: GCC 12 cannot keep an initializer_list's array across a co_await.
+std::string auth_request(const BackendCredentials& credentials) {
+  const std::string_view user =
+      credentials.user.empty() ? std::string_view("default") : std::string_view(credentials.user);
+  return encode_command({"AUTH", user, *credentials.password});
+}
+}  // namespace
+
+// Control and health-check links log in again like data links (backend/link_reauth.cpp), just
+// before their next request: one request at a time, so never in the middle of anything.
+asio::awaitable<bool> ControlLink::reauth_if_due(std::string& error) {
+  const common::Millis now = common::coarse_now_ms();
+  if (now - authed_at_ < settings_.reauth_after_ms.get()) co_return true;
+  const auto credentials = credentials_for(settings_, address_).get();
+  if (!credentials->password) co_return true;
+  authed_at_ = now;
+  auto reply = co_await exchange(auth_request(*credentials), error);
+  if (!reply) co_return false;
+  if (reply->empty() || (*reply)[0] != '-') co_return true;
+  error = "re-authentication refused: " + reply->substr(1, reply->find('\r') - 1);
+  close();
+  co_return false;
+}
+
+asio::awaitable<std::optional<std::string>> ControlLink::exchange(const std::string& request,
                                                                   std::string& error) {
   if (!open_) {
     error = "not connected";

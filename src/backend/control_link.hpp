@@ -51,6 +51,12 @@ class ControlLink {
   asio::awaitable<std::optional<std::string>> read_reply(std::string& error,
                                                          bool keep_pushes = false);
   asio::awaitable<std::string> start_tls(const BackendSnapshot& snapshot);
+  // One request and its reply's bytes (call_raw without the re-authentication).
+  asio::awaitable<std::optional<std::string>> exchange(const std::string& request,
+                                                       std::string& error);
+  // AUTH with the current token when the login is LinkSettings::reauth_after_ms old; false
+  // (and closed) when the backend refuses it.
+  asio::awaitable<bool> reauth_if_due(std::string& error);
 
   asio::io_context& io_;
   const LinkSettings& settings_;
@@ -62,6 +68,8 @@ class ControlLink {
   std::string buffer_;
   std::string redis_version_;
   std::optional<std::string> zone_;
+  std::string address_;           // the node's "host:port" (its per-node credentials)
+  common::Millis authed_at_ = 0;  // when this connection last logged in
   std::uint32_t keepalive_idle_s_ = 0;
   bool open_ = false;
   bool timed_out_ = false;

@@ -16,10 +16,6 @@ bool BackendLink::join_leader(std::string_view request, const ReplyTarget& targe
   return true;
 }
 
-void BackendLink::note_leader(std::size_t length) {
-  coalescer_->note_leader(pipeline_.end_absolute() - 1, static_cast<std::uint32_t>(length));
-}
-
 void BackendLink::answer_followers(std::uint64_t leader, std::string_view reply,
                                    const ReplyTiming& timing) {
   coalescer_->take_followers(

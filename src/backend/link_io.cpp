@@ -27,14 +27,9 @@ std::string_view BackendLink::request_bytes(const InFlight& entry) const {
   return std::string_view(out_).substr(entry.begin - out_base_, entry.end - entry.begin);
 }
 
-void BackendLink::submit(std::string_view request, const ReplyTarget& target,
-                         common::Millis deadline) {
-  // Read coalescing: one branch when off (no read is ever offered).
-  const ReadOffer* offer = OfferScope::current();
-  if (offer != nullptr) [[unlikely]] {
-    if (join_leader(request, target, *offer)) return;
-  }
-  const bool link_idle = pipeline_.empty();
+[[gnu::always_inline]] inline void BackendLink::append(std::string_view request,
+                                                       const ReplyTarget& target,
+                                                       common::Millis deadline) {
   InFlight entry;
   entry.target = target;
   entry.begin = out_base_ + out_.size();
@@ -43,8 +38,10 @@ void BackendLink::submit(std::string_view request, const ReplyTarget& target,
   entry.submitted = common::coarse_now_ms();
   entry.deadline = deadline;
   pipeline_.push(entry);
-  if (offer != nullptr) [[unlikely]]
-    note_leader(request.size());
+}
+
+// After append(): the request leaves with the client's pass (an idle link) or a posted flush.
+[[gnu::always_inline]] inline void BackendLink::dispatch(bool link_idle) {
   // A streamed reply's slow reader holds up nobody: this request would wait behind it.
   if (read_paused_) [[unlikely]]
     stop_pacing(pipeline_.front());
@@ -59,14 +56,37 @@ void BackendLink::submit(std::string_view request, const ReplyTarget& target,
   schedule_flush();
 }
 
+void BackendLink::submit(std::string_view request, const ReplyTarget& target,
+                         common::Millis deadline) {
+  // Read coalescing: with coalescing off no read is ever offered, and this is one load and one
+  // predictable branch; an offered read takes the cold path (link_coalesce.cpp).
+  if (const ReadOffer* offer = OfferScope::current(); offer != nullptr) [[unlikely]]
+    return submit_offered(request, target, deadline, *offer);
+  const bool link_idle = pipeline_.empty();
+  append(request, target, deadline);
+  dispatch(link_idle);
+}
+
+// submit() with an offer (link_coalesce.cpp joins it to a leader if it can): otherwise it goes
+// out as a leader later identical reads may join, noted before dispatch(), which may write it
+// (and a written read is joined by none).
+void BackendLink::submit_offered(std::string_view request, const ReplyTarget& target,
+                                 common::Millis deadline, const ReadOffer& offer) {
+  if (join_leader(request, target, offer)) return;
+  const bool link_idle = pipeline_.empty();
+  append(request, target, deadline);
+  coalescer_->note_leader(pipeline_.end_absolute() - 1, static_cast<std::uint32_t>(request.size()));
+  dispatch(link_idle);
+}
+
 // The end of a client's read pass (write_batch.hpp): what the pass queued on this idle link leaves
 // now. A failed write is left to a posted flush, which meets the error again and fails the link
 // from the event loop, never from inside the caller's pass.
 void BackendLink::write_batched() {
   in_write_batch_ = false;
-  if (state_ != State::kReady || flush_posted_ || write_waiting_) return;
+  if (state_ != State::kReady || flush_posted_ || write_waiting_ || hold_writes_) return;
   std::size_t offset = sent_ - out_base_;
-  const std::string_view unsent(out_);
+  const std::string_view unsent(out_.data(), write_limit() - out_base_);
   while (offset < unsent.size()) {
     const net::IoResult wrote =
         transport_.write_some(unsent.data() + offset, unsent.size() - offset);
@@ -80,7 +100,7 @@ void BackendLink::write_batched() {
     }
     offset += wrote.bytes;
   }
-  if (out_base_ + offset != sent_) coalesce_batch_written();
+  coalesce_batch_written(out_base_ + offset);
   sent_ = out_base_ + offset;
   pipeline_.mark_written(sent_, common::precise_now_ns());
 }
@@ -137,10 +157,12 @@ void BackendLink::flush() {
     return;
   }
   if (state_ != State::kReady && state_ != State::kRetiring) return;
+  if (hold_writes_) [[unlikely]]
+    return;  // our re-AUTH was refused: nothing more on this connection (link_reauth.cpp)
   std::size_t offset = sent_ - out_base_;
-  const std::string_view unsent(out_);
+  const std::string_view unsent(out_.data(), write_limit() - out_base_);
   if (!write_pending(unsent, offset)) return;
-  if (out_base_ + offset != sent_) coalesce_batch_written();
+  coalesce_batch_written(out_base_ + offset);
   sent_ = out_base_ + offset;
   pipeline_.mark_written(sent_, common::precise_now_ns());
 }
@@ -206,6 +228,9 @@ void BackendLink::on_readable() {
     if (n < space || read_paused_) break;
   }
   if (state_ == State::kClosed) return;
+  // Requests held back by backend.max_in_flight_per_link go as their predecessors are answered.
+  if (sent_ != out_base_ + out_.size() && !write_waiting_) [[unlikely]]
+    schedule_flush();
   compact_output();
   if (!read_paused_) wait_readable();  // else resume_stream() waits again
 }
@@ -249,7 +274,8 @@ void BackendLink::frame_replies() {
 
 void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
   if (state_ == State::kHandshaking) return on_handshake_reply(reply);
-  if (push_sink_ != nullptr && (kind == resp::ReplyKind::kPush || pipeline_.empty())) {
+  if (push_sink_ != nullptr && (kind == resp::ReplyKind::kPush || pipeline_.empty() ||
+                                !takes_as_reauth_reply(reply, kind))) {
     return push_sink_->on_push(*this, reply, kind);
   }
   if (kind == resp::ReplyKind::kPush) return;  // out-of-band; shared links subscribe to nothing
@@ -264,20 +290,40 @@ void BackendLink::on_reply(std::string_view reply, resp::ReplyKind kind) {
     return;
   }
   InFlight& entry = pipeline_.front();
+  // A streamed reply's end, or a coalescing leader's reply: one test of two flags, then cold.
+  if (entry.streaming || entry.has_followers) [[unlikely]]
+    return on_special_reply(entry, reply, kind);
+  if (!entry.abandoned) [[likely]] {
+    if (kind != resp::ReplyKind::kError || !redirected_error(entry, reply)) [[likely]] {
+      const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
+      // The request's bytes are still in out_ (compact_output keeps them until their reply).
+      const std::string_view request(out_.data() + (entry.begin - out_base_),
+                                     entry.end - entry.begin);
+      sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_, request});
+    }
+  } else if (entry.reauth) [[unlikely]] {
+    on_reauth_reply(reply, kind);  // our re-AUTH's reply; any other abandoned reply: dropped
+  }
+  pipeline_.pop();
+  if (state_ == State::kRetiring && pipeline_.empty()) finish_retired();
+}
+
+// on_reply's cold half: the last part of a streamed reply, or a leader's reply that its
+// coalesced followers get a copy of.
+void BackendLink::on_special_reply(InFlight& entry, std::string_view reply, resp::ReplyKind kind) {
   const bool has_followers = entry.has_followers;  // `entry` may move while the sink runs
   const std::int64_t written_ns = entry.written_ns;
-  if (entry.streaming) [[unlikely]] {
+  if (entry.streaming) {
     end_stream(entry, reply);
   } else if (!entry.abandoned &&
-             (kind != resp::ReplyKind::kError || !redirected_error(entry, reply))) [[likely]] {
-    const std::int64_t backend_ns = entry.written_ns > 0 ? read_ns_ - entry.written_ns : 0;
-    // The request's bytes are still in out_ (compact_output keeps them until their reply).
+             (kind != resp::ReplyKind::kError || !redirected_error(entry, reply))) {
+    const std::int64_t backend_ns = written_ns > 0 ? read_ns_ - written_ns : 0;
     const std::string_view request(out_.data() + (entry.begin - out_base_),
                                    entry.end - entry.begin);
     sink_.deliver(entry.target, reply, ReplyTiming{backend_ns, read_ns_, request});
   }
   // A redirected leader's followers get its reply as it came (coalescing is off in cluster mode).
-  if (has_followers) [[unlikely]]
+  if (has_followers)
     answer_followers(pipeline_.first_absolute(), reply,
                      ReplyTiming{written_ns > 0 ? read_ns_ - written_ns : 0, read_ns_});
   pipeline_.pop();
@@ -351,6 +397,20 @@ void BackendLink::compact_output() {
     return;
   }
   out_base_ = acked;
+}
+
+// backend.max_in_flight_per_link bounds what Redis holds for this link: the requests past the
+// bound stay in out_ (in order, with their deadlines; a timeout still answers them) instead of
+// filling Redis's query buffer under a spike. Subscriber and tracking links (a push sink) are
+// exempt: their pushes are not answers. Counted once per write that holds requests back.
+std::uint64_t BackendLink::write_limit() const {
+  const std::uint64_t end = out_base_ + out_.size();
+  const common::Millis bound = settings_.max_in_flight_per_link;
+  if (bound <= 0 || push_sink_ != nullptr) [[likely]]
+    return end;
+  const std::uint64_t limit = pipeline_.write_limit(end, static_cast<std::size_t>(bound));
+  if (limit != end) settings_.in_flight_waits->fetch_add(1, std::memory_order_relaxed);
+  return limit;
 }
 
 }  // namespace funnel::backend

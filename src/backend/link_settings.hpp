@@ -61,6 +61,14 @@ struct LinkSettings {
   common::LiveMillis stall_timeout_ms = 10000;
   common::LiveMillis backoff_min_ms = 50;
   common::LiveMillis backoff_max_ms = 5000;
+  // IAM (backend.iam_reauth_s): a link authenticated this long ago sends AUTH with the current
+  // token between requests, before the service's 12-hour connection limit. 0: never.
+  common::LiveMillis reauth_after_ms = 0;
+  // backend.max_in_flight_per_link (a count, not milliseconds; live too): 0 is no bound. Each
+  // link reads it when it writes; `in_flight_waits` counts the writes it held requests back.
+  common::LiveMillis max_in_flight_per_link = 0;
+  std::shared_ptr<std::atomic<std::uint64_t>> in_flight_waits =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
   // The backend user data links provision and log in as, so the deny list holds inside scripts
   // (security/backend_user.hpp), and the process-wide record of whether that worked. Null: links
   // log in as backend.user only.

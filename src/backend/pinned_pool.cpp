@@ -20,9 +20,19 @@ PinnedPool::~PinnedPool() {
   shutdown();
 }
 
+// A new epoch is a new primary (a failover, a moved endpoint): every link to the old one is
+// retired, idle or leased (a leased one once its requests in flight are answered), so no WATCH,
+// MULTI or blocking command reaches a demoted primary. The lessee sees its link gone
+// (client/session_pin.cpp) and its next request leases one to the new primary.
 void PinnedPool::set_snapshot(SnapshotPtr snapshot) {
+  const bool new_epoch = snapshot_ && snapshot && snapshot->epoch != snapshot_->epoch;
   snapshot_ = std::move(snapshot);
-  for (auto& link : links_) link->set_snapshot(snapshot_);
+  const std::vector<LinkPtr> links = links_;  // retire() may drop links from links_
+  for (const auto& link : links) {
+    link->set_snapshot(snapshot_);
+    if (new_epoch) link->retire();
+  }
+  if (new_epoch) idle_.clear();
 }
 
 std::string PinnedPool::refusal_text() const {
@@ -51,6 +61,7 @@ LinkPtr PinnedPool::open_link(resp::Protocol protocol) {
       std::make_shared<BackendLink>(io_, settings_, protocol, std::move(name), *this, *this);
   link->set_metrics(metrics_);
   link->set_stall_check(false);  // a blocked command is silent by design; deadlines still apply
+  link->set_auto_reauth(false);  // never under a lessee: tick() re-AUTHs idle ones only
   links_.push_back(link);
   link->start(snapshot_);
   return link;
@@ -150,6 +161,7 @@ void PinnedPool::clean(BackendLink& link) {
   // RESET logged the link in as the default user: back to Funnel's backend user, which lacks the
   // deny list (security/backend_user.hpp), or scripts on the next lease would bypass it.
   if (!link.provisioned_auth().empty()) link.submit(link.provisioned_auth(), target, deadline);
+  link.note_authenticated(common::coarse_now_ms());  // the handshake logged it in again
 }
 
 void PinnedPool::select_database(BackendLink& link, std::uint32_t db) {
@@ -189,6 +201,7 @@ void PinnedPool::tick(common::Millis now) {
     for (const auto& link : idle) close_link(link, "budget needed by another worker");
   }
   for (const auto& link : links_) link->tick(now);
+  for (const auto& link : idle_) link->reauth_if_due(now);
 }
 
 void PinnedPool::shutdown() {

@@ -25,6 +25,7 @@ struct InFlight {
   bool unpaced = false;         // streaming to a slow reader: the link no longer pauses for it
   std::uint16_t replies_seen = 0;  // replies already read for it (see ReplyTarget::extra_replies)
   bool has_followers = false;      // coalesced reads wait for a copy of its reply (coalescer.hpp)
+  bool reauth = false;             // the link's own re-AUTH (abandoned too: no client waits for it)
 };
 
 class Pipeline {
@@ -61,6 +62,14 @@ class Pipeline {
     if (unmarked_ > 0) --unmarked_;
   }
 
+  // Where writing may stop so that at most `bound` entries are written and unanswered at once
+  // (backend.max_in_flight_per_link; 0: no bound): `end` (the output's end), or the end of the
+  // bound-th entry. A block (MULTI ... EXEC) is one entry. Entries past it wait unwritten.
+  std::uint64_t write_limit(std::uint64_t end, std::size_t bound) const {
+    if (bound == 0 || entries_.size() <= bound) return end;
+    const std::uint64_t last = entries_[bound - 1].end;
+    return last < end ? last : end;
+  }
   // Stamps every entry whose bytes are now all written (end <= sent) with now_ns.
   void mark_written(std::uint64_t sent, std::int64_t now_ns) {
     while (unmarked_ < entries_.size() && entries_[unmarked_].end <= sent) {

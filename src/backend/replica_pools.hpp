@@ -30,6 +30,9 @@ class ReplicaPools {
   // The pool of replica `node`, or null if this worker has none (not in its snapshot yet).
   BackendPool* find(std::uint32_t node);
 
+  // A reload's connections_per_node, for every replica's pool (see BackendPool::resize).
+  void resize(unsigned connections_per_node);
+  void retire_extra_links();
   void tick(common::Millis now);
   void shutdown();
   void set_metrics(metrics::WorkerMetrics* metrics) { metrics_ = metrics; }

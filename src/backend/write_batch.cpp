@@ -4,8 +4,6 @@
 
 namespace funnel::backend {
 
-thread_local WriteBatch* WriteBatch::current_ = nullptr;
-
 bool WriteBatch::add(std::shared_ptr<BackendLink> link) {
   if (count_ == kSlots) return false;
   links_[count_++] = std::move(link);

@@ -35,7 +35,9 @@ class WriteBatch {
   // A client's pass rarely reaches more than one link (its pipeline goes to one); a few slots
   // cover SELECT'ed databases and read replicas.
   static constexpr std::size_t kSlots = 4;
-  static thread_local WriteBatch* current_;
+  // constinit: read without the TLS wrapper call a thread_local defined in another file costs
+  // (BackendLink::submit reads it per request).
+  static inline constinit thread_local WriteBatch* current_ = nullptr;
   WriteBatch* outer_;
   std::array<std::shared_ptr<BackendLink>, kSlots> links_;
   std::size_t count_ = 0;

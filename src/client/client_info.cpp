@@ -93,17 +93,17 @@ std::string ClientSession::local_address() const {
 // Redis's CLIENT INFO line layout, with Funnel's own view of the connection.
 std::string ClientSession::info_line() {
   const common::Millis now = common::coarse_now_ms();
-  const auto count = [&](PubsubKind kind) { return subs_ ? subs_->count(kind) : 0; };
+  const auto count = [&](PubsubKind kind) { return rare_->subs ? rare_->subs->count(kind) : 0; };
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} "
       "tot-mem={} events=r cmd=client|info user={} redir=-1 resp={} lib-name={} "
       "lib-ver={}\n",
       id_, peer_address(), local_address(), transport_.fd(), name(), (now - connected_at_) / 1000,
-      (now - last_activity_) / 1000, tx_ ? "x" : (subscribed() ? "P" : "N"), state_.db,
+      (now - last_activity_) / 1000, rare_->tx ? "x" : (subscribed() ? "P" : "N"), state_.db,
       count(PubsubKind::kChannel), count(PubsubKind::kPattern), count(PubsubKind::kShard),
-      tx_ ? static_cast<long long>(tx_->commands()) : -1LL, in_.size(), in_.capacity(), out_.size(),
-      out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
+      rare_->tx ? static_cast<long long>(rare_->tx->commands()) : -1LL, in_.size(), in_.capacity(),
+      out_.size(), out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
       state_.user != nullptr ? std::string_view(state_.user->name()) : std::string_view("default"),
       state_.protocol == resp::Protocol::kResp3 ? 3 : 2, lib_name_ ? *lib_name_ : "",
       lib_ver_ ? *lib_ver_ : "");
@@ -123,7 +123,7 @@ std::string ClientSession::transform_info(std::string_view reply) const {
       "funnel_total_connections_received:{}\r\nfunnel_rejected_connections:{}\r\n"
       "funnel_backend:{}\r\nfunnel_backend_links_ready:{}\r\nfunnel_backend_connects:{}\r\n"
       "funnel_client_buffer_bytes:{}\r\n",
-      ctx_.facts.version, ctx_.facts.workers, ctx_.facts.connections_per_node,
+      ctx_.facts.version, ctx_.facts.workers, ctx_.config.backend.connections_per_node,
       ProcessCounters::read(counters.clients_connected), ctx_.config.server.max_clients,
       ProcessCounters::read(counters.clients_accepted),
       ProcessCounters::read(counters.clients_rejected_max_clients) +

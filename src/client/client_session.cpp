@@ -5,6 +5,8 @@
 #include "backend/write_batch.hpp"
 #include "client/fan_out.hpp"
 #include "client/pin_lease.hpp"
+#include "client/pubsub_counts.hpp"
+#include "client/read_routes.hpp"
 #include "client/transaction.hpp"
 #include "net/poller.hpp"
 
@@ -48,6 +50,11 @@ ClientSession* ClientSession::start(SessionContext& context, int fd, std::uint64
   // From the worker's slab: a connection per invocation allocates no session memory.
   void* block = context.session_slab.take(sizeof(ClientSession));
   auto* session = new (block) ClientSession(context, fd, client_id, tls);
+  if (const security::User* initial = context.users->initial_user();
+      initial != nullptr && !session->switch_user(initial)) [[unlikely]] {
+    session->refuse_full_user(*initial);
+    return nullptr;
+  }
   if (!context.poller->add(fd, session)) {
     spdlog::warn("client {}: cannot watch its socket: {}", client_id, std::strerror(errno));
     session->close();
@@ -62,13 +69,26 @@ ClientSession::ClientSession(SessionContext& context, int fd, std::uint64_t clie
     : ctx_(context), id_(client_id) {
   transport_.attach(fd, tls);
   connected_at_ = last_activity_ = common::coarse_now_ms();
-  state_.user = ctx_.users->initial_user();
   handle_ = ctx_.registry.add(this);
   // Non-blocking (accept4), TCP_NODELAY and keepalive come from the listener
   // (server/client_socket_options.hpp).
 }
 
-ClientSession::~ClientSession() = default;
+SessionRare::~SessionRare() = default;
+constinit const SessionRare kNoSessionRare;
+
+ClientSession::~ClientSession() {
+  if (rare_ != &kNoSessionRare) delete rare_;
+}
+
+void ClientSession::make_rare() {
+  rare_ = new SessionRare();
+}
+
+void ClientSession::release_rare() {
+  delete rare_;
+  rare_ = &kNoSessionRare;
+}
 
 bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
   // Subscribed clients are exempt, as in Redis: they wait for messages, not idle.
@@ -187,7 +207,7 @@ void ClientSession::forward(std::string_view bytes, std::uint64_t seq, std::uint
   ctx_.metrics->requests_in_flight_up.add();
   state_.lanes.sent(state_.forward_lane());
   if (state_.requests_on_pin() && !(flags & backend::ReplyTarget::kOutOfBand)) {
-    pin_->pool().submit(pin_->link(), bytes, target, deadline);
+    rare_->pin->pool().submit(rare_->pin->link(), bytes, target, deadline);
   } else {
     backend::BackendPool* pool = ctx_.pool;
     if (ctx_.slot_map != nullptr) [[unlikely]]
@@ -271,6 +291,8 @@ void ClientSession::close(metrics::CloseReason reason) {
   closed_ = true;
   end_transaction();  // a client that leaves mid-MULTI sends nothing
   end_pin();          // a link with a command in flight (a blocked BLPOP) is closed
+  if (ctx_.near_cache != nullptr) [[unlikely]]
+    near_cache_closed();
   if (pause_held_) ctx_.pause_gate->add_held(-1);
   pause_held_ = false;
   if (failover_held_) ctx_.failover_gate->add_held(-1);
@@ -278,10 +300,11 @@ void ClientSession::close(metrics::CloseReason reason) {
   if (shard_held_) ctx_.shard_hold_gate->add_held(-1);
   shard_held_ = false;
   ctx_.metrics->closed(reason);
+  switch_user(nullptr);  // its place in the user's connection count
   const int fd = transport_.fd();
   transport_.reset();
   ::close(fd);  // also leaves the poller's set
-  if (auth_delay_) auth_delay_->cancel();
+  if (rare_->auth_delay) rare_->auth_delay->cancel();
   ctx_.registry.remove(handle_);
   leave_all_subscriptions();
   release_buffers_on_close();

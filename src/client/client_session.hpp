@@ -15,6 +15,7 @@
 
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
+#include "client/session_rare.hpp"
 #include "client/subscriptions.hpp"
 #include "net/asio_types.hpp"
 #include "net/poll_target.hpp"
@@ -98,6 +99,12 @@ class ClientSession final : public net::PollTarget {
   // its user's new rules from its next command, as Redis's ACL SETUSER does; false when its user
   // is gone (the caller closes it, as ACL DELUSER does). Worker thread, between batches.
   bool rebind_user(const security::UserDirectory& users);
+  // A user kept in the backend changed its rules or is gone (security::BackendUserCache): acts
+  // as its current rules from its next command; false when it is gone (the caller closes it).
+  bool rebind_backend_user(security::BackendUserCache& cache);
+  // The backend's answer to this session's pending AUTH or HELLO AUTH (request `seq`).
+  void finish_backend_login(std::uint64_t seq, bool silent,
+                            const security::BackendAuthResult& result);
   bool has_pending_replies() const { return !replies_.idle(); }
   // For the takeover's spread close (server/idle_drain.cpp): nothing read, pending or being
   // written, so closing now loses no request; and whether the connection holds state a reconnect
@@ -106,8 +113,8 @@ class ClientSession final : public net::PollTarget {
     return replies_.idle() && out_.empty() && in_.empty() && !input_ready_;
   }
   bool holds_state() const {
-    return state_.mode != plan::Mode::kNormal || pin_ != nullptr || subscribed() || pause_held_ ||
-           lane_hold_ || auth_delayed_ || tx_ != nullptr;
+    return state_.mode != plan::Mode::kNormal || rare_->pin != nullptr || subscribed() ||
+           pause_held_ || lane_hold_ || auth_delayed_ || rare_->tx != nullptr;
   }
   std::uint64_t id() const { return id_; }
 
@@ -181,6 +188,20 @@ class ClientSession final : public net::PollTarget {
                                                    const backend::ReplyTarget& target,
                                                    common::Millis deadline);
   routing::Earlier earlier_for_coalescing() const;
+  // The near cache (session_near_cache.cpp): true if the request was answered from the cache;
+  // otherwise it may have become a fill, or marked its cached keys as being written.
+  [[gnu::cold, gnu::noinline]] bool near_cache_before(const resp::Request& request,
+                                                      std::uint64_t seq, std::uint8_t flags,
+                                                      bool read_route);
+  [[gnu::cold, gnu::noinline]] void near_cache_reply(std::uint64_t seq, std::string_view reply,
+                                                     bool whole);
+  void near_cache_write(routing::WriteScope scope, const resp::Request& request, std::uint64_t seq);
+  [[gnu::cold]] void near_cache_write_all(std::uint64_t seq);
+  void near_cache_closed();
+  void open_fill(const resp::Request& request, std::uint64_t seq, std::uint8_t protocol);
+  void release_writes(NearCacheSession& s, std::uint64_t seq);
+  void note_near_cache_size();
+  NearCacheSession& near_session();
 
   // Reads on replicas and read-your-writes (session_reads.cpp).
   // Cluster mode (session_cluster.cpp): a read per the read policy over its shard's nodes, and
@@ -239,9 +260,14 @@ class ClientSession final : public net::PollTarget {
   void begin_pin(PinReason reason);
   void end_pin();
   void resume_held();
+  // The pinned link of a WATCH or a blocking command can carry no more (Redis restarted, or a
+  // failover retired the link to the old primary): drop_lost_pin gives it up (session_pin.cpp).
+  bool pin_lost() const;
+  void drop_lost_pin();
 
   // Transactions (session_transaction.cpp).
   void begin_transaction(std::uint64_t seq);
+  void open_transaction();  // begin_transaction without its +OK (a lost pinned MULTI goes on)
   void queue_in_transaction(const resp::Request& request, std::uint64_t seq);
   void exec_transaction(std::uint64_t seq);
   void end_transaction();
@@ -279,6 +305,21 @@ class ClientSession final : public net::PollTarget {
   bool closed_by_output_limits(std::size_t unsent);
   std::size_t unsent_bytes() const { return out_.size() - out_sent_ + replies_.stashed_bytes(); }
   void maybe_destroy();
+  // The session's own block of rarely used state (session_rare.hpp), made on first use. Only
+  // the shared empty block is const: a block of its own is the session's to write.
+  SessionRare& rare() {
+    if (rare_ == &kNoSessionRare) [[unlikely]]
+      make_rare();
+    return const_cast<SessionRare&>(*rare_);
+  }
+  [[gnu::cold, gnu::noinline]] void make_rare();
+  // Gives the block back once nothing in it is in use (from release_buffers_if_idle: no
+  // caller up the stack holds a reference into it there).
+  void release_rare_if_unused() {
+    if (rare_ != &kNoSessionRare && rare_->unused()) [[unlikely]]
+      release_rare();
+  }
+  [[gnu::cold, gnu::noinline]] void release_rare();
 
   // Pub/sub commands and state (session_pubsub.cpp).
   void pubsub_subscribe(PubsubKind kind, const resp::Request& request, std::uint64_t seq);
@@ -286,8 +327,8 @@ class ClientSession final : public net::PollTarget {
   void answer_pubsub(std::uint64_t seq, std::string_view confirmations);
   std::uint8_t count_pubsub_reply(const resp::Request& request, std::uint64_t seq);
   bool answer_corrected_count(std::uint64_t seq, std::string_view reply);
-  bool subscribed() const { return subs_ != nullptr && subs_->total() > 0; }
-  bool subscribe_barrier() const { return subs_ != nullptr && subs_->pending.active; }
+  bool subscribed() const { return rare_->subs != nullptr && rare_->subs->total() > 0; }
+  bool subscribe_barrier() const { return rare_->subs != nullptr && rare_->subs->pending.active; }
   void note_subscriptions() { state_.subscribed = subscribed(); }
   void after_pubsub_answer();
   void resume_after_subscribe();
@@ -308,9 +349,11 @@ class ClientSession final : public net::PollTarget {
   void cmd_select(LocalCall& call);
   bool select_database(const resp::Request& r, std::string& out);
   void cmd_reset(LocalCall& call);
+  void cmd_unwatch(LocalCall& call);  // UNWATCH after a lost WATCH (session_transaction.cpp)
   void cmd_client(LocalCall& call);
   void cmd_funnel(LocalCall& call);
   void funnel_pause(LocalCall& call, bool pause);
+  void funnel_reload(LocalCall& call);
   void cmd_funnel_slowlog(LocalCall& call);  // client/slowlog_command.cpp
   void cmd_funnel_hotkeys(LocalCall& call);  // client/hotkeys_command.cpp
   [[gnu::cold, gnu::noinline]] void sample_hot_key(const resp::Request& request);
@@ -326,49 +369,67 @@ class ClientSession final : public net::PollTarget {
   void client_trackinginfo(LocalCall& call);
   void client_reply(LocalCall& call);
   void client_help(LocalCall& call);
-  // Authentication and permissions (session_auth.cpp).
-  bool log_in(std::string_view user, std::string_view password);
+  // Authentication and permissions (session_auth.cpp). log_in answers at once (kLoggedIn,
+  // kFailed, or kFull: the user holds its max_connections) or leaves request `seq` pending while
+  // the backend checks (session_backend_auth.cpp).
+  enum class Login : std::uint8_t { kLoggedIn, kFailed, kFull, kPending };
+  struct PendingHello {  // what HELLO does once its AUTH succeeds
+    resp::Protocol protocol;
+    bool has_name = false;
+    std::string name;
+  };
+  Login log_in(std::string_view user, std::string_view password, std::uint64_t seq);
+  Login log_in_backend(std::string_view user, std::string_view password, std::uint64_t seq);
+  std::string full_user_error(std::string_view name) const;
+  void finish_hello(std::uint64_t seq, bool silent, const PendingHello& hello);
+  void act_as_backend_user(std::shared_ptr<const security::User> user);
+  // Fair admission (session_admission.cpp): the connection moves to `next`'s count; false (and
+  // state_.user unchanged) when `next` already holds its max_connections.
+  bool switch_user(const security::User* next);
+  [[gnu::cold, gnu::noinline]] bool over_user_rate(const resp::Request& request);
+  [[gnu::cold]] void refuse_full_user(const security::User& user);
   void on_auth_failure();
   void hold_auth_reply(std::uint64_t seq);
   std::string throttle_key() const;
   std::string_view parser_error_text(std::string_view message, std::string& storage) const;
   void write_hello_reply(std::string& out);
   void set_name(std::string_view name);
-  std::string_view name() const { return name_ ? std::string_view(*name_) : std::string_view(); }
+  std::string_view name() const {
+    return rare_->name ? std::string_view(*rare_->name) : std::string_view();
+  }
   std::string info_line();
   std::string transform_info(std::string_view reply) const;
 
   SessionContext& ctx_;
   net::Transport transport_;  // the client's socket (owned: close() closes it), plain or TLS
-  bool peer_closed_ = false;  // the client has closed its end (EPOLLRDHUP or EOF read)
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
   std::string in_;   // unparsed bytes (a partial request); empty when idle
   std::string out_;  // replies not yet written; empty when idle
   std::size_t out_sent_ = 0;
   std::int64_t buffer_held_ = 0;  // what this session added to the process buffer counter
-  // Links paused until this client drains (streamed replies); null when none.
-  std::unique_ptr<std::vector<std::weak_ptr<backend::StreamSource>>> paused_streams_;
   // Where the partial request at the start of in_ stopped parsing (the worker's parser is shared);
   // only while there is one, so idle clients hold nothing here.
   std::unique_ptr<resp::ParsePosition> partial_;
   ReplyQueue replies_;
   // The protocol state the planner decides from (mode, user, protocol, database, pin, lanes).
   plan::SessionState state_;
-  std::unique_ptr<TransactionQueue> tx_;        // inside a MULTI that Funnel holds; null otherwise
-  std::unique_ptr<PinLease> pin_;               // a pinned link leased (or awaited); null otherwise
-  std::unique_ptr<SessionSubscriptions> subs_;  // null until the first (P|S)SUBSCRIBE
-  std::unique_ptr<CountedReplies> counted_;     // PUBLISH/NUMSUB replies to correct; or null
-  std::unique_ptr<ReadState> reads_;            // null until a read is routed or a write tracked
-  std::unique_ptr<SlotFanOuts> fan_outs_;       // cross-slot requests in flight; null until one
-  // CLIENT SETNAME (allocated only when set) and SETINFO (interned per worker: every client of a
-  // fleet sends the same library name and version, so each session holds two pointers).
-  std::unique_ptr<std::string> name_;
+  // Transactions, pins, subscriptions, names ... (session_rare.hpp): the shared empty block
+  // until the session needs one of its own (rare()).
+  const SessionRare* rare_ = &kNoSessionRare;
+  // CLIENT SETINFO (interned per worker: every client of a fleet sends the same library name
+  // and version, so each session holds two pointers).
   const std::string* lib_name_ = nullptr;
   const std::string* lib_ver_ = nullptr;
   common::Millis connected_at_;
   common::Millis last_activity_;
-  std::unique_ptr<SteadyTimer> auth_delay_;     // holds a failed AUTH's reply (AuthThrottle)
+  // A user kept in the backend: the rules state_.user points into, and a HELLO whose AUTH the
+  // backend is checking. Null for configured users (one pointer per session).
+  struct BackendLogin {
+    std::shared_ptr<const security::User> user;
+    std::unique_ptr<PendingHello> hello;
+  };
+  std::unique_ptr<BackendLogin> backend_login_;
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   std::uint8_t pending_ops_ = 0;                // outstanding readiness waits and posted flushes
   bool protocol_failed_ = false;                // closing after a protocol error (metrics reason)
@@ -383,8 +444,9 @@ class ClientSession final : public net::PollTarget {
   // The hold deadline of the requests read so far (0: none): requests that arrived together
   // share it, so a pipeline fails together instead of one hold after another.
   common::Millis failover_deadline_ = 0;
-  bool silent_ = false;                // the current request's reply is dropped
-  bool auth_delayed_ = false;          // a failed AUTH's reply is held; nothing more is read
+  bool silent_ = false;  // the current request's reply is dropped
+  // A failed AUTH's reply is held, or the backend checks a password: nothing more is read.
+  bool auth_delayed_ = false;
   bool tls_read_wants_write_ = false;  // OpenSSL must write before the next read can progress
   bool tls_write_wants_read_ = false;  // and the reverse
   bool closed_ = false;
@@ -401,6 +463,8 @@ class ClientSession final : public net::PollTarget {
   bool in_read_ = false;         // on_readable is parsing this session's requests
   bool reading_paused_ = false;
   bool stop_reading_ = false;  // QUIT, protocol error, drain or EOF: read no more requests
+  bool rate_limited_ = false;  // the user has max_commands_per_s (checked per request)
+  bool peer_closed_ = false;   // the client has closed its end (EPOLLRDHUP or EOF read)
 };
 
 // Fans a hub batch out to this worker's subscribers (session_pubsub.cpp). Worker thread only.

@@ -39,9 +39,9 @@ bool valid_client_name(std::string_view name) {
 
 void ClientSession::set_name(std::string_view name) {
   if (name.empty()) {
-    name_.reset();  // Redis: an empty name removes it
+    if (rare_->name) rare().name.reset();  // Redis: an empty name removes it
   } else {
-    name_ = std::make_unique<std::string>(name);
+    rare().name = std::make_unique<std::string>(name);
   }
 }
 
@@ -105,8 +105,19 @@ void ClientSession::cmd_hello(LocalCall& call) {
       return error(out, "ERR Syntax error in HELLO option '" + std::string(r.arg(i)) + "'");
     }
   }
-  if (has_auth && !log_in(user, password)) {
-    return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
+  if (has_auth) {
+    const Login login = log_in(user, password, call.seq);
+    if (login == Login::kFailed) {
+      return error(out, "WRONGPASS invalid username-password pair or user is disabled.");
+    }
+    if (login == Login::kFull) return error(out, full_user_error(user));
+    if (login == Login::kPending) {  // finish_hello runs once the backend has answered
+      if (backend_login_ == nullptr) backend_login_ = std::make_unique<BackendLogin>();
+      backend_login_->hello = std::make_unique<PendingHello>(
+          PendingHello{requested, has_name, has_name ? std::string(name) : std::string()});
+      call.answered = true;
+      return;
+    }
   }
   if (state_.user == nullptr) {
     return error(out,
@@ -142,6 +153,12 @@ bool ClientSession::select_database(const resp::Request& r, std::string& out) {
     return false;
   }
   const auto n = static_cast<std::uint32_t>(db);
+  if (n != 0 && ctx_.config.backend.serverless_on) {
+    error(out, "ERR funnel: SELECT " + std::to_string(n) +
+                   " refused: ElastiCache Serverless has database 0 only (backend.serverless); "
+                   "the command was not run");
+    return false;
+  }
   if (!ctx_.facts.databases->admit(n)) {
     error(out, "ERR funnel: SELECT " + std::to_string(n) +
                    " refused: Funnel already serves backend.max_database_pools = " +
@@ -162,11 +179,7 @@ void ClientSession::cmd_funnel(LocalCall& call) {
   if (sub == "SLOWLOG") return cmd_funnel_slowlog(call);
   if (sub == "HOTKEYS") return cmd_funnel_hotkeys(call);
   if (sub == "PAUSE" || sub == "RESUME") return funnel_pause(call, sub == "PAUSE");
-  if (sub == "RELOAD" && r.argc() == 2 && ctx_.admin != nullptr) {
-    const AdminView::ReloadReport report = ctx_.admin->reload_config();
-    if (!report.ok) return error(out, "ERR funnel: reload failed, nothing changed: " + report.text);
-    return resp::ReplyWriter(out, state_.protocol).verbatim("txt", report.text);
-  }
+  if (sub == "RELOAD" && r.argc() == 2 && ctx_.admin != nullptr) return funnel_reload(call);
   if (sub == "HELP" || r.argc() > 2) {
     if (r.argc() > 2) return error(out, "ERR wrong number of arguments for 'funnel' command");
     resp::ReplyWriter w(out, state_.protocol);
@@ -189,6 +202,36 @@ void ClientSession::cmd_funnel(LocalCall& call) {
     return error(out, "ERR unknown subcommand '" + std::string(r.arg(1)) + "'. Try FUNNEL HELP.");
   }
   resp::ReplyWriter(out, state_.protocol).verbatim("txt", report);
+}
+
+// FUNNEL RELOAD: answered in its place once every worker has applied the reload (the process
+// posts the report back to this worker), so the client's next command on any connection sees
+// it. The session stays alive until then (pending_ops_).
+void ClientSession::funnel_reload(LocalCall& call) {
+  call.answered = true;
+  ++pending_ops_;
+  const std::int64_t started_ns = ctx_.batch_ns;
+  const bool silent = silent_;
+  const std::uint16_t command_id =
+      ctx_.classification.spec != nullptr ? ctx_.classification.spec->id : 0;
+  ctx_.admin->reload_config(ctx_.io, [this, seq = call.seq, started_ns, silent,
+                                      command_id](AdminView::ReloadReport report) {
+    --pending_ops_;
+    if (!closed_) {
+      std::string out;
+      if (!report.ok) {
+        out = "-ERR funnel: reload failed, nothing changed: " + report.text + "\r\n";
+      } else if (report.late) {
+        out = "-ERR funnel: " + report.text + "\r\n";
+      } else {
+        resp::ReplyWriter(out, state_.protocol).verbatim("txt", report.text);
+      }
+      record(command_id, metrics::CommandClass::kLocal, out, common::precise_now_ns() - started_ns,
+             0);
+      answer(seq, silent ? std::string_view() : std::string_view(out));
+    }
+    maybe_destroy();
+  });
 }
 
 // FUNNEL PAUSE [timeout-ms] | RESUME (session_pause.cpp holds and frees the requests). The gate
@@ -228,9 +271,11 @@ void ClientSession::cmd_reset(LocalCall& call) {
   state_.protocol = resp::Protocol::kResp2;
   silent_ = plan::reset_reply_silenced(state_.reply_mode, silent_);  // ends CLIENT REPLY OFF
   state_.reply_mode = plan::ReplyMode::kOn;
-  name_.reset();
+  if (rare_->name) rare().name.reset();
   lib_name_ = lib_ver_ = nullptr;
-  state_.user = ctx_.users->initial_user();
+  switch_user(nullptr);
+  backend_login_.reset();  // after switch_user: a backend user left its count first
+  (void)switch_user(ctx_.users->initial_user());  // a full default user: not logged in (NOAUTH)
   call.out = "+RESET\r\n";
 }
 

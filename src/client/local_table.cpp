@@ -46,7 +46,7 @@ ClientSession::LocalHandler ClientSession::local_handler(LocalCommand local) {
       Row{LocalCommand::kExec, &ClientSession::cmd_unreachable},
       Row{LocalCommand::kDiscard, &ClientSession::cmd_unreachable},
       Row{LocalCommand::kWatch, &ClientSession::cmd_unreachable},
-      Row{LocalCommand::kUnwatch, &ClientSession::cmd_unreachable},
+      Row{LocalCommand::kUnwatch, &ClientSession::cmd_unwatch},
       Row{LocalCommand::kPubsub, &ClientSession::cmd_pubsub},
       Row{LocalCommand::kAclWhoami, &ClientSession::cmd_acl_whoami},
       Row{LocalCommand::kMonitor, &ClientSession::cmd_unreachable},  // a lease, then forwarded

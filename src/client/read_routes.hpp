@@ -13,6 +13,7 @@
 
 #include "backend/backend_pool.hpp"
 #include "backend/replica_pools.hpp"
+#include "client/near_cache.hpp"
 #include "routing/offset_board.hpp"
 #include "routing/read_policy.hpp"
 #include "routing/read_router.hpp"
@@ -21,6 +22,11 @@ namespace funnel::client {
 
 // topology.read_your_writes.
 enum class ReadYourWrites : std::uint8_t { kOff, kClient, kProcess };
+// "client", "process", anything else (validated: "off") kOff.
+inline ReadYourWrites read_your_writes_from(std::string_view name) {
+  if (name == "client") return ReadYourWrites::kClient;
+  return name == "process" ? ReadYourWrites::kProcess : ReadYourWrites::kOff;
+}
 
 // When the last write through this process was answered (read-your-writes, process scope): one
 // slot per worker, so a write costs one uncontended relaxed store. Thread-safe.
@@ -51,6 +57,8 @@ struct ReadState {
   routing::ClientReadState route;  // sticky replica, cursor node (reserved: layout epoch)
   std::int64_t last_write_ns = 0;  // when the client's last write was answered
   std::uint32_t writes_in_flight = 0;
+  // The near cache (shield.near_cache): this client's fill and cached-key writes in flight.
+  std::unique_ptr<NearCacheSession> near_cache;
 };
 
 class ReadRoutes {
@@ -75,6 +83,8 @@ class ReadRoutes {
   routing::ReadPolicy policy() const { return policy_; }
   // A configuration reload's new policy; the caller then calls update() again.
   void set_policy(routing::ReadPolicy policy) { policy_ = policy; }
+  // A reload's topology.read_your_writes: it covers the writes answered from now on.
+  void set_read_your_writes(ReadYourWrites scope) { read_your_writes_ = scope; }
   // Bumps whenever the node list changes, so indexes kept by sessions (cursor_node) from an
   // older list are not used against a newer one.
   std::uint32_t layout_epoch() const { return layout_epoch_; }

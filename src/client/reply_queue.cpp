@@ -47,18 +47,20 @@ ReplyQueue::Part ReplyQueue::deliver_part(std::uint64_t seq, std::string_view pa
 // early_ is tiny in practice (a few local replies overtaking backend ones), so a linear search
 // beats any ordered structure.
 ReplyQueue::Early* ReplyQueue::find_early(std::uint64_t seq) {
-  auto it = std::find_if(early_.begin(), early_.end(),
+  if (early_ == nullptr) return nullptr;
+  auto it = std::find_if(early_->begin(), early_->end(),
                          [&](const Early& early) { return early.seq == seq; });
-  return it == early_.end() ? nullptr : &*it;
+  return it == early_->end() ? nullptr : &*it;
 }
 
 void ReplyQueue::stash(std::uint64_t seq, std::string_view bytes, bool complete) {
-  early_.push_back(Early{seq, std::string(bytes), complete});
-  stashed_bytes_ += heap_bytes(early_.back().bytes);
+  if (early_ == nullptr) early_ = std::make_unique<std::vector<Early>>();
+  early_->push_back(Early{seq, std::string(bytes), complete});
+  stashed_bytes_ += heap_bytes(early_->back().bytes);
 }
 
 void ReplyQueue::drain_early(std::string& out) {
-  while (!early_.empty()) {
+  while (early_ != nullptr && !early_->empty()) {
     Early* early = find_early(head_);
     if (early == nullptr) break;
     out.append(early->bytes);
@@ -66,8 +68,8 @@ void ReplyQueue::drain_early(std::string& out) {
     const bool complete = early->complete;
     // Swapped, not move-assigned: a string move-assigned from a short one keeps its own
     // allocation, and the stash would keep (and count) the bytes of the reply that left.
-    std::swap(*early, early_.back());
-    early_.pop_back();
+    std::swap(*early, early_->back());
+    early_->pop_back();
     if (!complete) {
       head_partial_ = true;  // its remaining parts go straight out
       break;
@@ -77,7 +79,7 @@ void ReplyQueue::drain_early(std::string& out) {
 }
 
 void ReplyQueue::release_memory_if_idle() {
-  if (early_.empty() && early_.capacity() > 0) early_ = {};
+  if (early_ != nullptr && early_->empty()) early_.reset();
 }
 
 }  // namespace funnel::client

@@ -60,6 +60,10 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
   // Another worker's batch for this one (PeerWorkers::post_requests / post_replies).
   void accept_requests(const HandoffBatch& batch);
   void accept_replies(const ReplyBatch& batch);
+  // Posts this turn's batches now rather than at the end of the turn (a reload's pool resize:
+  // what was handed off by the old link count reaches its owner before the links beyond the
+  // new count retire; backend/pool_resize.cpp).
+  void flush_now() { flush_batches(); }
 
  private:
   void schedule_flush();

@@ -6,6 +6,7 @@
 
 #include "client/client_session.hpp"
 #include "security/access_check.hpp"
+#include "security/user_limits.hpp"
 
 namespace funnel::client {
 namespace {
@@ -36,29 +37,64 @@ void ClientSession::cmd_auth(LocalCall& call) {
     return;
   }
   const std::string_view user = r.argc() == 3 ? r.arg(1) : std::string_view("default");
-  if (!log_in(user, r.arg(r.argc() - 1))) {
-    out = kWrongPass;
-    return;
+  switch (log_in(user, r.arg(r.argc() - 1), call.seq)) {
+    case Login::kLoggedIn:
+      out = "+OK\r\n";
+      return;
+    case Login::kFailed:
+      out = kWrongPass;
+      return;
+    case Login::kFull:
+      out = "-" + full_user_error(user) + "\r\n";
+      return;
+    case Login::kPending:
+      call.answered = true;  // finish_backend_login answers
+      return;
   }
-  out = "+OK\r\n";
 }
 
 // On failure the session keeps the user it had (Redis does the same), so a client that was
 // never authenticated stays so and every command it pipelined after the AUTH gets NOAUTH.
-bool ClientSession::log_in(std::string_view user, std::string_view password) {
+// Configured users come first: a name Funnel knows is decided here alone; with
+// auth.users_from_backend, any other name is checked by the backend. A configured user already
+// holding its max_connections refuses the login (kFull) and the session keeps its user.
+ClientSession::Login ClientSession::log_in(std::string_view user, std::string_view password,
+                                           std::uint64_t seq) {
   const security::User* found = ctx_.users->authenticate(user, password);
-  if (found == nullptr) {
-    on_auth_failure();
-    return false;
+  if (found != nullptr) {
+    if (!switch_user(found)) {
+      ctx_.metrics->auth_failures.add();
+      return Login::kFull;
+    }
+    backend_login_.reset();  // after switch_user: it left the backend user's count first
+    return Login::kLoggedIn;
   }
-  state_.user = found;
-  return true;
+  if (ctx_.backend_users != nullptr && ctx_.users->find(user) == nullptr) [[unlikely]] {
+    return log_in_backend(user, password, seq);
+  }
+  on_auth_failure();
+  return Login::kFailed;
 }
 
+// The new directory's user of the same name shares the counters (UserDirectory::rebuild), so the
+// connection stays counted; a removed user's count is given back before the session closes.
 bool ClientSession::rebind_user(const security::UserDirectory& users) {
   if (state_.user == nullptr) return true;  // not logged in: its next AUTH uses the new users
-  state_.user = users.find(state_.user->name());
+  if (backend_login_ != nullptr && backend_login_->user != nullptr) {
+    return true;  // kept in the backend: its rules come from there
+  }
+  const security::User* next = users.find(state_.user->name());
+  if (next == nullptr) switch_user(nullptr);
+  state_.user = next;
+  rate_limited_ = next != nullptr && next->limits().max_commands_per_s != 0;
   return state_.user != nullptr;
+}
+
+// The text for a login refused because the user holds its max_connections.
+std::string ClientSession::full_user_error(std::string_view name) const {
+  const security::User* user = ctx_.users->find(name);
+  const std::uint32_t limit = user != nullptr ? user->limits().max_connections : 0;
+  return security::user_connections_error(name, limit);
 }
 
 // Counts the failure and carries out the throttle's verdict (security::AuthThrottle): within the
@@ -69,15 +105,16 @@ void ClientSession::on_auth_failure() {
   ctx_.metrics->auth_failures.add();
   if (ctx_.auth_throttle == nullptr) return;
   const security::AuthDecision decision = ctx_.auth_throttle->on_failure(
-      throttle_key(), common::coarse_now_ms(), auth_delay_ != nullptr);
+      throttle_key(), common::coarse_now_ms(), rare_->auth_delay != nullptr);
   switch (decision.verdict) {
     case security::AuthVerdict::kAnswer:
       return;
     case security::AuthVerdict::kClose:
       return close(metrics::CloseReason::kAuthGuessing);
     case security::AuthVerdict::kHold:
-      if (!auth_delay_) auth_delay_ = std::make_unique<SteadyTimer>(ctx_.io.get_executor());
-      auth_delay_->expires_after(std::chrono::milliseconds(decision.delay_ms));
+      if (!rare_->auth_delay)
+        rare().auth_delay = std::make_unique<SteadyTimer>(ctx_.io.get_executor());
+      rare_->auth_delay->expires_after(std::chrono::milliseconds(decision.delay_ms));
       auth_delayed_ = true;  // handle_local holds the reply; nothing after it is read meanwhile
       reading_paused_ = true;
       return;
@@ -95,7 +132,7 @@ void ClientSession::hold_auth_reply(std::uint64_t seq) {
   const std::int64_t started_ns = ctx_.batch_ns;
   const bool silent = silent_;
   ++pending_ops_;
-  auth_delay_->async_wait(
+  rare_->auth_delay->async_wait(
       [this, seq, command_id, started_ns, silent, key = throttle_key()](boost::system::error_code) {
         --pending_ops_;
         ctx_.auth_throttle->end_hold(key);

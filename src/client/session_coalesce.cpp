@@ -32,8 +32,7 @@ routing::Earlier ClientSession::earlier_for_coalescing() const {
   if (ctx_.route_reads || ctx_.cluster || subscribed()) return routing::Earlier::kElsewhere;
   // Every earlier slot is a request in flight on this lane: the database's shared link, the one
   // this read goes to (a client keeps one link per protocol and database).
-  if (state_.mode == plan::Mode::kNormal &&
-      state_.lanes.current() == plan::Lane::shared(state_.db) &&
+  if (state_.mode == plan::Mode::kNormal && state_.lanes.current() == state_.shared_lane() &&
       state_.lanes.in_flight() == earlier + 1)
     return routing::Earlier::kOnSameLink;
   return routing::Earlier::kElsewhere;

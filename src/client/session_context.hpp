@@ -31,9 +31,11 @@
 #include "resp/request_parser.hpp"
 #include "routing/coalesce_rule.hpp"
 #include "routing/failover_hold.hpp"
+#include "routing/near_cache_rule.hpp"
 #include "routing/pause_gate.hpp"
 #include "routing/shard_hold.hpp"
 #include "security/auth_throttle.hpp"
+#include "security/backend_user_cache.hpp"
 #include "security/user_directory.hpp"
 
 namespace funnel::net {
@@ -111,12 +113,31 @@ class AdminView {
   // The reply text for FUNNEL <subcommand> (upper case), or empty for an unknown subcommand.
   virtual std::string funnel_report(std::string_view subcommand) = 0;
   // FUNNEL RELOAD: re-reads the configuration (as SIGHUP does). `ok` false: the file was invalid
-  // and nothing changed; `text` says what was applied, what needs a restart, or what is wrong.
+  // and nothing changed; `text` says what was applied, what needs a restart, or what is wrong;
+  // `late`: applied, but some worker had not applied it within the bound (text says so).
   struct ReloadReport {
     bool ok = false;
     std::string text;
+    bool late = false;
   };
-  virtual ReloadReport reload_config() { return {false, "reload is not available here"}; }
+  // Runs `done` on the calling worker's thread (posted to `io`) once every worker has applied
+  // the reload, so the caller's next command on any connection sees it; or after a bound.
+  virtual void reload_config(asio::io_context& /*io*/, std::function<void(ReloadReport)> done) {
+    done({false, "reload is not available here"});
+  }
+};
+
+// Users kept in the backend (auth.users_from_backend), implemented by server::BackendAuth.
+class BackendUserCheck {
+ public:
+  using Done = std::function<void(security::BackendAuthResult)>;
+  virtual ~BackendUserCheck() = default;
+  // Thread-safe. Checks the password on a control-side connection and reads the user's rules
+  // (made into a User against `users`); `done` runs exactly once, on the control thread, within
+  // the backend's request timeout or with kUnavailable.
+  virtual void check(std::string user, std::string password,
+                     std::shared_ptr<const security::UserDirectory> users, Done done) = 0;
+  virtual security::BackendUserCache& cache() = 0;
 };
 
 // Facts about the whole process that INFO and CLIENT replies show.
@@ -200,11 +221,16 @@ struct SessionContext {
   bool track_writes = false;
   bool cluster = false;  // cluster.seeds is set: the backend is a Redis Cluster (issue #16)
   std::shared_ptr<const CoalesceSettings> coalesce;  // shield.coalesce; null: off
+  NearCache* near_cache = nullptr;  // shield.near_cache (owned by the worker); null: off
+  // Bumped when a reload changes connections_per_node (plan::SessionState::pool_layout).
+  std::uint8_t pool_layout = 0;
   plan::ClusterAddress cluster_address;  // cluster: what CLUSTER SLOTS & co give for Funnel
   backend::SnapshotPtr snapshot;         // refreshed by the worker between batches
   std::shared_ptr<const security::UserDirectory> users;  // client users and command policy
   security::AuthThrottle* auth_throttle = nullptr;       // process-wide; null: no slowing down
-  resp::RequestParser parser;          // shared: sessions keep only unparsed bytes
+  BackendUserCheck* backend_users = nullptr;             // auth.users_from_backend; null: off
+  std::uint64_t backend_users_generation = 0;  // the cache's generation the sessions act on
+  resp::RequestParser parser;                  // shared: sessions keep only unparsed bytes
   resp::RequestParser preauth_parser;  // the same, with limits.max_unauthenticated_request_bytes
   command::Classification classification;  // reused per request
   std::string scratch;                     // read buffer for sessions with nothing buffered

@@ -38,8 +38,8 @@ void ClientSession::fan_out_by_slot(const plan::Plan& p, const resp::Request& re
   }
   std::vector<std::uint32_t> keys(split.parts.size());
   for (std::size_t i = 0; i < split.parts.size(); ++i) keys[i] = split.parts[i].keys;
-  if (fan_outs_ == nullptr) fan_outs_ = std::make_unique<SlotFanOuts>();
-  SlotFanOuts::Entry& entry = fan_outs_->add(
+  if (rare_->fan_outs == nullptr) rare().fan_outs = std::make_unique<SlotFanOuts>();
+  SlotFanOuts::Entry& entry = rare_->fan_outs->add(
       seq, routing::ReplyMerge(merge_kind(p.fan_out.merge), std::move(split.key_part), keys),
       silent_);
   track_bytes(0, entry.merge.held_bytes());
@@ -60,7 +60,7 @@ void ClientSession::fan_out_by_slot(const plan::Plan& p, const resp::Request& re
 void ClientSession::deliver_fan_out_part(const backend::ReplyTarget& target,
                                          std::string_view reply) {
   const std::uint64_t seq = seq_of_part(target.seq);
-  SlotFanOuts::Entry* entry = fan_outs_ != nullptr ? fan_outs_->find(seq) : nullptr;
+  SlotFanOuts::Entry* entry = rare_->fan_outs != nullptr ? rare_->fan_outs->find(seq) : nullptr;
   if (entry == nullptr) {
     FUNNEL_INVARIANT(!"a part's reply for no cross-slot request");
     return;
@@ -73,7 +73,7 @@ void ClientSession::deliver_fan_out_part(const backend::ReplyTarget& target,
   entry->merge.finish(merged);
   const bool silent = entry->silent;
   track_bytes(entry->merge.held_bytes(), 0);
-  fan_outs_->remove(seq);
+  rare_->fan_outs->remove(seq);
   answer(seq, silent ? std::string_view() : std::string_view(merged), false);
 }
 

@@ -60,12 +60,12 @@ void ClientSession::fan_out_keyless(const plan::Plan& p, const resp::Request& re
     for (const auto& replicas : routes.replicas)
       pools.insert(pools.end(), replicas.begin(), replicas.end());
   }
-  if (fan_outs_ == nullptr) fan_outs_ = std::make_unique<SlotFanOuts>();
+  if (rare_->fan_outs == nullptr) rare().fan_outs = std::make_unique<SlotFanOuts>();
   SlotFanOuts::Entry& entry =
-      fan_outs_->add(seq,
-                     routing::ReplyMerge(keyless_merge(p.fan_out.merge), {},
-                                         std::vector<std::uint32_t>(pools.size(), 0)),
-                     silent_);
+      rare_->fan_outs->add(seq,
+                           routing::ReplyMerge(keyless_merge(p.fan_out.merge), {},
+                                               std::vector<std::uint32_t>(pools.size(), 0)),
+                           silent_);
   entry.merge.set_pick(random_pick());
   send_keyless_parts(pools, request.raw(), seq, deadline);
 }
@@ -85,9 +85,9 @@ bool ClientSession::scan_one_shard(const resp::Request& request, std::uint64_t s
       routing::CursorCheck::kInvalid) {
     return false;
   }
-  if (fan_outs_ == nullptr) fan_outs_ = std::make_unique<SlotFanOuts>();
+  if (rare_->fan_outs == nullptr) rare().fan_outs = std::make_unique<SlotFanOuts>();
   SlotFanOuts::Entry& entry =
-      fan_outs_->add(seq, routing::ReplyMerge(routing::MergeKind::kScan, {}, {0}), silent_);
+      rare_->fan_outs->add(seq, routing::ReplyMerge(routing::MergeKind::kScan, {}, {0}), silent_);
   entry.merge.set_scan(at, shards);
   std::string bytes;
   routing::scan_request_for_node(request, at.node_cursor, bytes);

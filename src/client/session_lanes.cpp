@@ -17,7 +17,7 @@ bool ClientSession::hold_at_lane_barrier() {
   ctx_.metrics->pressure(metrics::Backpressure::kLaneBarrier);
   // Held behind a pinned link (a blocked BLPOP): still notice the client leaving, so the link is
   // closed and its lease freed now rather than when the command returns, maybe never.
-  if (pin_ != nullptr && !read_waiting_ && !closed_) {
+  if (rare_->pin != nullptr && !read_waiting_ && !closed_) {
     wait_read_slot(ReadThen::kHangupCheck, false);
   }
   return false;

@@ -15,10 +15,10 @@ namespace funnel::client {
 // output limit: its lines are dropped meanwhile, so neither the link nor the client grows.
 // An empty `line` only sends the lines held back (session_stream.cpp, after a streamed reply).
 void ClientSession::monitor_line(std::string_view line) {
-  if (closed_ || pin_ == nullptr || !state_.monitoring || pin_->overflowed()) return;
-  const std::size_t pending = unsent_bytes() + pin_->held_bytes() + line.size();
+  if (closed_ || rare_->pin == nullptr || !state_.monitoring || rare_->pin->overflowed()) return;
+  const std::size_t pending = unsent_bytes() + rare_->pin->held_bytes() + line.size();
   if (pending > ctx_.config.limits.client_output_hard_bytes) {
-    pin_->set_overflowed();
+    rare_->pin->set_overflowed();
     spdlog::warn(
         "client {} ({}) not reading its MONITOR lines: over limits.client_output_hard_bytes; "
         "closing it",
@@ -30,13 +30,13 @@ void ClientSession::monitor_line(std::string_view line) {
     return;
   }
   if (replies_.head_partial()) [[unlikely]] {
-    pin_->hold_line(line);  // a large reply is going out in parts: after it, not inside it
+    rare_->pin->hold_line(line);  // a large reply is going out in parts: after it, not inside it
     return;
   }
   const std::size_t capacity_before = out_.capacity();
   if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
-  if (pin_->held_bytes() != 0) [[unlikely]]
-    out_.append(pin_->take_held_lines());
+  if (rare_->pin->held_bytes() != 0) [[unlikely]]
+    out_.append(rare_->pin->take_held_lines());
   out_.append(line);
   track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
   if (!closed_) schedule_flush();

@@ -48,8 +48,9 @@ void ClientSession::record(std::uint16_t command_id, metrics::CommandClass comma
   auto& m = *ctx_.metrics;
   m.commands[command_id][static_cast<std::size_t>(outcome)].add();
   const std::size_t bucket = metrics::Histogram::bucket_for(total_ns);
-  m.latency[static_cast<std::size_t>(command_class)].observe_in(bucket, total_ns);
-  m.command_latency[ctx_.latency_slots[command_id & 1023]].observe_in(bucket, total_ns);
+  // One observation serves both the per-class and the per-command family (command_latency.hpp).
+  m.command_latency[ctx_.latency_slots[command_id & 1023]][static_cast<std::size_t>(command_class)]
+      .observe_in(bucket, total_ns);
   m.proxy_latency[static_cast<std::size_t>(command_class)].observe(total_ns - backend_ns);
 }
 
@@ -57,6 +58,8 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
                             const backend::ReplyTiming& timing) {
   if (closed_) return;
   if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
+  if (ctx_.near_cache != nullptr) [[unlikely]]
+    near_cache_reply(target.seq, reply, true);
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
          timing.now_ns - target.started_ns, timing.backend_ns, timing.request);
   constexpr std::uint8_t kEditOrDrop =
@@ -121,8 +124,14 @@ void ClientSession::answer(std::uint64_t seq, std::string_view reply, bool flush
     track_bytes(stashed_before, replies_.stashed_bytes());  // an early reply was stashed
   }
   if (closed_) return;
-  if (subs_) after_pubsub_answer();
-  if (closed_by_output_limits(unsent_bytes())) return;
+  if (rare_->subs) after_pubsub_answer();
+  // Under both limits (every reply but a slow reader's): two comparisons, no call.
+  const std::size_t unsent = unsent_bytes();
+  const auto& limits = ctx_.config.limits;
+  if (unsent > limits.client_output_soft_bytes || unsent > limits.client_output_hard_bytes)
+      [[unlikely]] {
+    if (closed_by_output_limits(unsent)) return;
+  }
   if (flush) schedule_flush();
 }
 
@@ -187,7 +196,7 @@ void ClientSession::release_buffers_on_close() {
   buffer_held_ = 0;
   ctx_.buffers.release(in_);
   ctx_.buffers.release(out_);
-  if (paused_streams_ != nullptr) resume_streams();
+  if (rare_->paused_streams != nullptr) resume_streams();
 }
 
 void ClientSession::schedule_flush() {
@@ -220,7 +229,7 @@ void ClientSession::flush() {
         out_.erase(0, out_sent_);
         out_sent_ = 0;
       }
-      if (paused_streams_ != nullptr) [[unlikely]]
+      if (rare_->paused_streams != nullptr) [[unlikely]]
         resume_streams();
       return wait_writable();
     }
@@ -240,7 +249,7 @@ void ClientSession::wait_writable() {
 }
 
 void ClientSession::after_flush() {
-  if (paused_streams_ != nullptr) [[unlikely]]
+  if (rare_->paused_streams != nullptr) [[unlikely]]
     resume_streams();
   if (close_after_seq_ != UINT64_MAX && replies_.head() > close_after_seq_) {
     return close(protocol_failed_ ? metrics::CloseReason::kProtocolError
@@ -259,6 +268,7 @@ void ClientSession::release_buffers_if_idle() {
   ctx_.buffers.release(out_);  // frees it: out_ holds no heap memory afterwards
   account_buffer(-static_cast<std::int64_t>(capacity));
   replies_.release_memory_if_idle();
+  release_rare_if_unused();
 }
 
 void ClientSession::maybe_resume_reading() {

@@ -33,18 +33,19 @@ void resume_turn_waiters(SessionContext& ctx) {
 // readable; a link whose earlier bytes Redis has not read yet is already in that queue, ahead of
 // links written to before this one.
 bool ClientSession::blocking_turn() {
-  if (pin_ == nullptr || !pin_->active()) return true;  // the plan answers it
+  if (rare_->pin == nullptr || !rare_->pin->active()) return true;  // the plan answers it
   BlockingOrder& order = *ctx_.blocking_order;
-  if (!pin_->turn_ticket) pin_->turn_ticket = order.take(ctx_.worker_index, ctx_.batch_ns);
-  const backend::BackendLink& link = pin_->link();
+  if (!rare_->pin->turn_ticket)
+    rare_->pin->turn_ticket = order.take(ctx_.worker_index, ctx_.batch_ns);
+  const backend::BackendLink& link = rare_->pin->link();
   using State = backend::BackendLink::State;
   const bool unsettled = link.state() == State::kConnecting ||
                          link.state() == State::kHandshaking ||
                          (link.state() == State::kReady && link.in_flight() != 0);
   const common::Millis now = common::coarse_now_ms();
-  if (pin_->turn_since == 0) pin_->turn_since = now;
-  if (BlockingOrder::waited_enough(pin_->turn_since, now)) return true;  // whatever is ahead
-  if (!unsettled && order.is_turn(pin_->turn_ticket)) return true;
+  if (rare_->pin->turn_since == 0) rare_->pin->turn_since = now;
+  if (BlockingOrder::waited_enough(rare_->pin->turn_since, now)) return true;  // whatever is ahead
+  if (!unsettled && order.is_turn(rare_->pin->turn_ticket)) return true;
   ctx_.turn_waiters.push_back(handle_);
   return false;
 }
@@ -52,11 +53,12 @@ bool ClientSession::blocking_turn() {
 // Closes the ticket once the request's bytes have left: a posted handler runs after the link's
 // flush (posted by the submit before it) or the write batch that took them.
 void ClientSession::end_blocking_turn() {
-  if (pin_ == nullptr || !pin_->turn_ticket) return;
-  asio::post(ctx_.io,
-             [order = ctx_.blocking_order, ticket = pin_->turn_ticket] { order->done(ticket); });
-  pin_->turn_ticket = Ticket{};
-  pin_->turn_since = 0;
+  if (rare_->pin == nullptr || !rare_->pin->turn_ticket) return;
+  asio::post(ctx_.io, [order = ctx_.blocking_order, ticket = rare_->pin->turn_ticket] {
+    order->done(ticket);
+  });
+  rare_->pin->turn_ticket = Ticket{};
+  rare_->pin->turn_since = 0;
 }
 
 void PinLease::on_lease(backend::LinkPtr link) {
@@ -116,34 +118,59 @@ void ClientSession::begin_pin(PinReason reason) {
   // Cluster mode: the pool of the shard that owns the request's key (WATCH's, a blocking
   // command's); keyless (MONITOR, tracking) and outside cluster mode: the main node's.
   backend::PinnedPool& pool = *ctx_.pinned_for_slot(ctx_.request_slot);
-  pin_ = std::make_unique<PinLease>(*this, pool, reason, ++state_.pin_serial);
+  rare().pin = std::make_unique<PinLease>(*this, pool, reason, ++state_.pin_serial);
   ctx_.metrics->pins[static_cast<std::size_t>(reason)].add();
   if (backend::LinkPtr link = pool.try_lease(state_.protocol)) {
     if (state_.db != 0) pool.select_database(*link, state_.db);
-    pin_->set_link(std::move(link));  // a tracking lease takes the link's pushes from here
+    rare_->pin->set_link(std::move(link));  // a tracking lease takes the link's pushes from here
     state_.mode = plan::Mode::kPinned;
     return;
   }
-  pin_->set_waiting();
+  rare_->pin->set_waiting();
   state_.mode = plan::Mode::kLeaseWaiting;  // before wait(): it may answer at once
-  pool.wait(*pin_, state_.protocol);
+  pool.wait(*rare_->pin, state_.protocol);
 }
 
 void ClientSession::end_pin() {
-  if (pin_ == nullptr) return;
-  if (pin_->waiting()) pin_->pool().cancel_wait(*pin_);
-  if (pin_->active()) {
-    pin_->pool().release(pin_->link_ptr(), pin_->reusable());
+  if (rare_->pin == nullptr) return;
+  if (rare_->pin->waiting()) rare_->pin->pool().cancel_wait(*rare_->pin);
+  if (rare_->pin->active()) {
+    rare_->pin->pool().release(rare_->pin->link_ptr(), rare_->pin->reusable());
     ctx_.metrics->pin_duration_ms.add(
-        static_cast<std::uint64_t>(common::coarse_now_ms() - pin_->since()));
+        static_cast<std::uint64_t>(common::coarse_now_ms() - rare_->pin->since()));
     ctx_.metrics->pins_ended.add();
   }
-  pin_.reset();
+  rare().pin.reset();
   state_.mode = plan::Mode::kNormal;
   state_.pin_in_multi = false;
   state_.pin_done = false;
   state_.monitoring = false;
   state_.lease_error = {};
+}
+
+// Only WATCH's and a blocking command's links: their state is Funnel's to rebuild (a lost WATCH
+// is Redis's nil EXEC; a blocking command leases anew). A tracking or MONITOR link's loss still
+// reaches its client as the link's error.
+bool ClientSession::pin_lost() const {
+  if (rare_->pin == nullptr || !rare_->pin->active() || state_.monitoring) return false;
+  if (state_.pin_reason != PinReason::kWatch && state_.pin_reason != PinReason::kBlocking) {
+    return false;
+  }
+  return !rare_->pin->link().accepting();
+}
+
+// As a Redis client whose connection dropped loses its WATCH and its MULTI, but the client's own
+// connection stays: the WATCH is marked lost (the next EXEC answers nil, as when a watched key
+// changed, which WATCH users retry on), and a MULTI queued on the link goes on as one Funnel
+// holds, which that EXEC answers nil too (EXECABORT without a WATCH). Nothing of it runs.
+void ClientSession::drop_lost_pin() {
+  const bool watched = state_.pin_reason == PinReason::kWatch;
+  const bool in_multi = state_.pin_in_multi;
+  end_pin();  // the link is closed, never handed on (release() checks its state)
+  state_.watch_lost = watched;
+  if (!in_multi) return;
+  open_transaction();
+  if (!watched) rare_->tx->flag_error();  // no WATCH to fail: EXEC answers EXECABORT
 }
 
 // Resumes parsing held requests from a posted handler (never inside a link's reply loop or the

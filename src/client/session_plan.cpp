@@ -41,6 +41,13 @@ bool ClientSession::handle_request(const resp::Request& request) {
     if (shard_expired_) return fail_after_shard_hold();
     return pause_expired_ ? fail_after_pause() : fail_after_failover();
   }
+  state_.pool_layout = ctx_.pool_layout;  // a reload may have changed the shared links
+  if (state_.mode == plan::Mode::kPinned && pin_lost()) [[unlikely]] {
+    if (state_.lanes.in_flight() != 0) return hold_at_lane_barrier();  // their errors first
+    drop_lost_pin();
+  }
+  if (rate_limited_) [[unlikely]]
+    if (over_user_rate(request)) return true;
   // At most one lease and one release per request: each changes the mode the next plan sees.
   for (;;) {
     const plan::Plan p = plan::plan(state_, cls, request, context);
@@ -137,6 +144,9 @@ void ClientSession::forward_planned(const plan::Plan& p, const resp::Request& re
     flags |= backend::ReplyTarget::kOutOfBand;
   if (p.has(plan::effect::kPubsubCount)) flags |= count_pubsub_reply(request, seq);
   if (p.has(plan::effect::kStartMonitor)) flags |= backend::ReplyTarget::kSessionEdit;
+  if (ctx_.near_cache != nullptr) [[unlikely]] {
+    if (near_cache_before(request, seq, flags, p.target == plan::Target::kReadRoute)) return;
+  }
   if (p.target == plan::Target::kReadRoute) return forward_read(request, seq, flags, deadline);
   forward(request.raw(), seq, 0, flags, deadline);
   // MONITOR went on the pinned link: later requests go on shared links, behind its reply (their
@@ -159,8 +169,8 @@ void ClientSession::note_queued_slot(std::uint16_t slot) {
 }
 
 void ClientSession::answer_refusal(const plan::Plan& p, std::uint64_t seq) {
-  if (p.has(plan::effect::kAbortTransaction) && tx_ != nullptr) {
-    tx_->flag_error();  // as in Redis: EXEC will answer EXECABORT
+  if (p.has(plan::effect::kAbortTransaction) && rare_->tx != nullptr) {
+    rare_->tx->flag_error();  // as in Redis: EXEC will answer EXECABORT
   }
   if (p.has(plan::effect::kPermissionDenied)) ctx_.metrics->permission_denied.add();
   answer_error(seq, p.text);

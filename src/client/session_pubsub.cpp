@@ -43,9 +43,9 @@ void ClientSession::cmd_pubsub(LocalCall& call) {
 
 void ClientSession::pubsub_subscribe(PubsubKind kind, const resp::Request& request,
                                      std::uint64_t seq) {
-  if (!subs_) subs_ = std::make_unique<SessionSubscriptions>(this);
-  const bool was_subscribed = subs_->total() > 0;
-  SessionSubscriptions::Pending& pending = subs_->pending;
+  if (!rare_->subs) rare().subs = std::make_unique<SessionSubscriptions>(this);
+  const bool was_subscribed = rare_->subs->total() > 0;
+  SessionSubscriptions::Pending& pending = rare_->subs->pending;
   pending.seq = seq;
   pending.reply.clear();
   pending.awaiting = 0;
@@ -57,16 +57,18 @@ void ClientSession::pubsub_subscribe(PubsubKind kind, const resp::Request& reque
   const std::string_view word = backend::subscribe_word(kind);
   for (std::size_t i = 1; i < request.argc(); ++i) {
     const std::string_view name = request.arg(i);
-    if (subs_->add(kind, name)) {
+    if (rare_->subs->add(kind, name)) {
       if (ctx_.pubsub_counts != nullptr) ctx_.pubsub_counts->add_client(kind, name, 1);
       bool confirmed = false;
-      if (ctx_.subscriptions.join(kind, name, subs_.get(), confirmed) && ctx_.pubsub != nullptr) {
+      if (ctx_.subscriptions.join(kind, name, rare_->subs.get(), confirmed) &&
+          ctx_.pubsub != nullptr) {
         ctx_.pubsub->want(kind, name);
       }
       if (!confirmed) ++pending.awaiting;
       pending.added.emplace_back(name);
     }
-    write_subscription_reply(pending.reply, state_.protocol, word, &name, subs_->reply_count(kind));
+    write_subscription_reply(pending.reply, state_.protocol, word, &name,
+                             rare_->subs->reply_count(kind));
   }
   if (!was_subscribed) ctx_.metrics->pubsub_clients_up.add();
   // The barrier: nothing after this request is read until its confirmation has been written,
@@ -80,19 +82,20 @@ void ClientSession::pubsub_subscribe(PubsubKind kind, const resp::Request& reque
 }
 
 void ClientSession::subscription_confirmed() {
-  if (closed_ || !subs_ || !subs_->pending.active || subs_->pending.awaiting == 0) return;
-  if (--subs_->pending.awaiting > 0) return;
-  const std::string reply = std::move(subs_->pending.reply);
-  subs_->pending.reply.clear();
-  subs_->pending.added.clear();
+  if (closed_ || !rare_->subs || !rare_->subs->pending.active || rare_->subs->pending.awaiting == 0)
+    return;
+  if (--rare_->subs->pending.awaiting > 0) return;
+  const std::string reply = std::move(rare_->subs->pending.reply);
+  rare_->subs->pending.reply.clear();
+  rare_->subs->pending.added.clear();
   const std::int64_t elapsed = common::precise_now_ns() - ctx_.batch_ns;
-  record(subs_->pending.command_id, metrics::CommandClass::kLocal, reply, elapsed, 0);
-  answer(subs_->pending.seq, reply);  // answer() calls after_pubsub_answer()
+  record(rare_->subs->pending.command_id, metrics::CommandClass::kLocal, reply, elapsed, 0);
+  answer(rare_->subs->pending.seq, reply);  // answer() calls after_pubsub_answer()
 }
 
 void ClientSession::expire_pending_subscribe(common::Millis now, common::Millis limit) {
-  if (closed_ || !subscribe_barrier() || subs_->pending.awaiting == 0) return;
-  SessionSubscriptions::Pending& pending = subs_->pending;
+  if (closed_ || !subscribe_barrier() || rare_->subs->pending.awaiting == 0) return;
+  SessionSubscriptions::Pending& pending = rare_->subs->pending;
   if (now - pending.since_ms < limit) return;
   const bool was_subscribed = subscribed();
   for (const std::string& name : pending.added) leave(pending.kind, name);
@@ -114,15 +117,15 @@ void ClientSession::expire_pending_subscribe(common::Millis now, common::Millis 
 // inside a link's reply loop, where parsing requests must not start).
 void ClientSession::after_pubsub_answer() {
   if (closed_ || !subscribe_barrier()) return;
-  SessionSubscriptions::Pending& pending = subs_->pending;
+  SessionSubscriptions::Pending& pending = rare_->subs->pending;
   if (pending.awaiting > 0 || replies_.head() <= pending.seq) return;
   pending.active = false;
-  if (!subs_->held_pushes.empty()) {
+  if (!rare_->subs->held_pushes.empty()) {
     const std::size_t capacity_before = out_.capacity();
-    const std::size_t held_before = subs_->held_pushes.capacity();
-    out_.append(subs_->held_pushes);
-    std::string().swap(subs_->held_pushes);
-    track_buffer(held_before, subs_->held_pushes);
+    const std::size_t held_before = rare_->subs->held_pushes.capacity();
+    out_.append(rare_->subs->held_pushes);
+    std::string().swap(rare_->subs->held_pushes);
+    track_buffer(held_before, rare_->subs->held_pushes);
     if (closed_) return;
     track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
     if (closed_) return;
@@ -154,15 +157,15 @@ void ClientSession::pubsub_unsubscribe(PubsubKind kind, const resp::Request& req
   const bool was_subscribed = subscribed();
   const std::string_view word = backend::unsubscribe_word(kind);
   std::vector<std::string> all;
-  if (request.argc() == 1 && subs_) all = subs_->names(kind);
+  if (request.argc() == 1 && rare_->subs) all = rare_->subs->names(kind);
   if (request.argc() == 1 && all.empty()) {
     write_subscription_reply(out, state_.protocol, word, nullptr,
-                             subs_ ? subs_->reply_count(kind) : 0);
+                             rare_->subs ? rare_->subs->reply_count(kind) : 0);
   }
   const auto one = [&](std::string_view name) {
     leave(kind, name);
     write_subscription_reply(out, state_.protocol, word, &name,
-                             subs_ ? subs_->reply_count(kind) : 0);
+                             rare_->subs ? rare_->subs->reply_count(kind) : 0);
   };
   for (const std::string& name : all) one(name);
   for (std::size_t i = 1; i < request.argc(); ++i) one(request.arg(i));
@@ -190,67 +193,67 @@ std::uint8_t ClientSession::count_pubsub_reply(const resp::Request& request, std
                   ? PubsubKind::kShard
                   : PubsubKind::kChannel;
   if (!what.numsub) what.channel = request.arg(1);  // PUBLISH's arity is checked: 3
-  if (!counted_) counted_ = std::make_unique<CountedReplies>();
-  counted_->pending.emplace_back(seq, std::move(what));
+  if (!rare_->counted) rare().counted = std::make_unique<CountedReplies>();
+  rare_->counted->pending.emplace_back(seq, std::move(what));
   return backend::ReplyTarget::kSessionEdit;
 }
 
 // The reply for `seq` with its count corrected, if it is one count_pubsub_reply remembered;
 // false (nothing answered) otherwise.
 bool ClientSession::answer_corrected_count(std::uint64_t seq, std::string_view reply) {
-  if (!counted_) return false;
-  auto& pending = counted_->pending;
+  if (!rare_->counted) return false;
+  auto& pending = rare_->counted->pending;
   const auto it = std::find_if(pending.begin(), pending.end(),
                                [&](const auto& entry) { return entry.first == seq; });
   if (it == pending.end()) return false;
   std::string out;
   correct_pubsub_count(*ctx_.pubsub_counts, it->second, reply, state_.protocol, out);
   pending.erase(it);
-  if (pending.empty()) counted_.reset();
+  if (pending.empty()) rare().counted.reset();
   answer(seq, out, false);
   return true;
 }
 
 void ClientSession::leave(PubsubKind kind, std::string_view name) {
-  if (!subs_ || !subs_->remove(kind, name)) return;
+  if (!rare_->subs || !rare_->subs->remove(kind, name)) return;
   if (ctx_.pubsub_counts != nullptr) ctx_.pubsub_counts->add_client(kind, name, -1);
-  if (ctx_.subscriptions.leave(kind, name, subs_.get()) && ctx_.pubsub != nullptr) {
+  if (ctx_.subscriptions.leave(kind, name, rare_->subs.get()) && ctx_.pubsub != nullptr) {
     ctx_.pubsub->unwant(kind, name);
   }
 }
 
 // RESET and disconnect: every subscription goes, and the hub hears of names now unwanted here.
 void ClientSession::leave_all_subscriptions() {
-  if (!subs_) return;
+  if (!rare_->subs) return;
   const bool was_subscribed = subscribed();
   for (std::size_t k = 0; k < static_cast<std::size_t>(PubsubKind::kCount); ++k) {
     const auto kind = static_cast<PubsubKind>(k);
-    for (const std::string& name : subs_->names(kind)) leave(kind, name);
+    for (const std::string& name : rare_->subs->names(kind)) leave(kind, name);
   }
   if (was_subscribed) ctx_.metrics->pubsub_clients_down.add();
-  subs_.reset();
+  rare().subs.reset();
   note_subscriptions();
 }
 
 bool ClientSession::unsubscribed_by_node(PubsubKind kind, std::string_view name) {
-  if (closed_ || !subs_) return true;
+  if (closed_ || !rare_->subs) return true;
   const bool was_subscribed = subscribed();
   leave(kind, name);
   std::string bytes;  // as the hub's pushes: RESP3, re-headed by push() for the client
   write_subscription_reply(bytes, resp::Protocol::kResp3, backend::unsubscribe_word(kind), &name,
-                           subs_->reply_count(kind));
+                           rare_->subs->reply_count(kind));
   if (was_subscribed && !subscribed()) ctx_.metrics->pubsub_clients_down.add();
   note_subscriptions();
   return push(bytes);
 }
 
 bool ClientSession::push(std::string_view push_bytes) {
-  if (closed_ || !subs_) return true;
+  if (closed_ || !rare_->subs) return true;
   ctx_.metrics->pubsub_messages_out.add();
-  if (subs_->pending.active) {
-    const std::size_t held_before = subs_->held_pushes.capacity();
-    append_push(subs_->held_pushes, state_.protocol, push_bytes);
-    track_buffer(held_before, subs_->held_pushes);  // counted like any buffer
+  if (rare_->subs->pending.active) {
+    const std::size_t held_before = rare_->subs->held_pushes.capacity();
+    append_push(rare_->subs->held_pushes, state_.protocol, push_bytes);
+    track_buffer(held_before, rare_->subs->held_pushes);  // counted like any buffer
     return closed_ || pubsub_output_ok();
   }
   const std::size_t capacity_before = out_.capacity();
@@ -267,15 +270,15 @@ bool ClientSession::push(std::string_view push_bytes) {
 // limit for longer than its seconds, the client is disconnected (no error: it is not reading).
 bool ClientSession::pubsub_output_ok() {
   const auto& limits = ctx_.config.limits;
-  const std::size_t unsent = out_.size() - out_sent_ + subs_->held_pushes.size();
+  const std::size_t unsent = out_.size() - out_sent_ + rare_->subs->held_pushes.size();
   if (unsent <= limits.pubsub_output_soft_bytes) {
-    subs_->soft_limit_since_ms = -1;
+    rare_->subs->soft_limit_since_ms = -1;
     return true;
   }
   const common::Millis now = common::coarse_now_ms();
-  if (subs_->soft_limit_since_ms < 0) subs_->soft_limit_since_ms = now;
+  if (rare_->subs->soft_limit_since_ms < 0) rare_->subs->soft_limit_since_ms = now;
   const bool hard = unsent > limits.pubsub_output_hard_bytes;
-  const bool soft = now - subs_->soft_limit_since_ms >=
+  const bool soft = now - rare_->subs->soft_limit_since_ms >=
                     static_cast<common::Millis>(limits.pubsub_output_soft_seconds) * 1000;
   if (!hard && !soft) return true;
   spdlog::warn(

@@ -10,8 +10,8 @@
 namespace funnel::client {
 
 ReadState& ClientSession::read_state() {
-  if (!reads_) reads_ = std::make_unique<ReadState>();
-  return *reads_;
+  if (!rare_->reads) rare().reads = std::make_unique<ReadState>();
+  return *rare_->reads;
 }
 
 // Redis does not replicate SCRIPT LOAD (nor SCRIPT FLUSH): EVALSHA_RO on a replica would answer

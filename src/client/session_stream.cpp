@@ -21,12 +21,16 @@ PartVerdict ClientSession::deliver_part(const backend::ReplyTarget& target, std:
                                         const std::weak_ptr<backend::StreamSource>& source) {
   if (closed_) return PartVerdict::kDiscard;
   if (kind == PartKind::kLost) {
+    if (ctx_.near_cache != nullptr) [[unlikely]]
+      near_cache_reply(target.seq, {}, false);
     stream_cut();
     return PartVerdict::kDiscard;
   }
   const bool last = kind == PartKind::kLast;
   if (last) {
     if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
+    if (ctx_.near_cache != nullptr) [[unlikely]]
+      near_cache_reply(target.seq, {}, false);  // streamed: too large to store
     // Streamed replies are never errors: counted as kOk (the tail's first byte is payload).
     record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), {},
            timing.now_ns - target.started_ns, timing.backend_ns);
@@ -47,8 +51,8 @@ PartVerdict ClientSession::deliver_part(const backend::ReplyTarget& target, std:
     close(metrics::CloseReason::kProtocolError);
   }
   if (closed_) return PartVerdict::kDiscard;
-  if (last && subs_) after_pubsub_answer();
-  if (last && pin_ != nullptr && pin_->held_bytes() != 0) [[unlikely]]
+  if (last && rare_->subs) after_pubsub_answer();
+  if (last && rare_->pin != nullptr && rare_->pin->held_bytes() != 0) [[unlikely]]
     monitor_line({});  // monitor lines held back for this reply
   const std::size_t unsent = unsent_bytes();
   if (closed_by_output_limits(unsent)) return PartVerdict::kDiscard;
@@ -72,13 +76,13 @@ void ClientSession::stream_cut() {
 }
 
 void ClientSession::keep_paused_stream(const std::weak_ptr<backend::StreamSource>& source) {
-  if (paused_streams_ == nullptr) {
-    paused_streams_ = std::make_unique<std::vector<std::weak_ptr<backend::StreamSource>>>();
+  if (rare_->paused_streams == nullptr) {
+    rare().paused_streams = std::make_unique<std::vector<std::weak_ptr<backend::StreamSource>>>();
   }
-  for (const auto& kept : *paused_streams_) {
+  for (const auto& kept : *rare_->paused_streams) {
     if (!kept.owner_before(source) && !source.owner_before(kept)) return;  // already kept
   }
-  paused_streams_->push_back(source);
+  rare_->paused_streams->push_back(source);
 }
 
 // From flush (never inside a link's reply loop): once the client's output buffer is back under
@@ -87,7 +91,7 @@ void ClientSession::keep_paused_stream(const std::weak_ptr<backend::StreamSource
 // own (two large replies on two links); the hard limit still bounds them.
 void ClientSession::resume_streams() {
   if (!closed_ && out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return;
-  const auto streams = std::move(paused_streams_);
+  const auto streams = std::move(rare().paused_streams);
   for (const auto& weak : *streams) {
     if (auto link = weak.lock()) link->resume_stream();
   }

@@ -15,41 +15,60 @@ std::size_t accounted(std::size_t capacity) {
 
 // MULTI outside a transaction: Funnel holds the commands until EXEC.
 void ClientSession::begin_transaction(std::uint64_t seq) {
-  tx_ = std::make_unique<TransactionQueue>();
+  open_transaction();
+  answer_local(seq, kOk);
+}
+
+void ClientSession::open_transaction() {
+  rare().tx = std::make_unique<TransactionQueue>();
   state_.mode = plan::Mode::kQueuing;
   state_.tx_writes = false;
   state_.tx_has_slot = false;
   state_.tx_cross_slot = false;
-  track_buffer(0, tx_->bytes());
-  answer_local(seq, kOk);
+  track_buffer(0, rare_->tx->bytes());
+}
+
+void ClientSession::cmd_unwatch(LocalCall& call) {
+  state_.watch_lost = false;
+  call.out = kOk;
 }
 
 void ClientSession::queue_in_transaction(const resp::Request& request, std::uint64_t seq) {
-  const std::size_t before = accounted(tx_->capacity());
-  if (tx_->add(request.raw(), ctx_.config.limits.max_request_bytes,
-               TransactionQueue::kMaxCommands) == TransactionQueue::AddStatus::kTooLarge) {
+  const std::size_t before = accounted(rare_->tx->capacity());
+  if (rare_->tx->add(request.raw(), ctx_.config.limits.max_request_bytes,
+                     TransactionQueue::kMaxCommands) == TransactionQueue::AddStatus::kTooLarge) {
     return answer_error(seq,
                         "ERR funnel: transaction too large (over limits.max_request_bytes bytes "
                         "or 65000 commands queued); the transaction will be discarded at EXEC");
   }
-  track_buffer(before, tx_->bytes());
-  if (tx_->slot == kNoSlot) tx_->slot = ctx_.request_slot;  // cluster mode: the block's shard
-  if (closed_) return;                                      // the process buffer budget ran out
+  track_buffer(before, rare_->tx->bytes());
+  if (rare_->tx->slot == kNoSlot)
+    rare_->tx->slot = ctx_.request_slot;  // cluster mode: the block's shard
+  if (closed_) return;                    // the process buffer budget ran out
   answer_local(seq, kQueued);
 }
 
 void ClientSession::exec_transaction(std::uint64_t seq) {
-  if (tx_->aborted()) {
+  if (rare_->tx->aborted()) {
     end_transaction();
     return answer_error(seq, kExecAbortError);
   }
-  const auto extra = static_cast<std::uint16_t>(tx_->commands() + 1);  // MULTI's and each QUEUED
-  const std::size_t before = accounted(tx_->capacity());
-  const std::string_view block = tx_->finish_block();
+  if (state_.watch_lost) [[unlikely]] {
+    // The WATCH died with its pinned link: Redis's answer when a watched key changed, which
+    // WATCH users retry on. Nothing was sent.
+    end_transaction();
+    return answer_local(seq, state_.protocol == resp::Protocol::kResp3 ? "_\r\n" : "*-1\r\n");
+  }
+  const auto extra =
+      static_cast<std::uint16_t>(rare_->tx->commands() + 1);  // MULTI's and each QUEUED
+  const std::size_t before = accounted(rare_->tx->capacity());
+  const std::string_view block = rare_->tx->finish_block();
   // Appending EXEC may grow the block: counted, so end_transaction() gives back exactly that.
-  account_buffer(static_cast<std::int64_t>(accounted(tx_->capacity())) -
+  account_buffer(static_cast<std::int64_t>(accounted(rare_->tx->capacity())) -
                  static_cast<std::int64_t>(before));
-  ctx_.request_slot = tx_->slot;  // kNoSlot outside cluster mode
+  ctx_.request_slot = rare_->tx->slot;  // kNoSlot outside cluster mode
+  if (ctx_.near_cache != nullptr) [[unlikely]]
+    near_cache_write_all(seq);  // its writes are not listed: the whole cache until EXEC's reply
   // Never retried after READONLY: a transaction is not replayed silently.
   forward(block, seq, extra, backend::ReplyTarget::kRetried,
           common::coarse_now_ms() + ctx_.config.backend.request_timeout_ms);
@@ -58,9 +77,10 @@ void ClientSession::exec_transaction(std::uint64_t seq) {
 }
 
 void ClientSession::end_transaction() {
-  if (tx_ == nullptr) return;
-  account_buffer(-static_cast<std::int64_t>(accounted(tx_->capacity())));
-  tx_.reset();
+  state_.watch_lost = false;  // EXEC, DISCARD and RESET unwatch, as in Redis
+  if (rare_->tx == nullptr) return;
+  account_buffer(-static_cast<std::int64_t>(accounted(rare_->tx->capacity())));
+  rare().tx.reset();
   state_.mode = plan::Mode::kNormal;
 }
 

@@ -105,7 +105,8 @@ bool ClientSession::closes_on_half_close() const {
   if (auth_delayed_ || subscribe_barrier() || subscribed()) return true;
   if (!reading_paused_) return false;
   if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return true;
-  return pin_ != nullptr && (pin_->waiting() || pin_->reason() == PinReason::kBlocking);
+  return rare_->pin != nullptr &&
+         (rare_->pin->waiting() || rare_->pin->reason() == PinReason::kBlocking);
 }
 
 // The client will send nothing more. As Redis does, what it sent and Funnel parsed is answered and
@@ -116,8 +117,8 @@ void ClientSession::on_peer_eof() {
   peer_closed_ = true;
   stop_reading_ = true;
   drop_unparsed();
-  const bool blocked =
-      pin_ != nullptr && (pin_->waiting() || pin_->reason() == PinReason::kBlocking);
+  const bool blocked = rare_->pin != nullptr &&
+                       (rare_->pin->waiting() || rare_->pin->reason() == PinReason::kBlocking);
   if (blocked || subscribed() || (replies_.idle() && out_.empty())) return close();
   const std::uint64_t opened = replies_.head() + replies_.pending();  // slots ever opened
   if (opened > 0) close_after_seq_ = std::min(close_after_seq_, opened - 1);

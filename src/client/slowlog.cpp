@@ -35,12 +35,13 @@ SlowLog::SlowLog(unsigned workers, std::size_t max_len) : max_len_(max_len) {
 }
 
 void SlowLog::add(unsigned worker, SlowEntry entry) {
-  if (max_len_ == 0 || worker >= rings_.size()) return;
+  const std::size_t max_len = max_len_.load(std::memory_order_relaxed);
+  if (max_len == 0 || worker >= rings_.size()) return;
   Ring& ring = *rings_[worker];
   std::lock_guard lock(ring.mutex);
   entry.id = next_id_.fetch_add(1, std::memory_order_relaxed);
   ring.entries.push_back(std::move(entry));
-  while (ring.entries.size() > max_len_) ring.entries.pop_front();
+  while (ring.entries.size() > max_len) ring.entries.pop_front();
 }
 
 // Each ring holds at most max_len entries, so the merged log keeps the newest max_len overall.
@@ -52,7 +53,7 @@ std::vector<SlowEntry> SlowLog::newest(std::size_t count) const {
   }
   std::sort(all.begin(), all.end(),
             [](const SlowEntry& a, const SlowEntry& b) { return a.id > b.id; });
-  all.resize(std::min({all.size(), count, max_len_}));
+  all.resize(std::min({all.size(), count, max_len_.load(std::memory_order_relaxed)}));
   return all;
 }
 
@@ -62,7 +63,15 @@ std::size_t SlowLog::size() const {
     std::lock_guard lock(ring->mutex);
     n += ring->entries.size();
   }
-  return std::min(n, max_len_);
+  return std::min(n, max_len_.load(std::memory_order_relaxed));
+}
+
+void SlowLog::resize(std::size_t max_len) {
+  max_len_.store(max_len, std::memory_order_relaxed);
+  for (const auto& ring : rings_) {
+    std::lock_guard lock(ring->mutex);
+    while (ring->entries.size() > max_len) ring->entries.pop_front();  // the oldest first
+  }
 }
 
 void SlowLog::reset() {

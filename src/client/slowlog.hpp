@@ -44,6 +44,9 @@ class SlowLog {
   std::vector<SlowEntry> newest(std::size_t count) const;
   std::size_t size() const;
   void reset();
+  // A configuration reload (limits.slowlog_max_len): each ring keeps its newest `max_len`
+  // entries (0 empties and stops the log). Any thread.
+  void resize(std::size_t max_len);
 
  private:
   struct Ring {
@@ -51,7 +54,7 @@ class SlowLog {
     std::deque<SlowEntry> entries;  // oldest first
   };
   std::vector<std::unique_ptr<Ring>> rings_;
-  std::size_t max_len_;
+  std::atomic<std::size_t> max_len_;  // relaxed: read under a ring's lock, or for a reply
   std::atomic<std::uint64_t> next_id_{0};
 };
 

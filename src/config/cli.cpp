@@ -61,6 +61,7 @@ std::string_view flag_purpose(std::string_view flag) {
   if (flag == "--sentinel-master") return "the master name the sentinels monitor";
   if (flag == "--cluster") return "a Redis Cluster node or configuration endpoint; repeat for each";
   if (flag == "--cluster-announce") return "the address Funnel gives for itself in CLUSTER replies";
+  if (flag == "--near-cache") return "cache reads of keys under this prefix; repeat for each";
   if (flag == "--takeover-socket") return "where a running Funnel hands its sockets to --takeover";
   return {};
 }
@@ -169,6 +170,16 @@ void apply_flags(const CommandLine& line, Config& config) {
     if (spec.kind == KeyKind::kAddressList) {
       const std::vector<std::string>& values = line.values.find(flag)->second;
       if (!values.empty()) apply_list(spec, config, values, flag);
+      continue;
+    }
+    // --near-cache PREFIX, once per prefix: the prefixes replace the file's, and the cache is on.
+    if (flag == "--near-cache") {
+      const std::vector<std::string>& values = line.values.find(flag)->second;
+      if (values.empty()) continue;
+      std::string joined;
+      for (const std::string& v : values) joined += (joined.empty() ? "" : " ") + v;
+      apply_text(spec, config, joined, flag);
+      config.shield.near_cache = 1;
       continue;
     }
     if (const std::string* value = single_value(line, flag)) {

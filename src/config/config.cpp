@@ -10,9 +10,11 @@
 #include "config/file_reader.hpp"
 #include "config/key_table.hpp"
 #include "config/node_list.hpp"
+#include "config/serverless.hpp"
 #include "config/topology_rules.hpp"
 #include "config/value_text.hpp"
 #include "routing/coalesce_rule.hpp"
+#include "routing/near_cache_rule.hpp"
 
 namespace funnel::config {
 namespace {
@@ -196,6 +198,34 @@ void check_shield_rules(const ShieldConfig& s) {
                     "function of the data alone); list read commands such as get, hget, mget");
 }
 
+// The near cache: prefixes that Redis accepts for BCAST tracking, cacheable commands, and no
+// cluster mode (one tracking link follows one primary).
+void check_near_cache_rules(const Config& config) {
+  const ShieldConfig& s = config.shield;
+  if (s.near_cache == 0) return;
+  std::string error;
+  routing::split_prefixes(s.near_cache_prefixes, error);
+  if (!error.empty()) {
+    throw ConfigError(show_text("shield.near_cache_prefixes", s.near_cache_prefixes) + ": " +
+                      error + "; give each prefix with --near-cache PREFIX, e.g. \"config:\"");
+  }
+  std::vector<std::string> refused;
+  routing::split_near_cache_commands(s.near_cache_commands, refused);
+  if (!refused.empty()) {
+    std::string names;
+    for (const std::string& name : refused) names += (names.empty() ? "" : ", ") + name;
+    throw ConfigError(show_text("shield.near_cache_commands", s.near_cache_commands) + ": " +
+                      names +
+                      " cannot be cached (unknown, not read-only, a reply that is not a function "
+                      "of the data alone, or not keyed by its first argument); list get, hget ...");
+  }
+  if (config.cluster.enabled()) {
+    throw ConfigError(
+        "shield.near_cache = 1 with cluster.seeds: the near cache is not available in cluster "
+        "mode yet; turn one of them off");
+  }
+}
+
 bool is_hex_digest(const std::string& text) {
   return text.size() == 64 && std::all_of(text.begin(), text.end(),
                                           [](unsigned char c) { return std::isxdigit(c) != 0; });
@@ -318,8 +348,9 @@ std::optional<std::string> read_secret_source(const std::string& path, const std
 
 void finalize(Config& config) {
   for (const KeySpec& spec : all_keys()) check_range(spec, config);
-  check_topology(config);   // a source of nodes: backend.address, discovery or Sentinel
-  check_node_list(config);  // [[topology.nodes]], server.zone
+  resolve_serverless(config);  // may make backend.address the cluster seed
+  check_topology(config);      // a source of nodes: backend.address, discovery or Sentinel
+  check_node_list(config);     // [[topology.nodes]], server.zone
   resolve_machine_defaults(config);
   resolve_secret(config.backend.password, config.backend.password_file, "backend.password_file",
                  "FUNNEL_BACKEND_PASSWORD");
@@ -332,6 +363,7 @@ void finalize(Config& config) {
   check_iam_rules(config.backend);
   check_limit_rules(config);
   check_shield_rules(config.shield);
+  check_near_cache_rules(config);
 }
 
 }  // namespace funnel::config

@@ -44,6 +44,12 @@ struct ServerConfig {
   // window over which the old one then closes its idle clients.
   std::string takeover_socket = "/run/funnel/takeover-{port}.sock";
   std::uint32_t takeover_drain_ms = 30000;
+  // Accept smoothing (server/accept_pacer.hpp): new connections are taken from the listen
+  // backlog at this rate (0: as fast as they come), after a burst of accept_burst, and none waits
+  // there longer than accept_max_delay_ms.
+  std::uint32_t accept_rate_per_s = 0;
+  std::uint32_t accept_burst = 100;
+  std::uint32_t accept_max_delay_ms = 2000;
 };
 
 struct BackendConfig {
@@ -59,6 +65,10 @@ struct BackendConfig {
   // While the primary fails over, requests for it wait in Funnel this long at most (bounded by
   // request_timeout_ms) for the new primary; 0 fails them at once (routing/failover_hold.hpp).
   std::uint32_t failover_hold_ms = 5000;
+  // Requests written to one link and not yet answered, at most (0: no bound). Beyond it requests
+  // wait inside Funnel, keeping their deadline, so the backend's query buffers stay small under a
+  // spike (backend/pipeline.hpp, Pipeline::write_limit).
+  std::uint32_t max_in_flight_per_link = 0;
   std::uint32_t reconnect_backoff_min_ms = 50;
   std::uint32_t reconnect_backoff_max_ms = 5000;
   std::uint32_t resolve_interval_s = 30;  // re-resolve the backend's hostname this often
@@ -86,6 +96,16 @@ struct BackendConfig {
   std::string iam_service = "elasticache";  // or "memorydb"
   std::uint32_t iam_serverless = 0;         // 1: ElastiCache Serverless (ResourceType)
   std::uint32_t iam_token_refresh_s = 600;
+  // Open links log in again with a fresh token this long after their last login, before the
+  // service ends IAM-authenticated connections at 12 hours (docs/aws.md).
+  std::uint32_t iam_reauth_s = 39600;
+  // ElastiCache Serverless (docs/aws.md#elasticache-serverless): "auto" (on when backend.address
+  // or the only cluster seed is named *.serverless.*.cache.amazonaws.com), "on" or "off". On:
+  // cluster mode with the endpoint as the seed, TLS on for such a name, database 0 only, and
+  // the replica read policies read on serverless_read_port (0: the endpoint's port + 1).
+  std::string serverless = "auto";
+  std::uint32_t serverless_read_port = 0;
+  bool serverless_on = false;  // the resolved mode (finalize)
   bool iam() const { return !iam_user.empty(); }
 };
 
@@ -98,6 +118,10 @@ struct UserConfig {
   std::string password_env;             // or: an environment variable holding it
   std::string rules;                    // Redis ACL subset: "~app:* +@read"
   std::optional<std::string> password;  // resolved from password_file / password_env
+  // Fair admission (security/user_limits.hpp): this user's connections at once and commands per
+  // second over the whole process; 0 = no limit.
+  std::uint32_t max_connections = 0;
+  std::uint32_t max_commands_per_s = 0;
 };
 
 struct AuthConfig {
@@ -119,6 +143,14 @@ struct AuthConfig {
   // 1: backend.user itself already lacks the denied commands, so scripts may run even where the
   // backend refuses ACL SETUSER (MemoryDB, ElastiCache RBAC). See docs/security.md#scripts.
   std::uint32_t backend_enforces_deny_list = 0;
+  // The same per-user limits for the default user (clients that never AUTH as another user).
+  std::uint32_t default_max_connections = 0;
+  std::uint32_t default_max_commands_per_s = 0;
+  // 1: a user not configured here is checked against the backend (AUTH on a control-side
+  // connection, rules from ACL GETUSER), its verdict and rules kept backend_users_cache_ms.
+  // See docs/security.md#users-kept-in-the-backend.
+  std::uint32_t users_from_backend = 0;
+  std::uint32_t backend_users_cache_ms = 5000;
 };
 
 struct LimitsConfig {
@@ -216,6 +248,9 @@ struct ClusterConfig {
   std::vector<HostPort> seeds;  // any nodes or a configuration endpoint (--cluster, repeatable)
   std::optional<HostPort> announce;  // the address CLUSTER SLOTS/SHARDS/NODES give for Funnel
   std::uint32_t refresh_ms = 5000;   // periodic slot map refresh besides the on-demand ones
+  // Every shard's replica is this endpoint (ElastiCache Serverless's read-from-replica port),
+  // whatever CLUSTER SHARDS/SLOTS lists. Set by backend.serverless, not a key of its own.
+  std::optional<HostPort> read_endpoint;
   bool enabled() const { return !seeds.empty(); }
 };
 
@@ -232,6 +267,17 @@ struct ShieldConfig {
   // FUNNEL HOTKEYS: one request in this many gives its key to the sampled top-K; 0: off.
   std::uint32_t hotkeys_sample_every = 64;
   std::uint32_t hotkeys_window_s = 10;  // counts cover between one and two windows
+  // 1: reads of keys under near_cache_prefixes are answered from a cache kept exact by Redis's
+  // invalidations (CLIENT TRACKING BCAST; routing/near_cache_guard.hpp). --near-cache PREFIX.
+  std::uint32_t near_cache = 0;
+  std::string near_cache_prefixes;  // spaces or commas; none may be a prefix of another
+  std::string near_cache_commands;  // "": the default list (routing/near_cache_rule.hpp)
+  std::uint64_t near_cache_max_bytes = 64ull << 20;  // per worker
+  std::uint32_t near_cache_max_entries = 100000;     // per worker
+  std::uint64_t near_cache_max_value_bytes = 64ull << 10;
+  // 1 breaks the fill rule on purpose (a fill is stored even if its key changed while it was in
+  // flight): for the history checker's own test only; never in production.
+  std::uint32_t near_cache_unsafe_for_tests = 0;
 };
 
 struct LogConfig {

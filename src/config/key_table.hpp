@@ -29,6 +29,7 @@ inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "war
 inline constexpr std::string_view kReadPolicies[] = {"primary", "prefer-replica", "replica", "any",
                                                      "prefer-local-zone"};
 inline constexpr std::string_view kIamServices[] = {"elasticache", "memorydb"};
+inline constexpr std::string_view kServerlessModes[] = {"auto", "on", "off"};
 inline constexpr std::string_view kReadYourWritesScopes[] = {"off", "client", "process"};
 
 // Exactly one field accessor is set, matching `kind` (the address kinds use one of the two).

@@ -12,20 +12,42 @@ namespace funnel::config {
 namespace {
 
 bool same_users(const std::vector<UserConfig>& a, const std::vector<UserConfig>& b) {
-  return std::equal(
-      a.begin(), a.end(), b.begin(), b.end(), [](const UserConfig& x, const UserConfig& y) {
-        return x.name == y.name && x.password_sha256 == y.password_sha256 &&
-               x.password_file == y.password_file && x.password_env == y.password_env &&
-               x.rules == y.rules && x.password == y.password;
-      });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const UserConfig& x, const UserConfig& y) {
+                      return x.name == y.name && x.password_sha256 == y.password_sha256 &&
+                             x.password_file == y.password_file &&
+                             x.password_env == y.password_env && x.rules == y.rules &&
+                             x.password == y.password && x.max_connections == y.max_connections &&
+                             x.max_commands_per_s == y.max_commands_per_s;
+                    });
 }
 
 // Whether `key` goes under `live` for this pair of configurations: its row, except that with a
 // Redis Cluster the slot map is the topology and the replica pools are made at start, so there
-// the [topology] keys and the backend address wait for a restart.
+// the [topology] keys and the backend address wait for a restart; and the TLS files are live
+// only while TLS stays on.
 bool live_here(std::string_view key, const Config& running, const Config& next) {
+  // connections_per_node defaults to one per worker: when it only follows a change of
+  // server.workers, it waits for the restart that applies the worker count.
+  if (key == "backend.connections_per_node" && running.server.workers != next.server.workers &&
+      running.backend.connections_per_node == running.server.workers &&
+      next.backend.connections_per_node == next.server.workers) {
+    return false;
+  }
   const bool cluster = running.cluster.enabled() || next.cluster.enabled();
-  if (cluster && (key.starts_with("topology.") || key == "backend.address")) return false;
+  if (cluster && (key.starts_with("topology.") || key == "backend.address" ||
+                  key == "backend.connections_per_node")) {
+    return false;
+  }
+  // Other TLS files are live while TLS stays on; turning it on or off needs a restart (the
+  // listeners and the links are made plain or TLS at start).
+  if (key == "tls.cert_file" || key == "tls.key_file" || key == "tls.client_ca_file") {
+    if (!running.tls.enabled() || !next.tls.enabled()) return false;
+  }
+  if (key == "backend.tls_ca_file" || key == "backend.tls_cert_file" ||
+      key == "backend.tls_key_file") {
+    if (running.backend.tls == 0 || next.backend.tls == 0) return false;
+  }
   return reloads_live(key);
 }
 
@@ -52,6 +74,9 @@ ReloadDiff diff_for_reload(const Config& running, const Config& next) {
   }
   if (running.backend.password != next.backend.password) {
     add(diff, "backend.password_file", live_here("backend.password_file", running, next));
+  }
+  if (running.admin.token != next.admin.token) {
+    add(diff, "admin.token_file", live_here("admin.token_file", running, next));
   }
   if (running.topology.sentinel_password != next.topology.sentinel_password) {
     add(diff, "topology.sentinel_password_file",

@@ -33,11 +33,18 @@ constexpr std::array kRules = {
   // configuration when a takeover happens (process_takeover.cpp), which a reload does not touch.
   ReloadRule{"server.takeover_socket", kRestart},
   ReloadRule{"server.takeover_drain_ms", kRestart},
+  // Each worker's accept pacer is configured again from its settings on reload (apply_limits).
+  ReloadRule{"server.accept_rate_per_s", kLive},
+  ReloadRule{"server.accept_burst", kLive},
+  ReloadRule{"server.accept_max_delay_ms", kLive},
   // A new topology monitor watches the new address; its view moves the primary as a failover
   // does: new links come up there, new requests go there, the old links drain and close.
   ReloadRule{"backend.address", kLive},
-  // The shape of every pool (links per node and protocol) is fixed when the pools are built.
-  ReloadRule{"backend.connections_per_node", kRestart},
+  // The pools grow or shrink in two steps (backend/pool_resize.cpp): each worker routes by the
+  // new count once its sessions' requests in flight on the old one are answered, and the links
+  // beyond it close once every worker has switched, after answering what they carry. In a
+  // Redis Cluster the shard pools keep their count until a restart (reload_diff.cpp).
+  ReloadRule{"backend.connections_per_node", kLive},
   // New links log in with the credentials of the last reload; open links stay logged in.
   ReloadRule{"backend.user", kLive},
   ReloadRule{"backend.password_file", kLive},
@@ -48,24 +55,31 @@ constexpr std::array kRules = {
   ReloadRule{"backend.connect_timeout_ms", kLive},
   ReloadRule{"backend.request_timeout_ms", kLive},
   ReloadRule{"backend.link_stall_timeout_ms", kLive},
-  // The failover gate and the control thread's failover watch are configured at start.
-  ReloadRule{"backend.failover_hold_ms", kRestart},
+  // The process-wide failover gate (routing/failover_hold.hpp) is configured again; a hold that
+  // began keeps its deadline, the next one uses the new value.
+  ReloadRule{"backend.failover_hold_ms", kLive},
+  // In the process-wide link settings (a relaxed atomic every link reads when it writes).
+  ReloadRule{"backend.max_in_flight_per_link", kLive},
   ReloadRule{"backend.reconnect_backoff_min_ms", kLive},  // read at each failed connect
   ReloadRule{"backend.reconnect_backoff_max_ms", kLive},
-  ReloadRule{"backend.resolve_interval_s", kRestart},  // the control thread's timer
+  // Read by the topology monitor, which a reload of it replaces (Control::set_sources).
+  ReloadRule{"backend.resolve_interval_s", kLive},
   // The pinned pool and the database pools are sized at start; leases in use count against it.
   ReloadRule{"backend.max_pinned", kRestart},
   ReloadRule{"backend.pinned_borrow_timeout_ms", kRestart},
   ReloadRule{"backend.databases", kRestart},
   ReloadRule{"backend.max_database_pools", kRestart},
-  // The backend TLS context is built at start: turning TLS on or off, or naming other files,
-  // needs a restart. The files it names are re-read by every reload (new links use them).
+  // Backend TLS: every link is made plain or TLS, and its verification and name set, at start,
+  // so turning TLS on or off, tls_verify and tls_server_name need a restart. Other files are
+  // loaded and checked before the reload applies anything (a file that cannot be used makes it
+  // invalid), then new links use them (reload_diff.cpp: live only while TLS stays on). Every
+  // reload also re-reads the files under the same paths.
   ReloadRule{"backend.tls", kRestart},
-  ReloadRule{"backend.tls_ca_file", kRestart},
+  ReloadRule{"backend.tls_ca_file", kLive},
   ReloadRule{"backend.tls_verify", kRestart},
   ReloadRule{"backend.tls_server_name", kRestart},
-  ReloadRule{"backend.tls_cert_file", kRestart},
-  ReloadRule{"backend.tls_key_file", kRestart},
+  ReloadRule{"backend.tls_cert_file", kLive},
+  ReloadRule{"backend.tls_key_file", kLive},
   // IAM: the token maker runs on the control thread with the identity it started with (SIGHUP
   // makes a fresh token).
   ReloadRule{"backend.iam_user", kRestart},
@@ -74,6 +88,10 @@ constexpr std::array kRules = {
   ReloadRule{"backend.iam_service", kRestart},
   ReloadRule{"backend.iam_serverless", kRestart},
   ReloadRule{"backend.iam_token_refresh_s", kRestart},
+  ReloadRule{"backend.iam_reauth_s", kRestart},
+  // Serverless mode shapes the topology (cluster mode, the read endpoint) at start.
+  ReloadRule{"backend.serverless", kRestart},
+  ReloadRule{"backend.serverless_read_port", kRestart},
   // Users, passwords and the deny list: new AUTHs use the new set; an authenticated client keeps
   // its session, with its user's new rules from its next command (as Redis's ACL SETUSER), and
   // is closed if its user was removed (as ACL DELUSER).
@@ -81,12 +99,20 @@ constexpr std::array kRules = {
   ReloadRule{"auth.requirepass_file", kLive},
   ReloadRule{"auth.deny_commands", kLive},
   ReloadRule{"auth.backend_enforces_deny_list", kLive},
-  // The AUTH throttle is one process-wide object whose bounds are fixed at start.
-  ReloadRule{"auth.free_failures", kRestart},
-  ReloadRule{"auth.failure_delay_ms", kRestart},
-  ReloadRule{"auth.failure_max_delay_ms", kRestart},
-  ReloadRule{"auth.max_held_per_address", kRestart},
-  ReloadRule{"auth.max_held_total", kRestart},
+  // The backend user checker is made at start (with its control-side connections).
+  ReloadRule{"auth.users_from_backend", kRestart},
+  ReloadRule{"auth.backend_users_cache_ms", kRestart},
+  // The AUTH throttle is one process-wide object: its bounds are set again (under its lock), the
+  // failures counted and the holds in progress stay.
+  ReloadRule{"auth.free_failures", kLive},
+  ReloadRule{"auth.failure_delay_ms", kLive},
+  ReloadRule{"auth.failure_max_delay_ms", kLive},
+  ReloadRule{"auth.max_held_per_address", kLive},
+  ReloadRule{"auth.max_held_total", kLive},
+  // Per-user limits are part of the user directory a reload rebuilds; the counts of connections
+  // in use live in the process's user board and carry over (security/user_limits.hpp).
+  ReloadRule{"auth.default_max_connections", kLive},
+  ReloadRule{"auth.default_max_commands_per_s", kLive},
   // Limits are read per request or per batch from the worker's settings.
   ReloadRule{"limits.max_request_bytes", kLive},
   ReloadRule{"limits.buffer_budget_bytes", kLive},
@@ -98,21 +124,25 @@ constexpr std::array kRules = {
   ReloadRule{"limits.max_pipeline_per_client", kLive},
   ReloadRule{"limits.max_unauthenticated_request_bytes", kLive},
   ReloadRule{"limits.slowlog_slower_than_us", kLive},
-  ReloadRule{"limits.slowlog_max_len", kRestart},  // the per-worker rings are sized at start
-  // The admin listener is bound, and its bounds and token set, when it starts.
+  ReloadRule{"limits.slowlog_max_len", kLive},  // the rings keep their newest entries
+  // The admin listener is bound at start (a hot restart, funnel --takeover, moves it); its token
+  // (the file re-read) and bounds are set again on its thread (AdminHttp::reconfigure): the
+  // requests and connections that start after the reload use them.
   ReloadRule{"admin.listen", kRestart},
   ReloadRule{"admin.metrics", kLive},  // read per request by the sessions
-  ReloadRule{"admin.token_file", kRestart},
-  ReloadRule{"admin.max_connections", kRestart},
-  ReloadRule{"admin.header_timeout_ms", kRestart},
-  ReloadRule{"admin.request_timeout_ms", kRestart},
-  ReloadRule{"admin.idle_timeout_ms", kRestart},
-  ReloadRule{"admin.max_header_bytes", kRestart},
-  // Client TLS: the listeners and their context are made at start; the files they name are
-  // re-read by every reload (new connections use them).
-  ReloadRule{"tls.cert_file", kRestart},
-  ReloadRule{"tls.key_file", kRestart},
-  ReloadRule{"tls.client_ca_file", kRestart},
+  ReloadRule{"admin.token_file", kLive},
+  ReloadRule{"admin.max_connections", kLive},
+  ReloadRule{"admin.header_timeout_ms", kLive},
+  ReloadRule{"admin.request_timeout_ms", kLive},
+  ReloadRule{"admin.idle_timeout_ms", kLive},
+  ReloadRule{"admin.max_header_bytes", kLive},
+  // Client TLS: the listeners are bound plain or TLS at start (tls.listen, and turning TLS on or
+  // off: a hot restart, funnel --takeover). Other files are loaded and checked before the reload
+  // applies anything, then new connections use them (live while TLS stays on); every reload
+  // also re-reads the files under the same paths.
+  ReloadRule{"tls.cert_file", kLive},
+  ReloadRule{"tls.key_file", kLive},
+  ReloadRule{"tls.client_ca_file", kLive},
   ReloadRule{"tls.listen", kRestart},
   ReloadRule{"log.level", kLive},
   // Topology sources and what the monitor does with them: the control thread starts a new
@@ -130,8 +160,9 @@ constexpr std::array kRules = {
   ReloadRule{"topology.health_interval_ms", kLive},
   ReloadRule{"topology.max_replica_lag_bytes", kLive},
   ReloadRule{"topology.max_replica_lag_s", kLive},
-  // Whether the control thread polls replication offsets is decided at start.
-  ReloadRule{"topology.read_your_writes", kRestart},
+  // The new monitor polls the offsets (or not); the workers' read routes take the new scope,
+  // which covers the writes answered from then on.
+  ReloadRule{"topology.read_your_writes", kLive},
   ReloadRule{"topology.offset_poll_ms", kLive},
   ReloadRule{"topology.sentinel_refresh_ms", kLive},
   ReloadRule{"topology.sentinel_tls", kLive},
@@ -139,10 +170,20 @@ constexpr std::array kRules = {
   ReloadRule{"cluster.seeds", kRestart},
   ReloadRule{"cluster.announce", kRestart},
   ReloadRule{"cluster.refresh_ms", kRestart},
-  // [shield] (issue #18): read once when the workers start.
-  ReloadRule{"shield.coalesce", kRestart},
-  ReloadRule{"shield.coalesce_commands", kRestart},
-  ReloadRule{"shield.coalesce_unsafe_for_tests", kRestart},
+  // [shield] (issue #18). Coalescing: each worker makes its rules again between two batches
+  // (sessions read them per request); a read already joined to another's reply gets it.
+  ReloadRule{"shield.coalesce", kLive},
+  ReloadRule{"shield.coalesce_commands", kLive},
+  ReloadRule{"shield.coalesce_unsafe_for_tests", kLive},
+  // The near cache: its tracking link, prefixes and stores are made at start.
+  ReloadRule{"shield.near_cache", kRestart},
+  ReloadRule{"shield.near_cache_prefixes", kRestart},
+  ReloadRule{"shield.near_cache_commands", kRestart},
+  ReloadRule{"shield.near_cache_max_bytes", kRestart},
+  ReloadRule{"shield.near_cache_max_entries", kRestart},
+  ReloadRule{"shield.near_cache_max_value_bytes", kRestart},
+  ReloadRule{"shield.near_cache_unsafe_for_tests", kRestart},
+  // Hot-key sampling: the tables are made at start, with their sampling rate and window.
   ReloadRule{"shield.hotkeys_sample_every", kRestart},
   ReloadRule{"shield.hotkeys_window_s", kRestart},
 };
@@ -186,6 +227,7 @@ void copy_keys(const Config& next, Config& running, std::span<const std::string>
     if (key == "auth.users") running.auth.users = next.auth.users;
     if (key == "auth.requirepass_file") running.auth.requirepass = next.auth.requirepass;
     if (key == "backend.password_file") running.backend.password = next.backend.password;
+    if (key == "admin.token_file") running.admin.token = next.admin.token;
     if (key == "topology.sentinel_password_file") {
       running.topology.sentinel_password = next.topology.sentinel_password;
     }

@@ -172,6 +172,18 @@ void load_table(Config& config, std::string_view table_name, const toml::node& n
 }
 
 // [[users]]: an array of tables, each a named client user (docs/security.md).
+// A user's admission limit (security/user_limits.hpp): a whole number, 0 for no limit.
+void load_user_limit(UserConfig& user, const std::string& field, const toml::node& value,
+                     const std::string& shown) {
+  const auto* number = value.as_integer();
+  if (number == nullptr || number->get() < 0 || number->get() > 100'000'000) {
+    throw ConfigError(show(shown, literal(value)) +
+                      ": expected a whole number from 0 (no limit) to 100000000");
+  }
+  const auto limit = static_cast<std::uint32_t>(number->get());
+  (field == "max_connections" ? user.max_connections : user.max_commands_per_s) = limit;
+}
+
 void load_user(Config& config, const toml::node& node, const std::string& where) {
   const toml::table* table = node.as_table();
   if (table == nullptr) {
@@ -189,11 +201,15 @@ void load_user(Config& config, const toml::node& node, const std::string& where)
                         " is not supported: a password does not belong in the config file; give "
                         "password_sha256 (its SHA-256), password_file or password_env");
     }
+    if (field == "max_connections" || field == "max_commands_per_s") {
+      load_user_limit(user, field, value, shown);
+      continue;
+    }
     const auto* text = value.as_string();
     if (std::find(std::begin(kFields), std::end(kFields), field) == std::end(kFields)) {
       throw ConfigError("unknown key " + shown +
                         "; valid keys in [[users]]: name, password_sha256, password_file, "
-                        "password_env, rules");
+                        "password_env, rules, max_connections, max_commands_per_s");
     }
     if (text == nullptr) {
       throw ConfigError(show(shown, literal(value)) + ": expected a string, got " +

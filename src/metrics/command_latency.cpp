@@ -16,11 +16,14 @@ bool shown_bound(std::int64_t ns) {
   return ns == 1 || ns == 2 || ns == 5;
 }
 
-void render_one(std::string& out, std::string_view command, const Histogram* const* per_worker,
+void render_one(std::string& out, std::string_view command,
+                const std::array<Histogram, kLatencyClasses>* const* per_worker,
                 std::size_t workers) {
   std::array<std::uint64_t, Histogram::kBuckets> counts{};
   std::uint64_t sum_ns = 0;
-  for (std::size_t w = 0; w < workers; ++w) per_worker[w]->add_to(counts, sum_ns);
+  for (std::size_t w = 0; w < workers; ++w) {
+    for (const Histogram& by_class : *per_worker[w]) by_class.add_to(counts, sum_ns);
+  }
   std::uint64_t total = 0;
   for (std::uint64_t c : counts) total += c;
   if (total == 0) return;  // only commands that happened: keeps scrapes small
@@ -41,11 +44,17 @@ void render_one(std::string& out, std::string_view command, const Histogram* con
 
 }  // namespace
 
+void add_class_latency(const CommandLatency& latency, std::size_t command_class,
+                       std::array<std::uint64_t, Histogram::kBuckets>& counts,
+                       std::uint64_t& sum_ns) {
+  for (const auto& slot : latency) slot[command_class].add_to(counts, sum_ns);
+}
+
 void render_command_latency(std::string& out, const std::vector<const WorkerMetrics*>& workers) {
   header(out, "funnel_command_duration_seconds", "histogram",
          "Time from reading a request to handing its reply to the client, by command (the most "
          "used commands, then other).");
-  std::vector<const Histogram*> per_worker(workers.size());
+  std::vector<const std::array<Histogram, kLatencyClasses>*> per_worker(workers.size());
   for (std::size_t slot = 0; slot <= kLatencyCommands; ++slot) {
     for (std::size_t w = 0; w < workers.size(); ++w)
       per_worker[w] = &workers[w]->command_latency[slot];

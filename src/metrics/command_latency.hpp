@@ -20,7 +20,17 @@ inline constexpr std::size_t kLatencyCommands = 16;  // labelled commands; slot 
 inline constexpr std::array<std::string_view, kLatencyCommands> kLatencyCommandNames = {
     "get",  "set",  "mget",    "mset",  "del",  "exists", "expire", "incr",
     "hget", "hset", "hgetall", "lpush", "rpop", "sadd",   "zadd",   "eval"};
-using CommandLatency = std::array<Histogram, kLatencyCommands + 1>;
+// By slot, then by command class (CommandClass: read, write, other, local). One histogram per
+// (command, class) pair serves both families: funnel_command_duration_seconds sums a slot's
+// classes, funnel_request_duration_seconds a class's slots, so a request is observed once and
+// both stay exact (a second observe per request cost the hot path ~6 instructions).
+inline constexpr std::size_t kLatencyClasses = 4;
+using CommandLatency = std::array<std::array<Histogram, kLatencyClasses>, kLatencyCommands + 1>;
+
+// funnel_request_duration_seconds' counts for one command class: the sum over the slots.
+void add_class_latency(const CommandLatency& latency, std::size_t command_class,
+                       std::array<std::uint64_t, Histogram::kBuckets>& counts,
+                       std::uint64_t& sum_ns);
 
 // Maps command ids (command::command_id) to a slot: built once per worker from the names.
 using LatencySlots = std::array<std::uint8_t, 1024>;

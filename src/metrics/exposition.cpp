@@ -7,15 +7,16 @@
 namespace funnel::metrics {
 namespace {
 
+// One histogram family by command class; add(worker, class, counts, sum_ns) adds a worker's.
+template <typename AddClass>
 void histogram(std::string& out, std::string_view name, std::string_view help,
-               const std::vector<const WorkerMetrics*>& workers,
-               const std::array<Histogram, 4> WorkerMetrics::*member) {
+               const std::vector<const WorkerMetrics*>& workers, AddClass add) {
   header(out, name, "histogram", help);
   const auto& bounds = Histogram::upper_bounds_ns();
   for (std::size_t c = 0; c < static_cast<std::size_t>(CommandClass::kCount); ++c) {
     std::array<std::uint64_t, Histogram::kBuckets> counts{};
     std::uint64_t sum_ns = 0;
-    for (const WorkerMetrics* worker : workers) (worker->*member)[c].add_to(counts, sum_ns);
+    for (const WorkerMetrics* worker : workers) add(*worker, c, counts, sum_ns);
     const char* cls = to_label(static_cast<CommandClass>(c));
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b < Histogram::kBuckets; ++b) {
@@ -81,6 +82,30 @@ void client_metrics(std::string& out, const ExpositionInput& in, const Totals& t
   }
 }
 
+// The near cache (issue #18 item 2; docs/spike-shield.md). Zeros while shield.near_cache is off.
+void near_cache_metrics(std::string& out, const ExpositionInput& in) {
+  std::uint64_t hits = 0, misses = 0, bytes = 0, entries = 0;
+  for (const WorkerMetrics* w : in.worker_metrics) {
+    hits += w->near_cache_hits.read();
+    misses += w->near_cache_misses.read();
+    bytes += w->near_cache_bytes.read();
+    entries += w->near_cache_entries.read();
+  }
+  const auto one = [&](std::string_view name, std::string_view type, std::string_view help,
+                       std::uint64_t value) {
+    header(out, name, type, help);
+    sample(out, name, "", static_cast<double>(value));
+  };
+  one("funnel_near_cache_hits_total", "counter", "Reads answered from the near cache.", hits);
+  one("funnel_near_cache_misses_total", "counter",
+      "Cacheable reads (listed command, key under a prefix) sent to the backend.", misses);
+  one("funnel_near_cache_invalidations_total", "counter",
+      "Invalidations applied: keys Redis said changed, flushes, and lost tracking links.",
+      in.near_cache_invalidations);
+  one("funnel_near_cache_bytes", "gauge", "Bytes held by the near cache's entries.", bytes);
+  one("funnel_near_cache_entries", "gauge", "Entries in the near cache.", entries);
+}
+
 void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& t) {
   header(out, "funnel_backend_up", "gauge", "1 while the backend answers Funnel's health checks.");
   for (const auto& b : in.backends) {
@@ -123,6 +148,7 @@ void backend_metrics(std::string& out, const ExpositionInput& in, const Totals& 
           "Reads answered with a copy of an identical read's reply instead of a backend request "
           "of their own (shield.coalesce).",
           coalesced);
+  near_cache_metrics(out, in);
 }
 
 void pubsub_metrics(std::string& out, const ExpositionInput& in, const Totals& t) {
@@ -221,10 +247,14 @@ std::string render_prometheus(const ExpositionInput& in) {
   render_topology_metrics(out, in);
   histogram(out, "funnel_request_duration_seconds",
             "Time from reading a request to handing its reply to the client, by command class.",
-            in.worker_metrics, &WorkerMetrics::latency);
+            in.worker_metrics, [](const WorkerMetrics& w, std::size_t c, auto& counts, auto& sum) {
+              add_class_latency(w.command_latency, c, counts, sum);
+            });
   histogram(out, "funnel_proxy_added_duration_seconds",
             "Part of the request duration spent in Funnel itself (backend round trip excluded).",
-            in.worker_metrics, &WorkerMetrics::proxy_latency);
+            in.worker_metrics, [](const WorkerMetrics& w, std::size_t c, auto& counts, auto& sum) {
+              w.proxy_latency[c].add_to(counts, sum);
+            });
   render_command_latency(out, in.worker_metrics);
   render_hot_keys(out, in);
   header(out, "funnel_invariant_failures_total", "counter", "Internal invariants found broken.");

@@ -58,6 +58,7 @@ struct ExpositionInput {
   std::uint64_t failovers = 0;
   // FUNNEL HOTKEYS' hottest keys (estimated requests over the window), at most 10.
   std::vector<std::pair<std::string, std::uint64_t>> hot_keys;
+  std::uint64_t near_cache_invalidations = 0;  // routing::NearCacheGuard (shield.near_cache)
 };
 
 std::string render_prometheus(const ExpositionInput& input);

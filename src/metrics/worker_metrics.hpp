@@ -27,6 +27,8 @@ enum class Outcome : std::uint8_t { kOk, kError, kProxyError, kCount };
 enum class CommandClass : std::uint8_t { kRead, kWrite, kOther, kLocal, kCount };
 enum class Backpressure : std::uint8_t { kOutputSoftLimit, kPipelineLimit, kLaneBarrier, kCount };
 
+static_assert(kLatencyClasses == static_cast<std::size_t>(CommandClass::kCount));
+
 const char* to_label(CloseReason reason);
 const char* to_label(Outcome outcome);
 const char* to_label(CommandClass command_class);
@@ -81,10 +83,17 @@ struct WorkerMetrics {
   Counter read_retries;
   // Reads answered with a copy of an identical read's reply (issue #18, backend/coalescer.hpp).
   Counter coalesced_requests;
+  // The near cache (issue #18 item 2): reads answered from it, cacheable reads that were not,
+  // and this worker's entries (gauges, stored by the worker).
+  Counter near_cache_hits;
+  Counter near_cache_misses;
+  Counter near_cache_bytes;
+  Counter near_cache_entries;
   std::array<std::array<Counter, static_cast<std::size_t>(Outcome::kCount)>, kMaxCommands> commands;
-  std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> latency;
   std::array<Histogram, static_cast<std::size_t>(CommandClass::kCount)> proxy_latency;
-  CommandLatency command_latency;  // by latency slot (command_latency.hpp)
+  // By latency slot and command class (command_latency.hpp): funnel_command_duration_seconds
+  // and, summed over the slots, funnel_request_duration_seconds.
+  CommandLatency command_latency;
 
   // Read "down" before "up": both only grow and up >= down at every instant, so the difference
   // can never come out negative however the worker moves between the two loads.

@@ -10,7 +10,8 @@
 
 namespace funnel::plan {
 
-// A lane id. Shared lanes are the database number; pinned lanes carry a per-session lease
+// A lane id. Shared lanes are the database number (with the pool layout in the top bits below
+// kPinnedBit: SessionState::shared_lane); pinned lanes carry a per-session lease
 // serial with the top bit set, so two successive leases (maybe on different links) differ.
 struct Lane {
   std::uint32_t value = 0;

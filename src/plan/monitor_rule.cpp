@@ -66,7 +66,7 @@ Plan plan_monitoring(const SessionState& state, const command::Classification& c
   if (cls.local == LocalCommand::kMulti || wants_pin(cls)) return Plan::error(kNotWhileMonitoring);
   switch (cls.route) {
     case Route::kForward:
-      if (state.lanes.must_wait(Lane::shared(state.db))) return Plan::simple(Action::kHold);
+      if (state.lanes.must_wait(state.shared_lane())) return Plan::simple(Action::kHold);
       return plan_forward(state, cls, request, context);
     case Route::kLocal:
       return plan_local(state, cls, request, context);

@@ -66,7 +66,7 @@ Plan plan_forward(const SessionState& state, const command::Classification& cls,
   std::uint16_t effects = reply_effects(cls, request);
   if (cls.out_of_band) [[unlikely]]
     effects |= effect::kOutOfBand;
-  const Lane lane = Lane::shared(state.db);
+  const Lane lane = state.shared_lane();
   if (context.route_reads) [[unlikely]] {
     // Only plain reads of database 0 go to replicas; everything else keeps the primary's order.
     if (cls.read_only && state.db == 0) return Plan::forward(Target::kReadRoute, lane, effects);
@@ -121,7 +121,7 @@ Plan plan_cluster_forward(const SessionState& state, const command::Classificati
   if (cls.spec == nullptr) return plan_forward(state, cls, request, context);
   if (cls.spec->first_key == 0) {
     if (const FanOut keyless = keyless_fan_out(*cls.spec); keyless.count != 0) {
-      Plan p = Plan::forward(Target::kShared, Lane::shared(state.db));
+      Plan p = Plan::forward(Target::kShared, state.shared_lane());
       p.action = Action::kFanOut;
       p.fan_out = keyless;
       return p;
@@ -130,7 +130,7 @@ Plan plan_cluster_forward(const SessionState& state, const command::Classificati
   if (!crosses_slots(cls, request)) return plan_forward(state, cls, request, context);
   const Merge merge = slot_merge(*cls.spec, request);
   if (merge == Merge::kFirstPartWins) return Plan::error(kCrossSlot);
-  Plan p = Plan::forward(Target::kShared, Lane::shared(state.db));
+  Plan p = Plan::forward(Target::kShared, state.shared_lane());
   p.action = Action::kFanOut;
   p.fan_out.parts[0] = PartTarget::kEachSlot;
   p.fan_out.count = 1;
@@ -165,6 +165,9 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
     bool denied = false;
     if (cls.route != Route::kReject && refusal(state, cls, request, context, denied).empty()) {
       if (context.cluster && crosses_slots(cls, request)) return Plan::error(kCrossSlot);
+      // The transaction is doomed already (its EXEC answers nil): nothing to watch on a link.
+      if (state.watch_lost && cls.local == LocalCommand::kWatch) [[unlikely]]
+        return Plan::reply(kOk);
       if (context.holding_all) [[unlikely]]
         return Plan::hold(HoldFor::kPause);  // no link leased while Redis may be restarting
       if (context.failover_hold) [[unlikely]]
@@ -172,7 +175,7 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
       return plan_lease(state, cls, request, context);
     }
   }
-  if (cls.route == Route::kForward && state.lanes.must_wait(Lane::shared(state.db))) {
+  if (cls.route == Route::kForward && state.lanes.must_wait(state.shared_lane())) {
     return Plan::simple(Action::kHold);
   }
   if (cls.route == Route::kReject) return Plan::error(cls.error);
@@ -211,7 +214,7 @@ Plan plan_normal(const SessionState& state, const command::Classification& cls,
 // the lane barrier; a refused command makes EXEC abort, as in Redis.
 Plan plan_in_transaction(const SessionState& state, const command::Classification& cls,
                          const resp::Request& request, const Context& context) {
-  if (cls.local == LocalCommand::kExec && state.lanes.must_wait(Lane::shared(state.db))) {
+  if (cls.local == LocalCommand::kExec && state.lanes.must_wait(state.shared_lane())) {
     return Plan::simple(Action::kHold);
   }
   if (cls.route != Route::kReject) {
@@ -233,6 +236,9 @@ Plan plan_in_transaction(const SessionState& state, const command::Classificatio
     }
     case TxAction::kExec:
       if (context.cluster && state.tx_cross_slot) return exec_cross_slot();
+      // Its WATCH was lost with the link: Funnel answers nil (or EXECABORT), nothing is sent.
+      if (state.watch_lost) [[unlikely]]
+        return Plan::simple(Action::kExec);
       if (context.failover_hold) [[unlikely]]
         return Plan::hold(HoldFor::kFailover);  // the block goes to the primary
       // As Redis: EXEC of a block that writes waits out a pause; a read-only block runs.
@@ -254,6 +260,20 @@ Plan plan_in_transaction(const SessionState& state, const command::Classificatio
       break;
   }
   return Plan::simple(Action::kClose);
+}
+
+// A pinned client's request for Redis waits as a shared client's does: under FUNNEL PAUSE (Redis
+// may be restarting under it) and while the primary fails over (the link may lead to the old
+// primary, which would accept a write and then discard it). CLIENT PAUSE / UNPAUSE go out of band.
+Plan hold_on_pin(Plan p, const Context& context) {
+  if (p.action != Action::kForward || p.target != Target::kPinned || p.has(effect::kRecordPause)) {
+    return p;
+  }
+  if (context.failover_hold) [[unlikely]]
+    return Plan::hold(HoldFor::kFailover);
+  if (context.holding_all) [[unlikely]]
+    return Plan::hold(HoldFor::kPause);
+  return p;
 }
 
 Plan client_refused(const resp::Request& request, std::string& scratch) {
@@ -280,7 +300,7 @@ Plan plan_general(const SessionState& state, const command::Classification& cls,
     case Mode::kPinned:
       break;
   }
-  return plan_pinned(state, cls, request, context);
+  return hold_on_pin(plan_pinned(state, cls, request, context), context);
 }
 
 std::string_view refusal(const SessionState& state, const command::Classification& cls,
@@ -324,7 +344,8 @@ Plan plan_local(const SessionState& state, const command::Classification& cls,
     case LocalCommand::kDiscard:
       return Plan::error(kDiscardWithoutMulti);
     case LocalCommand::kUnwatch:
-      return Plan::reply(kOk);  // nothing is watched
+      // Nothing is watched on a link; a lost WATCH is forgotten (the session's handler).
+      return state.watch_lost ? Plan::local_command(LocalCommand::kUnwatch) : Plan::reply(kOk);
     case LocalCommand::kWatch:
       *context.scratch =
           command::unsupported_error("WATCH", "it needs a dedicated backend connection");

@@ -60,7 +60,7 @@ inline Plan plan(const SessionState& state, const command::Classification& cls,
       !context.writes_paused && !context.failover_hold &&
       (!context.cluster || one_key(*cls.spec)) &&
       !security::access_needs_check(*state.user, *context.policy, *cls.spec)) [[likely]] {
-    const Lane lane = Lane::shared(state.db);
+    const Lane lane = state.shared_lane();
     if (state.lanes.must_wait(lane)) return Plan::simple(Action::kHold);
     return Plan::forward(Target::kShared, lane);
   }

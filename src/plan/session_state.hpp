@@ -51,35 +51,48 @@ constexpr bool reset_reply_silenced(ReplyMode mode, bool silenced) {
 }
 
 struct SessionState {
+  // One-byte fields first and together: one of these per client, so no padding (issue #20's
+  // idle bytes per client).
   Mode mode = Mode::kNormal;
   resp::Protocol protocol = resp::Protocol::kResp2;
   ReplyMode reply_mode = ReplyMode::kOn;
-  const security::User* user = nullptr;  // null until authenticated (owned by the directory)
-  std::uint32_t db = 0;                  // SELECT: the database pool the client uses
-  bool subscribed = false;               // any (P|S)SUBSCRIBE in force (Redis's subscribe mode)
-  bool tx_writes = false;                // kQueuing: the block holds a write (effect::kQueuedWrite)
+  bool subscribed = false;  // any (P|S)SUBSCRIBE in force (Redis's subscribe mode)
+  bool tx_writes = false;   // kQueuing: the block holds a write (effect::kQueuedWrite)
   // kQueuing in cluster mode: the slot of the block's keys so far (effect::kQueuedSlot), and
   // whether they span several (EXEC then answers CROSSSLOT and discards the block, as Redis).
   bool tx_has_slot = false;
   bool tx_cross_slot = false;
-  std::uint16_t tx_slot = 0;
   // The pinned link (modes kLeaseWaiting, kLeaseRefused, kPinned).
   PinReason pin_reason = PinReason::kWatch;
-  bool pin_in_multi = false;     // a MULTI runs on the pinned link itself (after WATCH)
-  bool pin_done = false;         // give the link back once nothing is in flight on it
-  std::uint32_t pin_serial = 0;  // numbers the client's leases (their lanes)
+  std::uint16_t tx_slot = 0;
+  bool pin_in_multi = false;  // a MULTI runs on the pinned link itself (after WATCH)
+  bool pin_done = false;      // give the link back once nothing is in flight on it
   // MONITOR has been sent on the pinned link (kPinned, kMonitor): it carries no more requests;
   // the client's go on shared links, as anyone's (monitor_rule.hpp).
   bool monitoring = false;
-  std::string_view lease_error;  // kLeaseRefused: the pool's reason (owned by the session)
-  LaneTracker lanes;             // the client's requests in flight and on which lane
+  // The pinned link that held this client's WATCH was lost (Redis restarted, or a failover
+  // retired the link to the old primary): as when a watched key changed, the next EXEC answers
+  // nil, and WATCH adds nothing until EXEC, DISCARD, UNWATCH or RESET clear it.
+  bool watch_lost = false;
+  // The worker's shared-link layout (bumped when a reload changes connections_per_node, so the
+  // client's link may change): part of the shared lane, so a request on the new layout waits
+  // for the client's requests in flight on the old one (the lane barrier). Set per request.
+  std::uint8_t pool_layout = 0;
+  std::uint32_t db = 0;                  // SELECT: the database pool the client uses
+  std::uint32_t pin_serial = 0;          // numbers the client's leases (their lanes)
+  LaneTracker lanes;                     // the client's requests in flight and on which lane
+  const security::User* user = nullptr;  // null until authenticated (owned by the directory)
+  std::string_view lease_error;          // kLeaseRefused: the pool's reason (owned by the session)
 
   bool holds_pin() const { return mode == Mode::kPinned; }
   // Forwarded requests go on the pinned link (not while it streams MONITOR's lines).
   bool requests_on_pin() const { return mode == Mode::kPinned && !monitoring; }
+  // The lane of this client's requests on shared links (its database, on the current layout).
+  // (databases stay below 2^20; 7 bits of layout, below Lane::kPinnedBit.)
+  Lane shared_lane() const { return Lane::shared(db | (std::uint32_t{pool_layout} & 0x7f) << 24); }
   // The lane a forwarded request of this client travels on.
   Lane forward_lane() const {
-    return mode == Mode::kNormal || mode == Mode::kQueuing || monitoring ? Lane::shared(db)
+    return mode == Mode::kNormal || mode == Mode::kQueuing || monitoring ? shared_lane()
                                                                          : Lane::pinned(pin_serial);
   }
   // RESP2 subscribe mode: only the pub/sub commands, PING, QUIT and RESET run.

@@ -6,6 +6,7 @@
 
 #include "command/command_table.hpp"
 #include "common/ascii.hpp"
+#include "common/word_list.hpp"
 
 namespace funnel::routing {
 
@@ -70,20 +71,14 @@ std::vector<std::string> split_coalesce_commands(std::string_view list,
                                                  std::vector<std::string>& refused) {
   static const auto table = command::CommandTable::builtin();
   std::vector<std::string> names;
-  std::size_t i = 0;
-  while (i < list.size()) {
-    const std::size_t start = list.find_first_not_of(" ,\t", i);
-    if (start == std::string_view::npos) break;
-    std::size_t end = list.find_first_of(" ,\t", start);
-    if (end == std::string_view::npos) end = list.size();
-    std::string name(list.substr(start, end - start));
+  for (const std::string_view word : common::split_words(list)) {
+    std::string name(word);
     for (char& c : name) c = common::ascii_lower(c);
     if (refusable(table->find(name))) {
       refused.push_back(name);
     } else if (std::find(names.begin(), names.end(), name) == names.end()) {
       names.push_back(std::move(name));
     }
-    i = end;
   }
   return names;
 }

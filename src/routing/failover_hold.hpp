@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "common/clock.hpp"
@@ -87,6 +88,8 @@ inline constexpr std::string_view kFailoverTimedOut =
 class FailoverWatch {
  public:
   explicit FailoverWatch(common::Millis window_ms) : window_ms_(window_ms) {}
+  // A reload changed the hold: signals heard from now on count this long.
+  void set_window(common::Millis window_ms) { window_ms_ = window_ms; }
   // A signal heard at `now`. A stronger or equal signal replaces the one in force; kRecovered and
   // kAborted end a failover that has not started promoting (after kPromoted only a confirmed
   // primary ends it).
@@ -110,27 +113,41 @@ class FailoverWatch {
 class FailoverGate {
  public:
   // backend.failover_hold_ms and whether a down link means an expected failover (not for a single
-  // --backend node, which nothing can replace). Called once before the workers start.
+  // --backend node, which nothing can replace). Called before the workers start and again by a
+  // configuration reload (any thread): holds that began keep their deadline, new ones use this.
   void configure(common::Millis hold_ms, bool links_down_holds) {
-    hold_ms_ = hold_ms;
-    links_down_holds_ = links_down_holds && hold_ms > 0;
+    hold_ms_.store(hold_ms, std::memory_order_relaxed);
+    links_down_holds_.store(links_down_holds && hold_ms > 0, std::memory_order_relaxed);
   }
-  common::Millis hold_ms() const { return hold_ms_; }
+  common::Millis hold_ms() const { return hold_ms_.load(std::memory_order_relaxed); }
+
+  // Called (on the thread that ended it) when a hold ends: a new primary confirmed, an aborted
+  // failover, the primary's links back. Every worker then re-checks its held sessions at once
+  // instead of on its next tick. Set once before the workers start; it must be thread-safe.
+  void set_waker(std::function<void()> waker) { waker_ = std::move(waker); }
 
   // Control thread: a failover announced, held until `until` (0: none in force).
-  void announce(common::Millis until) { announced_until_.store(until, std::memory_order_relaxed); }
+  void announce(common::Millis until) {
+    if (announced_until_.exchange(until, std::memory_order_relaxed) != 0 && until == 0) wake();
+  }
   // Control thread: a new primary confirmed in snapshot `epoch`: sessions on an older snapshot
   // keep holding (their worker has not switched its links yet), the others go on.
   void confirm(std::uint64_t epoch) {
     min_epoch_.store(epoch, std::memory_order_relaxed);
     announced_until_.store(0, std::memory_order_relaxed);
     links_down_until_.store(0, std::memory_order_relaxed);
+    wake();
   }
   // A worker's link to the primary dropped at `now` (or came back: up).
   void links_down(common::Millis now) {
-    if (links_down_holds_) links_down_until_.store(now + hold_ms_, std::memory_order_relaxed);
+    if (links_down_holds_.load(std::memory_order_relaxed)) {
+      links_down_until_.store(now + hold_ms(), std::memory_order_relaxed);
+    }
   }
-  void links_up() { links_down_until_.store(0, std::memory_order_relaxed); }
+  void links_up() {
+    if (links_down_until_.load(std::memory_order_relaxed) == 0) return;  // the usual case
+    if (links_down_until_.exchange(0, std::memory_order_relaxed) != 0) wake();
+  }
 
   // Per batch: true while requests for the primary should wait. `epoch` is the worker's snapshot.
   bool holding(std::uint64_t epoch) const {
@@ -158,8 +175,12 @@ class FailoverGate {
   std::uint64_t expired_total() const { return expired_total_.load(std::memory_order_relaxed); }
 
  private:
-  common::Millis hold_ms_ = 0;
-  bool links_down_holds_ = false;
+  void wake() const {
+    if (waker_) waker_();
+  }
+  std::atomic<common::Millis> hold_ms_{0};
+  std::atomic<bool> links_down_holds_{false};
+  std::function<void()> waker_;
   std::atomic<common::Millis> announced_until_{0};
   std::atomic<common::Millis> links_down_until_{0};
   std::atomic<std::uint64_t> min_epoch_{0};

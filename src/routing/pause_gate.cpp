@@ -94,7 +94,10 @@ void PauseGate::pause(PauseRequest request, common::Millis now) {
 void PauseGate::unpause(common::Millis now) {
   std::uint64_t old = word_.load(std::memory_order_relaxed);
   while (mode_at_word(old, now) != PauseMode::kAll) {
-    if (word_.compare_exchange_weak(old, 0, std::memory_order_relaxed)) return;
+    if (word_.compare_exchange_weak(old, 0, std::memory_order_relaxed)) {
+      if (old != 0 && waker_) waker_();
+      return;
+    }
   }
 }
 
@@ -138,6 +141,7 @@ bool PauseGate::resume_all(common::Millis now) {
   const bool was = holds_all(now);
   resumed_id_.store(hold_all_id(), std::memory_order_relaxed);
   hold_all_until_.store(0, std::memory_order_relaxed);
+  if (was && waker_) waker_();
   return was;
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "command/classify.hpp"
@@ -95,6 +96,11 @@ class PauseGate {
     return until != 0 && now < until + grace;
   }
 
+  // Called (on the thread that ended it) when a pause ends by FUNNEL RESUME or CLIENT UNPAUSE:
+  // every worker frees its held clients now, not on its next tick. Set once before the workers
+  // start; it must be thread-safe (it posts to each worker).
+  void set_waker(std::function<void()> waker) { waker_ = std::move(waker); }
+
   // Clients whose requests Funnel holds for the pause (counted in INFO's blocked_clients).
   void add_held(std::int64_t delta) { held_.fetch_add(delta, std::memory_order_relaxed); }
   std::int64_t held() const { return held_.load(std::memory_order_relaxed); }
@@ -110,6 +116,7 @@ class PauseGate {
   std::atomic<common::Millis> hold_all_until_{0};
   std::atomic<std::uint64_t> hold_all_id_{0};
   std::atomic<std::uint64_t> resumed_id_{0};
+  std::function<void()> waker_;
 };
 
 }  // namespace funnel::routing

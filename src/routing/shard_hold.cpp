@@ -14,8 +14,9 @@ void raise_to(std::atomic<common::Millis>& value, common::Millis to) {
 }  // namespace
 
 void ShardHoldGate::node_down(std::uint32_t index, common::Millis now) {
-  if (hold_ms_ <= 0 || index >= kMaxNodes) return;
-  const common::Millis until = now + hold_ms_;
+  const common::Millis hold_ms = hold_ms_.load(std::memory_order_relaxed);
+  if (hold_ms <= 0 || index >= kMaxNodes) return;
+  const common::Millis until = now + hold_ms;
   raise_to(until_[index], until);
   raise_to(latest_until_, until);
 }

@@ -27,9 +27,10 @@ class ShardHoldGate {
   // The slot map's refresh interval while a hold is in force: the promotion is seen within it.
   static constexpr common::Millis kFastRefreshMs = 150;
 
-  // backend.failover_hold_ms (0: no hold, requests fail fast as before). Before the workers start.
-  void configure(common::Millis hold_ms) { hold_ms_ = hold_ms; }
-  common::Millis hold_ms() const { return hold_ms_; }
+  // backend.failover_hold_ms (0: no hold, requests fail fast as before). Live: a reload may set
+  // it while workers read it.
+  void configure(common::Millis hold_ms) { hold_ms_.store(hold_ms, std::memory_order_relaxed); }
+  common::Millis hold_ms() const { return hold_ms_.load(std::memory_order_relaxed); }
 
   // Any thread: node `index` is down (its link dropped, or the map flags it fail) at `now`: the
   // requests for its slots wait until now + hold_ms, unless node_up() comes first.
@@ -55,7 +56,7 @@ class ShardHoldGate {
   std::uint64_t expired_total() const { return expired_total_.load(std::memory_order_relaxed); }
 
  private:
-  common::Millis hold_ms_ = 0;
+  std::atomic<common::Millis> hold_ms_{0};
   std::array<std::atomic<common::Millis>, kMaxNodes> until_{};
   std::atomic<common::Millis> latest_until_{0};  // the greatest until_ ever set (for any())
   std::atomic<std::int64_t> held_{0};

@@ -64,6 +64,11 @@ class SlotMap {
   bool operator==(const SlotMap& other) const = default;
   const Shard* shard_for_key(std::string_view key) const { return shard_for_slot(key_slot(key)); }
   const std::vector<Shard>& shards() const { return shards_; }
+  // Every shard's replicas become `replica` alone: ElastiCache Serverless's read-from-replica
+  // port stands for them, whatever the map lists (config::resolve_serverless).
+  void set_replicas(const NodeAddress& replica) {
+    for (Shard& shard : shards_) shard.replicas = {replica};
+  }
   // True if the map lists `address` as a primary or a replica.
   bool knows(const NodeAddress& address) const;
   std::size_t covered_slots() const;

@@ -16,6 +16,7 @@ enum class Access : std::uint8_t {
   kAllowed,
   kCommandDenied,
   kKeyDenied,
+  kChannelDenied,
   // A script command refused by the script rules (script_policy.hpp): one value per refusing
   // ScriptVerdict, in its order (access_check.cpp maps them by an offset); keep them last.
   kScriptKeyPatterns,
@@ -37,12 +38,13 @@ Access check_access(const User& user, const CommandPolicy& policy, const command
 // (and one bit test) for ordinary users.
 inline bool access_needs_check(const User& user, const CommandPolicy& policy,
                                const command::CommandSpec& spec) {
-  return !user.all_commands() || !user.all_keys() || policy.may_apply(spec);
+  return !user.all_commands() || !user.all_data() || policy.may_apply(spec);
 }
 
 // Redis 7.0's texts (after '-', without CRLF):
 //   NOPERM this user has no permissions to run the 'config|get' command
 //   NOPERM this user has no permissions to access one of the keys used as arguments
+//   NOPERM this user has no permissions to access one of the channels used as arguments
 // and for scripts Funnel's own "NOPERM funnel: ..." (script_refusal()).
 std::string access_error(Access access, const command::CommandSpec& spec);
 

@@ -25,6 +25,7 @@ struct CommandRule {
     rule.allow = allow;
     return rule;
   }
+  bool operator==(const CommandRule&) const = default;
 };
 
 struct UserRules {
@@ -34,6 +35,11 @@ struct UserRules {
   std::vector<CommandRule> commands;
   bool all_keys = false;  // "allkeys" / "~*"
   std::vector<std::string> key_patterns;
+  // Pub/sub channels. Configured users have every channel (their "&..." rules are refused);
+  // users read from the backend (backend_acl.hpp) have the channels ACL GETUSER lists.
+  bool all_channels = true;
+  std::vector<std::string> channel_patterns;
+  bool operator==(const UserRules&) const = default;
 };
 
 // Applies the space-separated rules in `text` to `rules`. Returns "" on success, else a message

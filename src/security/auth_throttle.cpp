@@ -11,10 +11,13 @@ namespace funnel::security {
 // memory). Entries with a failure held stay: end_hold() must find them.
 void AuthThrottle::make_room(std::int64_t now_ms) {
   std::erase_if(entries_, [&](const auto& item) {
-    return item.second.held == 0 && now_ms - item.second.last_ms >= settings_.forget_after_ms;
+    return item.second.held == 0 && item.second.checking == 0 &&
+           now_ms - item.second.last_ms >= settings_.forget_after_ms;
   });
   if (entries_.size() < settings_.max_addresses) return;
-  std::erase_if(entries_, [](const auto& item) { return item.second.held == 0; });
+  std::erase_if(entries_, [](const auto& item) {
+    return item.second.held == 0 && item.second.checking == 0;
+  });
 }
 
 std::uint32_t AuthThrottle::delay_for(std::uint32_t failures) const {
@@ -50,6 +53,35 @@ void AuthThrottle::end_hold(std::string_view address) {
   if (it == entries_.end() || it->second.held == 0) return;  // a bug elsewhere; never underflow
   --it->second.held;
   --held_total_;
+}
+
+bool AuthThrottle::begin_check(std::string_view address, std::int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= settings_.max_addresses) make_room(now_ms);
+  Entry& entry = entries_[std::string(address)];
+  if (now_ms - entry.last_ms >= settings_.forget_after_ms && entry.held == 0 &&
+      entry.checking == 0) {
+    entry.failures = 0;
+  }
+  const std::uint64_t may_fail = std::uint64_t{settings_.free_failures} > entry.failures
+                                     ? settings_.free_failures - entry.failures
+                                     : 0;
+  const std::uint64_t may_hold =
+      settings_.max_held_per_address > entry.held ? settings_.max_held_per_address - entry.held : 0;
+  const bool total_full =
+      std::uint64_t{held_total_} + checking_total_ >= settings_.max_held_total + may_fail;
+  if (entry.checking >= may_fail + may_hold || total_full) return false;
+  ++entry.checking;
+  ++checking_total_;
+  return true;
+}
+
+void AuthThrottle::end_check(std::string_view address) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(std::string(address));
+  if (it == entries_.end() || it->second.checking == 0) return;  // never underflow
+  --it->second.checking;
+  --checking_total_;
 }
 
 std::size_t AuthThrottle::tracked() const {

@@ -50,23 +50,42 @@ class AuthThrottle {
   // per kHold.
   void end_hold(std::string_view address);
 
+  // A password about to be checked by the backend (auth.users_from_backend): admitted only while
+  // the checks in flight for `address` fit in what it may still fail without being closed (its
+  // free failures left, then its free places for held failures, and the total's), so guesses
+  // reach the backend no faster than failures are let through. end_check() when the answer is
+  // in, before on_failure(), exactly once per admitted check.
+  bool begin_check(std::string_view address, std::int64_t now_ms);
+  void end_check(std::string_view address);
+
   std::size_t tracked() const;  // addresses with an entry
   std::uint32_t held() const;   // failures held now, all addresses
-  const ThrottleSettings& settings() const { return settings_; }
+  ThrottleSettings settings() const {
+    std::lock_guard lock(mutex_);
+    return settings_;
+  }
+  // A configuration reload (auth.*): later failures are decided with these bounds; the counts
+  // and the holds in progress stay.
+  void set_settings(const ThrottleSettings& settings) {
+    std::lock_guard lock(mutex_);
+    settings_ = settings;
+  }
 
  private:
   struct Entry {
     std::uint32_t failures = 0;  // within the current window
     std::uint32_t held = 0;      // failures held now
+    std::uint32_t checking = 0;  // passwords being checked by the backend now
     std::int64_t last_ms = 0;
   };
   void make_room(std::int64_t now_ms);
   std::uint32_t delay_for(std::uint32_t failures) const;
 
-  const ThrottleSettings settings_;
+  ThrottleSettings settings_;  // guarded by mutex_
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
   std::uint32_t held_total_ = 0;
+  std::uint32_t checking_total_ = 0;
 };
 
 // The key failures are counted under: the IPv4 address, or the /64 prefix of an IPv6 one (a

@@ -66,6 +66,7 @@ bool names_allowed(const UserRules& rules, std::string_view name) {
 
 User::User(std::string name, UserRules rules) : name_(std::move(name)), rules_(std::move(rules)) {
   all_commands_ = rules_allow_everything(rules_);
+  all_data_ = rules_.all_keys && rules_.all_channels;
 }
 
 bool User::password_matches(std::string_view password) const {
@@ -83,9 +84,12 @@ std::shared_ptr<const UserDirectory> UserDirectory::build(const config::AuthConf
     const config::UserConfig& user = auth.users[i];
     has_default = has_default || user.name == "default";
     directory->users_.push_back(std::make_unique<User>(user.name, rules_for(user, i)));
+    directory->users_.back()->limits_ = {user.max_connections, user.max_commands_per_s};
   }
   if (!has_default) {
     directory->users_.push_back(std::make_unique<User>("default", default_rules(auth)));
+    directory->users_.back()->limits_ = {auth.default_max_connections,
+                                         auth.default_max_commands_per_s};
   }
   if (std::string error = directory->policy_.parse(auth.deny_commands); !error.empty()) {
     throw config::ConfigError("auth.deny_commands: " + error);
@@ -101,6 +105,10 @@ std::shared_ptr<const UserDirectory> UserDirectory::build(const config::AuthConf
 std::shared_ptr<const UserDirectory> UserDirectory::rebuild(const config::AuthConfig& auth,
                                                             const UserDirectory& running) {
   auto directory = std::const_pointer_cast<UserDirectory>(build(auth));
+  // The same user keeps its counts: connections in use are still in use after the reload.
+  for (const auto& user : directory->users_) {
+    if (const User* before = running.find(user->name())) user->counters_ = before->counters_;
+  }
   ScriptGate& gate = directory->policy_.gate();
   if (!gate.provisions()) return directory;  // nothing to enforce, or the operator vouches
   if (running.policy_.gate().provisions() && directory->backend_user_ == running.backend_user_) {
@@ -132,19 +140,25 @@ void UserDirectory::decide_script_rights() {
       }
     }
   }
-  for (const auto& user : users_) {
-    ScriptRights rights = ScriptRights::kAll;
-    if (!user->all_keys()) {
-      rights = ScriptRights::kKeyPatterns;
-    } else if (!user->all_commands()) {
-      rights = ScriptRights::kCommandRules;
-    } else {
-      for (const std::string& name : backend_user_.granted) {
-        if (!names_allowed(user->rules(), name)) rights = ScriptRights::kMissingGrants;
-      }
-    }
-    user->script_rights_ = rights;
+  for (const auto& user : users_) user->script_rights_ = script_rights_for(*user);
+}
+
+ScriptRights UserDirectory::script_rights_for(const User& user) const {
+  // A script runs as the link's backend user, which has every key and channel.
+  if (!user.all_data()) return ScriptRights::kKeyPatterns;
+  if (!user.all_commands()) return ScriptRights::kCommandRules;
+  for (const std::string& name : backend_user_.granted) {
+    if (!names_allowed(user.rules(), name)) return ScriptRights::kMissingGrants;
   }
+  return ScriptRights::kAll;
+}
+
+std::shared_ptr<const User> UserDirectory::make_backend_user(std::string name,
+                                                             UserRules rules) const {
+  auto user = std::make_shared<User>(std::move(name), std::move(rules));
+  user->from_backend_ = true;
+  user->script_rights_ = script_rights_for(*user);
+  return user;
 }
 
 const User* UserDirectory::find(std::string_view name) const {

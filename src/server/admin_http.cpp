@@ -284,6 +284,18 @@ void AdminHttp::close_listener() {
   });
 }
 
+void AdminHttp::reconfigure(const config::AdminConfig& settings) {
+  asio::post(impl_->io, [this, settings] {
+    Served& served = impl_->served;
+    served.token = AdminToken(settings.token);
+    served.max_connections = settings.max_connections;
+    served.header_timeout = milliseconds(settings.header_timeout_ms);
+    served.request_timeout = milliseconds(settings.request_timeout_ms);
+    served.idle_timeout = milliseconds(settings.idle_timeout_ms);
+    served.max_header_bytes = static_cast<std::size_t>(settings.max_header_bytes);
+  });
+}
+
 void AdminHttp::start(int adopted_fd) {
   if (adopted_fd >= 0) {
     const tcp::endpoint endpoint(asio::ip::make_address(impl_->listen.host), impl_->listen.port);

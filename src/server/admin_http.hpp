@@ -45,6 +45,10 @@ class AdminHttp {
   // Stops accepting (a takeover: the new process accepts on the same socket); connections
   // already open are served until stop(). Thread-safe.
   void close_listener();
+  // A configuration reload: the token and the bounds (every admin.* key but listen) for the
+  // requests and connections that start from now on. Thread-safe (applied on the admin thread,
+  // after the request being answered, which may be the POST /reload itself).
+  void reconfigure(const config::AdminConfig& settings);
   void stop();
 
  private:

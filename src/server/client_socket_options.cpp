@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -50,8 +51,16 @@ void open_client_listener(Acceptor& acceptor, const config::HostPort& listen, st
     throw std::runtime_error("cannot set TCP_NODELAY/keepalive on the listening socket for " +
                              where + ": " + std::strerror(errno));
   }
-  acceptor.listen(asio::socket_base::max_listen_connections);
+  // The kernel caps the backlog at net.core.somaxconn; asking for more takes whatever it allows
+  // (accept smoothing leaves bursts waiting there: server.accept_rate_per_s).
+  acceptor.listen(kListenBacklog);
   acceptor.non_blocking(true);
+}
+
+int listen_backlog_cap() {
+  std::ifstream file("/proc/sys/net/core/somaxconn");
+  int cap = 0;
+  return file >> cap ? cap : -1;
 }
 
 }  // namespace funnel::server

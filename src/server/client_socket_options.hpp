@@ -20,6 +20,11 @@ using Acceptor = asio::basic_socket_acceptor<asio::ip::tcp, Executor>;
 // Returns false if the kernel refused an option (errno says which).
 bool set_inherited_client_options(int listen_fd, std::uint32_t keepalive_idle_s);
 
+// The backlog each listener asks for; the kernel gives min(this, net.core.somaxconn).
+constexpr int kListenBacklog = 65535;
+// net.core.somaxconn (Linux), or -1 if it cannot be read.
+int listen_backlog_cap();
+
 // Opens, binds (SO_REUSEPORT: one listener per worker) and listens, non-blocking, with the client
 // options above. Throws std::runtime_error naming `key` (e.g. "server.listen") and `flag`.
 void open_client_listener(Acceptor& acceptor, const config::HostPort& listen, std::string_view key,

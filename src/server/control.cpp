@@ -200,9 +200,12 @@ void Control::on_view(const topology::TopologyView& view) {
     next.failovers = view.failovers;
     changed = true;
   }
-  // (A reload's new monitor has a board of its own: compared, not only set once.)
-  if (config_.topology.read_your_writes != "off" && next.offsets != monitor_->offsets()) {
-    next.offsets = monitor_->offsets();
+  // (A reload's new monitor has a board of its own, and read_your_writes may have been turned
+  // on or off: compared, not only set once.)
+  const config::Config& sources = sources_.empty() ? config_ : *sources_.back();
+  const auto offsets = sources.topology.read_your_writes != "off" ? monitor_->offsets() : nullptr;
+  if (next.offsets != offsets) {
+    next.offsets = offsets;
     changed = true;
   }
   {
@@ -213,7 +216,7 @@ void Control::on_view(const topology::TopologyView& view) {
   if (changed) publish(std::move(next));
   // After publish: workers still on the old snapshot keep holding. Not with the hold off, where
   // a request in that window goes to the old links as before (and may meet READONLY there).
-  if (confirmed && config_.backend.failover_hold_ms > 0) {
+  if (confirmed && settings_.failover_gate->hold_ms() > 0) {  // live: a reload may change it
     failover_watch_.primary_confirmed();
     settings_.failover_gate->confirm(epoch);
   }
@@ -226,12 +229,13 @@ void Control::on_sentinel_event(const topology::SentinelEvent& event) {
   if (event.master->to_string() != current()->address) return;
   const common::Millis now = common::coarse_now_ms();
   const bool was_holding = failover_watch_.hold_until(now) != 0;
+  failover_watch_.set_window(settings_.failover_gate->hold_ms());  // backend.failover_hold_ms
   failover_watch_.hear(event.signal, now);
   const common::Millis until = failover_watch_.hold_until(now);
   settings_.failover_gate->announce(until);
   if (until != 0 && !was_holding) {
     spdlog::warn("primary {} is failing over (Sentinel): holding its requests up to {} ms",
-                 current()->address, config_.backend.failover_hold_ms);
+                 current()->address, settings_.failover_gate->hold_ms());
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "backend/node_access.hpp"
 #include "common/invariant.hpp"
+#include "routing/near_cache_rule.hpp"
 #include "server/sd_notify.hpp"
 #include "server/version.hpp"
 
@@ -37,16 +38,23 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   settings.stall_timeout_ms = config.backend.link_stall_timeout_ms;
   settings.backoff_min_ms = config.backend.reconnect_backoff_min_ms;
   settings.backoff_max_ms = config.backend.reconnect_backoff_max_ms;
-  // A down link means an expected failover only where another node can be promoted.
-  const bool replaceable = !config.topology.sentinels.empty() || config.topology.discover ||
-                           !config.topology.replicas.empty();
-  settings.failover_gate->configure(config.backend.failover_hold_ms, replaceable);
+  if (config.backend.iam()) settings.reauth_after_ms = config.backend.iam_reauth_s * 1000LL;
+  settings.max_in_flight_per_link = config.backend.max_in_flight_per_link;
+  settings.failover_gate->configure(config.backend.failover_hold_ms, replaceable_primary(config));
   // A cluster shard's primary is replaceable by its replicas (routing/shard_hold.hpp).
   if (!config.cluster.seeds.empty()) {
     settings.shard_hold_gate->configure(config.backend.failover_hold_ms);
   }
   return settings;
 }
+}  // namespace
+
+// A down link means an expected failover only where another node can be promoted.
+bool replaceable_primary(const config::Config& config) {
+  return !config.topology.sentinels.empty() || config.topology.discover ||
+         !config.topology.replicas.empty();
+}
+
 security::ThrottleSettings throttle_settings_from(const config::AuthConfig& auth) {
   return {.free_failures = auth.free_failures,
           .first_delay_ms = auth.failure_delay_ms,
@@ -54,6 +62,8 @@ security::ThrottleSettings throttle_settings_from(const config::AuthConfig& auth
           .max_held_per_address = auth.max_held_per_address,
           .max_held_total = auth.max_held_total};
 }
+
+namespace {
 std::string tls_summary(const config::TlsConfig& tls) {
   if (!tls.enabled()) return "";
   const std::string clients = tls.client_ca_file.empty() ? "" : ", client certificates required";
@@ -67,6 +77,8 @@ Process::Process(config::Config config)
       link_settings_(link_settings_from(config_)),
       auth_throttle_(throttle_settings_from(config_.auth)) {
   drain_timeout_ms_ = config_.server.drain_timeout_ms;
+  max_clients_ = config_.server.max_clients;
+  connections_per_node_ = config_.backend.connections_per_node;
   facts_.workers = config_.server.workers;
   facts_.connections_per_node = config_.backend.connections_per_node;
   facts_.version = kFunnelVersion;
@@ -74,11 +86,7 @@ Process::Process(config::Config config)
   database_pools_ = std::make_unique<backend::DatabasePools>(config_.backend.max_database_pools);
   read_policy_ = routing::read_policy_from_name(config_.topology.read_policy)
                      .value_or(routing::ReadPolicy::kPrimary);
-  if (config_.topology.read_your_writes == "client") {
-    read_your_writes_ = client::ReadYourWrites::kClient;
-  } else if (config_.topology.read_your_writes == "process") {
-    read_your_writes_ = client::ReadYourWrites::kProcess;
-  }
+  read_your_writes_ = client::read_your_writes_from(config_.topology.read_your_writes);
   write_watermark_ = std::make_unique<client::WriteWatermark>(config_.server.workers);
   blocking_order_ = std::make_unique<client::BlockingOrder>(config_.server.workers);
   facts_.databases = database_pools_.get();
@@ -101,14 +109,29 @@ Process::Process(config::Config config)
                                             [this](unsigned w, client::PubsubDelivery batch) {
                                               workers_[w]->accept_pubsub(std::move(batch));
                                             });
+  if (config_.shield.near_cache != 0)
+    near_cache_guard_ = std::make_unique<routing::NearCacheGuard>();
   control_ = std::make_unique<Control>(config_, link_settings_, [this](backend::SnapshotPtr s) {
+    if (near_cache_tracker_ != nullptr) near_cache_tracker_->on_snapshot(s);
     for (auto& worker : workers_) worker->publish(s);
     pubsub_hub_->publish(s);
   });
+  if (near_cache_guard_ != nullptr) {
+    std::string ignored;  // config validation refused bad prefixes already
+    near_cache_tracker_ = std::make_unique<NearCacheTracker>(
+        control_->io(), link_settings_, *near_cache_guard_,
+        routing::split_prefixes(config_.shield.near_cache_prefixes, ignored),
+        [this] { return control_->current(); });
+  }
   if (config_.backend.iam()) {
     iam_auth_ = std::make_unique<IamAuth>(config_.backend, link_settings_.credentials,
                                           aws::ChainEnvironment::system());
     iam_auth_->renew();  // no credentials: refuse to start, saying which sources were tried
+  }
+  if (config_.auth.users_from_backend != 0) {
+    backend_auth_ = std::make_unique<BackendAuth>(control_->io(), link_settings_,
+                                                  config_.auth.backend_users_cache_ms,
+                                                  [this] { return control_->current(); });
   }
 }
 
@@ -148,6 +171,13 @@ int Process::run() {
   for (unsigned i = 0; i < config_.server.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
+  // A pause or a failover hold that ends frees every worker's held clients at once (not on each
+  // worker's 100 ms tick). workers_ is complete from here on and outlives every caller.
+  const auto wake_workers = [this] {
+    for (auto& worker : workers_) worker->wake_held();
+  };
+  link_settings_.pause_gate->set_waker(wake_workers);
+  link_settings_.failover_gate->set_waker(wake_workers);
   open_listeners();  // throws with a clear message; --takeover: the running Funnel's sockets
   if (!takeover_) listen_for_takeover(signals_io);  // throws if a Funnel already listens there
 
@@ -166,6 +196,8 @@ int Process::run() {
   pubsub_hub_->start(snapshot);
   for (auto& worker : workers_) worker->start(snapshot);
   if (iam_auth_) iam_auth_->start(control_->io());  // before the loop runs: no race on the timer
+  if (near_cache_tracker_ != nullptr) near_cache_tracker_->start();  // runs on control_'s loop
+  if (backend_auth_) backend_auth_->start();
   control_->start();
   ready_ = true;
   finish_takeover();  // --takeover: the old process stops accepting; systemd follows this one
@@ -180,6 +212,7 @@ int Process::run() {
       config_.server.workers, config_.server.workers_reason, config_.backend.connections_per_node,
       config_.server.max_clients, users_->initial_user() == nullptr ? ", clients must AUTH" : "");
 
+  warn_if_backlog_small();
   int received = 0;
   // SIGHUP reloads and waits again; SIGINT/SIGTERM end the wait and start the drain.
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
@@ -260,6 +293,7 @@ void Process::drain_and_stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!all_drained()) spdlog::warn("drain deadline passed; closing the remaining clients");
+  if (near_cache_tracker_ != nullptr) near_cache_tracker_->stop();
   control_->stop();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();
@@ -277,13 +311,15 @@ metrics::ExpositionInput Process::exposition() const {
   in.version = kFunnelVersion;
   in.workers = config_.server.workers;
   in.clients_connected = metrics::ProcessCounters::read(counters_.clients_connected);
-  in.max_clients = config_.server.max_clients;
+  in.max_clients = max_clients_.load(std::memory_order_relaxed);  // the reloaded value
   in.max_pinned = config_.backend.max_pinned;
   in.invariant_failures = common::invariant_failures();
   in.process = &counters_;
   for (const auto& worker : workers_) in.worker_metrics.push_back(&worker->metrics());
   in.command_names = command::command_id_names();
   if (hotkeys_ != nullptr) in.hot_keys = hotkeys_->top(10);
+  if (near_cache_guard_ != nullptr)
+    in.near_cache_invalidations = near_cache_guard_->invalidations();
   metrics::BackendState backend;
   backend.address = control_->current()->address;
   backend.up = control_->backend_up();
@@ -326,8 +362,8 @@ AdminResponse Process::admin_request(bool post, const std::string& path, const s
   if (path == "/pause" || path == "/resume" || path == "/reload") {
     if (!post) return text(405, "use POST " + path + "\n");
     if (path == "/reload") {
-      const ReloadReport report = reload_from("POST /reload");
-      return text(report.ok ? 200 : 400, report.text + "\n");
+      const ReloadReport report = reload_and_wait("POST /reload");
+      return text(!report.ok ? 400 : report.late ? 503 : 200, report.text + "\n");
     }
     return admin_pause(path == "/pause", query);
   }
@@ -335,7 +371,7 @@ AdminResponse Process::admin_request(bool post, const std::string& path, const s
   if (path == "/metrics") {
     return AdminResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                          metrics::render_prometheus(exposition()) + pause_metrics() +
-                             failover_metrics() + reload_metrics()};
+                             failover_metrics() + reload_metrics() + admission_metrics()};
   }
   if (path == "/healthz") return text(200, "ok\n");
   // Readiness deliberately ignores the backend: a backend outage must not pull every Funnel out

@@ -16,14 +16,21 @@
 #include "metrics/exposition.hpp"
 #include "metrics/process_counters.hpp"
 #include "server/admin_http.hpp"
+#include "server/backend_auth.hpp"
 #include "server/control.hpp"
 #include "server/iam_auth.hpp"
+#include "server/near_cache_tracker.hpp"
 #include "server/pubsub_hub.hpp"
 #include "server/takeover.hpp"
 #include "server/worker.hpp"
 #include "tls/server_tls.hpp"
 
 namespace funnel::server {
+
+// Shared with the reload (process_reload.cpp): the AUTH throttle's bounds, and whether a down
+// link to the primary means an expected failover (another node can be promoted).
+security::ThrottleSettings throttle_settings_from(const config::AuthConfig& auth);
+bool replaceable_primary(const config::Config& config);
 
 class Process final : public client::AdminView, public client::PeerWorkers {
  public:
@@ -39,6 +46,8 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   const client::ProcessFacts& facts() const { return facts_; }
   std::shared_ptr<const security::UserDirectory> users() const { return users_; }
   security::AuthThrottle& auth_throttle() { return auth_throttle_; }
+  // Users kept in the backend (auth.users_from_backend); null when off.
+  client::BackendUserCheck* backend_users() const { return backend_auth_.get(); }
   // Client TLS (tls.cert_file set); null otherwise. Thread-safe.
   tls::ServerTls* server_tls() const { return server_tls_.get(); }
   Worker& worker(unsigned index) { return *workers_[index]; }
@@ -50,6 +59,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   routing::ReadPolicy read_policy() const { return read_policy_; }
   client::ReadYourWrites read_your_writes() const { return read_your_writes_; }
   client::WriteWatermark& write_watermark() { return *write_watermark_; }
+  routing::NearCacheGuard* near_cache_guard() { return near_cache_guard_.get(); }
   client::BlockingOrder& blocking_order() { return *blocking_order_; }
   // Cluster mode: each shard primary's pinned-link budget (backend/cluster_pinned_pools.hpp).
   backend::PinBudgets& pin_budgets() { return pin_budgets_; }
@@ -59,8 +69,9 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   metrics::ExpositionInput exposition() const;
   // client::AdminView: FUNNEL STATS | POOLS | CLIENTS.
   std::string funnel_report(std::string_view subcommand) override;
-  // FUNNEL RELOAD, POST /reload and SIGHUP (process_reload.cpp). Thread-safe.
-  ReloadReport reload_config() override;
+  // FUNNEL RELOAD (process_reload.cpp): `done` is posted to `io` once every worker has applied
+  // the reload, or after kReloadApplyBoundMs with `late` set. Thread-safe.
+  void reload_config(asio::io_context& io, std::function<void(ReloadReport)> done) override;
   // The command line to parse again on reload (the --config file is re-read). Before run().
   void set_reload_args(std::vector<std::string> args) { reload_args_ = std::move(args); }
   // funnel --takeover: serve on the running Funnel's listening sockets (server/takeover.hpp)
@@ -89,19 +100,35 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   void drain_and_stop();
   void reload();
   void report_to_systemd(const std::string& state);
+  void warn_if_backlog_small() const;  // accept smoothing needs room in the listen backlog
   AdminResponse admin_request(bool post, const std::string& path, const std::string& query);
   // POST /pause?timeout_ms=N and POST /resume: FUNNEL PAUSE and RESUME for the admin listener.
   AdminResponse admin_pause(bool pause, const std::string& query);
   std::string pause_metrics() const;
   std::string failover_metrics() const;  // the failover hold's gauges (process_pause.cpp)
   std::string reload_metrics() const;
+  std::string admission_metrics();  // per-user limits and in-flight waits (admission_metrics.cpp)
   // The reload of every trigger ("SIGHUP", "FUNNEL RELOAD", "POST /reload": log lines say which).
-  ReloadReport reload_from(std::string_view trigger);
-  ReloadReport reload_config_locked();
+  // With `barrier`, the report is also stored in it and every worker sent the snapshot arrives
+  // at it once applied (its `done` makes the reply).
+  ReloadReport reload_from(std::string_view trigger, const ReloadBarrierPtr& barrier = nullptr);
+  // POST /reload: the admin thread waits for the workers (at most kReloadApplyBoundMs).
+  ReloadReport reload_and_wait(std::string_view trigger);
+  ReloadReport reload_config_locked(const ReloadBarrierPtr& barrier);
   void apply_link_timeouts();
   void apply_live(const std::vector<std::string>& live,
-                  std::shared_ptr<const security::UserDirectory> users);
+                  std::shared_ptr<const security::UserDirectory> users,
+                  const ReloadBarrierPtr& barrier);
   std::string reload_tls_files();
+  // TLS keys that name other files (reload_diff.cpp: live while TLS stays on): loaded and checked
+  // before anything is applied, adopted with the other live keys.
+  struct TlsFiles {
+    std::shared_ptr<boost::asio::ssl::context> server;   // client TLS; null: unchanged
+    std::shared_ptr<boost::asio::ssl::context> backend;  // backend TLS; null: unchanged
+  };
+  std::string load_tls_files(const std::vector<std::string>& live, const config::Config& next,
+                             TlsFiles& files) const;
+  void adopt_tls_files(TlsFiles& files);
 
   const config::Config config_;
   backend::LinkSettings link_settings_;
@@ -118,9 +145,15 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::unique_ptr<client::WriteWatermark> write_watermark_;
   std::unique_ptr<client::BlockingOrder> blocking_order_;  // blocking commands, arrival order
   backend::PinBudgets pin_budgets_;                        // cluster shards' pinned links
+  // The near cache's shared generations (shield.near_cache; null when off): before the workers.
+  std::unique_ptr<routing::NearCacheGuard> near_cache_guard_;
   std::unique_ptr<Control> control_;
+  // Its tracking link, on control_'s thread: destroyed before control_.
+  std::unique_ptr<NearCacheTracker> near_cache_tracker_;
   // IAM tokens for the links (backend.iam_user); destroyed before control_, whose loop runs it.
   std::unique_ptr<IamAuth> iam_auth_;
+  // auth.users_from_backend; runs on control_'s loop, so destroyed before it.
+  std::unique_ptr<BackendAuth> backend_auth_;
   std::unique_ptr<PubsubHub> pubsub_hub_;  // outlives the workers, which post to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::uint64_t> next_client_id_{1};
@@ -134,7 +167,9 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::string reload_trigger_;               // guarded by reload_mutex_
   std::atomic<std::uint64_t> reloads_applied_{0};
   std::atomic<std::uint64_t> reloads_invalid_{0};
-  std::atomic<std::uint32_t> drain_timeout_ms_{0};  // server.drain_timeout_ms, live
+  std::atomic<std::uint32_t> drain_timeout_ms_{0};      // server.drain_timeout_ms, live
+  std::atomic<std::uint32_t> max_clients_{0};           // server.max_clients in force (metrics)
+  std::atomic<std::uint32_t> connections_per_node_{0};  // in force (FUNNEL POOLS)
   // Takeover (process_takeover.cpp).
   bool takeover_ = false;     // started with --takeover
   bool handed_over_ = false;  // this process gave its sockets to a new one

@@ -90,7 +90,7 @@ std::string Process::funnel_report(std::string_view subcommand) {
           "backend:{} role:{} state:{} shared_links_ready:{} connections_per_node:{} "
           "protocols:resp2,resp3 control_links:{}{}\r\n",
           b.address, b.role, b.up ? "up" : "down", b.shared_links_ready,
-          config_.backend.connections_per_node, b.control_links,
+          connections_per_node_.load(std::memory_order_relaxed), b.control_links,
           b.up ? "" : " error:" + b.last_error);
     }
     for (const auto& node : in.nodes) {

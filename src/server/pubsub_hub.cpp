@@ -77,6 +77,14 @@ void PubsubHub::schedule_health_check() {
 }
 
 void PubsubHub::check_health() {
+  // Subscriber links log in again before the service's connection age limit (IAM): HELLO 3
+  // AUTH between our commands, answered to the link itself (backend/link_reauth.cpp); the
+  // link's tick also reconnects it after a refused one.
+  if (settings_.reauth_after_ms.get() != 0) {
+    const common::Millis now_ms = common::coarse_now_ms();
+    if (link_) link_->tick(now_ms);
+    for (const auto& [node, shard_link] : shard_links_) shard_link->tick(now_ms);
+  }
   if (!link_ready()) {
     ping_outstanding_ = false;
     return;

@@ -11,23 +11,60 @@
 #include "server/worker.hpp"
 
 namespace funnel::server {
+namespace {
+bool same_coalescing(const config::ShieldConfig& a, const config::ShieldConfig& b) {
+  return a.coalesce == b.coalesce && a.coalesce_commands == b.coalesce_commands &&
+         a.coalesce_unsafe_for_tests == b.coalesce_unsafe_for_tests;
+}
+}  // namespace
 
-void Worker::apply_settings(LiveSettingsPtr settings) {
-  asio::post(io_, [this, settings = std::move(settings)] {
-    const bool policy_changed = settings->read_policy != reads_->policy();
+void Worker::apply_settings(LiveSettingsPtr settings, ReloadBarrierPtr barrier) {
+  asio::post(io_, [this, settings = std::move(settings), barrier = std::move(barrier)] {
+    const bool policy_changed = settings->read_policy != reads_->policy() ||
+                                settings->read_your_writes != reads_->read_your_writes();
     // settings->config holds only what the process applied (it decided what changed).
+    const config::ShieldConfig shield_before = config_.shield;
+    const unsigned links_before = config_.backend.connections_per_node;
     config::copy_live_keys(settings->config, config_);
     apply_limits();
+    if (!same_coalescing(shield_before, config_.shield)) {
+      // Sessions read it per request: the next read is offered (or not) by the new rules; a
+      // read already joined to another's reply gets it as before.
+      context_->coalesce = client::make_coalesce_settings(config_.shield);
+    }
     if (settings->users != context_->users) apply_users(settings->users);
     if (policy_changed && !context_->cluster) {
       reads_->set_policy(settings->read_policy);
+      reads_->set_read_your_writes(settings->read_your_writes);
       if (context_->snapshot) apply_snapshot(context_->snapshot);
     }
+    if (config_.backend.connections_per_node != links_before) resize_pools();
+    if (settings->pools_resized) settings->pools_resized->arrive();
+    if (barrier) barrier->arrive();
+  });
+}
+
+// backend.connections_per_node (backend/pool_resize.cpp, step 1): this worker's sessions route
+// by the new count from their next request, after what they have in flight on the old one.
+void Worker::resize_pools() {
+  router_->flush_now();  // hand-offs routed by the old count go before this worker arrives
+  const unsigned count = config_.backend.connections_per_node;
+  pool_->resize(count);
+  replicas_->resize(count);
+  ++context_->pool_layout;
+}
+
+// Step 2, once every worker has resized (Process::apply_live). Thread-safe.
+void Worker::retire_extra_links() {
+  asio::post(io_, [this] {
+    pool_->retire_extra_links();
+    replicas_->retire_extra_links();
   });
 }
 
 void Worker::apply_limits() {
   const config::LimitsConfig& limits = config_.limits;
+  configure_accept_pace();
   context_->per_request_metrics = config_.admin.metrics != 0;
   context_->slowlog_above_ns = limits.slowlog_max_len > 0
                                    ? static_cast<std::int64_t>(limits.slowlog_slower_than_us) * 1000

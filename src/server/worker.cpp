@@ -41,6 +41,7 @@ Worker::Worker(Process& process, unsigned index)
   context_->poller = poller_.get();
   context_->users = process.users();
   context_->auth_throttle = &process.auth_throttle();
+  context_->backend_users = process.backend_users();
   context_->admin = &process;
   apply_limits();
   context_->cluster = process.config().cluster.enabled();
@@ -58,6 +59,10 @@ Worker::Worker(Process& process, unsigned index)
   pool_ = make_pool(shape);
   context_->pool = pool_.get();
   context_->coalesce = client::make_coalesce_settings(config.shield);
+  if (process.near_cache_guard() != nullptr) {
+    near_cache_ = std::make_unique<client::NearCache>(config.shield, *process.near_cache_guard());
+    context_->near_cache = near_cache_.get();
+  }
   context_->latency_slots.fill(static_cast<std::uint8_t>(metrics::kLatencyCommands));
   for (std::size_t slot = 0; slot < metrics::kLatencyCommands; ++slot) {
     const std::uint16_t id = command::command_id(metrics::kLatencyCommandNames[slot]);
@@ -140,6 +145,18 @@ void Worker::publish(backend::SnapshotPtr snapshot) {
   });
 }
 
+void Worker::wake_held() {
+  asio::post(io_, [this] { release_held(common::coarse_now_ms()); });
+}
+
+void Worker::release_held(common::Millis now) {
+  if (!context_->pause_waiters.empty() && !context_->pause_gate->holds_writes()) {
+    client::resume_pause_waiters(*context_);  // the pause expired, or ended on another thread
+  }
+  if (!context_->failover_waiters.empty()) check_failover_waiters(now);
+  if (!context_->shard_waiters.empty()) client::check_shard_waiters(*context_, now);
+}
+
 void Worker::check_failover_waiters(common::Millis now) {
   const bool over = !context_->failover_gate->holding_slow(context_->snapshot->epoch, now);
   client::check_failover_waiters(*context_, over, now);
@@ -180,6 +197,8 @@ void Worker::stop() {
     cluster_replicas_->shutdown();
     cluster_pinned_->shutdown();
     tick_timer_.cancel();
+    if (listen_target_.pace_timer) listen_target_.pace_timer->cancel();
+    if (tls_listen_target_.pace_timer) tls_listen_target_.pace_timer->cancel();
     poller_->stop();
     work_.reset();
     // Let the closes above finish their posted clean-up, then stop.
@@ -209,7 +228,7 @@ void Worker::watch_listener(ListenTarget& target, Acceptor& acceptor, bool tls) 
 }
 
 void Worker::ListenTarget::on_poll_events(std::uint32_t /*events*/) {
-  if (!backing_off && !worker->context_->draining && worker->accepting_) {
+  if (!backing_off && !pacing && !worker->context_->draining && worker->accepting_) {
     worker->accept_waiting(*acceptor, tls);
   }
 }
@@ -220,21 +239,29 @@ Worker::ListenTarget& Worker::listen_target(const Acceptor& acceptor) {
 
 void Worker::accept_waiting(Acceptor& acceptor, bool tls) {
   // A bounded number per turn: a connection storm must not starve the clients already here.
-  constexpr int kAcceptsPerTurn = 64;
-  for (int i = 0; i < kAcceptsPerTurn; ++i) {
+  constexpr std::size_t kAcceptsPerTurn = 64;
+  ListenTarget& target = listen_target(acceptor);
+  const common::Millis now = target.pacer.limited() ? common::coarse_now_ms() : 0;
+  const std::size_t allowed = std::min(kAcceptsPerTurn, target.pacer.allowance(now));
+  for (std::size_t i = 0; i < allowed; ++i) {
     const int fd =
         ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
+      target.pacer.took(1);
       on_accepted(fd, tls);
       continue;
     }
     const int error = errno;
-    if (error == EAGAIN || error == EWOULDBLOCK) return;  // edge spent: the poller reports the next
+    if (error == EAGAIN || error == EWOULDBLOCK) {  // edge spent: the poller reports the next
+      target.pacer.drained();
+      return;
+    }
     // The client gave up before we took it, or a signal: the next one may be fine.
     if (error == ECONNABORTED || error == EINTR || error == EPROTO) continue;
     return on_accept_error(boost::system::error_code(error, boost::system::system_category()),
                            acceptor, tls);
   }
+  if (allowed < kAcceptsPerTurn) return pace_accepts(target, acceptor, now);
   asio::post(io_, [this, &acceptor, tls] {
     if (!context_->draining && accepting_) accept_waiting(acceptor, tls);
   });
@@ -332,11 +359,8 @@ void Worker::on_tick() {
   router_->expire_parked(now);
   if (spread_) spread_close_tick(now);
   if (!context_->turn_waiters.empty()) client::resume_turn_waiters(*context_);
-  if (!context_->pause_waiters.empty() && !context_->pause_gate->holds_writes()) {
-    client::resume_pause_waiters(*context_);  // the pause expired, or another worker's UNPAUSE
-  }
-  if (!context_->failover_waiters.empty()) check_failover_waiters(now);
-  if (!context_->shard_waiters.empty()) client::check_shard_waiters(*context_, now);
+  release_held(now);  // a pause that expired, a failover hold past its deadline
+  if (context_->backend_users != nullptr) rebind_backend_users();
   clients_.store(context_->registry.size(), std::memory_order_relaxed);
   if (context_->draining && context_->registry.size() == 0 && pool_->in_flight() == 0 &&
       replicas_->in_flight() == 0 && cluster_primaries_->in_flight() == 0 &&

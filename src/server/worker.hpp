@@ -18,6 +18,7 @@
 #include "client/reply_router.hpp"
 #include "client/session_context.hpp"
 #include "net/poller.hpp"
+#include "server/accept_pacer.hpp"
 #include "server/drain_schedule.hpp"
 #include "server/pubsub_hub.hpp"
 #include "server/reload_apply.hpp"
@@ -52,8 +53,14 @@ class Worker final {
 
   // Thread-safe entry points (they post to this worker's loop).
   void publish(backend::SnapshotPtr snapshot);
+  // A pause or a failover hold ended (any thread): the held sessions go on now, not at the tick.
+  void wake_held();
   // A configuration reload's live settings (reload_apply.cpp), applied between batches.
-  void apply_settings(LiveSettingsPtr settings);
+  // With `barrier`, arrives at it once applied.
+  void apply_settings(LiveSettingsPtr settings, ReloadBarrierPtr barrier = nullptr);
+  // After a reload changed connections_per_node and every worker resized its pools: the links
+  // beyond the new count drain and close (backend/pool_resize.cpp).
+  void retire_extra_links();
   void begin_drain();
   void stop();
   // Another worker's batch for this one's ReplyRouter (client::PeerWorkers, through Process).
@@ -82,6 +89,10 @@ class Worker final {
     bool tls = false;
     bool registered = false;   // in the poller's set
     bool backing_off = false;  // an accept error's retry timer runs: edges wait for it
+    // Accept smoothing (accept_pacing.cpp): while `pacing`, edges wait for the pace timer.
+    AcceptPacer pacer;
+    bool pacing = false;
+    std::unique_ptr<SteadyTimer> pace_timer;
     void on_poll_events(std::uint32_t events) override;
   };
   void accept_next();
@@ -89,6 +100,8 @@ class Worker final {
   void watch_listener(ListenTarget& target, Acceptor& acceptor, bool tls);
   ListenTarget& listen_target(const Acceptor& acceptor);
   void accept_waiting(Acceptor& acceptor, bool tls);
+  void pace_accepts(ListenTarget& target, Acceptor& acceptor, common::Millis now);
+  void configure_accept_pace();  // from config_ (start and reload)
   void open_tls_listener(const config::HostPort& listen);
   SSL* new_tls_session(int fd);
   void on_accepted(int fd, bool tls);
@@ -97,7 +110,9 @@ class Worker final {
   void apply_snapshot(const backend::SnapshotPtr& snapshot);
   // The sessions held for a failover: released, failed or kept (client/session_failover.cpp).
   void check_failover_waiters(common::Millis now);
+  void release_held(common::Millis now);  // the pause's and the failover's, if theirs ended
   void apply_limits();  // config_'s limits into the parsers and the slowlog threshold
+  void resize_pools();  // config_'s connections_per_node into the pools
   void apply_users(std::shared_ptr<const security::UserDirectory> users);
   // Cluster mode (worker_cluster.cpp): pools for the layout's shards, and the slot routing.
   void make_cluster_pools(const backend::PoolShape& shape,
@@ -105,6 +120,9 @@ class Worker final {
   void apply_cluster(const backend::BackendSnapshot& snapshot);
   void schedule_tick();
   void on_tick();
+  // Users kept in the backend whose rules changed: sessions rebind, or close when their user is
+  // gone (worker_backend_users.cpp). On the tick; nothing to do unless the generation moved.
+  void rebind_backend_users();
   void give_back_memory();
   void stop_listener(ListenTarget& target, Acceptor& acceptor);
   void spread_close_tick(common::Millis now);
@@ -125,6 +143,7 @@ class Worker final {
   SteadyTimer tick_timer_;
   std::unique_ptr<net::Poller> poller_;  // readiness of this worker's clients
   std::unique_ptr<metrics::WorkerMetrics> metrics_;
+  std::unique_ptr<client::NearCache> near_cache_;  // shield.near_cache; outlives context_
   std::unique_ptr<client::SessionContext> context_;
   std::unique_ptr<client::ReplyRouter> router_;  // replies and hand-offs (the pools' sink)
   std::unique_ptr<backend::BackendPool> pool_;

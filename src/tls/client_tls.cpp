@@ -22,9 +22,12 @@ void check(const char* what, const std::string& path, const boost::system::error
 
 }  // namespace
 
-ClientTls::ClientTls(const ClientTlsOptions& options) : options_(options), context_(build()) {}
+ClientTls::ClientTls(const ClientTlsOptions& options)
+    : options_(options), context_(load_files(options)) {}
 
-std::shared_ptr<ssl::context> ClientTls::build() const {
+std::shared_ptr<ssl::context> ClientTls::load_files(const ClientTlsOptions& given) const {
+  ClientTlsOptions options = given;
+  options.verify = options_.verify;  // not changed by a reload (prepare() reads it)
   auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
   SSL_CTX* ctx = context->native_handle();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -32,21 +35,21 @@ std::shared_ptr<ssl::context> ClientTls::build() const {
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   ResumeCache::enable(ctx);  // links that reconnect resume their node's last session
   boost::system::error_code ec;
-  if (options_.ca_file.empty()) {
+  if (options.ca_file.empty()) {
     context->set_default_verify_paths(ec);
     check("backend.tls_ca_file", "(system CA store)", ec);
   } else {
-    context->load_verify_file(options_.ca_file, ec);
-    check("backend.tls_ca_file", options_.ca_file, ec);
+    context->load_verify_file(options.ca_file, ec);
+    check("backend.tls_ca_file", options.ca_file, ec);
   }
-  context->set_verify_mode(options_.verify ? ssl::verify_peer : ssl::verify_none);
-  if (!options_.cert_file.empty()) {
-    context->use_certificate_chain_file(options_.cert_file, ec);
-    check("backend.tls_cert_file", options_.cert_file, ec);
-    context->use_private_key_file(options_.key_file, ssl::context::pem, ec);
-    check("backend.tls_key_file", options_.key_file, ec);
+  context->set_verify_mode(options.verify ? ssl::verify_peer : ssl::verify_none);
+  if (!options.cert_file.empty()) {
+    context->use_certificate_chain_file(options.cert_file, ec);
+    check("backend.tls_cert_file", options.cert_file, ec);
+    context->use_private_key_file(options.key_file, ssl::context::pem, ec);
+    check("backend.tls_key_file", options.key_file, ec);
     if (SSL_CTX_check_private_key(ctx) != 1) {
-      throw std::runtime_error("backend.tls_key_file = " + options_.key_file +
+      throw std::runtime_error("backend.tls_key_file = " + options.key_file +
                                ": the key does not match backend.tls_cert_file");
     }
   }
@@ -60,9 +63,17 @@ std::shared_ptr<ssl::context> ClientTls::context() const {
 }
 
 std::string ClientTls::reload() {
-  std::string error = context_.reload([this] { return build(); });
+  std::string error = context_.reload([this] { return load_files(options_); });
   if (error.empty()) resume_->clear();
   return error;
+}
+
+void ClientTls::adopt(const ClientTlsOptions& options, std::shared_ptr<ssl::context> context) {
+  options_.ca_file = options.ca_file;
+  options_.cert_file = options.cert_file;
+  options_.key_file = options.key_file;
+  context_.set(std::move(context));
+  resume_->clear();  // sessions verified with the previous files
 }
 
 void ClientTls::prepare(SSL* ssl, const std::string& server_name) const {

@@ -44,14 +44,18 @@ class ClientTls {
   // Loads the files again; on failure keeps the current context and returns why ("" on success).
   // On success the sessions kept for resumption are dropped (they were verified by the old files).
   std::string reload();
+  // A reload that names other files (backend.tls_ca_file, tls_cert_file, tls_key_file), in two
+  // steps so that a file that cannot be used changes nothing: load_files() reads and checks them
+  // (throws as the constructor does), adopt() makes them the ones new links use (and drops the
+  // sessions kept for resumption). Only the files change: tls_verify stays as at start.
+  std::shared_ptr<boost::asio::ssl::context> load_files(const ClientTlsOptions& options) const;
+  void adopt(const ClientTlsOptions& options, std::shared_ptr<boost::asio::ssl::context> context);
   const ResumeCache& resume_cache() const { return *resume_; }
   // Why the last handshake on `ssl` failed, for the log ("certificate verify failed: ...").
   static std::string failure_reason(SSL* ssl);
 
  private:
-  std::shared_ptr<boost::asio::ssl::context> build() const;
-
-  ClientTlsOptions options_;
+  ClientTlsOptions options_;  // the files change by adopt() only, under the reload's lock
   std::shared_ptr<ResumeCache> resume_ = std::make_shared<ResumeCache>();
   ContextHolder context_;
 };

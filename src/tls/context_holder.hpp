@@ -26,6 +26,12 @@ class ContextHolder {
     return context_;
   }
 
+  // A context built and checked elsewhere (a reload that names other files).
+  void set(ContextPtr next) {
+    std::lock_guard lock(mutex_);
+    context_ = std::move(next);
+  }
+
   // Builds a new context with `build` (which throws with the reason on failure) and swaps it in.
   // Returns "" on success, otherwise why; the current context is then kept.
   template <typename Build>

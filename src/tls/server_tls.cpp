@@ -39,11 +39,12 @@ void enable_resumption(SSL_CTX* ctx) {
 
 }  // namespace
 
-ServerTls::ServerTls(const config::TlsConfig& config) : config_(config), context_(build()) {}
+ServerTls::ServerTls(const config::TlsConfig& config)
+    : config_(config), context_(load_files(config)) {}
 
 ServerTls::~ServerTls() = default;
 
-std::shared_ptr<ssl::context> ServerTls::build() const {
+std::shared_ptr<ssl::context> ServerTls::load_files(const config::TlsConfig& config) const {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* ctx = context->native_handle();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -51,26 +52,31 @@ std::shared_ptr<ssl::context> ServerTls::build() const {
   // Idle clients should not hold TLS record buffers (tens of KB each).
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  load("tls.cert_file", config_.cert_file,
-       [&](auto& ec) { context->use_certificate_chain_file(config_.cert_file, ec); });
-  load("tls.key_file", config_.key_file,
-       [&](auto& ec) { context->use_private_key_file(config_.key_file, ssl::context::pem, ec); });
+  load("tls.cert_file", config.cert_file,
+       [&](auto& ec) { context->use_certificate_chain_file(config.cert_file, ec); });
+  load("tls.key_file", config.key_file,
+       [&](auto& ec) { context->use_private_key_file(config.key_file, ssl::context::pem, ec); });
   if (SSL_CTX_check_private_key(ctx) != 1) {
     throw std::runtime_error(
-        "tls.key_file = " + config_.key_file +
-        ": the key does not match the certificate in tls.cert_file = " + config_.cert_file);
+        "tls.key_file = " + config.key_file +
+        ": the key does not match the certificate in tls.cert_file = " + config.cert_file);
   }
   enable_resumption(ctx);
-  if (!config_.client_ca_file.empty()) {
-    load("tls.client_ca_file", config_.client_ca_file,
-         [&](auto& ec) { context->load_verify_file(config_.client_ca_file, ec); });
+  if (!config.client_ca_file.empty()) {
+    load("tls.client_ca_file", config.client_ca_file,
+         [&](auto& ec) { context->load_verify_file(config.client_ca_file, ec); });
     context->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   }
   return context;
 }
 
 std::string ServerTls::reload() {
-  return context_.reload([this] { return build(); });
+  return context_.reload([this] { return load_files(config_); });
+}
+
+void ServerTls::adopt(const config::TlsConfig& config, std::shared_ptr<ssl::context> context) {
+  config_ = config;
+  context_.set(std::move(context));
 }
 
 SSL* ServerTls::new_session(int fd) const {

@@ -28,15 +28,18 @@ class ServerTls {
   // Loads the files again; on failure keeps the current context and returns the reason ("" on
   // success).
   std::string reload();
+  // A reload that names other files (tls.cert_file, key_file, client_ca_file), in two steps so
+  // that a file that cannot be used changes nothing: load_files() reads and checks them (throws as
+  // the constructor does), adopt() makes them the ones new connections use and reload() re-reads.
+  std::shared_ptr<boost::asio::ssl::context> load_files(const config::TlsConfig& config) const;
+  void adopt(const config::TlsConfig& config, std::shared_ptr<boost::asio::ssl::context> context);
   // A server-side session on a connected non-blocking socket, or nullptr (out of memory).
   SSL* new_session(int fd) const;
   // The certificate file's subject and expiry, for the log.
   std::string describe() const;
 
  private:
-  std::shared_ptr<boost::asio::ssl::context> build() const;
-
-  config::TlsConfig config_;
+  config::TlsConfig config_;  // changed by adopt() only, under the reload's lock
   ContextHolder context_;
 };
 

@@ -120,6 +120,9 @@ asio::awaitable<bool> ClusterMonitor::ask(const config::HostPort& node) {
     if (!reply) link_.close();
     co_return false;
   }
+  if (const auto& reads = config_.cluster.read_endpoint) {
+    view.map.set_replicas(routing::NodeAddress{reads->host, reads->port, ""});
+  }
   co_await resolve_nodes(view);
   known_primaries_.clear();
   known_replicas_.clear();

@@ -5,21 +5,14 @@
 // purpose (shield.coalesce_unsafe_for_tests: a read may join one already sent) the same checker
 // must find a stale read: the test of the test.
 #include <atomic>
-#include <random>
-#include <thread>
 
 #include "harness.hpp"
 #include "support/http_get.hpp"
 #include "support/linearizability.hpp"
+#include "support/register_history.hpp"
 
 namespace funnel::test {
 namespace {
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // calls of one command on the backend (INFO commandstats).
 long long backend_calls(std::uint16_t redis_port, const std::string& command) {
@@ -111,48 +104,17 @@ TEST_F(CoalesceTest, OnlyIdenticalListedReadsShareAReply) {
   }
 }
 
-// The history: `clients` Funnel clients doing random GET / SET of unique values on `keys` keys,
-// plus direct writers (SET straight to Redis, acknowledged past Funnel), for up to `duration`.
-std::vector<Operation> run_history(std::uint16_t funnel_port, std::uint16_t redis_port, int clients,
-                                   int direct_writers, int keys, std::chrono::milliseconds duration,
-                                   int max_ops) {
-  std::vector<std::vector<Operation>> per_client(clients + direct_writers);
-  std::vector<std::thread> threads;
-  const auto deadline = std::chrono::steady_clock::now() + duration;
-  for (int c = 0; c < clients + direct_writers; ++c) {
-    threads.emplace_back([&, c] {
-      const bool direct = c >= clients;
-      RespConnection conn(direct ? redis_port : funnel_port);
-      std::mt19937 rng(static_cast<unsigned>(c * 7919 + 1));
-      std::vector<Operation>& ops = per_client[c];
-      // Readers mostly read the hot key 0, as a launch spike does.
-      for (int n = 0; n < max_ops && std::chrono::steady_clock::now() < deadline; ++n) {
-        Operation op;
-        op.client = c;
-        op.key = "lin:" + std::to_string(rng() % 4 == 0 ? rng() % keys : 0);
-        const bool write = direct || rng() % 8 == 0;
-        op.kind = write ? Operation::Kind::kWrite : Operation::Kind::kRead;
-        if (write) op.value = std::to_string(c) + "-" + std::to_string(n);
-        op.begun_ns = now_ns();
-        const resp::Value reply =
-            write ? conn.command({"SET", op.key, *op.value}) : conn.command({"GET", op.key});
-        op.done_ns = now_ns();
-        if (reply.is_error()) continue;  // no outcome to record
-        if (!write && !reply.is_null()) op.value = reply.str;
-        ops.push_back(std::move(op));
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  std::vector<Operation> history;
-  for (auto& ops : per_client) history.insert(history.end(), ops.begin(), ops.end());
-  return history;
-}
-
 TEST_F(CoalesceTest, HistoryOfManyClientsIsLinearizable) {
   start_coalescing({"--workers", "2"});
   const int ops = reduced_scale() ? 300 : 1500;
-  const auto history = run_history(funnel_->port(), redis_->port(), 32, 2, 8, 20s, ops);
+  const auto history = run_register_history({.funnel_port = funnel_->port(),
+                                             .redis_port = redis_->port(),
+                                             .clients = 32,
+                                             .direct_writers = 2,
+                                             .keys = 8,
+                                             .duration = 20s,
+                                             .max_ops = ops,
+                                             .seed = 1});
   const auto violations = check_registers(history);
   EXPECT_TRUE(violations.empty()) << describe(violations);
   EXPECT_GT(history.size(), 1000u);
@@ -167,12 +129,16 @@ TEST_F(CoalesceTest, CheckerCatchesTheDeliberatelyBrokenRule) {
   const std::string config =
       dir.write("funnel.toml", "[shield]\ncoalesce = 1\ncoalesce_unsafe_for_tests = 1\n");
   start({"--config", config, "--workers", "2"});
-  bool caught = false;
-  for (int attempt = 0; attempt < 6 && !caught; ++attempt) {
-    const auto history = run_history(funnel_->port(), redis_->port(), 32, 4, 2, 4s, 2000);
-    caught = !check_registers(history).empty();
-  }
-  EXPECT_TRUE(caught) << "the checker found no violation with the rule broken";
+  EXPECT_TRUE(history_shows_a_violation({.funnel_port = funnel_->port(),
+                                         .redis_port = redis_->port(),
+                                         .clients = 32,
+                                         .direct_writers = 4,
+                                         .keys = 2,
+                                         .duration = 4s,
+                                         .max_ops = 2000,
+                                         .seed = 1},
+                                        6))
+      << "the checker found no violation with the rule broken";
 }
 
 // Visibility (issue #18, item 4): FUNNEL HOTKEYS names the hottest key with an estimated count,

@@ -39,6 +39,7 @@ TEST(ConfigReloadTest, AppliesLiveKeysNamesTheOthersAndRefusesAnInvalidFile) {
   EXPECT_NE(applied.str.find("applied log.level"), std::string::npos) << applied.str;
   EXPECT_NE(applied.str.find("kept until a restart: server.workers"), std::string::npos)
       << applied.str;
+  EXPECT_NE(applied.str.find("funnel --takeover"), std::string::npos) << applied.str;
   EXPECT_EQ(reloads(admin_port, "applied"), 1);
 
   dir.write("funnel.toml", "[server]\nmax_clients = \"many\"\n");

@@ -8,50 +8,14 @@
 #include <mutex>
 #include <thread>
 
-#include "harness.hpp"
-#include "support/http_get.hpp"
+#include "admin_fixture.hpp"
 
 namespace funnel::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kToken = "pause-test-token";
-
-long long metric(std::uint16_t admin_port, const std::string& name) {
-  const HttpReply reply =
-      http_get(admin_port, "/metrics", std::string("Authorization: Bearer ") + kToken + "\r\n");
-  const std::size_t at = reply.body.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stoll(reply.body.substr(at + name.size() + 2));
-}
-
-class FunnelPauseTest : public ::testing::Test {
- protected:
-  void start(std::vector<std::string> redis_args = {}, std::vector<std::string> extra = {}) {
-    redis_ = RedisServer::start(std::move(redis_args));
-    admin_port_ = free_port();
-    std::vector<std::string> args = {"--backend",
-                                     backend_arg(redis_->port()),
-                                     "--admin",
-                                     "127.0.0.1:" + std::to_string(admin_port_),
-                                     "--admin-token-file",
-                                     dir_.write("admin.token", kToken)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    funnel_ = FunnelProcess::start(args);
-    // The admin listener opens just after the client one that FunnelProcess waits for.
-    ASSERT_TRUE(wait_until([&] { return metric(admin_port_, "funnel_paused") == 0; }));
-  }
-  HttpReply post(const std::string& path, bool with_token = true) {
-    return http_request(admin_port_, "POST", path,
-                        with_token ? std::string("Authorization: Bearer ") + kToken + "\r\n" : "");
-  }
-
-  TempDir dir_{"funnel-pause-ops"};
-  std::unique_ptr<RedisServer> redis_;
-  std::unique_ptr<FunnelProcess> funnel_;
-  std::uint16_t admin_port_ = 0;
-};
+using FunnelPauseTest = AdminFixture;
 
 // One client's SET/GET loop with value checks; acked counts the SETs Redis acknowledged.
 struct Writer {
@@ -110,10 +74,9 @@ TEST_F(FunnelPauseTest, RestartingRedisUnderPauseCostsNoClientErrors) {
   RespConnection control(funnel_->port());
   ASSERT_EQ(control.command({"FUNNEL", "PAUSE", "60000"}).str, "OK");
   // Every client has its next request held (none in flight), so nothing reaches Redis now.
-  EXPECT_TRUE(
-      wait_until([&] { return metric(admin_port_, "funnel_pause_held_requests") == 50; }, 20s))
-      << metric(admin_port_, "funnel_pause_held_requests");
-  EXPECT_EQ(metric(admin_port_, "funnel_paused"), 1);
+  EXPECT_TRUE(wait_until([&] { return metric("funnel_pause_held_requests") == 50; }, 20s))
+      << metric("funnel_pause_held_requests");
+  EXPECT_EQ(metric("funnel_paused"), 1);
   const long before_restart = total(writers);
   const std::size_t links = count_prefix(funnel_link_names(redis_->port()), "funnel:shared");
 
@@ -126,7 +89,7 @@ TEST_F(FunnelPauseTest, RestartingRedisUnderPauseCostsNoClientErrors) {
 
   const HttpReply resumed = post("/resume");
   EXPECT_EQ(resumed.status, 200) << resumed.body;
-  EXPECT_EQ(metric(admin_port_, "funnel_paused"), 0);
+  EXPECT_EQ(metric("funnel_paused"), 0);
   std::vector<long> floor;
   for (const auto& w : writers) floor.push_back(w->acked.load() + 5);
   EXPECT_TRUE(wait_until([&] { return all_acked_at_least(floor); }, 30s))
@@ -180,7 +143,7 @@ TEST_F(FunnelPauseTest, HeldRequestsKeepEachClientsOrder) {
   client.send_command({"INCR", "n"});
   client.send_command({"PING"});
   client.send_command({"GET", "n"});
-  EXPECT_TRUE(wait_until([&] { return metric(admin_port_, "funnel_pause_held_requests") == 1; }));
+  EXPECT_TRUE(wait_until([&] { return metric("funnel_pause_held_requests") == 1; }));
   RespConnection direct(redis_->port());
   EXPECT_TRUE(direct.command({"GET", "n"}).is_null());
   EXPECT_EQ(control.command({"FUNNEL", "RESUME"}).str, "OK");
@@ -218,13 +181,11 @@ TEST_F(FunnelPauseTest, OnlyAdminsPause) {
   EXPECT_EQ(app.command({"SET", "k", "v"}).str, "OK");  // nothing was paused
 
   EXPECT_EQ(post("/pause?timeout_ms=1000", false).status, 401);
-  EXPECT_EQ(http_get(admin_port_, "/pause", std::string("Authorization: Bearer ") + kToken + "\r\n")
-                .status,
-            405);
+  EXPECT_EQ(http_get(admin_port_, "/pause", bearer()).status, 405);
   EXPECT_EQ(post("/pause?timeout_ms=abc").status, 400);
-  EXPECT_EQ(metric(admin_port_, "funnel_paused"), 0);
+  EXPECT_EQ(metric("funnel_paused"), 0);
   EXPECT_EQ(post("/pause?timeout_ms=60000").status, 200);
-  EXPECT_EQ(metric(admin_port_, "funnel_paused"), 1);
+  EXPECT_EQ(metric("funnel_paused"), 1);
   EXPECT_EQ(post("/resume").status, 200);
   EXPECT_EQ(app.command({"GET", "k"}).str, "v");
 }

@@ -345,6 +345,42 @@ TEST_F(TlsTest, CertificateReloadsOnSighupWithoutDroppingClients) {
   EXPECT_EQ(still.command({"PING"}).str, "PONG");
 }
 
+// A reload that names other certificate files (issue #17, item 1): new connections get the new
+// certificate, open ones stay. A key that does not match its certificate makes the whole reload
+// invalid: nothing changes, not even the deny list rewritten in the same file. On main the
+// first reload answered "kept until a restart: tls.cert_file, tls.key_file".
+TEST_F(TlsTest, AReloadNamingOtherFilesIsLiveAndABadPairChangesNothing) {
+  certs_.issue("other", "other-cert", "subjectAltName=DNS:localhost,IP:127.0.0.1");
+  const auto config = [&](const std::string& cert, const std::string& key,
+                          const std::string& deny) {
+    return "[tls]\ncert_file = \"" + certs_.path(cert) + "\"\nkey_file = \"" + certs_.path(key) +
+           "\"\n[auth]\ndeny_commands = \"@default" + deny + "\"\n";
+  };
+  const std::string file = dir_.write("funnel.toml", config("server.pem", "server.key", ""));
+  start({"--config", file});
+  TlsClient before(funnel_->port(), ca_only());
+  ASSERT_TRUE(before.connected());
+  EXPECT_EQ(before.peer_cn(), "localhost");
+
+  dir_.write("funnel.toml", config("other.pem", "other.key", ""));
+  const resp::Value reloaded = before.command({"FUNNEL", "RELOAD"});
+  ASSERT_FALSE(reloaded.is_error()) << reloaded.str;
+  EXPECT_EQ(reloaded.str.find("kept until a restart"), std::string::npos) << reloaded.str;
+  TlsClient after(funnel_->port(), ca_only());
+  ASSERT_TRUE(after.connected());
+  EXPECT_EQ(after.peer_cn(), "other-cert");
+  EXPECT_EQ(before.command({"PING"}).str, "PONG");  // the open connection stays
+
+  dir_.write("funnel.toml", config("other.pem", "server.key", " dbsize"));
+  const resp::Value refused = after.command({"FUNNEL", "RELOAD"});
+  EXPECT_TRUE(refused.is_error()) << refused.str;
+  EXPECT_NE(refused.str.find("tls.key_file"), std::string::npos) << refused.str;
+  EXPECT_EQ(after.command({"DBSIZE"}).type, resp::ValueType::kInteger);  // deny list unchanged
+  TlsClient still(funnel_->port(), ca_only());
+  ASSERT_TRUE(still.connected());
+  EXPECT_EQ(still.peer_cn(), "other-cert");
+}
+
 }  // namespace
 }  // namespace funnel::test
 

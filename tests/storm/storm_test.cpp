@@ -219,7 +219,12 @@ TEST(Storm, ProbeFindsASustainableRateOnBothPaths) {
   ASSERT_EQ(probes.size(), 2u);
   for (const auto& probe : probes) {
     EXPECT_EQ(probe.at("steps").as_array().size(), 2u) << json::serialize(probe);
-    EXPECT_GE(probe.at("sustainable_rate").to_number<double>(), 90) << json::serialize(probe);
+    // A probe that says funnel-storm itself was the limit (its own CPU, on a machine busy with
+    // other tests) has measured the load generator, not the path: the rate then proves nothing
+    // either way, and the report says so in its stop reason.
+    EXPECT_TRUE(probe.at("sustainable_rate").to_number<double>() >= 90 ||
+                probe.at("storm_limited").as_bool())
+        << json::serialize(probe);
     EXPECT_TRUE(probe.at("steps").as_array()[0].at("storm_cpu_cores").is_number());
   }
   EXPECT_EQ(funnel::storm::testing::check_html(run.html), "");

@@ -93,5 +93,32 @@ TEST(Pipeline, StreamingEntryDoesNotExpire) {
   EXPECT_FALSE(pipeline.front().abandoned);
 }
 
+// backend.max_in_flight_per_link: writing stops at the end of the bound-th unanswered entry.
+TEST(Pipeline, WriteLimitStopsAfterTheBoundthEntry) {
+  Pipeline pipeline;
+  // Five requests of 10 bytes at offsets 100..150, then 7 untracked bytes (end 157).
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    InFlight e = entry(i, 1000);
+    e.begin = 100 + i * 10;
+    e.end = e.begin + 10;
+    pipeline.push(e);
+  }
+  struct Case {
+    std::size_t bound;
+    std::uint64_t limit;
+  };
+  const Case cases[] = {
+      {0, 157},  // no bound: everything
+      {1, 110},  // only the first
+      {3, 130},  //
+      {5, 157},  // as many as there are: everything
+      {9, 157},
+  };
+  for (const Case& c : cases) EXPECT_EQ(pipeline.write_limit(157, c.bound), c.limit) << c.bound;
+  pipeline.pop();  // the first is answered: one more may go
+  EXPECT_EQ(pipeline.write_limit(157, 3), 140u);
+  EXPECT_EQ(pipeline.write_limit(135, 3), 135u);  // never past the output's end
+}
+
 }  // namespace
 }  // namespace funnel::backend

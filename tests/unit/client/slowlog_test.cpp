@@ -101,5 +101,28 @@ TEST(SlowLog, MaxLenZeroKeepsNothing) {
   EXPECT_EQ(log.size(), 0u);
 }
 
+// A reload's limits.slowlog_max_len (issue #17, item 1): shrinking keeps the newest entries of
+// each ring, growing keeps what is there and lets it grow, 0 empties and stops the log.
+TEST(SlowLog, ResizeKeepsTheNewest) {
+  SlowLog log(2, 4);
+  for (const char* arg : {"a", "b", "c", "d"}) log.add(0, entry(arg));
+  log.add(1, entry("e"));
+  log.resize(2);
+  auto all = log.newest(10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].args[0], "e");
+  EXPECT_EQ(all[1].args[0], "d");
+  log.resize(5);
+  for (const char* arg : {"f", "g", "h"}) log.add(0, entry(arg));
+  all = log.newest(10);
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all[0].args[0], "h");
+  EXPECT_EQ(all[4].args[0], "d");  // d survived the shrink, e is in worker 1's ring
+  log.resize(0);
+  EXPECT_EQ(log.size(), 0u);
+  log.add(0, entry("i"));
+  EXPECT_EQ(log.size(), 0u);
+}
+
 }  // namespace
 }  // namespace funnel::client

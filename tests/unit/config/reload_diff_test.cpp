@@ -65,5 +65,51 @@ TEST(ReloadDiff, ASecretWithNewContentIsAChange) {
   EXPECT_TRUE(diff.restart.empty());
 }
 
+// TLS files under other paths are live while TLS stays on; turning it on (or off) needs a
+// restart, which is when the listeners and links are made plain or TLS.
+TEST(ReloadDiff, TlsFilesAreLiveWhileTlsStaysOn) {
+  Config running = load_toml("", "running.toml");
+  Config next = running;
+  next.tls.cert_file = "b.pem";
+  next.backend.tls_ca_file = "ca.pem";
+  ReloadDiff diff = diff_for_reload(running, next);
+  EXPECT_TRUE(diff.live.empty());
+  EXPECT_EQ(diff.restart, (std::vector<std::string>{"backend.tls_ca_file", "tls.cert_file"}));
+
+  running.tls.cert_file = "a.pem";
+  running.backend.tls = 1;
+  next.backend.tls = 1;
+  diff = diff_for_reload(running, next);
+  EXPECT_EQ(diff.live, (std::vector<std::string>{"backend.tls_ca_file", "tls.cert_file"}));
+  EXPECT_TRUE(diff.restart.empty());
+}
+
+// The shared pools resize live, but not a Redis Cluster's shard pools; a rewritten admin token
+// file is a change of admin.token_file.
+TEST(ReloadDiff, PoolSizeAndAdminToken) {
+  Config running = load_toml("", "running.toml");
+  Config next = running;
+  next.backend.connections_per_node = running.backend.connections_per_node + 1;
+  next.admin.token = "rotated";
+  ReloadDiff diff = diff_for_reload(running, next);
+  EXPECT_EQ(diff.live,
+            (std::vector<std::string>{"backend.connections_per_node", "admin.token_file"}));
+  running.cluster.seeds.push_back(HostPort{"127.0.0.1", 7000});
+  next.cluster.seeds = running.cluster.seeds;
+  diff = diff_for_reload(running, next);
+  EXPECT_EQ(diff.live, (std::vector<std::string>{"admin.token_file"}));
+  EXPECT_EQ(diff.restart, (std::vector<std::string>{"backend.connections_per_node"}));
+
+  // One link per worker by default: the count follows server.workers, to the next restart.
+  running = load_toml("", "running.toml");
+  running.server.workers = running.backend.connections_per_node = 2;  // as finalize() makes them
+  next = running;
+  next.server.workers = next.backend.connections_per_node = 3;
+  diff = diff_for_reload(running, next);
+  EXPECT_TRUE(diff.live.empty());
+  EXPECT_EQ(diff.restart,
+            (std::vector<std::string>{"server.workers", "backend.connections_per_node"}));
+}
+
 }  // namespace
 }  // namespace funnel::config

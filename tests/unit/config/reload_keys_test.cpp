@@ -31,7 +31,8 @@ TEST(ReloadKeys, EveryRuleNamesAKey) {
 
 // What cannot change in a running process stays restart-only, whatever else becomes live.
 TEST(ReloadKeys, ListenersAndWorkersNeedARestart) {
-  for (const char* key : {"server.listen", "server.workers", "tls.listen", "admin.listen"}) {
+  for (const char* key : {"server.listen", "server.workers", "tls.listen", "admin.listen",
+                          "server.takeover_socket"}) {
     EXPECT_FALSE(reloads_live(key)) << key;
   }
   EXPECT_EQ(reload_word(ReloadWhen::kLive), "live");

@@ -118,6 +118,8 @@ class Planner : public ::testing::Test {
         context.writes_paused = true, context.holding_all = true;
       else if (w == "failover")  // the primary is failing over (routing::FailoverGate)
         context.failover_hold = true;
+      else if (w == "watch-lost")  // the pinned link holding the client's WATCH was lost
+        state.watch_lost = true;
       else if (w == "tx-writes")
         state.tx_writes = true;
       else if (w == "cluster")
@@ -612,6 +614,47 @@ TEST_F(Planner, FailoverHoldsWhatGoesToThePrimary) {
       {"queuing failover", {"EXEC"}, kFailoverHold},
       {"queuing failover", {"DISCARD"}, {Action::kDiscard}},
       {"", {"SET", "k", "v"}, kShared},
+  });
+}
+
+// Pinned clients are held as shared ones (issue #17 items 2 and 3): under FUNNEL PAUSE and while
+// the primary fails over, what would go on the pinned link waits; Funnel's own answers do not.
+TEST_F(Planner, PinnedClientsAreHeldByAPauseAndAFailover) {
+  check({
+      {"pinned holding-all", {"SET", "k", "v"}, kPauseHold},
+      {"pinned holding-all", {"GET", "k"}, kPauseHold},
+      {"pinned holding-all", {"MULTI"}, kPauseHold},
+      {"pinned in-multi holding-all", {"EXEC"}, kPauseHold},
+      {"pinned in-multi holding-all", {"PING"}, kPauseHold},  // queued on the link
+      {"pinned holding-all", {"BLPOP", "q", "0"}, kPauseHold},
+      {"pinned tracking resp3 holding-all", {"CLIENT", "TRACKING", "off"}, kPauseHold},
+      {"pinned holding-all", {"PING"}, local(LocalCommand::kPing)},
+      {"pinned holding-all", {"FUNNEL", "RESUME"}, local(LocalCommand::kFunnel)},
+      {"pinned in-flight holding-all", {"RESET"}, kHold},  // the lane first
+      {"pinned failover", {"SET", "k", "v"}, kFailoverHold},
+      {"pinned failover", {"GET", "k"}, kFailoverHold},  // the link leads to the old primary
+      {"pinned in-multi failover", {"EXEC"}, kFailoverHold},
+      {"pinned failover", {"PING"}, local(LocalCommand::kPing)},
+      {"pinned writes-paused", {"SET", "k", "v"}, kPinned},  // CLIENT PAUSE: Redis postpones it
+      {"pinned", {"SET", "k", "v"}, kPinned},
+  });
+}
+
+// A WATCH whose pinned link was lost (a Redis restart, a failover): the transaction is doomed,
+// as when a watched key changed; EXEC is answered nil by Funnel, without a hold.
+TEST_F(Planner, ALostWatchMakesExecAnswerNil) {
+  check({
+      {"watch-lost", {"WATCH", "k"}, {Action::kReply, "+OK"}},  // no link leased
+      {"watch-lost holding-all", {"WATCH", "k"}, {Action::kReply, "+OK"}},
+      {"watch-lost", {"UNWATCH"}, local(LocalCommand::kUnwatch)},  // forgets the lost WATCH
+      {"", {"UNWATCH"}, {Action::kReply, "+OK"}},
+      {"watch-lost", {"MULTI"}, {Action::kBeginMulti}},
+      {"queuing watch-lost", {"SET", "k", "v"}, {Action::kQueue, "", fx::kQueuedWrite}},
+      {"queuing watch-lost", {"EXEC"}, {Action::kExec}},
+      {"queuing watch-lost failover", {"EXEC"}, {Action::kExec}},  // never reaches Redis
+      {"queuing watch-lost holding-all", {"EXEC"}, {Action::kExec}},
+      {"queuing watch-lost", {"DISCARD"}, {Action::kDiscard}},
+      {"watch-lost", {"GET", "k"}, kShared},
   });
 }
 

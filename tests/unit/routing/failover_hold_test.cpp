@@ -234,5 +234,27 @@ TEST(FailoverHold, GateCountsHeldAndExpired) {
   EXPECT_EQ(gate.expired_total(), 1u);
 }
 
+// The waker (every worker re-checks its held sessions at once, issue #17 item 3) runs when a hold
+// ends, and only then: not for a new announcement nor while the links stay up.
+TEST(FailoverHold, GateWakesTheWorkersWhenAHoldEnds) {
+  FailoverGate gate;
+  gate.configure(5000, true);
+  int wakes = 0;
+  gate.set_waker([&] { ++wakes; });
+  gate.announce(9000);
+  gate.links_up();  // nothing was down
+  EXPECT_EQ(wakes, 0);
+  gate.announce(0);  // an aborted failover
+  EXPECT_EQ(wakes, 1);
+  gate.announce(0);  // already over
+  EXPECT_EQ(wakes, 1);
+  gate.links_down(1000);
+  gate.links_up();  // the primary is back
+  EXPECT_EQ(wakes, 2);
+  gate.announce(9000);
+  gate.confirm(3);  // a new primary
+  EXPECT_EQ(wakes, 3);
+}
+
 }  // namespace
 }  // namespace funnel::routing

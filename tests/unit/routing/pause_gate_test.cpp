@@ -244,5 +244,24 @@ TEST(PauseGate, FunnelPauseTimeoutArgument) {
   }
 }
 
+// FUNNEL RESUME and CLIENT UNPAUSE wake every worker (issue #17 item 3: held clients go on at
+// once, not on each worker's tick); nothing else does.
+TEST(PauseGate, ResumeAndUnpauseWakeTheWorkers) {
+  PauseGate gate;
+  int wakes = 0;
+  gate.set_waker([&] { ++wakes; });
+  EXPECT_FALSE(gate.resume_all(1000));  // nothing to resume
+  EXPECT_EQ(wakes, 0);
+  gate.hold_all(5000, 1000);
+  EXPECT_EQ(wakes, 0);
+  EXPECT_TRUE(gate.resume_all(2000));
+  EXPECT_EQ(wakes, 1);
+  gate.pause(PauseRequest{PauseMode::kWrite, 5000}, 1000);
+  gate.unpause(2000);
+  EXPECT_EQ(wakes, 2);
+  gate.unpause(2000);  // nothing recorded any more
+  EXPECT_EQ(wakes, 2);
+}
+
 }  // namespace
 }  // namespace funnel::routing

@@ -184,3 +184,42 @@ TEST(AuthThrottleTest, KeysAreIpv4AddressesAndIpv6Slash64) {
 
 }  // namespace
 }  // namespace funnel::security
+
+namespace funnel::security {
+namespace {
+
+// Checks by the backend (auth.users_from_backend) are admitted only while those in flight fit in
+// what the address may still fail: its free failures left, then its places for held failures.
+TEST(AuthThrottleTest, BackendChecksInFlightFitInWhatTheAddressMayStillFail) {
+  AuthThrottle throttle({.free_failures = 2, .max_held_per_address = 1, .max_held_total = 100});
+  const std::int64_t t = 1'000'000;
+  EXPECT_TRUE(throttle.begin_check("10.0.0.1", t));
+  EXPECT_TRUE(throttle.begin_check("10.0.0.1", t));
+  EXPECT_TRUE(throttle.begin_check("10.0.0.1", t));   // the one place to hold a failure
+  EXPECT_FALSE(throttle.begin_check("10.0.0.1", t));  // a fourth guess at once: refused
+  EXPECT_TRUE(throttle.begin_check("10.0.0.2", t));   // other addresses are not affected
+  throttle.end_check("10.0.0.1");
+  EXPECT_EQ(throttle.on_failure("10.0.0.1", t).verdict, kAnswer);
+  EXPECT_FALSE(throttle.begin_check("10.0.0.1", t));  // one free failure left, two in flight
+  throttle.end_check("10.0.0.1");
+  EXPECT_EQ(throttle.on_failure("10.0.0.1", t).verdict, kAnswer);
+  throttle.end_check("10.0.0.1");
+  EXPECT_EQ(throttle.on_failure("10.0.0.1", t).verdict, kHold);
+  EXPECT_FALSE(throttle.begin_check("10.0.0.1", t));  // free failures used, the hold taken
+  throttle.end_hold("10.0.0.1");
+  EXPECT_TRUE(throttle.begin_check("10.0.0.1", t));
+  throttle.end_check("10.0.0.1");
+  throttle.end_check("10.0.0.1");  // never below zero
+  EXPECT_TRUE(throttle.begin_check("10.0.0.1", t));
+}
+
+TEST(AuthThrottleTest, BackendChecksCountAgainstTheTotalBound) {
+  AuthThrottle throttle({.free_failures = 0, .max_held_per_address = 5, .max_held_total = 2});
+  const std::int64_t t = 1'000'000;
+  EXPECT_TRUE(throttle.begin_check("10.0.0.1", t));
+  EXPECT_TRUE(throttle.begin_check("10.0.0.2", t));
+  EXPECT_FALSE(throttle.begin_check("10.0.0.3", t));
+}
+
+}  // namespace
+}  // namespace funnel::security
