@@ -6,9 +6,12 @@
 // promoted replica) or the old one's links came back, it goes; past its hold deadline it fails,
 // never sent. Requests for the other shards are not held. The signals come from the links
 // (ReplyRouter::primary_link, below) and the slot map (server/control_cluster.cpp).
+#include <spdlog/spdlog.h>
+
 #include "client/client_session.hpp"
 #include "client/reply_router.hpp"
 #include "routing/shard_hold.hpp"
+#include "routing/shard_standby.hpp"
 
 namespace funnel::client {
 namespace {
@@ -20,7 +23,8 @@ std::uint32_t node_index(std::uint32_t node_id) {
 }  // namespace
 
 // Where the request goes: its first key's shard; EXEC, the shard of its block's keys; a keyless
-// command, the main node (slot 0's primary). A shard without a replica has nothing to wait for.
+// command, the main node (slot 0's primary). A cluster without a replica has nothing to wait
+// for (routing::shard_may_fail_over).
 bool ClientSession::shard_held(const command::Classification& cls) const {
   const ClusterRoutes& routes = ctx_.cluster_routes;
   if (ctx_.slot_map == nullptr || !routes.layout) return false;
@@ -29,9 +33,9 @@ bool ClientSession::shard_held(const command::Classification& cls) const {
   if (slot == kNoSlot) slot = 0;
   const std::uint16_t shard = ctx_.slot_map->shard_index(slot);
   if (shard >= routes.layout->shards.size()) return false;
-  return ctx_.slot_map->shards()[shard].can_fail_over() &&
-         ctx_.shard_hold_gate->holds(node_index(routes.layout->shards[shard].primary.node_id),
-                                     common::coarse_now_ms());
+  return ctx_.shard_hold_gate->holds(node_index(routes.layout->shards[shard].primary.node_id),
+                                     common::coarse_now_ms()) &&
+         routing::shard_may_fail_over(ctx_.slot_map->shards(), shard);
 }
 
 bool ClientSession::hold_for_shard() {
@@ -74,7 +78,7 @@ void check_shard_waiters(SessionContext& ctx, common::Millis now) {
 }
 
 // A link of the node at `address` came up or went down: if the layout has it as a shard's
-// primary, and the shard has a replica to promote, its requests wait from now on (or go again).
+// primary, and a replica may be promoted, its requests wait from now on (or go again).
 void ReplyRouter::primary_link(std::string_view address, bool up) {
   const ClusterRoutes& routes = ctx_.cluster_routes;
   if (ctx_.slot_map == nullptr || !routes.layout) return;
@@ -85,8 +89,15 @@ void ReplyRouter::primary_link(std::string_view address, bool up) {
     const std::uint32_t index = node_index(shard.primary.node_id);
     if (up) {
       ctx_.shard_hold_gate->node_up(index);
-    } else if (map[i].can_fail_over()) {
-      ctx_.shard_hold_gate->node_down(index, common::coarse_now_ms());
+    } else if (routing::shard_may_fail_over(map, i)) {
+      const common::Millis now = common::coarse_now_ms();
+      if (ctx_.shard_hold_gate->hold_ms() > 0 && !ctx_.shard_hold_gate->holds(index, now)) {
+        spdlog::info(
+            "cluster: shard primary {} down: its requests wait up to {} ms for a "
+            "replica's promotion",
+            address, ctx_.shard_hold_gate->hold_ms());
+      }
+      ctx_.shard_hold_gate->node_down(index, now);
     }
     return;
   }

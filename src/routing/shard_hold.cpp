@@ -1,6 +1,8 @@
 // The per-shard failover hold (see shard_hold.hpp).
 #include "routing/shard_hold.hpp"
 
+#include "routing/shard_standby.hpp"
+
 namespace funnel::routing {
 namespace {
 
@@ -19,6 +21,15 @@ void ShardHoldGate::node_down(std::uint32_t index, common::Millis now) {
   const common::Millis until = now + hold_ms;
   raise_to(until_[index], until);
   raise_to(latest_until_, until);
+}
+
+bool shard_may_fail_over(const std::vector<Shard>& shards, std::size_t index) {
+  if (index >= shards.size()) return false;
+  if (shards[index].can_fail_over()) return true;
+  for (const Shard& shard : shards) {
+    if (shard.can_fail_over()) return true;
+  }
+  return false;
 }
 
 void ShardHoldGate::node_up(std::uint32_t index) {

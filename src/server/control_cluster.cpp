@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 
 #include "common/clock.hpp"
+#include "routing/shard_standby.hpp"
 #include "server/control.hpp"
 
 namespace funnel::server {
@@ -115,8 +116,10 @@ void Control::hold_failed_primaries(const backend::ClusterLayout& layout) {
   const common::Millis now = common::coarse_now_ms();
   for (std::size_t i = 0; i < layout.shards.size(); ++i) {
     const backend::ClusterShard& shard = layout.shards[i];
-    const routing::Shard& listed = layout.map.shards()[i];
-    if (!listed.primary_failed || !listed.can_fail_over()) continue;
+    if (!layout.map.shards()[i].primary_failed ||
+        !routing::shard_may_fail_over(layout.map.shards(), i)) {
+      continue;
+    }
     settings_.shard_hold_gate->node_down(
         shard.primary.node_id - backend::ClusterLayout::kClusterNodeBase, now);
   }

@@ -3,11 +3,15 @@
 // request_timeout_ms and failover_hold_ms 5000, and 20 clients counting SET/GET rounds with value
 // checks on keys of every shard.
 // - The primary killed (SIGKILL): requests for its shard wait inside Funnel for the promotion;
-//   the only errors allowed are those of requests in flight on the dead node ("lost before the
-//   reply"), and service to the shard resumes within 2 s of the promotion seen by CLUSTER NODES.
+//   the only errors allowed are those of requests in flight on the dead node (written: "lost
+//   before the reply"; handed to its link, unwritten: "not run"), at most one per client, and
+//   held requests whose hold ran out, only if the promotion took longer than the hold (the
+//   clear error, never a hang); service to the shard resumes within 2 s of the promotion seen by
+//   CLUSTER NODES.
 //   Acknowledged writes lost (not yet replicated when the primary died, as with Redis itself)
 //   are counted and printed.
 // - CLUSTER FAILOVER on a replica (planned): no error, no wrong value, no write lost.
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -27,6 +31,11 @@ namespace {
 constexpr int kClients = 20;
 constexpr int kKeysPerClient = 6;
 constexpr std::string_view kInFlightLoss = "lost before the reply";
+// A request already handed to the dead node's link, not yet written, when it died: it fails at
+// the link's first refused reconnect, not run (backend/backend_link.cpp fail_unsent).
+constexpr std::string_view kNotRun = "the command was not run";
+// A request held for the shard past its hold (routing::kShardFailoverTimedOut).
+constexpr std::string_view kHoldRanOut = "no replica was promoted within";
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
@@ -65,6 +74,7 @@ class CountingLoad {
       }
     }
     acked_.resize(kClients);
+    in_flight_.resize(kClients);
     for (int c = 0; c < kClients; ++c) threads_.emplace_back([this, c] { run(c); });
   }
   ~CountingLoad() { stop(); }
@@ -79,6 +89,19 @@ class CountingLoad {
   void promoted(std::int64_t at) { promoted_at_ = at; }
   std::int64_t first_success_after_promotion() const { return first_after_.load(); }
   std::int64_t in_flight_losses() const { return losses_.load(); }
+  std::int64_t unsent_losses() const { return unsent_.load(); }
+  std::int64_t holds_ran_out() const { return ran_out_.load(); }
+  // The node that died ("127.0.0.1:PORT"): its "not run" errors count as in flight at its death.
+  void died(std::uint16_t port) {
+    std::lock_guard lock(mutex_);
+    dead_ = "127.0.0.1:" + std::to_string(port);
+  }
+  // Each client has one request outstanding at a time: at most one can be in flight at the kill.
+  int most_in_flight_failures_of_one_client() const {
+    int most = 0;
+    for (const int n : in_flight_) most = std::max(most, n);
+    return most;
+  }
   std::int64_t other_errors() const { return errors_.load(); }
   std::int64_t wrong() const { return wrong_.load(); }
   std::string first_error() {
@@ -106,20 +129,20 @@ class CountingLoad {
         step(conn, client, n);
       }
     } catch (const std::exception& e) {
-      error(e.what());
+      error(client, e.what());
     }
   }
   void step(RespConnection& conn, int client, int n) {
     const std::string key = "cf:" + std::to_string(client) + ":" + std::to_string(n % 6);
     const std::string value = std::to_string(client) + "." + std::to_string(n);
     const resp::Value set = conn.command({"SET", key, value});
-    if (set.is_error()) return error("SET " + key + ": " + set.str);
+    if (set.is_error()) return error(client, "SET " + key + ": " + set.str);
     acked_[client][key] = value;
     const resp::Value get = conn.command({"GET", key});
-    if (get.is_error()) return error("GET " + key + ": " + get.str);
+    if (get.is_error()) return error(client, "GET " + key + ": " + get.str);
     if (get.str != value) {
       ++wrong_;
-      return error("GET " + key + " gave " + get.str + ", wanted " + value);
+      return error(client, "GET " + key + " gave " + get.str + ", wanted " + value);
     }
     ++ok_;
     if (!watched_.at(key)) return;
@@ -128,13 +151,24 @@ class CountingLoad {
     std::int64_t none = 0;
     if (promoted != 0) first_after_.compare_exchange_strong(none, now_ms());
   }
-  void error(const std::string& what) {
+  void error(int client, const std::string& what) {
+    std::lock_guard lock(mutex_);
     if (what.find(kInFlightLoss) != std::string::npos) {
       ++losses_;
+      ++in_flight_[client];
+      return;
+    }
+    if (!dead_.empty() && what.find(dead_) != std::string::npos &&
+        what.find(kNotRun) != std::string::npos) {
+      ++unsent_;
+      ++in_flight_[client];
+      return;
+    }
+    if (what.find(kHoldRanOut) != std::string::npos) {
+      ++ran_out_;
       return;
     }
     ++errors_;
-    std::lock_guard lock(mutex_);
     if (first_error_.empty()) first_error_ = what;
   }
 
@@ -143,10 +177,13 @@ class CountingLoad {
   std::vector<std::map<std::string, std::string>> acked_;  // [client]: its own thread's
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
-  std::atomic<std::int64_t> ok_{0}, watched_ok_{0}, losses_{0}, errors_{0}, wrong_{0};
+  std::atomic<std::int64_t> ok_{0}, watched_ok_{0}, losses_{0}, unsent_{0}, ran_out_{0}, errors_{0},
+      wrong_{0};
   std::atomic<std::int64_t> promoted_at_{0}, first_after_{0};
   std::mutex mutex_;
   std::string first_error_;
+  std::string dead_;            // under mutex_
+  std::vector<int> in_flight_;  // [client]: under mutex_
 };
 
 class ClusterFailoverTest : public ::testing::Test {
@@ -174,14 +211,13 @@ class ClusterFailoverTest : public ::testing::Test {
   std::unique_ptr<FunnelProcess> funnel_;
 };
 
-// DISABLED until the hold takes effect: with this branch the killed primary still costs ~23,000
-// "unavailable" errors (the gate is fed but requests are not held; not yet found why).
-TEST_F(ClusterFailoverTest, DISABLED_AKilledPrimarysRequestsWaitForThePromotionAndResumeWithin2s) {
+TEST_F(ClusterFailoverTest, AKilledPrimarysRequestsWaitForThePromotionAndResumeWithin2s) {
   std::uint16_t primary = 0, replica = 0;
   pick_shard(primary, replica);
   ASSERT_NE(replica, 0) << "no replica of " << primary;
   CountingLoad load(funnel_->port(), *cluster_, primary);
   ASSERT_TRUE(wait_until([&] { return load.watched_ok() >= 100; }, 20s));
+  load.died(primary);
   const std::int64_t killed_at = now_ms();
   for (std::size_t i = 0; i < cluster_->size(); ++i) {
     if (cluster_->port(i) == primary) kill_hard(cluster_->node(i));
@@ -199,17 +235,26 @@ TEST_F(ClusterFailoverTest, DISABLED_AKilledPrimarysRequestsWaitForThePromotionA
   const std::int64_t lost = load.lost_writes(*cluster_);
   std::printf(
       "primary killed: promoted %lld ms after the kill; first success on its shard %lld ms "
-      "after the promotion; %lld requests failed in flight on the dead node, %lld other "
-      "errors, %lld wrong values; %lld acknowledged writes lost (not yet replicated); %lld "
-      "rounds ok\n",
+      "after the promotion; requests in flight on the dead node that failed: %lld written "
+      "(outcome unknown), %lld queued unsent (not run); %lld holds ran out; %lld other errors, "
+      "%lld wrong values; "
+      "%lld acknowledged writes lost (not yet replicated); %lld rounds ok\n",
       static_cast<long long>(promoted_at - killed_at), static_cast<long long>(resumed_ms),
-      static_cast<long long>(load.in_flight_losses()), static_cast<long long>(load.other_errors()),
+      static_cast<long long>(load.in_flight_losses()), static_cast<long long>(load.unsent_losses()),
+      static_cast<long long>(load.holds_ran_out()), static_cast<long long>(load.other_errors()),
       static_cast<long long>(load.wrong()), static_cast<long long>(lost),
       static_cast<long long>(load.ok()));
   EXPECT_EQ(load.other_errors(), 0) << load.first_error();
   EXPECT_EQ(load.wrong(), 0) << load.first_error();
-  EXPECT_LE(load.in_flight_losses(), kClients);  // one request in flight per client at most
+  EXPECT_LE(load.most_in_flight_failures_of_one_client(), 1);
+  // Held from the drop, a request's hold (5000 ms) outlasts a promotion this quick.
+  if (promoted_at - killed_at < 4500) {
+    EXPECT_EQ(load.holds_ran_out(), 0);
+  }
+  EXPECT_LE(load.holds_ran_out(), kClients);  // each client's next request waits afresh
   EXPECT_LE(resumed_ms, 2000);
+  if (::testing::Test::HasFailure())
+    std::printf("funnel's log:\n%s\n", funnel_->log_text().c_str());
 }
 
 TEST_F(ClusterFailoverTest, APlannedFailoverCostsNoErrorAndNoWrite) {
