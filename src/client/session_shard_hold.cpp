@@ -41,13 +41,13 @@ bool ClientSession::shard_held(const command::Classification& cls) const {
 bool ClientSession::hold_for_shard() {
   const common::Millis now = common::coarse_now_ms();
   routing::ShardHoldGate& gate = *ctx_.shard_hold_gate;
-  if (failover_deadline_ == 0) {  // (reset when new requests are read)
+  if (rare_->failover_deadline == 0) {  // (reset when new requests are read)
     const routing::HoldSettings settings{gate.hold_ms(), ctx_.config.backend.request_timeout_ms};
-    failover_deadline_ = routing::hold_deadline(settings, now);
+    rare().failover_deadline = routing::hold_deadline(settings, now);
     gate.count_held();
   }
   // Read together with a request whose hold already ran out: it fails now, never sent.
-  if (now >= failover_deadline_) return fail_after_shard_hold();
+  if (now >= rare_->failover_deadline) return fail_after_shard_hold();
   if (!shard_held_) {
     shard_held_ = true;
     gate.add_held(1);
@@ -60,7 +60,7 @@ void ClientSession::check_shard_hold(common::Millis now) {
   if (!shard_held_) return;
   shard_held_ = false;
   ctx_.shard_hold_gate->add_held(-1);
-  if (now >= failover_deadline_) shard_expired_ = true;  // handle_request answers the error
+  if (now >= rare_->failover_deadline) shard_expired_ = true;  // handle_request answers the error
   resume_held();  // planned again: held again (same deadline) while its shard's primary is down
 }
 
