@@ -254,6 +254,7 @@ void BackendPool::on_link_ready(BackendLink& link, const HandshakeResult& handsh
     settings_.failover_gate->links_up();  // the primary is back (restarted, or the new one)
   }
   metrics::ProcessCounters::bump(counters_.backend_connects);
+  if (!shape_.readonly_links && snapshot_) events_.primary_link(snapshot_->address, true);
   spdlog::info("backend {} link {} up (redis {}{})", snapshot_ ? snapshot_->address : "",
                link.name(), handshake.redis_version, link.tls_note());
 }
@@ -267,6 +268,12 @@ void BackendPool::on_link_down(BackendLink& link, std::string_view) {
     const bool retired = std::any_of(retiring_.begin(), retiring_.end(),
                                      [&](const LinkPtr& old) { return old.get() == &link; });
     if (!retired) settings_.failover_gate->links_down(common::coarse_now_ms());
+  }
+  // A cluster shard's primary may be down (routing/shard_hold.hpp); a retired link says nothing.
+  if (!shape_.readonly_links && snapshot_ &&
+      std::none_of(retiring_.begin(), retiring_.end(),
+                   [&](const LinkPtr& old) { return old.get() == &link; })) {
+    events_.primary_link(snapshot_->address, false);
   }
   events_.link_lost(shape_.node);
 }

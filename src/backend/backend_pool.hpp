@@ -58,6 +58,9 @@ class PoolEvents {
   }
   // A link of this pool was lost (cluster mode: the map may have changed).
   virtual void link_lost(std::uint32_t /*node*/) {}
+  // A link of a primary pool (not READONLY) to the node at `address` ("host:port") came up, or
+  // went down other than by retirement (cluster mode: the shard failover hold's signal).
+  virtual void primary_link(std::string_view /*address*/, bool /*up*/) {}
 };
 
 class BackendPool final : public LinkObserver {

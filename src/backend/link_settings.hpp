@@ -11,6 +11,7 @@
 #include "common/live_millis.hpp"
 #include "routing/failover_hold.hpp"
 #include "routing/pause_gate.hpp"
+#include "routing/shard_hold.hpp"
 #include "security/backend_user.hpp"
 #include "security/script_policy.hpp"
 #include "tls/client_tls.hpp"
@@ -83,6 +84,10 @@ struct LinkSettings {
   // The primary failing over (backend.failover_hold_ms): the control thread announces it, the
   // primary's links report going down and up, the sessions hold its requests meanwhile.
   std::shared_ptr<routing::FailoverGate> failover_gate = std::make_shared<routing::FailoverGate>();
+  // Cluster mode: the shard primaries that are down (routing/shard_hold.hpp): their links report
+  // going down and up, the cluster monitor refreshes fast while one is, sessions hold meanwhile.
+  std::shared_ptr<routing::ShardHoldGate> shard_hold_gate =
+      std::make_shared<routing::ShardHoldGate>();
 };
 
 }  // namespace funnel::backend

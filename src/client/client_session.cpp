@@ -159,6 +159,8 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   if (ctx_.writes_paused) [[unlikely]]
     ctx_.holding_all = ctx_.pause_gate->holds_all(common::coarse_now_ms());
   ctx_.failover_hold = ctx_.failover_gate->holding(ctx_.snapshot->epoch);  // 3 relaxed loads
+  if (ctx_.cluster) [[unlikely]]
+    ctx_.shard_holds = ctx_.shard_hold_gate->any(common::coarse_now_ms());
   const std::size_t max_pipeline = ctx_.config.limits.max_pipeline_per_client;
   // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
   // request_bytes), so it cannot make Funnel buffer much.
@@ -308,6 +310,8 @@ void ClientSession::close(metrics::CloseReason reason) {
   pause_held_ = false;
   if (failover_held_) ctx_.failover_gate->add_held(-1);
   failover_held_ = false;
+  if (shard_held_) ctx_.shard_hold_gate->add_held(-1);
+  shard_held_ = false;
   ctx_.metrics->closed(reason);
   switch_user(nullptr);  // its place in the user's connection count
   const int fd = transport_.fd();

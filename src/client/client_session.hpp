@@ -77,6 +77,10 @@ class ClientSession final : public net::PollTarget {
   // the failover is over, fail the request past its hold deadline, else keep waiting. Returns
   // true while it still waits (session_failover.cpp).
   bool check_failover_hold(bool failover_over, common::Millis now);
+  // Held while its cluster shard's primary is down (SessionContext::shard_waiters): at `now`,
+  // planned again (held again while the shard's primary in this worker's layout is held), or
+  // failed past its hold deadline (session_shard_hold.cpp).
+  void check_shard_hold(common::Millis now);
 
   // A reply (or an error standing in for one) for request `seq`. Runs on this worker's thread.
   void deliver(const backend::ReplyTarget& target, std::string_view reply,
@@ -249,6 +253,11 @@ class ClientSession final : public net::PollTarget {
   // A request held past its hold deadline: answered with an error, never sent.
   bool fail_after_failover();
   void end_failover_hold(bool expired);
+
+  // A cluster shard's primary down (session_shard_hold.cpp, routing/shard_hold.hpp).
+  bool shard_held(const command::Classification& cls) const;
+  bool hold_for_shard();
+  bool fail_after_shard_hold();
 
   // Pinned links (session_pin.cpp).
   void tracking_push(std::string_view push_bytes);
@@ -443,6 +452,8 @@ class ClientSession final : public net::PollTarget {
   bool pause_expired_ = false;     // ... and the FUNNEL PAUSE ended at its timeout
   bool failover_held_ = false;     // ... for the primary's failover (counted in the gate)
   bool failover_expired_ = false;  // ... and its hold deadline passed first
+  bool shard_held_ = false;        // ... for its cluster shard's promotion (counted in the gate)
+  bool shard_expired_ = false;  // ... and its hold deadline (rare failover_deadline) passed first
   // CLIENT SETINFO, as ids in the worker's StringInterner (0: none): every client of a fleet
   // sends the same library name and version, so each session holds two 2-byte ids.
   std::uint16_t lib_name_ = 0;

@@ -55,6 +55,7 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
                 const backend::ReplyTarget& target, common::Millis deadline, std::string_view reply,
                 std::string_view from) override;
   void link_lost(std::uint32_t node) override;
+  void primary_link(std::string_view address, bool up) override;  // session_shard_hold.cpp
 
   // Another worker's batch for this one (PeerWorkers::post_requests / post_replies).
   void accept_requests(const HandoffBatch& batch);

@@ -34,6 +34,7 @@
 #include "routing/failover_hold.hpp"
 #include "routing/near_cache_rule.hpp"
 #include "routing/pause_gate.hpp"
+#include "routing/shard_hold.hpp"
 #include "security/auth_throttle.hpp"
 #include "security/backend_user_cache.hpp"
 #include "security/user_directory.hpp"
@@ -213,6 +214,11 @@ struct SessionContext {
   routing::FailoverGate* failover_gate = nullptr;
   bool failover_hold = false;
   std::vector<SessionRegistry::Handle> failover_waiters;
+  // Cluster mode: the shard primaries that are down (routing/shard_hold.hpp; never null), read
+  // once per batch into shard_holds; sessions held for one wait in shard_waiters.
+  routing::ShardHoldGate* shard_hold_gate = nullptr;
+  bool shard_holds = false;
+  std::vector<SessionRegistry::Handle> shard_waiters;
   // Sessions whose blocking command waits for its turn (BlockingOrder) or its new link's
   // handshake: retried by resume_turn_waiters() when either may have changed.
   std::vector<SessionRegistry::Handle> turn_waiters;
@@ -269,6 +275,10 @@ void resume_pause_waiters(SessionContext& ctx);
 // The sessions held for the primary's failover: released once `failover_over`, failed past
 // their hold deadline, else kept waiting. Worker thread: on its tick and on a new snapshot.
 void check_failover_waiters(SessionContext& ctx, bool failover_over, common::Millis now);
+// The sessions held for a cluster shard's promotion: each planned again (held again while its
+// shard's primary is held), or failed past its hold deadline. Worker thread: on its tick and on
+// a new snapshot (a new layout may list the promoted replica).
+void check_shard_waiters(SessionContext& ctx, common::Millis now);
 // The address Funnel announces in cluster mode (plan/cluster_face.hpp): cluster.announce, or
 // server.listen; a wildcard one is sent empty, as Redis sends an address it does not know.
 // Views into `config`.

@@ -27,13 +27,20 @@ bool ClientSession::handle_request(const resp::Request& request) {
   command::classify(*ctx_.snapshot->commands, request, cls);
   if (--ctx_.hot_key_countdown == 0) [[unlikely]]
     sample_hot_key(request);
-  if (ctx_.cluster) [[unlikely]]
+  bool shard_hold = false;  // the shard's primary is down: planned as a failover hold
+  if (ctx_.cluster) [[unlikely]] {
     ctx_.request_slot = first_key_slot(cls, request);  // the shard (cluster_routes.hpp)
-  const plan::Context context{&ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
-                              &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster,
-                              &ctx_.cluster_address, ctx_.holding_all,       ctx_.failover_hold};
-  if (pause_expired_ || failover_expired_) [[unlikely]]
+    if (ctx_.shard_holds) [[unlikely]]
+      shard_hold = shard_held(cls);
+  }
+  const plan::Context context{
+      &ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,
+      &ctx_.plan_scratch,    ctx_.writes_paused,     ctx_.cluster,
+      &ctx_.cluster_address, ctx_.holding_all,       ctx_.failover_hold || shard_hold};
+  if (pause_expired_ || failover_expired_ || shard_expired_) [[unlikely]] {
+    if (shard_expired_) return fail_after_shard_hold();
     return pause_expired_ ? fail_after_pause() : fail_after_failover();
+  }
   state_.pool_layout = ctx_.pool_layout;  // a reload may have changed the shared links
   if (state_.mode == plan::Mode::kPinned && pin_lost()) [[unlikely]] {
     if (state_.lanes.in_flight() != 0) return hold_at_lane_barrier();  // their errors first
@@ -49,7 +56,7 @@ bool ClientSession::handle_request(const resp::Request& request) {
         if (p.hold_for == plan::HoldFor::kPause) [[unlikely]]
           return hold_for_pause();
         if (p.hold_for == plan::HoldFor::kFailover) [[unlikely]]
-          return hold_for_failover();
+          return shard_hold ? hold_for_shard() : hold_for_failover();
         return hold_at_lane_barrier();
       case plan::Action::kLease:
         begin_pin(p.pin_reason);

@@ -11,6 +11,7 @@ struct ShardNode {
   NodeAddress address;
   bool primary = false;
   bool online = false;
+  bool failed = false;
 };
 
 std::string_view text_of(const resp::Value* value) {
@@ -42,6 +43,7 @@ bool read_shard_node(const resp::Value& entry, const NodeAddress& answered_by, S
   node.address.id = std::string(text_of(entry.find("id")));
   node.primary = text_of(entry.find("role")) == "master";
   node.online = text_of(entry.find("health")) == "online";
+  node.failed = text_of(entry.find("health")) == "fail";
   return true;
 }
 
@@ -83,8 +85,10 @@ bool read_shard(const resp::Value& entry, const NodeAddress& answered_by, Shard&
     if (node.primary) {
       shard.primary = std::move(node.address);
       has_primary = true;
-    } else if (node.online) {
-      shard.replicas.push_back(std::move(node.address));
+      shard.primary_failed = node.failed;
+    } else {
+      if (!node.failed) shard.has_standby = true;
+      if (node.online) shard.replicas.push_back(std::move(node.address));
     }
   }
   if (!has_primary && !ranges.empty()) {

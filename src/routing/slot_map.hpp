@@ -28,6 +28,13 @@ struct NodeAddress {
 struct Shard {
   NodeAddress primary;
   std::vector<NodeAddress> replicas;
+  // CLUSTER SHARDS says the primary's health is "fail" (the FAIL flag: the cluster agrees it is
+  // down); its replica is about to be promoted (routing/shard_hold.hpp). Not known from SLOTS.
+  bool primary_failed = false;
+  // A replica not flagged fail, online or not (CLUSTER SHARDS lists one "loading" until gossip
+  // brings its offset): the shard can fail over, so requests wait for it (shard_hold.hpp).
+  bool has_standby = false;
+  bool can_fail_over() const { return has_standby || !replicas.empty(); }
   bool operator==(const Shard& other) const = default;
 };
 

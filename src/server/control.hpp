@@ -72,6 +72,7 @@ class Control {
                                     const topology::ClusterView& view,
                                     const backend::BackendSnapshot& current);
   bool set_cluster_main(backend::BackendSnapshot& next, const topology::ClusterView& view);
+  void hold_failed_primaries(const backend::ClusterLayout& layout);
 
   const config::Config& config_;
   const backend::LinkSettings& settings_;

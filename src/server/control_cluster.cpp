@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "common/clock.hpp"
+#include "routing/shard_standby.hpp"
 #include "server/control.hpp"
 
 namespace funnel::server {
@@ -107,6 +109,22 @@ bool Control::set_cluster_main(backend::BackendSnapshot& next, const topology::C
   return true;
 }
 
+// The map flags a shard's primary fail (the cluster agrees it is down): its requests wait for the
+// promotion (routing/shard_hold.hpp), as when a worker's link to it drops; a partition that
+// leaves Funnel's links up but the node unreachable for the cluster ends the same way.
+void Control::hold_failed_primaries(const backend::ClusterLayout& layout) {
+  const common::Millis now = common::coarse_now_ms();
+  for (std::size_t i = 0; i < layout.shards.size(); ++i) {
+    const backend::ClusterShard& shard = layout.shards[i];
+    if (!layout.map.shards()[i].primary_failed ||
+        !routing::shard_may_fail_over(layout.map.shards(), i)) {
+      continue;
+    }
+    settings_.shard_hold_gate->node_down(
+        shard.primary.node_id - backend::ClusterLayout::kClusterNodeBase, now);
+  }
+}
+
 void Control::on_cluster_view(const topology::ClusterView& view) {
   backend::BackendSnapshot next = *current();
   auto layout = std::make_shared<backend::ClusterLayout>();
@@ -120,6 +138,7 @@ void Control::on_cluster_view(const topology::ClusterView& view) {
     layout->shards.push_back(std::move(out));
   }
   layout->read_started_ms = view.started_ms;
+  hold_failed_primaries(*layout);
   const bool main_moved = set_cluster_main(next, view);
   if (!main_moved && next.cluster && same_layout(*next.cluster, *layout)) {
     if (!view.demanded) return;

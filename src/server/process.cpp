@@ -41,6 +41,10 @@ backend::LinkSettings link_settings_from(const config::Config& config) {
   if (config.backend.iam()) settings.reauth_after_ms = config.backend.iam_reauth_s * 1000LL;
   settings.max_in_flight_per_link = config.backend.max_in_flight_per_link;
   settings.failover_gate->configure(config.backend.failover_hold_ms, replaceable_primary(config));
+  // A cluster shard's primary is replaceable by its replicas (routing/shard_hold.hpp).
+  if (!config.cluster.seeds.empty()) {
+    settings.shard_hold_gate->configure(config.backend.failover_hold_ms);
+  }
   return settings;
 }
 }  // namespace

@@ -47,10 +47,12 @@ std::string Process::pause_metrics() const {
       gate.holds_all(common::coarse_now_ms()) ? 1 : 0, gate.held());
 }
 
-// The failover hold's (routing/failover_hold.hpp): held now, held in all, and holds that ended in
-// the error because no new primary was confirmed in time.
+// The failover holds' (routing/failover_hold.hpp, routing/shard_hold.hpp): held now, held in all,
+// and holds that ended in the error because no new primary was confirmed in time.
 std::string Process::failover_metrics() const {
   const routing::FailoverGate& gate = *link_settings_.failover_gate;
+  // Cluster mode: the shards' primaries (routing/shard_hold.hpp) count here too.
+  const routing::ShardHoldGate& shards = *link_settings_.shard_hold_gate;
   return fmt::format(
       "# HELP funnel_failover_held_requests Requests held in Funnel while the primary fails over "
       "(one per client: its later requests are not read meanwhile).\n"
@@ -60,7 +62,8 @@ std::string Process::failover_metrics() const {
       "# HELP funnel_failover_hold_expired_total Held requests answered with an error because no "
       "new primary was confirmed within backend.failover_hold_ms.\n"
       "# TYPE funnel_failover_hold_expired_total counter\nfunnel_failover_hold_expired_total {}\n",
-      gate.held(), gate.held_total(), gate.expired_total());
+      gate.held() + shards.held(), gate.held_total() + shards.held_total(),
+      gate.expired_total() + shards.expired_total());
 }
 
 std::string Process::funnel_report(std::string_view subcommand) {

@@ -189,6 +189,9 @@ void Process::apply_live(const std::vector<std::string>& live,
   }
   link_settings_.failover_gate->configure(applied_->backend.failover_hold_ms,
                                           replaceable_primary(*applied_));
+  if (!applied_->cluster.seeds.empty()) {
+    link_settings_.shard_hold_gate->configure(applied_->backend.failover_hold_ms);
+  }
   if (has(live, "topology.read_policy")) {
     read_policy_ = routing::read_policy_from_name(applied_->topology.read_policy)
                        .value_or(routing::ReadPolicy::kPrimary);

@@ -80,6 +80,7 @@ Worker::Worker(Process& process, unsigned index)
   context_->blocking_order = &process.blocking_order();
   context_->pause_gate = process.link_settings().pause_gate.get();
   context_->failover_gate = process.link_settings().failover_gate.get();
+  context_->shard_hold_gate = process.link_settings().shard_hold_gate.get();
   process.blocking_order().set_waker(
       index, [this] { asio::post(io_, [this] { client::resume_turn_waiters(*context_); }); });
   pinned_ = std::make_unique<backend::PinnedPool>(
@@ -138,6 +139,9 @@ void Worker::publish(backend::SnapshotPtr snapshot) {
     apply_snapshot(snapshot);
     // A new primary: the held requests go to it now, not at the next tick.
     if (!context_->failover_waiters.empty()) check_failover_waiters(common::coarse_now_ms());
+    if (!context_->shard_waiters.empty()) {
+      client::check_shard_waiters(*context_, common::coarse_now_ms());  // maybe promoted
+    }
   });
 }
 
@@ -150,6 +154,7 @@ void Worker::release_held(common::Millis now) {
     client::resume_pause_waiters(*context_);  // the pause expired, or ended on another thread
   }
   if (!context_->failover_waiters.empty()) check_failover_waiters(now);
+  if (!context_->shard_waiters.empty()) client::check_shard_waiters(*context_, now);
 }
 
 void Worker::check_failover_waiters(common::Millis now) {

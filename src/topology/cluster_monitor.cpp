@@ -18,6 +18,7 @@ namespace {
 using asio::redirect_error;
 using asio::use_awaitable;
 using Endpoint = boost::asio::ip::tcp::endpoint;
+constexpr auto kFastRefresh = routing::ShardHoldGate::kFastRefreshMs;
 
 // Built outside the coroutines: GCC 12 miscompiles brace-initialised string-literal lists there.
 const std::string& shards_request() {
@@ -48,9 +49,17 @@ ClusterMonitor::ClusterMonitor(asio::io_context& io, const config::Config& confi
       link_(io, settings_, "funnel:control:cluster"),
       wakeup_(io.get_executor()) {}
 
-// The map's primaries first (they know the newest map), then the seeds.
+bool ClusterMonitor::shard_held() const {
+  return settings_.shard_hold_gate && settings_.shard_hold_gate->any(common::coarse_now_ms());
+}
+
+// The map's primaries first (they know the newest map), then the seeds; while a shard's primary
+// is down, its replicas before them all.
 std::vector<config::HostPort> ClusterMonitor::candidates() const {
   std::vector<config::HostPort> out;
+  if (shard_held()) {
+    for (const routing::NodeAddress& node : known_replicas_) out.push_back({node.host, node.port});
+  }
   for (const routing::NodeAddress& node : known_primaries_) out.push_back({node.host, node.port});
   for (const config::HostPort& seed : config_.cluster.seeds) {
     if (std::find(out.begin(), out.end(), seed) == out.end()) out.push_back(seed);
@@ -116,7 +125,11 @@ asio::awaitable<bool> ClusterMonitor::ask(const config::HostPort& node) {
   }
   co_await resolve_nodes(view);
   known_primaries_.clear();
-  for (const routing::Shard& shard : view.map.shards()) known_primaries_.push_back(shard.primary);
+  known_replicas_.clear();
+  for (const routing::Shard& shard : view.map.shards()) {
+    known_primaries_.push_back(shard.primary);
+    known_replicas_.insert(known_replicas_.end(), shard.replicas.begin(), shard.replicas.end());
+  }
   on_view_(view);
   co_return true;
 }
@@ -154,9 +167,10 @@ asio::awaitable<bool> ClusterMonitor::refresh() {
 asio::awaitable<void> ClusterMonitor::loop() {
   auto self = shared_from_this();  // the loop may outlive stop() until the io is destroyed
   const auto interval = std::chrono::milliseconds(config_.cluster.refresh_ms);
+  const auto fast = std::min(interval, std::chrono::milliseconds(kFastRefresh));
   while (!stopping_) {
     if (!wanted_) {
-      wakeup_.expires_after(interval);
+      wakeup_.expires_after(shard_held() ? fast : interval);
       boost::system::error_code ec;
       co_await wakeup_.async_wait(redirect_error(use_awaitable, ec));
       if (stopping_) co_return;

@@ -4,7 +4,10 @@
 // Nodes asked: the map's own primaries first, then the configured seeds (DNS names allowed, as a
 // configuration endpoint). A refresh runs every cluster.refresh_ms, and at once (at most one in
 // flight, never closer than kMinGap to the previous one) when a worker reports MOVED, a lost link
-// or CLUSTERDOWN. Runs on the control thread's io_context.
+// or CLUSTERDOWN. While a shard's primary is held down (routing/shard_hold.hpp) it refreshes every
+// ShardHoldGate::kFastRefreshMs and asks the replicas first: the promoted one is the first to list
+// itself as the primary, and the dead primary would only cost a connect timeout.
+// Runs on the control thread's io_context.
 #pragma once
 
 #include <chrono>
@@ -67,6 +70,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
                                                                        std::string& error);
   asio::awaitable<void> resolve_nodes(ClusterView& view);
   std::vector<config::HostPort> candidates() const;
+  bool shard_held() const;
 
   asio::io_context& io_;
   const config::Config& config_;
@@ -77,6 +81,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   std::string link_peer_;  // "host:port" the link is open to
   SteadyTimer wakeup_;
   std::vector<routing::NodeAddress> known_primaries_;
+  std::vector<routing::NodeAddress> known_replicas_;
   std::chrono::steady_clock::time_point last_refresh_{};
   std::int64_t started_ms_ = 0;  // the refresh in progress
   bool demanded_ = false;

@@ -151,5 +151,44 @@ TEST(ClusterShards, LeavesOutReplicasThatAreNotOnline) {
   EXPECT_EQ(map.shard_for_slot(0)->replicas.size(), 1u);
 }
 
+// The per-shard failover hold's facts (shard_hold.hpp): a primary flagged fail, and whether the
+// shard has a replica to promote, online or still "loading" (Redis 7.0 says loading until gossip
+// brings the replica's offset, as it did for a cluster Funnel read right after its creation).
+std::string one_shard(std::string_view primary_health, std::string_view replica_health) {
+  const auto node = [](std::string_view port, std::string_view role, std::string_view health) {
+    return "*10\r\n$2\r\nid\r\n$1\r\nx\r\n$4\r\nport\r\n:" + std::string(port) +
+           "\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n$4\r\nrole\r\n$" +
+           std::to_string(role.size()) + "\r\n" + std::string(role) + "\r\n$6\r\nhealth\r\n$" +
+           std::to_string(health.size()) + "\r\n" + std::string(health) + "\r\n";
+  };
+  std::string reply = "*1\r\n*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n$5\r\nnodes\r\n";
+  if (replica_health.empty()) return reply + "*1\r\n" + node("7001", "master", primary_health);
+  return reply + "*2\r\n" + node("7001", "master", primary_health) +
+         node("7002", "replica", replica_health);
+}
+
+TEST(ClusterShards, SaysWhetherThePrimaryFailedAndTheShardCanFailOver) {
+  struct Case {
+    std::string_view primary, replica;
+    bool failed, can_fail_over;
+    std::size_t replicas;  // readable ones
+  };
+  const Case cases[] = {
+      {"online", "online", false, true, 1},  {"fail", "online", true, true, 1},
+      {"online", "loading", false, true, 0}, {"fail", "loading", true, true, 0},
+      {"online", "fail", false, false, 0},   {"fail", "", true, false, 0},
+  };
+  for (const Case& c : cases) {
+    SlotMap map;
+    std::string error;
+    ASSERT_TRUE(map.assign_shards(parse(one_shard(c.primary, c.replica)), kSeed, error)) << error;
+    ASSERT_EQ(map.shards().size(), 1u);
+    const Shard& shard = map.shards()[0];
+    EXPECT_EQ(shard.primary_failed, c.failed) << c.primary << "/" << c.replica;
+    EXPECT_EQ(shard.can_fail_over(), c.can_fail_over) << c.primary << "/" << c.replica;
+    EXPECT_EQ(shard.replicas.size(), c.replicas) << c.primary << "/" << c.replica;
+  }
+}
+
 }  // namespace
 }  // namespace funnel::routing
