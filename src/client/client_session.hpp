@@ -447,13 +447,15 @@ class ClientSession final : public net::PollTarget {
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   std::uint8_t pending_ops_ = 0;                // outstanding readiness waits and posted flushes
   bool protocol_failed_ = false;                // closing after a protocol error (metrics reason)
-  bool lane_hold_ = false;         // a request waits at the lane barrier (reading is paused)
-  bool pause_held_ = false;        // ... for a CLIENT PAUSE to end (counted in the PauseGate)
-  bool pause_expired_ = false;     // ... and the FUNNEL PAUSE ended at its timeout
-  bool failover_held_ = false;     // ... for the primary's failover (counted in the gate)
-  bool failover_expired_ = false;  // ... and its hold deadline passed first
-  bool shard_held_ = false;        // ... for its cluster shard's promotion (counted in the gate)
-  bool shard_expired_ = false;  // ... and its hold deadline (rare failover_deadline) passed first
+  // The holds, one byte of bits (an idle session stays under 224 bytes: SessionSize); the
+  // request path tests the three "expired" bits together.
+  bool lane_hold_ : 1 = false;         // a request waits at the lane barrier (reading is paused)
+  bool pause_held_ : 1 = false;        // ... for a CLIENT PAUSE to end (counted in the PauseGate)
+  bool pause_expired_ : 1 = false;     // ... and the FUNNEL PAUSE ended at its timeout
+  bool failover_held_ : 1 = false;     // ... for the primary's failover (counted in the gate)
+  bool failover_expired_ : 1 = false;  // ... and its hold deadline passed first
+  bool shard_held_ : 1 = false;     // ... for its cluster shard's promotion (counted in the gate)
+  bool shard_expired_ : 1 = false;  // ... and its hold deadline (rare failover_deadline) passed
   // CLIENT SETINFO, as ids in the worker's StringInterner (0: none): every client of a fleet
   // sends the same library name and version, so each session holds two 2-byte ids.
   std::uint16_t lib_name_ = 0;
