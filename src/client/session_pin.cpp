@@ -144,7 +144,7 @@ bool ClientSession::count_pin(const security::User& user) {
   }
   rare_->pin->refuse(security::user_pinned_error(user.name(), user.limits().max_pinned));
   state_.mode = plan::Mode::kLeaseRefused;
-  state_.lease_error = rare_->pin->error();
+  state_.lease_error = &rare_->pin->error();
   return false;
 }
 
