@@ -228,7 +228,8 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
                                                                const ReplyTiming& timing);
   // Where writing stops: the end of out_, or with backend.max_in_flight_per_link the end of the
   // last request the bound lets be unanswered at once (link_io.cpp).
-  std::uint64_t write_limit() const;
+  std::uint64_t write_limit();
+  void mark_written();
   // Bytes up to stream position `sent` are written now: with coalescing, no read noted before
   // may be joined any more.
   void coalesce_batch_written(std::uint64_t sent) {

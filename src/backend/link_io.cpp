@@ -102,7 +102,7 @@ void BackendLink::write_batched() {
   }
   coalesce_batch_written(out_base_ + offset);
   sent_ = out_base_ + offset;
-  pipeline_.mark_written(sent_, common::precise_now_ns());
+  mark_written();
 }
 
 void BackendLink::send_untracked(std::string_view request) {
@@ -164,7 +164,7 @@ void BackendLink::flush() {
   if (!write_pending(unsent, offset)) return;
   coalesce_batch_written(out_base_ + offset);
   sent_ = out_base_ + offset;
-  pipeline_.mark_written(sent_, common::precise_now_ns());
+  mark_written();
 }
 
 void BackendLink::wait_writable() {
@@ -403,14 +403,26 @@ void BackendLink::compact_output() {
 // bound stay in out_ (in order, with their deadlines; a timeout still answers them) instead of
 // filling Redis's query buffer under a spike. Subscriber and tracking links (a push sink) are
 // exempt: their pushes are not answers. Counted once per write that holds requests back.
-std::uint64_t BackendLink::write_limit() const {
+std::uint64_t BackendLink::write_limit() {
   const std::uint64_t end = out_base_ + out_.size();
   const common::Millis bound = settings_.max_in_flight_per_link;
   if (bound <= 0 || push_sink_ != nullptr) [[likely]]
     return end;
   const std::uint64_t limit = pipeline_.write_limit(end, static_cast<std::size_t>(bound));
-  if (limit != end) settings_.in_flight_waits->fetch_add(1, std::memory_order_relaxed);
+  if (limit != end) {
+    settings_.in_flight_waits->fetch_add(1, std::memory_order_relaxed);
+    pipeline_.note_held(static_cast<std::size_t>(bound));
+  }
   return limit;
+}
+
+// Stamps what was just written; a request the bound held back reports its wait (from when its
+// client's request was read to now) to funnel_backend_in_flight_wait_seconds.
+void BackendLink::mark_written() {
+  const std::int64_t now_ns = common::precise_now_ns();
+  pipeline_.mark_written(sent_, now_ns, [&](const InFlight& entry) {
+    settings_.in_flight_wait->observe(now_ns - entry.target.started_ns);
+  });
 }
 
 }  // namespace funnel::backend

@@ -9,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "common/live_millis.hpp"
+#include "metrics/shared_histogram.hpp"
 #include "routing/failover_hold.hpp"
 #include "routing/pause_gate.hpp"
 #include "routing/shard_hold.hpp"
@@ -69,6 +70,10 @@ struct LinkSettings {
   common::LiveMillis max_in_flight_per_link = 0;
   std::shared_ptr<std::atomic<std::uint64_t>> in_flight_waits =
       std::make_shared<std::atomic<std::uint64_t>>(0);
+  // How long each request the bound held back waited before it was written (from when its
+  // client's request was read), in every worker's links.
+  std::shared_ptr<metrics::SharedHistogram> in_flight_wait =
+      std::make_shared<metrics::SharedHistogram>();
   // The backend user data links provision and log in as, so the deny list holds inside scripts
   // (security/backend_user.hpp), and the process-wide record of whether that worked. Null: links
   // log in as backend.user only.

@@ -60,6 +60,7 @@ class Pipeline {
     entries_.pop_front();
     ++popped_;
     if (unmarked_ > 0) --unmarked_;
+    if (held_from_ != kNoneHeld && held_from_ > 0) --held_from_;
   }
 
   // Where writing may stop so that at most `bound` entries are written and unanswered at once
@@ -70,11 +71,25 @@ class Pipeline {
     const std::uint64_t last = entries_[bound - 1].end;
     return last < end ? last : end;
   }
+  // write_limit held back the entries from index `bound` on: when they are written,
+  // mark_written reports how long each waited.
+  void note_held(std::size_t bound) {
+    if (bound < held_from_) held_from_ = bound < unmarked_ ? unmarked_ : bound;
+  }
   // Stamps every entry whose bytes are now all written (end <= sent) with now_ns.
   void mark_written(std::uint64_t sent, std::int64_t now_ns) {
+    if (held_from_ != kNoneHeld) [[unlikely]]
+      return mark_held_written(sent, now_ns, [](const InFlight&) {});
     while (unmarked_ < entries_.size() && entries_[unmarked_].end <= sent) {
       entries_[unmarked_++].written_ns = now_ns;
     }
+  }
+  // The same, calling waited(entry) for each entry written now that note_held() held back.
+  template <typename Waited>
+  void mark_written(std::uint64_t sent, std::int64_t now_ns, Waited&& waited) {
+    if (held_from_ != kNoneHeld) [[unlikely]]
+      return mark_held_written(sent, now_ns, waited);
+    mark_written(sent, now_ns);
   }
 
   // Marks every not-yet-abandoned entry whose deadline has passed as abandoned and calls
@@ -97,6 +112,7 @@ class Pipeline {
   template <typename Fn>
   void drain(Fn&& fn) {
     unmarked_ = 0;
+    held_from_ = kNoneHeld;
     while (!entries_.empty()) {
       InFlight entry = entries_.front();
       entries_.pop_front();
@@ -108,9 +124,23 @@ class Pipeline {
   void release_if_empty() { entries_.release_if_empty(); }
 
  private:
+  static constexpr std::size_t kNoneHeld = SIZE_MAX;
+  template <typename Waited>
+  void mark_held_written(std::uint64_t sent, std::int64_t now_ns, Waited&& waited) {
+    while (unmarked_ < entries_.size() && entries_[unmarked_].end <= sent) {
+      InFlight& entry = entries_[unmarked_];
+      entry.written_ns = now_ns;
+      if (unmarked_ >= held_from_) waited(entry);
+      ++unmarked_;
+    }
+    // Held entries are the unwritten tail: those still unwritten wait on.
+    held_from_ = unmarked_ < entries_.size() ? unmarked_ : kNoneHeld;
+  }
+
   common::RingQueue<InFlight> entries_;
-  std::size_t unmarked_ = 0;  // entries before this index have written_ns set
-  std::uint64_t popped_ = 0;  // entries popped so far: the absolute index of front()
+  std::size_t unmarked_ = 0;           // entries before this index have written_ns set
+  std::uint64_t popped_ = 0;           // entries popped so far: the absolute index of front()
+  std::size_t held_from_ = kNoneHeld;  // entries from this index on were held back unwritten
 };
 
 }  // namespace funnel::backend

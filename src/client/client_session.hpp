@@ -206,12 +206,22 @@ class ClientSession final : public net::PollTarget {
   [[gnu::cold, gnu::noinline]] bool near_cache_before(const resp::Request& request,
                                                       std::uint64_t seq, std::uint8_t flags,
                                                       bool read_route);
-  [[gnu::cold, gnu::noinline]] void near_cache_reply(std::uint64_t seq, std::string_view reply,
+  [[gnu::cold, gnu::noinline]] bool near_cache_reply(std::uint64_t seq, std::string_view reply,
                                                      bool whole);
+  routing::CacheReadFacts cache_facts(std::uint8_t flags, bool read_route) const;
   void near_cache_write(routing::WriteScope scope, const resp::Request& request, std::uint64_t seq);
   [[gnu::cold]] void near_cache_write_all(std::uint64_t seq);
   void near_cache_closed();
   void open_fill(const resp::Request& request, std::uint64_t seq, std::uint8_t protocol);
+  // Fills and their TTL probes, MGET of several keys (session_near_cache_fill.cpp).
+  NearCacheSession& start_fill(std::uint64_t seq, std::uint8_t protocol, bool elements);
+  void send_probe(const NearCacheSession& s, std::string_view key, std::uint32_t index);
+  void probe_answered(NearCacheSession& s, std::uint64_t seq, std::string_view reply);
+  bool probes_pending(const NearCacheSession& s) const;
+  void fill_answered(NearCacheSession& s, std::string_view reply, bool whole);
+  void finish_fill(NearCacheSession& s, std::string_view reply);
+  bool near_cache_mget(const resp::Request& request, std::uint64_t seq, routing::CacheReadFacts r);
+  void open_element_fill(const resp::Request& request, std::uint64_t seq, std::uint8_t protocol);
   void release_writes(NearCacheSession& s, std::uint64_t seq);
   void note_near_cache_size();
   NearCacheSession& near_session();
@@ -271,6 +281,7 @@ class ClientSession final : public net::PollTarget {
   void end_blocking_turn();
   common::Millis blocking_deadline(const resp::Request& request) const;
   void begin_pin(PinReason reason);
+  bool count_pin(const security::User& user);
   void end_pin();
   void resume_held();
   // The pinned link of a WATCH or a blocking command can carry no more (Redis restarted, or a

@@ -25,17 +25,38 @@ struct NearCache {
   std::vector<std::string> prefixes;
   routing::CommandSet commands;  // by command::command_id
   bool unsafe_for_tests = false;
+  std::uint64_t max_value_bytes = 0;
+  std::uint16_t pttl_id = 0;               // command::command_id("pttl"): the probes' metrics label
+  std::uint16_t mget_id = 0;               // MGET of several keys is answered element by element
+  std::string probe;                       // the probe being sent (reused)
+  std::string composed;                    // an MGET reply composed from entries (reused)
+  std::vector<std::string_view> elements;  // an MGET reply's elements (reused)
 };
 
 // A session's part (ReadState::near_cache; made on its first cached read or write).
 struct NearCacheSession {
   static constexpr std::uint64_t kNoFill = UINT64_MAX;
   static constexpr std::uint32_t kWholeCache = UINT32_MAX;
+  // A fill's PTTL probe (routing/near_cache_multi.hpp) is answered to this reply "sequence
+  // number", which no client request has: the bit, the fill's serial, the key's index.
+  static constexpr std::uint64_t kProbe = 1ull << 63;
+  enum class Probe : std::uint8_t { kPending, kNoTtl, kRefused };
+  struct FillKey {
+    std::string key;              // an MGET element's key (empty for a whole-request fill)
+    std::uint32_t position = 0;   // its place among the MGET's keys
+    routing::CacheTicket ticket;  // taken before the read and its probe were sent
+    Probe probe = Probe::kPending;
+  };
   std::uint64_t fill_seq = kNoFill;  // the read whose reply may be stored
-  routing::CacheTicket fill_ticket;
-  std::string fill_request;
+  std::uint32_t fill_serial = 0;     // which fill the probes in flight belong to
+  bool fill_elements = false;        // an MGET: one entry per key, not one for the request
+  bool reply_held = false;           // the read's reply came before its probes' (held_reply)
+  std::string fill_request;          // a whole-request fill's entry key: the request's bytes
+  std::uint32_t fill_key_count = 0;  // an MGET's: how many keys it named
   std::uint32_t fill_db = 0;
   std::uint8_t fill_protocol = 2;
+  std::vector<FillKey> fill_keys;
+  std::string held_reply;
   struct Write {
     std::uint64_t seq;
     std::uint32_t bucket;  // kWholeCache: a write whose keys cannot be listed

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "backend/pinned_pool.hpp"
 #include "client/blocking_order.hpp"
 #include "plan/session_state.hpp"
+#include "security/user_limits.hpp"
 
 namespace funnel::client {
 
@@ -63,6 +65,12 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
     }
   }
   void set_waiting() { waiting_ = true; }
+  // The user this lease counts against (its max_pinned; released with the lease).
+  void count_for(std::shared_ptr<security::UserCounters> counters) {
+    counted_ = std::move(counters);
+  }
+  // Refused before asking the pool (the user's max_pinned): the request gets `error`.
+  void refuse(std::string error) { error_ = std::move(error); }
   // A MONITOR link is closed at the end, never cleaned for reuse: a monitor line could pass for
   // one of the cleaning's replies.
   bool reusable() const { return reason_ != PinReason::kMonitor; }
@@ -89,6 +97,7 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   bool waiting_ = false;
   bool overflowed_ = false;
   std::string held_lines_;
+  std::shared_ptr<security::UserCounters> counted_;  // null: not counted (refused, no user)
 };
 
 }  // namespace funnel::client

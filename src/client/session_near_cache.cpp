@@ -9,18 +9,14 @@
 #include "security/key_positions.hpp"
 
 namespace funnel::client {
-namespace {
-// A reply worth storing: not an error (which may be Funnel's own: a timeout, a lost link).
-bool storable(std::string_view reply) {
-  return !reply.empty() && reply[0] != '-' && reply[0] != '!';
-}
-}  // namespace
-
 NearCache::NearCache(const config::ShieldConfig& shield, routing::NearCacheGuard& g)
     : guard(g),
       store(g, routing::NearCacheLimits{shield.near_cache_max_bytes, shield.near_cache_max_entries,
                                         shield.near_cache_max_value_bytes}),
-      unsafe_for_tests(shield.near_cache_unsafe_for_tests != 0) {
+      unsafe_for_tests(shield.near_cache_unsafe_for_tests != 0),
+      max_value_bytes(shield.near_cache_max_value_bytes),
+      pttl_id(command::command_id("pttl")),
+      mget_id(command::command_id("mget")) {
   std::string error;  // config validation refused bad prefixes already
   prefixes = routing::split_prefixes(shield.near_cache_prefixes, error);
   std::vector<std::string> refused;
@@ -49,19 +45,10 @@ bool ClientSession::near_cache_before(const resp::Request& request, std::uint64_
   }
   NearCache& cache = *ctx_.near_cache;
   if (!cache.commands.test(cls.spec->id)) return false;
-  routing::CacheReadFacts r;
-  r.listed = true;
+  routing::CacheReadFacts r = cache_facts(flags, read_route);
+  if (cls.spec->id == cache.mget_id && request.argc() > 2) return near_cache_mget(request, seq, r);
   r.one_key = routing::names_one_key(*cls.spec, request.argc());
   r.key_under_prefix = r.one_key && routing::under_prefix(request.arg(1), cache.prefixes);
-  r.in_multi = state_.mode != plan::Mode::kNormal;
-  r.pinned = state_.holds_pin();
-  r.tracking = r.pinned && state_.pin_reason == plan::PinReason::kTracking;
-  r.reply_off = silent_;
-  r.reply_edited =
-      (flags & (backend::ReplyTarget::kEdited | backend::ReplyTarget::kOutOfBand)) != 0;
-  r.subscribed = subscribed();
-  r.earlier_in_flight = replies_.pending() > 1;  // this request's slot is open already
-  r.to_primary = !read_route && !ctx_.cluster;
   const routing::CacheUse use = routing::cache_use(r);
   if (use == routing::CacheUse::kNone) return false;
   const auto protocol = static_cast<std::uint8_t>(state_.protocol);
@@ -77,6 +64,22 @@ bool ClientSession::near_cache_before(const resp::Request& request, std::uint64_
   return false;
 }
 
+// What the session's state says about a read (the request's keys are the caller's part).
+routing::CacheReadFacts ClientSession::cache_facts(std::uint8_t flags, bool read_route) const {
+  routing::CacheReadFacts r;
+  r.listed = true;
+  r.in_multi = state_.mode != plan::Mode::kNormal;
+  r.pinned = state_.holds_pin();
+  r.tracking = r.pinned && state_.pin_reason == plan::PinReason::kTracking;
+  r.reply_off = silent_;
+  r.reply_edited =
+      (flags & (backend::ReplyTarget::kEdited | backend::ReplyTarget::kOutOfBand)) != 0;
+  r.subscribed = subscribed();
+  r.earlier_in_flight = replies_.pending() > 1;  // this request's slot is open already
+  r.to_primary = !read_route && !ctx_.cluster;
+  return r;
+}
+
 void ClientSession::open_fill(const resp::Request& request, std::uint64_t seq,
                               std::uint8_t protocol) {
   NearCache& cache = *ctx_.near_cache;
@@ -84,12 +87,10 @@ void ClientSession::open_fill(const resp::Request& request, std::uint64_t seq,
   const std::uint32_t bucket = routing::NearCacheGuard::bucket_of(request.arg(1));
   if (!cache.guard.open_fill(bucket, ctx_.snapshot->epoch, ticket) && !cache.unsafe_for_tests)
     return;
-  NearCacheSession& s = near_session();
-  s.fill_seq = seq;
-  s.fill_ticket = ticket;
+  NearCacheSession& s = start_fill(seq, protocol, false);
   s.fill_request.assign(request.raw());
-  s.fill_db = state_.db;
-  s.fill_protocol = protocol;
+  s.fill_keys.push_back({{}, 0, ticket, NearCacheSession::Probe::kPending});
+  send_probe(s, request.arg(1), 0);
 }
 
 // Before the write is handed to a link: its cached keys (or the whole cache) go stale in every
@@ -116,24 +117,18 @@ void ClientSession::near_cache_write_all(std::uint64_t seq) {
   near_session().writes.push_back({seq, NearCacheSession::kWholeCache});
 }
 
-// Every reply of a near-cache session passes here (`whole`: not streamed in parts).
-void ClientSession::near_cache_reply(std::uint64_t seq, std::string_view reply, bool whole) {
-  if (rare_->reads == nullptr || !rare_->reads->near_cache) return;
+// Every reply of a near-cache session passes here (`whole`: not streamed in parts). True if it
+// was a fill's probe: no client waits for it.
+bool ClientSession::near_cache_reply(std::uint64_t seq, std::string_view reply, bool whole) {
+  if (rare_->reads == nullptr || !rare_->reads->near_cache) return false;
   NearCacheSession& s = *rare_->reads->near_cache;
-  NearCache& cache = *ctx_.near_cache;
-  if (seq == s.fill_seq) {
-    s.fill_seq = NearCacheSession::kNoFill;
-    routing::CacheTicket ticket = s.fill_ticket;
-    // The broken rule the history checker must catch: a ticket taken now forgets whatever
-    // changed while the fill was in flight.
-    if (cache.unsafe_for_tests &&
-        !cache.guard.open_fill(ticket.bucket, ctx_.snapshot->epoch, ticket))
-      ticket.epoch = 0;
-    if (whole && storable(reply))
-      cache.store.store({s.fill_db, s.fill_protocol, s.fill_request}, reply, ticket);
-    note_near_cache_size();
+  if (seq & NearCacheSession::kProbe) {
+    probe_answered(s, seq, reply);
+    return true;
   }
+  if (seq == s.fill_seq) fill_answered(s, reply, whole);
   if (!s.writes.empty()) release_writes(s, seq);
+  return false;
 }
 
 void ClientSession::release_writes(NearCacheSession& s, std::uint64_t seq) {
@@ -154,8 +149,11 @@ void ClientSession::release_writes(NearCacheSession& s, std::uint64_t seq) {
 // invalidation says so, as for any writer Funnel does not see).
 void ClientSession::near_cache_closed() {
   if (rare_->reads == nullptr || !rare_->reads->near_cache) return;
-  release_writes(*rare_->reads->near_cache, NearCacheSession::kNoFill);
-  rare_->reads->near_cache->fill_seq = NearCacheSession::kNoFill;
+  NearCacheSession& s = *rare_->reads->near_cache;
+  release_writes(s, NearCacheSession::kNoFill);
+  s.fill_seq = NearCacheSession::kNoFill;
+  s.fill_keys.clear();
+  s.reply_held = false;
 }
 
 void ClientSession::note_near_cache_size() {

@@ -58,8 +58,9 @@ void ClientSession::deliver(const backend::ReplyTarget& target, std::string_view
                             const backend::ReplyTiming& timing) {
   if (closed_) return;
   if (target.flags & backend::ReplyTarget::kWrite) write_answered(timing.now_ns);
-  if (ctx_.near_cache != nullptr) [[unlikely]]
-    near_cache_reply(target.seq, reply, true);
+  if (ctx_.near_cache != nullptr) [[unlikely]] {
+    if (near_cache_reply(target.seq, reply, true)) return;  // a fill's TTL probe
+  }
   record(target.command_id, static_cast<metrics::CommandClass>(target.command_class), reply,
          timing.now_ns - target.started_ns, timing.backend_ns, timing.request);
   constexpr std::uint8_t kEditOrDrop =

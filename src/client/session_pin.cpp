@@ -21,6 +21,7 @@ static_assert(std::tuple_size_v<decltype(metrics::WorkerMetrics::pins)> ==
 
 PinLease::~PinLease() {
   set_link(nullptr);
+  if (counted_ != nullptr) security::leave_pin(*counted_);
   if (turn_ticket) session_.ctx_.blocking_order->done(turn_ticket);
 }
 
@@ -120,6 +121,7 @@ void ClientSession::begin_pin(PinReason reason) {
   // command's); keyless (MONITOR, tracking) and outside cluster mode: the main node's.
   backend::PinnedPool& pool = *ctx_.pinned_for_slot(ctx_.request_slot);
   rare().pin = std::make_unique<PinLease>(*this, pool, reason, ++state_.pin_serial);
+  if (state_.user != nullptr && !count_pin(*state_.user)) return;
   ctx_.metrics->pins[static_cast<std::size_t>(reason)].add();
   if (backend::LinkPtr link = pool.try_lease(state_.protocol)) {
     if (state_.db != 0) pool.select_database(*link, state_.db);
@@ -130,6 +132,20 @@ void ClientSession::begin_pin(PinReason reason) {
   rare_->pin->set_waiting();
   state_.mode = plan::Mode::kLeaseWaiting;  // before wait(): it may answer at once
   pool.wait(*rare_->pin, state_.protocol);
+}
+
+// The user's max_pinned (security/user_limits.hpp): false when its clients hold that many
+// pinned links already; the request that would pin is then answered the limit's error (the plan's
+// kLeaseRefused), and nothing of anyone's is touched.
+bool ClientSession::count_pin(const security::User& user) {
+  if (security::enter_pin(user.counters(), user.limits().max_pinned)) {
+    rare_->pin->count_for(user.shared_counters());
+    return true;
+  }
+  rare_->pin->refuse(security::user_pinned_error(user.name(), user.limits().max_pinned));
+  state_.mode = plan::Mode::kLeaseRefused;
+  state_.lease_error = &rare_->pin->error();
+  return false;
 }
 
 void ClientSession::end_pin() {

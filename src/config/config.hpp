@@ -122,6 +122,7 @@ struct UserConfig {
   // second over the whole process; 0 = no limit.
   std::uint32_t max_connections = 0;
   std::uint32_t max_commands_per_s = 0;
+  std::uint32_t max_pinned = 0;  // its clients holding a pinned backend link at once
 };
 
 struct AuthConfig {
@@ -146,6 +147,7 @@ struct AuthConfig {
   // The same per-user limits for the default user (clients that never AUTH as another user).
   std::uint32_t default_max_connections = 0;
   std::uint32_t default_max_commands_per_s = 0;
+  std::uint32_t default_max_pinned = 0;
   // 1: a user not configured here is checked against the backend (AUTH on a control-side
   // connection, rules from ACL GETUSER), its verdict and rules kept backend_users_cache_ms.
   // See docs/security.md#users-kept-in-the-backend.

@@ -193,6 +193,9 @@ constexpr std::array kKeys = {
   integer("auth", "default_max_commands_per_s", "", 0, 100'000'000,
           "the default user's commands per second; 0 = no limit",
           [](Config& c) -> std::uint32_t& { return c.auth.default_max_commands_per_s; }),
+  integer("auth", "default_max_pinned", "", 0, 10'000'000,
+          "the default user's clients holding a pinned backend link at once; 0 = no limit",
+          [](Config& c) -> std::uint32_t& { return c.auth.default_max_pinned; }),
   integer("auth", "backend_enforces_deny_list", "--backend-enforces-deny-list", 0, 1,
           "1 says backend.user already lacks the denied commands (scripts then run where the "
           "backend refuses ACL SETUSER)",

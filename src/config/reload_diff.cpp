@@ -12,14 +12,14 @@ namespace funnel::config {
 namespace {
 
 bool same_users(const std::vector<UserConfig>& a, const std::vector<UserConfig>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](const UserConfig& x, const UserConfig& y) {
-                      return x.name == y.name && x.password_sha256 == y.password_sha256 &&
-                             x.password_file == y.password_file &&
-                             x.password_env == y.password_env && x.rules == y.rules &&
-                             x.password == y.password && x.max_connections == y.max_connections &&
-                             x.max_commands_per_s == y.max_commands_per_s;
-                    });
+  return std::equal(
+      a.begin(), a.end(), b.begin(), b.end(), [](const UserConfig& x, const UserConfig& y) {
+        return x.name == y.name && x.password_sha256 == y.password_sha256 &&
+               x.password_file == y.password_file && x.password_env == y.password_env &&
+               x.rules == y.rules && x.password == y.password &&
+               x.max_connections == y.max_connections &&
+               x.max_commands_per_s == y.max_commands_per_s && x.max_pinned == y.max_pinned;
+      });
 }
 
 // Whether `key` goes under `live` for this pair of configurations: its row, except that with a

@@ -113,6 +113,7 @@ constexpr std::array kRules = {
   // in use live in the process's user board and carry over (security/user_limits.hpp).
   ReloadRule{"auth.default_max_connections", kLive},
   ReloadRule{"auth.default_max_commands_per_s", kLive},
+  ReloadRule{"auth.default_max_pinned", kLive},
   // Limits are read per request or per batch from the worker's settings.
   ReloadRule{"limits.max_request_bytes", kLive},
   ReloadRule{"limits.buffer_budget_bytes", kLive},

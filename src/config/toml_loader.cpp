@@ -181,7 +181,11 @@ void load_user_limit(UserConfig& user, const std::string& field, const toml::nod
                       ": expected a whole number from 0 (no limit) to 100000000");
   }
   const auto limit = static_cast<std::uint32_t>(number->get());
-  (field == "max_connections" ? user.max_connections : user.max_commands_per_s) = limit;
+  if (field == "max_pinned") {
+    user.max_pinned = limit;
+  } else {
+    (field == "max_connections" ? user.max_connections : user.max_commands_per_s) = limit;
+  }
 }
 
 void load_user(Config& config, const toml::node& node, const std::string& where) {
@@ -201,7 +205,7 @@ void load_user(Config& config, const toml::node& node, const std::string& where)
                         " is not supported: a password does not belong in the config file; give "
                         "password_sha256 (its SHA-256), password_file or password_env");
     }
-    if (field == "max_connections" || field == "max_commands_per_s") {
+    if (field == "max_connections" || field == "max_commands_per_s" || field == "max_pinned") {
       load_user_limit(user, field, value, shown);
       continue;
     }
@@ -209,7 +213,7 @@ void load_user(Config& config, const toml::node& node, const std::string& where)
     if (std::find(std::begin(kFields), std::end(kFields), field) == std::end(kFields)) {
       throw ConfigError("unknown key " + shown +
                         "; valid keys in [[users]]: name, password_sha256, password_file, "
-                        "password_env, rules, max_connections, max_commands_per_s");
+                        "password_env, rules, max_connections, max_commands_per_s, max_pinned");
     }
     if (text == nullptr) {
       throw ConfigError(show(shown, literal(value)) + ": expected a string, got " +

@@ -84,12 +84,13 @@ std::shared_ptr<const UserDirectory> UserDirectory::build(const config::AuthConf
     const config::UserConfig& user = auth.users[i];
     has_default = has_default || user.name == "default";
     directory->users_.push_back(std::make_unique<User>(user.name, rules_for(user, i)));
-    directory->users_.back()->limits_ = {user.max_connections, user.max_commands_per_s};
+    directory->users_.back()->limits_ = {user.max_connections, user.max_commands_per_s,
+                                         user.max_pinned};
   }
   if (!has_default) {
     directory->users_.push_back(std::make_unique<User>("default", default_rules(auth)));
     directory->users_.back()->limits_ = {auth.default_max_connections,
-                                         auth.default_max_commands_per_s};
+                                         auth.default_max_commands_per_s, auth.default_max_pinned};
   }
   if (std::string error = directory->policy_.parse(auth.deny_commands); !error.empty()) {
     throw config::ConfigError("auth.deny_commands: " + error);

@@ -39,6 +39,8 @@ class User {
   // across reloads for the same name).
   const UserLimits& limits() const { return limits_; }
   UserCounters& counters() const { return *counters_; }
+  // The same counters, kept alive by a holder that may outlive this user (a reload).
+  const std::shared_ptr<UserCounters>& shared_counters() const { return counters_; }
 
  private:
   std::string name_;

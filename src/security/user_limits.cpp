@@ -37,6 +37,18 @@ void leave_user(UserCounters& counters) {
   counters.connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
+bool enter_pin(UserCounters& counters, std::uint32_t max_pinned) {
+  const std::int64_t before = counters.pinned.fetch_add(1, std::memory_order_relaxed);
+  if (max_pinned == 0 || before < static_cast<std::int64_t>(max_pinned)) return true;
+  counters.pinned.fetch_sub(1, std::memory_order_relaxed);
+  counters.refused_pins.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+void leave_pin(UserCounters& counters) {
+  counters.pinned.fetch_sub(1, std::memory_order_relaxed);
+}
+
 std::string user_connections_error(std::string_view user, std::uint32_t max_connections) {
   return "ERR max number of clients reached (funnel: user '" + std::string(user) + "' holds " +
          std::to_string(max_connections) +
@@ -48,6 +60,12 @@ std::string user_rate_error(std::string_view user, std::uint32_t max_commands_pe
   return "ERR funnel: user '" + std::string(user) + "' exceeded " +
          std::to_string(max_commands_per_s) + " commands per second; retry after " +
          std::to_string(retry_ms) + " ms";
+}
+
+std::string user_pinned_error(std::string_view user, std::uint32_t max_pinned) {
+  return "ERR funnel: user '" + std::string(user) + "' has " + std::to_string(max_pinned) +
+         " clients holding a pinned backend link (WATCH, MULTI, blocking commands, tracking, "
+         "MONITOR), its max_pinned; retry once one ends or raise the limit";
 }
 
 }  // namespace funnel::security

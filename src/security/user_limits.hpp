@@ -15,6 +15,7 @@ namespace funnel::security {
 struct UserLimits {
   std::uint32_t max_connections = 0;     // 0: no limit
   std::uint32_t max_commands_per_s = 0;  // 0: no limit
+  std::uint32_t max_pinned = 0;          // its clients holding a pinned link at once; 0: no limit
 };
 
 // One worker's share of a user's commands per second: a token bucket that holds one second of
@@ -43,6 +44,8 @@ struct UserCounters {
   std::atomic<std::int64_t> connections{0};
   std::atomic<std::uint64_t> refused_connections{0};
   std::atomic<std::uint64_t> refused_commands{0};
+  std::atomic<std::int64_t> pinned{0};  // its clients holding (or waiting for) a pinned link
+  std::atomic<std::uint64_t> refused_pins{0};
   struct alignas(64) Share {
     CommandBucket bucket;
   };
@@ -53,11 +56,17 @@ struct UserCounters {
 // `max_connections` (0: no limit). Any thread.
 bool enter_user(UserCounters& counters, std::uint32_t max_connections);
 void leave_user(UserCounters& counters);
+// A client of the user starts holding a pinned backend link (WATCH, MULTI on its own link, a
+// blocking command, tracking, MONITOR): false (counted as refused) when the user's clients hold
+// `max_pinned` already (0: no limit). Any thread.
+bool enter_pin(UserCounters& counters, std::uint32_t max_pinned);
+void leave_pin(UserCounters& counters);
 
 // Redis's own text for a full server, naming the user and the setting (clients and their retry
 // logic recognise the prefix), and Funnel's refusal of a command over the user's rate.
 std::string user_connections_error(std::string_view user, std::uint32_t max_connections);
 std::string user_rate_error(std::string_view user, std::uint32_t max_commands_per_s,
                             std::int64_t retry_ms);
+std::string user_pinned_error(std::string_view user, std::uint32_t max_pinned);
 
 }  // namespace funnel::security

@@ -20,8 +20,13 @@ std::string Process::admission_metrics() {
       "# TYPE funnel_user_connections gauge\n";
   std::string refused =
       "# HELP funnel_user_refused_total Connections (reason=\"connections\": the user's "
-      "max_connections) and commands (reason=\"commands\": its max_commands_per_s) refused.\n"
+      "max_connections) and commands (reason=\"commands\": its max_commands_per_s; "
+      "reason=\"pinned\": a pinned link past its max_pinned) refused.\n"
       "# TYPE funnel_user_refused_total counter\n";
+  std::string pinned =
+      "# HELP funnel_user_pinned_links Clients of each user holding (or waiting for) a pinned "
+      "backend link (WATCH, MULTI, blocking commands, tracking, MONITOR).\n"
+      "# TYPE funnel_user_pinned_links gauge\n";
   for (const auto& user : users->users()) {
     const std::string name = metrics::escape(user->name());
     const security::UserCounters& counters = user->counters();
@@ -32,8 +37,17 @@ std::string Process::admission_metrics() {
         "funnel_user_refused_total{{user=\"{}\",reason=\"commands\"}} {}\n",
         name, counters.refused_connections.load(std::memory_order_relaxed), name,
         counters.refused_commands.load(std::memory_order_relaxed));
+    refused += fmt::format("funnel_user_refused_total{{user=\"{}\",reason=\"pinned\"}} {}\n", name,
+                           counters.refused_pins.load(std::memory_order_relaxed));
+    pinned += fmt::format("funnel_user_pinned_links{{user=\"{}\"}} {}\n", name,
+                          counters.pinned.load(std::memory_order_relaxed));
   }
-  return connections + refused +
+  std::string wait;
+  link_settings_.in_flight_wait->render(
+      wait, "funnel_backend_in_flight_wait_seconds",
+      "How long requests that backend.max_in_flight_per_link held back in Funnel waited before "
+      "they were written to their link (from when the client's request was read).");
+  return connections + refused + pinned + wait +
          fmt::format(
              "# HELP funnel_backend_in_flight_waits_total Writes to a backend link that held "
              "requests back in Funnel because backend.max_in_flight_per_link were unanswered.\n"

@@ -46,7 +46,8 @@ tls::ClientTlsOptions backend_tls_files(const config::BackendConfig& backend) {
 bool auth_changed(const std::vector<std::string>& live) {
   return has(live, "auth.users") || has(live, "auth.requirepass_file") ||
          has(live, "auth.deny_commands") || has(live, "auth.backend_enforces_deny_list") ||
-         has(live, "auth.default_max_connections") || has(live, "auth.default_max_commands_per_s");
+         has(live, "auth.default_max_connections") ||
+         has(live, "auth.default_max_commands_per_s") || has(live, "auth.default_max_pinned");
 }
 
 // The report of a reload whose workers did not all apply it within the bound.

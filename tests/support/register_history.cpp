@@ -17,6 +17,24 @@ std::int64_t steady_now_ns() {
 
 namespace {
 
+std::string random_key(const RegisterLoad& load, std::mt19937& rng) {
+  return "lin:" + std::to_string(rng() % 4 == 0 ? rng() % static_cast<unsigned>(load.keys) : 0);
+}
+
+// MGET of `op.key` and another key: one read of each, both over the MGET's span.
+void mget_read(RespConnection& conn, const RegisterLoad& load, std::mt19937& rng, Operation op,
+               std::vector<Operation>& ops) {
+  Operation other = op;
+  other.key = "lin:" + std::to_string(rng() % static_cast<unsigned>(load.keys));
+  const resp::Value reply = conn.command({"MGET", op.key, other.key});
+  op.done_ns = other.done_ns = steady_now_ns();
+  if (reply.is_error() || reply.elems.size() != 2) return;
+  if (!reply.elems[0].is_null()) op.value = reply.elems[0].str;
+  if (!reply.elems[1].is_null()) other.value = reply.elems[1].str;
+  ops.push_back(std::move(op));
+  ops.push_back(std::move(other));
+}
+
 // One client's operations until the deadline or max_ops.
 void run_client(const RegisterLoad& load, int c, std::chrono::steady_clock::time_point deadline,
                 std::vector<Operation>& ops) {
@@ -26,11 +44,15 @@ void run_client(const RegisterLoad& load, int c, std::chrono::steady_clock::time
   for (int n = 0; n < load.max_ops && std::chrono::steady_clock::now() < deadline; ++n) {
     Operation op;
     op.client = c;
-    op.key = "lin:" + std::to_string(rng() % 4 == 0 ? rng() % static_cast<unsigned>(load.keys) : 0);
+    op.key = random_key(load, rng);
     const bool write = direct || rng() % 8 == 0;
     op.kind = write ? Operation::Kind::kWrite : Operation::Kind::kRead;
     if (write) op.value = std::to_string(c) + "-" + std::to_string(n);
     op.begun_ns = steady_now_ns();
+    if (!write && load.mget_reads) {
+      mget_read(conn, load, rng, std::move(op), ops);
+      continue;
+    }
     const resp::Value reply =
         write ? conn.command({"SET", op.key, *op.value}) : conn.command({"GET", op.key});
     op.done_ns = steady_now_ns();

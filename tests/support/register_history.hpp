@@ -1,6 +1,6 @@
 // The load behind the register histories the linearizability checker judges (coalescing and the
-// near cache tests, issue #18): Funnel clients doing random GET / SET of unique values on a few
-// keys ("lin:<n>", mostly the hot "lin:0", as a launch spike reads), plus direct writers that
+// near cache tests, issue #18): Funnel clients doing random GET (or MGET) / SET of unique values on
+// a few keys ("lin:<n>", mostly the hot "lin:0", as a launch spike reads), plus direct writers that
 // SET straight to Redis, each operation recorded with its invocation and response times.
 #pragma once
 
@@ -21,6 +21,9 @@ struct RegisterLoad {
   std::chrono::milliseconds duration{0};  // the run ends at this or at max_ops per client
   int max_ops = 0;
   unsigned seed = 1;  // each client's random choices: seed + its number * 7919
+  // Reads through Funnel are MGET of the key and another random one, recorded as one read of
+  // each key over the MGET's span (the near cache's MGET, issue #18 item 2).
+  bool mget_reads = false;
 };
 
 // Every completed operation (errors have no outcome and are left out).

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace funnel::backend {
 namespace {
 
@@ -118,6 +120,37 @@ TEST(Pipeline, WriteLimitStopsAfterTheBoundthEntry) {
   pipeline.pop();  // the first is answered: one more may go
   EXPECT_EQ(pipeline.write_limit(157, 3), 140u);
   EXPECT_EQ(pipeline.write_limit(135, 3), 135u);  // never past the output's end
+}
+
+// The wait histogram's source: only entries the bound held back report when they are written,
+// each once, with the time they were stamped; the others are stamped silently.
+TEST(Pipeline, EntriesTheBoundHeldBackReportTheirWaitWhenWritten) {
+  Pipeline pipeline;
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    InFlight e = entry(i, 1000);
+    e.begin = 100 + i * 10;
+    e.end = e.begin + 10;
+    pipeline.push(e);
+  }
+  std::vector<std::uint64_t> waited;
+  const auto note = [&](const InFlight& e) { waited.push_back(e.target.seq); };
+  ASSERT_EQ(pipeline.write_limit(150, 2), 120u);
+  pipeline.note_held(2);  // entries 2, 3, 4 wait
+  pipeline.mark_written(120, 7, note);
+  EXPECT_TRUE(waited.empty()) << "the first two were written at once";
+  pipeline.pop();  // entry 0 answered: entry 2 may go
+  pipeline.mark_written(130, 9, note);
+  EXPECT_EQ(waited, (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(pipeline.at(1).written_ns, 9);
+  pipeline.mark_written(150, 11, note);  // the rest together
+  EXPECT_EQ(waited, (std::vector<std::uint64_t>{2, 3, 4}));
+  // Nothing held any more: a new entry written at once reports nothing.
+  InFlight e = entry(5, 1000);
+  e.begin = 150;
+  e.end = 160;
+  pipeline.push(e);
+  pipeline.mark_written(160, 12, note);
+  EXPECT_EQ(waited.size(), 3u);
 }
 
 }  // namespace

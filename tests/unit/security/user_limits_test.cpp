@@ -49,6 +49,19 @@ TEST(UserLimitsTest, ConnectionsAreCountedAndRefusedPastTheLimit) {
   EXPECT_EQ(counters->connections.load(), 3);
 }
 
+TEST(UserLimitsTest, PinnedLinksAreCountedAndRefusedPastTheLimit) {
+  auto counters = std::make_unique<UserCounters>();
+  EXPECT_TRUE(enter_pin(*counters, 1));
+  EXPECT_FALSE(enter_pin(*counters, 1));
+  EXPECT_EQ(counters->pinned.load(), 1);
+  EXPECT_EQ(counters->refused_pins.load(), 1u);
+  EXPECT_EQ(counters->connections.load(), 0);  // pins are their own count
+  leave_pin(*counters);
+  EXPECT_TRUE(enter_pin(*counters, 1));
+  EXPECT_TRUE(enter_pin(*counters, 0));  // no limit: counted, never refused
+  EXPECT_EQ(counters->pinned.load(), 2);
+}
+
 TEST(UserLimitsTest, EachWorkersShareHasItsOwnCacheLine) {
   EXPECT_EQ(sizeof(UserCounters::Share), 64u);
 }
@@ -58,6 +71,10 @@ TEST(UserLimitsTest, RefusalsUseRedisTextsWhereTheMeaningMatches) {
   EXPECT_NE(user_connections_error("app", 5).find("user 'app'"), std::string::npos);
   EXPECT_EQ(user_rate_error("app", 100, 7),
             "ERR funnel: user 'app' exceeded 100 commands per second; retry after 7 ms");
+  EXPECT_EQ(user_pinned_error("app", 2).rfind(
+                "ERR funnel: user 'app' has 2 clients holding a pinned backend link", 0),
+            0u);
+  EXPECT_NE(user_pinned_error("app", 2).find("max_pinned"), std::string::npos);
 }
 
 }  // namespace
