@@ -30,7 +30,10 @@ void PinnedPool::set_snapshot(SnapshotPtr snapshot) {
   const std::vector<LinkPtr> links = links_;  // retire() may drop links from links_
   for (const auto& link : links) {
     link->set_snapshot(snapshot_);
-    if (new_epoch) link->retire();
+    if (!new_epoch) continue;
+    // Tracking or MONITOR on the old primary would go silent (writes go to the new one).
+    if (PushSink* lessee = link->push_sink()) lessee->on_session_lost(*link);
+    link->retire();
   }
   if (new_epoch) idle_.clear();
 }
@@ -125,6 +128,10 @@ bool PinnedPool::others_waiting() const {
   return ProcessCounters::read(*waiting_count_) > static_cast<std::int64_t>(waiters_.size());
 }
 
+bool PinnedPool::over_budget() const {
+  return ProcessCounters::read(*open_count_) > static_cast<std::int64_t>(limits_.max_pinned);
+}
+
 void PinnedPool::release(const LinkPtr& link, bool reusable) {
   ProcessCounters::add(counters_.pinned_leased, -1);
   if (!reusable) return close_link(link, "not reusable (MONITOR)");
@@ -141,6 +148,7 @@ void PinnedPool::release(const LinkPtr& link, bool reusable) {
     return waiter->on_lease(link);
   }
   if (others_waiting()) return close_link(link, "budget needed by another worker");
+  if (over_budget()) return close_link(link, "over backend.max_pinned (lowered by a reload)");
   idle_.push_back(link);
 }
 
@@ -196,7 +204,7 @@ void PinnedPool::submit(BackendLink& link, std::string_view request, const Reply
 
 void PinnedPool::tick(common::Millis now) {
   if (!waiters_.empty()) serve_waiters(now);
-  if (!idle_.empty() && others_waiting()) {
+  if (!idle_.empty() && (others_waiting() || over_budget())) {
     const std::vector<LinkPtr> idle = idle_;
     for (const auto& link : idle) close_link(link, "budget needed by another worker");
   }
@@ -224,6 +232,7 @@ void PinnedPool::on_link_down(BackendLink& link, std::string_view) {
   auto it = std::find_if(links_.begin(), links_.end(),
                          [&](const LinkPtr& candidate) { return candidate.get() == &link; });
   if (it == links_.end()) return;
+  if (PushSink* lessee = link.push_sink()) lessee->on_session_lost(link);
   asio::post(io_, [this, self = *it] { close_link(self, "connection lost"); });
   if (link_event_hook_) link_event_hook_();
 }
