@@ -231,6 +231,92 @@ TEST(Storm, ProbeFindsASustainableRateOnBothPaths) {
   EXPECT_EQ(chart_points(run.html, "probe-p99").size(), 2u);
 }
 
+// Issue #18 item 5: the hot-key workload through Funnel with the near cache on its prefix and
+// the writer writing through the same Funnel. Every write is acknowledged through Funnel, so no
+// read that began after it may return an older version; the near cache serves part of the reads,
+// so the backend sees fewer GETs than invocations.
+TEST(Storm, HotKeyThroughTheNearCacheReadsNothingStale) {
+  auto redis = RedisServer::start({"--maxclients", "1000"});
+  const std::uint16_t admin = free_port();
+  auto funnel = FunnelProcess::start({"--backend", loopback(redis->port()), "--workers", "2",
+                                      "--near-cache", "storm:hot:", "--admin", loopback(admin)});
+  const auto run =
+      storm(with({"run", "--backend", loopback(redis->port()), "--via", loopback(funnel->port()),
+                  "--funnel-admin", loopback(admin), "--workload", "hot-key", "--write-rate", "10"},
+                 {"--scenario", "constant", "--rate", "150", "--duration", "3", "--think-ms", "20",
+                  "--sample-ms", "200"}));
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  const auto& t = run.totals(0);
+  EXPECT_EQ(number(t.at("failed")), 0);
+  const auto& hot = t.at("hot_key");
+  for (const char* field :
+       {"writer", "reads", "unversioned_reads", "writes", "write_errors", "stale_reads",
+        "max_staleness_ms", "backend_reads", "backend_commands_per_invocation", "coalesced",
+        "near_cache_hits", "coalesced_share", "near_cache_share"}) {
+    EXPECT_TRUE(hot.as_object().contains(field)) << field;
+  }
+  EXPECT_EQ(hot.at("writer").as_string(), "funnel");
+  EXPECT_EQ(number(hot.at("reads")), number(t.at("invocations")));
+  EXPECT_EQ(number(hot.at("unversioned_reads")), 0);
+  EXPECT_GE(number(hot.at("writes")), 100);  // the seeding writes of the 100 keys, then more
+  EXPECT_EQ(number(hot.at("stale_reads")), 0) << json::serialize(hot);
+  EXPECT_GT(number(hot.at("near_cache_hits")), 0) << json::serialize(hot);
+  const double per_invocation = hot.at("backend_commands_per_invocation").to_number<double>();
+  EXPECT_GE(per_invocation, 0);
+  EXPECT_LT(per_invocation, 1) << json::serialize(hot);
+  EXPECT_NE(run.html.find("stale reads"), std::string::npos);
+  EXPECT_EQ(funnel::storm::testing::check_html(run.html), "");
+  EXPECT_NE(run.log.find("backend reads per invocation"), std::string::npos) << run.log;
+}
+
+// The same check must fail when the near cache is broken on purpose: with
+// shield.near_cache_unsafe_for_tests a fill's reply is stored even when a write changed the key
+// while it was in flight, so a value older than an acknowledged write stays cached.
+TEST(Storm, HotKeyCountsTheStaleReadsOfABrokenNearCache) {
+  auto redis = RedisServer::start({"--maxclients", "1000"});
+  TempDir dir("funnel-storm-unsafe");
+  const std::string config = dir.write("funnel.toml",
+                                       "[shield]\nnear_cache = 1\nnear_cache_prefixes = "
+                                       "\"storm:hot:\"\nnear_cache_unsafe_for_tests = 1\n");
+  const std::uint16_t admin = free_port();
+  auto funnel = FunnelProcess::start({"--config", config, "--backend", loopback(redis->port()),
+                                      "--workers", "2", "--admin", loopback(admin)});
+  // Two keys, written 300 times a second, read 8 times per invocation over kept connections:
+  // many fills race a write (9 to 83 stale reads in three runs under asan).
+  const auto run = storm({"run",
+                          "--backend",
+                          loopback(redis->port()),
+                          "--via",
+                          loopback(funnel->port()),
+                          "--funnel-admin",
+                          loopback(admin),
+                          "--workload",
+                          "hot-key",
+                          "--hot-keys",
+                          "2",
+                          "--written-keys",
+                          "2",
+                          "--write-rate",
+                          "300",
+                          "--commands",
+                          "8",
+                          "--strategy",
+                          "pooled",
+                          "--scenario",
+                          "constant",
+                          "--rate",
+                          "200",
+                          "--duration",
+                          "3",
+                          "--think-ms",
+                          "0"});
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  const auto& hot = run.totals(0).at("hot_key");
+  EXPECT_EQ(hot.at("writer").as_string(), "funnel");
+  EXPECT_GT(number(hot.at("stale_reads")), 0) << json::serialize(hot);
+  EXPECT_GT(hot.at("max_staleness_ms").to_number<double>(), 0) << json::serialize(hot);
+}
+
 TEST(Storm, RefusesNonLoopbackTargetsWithoutAllowRemote) {
   const auto run = storm({"run", "--backend", "192.0.2.1:6379"}, 30s);
   EXPECT_EQ(run.exit_code, 2);

@@ -6,7 +6,9 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
+#include <string_view>
 
 namespace funnel::test {
 namespace {
@@ -26,6 +28,30 @@ void for_each_descriptor(pid_t pid, Fn&& fn) {
   ::closedir(dir);
 }
 
+// For each TCP socket the process can see (inode -> "local-port>remote-port state"), from
+// /proc/PID/net/tcp and tcp6: says which connection an unexpected socket descriptor is.
+std::map<std::string, std::string> tcp_sockets(pid_t pid) {
+  std::map<std::string, std::string> sockets;
+  for (const char* table : {"/net/tcp", "/net/tcp6"}) {
+    std::ifstream file("/proc/" + std::to_string(pid) + table);
+    std::string line;
+    std::getline(file, line);  // the header
+    while (std::getline(file, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode;
+      const auto port = [](const std::string& address) {
+        return std::to_string(std::stoul(address.substr(address.rfind(':') + 1), nullptr, 16));
+      };
+      if (!inode.empty() && local.find(':') != std::string::npos) {
+        sockets[inode] = port(local) + ">" + port(remote) + " st" + state;
+      }
+    }
+  }
+  return sockets;
+}
+
 }  // namespace
 
 std::size_t open_descriptors(pid_t pid) {
@@ -35,12 +61,18 @@ std::size_t open_descriptors(pid_t pid) {
 }
 
 std::string describe_descriptors(pid_t pid) {
+  const std::map<std::string, std::string> sockets = tcp_sockets(pid);
   std::string text;
   for_each_descriptor(pid, [&](const std::string& name) {
     char target[256] = {};
-    if (::readlink((fd_dir(pid) + "/" + name).c_str(), target, sizeof target - 1) > 0) {
-      text += name + "->" + target + " ";
+    if (::readlink((fd_dir(pid) + "/" + name).c_str(), target, sizeof target - 1) <= 0) return;
+    text += name + "->" + target;
+    const std::string_view link(target);
+    if (link.rfind("socket:[", 0) == 0) {
+      const auto found = sockets.find(std::string(link.substr(8, link.size() - 9)));
+      if (found != sockets.end()) text += "(" + found->second + ")";
     }
+    text += " ";
   });
   return text;
 }

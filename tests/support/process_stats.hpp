@@ -11,7 +11,8 @@ namespace funnel::test {
 
 // Descriptors the process has open now (0 if it is gone).
 std::size_t open_descriptors(pid_t pid);
-// What each open descriptor is ("3->socket:[1234] 4->pipe:[99] ..."), for failure messages.
+// What each open descriptor is ("3->socket:[1234](6379>41000 st01) 4->pipe:[99] ...": TCP
+// sockets with their local and remote ports and state), for failure messages.
 std::string describe_descriptors(pid_t pid);
 // A "<field>: N kB" line of /proc/PID/status (VmRSS, VmHWM, ...) in bytes; 0 if absent.
 std::uint64_t status_bytes(pid_t pid, const std::string& field);

@@ -10,6 +10,7 @@ namespace {
 struct Names {
   std::string profile = "launch-event";
   std::string strategy = "per-invocation";
+  std::string workload = "hash";
 };
 
 void add_target_flags(CLI::App& app, CliCommand& c, bool via_required) {
@@ -72,6 +73,27 @@ void add_scenario_flags(CLI::App& app, Scenario& s, Names& names) {
       ->capture_default_str();
 }
 
+// The hot-key workload (issue #18 item 5, docs/storm.md).
+void add_workload_flags(CLI::App& app, Scenario& s, CliCommand& c, Names& names) {
+  app.add_option("--workload", names.workload,
+                 "hash (HGETs of one hash) or hot-key (GETs of a Zipf key set, a writer)")
+      ->capture_default_str();
+  app.add_option("--hot-keys", s.hot.keys, "hot-key: keys in the set")->capture_default_str();
+  app.add_option("--zipf-s", s.hot.zipf_s, "hot-key: Zipf exponent of the reads")
+      ->capture_default_str();
+  app.add_option("--write-rate", s.hot.write_rate, "hot-key: writes/s by the writer")
+      ->capture_default_str();
+  app.add_option("--written-keys", s.hot.written_keys,
+                 "hot-key: the writer cycles through this many hottest keys")
+      ->capture_default_str();
+  app.add_flag("--direct-writer", s.hot.direct_writer,
+               "hot-key: the writer writes straight to --backend, also on the Funnel path");
+  app.add_option("--hot-prefix", s.hot.prefix, "hot-key: key prefix (keys PREFIX0 ...)")
+      ->capture_default_str();
+  app.add_option("--funnel-admin", c.funnel_admin,
+                 "Funnel's admin HOST:PORT: its /metrics gives the coalesced and cached shares");
+}
+
 void add_probe_flags(CLI::App& app, ProbeOptions& p) {
   app.add_option("--probe-start-rate", p.start_rate, "first step, new invocations/s")
       ->capture_default_str();
@@ -101,6 +123,11 @@ std::string finish(CliCommand& c, const Names& names) {
     return fmt::format("--strategy '{}' is unknown: use per-invocation, leaky-singleton or pooled",
                        names.strategy);
   }
+  const auto workload = parse_workload(names.workload);
+  if (!workload) {
+    return fmt::format("--workload '{}' is unknown: use hash or hot-key", names.workload);
+  }
+  c.scenario.workload = *workload;
   c.scenario.profile = *profile;
   c.scenario.strategy = *strategy;
   if (auto error = validate(c.scenario); !error.empty()) return error;
@@ -127,7 +154,10 @@ CliCommand parse_cli(int argc, char** argv) {
     add_target_flags(*sub, c, sub == compare);
     add_command_flags(*sub, c.scenario, c);
   }
-  for (auto* sub : {run, compare}) add_scenario_flags(*sub, c.scenario, names);
+  for (auto* sub : {run, compare}) {
+    add_scenario_flags(*sub, c.scenario, names);
+    add_workload_flags(*sub, c.scenario, c, names);
+  }
   add_probe_flags(*probe, c.probe);
   try {
     app.parse(argc, argv);

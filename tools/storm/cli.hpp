@@ -15,8 +15,9 @@ struct CliCommand {
   int exit_code = 0;  // for kExit (help, version, a usage error already printed)
   Scenario scenario;
   ProbeOptions probe;
-  std::string backend;  // HOST:PORT of the Redis backend
-  std::string via;      // HOST:PORT of Funnel in front of it ("" if none)
+  std::string backend;       // HOST:PORT of the Redis backend
+  std::string via;           // HOST:PORT of Funnel in front of it ("" if none)
+  std::string funnel_admin;  // HOST:PORT of Funnel's admin endpoint, for /metrics ("" if none)
   std::string out_dir = "storm-out";
   bool allow_remote = false;
   bool quiet = false;

@@ -21,6 +21,8 @@ namespace {
 struct Targets {
   Endpoint backend;
   std::optional<Endpoint> via;
+  std::optional<Endpoint> funnel_admin;
+  bool direct_writer = false;
 };
 
 std::string utc_now() {
@@ -42,10 +44,12 @@ void raise_descriptor_limit() {
 }
 
 RunTarget direct_target(const Targets& t) {
-  return RunTarget{"direct", t.backend, t.backend, {}};
+  return RunTarget{"direct", t.backend, t.backend, {}, t.backend, {}};
 }
+// The hot-key writer goes through Funnel too unless --direct-writer.
 RunTarget funnel_target(const Targets& t) {
-  return RunTarget{"funnel", *t.via, t.backend, *t.via};
+  return RunTarget{"funnel",      *t.via, t.backend, *t.via, t.direct_writer ? t.backend : *t.via,
+                   t.funnel_admin};
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
@@ -74,7 +78,9 @@ StormReport run_command(const CliCommand& c, const Targets& t) {
   report.version = FUNNEL_STORM_VERSION;
   report.started_at = utc_now();
   report.scenario = c.scenario;
-  if (c.seed) seed_hash(t.backend.endpoint, c.scenario.mix);
+  // The hot-key workload seeds its keys through its writer at the start of each run.
+  if (c.seed && c.scenario.workload == Workload::kHash)
+    seed_hash(t.backend.endpoint, c.scenario.mix);
   switch (c.mode) {
     case CliCommand::Mode::kRun:
       report.mode = "run";
@@ -105,6 +111,10 @@ int execute(const CliCommand& c) {
   try {
     targets.backend = resolve_endpoint("backend", c.backend, c.allow_remote);
     if (!c.via.empty()) targets.via = resolve_endpoint("via", c.via, c.allow_remote);
+    if (!c.funnel_admin.empty()) {
+      targets.funnel_admin = resolve_endpoint("funnel-admin", c.funnel_admin, c.allow_remote);
+    }
+    targets.direct_writer = c.scenario.hot.direct_writer;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "funnel-storm: %s\n", e.what());
     return 2;

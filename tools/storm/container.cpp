@@ -22,6 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "storm/hot_key.hpp"
 #include "storm/redis_connection.hpp"
 #include "storm/wire.hpp"
 
@@ -48,7 +49,8 @@ class Container {
         target_(setup.target),
         channel_(io),
         rng_(setup.scenario->seed * 7919 + static_cast<std::uint64_t>(setup.id)),
-        value_(static_cast<std::size_t>(setup.scenario->mix.value_size), 'v') {
+        value_(static_cast<std::size_t>(setup.scenario->mix.value_size), 'v'),
+        zipf_(setup.scenario->hot.keys, setup.scenario->hot.zipf_s) {
     channel_.assign(asio::local::stream_protocol(), kChannelFd);
   }
 
@@ -60,6 +62,7 @@ class Container {
   }
   std::string next_request();
   asio::awaitable<ErrorKind> run_commands(RedisConnection& connection);
+  asio::awaitable<ErrorKind> run_hot_reads(RedisConnection& connection, ResultMessage& result);
   // The connection this invocation uses, per strategy; nullptr with error set when none.
   asio::awaitable<RedisConnection*> acquire(ErrorKind& error);
   void release(RedisConnection* connection, ErrorKind error);
@@ -72,6 +75,8 @@ class Container {
   asio::local::stream_protocol::socket channel_;
   std::mt19937_64 rng_;
   std::string value_;
+  ZipfDistribution zipf_;  // the hot-key workload's ranks
+  std::string reply_;
   std::unique_ptr<RedisConnection> current_;              // per-invocation and pooled
   std::vector<std::unique_ptr<RedisConnection>> leaked_;  // leaky-singleton
 };
@@ -91,6 +96,30 @@ asio::awaitable<ErrorKind> Container::run_commands(RedisConnection& connection) 
   for (int i = 0; i < scenario_.mix.commands; ++i) {
     const ErrorKind error = co_await connection.command(next_request(), timeout());
     if (error != ErrorKind::kNone) co_return error;
+  }
+  co_return ErrorKind::kNone;
+}
+
+// The hot-key workload: GETs of Zipf-drawn keys, each with its start time and the version it
+// returned, for the coordinator's stale-read check.
+asio::awaitable<ErrorKind> Container::run_hot_reads(RedisConnection& connection,
+                                                    ResultMessage& result) {
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int i = 0; i < scenario_.mix.commands; ++i) {
+    const int rank = zipf_.rank(u(rng_));
+    const std::string key = hot_key_name(scenario_.hot, rank);
+    const std::string request = "*2\r\n" + bulk("GET") + bulk(key);
+    HotRead& read = result.hot_reads[result.reads];
+    read.key = static_cast<std::uint32_t>(rank);
+    read.start_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+            .count();
+    const ErrorKind error = co_await connection.command(request, timeout(), reply_);
+    if (error != ErrorKind::kNone) co_return error;
+    const auto version = parse_hot_version(reply_);
+    read.version = version.value_or(0);
+    read.versioned = version ? 1 : 0;
+    ++result.reads;
   }
   co_return ErrorKind::kNone;
 }
@@ -132,7 +161,10 @@ asio::awaitable<ResultMessage> Container::invoke(std::uint32_t index) {
   result.index = index;
   ErrorKind error = ErrorKind::kNone;
   RedisConnection* connection = co_await acquire(error);
-  if (connection != nullptr) error = co_await run_commands(*connection);
+  if (connection != nullptr) {
+    error = scenario_.workload == Workload::kHotKey ? co_await run_hot_reads(*connection, result)
+                                                    : co_await run_commands(*connection);
+  }
   result.redis_us = micros_since(start);
   if (error == ErrorKind::kNone && scenario_.think_ms > 0) {
     SteadyTimer think(io_, std::chrono::milliseconds(scenario_.think_ms));

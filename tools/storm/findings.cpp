@@ -117,12 +117,41 @@ void probe_findings(const StormReport& report, std::vector<std::string>& out) {
   }
 }
 
+// The hot-key workload: what the backend paid per invocation and whether any read was stale.
+std::string hot_key_finding(const RunResult& run) {
+  const HotKeyTotals& h = run.totals.hot;
+  std::string text = fmt::format("{}: hot keys: ", path_label(run));
+  if (h.backend_commands_per_invocation >= 0) {
+    text += fmt::format("{:.3f} backend GETs per invocation", h.backend_commands_per_invocation);
+    if (h.near_cache_share > 0 || h.coalesced_share > 0) {
+      text += fmt::format(" ({:.1f}% of reads from the near cache, {:.1f}% coalesced)",
+                          100 * std::max(h.near_cache_share, 0.0),
+                          100 * std::max(h.coalesced_share, 0.0));
+    }
+    text += "; ";
+  }
+  if (h.stale_reads == 0) {
+    return text + fmt::format("no stale read in {} checked (writer: {}).",
+                              group_thousands(h.reads - h.unversioned_reads), h.writer);
+  }
+  return text + fmt::format(
+                    "{} stale reads (a version older than a write acknowledged before the read "
+                    "began), at most {:.3f} ms after the newer write's acknowledgement (writer: "
+                    "{}{}).",
+                    group_thousands(h.stale_reads), h.max_staleness_ms, h.writer,
+                    h.writer == "direct" && run.path == "funnel"
+                        ? "; a write that bypasses Funnel is seen once Redis's invalidation "
+                          "reaches it"
+                        : "");
+}
+
 }  // namespace
 
 std::vector<std::string> findings(const StormReport& report) {
   std::vector<std::string> out;
   for (const auto& run : report.runs) {
     out.push_back(run_finding(run));
+    if (run.totals.hot.enabled) out.push_back(hot_key_finding(run));
     if (!run.totals.stopped_early.empty()) {
       out.push_back(
           fmt::format("{}: the run stopped early: {}.", path_label(run), run.totals.stopped_early));

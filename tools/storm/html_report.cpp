@@ -113,13 +113,22 @@ std::string scenario_html(const StormReport& r) {
       {"think time holding the client", fmt::format("{} ms", s.think_ms)},
       {"timeout", fmt::format("{} ms", s.timeout_ms)},
       {"commands per invocation",
-       fmt::format("{} on hash {} ({} fields, {}% writes, {} B values)", s.mix.commands, s.mix.key,
-                   s.mix.fields, 100 * s.mix.write_ratio, s.mix.value_size)},
+       s.workload == Workload::kHotKey
+           ? fmt::format("{} GET ({} B values)", s.mix.commands, s.mix.value_size)
+           : fmt::format("{} on hash {} ({} fields, {}% writes, {} B values)", s.mix.commands,
+                         s.mix.key, s.mix.fields, 100 * s.mix.write_ratio, s.mix.value_size)},
       {"INFO sample period / report interval", fmt::format("{} ms / {} ms", s.sample_ms, s.bin_ms)},
   };
   std::string out = "<h2>Scenario</h2>\n<table>\n";
   for (const auto& [k, v] : rows) {
     out += "<tr><td>" + html_escape(k) + "</td><td>" + html_escape(v) + "</td></tr>\n";
+  }
+  if (s.workload == Workload::kHotKey) {
+    const std::string hot =
+        fmt::format("GETs of {} keys {}0.. (Zipf s={}); a writer SETs the {} hottest at {}/s, {}",
+                    s.hot.keys, s.hot.prefix, s.hot.zipf_s, s.hot.written_keys, s.hot.write_rate,
+                    s.hot.direct_writer ? "straight to the backend" : "through the run's target");
+    out += "<tr><td>hot-key workload</td><td>" + html_escape(hot) + "</td></tr>\n";
   }
   return out + "</table>\n";
 }

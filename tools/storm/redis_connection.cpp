@@ -65,6 +65,18 @@ asio::awaitable<ErrorKind> RedisConnection::read_reply(std::chrono::milliseconds
 
 asio::awaitable<ErrorKind> RedisConnection::command(std::string_view request,
                                                     std::chrono::milliseconds timeout) {
+  co_return co_await exchange(request, timeout, nullptr);
+}
+
+asio::awaitable<ErrorKind> RedisConnection::command(std::string_view request,
+                                                    std::chrono::milliseconds timeout,
+                                                    std::string& reply) {
+  co_return co_await exchange(request, timeout, &reply);
+}
+
+asio::awaitable<ErrorKind> RedisConnection::exchange(std::string_view request,
+                                                     std::chrono::milliseconds timeout,
+                                                     std::string* reply_out) {
   const Phase phase = replied_ ? Phase::kLaterReply : Phase::kFirstReply;
   timer_.expires_after(timeout);
   auto written = co_await (asio::async_write(socket_, asio::buffer(request), kTuple) ||
@@ -78,6 +90,7 @@ asio::awaitable<ErrorKind> RedisConnection::command(std::string_view request,
   const ErrorKind read_error = co_await read_reply(timeout, length);
   if (read_error != ErrorKind::kNone) co_return read_error;
   const std::string_view reply(in_.data(), length);
+  if (reply_out != nullptr) reply_out->assign(reply);
   const ErrorKind reply_error =
       reply[0] == '-' || reply[0] == '!' ? classify_error_reply(reply) : ErrorKind::kNone;
   in_.erase(0, length);

@@ -25,6 +25,9 @@ class RedisConnection {
                                      std::chrono::milliseconds timeout);
   // Sends one encoded request and reads its reply; an error reply is classified.
   asio::awaitable<ErrorKind> command(std::string_view request, std::chrono::milliseconds timeout);
+  // The same, and the whole reply (RESP bytes) into reply when there is one.
+  asio::awaitable<ErrorKind> command(std::string_view request, std::chrono::milliseconds timeout,
+                                     std::string& reply);
   // QUIT, its reply, then the server's close: the server closes first, so the TIME_WAIT state
   // stays on its side and this container's ephemeral ports are free again at once.
   asio::awaitable<void> quit(std::chrono::milliseconds timeout);
@@ -35,6 +38,8 @@ class RedisConnection {
 
  private:
   ErrorKind classify(const boost::system::error_code& ec, Phase phase) const;
+  asio::awaitable<ErrorKind> exchange(std::string_view request, std::chrono::milliseconds timeout,
+                                      std::string* reply);
   // Reads until one whole reply is buffered; kNone with its length in reply_length.
   asio::awaitable<ErrorKind> read_reply(std::chrono::milliseconds timeout,
                                         std::size_t& reply_length);

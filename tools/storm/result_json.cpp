@@ -27,6 +27,34 @@ void write_scenario(JsonWriter& w, const Scenario& s) {
   w.key("value_size").value(s.mix.value_size);
   w.key("fields").value(s.mix.fields);
   w.key("key").value(s.mix.key);
+  w.key("workload").value(workload_name(s.workload));
+  if (s.workload == Workload::kHotKey) {
+    w.key("hot_keys").value(s.hot.keys);
+    w.key("zipf_s").value(s.hot.zipf_s);
+    w.key("write_rate").value(s.hot.write_rate);
+    w.key("written_keys").value(s.hot.written_keys);
+    w.key("direct_writer").value(s.hot.direct_writer);
+    w.key("hot_prefix").value(s.hot.prefix);
+  }
+  w.end_object();
+}
+
+// The hot-key workload's figures; -1 where a figure could not be observed.
+void write_hot_key(JsonWriter& w, const HotKeyTotals& h) {
+  w.key("hot_key").begin_object();
+  w.key("writer").value(h.writer);
+  w.key("reads").value(h.reads);
+  w.key("unversioned_reads").value(h.unversioned_reads);
+  w.key("writes").value(h.writes);
+  w.key("write_errors").value(h.write_errors);
+  w.key("stale_reads").value(h.stale_reads);
+  w.key("max_staleness_ms").value(h.max_staleness_ms);
+  w.key("backend_reads").value(h.backend_reads);
+  w.key("backend_commands_per_invocation").value(h.backend_commands_per_invocation);
+  w.key("coalesced").value(h.coalesced);
+  w.key("near_cache_hits").value(h.near_cache_hits);
+  w.key("coalesced_share").value(h.coalesced_share);
+  w.key("near_cache_share").value(h.near_cache_share);
   w.end_object();
 }
 
@@ -58,6 +86,7 @@ void write_totals(JsonWriter& w, const Totals& t) {
   w.key("wall_s").value(t.wall_s);
   w.key("storm_cpu_s").value(t.storm_cpu_s);
   w.key("stopped_early").value(t.stopped_early);
+  if (t.hot.enabled) write_hot_key(w, t.hot);
   w.end_object();
 }
 

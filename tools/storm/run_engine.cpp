@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <deque>
+#include <memory>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -16,8 +17,13 @@
 
 #include "storm/arrival_profile.hpp"
 #include "storm/container_fleet.hpp"
+#include "storm/metrics_scrape.hpp"
+#include "storm/hot_key.hpp"
+#include "storm/hot_writer.hpp"
+#include "storm/info_fields.hpp"
 #include "storm/progress_line.hpp"
 #include "storm/sampler.hpp"
+#include "storm/staleness.hpp"
 
 namespace funnel::storm {
 namespace {
@@ -41,7 +47,11 @@ class RunEngine {
         sampler_(io_, endpoint_of(target.backend), endpoint_of(target.funnel)),
         recorder_(scenario.bin_ms / 1000.0),
         max_containers_(effective_containers(scenario)),
-        progress_(target.path, scenario.duration_s, options.progress) {}
+        progress_(target.path, scenario.duration_s, options.progress) {
+    if (scenario.workload == Workload::kHotKey && target.writer) {
+      writer_ = std::make_unique<HotWriter>(io_, scenario_, target.writer->endpoint);
+    }
+  }
 
   RunResult run();
 
@@ -57,6 +67,13 @@ class RunEngine {
   void record(std::uint32_t index, double queue_wait_s, double redis_ms, ErrorKind error);
   void expire_queue();
   void stop_early(std::string reason);
+  // The hot-key workload: counters before the load, then after it, and the stale-read check.
+  struct HotCounters {
+    std::optional<std::int64_t> backend_reads;
+    std::optional<double> coalesced, near_cache_hits;
+  };
+  asio::awaitable<HotCounters> hot_counters();
+  void finish_hot(Totals& totals) const;
   bool finished() const { return releasing_done_ && queue_.empty() && busy_ == 0; }
 
   struct Slot {
@@ -90,7 +107,26 @@ class RunEngine {
   std::string error_;
   std::int64_t backend_maxclients_ = -1;
   std::optional<std::int64_t> backend_clients_;
+  std::unique_ptr<HotWriter> writer_;
+  std::vector<ReadObservation> hot_reads_;
+  std::uint64_t unversioned_reads_ = 0;
+  HotCounters hot_before_, hot_after_;
 };
+
+// Called before the first arrival and after the last invocation ended, so the blocking /metrics
+// fetch (at most 2 s) holds up no invocation.
+asio::awaitable<RunEngine::HotCounters> RunEngine::hot_counters() {
+  HotCounters c;
+  if (scenario_.workload != Workload::kHotKey) co_return c;
+  c.backend_reads = co_await sampler_.backend_command_calls(kHotReadCommand);
+  if (target_.funnel_admin) {
+    if (auto text = fetch_funnel_metrics(target_.funnel_admin->endpoint, milliseconds(2000))) {
+      c.coalesced = prometheus_sum(*text, "funnel_coalesced_requests_total");
+      c.near_cache_hits = prometheus_sum(*text, "funnel_near_cache_hits_total");
+    }
+  }
+  co_return c;
+}
 
 asio::awaitable<void> RunEngine::main_task() {
   if (error_ = co_await sampler_.connect(); !error_.empty()) {
@@ -98,6 +134,14 @@ asio::awaitable<void> RunEngine::main_task() {
     co_return;
   }
   backend_maxclients_ = co_await sampler_.backend_maxclients();
+  if (writer_) {
+    if (error_ = co_await writer_->seed(); !error_.empty()) {
+      io_.stop();
+      co_return;
+    }
+    asio::co_spawn(io_, writer_->run(), asio::detached);
+  }
+  hot_before_ = co_await hot_counters();
   start_ = Clock::now();
   recorder_.add_sample(co_await sampler_.sample(0, milliseconds(2000)));
   asio::co_spawn(io_, release_arrivals(), asio::detached);
@@ -107,6 +151,8 @@ asio::awaitable<void> RunEngine::main_task() {
     if (!ec && !stopping_) stop_early(std::string(kInterrupted));
   });
   co_await sample_until_finished();
+  if (writer_) writer_->stop();
+  hot_after_ = co_await hot_counters();
   fleet_.shutdown(milliseconds(3000));
   sampler_.close();
   boost::system::error_code ignored;
@@ -219,6 +265,14 @@ void RunEngine::on_result(int container, const ResultMessage& message, bool lost
   slot.busy = false;
   const ErrorKind error = lost ? ErrorKind::kOther : static_cast<ErrorKind>(message.error);
   record(slot.index, slot.dispatched_s - arrivals_[slot.index], message.redis_us / 1000.0, error);
+  for (std::uint8_t i = 0; !lost && i < message.reads && i < kMaxHotReads; ++i) {
+    const HotRead& read = message.hot_reads[i];
+    if (read.versioned == 0) {
+      ++unversioned_reads_;
+      continue;
+    }
+    hot_reads_.push_back(ReadObservation{read.key, read.version, read.start_ns});
+  }
   const std::uint32_t open = lost ? 0 : message.open_connections;
   open_connections_ = open_connections_ + open - slot.open_connections;
   slot.open_connections = open;
@@ -268,7 +322,41 @@ RunResult RunEngine::run() {
   result.totals.storm_cpu_s = storm_cpu_seconds() - cpu_before;
   result.totals.stopped_early = stopped_early_;
   result.totals.backend_maxclients = backend_maxclients_;
+  finish_hot(result.totals);
   return result;
+}
+
+void RunEngine::finish_hot(Totals& totals) const {
+  if (scenario_.workload != Workload::kHotKey) return;
+  HotKeyTotals& hot = totals.hot;
+  hot.enabled = true;
+  hot.writer =
+      target_.writer && target_.writer->text == target_.target.text ? target_.path : "direct";
+  StalenessChecker checker(static_cast<std::uint32_t>(scenario_.hot.keys));
+  if (writer_) {
+    for (const auto& ack : writer_->acks()) checker.add_write(ack);
+    hot.writes = writer_->acks().size();
+    hot.write_errors = writer_->errors();
+  }
+  const StaleSummary stale = checker.check(hot_reads_);
+  hot.reads = stale.checked + unversioned_reads_;
+  hot.unversioned_reads = unversioned_reads_;
+  hot.stale_reads = stale.stale;
+  hot.max_staleness_ms = stale.max_staleness_ms;
+  const auto delta = [](const auto& before, const auto& after) -> std::int64_t {
+    if (!before || !after) return -1;
+    return std::max<std::int64_t>(static_cast<std::int64_t>(*after - *before), 0);
+  };
+  hot.backend_reads = delta(hot_before_.backend_reads, hot_after_.backend_reads);
+  hot.coalesced = delta(hot_before_.coalesced, hot_after_.coalesced);
+  hot.near_cache_hits = delta(hot_before_.near_cache_hits, hot_after_.near_cache_hits);
+  const auto share = [&](std::int64_t n, double of) {
+    return n < 0 || of <= 0 ? -1.0 : static_cast<double>(n) / of;
+  };
+  hot.backend_commands_per_invocation =
+      share(hot.backend_reads, static_cast<double>(totals.invocations));
+  hot.coalesced_share = share(hot.coalesced, static_cast<double>(hot.reads));
+  hot.near_cache_share = share(hot.near_cache_hits, static_cast<double>(hot.reads));
 }
 
 }  // namespace

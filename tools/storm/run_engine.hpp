@@ -18,6 +18,9 @@ struct RunTarget {
   Endpoint target;                  // where the invocations connect
   std::optional<Endpoint> backend;  // whose INFO is sampled (connected_clients ...)
   std::optional<Endpoint> funnel;   // Funnel's INFO, for its # Funnel counters
+  // The hot-key workload: where its writer writes, and Funnel's admin endpoint for /metrics.
+  std::optional<Endpoint> writer;
+  std::optional<Endpoint> funnel_admin;
 };
 
 // Totals::stopped_early of a run ended by SIGINT or SIGTERM: callers run nothing after it.

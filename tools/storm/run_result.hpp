@@ -49,6 +49,25 @@ struct Series {
   std::vector<double> p50_ms, p95_ms, p99_ms;
 };
 
+// The hot-key workload's figures (issue #18 item 5); `enabled` false for the hash workload. -1
+// marks a figure that could not be observed (no INFO commandstats, no --funnel-admin).
+struct HotKeyTotals {
+  bool enabled = false;
+  std::string writer;                   // where the writer wrote: "direct" or "funnel"
+  std::uint64_t reads = 0;              // GET replies the invocations received
+  std::uint64_t unversioned_reads = 0;  // replies without a version (null, foreign value)
+  std::uint64_t writes = 0;             // acknowledged writes, the seeding writes included
+  std::uint64_t write_errors = 0;
+  std::uint64_t stale_reads = 0;
+  double max_staleness_ms = 0;
+  std::int64_t backend_reads = -1;  // the backend's cmdstat_get calls during the run
+  double backend_commands_per_invocation = -1;
+  std::int64_t coalesced = -1;        // funnel_coalesced_requests_total during the run
+  std::int64_t near_cache_hits = -1;  // funnel_near_cache_hits_total during the run
+  double coalesced_share = -1;        // coalesced / reads
+  double near_cache_share = -1;       // near_cache_hits / reads
+};
+
 struct Totals {
   std::uint64_t invocations = 0;
   std::uint64_t ok = 0;
@@ -71,6 +90,7 @@ struct Totals {
   double wall_s = 0;
   double storm_cpu_s = 0;     // funnel-storm's own CPU time, coordinator and containers
   std::string stopped_early;  // why the run ended before its schedule did, if it did
+  HotKeyTotals hot;
 };
 
 struct RunResult {

@@ -121,6 +121,15 @@ asio::awaitable<std::int64_t> Sampler::backend_maxclients() {
   co_return info_field(fmt::format("maxclients:{}", *text), "maxclients").value_or(-1);
 }
 
+asio::awaitable<std::optional<std::int64_t>> Sampler::backend_command_calls(
+    std::string_view command) {
+  if (!backend_) co_return std::nullopt;
+  constexpr std::string_view kCommandstats = "*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n";
+  auto reply = co_await backend_->call(kCommandstats, std::chrono::seconds(2));
+  if (!reply || !reply->as_string()) co_return std::nullopt;
+  co_return commandstat_calls(*reply->as_string(), command);
+}
+
 asio::awaitable<InfoSample> Sampler::sample(double t_s, std::chrono::milliseconds timeout) {
   InfoSample sample;
   sample.t_s = t_s;

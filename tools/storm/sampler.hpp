@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -30,6 +31,8 @@ class Sampler {
   asio::awaitable<std::string> connect();
   // The backend's maxclients (CONFIG GET), -1 if unknown (CONFIG renamed or refused).
   asio::awaitable<std::int64_t> backend_maxclients();
+  // The backend's calls of command so far (INFO commandstats), or nullopt when it did not say.
+  asio::awaitable<std::optional<std::int64_t>> backend_command_calls(std::string_view command);
   // One sample, stamped t_s. A link that does not answer within timeout is left out.
   asio::awaitable<InfoSample> sample(double t_s, std::chrono::milliseconds timeout);
   void close();

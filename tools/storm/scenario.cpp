@@ -47,6 +47,17 @@ std::optional<ProfileKind> parse_profile(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view workload_name(Workload workload) {
+  return workload == Workload::kHotKey ? "hot-key" : "hash";
+}
+
+std::optional<Workload> parse_workload(std::string_view name) {
+  for (auto w : {Workload::kHash, Workload::kHotKey}) {
+    if (workload_name(w) == name) return w;
+  }
+  return std::nullopt;
+}
+
 double expected_invocation_s(const Scenario& scenario) {
   // Two milliseconds for connect + commands on loopback; think time dominates by design.
   return scenario.think_ms / 1000.0 + 0.002 * scenario.mix.commands;
@@ -80,6 +91,27 @@ std::string check_range(std::string_view flag, double value, double low, double 
 
 }  // namespace
 
+namespace {
+
+std::string validate_hot_key(const Scenario& s) {
+  if (s.workload != Workload::kHotKey) return "";
+  const std::string checks[] = {
+      check_range("hot-keys", s.hot.keys, 1, 100000),
+      check_range("zipf-s", s.hot.zipf_s, 0, 10),
+      check_range("write-rate", s.hot.write_rate, 0, 10000),
+      check_range("written-keys", s.hot.written_keys, 1, s.hot.keys),
+      check_range("commands", s.mix.commands, 1, kMaxHotReads),
+      check_range("value-size", s.mix.value_size, 1, 1 << 16),
+  };
+  for (const auto& error : checks) {
+    if (!error.empty()) return error;
+  }
+  if (s.hot.prefix.empty()) return "--hot-prefix must not be empty";
+  return "";
+}
+
+}  // namespace
+
 std::string validate(const Scenario& s) {
   const std::string checks[] = {
       check_range("duration", s.duration_s, 0.5, kMaxDurationS),
@@ -109,7 +141,7 @@ std::string validate(const Scenario& s) {
     return "--baseline-concurrency must not exceed --peak-concurrency";
   }
   if (s.mix.key.empty()) return "--key must not be empty";
-  return "";
+  return validate_hot_key(s);
 }
 
 }  // namespace funnel::storm

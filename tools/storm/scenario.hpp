@@ -19,10 +19,16 @@ enum class Strategy : std::uint8_t {
 
 enum class ProfileKind : std::uint8_t { kConstant, kRamp, kLaunchEvent };
 
+// What the invocations read: the case's hash (HGET/HSET of one hash), or the hot-key workload
+// (GETs of a small Zipf-distributed key set while a writer updates the hottest keys).
+enum class Workload : std::uint8_t { kHash, kHotKey };
+
 std::string_view strategy_name(Strategy strategy);
 std::optional<Strategy> parse_strategy(std::string_view name);
 std::string_view profile_name(ProfileKind kind);
 std::optional<ProfileKind> parse_profile(std::string_view name);
+std::string_view workload_name(Workload workload);
+std::optional<Workload> parse_workload(std::string_view name);
 
 // What one invocation sends: `commands` commands on one hash, each an HSET with probability
 // write_ratio and an HGET otherwise, on a field drawn from `fields` seeded ones.
@@ -33,6 +39,21 @@ struct CommandMix {
   int fields = 1000;
   std::string key = "storm:users";
 };
+
+// The hot-key workload (issue #18 item 5): each of an invocation's `commands` is a GET of key
+// prefix + rank, the rank drawn from Zipf(keys, zipf_s); one writer in the coordinator SETs the
+// `written_keys` hottest keys in turn, write_rate times a second, each value carrying a new
+// version, through the run's target or (direct_writer) straight to the backend.
+struct HotKeyMix {
+  int keys = 100;
+  double zipf_s = 1.1;
+  double write_rate = 20;
+  int written_keys = 10;
+  bool direct_writer = false;
+  std::string prefix = "storm:hot:";
+};
+// The most reads one invocation reports for the stale-read check (its --commands bound).
+inline constexpr int kMaxHotReads = 8;
 
 // Hard bounds no flag can lift: they keep the tool from exhausting the machine it runs on.
 inline constexpr int kMaxContainers = 1000;
@@ -61,6 +82,8 @@ struct Scenario {
   std::uint64_t max_open_connections = 16'000;
   std::uint64_t seed = 1;
   CommandMix mix;
+  Workload workload = Workload::kHash;
+  HotKeyMix hot;
 };
 
 // The containers a run may start: the flag if set, else enough for the profile's peak.

@@ -11,6 +11,40 @@ std::string count_or_dash(std::int64_t n) {
   return n < 0 ? "-" : group_thousands(static_cast<std::uint64_t>(n));
 }
 
+std::string share_or_dash(double share) {
+  return share < 0 ? "-" : fmt::format("{:.1f}%", share * 100);
+}
+
+// The hot-key workload's rows (issue #18 item 5), when any run has them.
+void add_hot_key_rows(const std::vector<RunResult>& runs, std::vector<SummaryRow>& rows) {
+  bool any = false;
+  for (const auto& run : runs) any = any || run.totals.hot.enabled;
+  if (!any) return;
+  auto add = [&](std::string label, auto cell) {
+    SummaryRow row{std::move(label), {}};
+    for (const auto& run : runs) {
+      row.cells.push_back(run.totals.hot.enabled ? cell(run.totals.hot) : std::string("-"));
+    }
+    rows.push_back(std::move(row));
+  };
+  add("reads (GET replies)", [](const HotKeyTotals& h) { return group_thousands(h.reads); });
+  add("backend reads per invocation", [](const HotKeyTotals& h) {
+    return h.backend_commands_per_invocation < 0
+               ? std::string("-")
+               : fmt::format("{:.3f}", h.backend_commands_per_invocation);
+  });
+  add("served by coalescing",
+      [](const HotKeyTotals& h) { return share_or_dash(h.coalesced_share); });
+  add("served by the near cache",
+      [](const HotKeyTotals& h) { return share_or_dash(h.near_cache_share); });
+  add("writes acknowledged (writer)", [](const HotKeyTotals& h) {
+    return fmt::format("{} ({})", group_thousands(h.writes), h.writer);
+  });
+  add("stale reads", [](const HotKeyTotals& h) { return group_thousands(h.stale_reads); });
+  add("max staleness ms",
+      [](const HotKeyTotals& h) { return fmt::format("{:.3f}", h.max_staleness_ms); });
+}
+
 }  // namespace
 
 std::vector<SummaryRow> summary_rows(const std::vector<RunResult>& runs) {
@@ -42,6 +76,7 @@ std::vector<SummaryRow> summary_rows(const std::vector<RunResult>& runs) {
       [](const Totals& t) { return count_or_dash(t.backend_new_connections); });
   add("funnel peak clients", [](const Totals& t) { return count_or_dash(t.funnel_peak_clients); });
   add("funnel link budget", [](const Totals& t) { return count_or_dash(t.funnel_link_budget); });
+  add_hot_key_rows(runs, rows);
   return rows;
 }
 

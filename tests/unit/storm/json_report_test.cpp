@@ -57,6 +57,43 @@ TEST(ReportJson, PerPathTotals) {
   }
 }
 
+// The hot-key workload's figures: in result.json under totals.hot_key (only for that workload),
+// and as rows of the summary table that both the terminal and the HTML show.
+TEST(ReportJson, HotKeyFigures) {
+  StormReport report = testing::sample_report();
+  report.scenario.workload = Workload::kHotKey;
+  HotKeyTotals& h = report.runs[1].totals.hot;
+  h.enabled = true;
+  h.writer = "funnel";
+  h.reads = 50;
+  h.writes = 120;
+  h.stale_reads = 2;
+  h.max_staleness_ms = 1.25;
+  h.backend_reads = 5;
+  h.backend_commands_per_invocation = 0.1;
+  h.near_cache_hits = 40;
+  h.near_cache_share = 0.8;
+  const json::value v = json::parse(report_json(report));
+  EXPECT_EQ(v.at("scenario").at("workload").as_string(), "hot-key");
+  EXPECT_EQ(v.at("scenario").at("hot_keys").as_int64(), 100);
+  const auto& runs = v.at("runs").as_array();
+  EXPECT_FALSE(runs[0].at("totals").as_object().contains("hot_key"));
+  const auto& hot = runs[1].at("totals").at("hot_key");
+  EXPECT_EQ(hot.at("writer").as_string(), "funnel");
+  EXPECT_EQ(hot.at("stale_reads").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(hot.at("max_staleness_ms").as_double(), 1.25);
+  EXPECT_DOUBLE_EQ(hot.at("backend_commands_per_invocation").as_double(), 0.1);
+  EXPECT_EQ(hot.at("coalesced").as_int64(), -1);  // not observed
+  const std::string table = summary_table(report);
+  EXPECT_NE(table.find("backend reads per invocation"), std::string::npos) << table;
+  EXPECT_NE(table.find("80.0%"), std::string::npos) << table;
+  EXPECT_NE(table.find("1.250"), std::string::npos) << table;
+  EXPECT_NE(report_html(report).find("served by the near cache"), std::string::npos);
+  EXPECT_NE(table.find("2 stale reads"), std::string::npos) << table;  // the finding
+  // The hash workload has none of these rows.
+  EXPECT_EQ(summary_table(testing::sample_report()).find("stale reads"), std::string::npos);
+}
+
 TEST(ReportJson, SeriesHaveOneValuePerInterval) {
   const json::value v = json::parse(report_json(testing::sample_report()));
   const auto& series = v.at("runs").as_array()[0].at("series").as_object();
