@@ -183,6 +183,9 @@ void PinnedPool::select_database(BackendLink& link, std::uint32_t db) {
 
 void PinnedPool::close_link(const LinkPtr& link, std::string_view reason) {
   std::erase(idle_, link);
+  // Closed by Funnel (given back, MONITOR ended by RESET, cleaning failed): not a lost session to
+  // report to a lessee (on_session_lost is for Redis going away under it).
+  link->set_push_sink(nullptr);
   spdlog::debug("pinned link {} closed: {}", link->name(), reason);
   link->shutdown("pinned link closed: " + std::string(reason));
 }
@@ -214,7 +217,10 @@ void PinnedPool::tick(common::Millis now) {
 
 void PinnedPool::shutdown() {
   const std::vector<LinkPtr> links = links_;
-  for (const auto& link : links) link->shutdown("Funnel is shutting down");
+  for (const auto& link : links) {
+    link->set_push_sink(nullptr);  // the drain closes the clients, not a lost session
+    link->shutdown("Funnel is shutting down");
+  }
   idle_.clear();
   ProcessCounters::add(*waiting_count_, -static_cast<std::int64_t>(waiters_.size()));
   waiters_.clear();
