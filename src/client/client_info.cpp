@@ -102,11 +102,12 @@ std::string ClientSession::info_line() {
       id_, peer_address(), local_address(), transport_.fd(), name(), (now - connected_at_) / 1000,
       (now - last_activity_) / 1000, rare_->tx ? "x" : (subscribed() ? "P" : "N"), state_.db,
       count(PubsubKind::kChannel), count(PubsubKind::kPattern), count(PubsubKind::kShard),
-      rare_->tx ? static_cast<long long>(rare_->tx->commands()) : -1LL, in_.size(), in_.capacity(),
-      out_.size(), out_.capacity(), sizeof(*this) + in_.capacity() + out_.capacity(),
+      rare_->tx ? static_cast<long long>(rare_->tx->commands()) : -1LL, io_->in.size(),
+      io_->in.capacity(), io_->out.size(), io_->out.capacity(),
+      sizeof(*this) + io_->in.capacity() + io_->out.capacity(),
       state_.user != nullptr ? std::string_view(state_.user->name()) : std::string_view("default"),
-      state_.protocol == resp::Protocol::kResp3 ? 3 : 2, lib_name_ ? *lib_name_ : "",
-      lib_ver_ ? *lib_ver_ : "");
+      state_.protocol == resp::Protocol::kResp3 ? 3 : 2, ctx_.strings.text(lib_name_),
+      ctx_.strings.text(lib_ver_));
 }
 
 std::string ClientSession::transform_info(std::string_view reply) const {

@@ -76,9 +76,11 @@ ClientSession::ClientSession(SessionContext& context, int fd, std::uint64_t clie
 
 SessionRare::~SessionRare() = default;
 constinit const SessionRare kNoSessionRare;
+constinit const SessionIo kNoSessionIo;
 
 ClientSession::~ClientSession() {
   if (rare_ != &kNoSessionRare) delete rare_;
+  if (io_ != &kNoSessionIo) delete io_;  // (close() gives it back; this is a safety net)
 }
 
 void ClientSession::make_rare() {
@@ -92,7 +94,7 @@ void ClientSession::release_rare() {
 
 bool ClientSession::idle_for(common::Millis now, common::Millis limit) const {
   // Subscribed clients are exempt, as in Redis: they wait for messages, not idle.
-  return replies_.idle() && out_.empty() && !subscribed() && now - last_activity_ >= limit;
+  return replies_.idle() && io_->out.empty() && !subscribed() && now - last_activity_ >= limit;
 }
 
 void ClientSession::wait_readable() {
@@ -106,8 +108,9 @@ void ClientSession::wait_readable() {
 }
 
 // Reads into the worker's scratch buffer. A client with nothing buffered (the common case) is
-// parsed there; otherwise the bytes are appended to in_, which so grows with the bytes that
-// arrive (libstdc++ at most doubles its capacity), never with a length the client announced.
+// parsed there; otherwise the bytes are appended to its input buffer, which so grows with the
+// bytes that arrive (libstdc++ at most doubles its capacity), never with a length the client
+// announced.
 void ClientSession::on_readable() {
   last_activity_ = common::coarse_now_ms();
   if (ctx_.scratch.size() < kScratchSize) ctx_.scratch.resize(kScratchSize);
@@ -119,17 +122,18 @@ void ClientSession::on_readable() {
   }
   const std::size_t n = read.bytes;
   ctx_.metrics->bytes_received.add(n);
-  if (failover_deadline_ != 0) [[unlikely]]
-    failover_deadline_ = 0;                  // new requests: a hold of their own
+  if (rare_->failover_deadline != 0) [[unlikely]]
+    rare().failover_deadline = 0;            // new requests: a hold of their own
   ctx_.batch_ns = common::precise_now_ns();  // one clock read per batch of requests
-  const bool from_scratch = in_.empty();
+  const bool from_scratch = io_->in.empty();
   std::string_view data(ctx_.scratch.data(), n);
   if (!from_scratch) {
-    const std::size_t capacity_before = held_capacity(in_);
-    in_.append(data);
-    track_buffer(capacity_before, in_);
+    std::string& in = io().in;
+    const std::size_t capacity_before = held_capacity(in);
+    in.append(data);
+    track_buffer(capacity_before, in);
     if (closed_) return;
-    data = in_;
+    data = in;
   }
   std::size_t consumed = 0;
   {
@@ -144,7 +148,7 @@ void ClientSession::on_readable() {
   if (!closed_) wait_readable();
 }
 
-// A partial request is parsed once: its position is suspended into partial_ (the parser is the
+// A partial request is parsed once: its position is suspended into io's partial (the parser is the
 // worker's, shared by its clients) and resumed on the next read, so a request that arrives in
 // many pieces costs time linear in its bytes. Resumed before the loop and put back after it if
 // the loop did not get to it, so the loop itself pays nothing for it.
@@ -159,10 +163,10 @@ std::size_t ClientSession::process_requests(std::string_view data) {
   // Until AUTH succeeds a client may send only small requests (limits.max_unauthenticated_
   // request_bytes), so it cannot make Funnel buffer much.
   resp::RequestParser* resumed = nullptr;
-  if (partial_ != nullptr) [[unlikely]] {
+  if (io_->partial != nullptr) [[unlikely]] {
     resumed = state_.user != nullptr ? &ctx_.parser : &ctx_.preauth_parser;
-    resumed->resume(*partial_);  // its request starts at data[0]
-    partial_.reset();
+    resumed->resume(*io_->partial);  // its request starts at data[0]
+    io().partial.reset();
   }
   while (pos < data.size() && !stop_reading_ && !closed_ && !subscribe_barrier() &&
          !auth_delayed_) {
@@ -175,8 +179,7 @@ std::size_t ClientSession::process_requests(std::string_view data) {
     parser.prepare();
     const resp::ParseStatus status = parser.parse(data.substr(pos));
     if (status == resp::ParseStatus::kNeedMore) {
-      partial_ = std::make_unique<resp::ParsePosition>();
-      parser.suspend(*partial_);
+      suspend_partial(parser);
       break;
     }
     if (status == resp::ParseStatus::kInvalid) {
@@ -188,8 +191,7 @@ std::size_t ClientSession::process_requests(std::string_view data) {
     pos += parser.consumed();
   }
   if (resumed != nullptr && resumed->mid_request()) [[unlikely]] {
-    partial_ = std::make_unique<resp::ParsePosition>();  // not reached (paused): keep it
-    resumed->suspend(*partial_);
+    suspend_partial(*resumed);  // not reached (paused): keep it
   }
   return pos;
 }
@@ -251,37 +253,48 @@ void ClientSession::protocol_error(std::string_view message) {
   answer_error(seq, text);
 }
 
+void ClientSession::suspend_partial(resp::RequestParser& parser) {
+  SessionIo& io = this->io();
+  io.partial = std::make_unique<resp::ParsePosition>();
+  parser.suspend(*io.partial);
+}
+
 void ClientSession::keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch) {
-  const std::size_t capacity_before = held_capacity(in_);
+  if (from_scratch && consumed == data.size()) return;
+  std::string& in = io().in;
+  const std::size_t capacity_before = held_capacity(in);
   if (from_scratch) {
-    if (consumed == data.size()) return;
-    if (in_.capacity() <= 15) in_ = ctx_.buffers.acquire();
-    in_.assign(data.substr(consumed));
+    if (in.capacity() <= 15) in = ctx_.buffers.acquire();
+    in.assign(data.substr(consumed));
   } else {
-    in_.erase(0, consumed);
-    if (in_.empty()) {
-      ctx_.buffers.release(in_);
-    } else if (in_.capacity() > kShrinkAbove && in_.capacity() / 4 > in_.size()) {
+    in.erase(0, consumed);
+    if (in.empty()) {
+      ctx_.buffers.release(in);
+    } else if (in.capacity() > kShrinkAbove && in.capacity() / 4 > in.size()) {
       // A large request has gone: keep the bytes that follow it, not the room it needed.
-      std::string smaller(in_);
-      in_.swap(smaller);
+      std::string smaller(in);
+      in.swap(smaller);
     }
   }
-  track_buffer(capacity_before, in_);
+  track_buffer(capacity_before, in);
+  if (!closed_ && in.empty()) release_io_if_unused();
 }
 
 // Unparsed bytes (a partial request) that will never be completed: freed now.
 void ClientSession::drop_unparsed() {
-  partial_.reset();
-  const std::size_t capacity_before = held_capacity(in_);
-  ctx_.buffers.release(in_);
-  track_buffer(capacity_before, in_);
+  if (io_ == &kNoSessionIo) return;
+  SessionIo& io = this->io();
+  io.partial.reset();
+  const std::size_t capacity_before = held_capacity(io.in);
+  ctx_.buffers.release(io.in);
+  track_buffer(capacity_before, io.in);
+  if (!closed_) release_io_if_unused();
 }
 
 // Accounts a buffer's growth against the process-wide budget; refuses the client past it.
 void ClientSession::begin_drain() {
   stop_reading_ = true;
-  if (replies_.idle() && out_.empty()) close(metrics::CloseReason::kShutdown);
+  if (replies_.idle() && io_->out.empty()) close(metrics::CloseReason::kShutdown);
 }
 
 void ClientSession::close(metrics::CloseReason reason) {
@@ -304,7 +317,6 @@ void ClientSession::close(metrics::CloseReason reason) {
   ctx_.registry.remove(handle_);
   leave_all_subscriptions();
   release_buffers_on_close();
-  partial_.reset();
   ProcessCounters::add(ctx_.facts.counters->clients_connected, -1);
   // Never delete inside close(): callers may still be on this object's stack frames, and later
   // events of the poller's batch may name it. Closed by an event (the common case: QUIT, EOF),

@@ -15,6 +15,7 @@
 
 #include "client/reply_queue.hpp"
 #include "client/session_context.hpp"
+#include "client/session_io.hpp"
 #include "client/session_rare.hpp"
 #include "client/subscriptions.hpp"
 #include "net/asio_types.hpp"
@@ -31,6 +32,18 @@ class PinLease;
 struct ReadState;
 class SlotFanOuts;
 using plan::PinReason;
+
+struct PendingHello {  // what HELLO does once its AUTH succeeds
+  resp::Protocol protocol;
+  bool has_name = false;
+  std::string name;
+};
+// A user kept in the backend (SessionRare::backend_login): the rules the session's
+// state_.user points into, and a HELLO whose AUTH the backend is checking.
+struct BackendLogin {
+  std::shared_ptr<const security::User> user;
+  std::unique_ptr<PendingHello> hello;
+};
 
 // One locally answered request, as a handler of the local-command table (local_table.cpp) gets
 // it: the reply goes to `out`, unless the handler answers in its own time (`answered`).
@@ -108,7 +121,7 @@ class ClientSession final : public net::PollTarget {
   // written, so closing now loses no request; and whether the connection holds state a reconnect
   // would lose (a MULTI, a pinned link for WATCH or a blocking command, subscriptions, a hold).
   bool between_requests() const {
-    return replies_.idle() && out_.empty() && in_.empty() && !input_ready_;
+    return replies_.idle() && io_->out.empty() && io_->in.empty() && !input_ready_;
   }
   bool holds_state() const {
     return state_.mode != plan::Mode::kNormal || rare_->pin != nullptr || subscribed() ||
@@ -274,6 +287,7 @@ class ClientSession final : public net::PollTarget {
               std::int64_t total_ns, std::int64_t backend_ns, std::string_view request = {});
   void protocol_error(std::string_view message);
   void keep_unparsed(std::string_view data, std::size_t consumed, bool from_scratch);
+  void suspend_partial(resp::RequestParser& parser);
   void drop_unparsed();
   void on_peer_eof();
   bool closes_on_half_close() const;
@@ -281,6 +295,7 @@ class ClientSession final : public net::PollTarget {
   void flush_after_read();
   bool write_last_reply_now();
   void flush();
+  void flushed();
   void wait_writable();
   void after_flush();
   void maybe_resume_reading();
@@ -297,7 +312,9 @@ class ClientSession final : public net::PollTarget {
   void keep_paused_stream(const std::weak_ptr<backend::StreamSource>& source);
   void resume_streams();
   bool closed_by_output_limits(std::size_t unsent);
-  std::size_t unsent_bytes() const { return out_.size() - out_sent_ + replies_.stashed_bytes(); }
+  std::size_t unsent_bytes() const {
+    return io_->out.size() - io_->out_sent + replies_.stashed_bytes();
+  }
   void maybe_destroy();
   // The session's own block of rarely used state (session_rare.hpp), made on first use. Only
   // the shared empty block is const: a block of its own is the session's to write.
@@ -307,6 +324,21 @@ class ClientSession final : public net::PollTarget {
     return const_cast<SessionRare&>(*rare_);
   }
   [[gnu::cold, gnu::noinline]] void make_rare();
+  // The session's own I/O block (session_io.hpp), taken from the worker's pool on first use;
+  // only reads go through io_ (the shared block is never written).
+  SessionIo& io() {
+    if (io_ == &kNoSessionIo) [[unlikely]]
+      io_ = ctx_.io_blocks.take();
+    return const_cast<SessionIo&>(*io_);
+  }
+  // Gives the block back once it holds nothing (both buffers back in the BufferPool).
+  void release_io_if_unused() {
+    if (io_ != &kNoSessionIo && io_->unused()) give_back_io();
+  }
+  void give_back_io() {
+    ctx_.io_blocks.give(const_cast<SessionIo*>(io_));
+    io_ = &kNoSessionIo;
+  }
   // Gives the block back once nothing in it is in use (from release_buffers_if_idle: no
   // caller up the stack holds a reference into it there).
   void release_rare_if_unused() {
@@ -367,11 +399,7 @@ class ClientSession final : public net::PollTarget {
   // kFailed, or kFull: the user holds its max_connections) or leaves request `seq` pending while
   // the backend checks (session_backend_auth.cpp).
   enum class Login : std::uint8_t { kLoggedIn, kFailed, kFull, kPending };
-  struct PendingHello {  // what HELLO does once its AUTH succeeds
-    resp::Protocol protocol;
-    bool has_name = false;
-    std::string name;
-  };
+  using PendingHello = client::PendingHello;
   Login log_in(std::string_view user, std::string_view password, std::uint64_t seq);
   Login log_in_backend(std::string_view user, std::string_view password, std::uint64_t seq);
   std::string full_user_error(std::string_view name) const;
@@ -398,44 +426,30 @@ class ClientSession final : public net::PollTarget {
   net::Transport transport_;  // the client's socket (owned: close() closes it), plain or TLS
   SessionRegistry::Handle handle_{};
   std::uint64_t id_;
-  std::string in_;   // unparsed bytes (a partial request); empty when idle
-  std::string out_;  // replies not yet written; empty when idle
-  std::size_t out_sent_ = 0;
+  // The input and output buffers and the partial request's parse position (session_io.hpp):
+  // the shared empty block while idle, a block from the worker's pool while bytes are in flight.
+  const SessionIo* io_ = &kNoSessionIo;
   std::int64_t buffer_held_ = 0;  // what this session added to the process buffer counter
-  // Where the partial request at the start of in_ stopped parsing (the worker's parser is shared);
-  // only while there is one, so idle clients hold nothing here.
-  std::unique_ptr<resp::ParsePosition> partial_;
   ReplyQueue replies_;
   // The protocol state the planner decides from (mode, user, protocol, database, pin, lanes).
   plan::SessionState state_;
   // Transactions, pins, subscriptions, names ... (session_rare.hpp): the shared empty block
   // until the session needs one of its own (rare()).
   const SessionRare* rare_ = &kNoSessionRare;
-  // CLIENT SETINFO (interned per worker: every client of a fleet sends the same library name
-  // and version, so each session holds two pointers).
-  const std::string* lib_name_ = nullptr;
-  const std::string* lib_ver_ = nullptr;
   common::Millis connected_at_;
   common::Millis last_activity_;
-  // A user kept in the backend: the rules state_.user points into, and a HELLO whose AUTH the
-  // backend is checking. Null for configured users (one pointer per session).
-  struct BackendLogin {
-    std::shared_ptr<const security::User> user;
-    std::unique_ptr<PendingHello> hello;
-  };
-  std::unique_ptr<BackendLogin> backend_login_;
   std::uint64_t close_after_seq_ = UINT64_MAX;  // QUIT / protocol error: close after this reply
   std::uint8_t pending_ops_ = 0;                // outstanding readiness waits and posted flushes
   bool protocol_failed_ = false;                // closing after a protocol error (metrics reason)
   bool lane_hold_ = false;         // a request waits at the lane barrier (reading is paused)
   bool pause_held_ = false;        // ... for a CLIENT PAUSE to end (counted in the PauseGate)
   bool pause_expired_ = false;     // ... and the FUNNEL PAUSE ended at its timeout
-  std::uint64_t hold_all_id_ = 0;  // the FUNNEL PAUSE holding it (0: a CLIENT PAUSE)
   bool failover_held_ = false;     // ... for the primary's failover (counted in the gate)
   bool failover_expired_ = false;  // ... and its hold deadline passed first
-  // The hold deadline of the requests read so far (0: none): requests that arrived together
-  // share it, so a pipeline fails together instead of one hold after another.
-  common::Millis failover_deadline_ = 0;
+  // CLIENT SETINFO, as ids in the worker's StringInterner (0: none): every client of a fleet
+  // sends the same library name and version, so each session holds two 2-byte ids.
+  std::uint16_t lib_name_ = 0;
+  std::uint16_t lib_ver_ = 0;
   bool silent_ = false;  // the current request's reply is dropped
   // A failed AUTH's reply is held, or the backend checks a password: nothing more is read.
   bool auth_delayed_ = false;

@@ -112,8 +112,8 @@ void ClientSession::cmd_hello(LocalCall& call) {
     }
     if (login == Login::kFull) return error(out, full_user_error(user));
     if (login == Login::kPending) {  // finish_hello runs once the backend has answered
-      if (backend_login_ == nullptr) backend_login_ = std::make_unique<BackendLogin>();
-      backend_login_->hello = std::make_unique<PendingHello>(
+      if (rare_->backend_login == nullptr) rare().backend_login = std::make_unique<BackendLogin>();
+      rare().backend_login->hello = std::make_unique<PendingHello>(
           PendingHello{requested, has_name, has_name ? std::string(name) : std::string()});
       call.answered = true;
       return;
@@ -272,9 +272,10 @@ void ClientSession::cmd_reset(LocalCall& call) {
   silent_ = plan::reset_reply_silenced(state_.reply_mode, silent_);  // ends CLIENT REPLY OFF
   state_.reply_mode = plan::ReplyMode::kOn;
   if (rare_->name) rare().name.reset();
-  lib_name_ = lib_ver_ = nullptr;
+  lib_name_ = lib_ver_ = 0;
   switch_user(nullptr);
-  backend_login_.reset();  // after switch_user: a backend user left its count first
+  if (rare_->backend_login != nullptr)
+    rare().backend_login.reset();  // after switch_user: a backend user left its count first
   (void)switch_user(ctx_.users->initial_user());  // a full default user: not logged in (NOAUTH)
   call.out = "+RESET\r\n";
 }

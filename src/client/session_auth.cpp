@@ -66,7 +66,8 @@ ClientSession::Login ClientSession::log_in(std::string_view user, std::string_vi
       ctx_.metrics->auth_failures.add();
       return Login::kFull;
     }
-    backend_login_.reset();  // after switch_user: it left the backend user's count first
+    if (rare_->backend_login != nullptr)
+      rare().backend_login.reset();  // after switch_user: it left the backend user's count first
     return Login::kLoggedIn;
   }
   if (ctx_.backend_users != nullptr && ctx_.users->find(user) == nullptr) [[unlikely]] {
@@ -80,7 +81,7 @@ ClientSession::Login ClientSession::log_in(std::string_view user, std::string_vi
 // connection stays counted; a removed user's count is given back before the session closes.
 bool ClientSession::rebind_user(const security::UserDirectory& users) {
   if (state_.user == nullptr) return true;  // not logged in: its next AUTH uses the new users
-  if (backend_login_ != nullptr && backend_login_->user != nullptr) {
+  if (rare_->backend_login != nullptr && rare_->backend_login->user != nullptr) {
     return true;  // kept in the backend: its rules come from there
   }
   const security::User* next = users.find(state_.user->name());

@@ -54,12 +54,13 @@ ClientSession::Login ClientSession::log_in_backend(std::string_view user, std::s
 }
 
 void ClientSession::act_as_backend_user(std::shared_ptr<const security::User> user) {
-  if (backend_login_ == nullptr) backend_login_ = std::make_unique<BackendLogin>();
+  if (rare_->backend_login == nullptr) rare().backend_login = std::make_unique<BackendLogin>();
   // The previous user leaves its connection count before its object may go (a backend user's
-  // lives in backend_login_); backend users have no limits, so the switch always succeeds.
-  const std::shared_ptr<const security::User> previous = std::move(backend_login_->user);
-  backend_login_->user = std::move(user);
-  (void)switch_user(backend_login_->user.get());
+  // lives in the rare block's backend_login); backend users have no limits, so the switch always
+  // succeeds.
+  const std::shared_ptr<const security::User> previous = std::move(rare().backend_login->user);
+  rare().backend_login->user = std::move(user);
+  (void)switch_user(rare().backend_login->user.get());
 }
 
 void ClientSession::finish_backend_login(std::uint64_t seq, bool silent,
@@ -67,7 +68,7 @@ void ClientSession::finish_backend_login(std::uint64_t seq, bool silent,
   auth_delayed_ = false;
   if (closed_) return;
   std::unique_ptr<PendingHello> hello;
-  if (backend_login_ != nullptr) hello = std::move(backend_login_->hello);
+  if (rare_->backend_login != nullptr) hello = std::move(rare().backend_login->hello);
   switch (result.verdict) {
     case security::BackendVerdict::kLoggedIn:
       act_as_backend_user(result.user);
@@ -94,8 +95,8 @@ void ClientSession::finish_hello(std::uint64_t seq, bool silent, const PendingHe
 }
 
 bool ClientSession::rebind_backend_user(security::BackendUserCache& cache) {
-  if (backend_login_ == nullptr || backend_login_->user == nullptr) return true;
-  std::shared_ptr<const security::User> now = cache.current(backend_login_->user->name());
+  if (rare_->backend_login == nullptr || rare_->backend_login->user == nullptr) return true;
+  std::shared_ptr<const security::User> now = cache.current(rare_->backend_login->user->name());
   if (now == nullptr || !now->enabled()) return false;  // ACL DELUSER, or the user was turned off
   act_as_backend_user(std::move(now));
   return true;

@@ -7,7 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "backend/backend_pool.hpp"
@@ -20,6 +20,7 @@
 #include "client/hotkeys.hpp"
 #include "client/pubsub_counts.hpp"
 #include "client/read_routes.hpp"
+#include "client/session_io.hpp"
 #include "client/session_slab.hpp"
 #include "client/slowlog.hpp"
 #include "client/subscriptions.hpp"
@@ -86,13 +87,18 @@ class SessionRegistry {
 
 // Keeps one copy of strings that many sessions share (client library names and versions).
 // Bounded: past kMaxStrings distinct values, new ones are not kept (the session shows none).
+// A session holds a 2-byte id (0: none) rather than a pointer: 12 bytes less per idle client.
 class StringInterner {
  public:
   static constexpr std::size_t kMaxStrings = 1024;
-  const std::string* intern(std::string_view text) {
-    if (auto it = strings_.find(text); it != strings_.end()) return &*it;
-    if (strings_.size() >= kMaxStrings) return nullptr;
-    return &*strings_.emplace(text).first;
+  std::uint16_t intern(std::string_view text) {
+    if (auto it = strings_.find(text); it != strings_.end()) return it->second;
+    if (strings_.size() >= kMaxStrings) return 0;
+    by_id_.push_back(&strings_.emplace(std::string(text), by_id_.size() + 1).first->first);
+    return static_cast<std::uint16_t>(by_id_.size());
+  }
+  std::string_view text(std::uint16_t id) const {
+    return id == 0 ? std::string_view() : std::string_view(*by_id_[id - 1]);
   }
 
  private:
@@ -100,7 +106,8 @@ class StringInterner {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_set<std::string, Hash, std::equal_to<>> strings_;
+  std::unordered_map<std::string, std::uint16_t, Hash, std::equal_to<>> strings_;
+  std::vector<const std::string*> by_id_;  // id - 1 -> its text (map nodes do not move)
 };
 
 // Process-wide figures for Funnel's own admin commands (FUNNEL STATS ...), implemented by the
@@ -233,6 +240,7 @@ struct SessionContext {
   std::string error_reply;                 // reused for answer_error's reply bytes
   HelloReply hello_reply;                  // HELLO's reply bytes, prebuilt
   BufferPool buffers;
+  SessionIoPool io_blocks;  // the I/O state of sessions with bytes in flight (session_io.hpp)
   metrics::WorkerMetrics* metrics = nullptr;  // this worker's counters
   AdminView* admin = nullptr;                 // FUNNEL commands; null: refused
   std::int64_t batch_ns = 0;                  // when the current batch of requests was read

@@ -11,13 +11,13 @@ namespace funnel::client {
 
 bool ClientSession::hold_for_failover() {
   const common::Millis now = common::coarse_now_ms();
-  if (failover_deadline_ == 0) {
+  if (rare_->failover_deadline == 0) {
     const routing::HoldSettings settings{ctx_.failover_gate->hold_ms(),
                                          ctx_.config.backend.request_timeout_ms};
-    failover_deadline_ = routing::hold_deadline(settings, now);
+    rare().failover_deadline = routing::hold_deadline(settings, now);
   }
   // Read together with a request whose hold already ran out: it fails now, never sent.
-  if (now >= failover_deadline_) return fail_after_failover();
+  if (now >= rare_->failover_deadline) return fail_after_failover();
   if (!failover_held_) {
     failover_held_ = true;
     ctx_.failover_gate->add_held(1);
@@ -32,7 +32,7 @@ bool ClientSession::check_failover_hold(bool failover_over, common::Millis now) 
     end_failover_hold(false);
     return false;
   }
-  if (now < failover_deadline_) {
+  if (now < rare_->failover_deadline) {
     ctx_.failover_waiters.push_back(handle_);  // (check_failover_waiters took the list)
     return true;
   }
@@ -47,7 +47,7 @@ void ClientSession::end_failover_hold(bool expired) {
   if (expired) {
     failover_expired_ = true;  // handle_request answers the held request with the error
   } else {
-    failover_deadline_ = 0;
+    rare().failover_deadline = 0;
   }
   resume_held();  // planned again: held again if another failover holds it
 }

@@ -13,7 +13,7 @@ namespace funnel::client {
 
 bool ClientSession::hold_at_lane_barrier() {
   lane_hold_ = true;
-  reading_paused_ = true;  // the held request's bytes stay in in_; nothing more is read
+  reading_paused_ = true;  // the held request's bytes stay in io's input; nothing more is read
   ctx_.metrics->pressure(metrics::Backpressure::kLaneBarrier);
   // Held behind a pinned link (a blocked BLPOP): still notice the client leaving, so the link is
   // closed and its lease freed now rather than when the command returns, maybe never.

@@ -33,12 +33,13 @@ void ClientSession::monitor_line(std::string_view line) {
     rare_->pin->hold_line(line);  // a large reply is going out in parts: after it, not inside it
     return;
   }
-  const std::size_t capacity_before = out_.capacity();
-  if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
+  std::string& out = io().out;
+  const std::size_t capacity_before = out.capacity();
+  if (capacity_before <= 15) out = ctx_.buffers.acquire();
   if (rare_->pin->held_bytes() != 0) [[unlikely]]
-    out_.append(rare_->pin->take_held_lines());
-  out_.append(line);
-  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+    out.append(rare_->pin->take_held_lines());
+  out.append(line);
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out);
   if (!closed_) schedule_flush();
 }
 

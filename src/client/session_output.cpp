@@ -96,30 +96,33 @@ void ClientSession::deliver_edited(const backend::ReplyTarget& target, std::stri
 bool ClientSession::write_last_reply_now() {
   if (closed_) return true;
   if (!replies_.idle() || flush_posted_ || write_waiting_ || reading_paused_ ||
-      close_after_seq_ != UINT64_MAX || ctx_.draining || out_sent_ >= out_.size()) {
+      close_after_seq_ != UINT64_MAX || ctx_.draining || io_->out_sent >= io_->out.size()) {
     return false;
   }
-  const std::size_t n = write_transport(out_.data() + out_sent_, out_.size() - out_sent_).bytes;
+  SessionIo& io = this->io();  // (out holds bytes: the session's own block)
+  const std::size_t n =
+      write_transport(io.out.data() + io.out_sent, io.out.size() - io.out_sent).bytes;
   if (n == 0) return false;  // the posted flush sees the error (or the full socket) and handles it
-  out_sent_ += n;
+  io.out_sent += n;
   ctx_.metrics->bytes_sent.add(n);
-  if (out_sent_ < out_.size()) return false;  // the posted flush writes the rest
-  out_.clear();
-  out_sent_ = 0;
+  if (io.out_sent < io.out.size()) return false;  // the posted flush writes the rest
+  io.out.clear();
+  io.out_sent = 0;
   release_buffers_if_idle();
   return true;
 }
 
 void ClientSession::answer(std::uint64_t seq, std::string_view reply, bool flush) {
   if (closed_) return;
-  const std::size_t capacity_before = out_.capacity();
+  std::string& out = io().out;
+  const std::size_t capacity_before = out.capacity();
   const std::size_t stashed_before = replies_.stashed_bytes();
-  if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
-  if (!replies_.deliver(seq, reply, out_)) {
+  if (capacity_before <= 15) out = ctx_.buffers.acquire();
+  if (!replies_.deliver(seq, reply, out)) {
     FUNNEL_INVARIANT(!"reply delivered twice or for an unknown request");
     return;
   }
-  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out);
   if (replies_.stashed_bytes() != stashed_before && !closed_) [[unlikely]] {
     track_bytes(stashed_before, replies_.stashed_bytes());  // an early reply was stashed
   }
@@ -194,8 +197,14 @@ void ClientSession::account_buffer(std::int64_t delta) {
 void ClientSession::release_buffers_on_close() {
   ProcessCounters::add(ctx_.facts.counters->client_buffer_bytes, -buffer_held_);
   buffer_held_ = 0;
-  ctx_.buffers.release(in_);
-  ctx_.buffers.release(out_);
+  if (io_ != &kNoSessionIo) {
+    SessionIo& io = this->io();
+    ctx_.buffers.release(io.in);
+    ctx_.buffers.release(io.out);
+    io.out_sent = 0;
+    io.partial.reset();
+    give_back_io();
+  }
   if (rare_->paused_streams != nullptr) resume_streams();
 }
 
@@ -220,25 +229,33 @@ void ClientSession::flush_after_read() {
 }
 
 void ClientSession::flush() {
-  while (out_sent_ < out_.size()) {
-    const net::IoResult wrote = write_transport(out_.data() + out_sent_, out_.size() - out_sent_);
+  if (io_->out.empty()) return flushed();
+  SessionIo& io = this->io();
+  while (io.out_sent < io.out.size()) {
+    const net::IoResult wrote =
+        write_transport(io.out.data() + io.out_sent, io.out.size() - io.out_sent);
     const std::size_t n = wrote.bytes;
     if (n == 0 && wrote.waits()) {
-      // A long stream never empties out_: drop what was sent rather than let it grow.
-      if (out_sent_ >= kCompactAbove && out_sent_ * 2 >= out_.size()) {
-        out_.erase(0, out_sent_);
-        out_sent_ = 0;
+      // A long stream never empties out: drop what was sent rather than let it grow.
+      if (io.out_sent >= kCompactAbove && io.out_sent * 2 >= io.out.size()) {
+        io.out.erase(0, io.out_sent);
+        io.out_sent = 0;
       }
       if (rare_->paused_streams != nullptr) [[unlikely]]
         resume_streams();
       return wait_writable();
     }
     if (n == 0) return close();  // the client left
-    out_sent_ += n;
+    io.out_sent += n;
     ctx_.metrics->bytes_sent.add(n);
   }
-  out_.clear();
-  out_sent_ = 0;
+  io.out.clear();
+  io.out_sent = 0;
+  flushed();
+}
+
+// Everything queued is written.
+void ClientSession::flushed() {
   if (output_watched_ && !(read_waiting_ && read_on_output_)) watch_output(false);
   after_flush();
 }
@@ -263,10 +280,14 @@ void ClientSession::after_flush() {
 }
 
 void ClientSession::release_buffers_if_idle() {
-  if (!out_.empty() || !replies_.idle()) return;
-  const std::size_t capacity = out_.capacity() <= 15 ? 0 : out_.capacity();
-  ctx_.buffers.release(out_);  // frees it: out_ holds no heap memory afterwards
-  account_buffer(-static_cast<std::int64_t>(capacity));
+  if (!io_->out.empty() || !replies_.idle()) return;
+  if (io_ != &kNoSessionIo) {
+    std::string& out = io().out;
+    const std::size_t capacity = out.capacity() <= 15 ? 0 : out.capacity();
+    ctx_.buffers.release(out);  // frees it: out holds no heap memory afterwards
+    account_buffer(-static_cast<std::int64_t>(capacity));
+    release_io_if_unused();
+  }
   replies_.release_memory_if_idle();
   release_rare_if_unused();
 }
@@ -276,10 +297,10 @@ void ClientSession::maybe_resume_reading() {
   if (replies_.pending() >= ctx_.config.limits.max_pipeline_per_client / 2 + 1) return;
   if (unsent_bytes() > ctx_.config.limits.client_output_soft_bytes) return;
   reading_paused_ = false;
-  if (!in_.empty()) {
-    const std::size_t consumed = process_requests(in_);
+  if (!io_->in.empty()) {
+    const std::size_t consumed = process_requests(io_->in);
     if (closed_) return;
-    keep_unparsed(in_, consumed, false);
+    keep_unparsed(io_->in, consumed, false);
     if (closed_) return;
   }
   wait_readable();

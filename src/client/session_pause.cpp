@@ -28,7 +28,8 @@ bool ClientSession::hold_for_pause() {
     ctx_.pause_waiters.push_back(handle_);
   }
   // A FUNNEL PAUSE extended or begun anew while held: the latest one decides the request's fate.
-  hold_all_id_ = ctx_.holding_all ? ctx_.pause_gate->hold_all_id() : 0;
+  const std::uint64_t hold_all_id = ctx_.holding_all ? ctx_.pause_gate->hold_all_id() : 0;
+  if (hold_all_id != rare_->hold_all_id) rare().hold_all_id = hold_all_id;
   return hold_at_lane_barrier();
 }
 
@@ -38,11 +39,11 @@ void ClientSession::end_pause_hold() {
   ctx_.pause_gate->add_held(-1);
   // Ended by its timeout, not by FUNNEL RESUME: the held request fails (its deadline was the
   // pause's timeout); the requests after it are planned as usual.
-  if (hold_all_id_ != 0 &&
-      ctx_.pause_gate->hold_all_timed_out(hold_all_id_, common::coarse_now_ms())) {
+  if (rare_->hold_all_id != 0 &&
+      ctx_.pause_gate->hold_all_timed_out(rare_->hold_all_id, common::coarse_now_ms())) {
     pause_expired_ = true;
   }
-  hold_all_id_ = 0;
+  if (rare_->hold_all_id != 0) rare().hold_all_id = 0;
   resume_held();  // planned again: held again if another pause is in force
 }
 

@@ -75,7 +75,7 @@ void PinLease::on_lease_refused(std::string_view error) {
   error_ = error;
   waiting_ = false;
   session_.state_.mode = plan::Mode::kLeaseRefused;  // the held request gets the error
-  session_.state_.lease_error = error_;
+  session_.state_.lease_error = &error_;
   session_.resume_held();
 }
 
@@ -107,10 +107,11 @@ void ClientSession::backend_state_lost() {
 // An invalidation push from the tracking lease's link: between whole replies, as Redis sends it.
 void ClientSession::tracking_push(std::string_view push_bytes) {
   if (closed_) return;
-  const std::size_t capacity_before = out_.capacity();
-  if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
-  append_push(out_, state_.protocol, push_bytes);
-  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+  std::string& out = io().out;
+  const std::size_t capacity_before = out.capacity();
+  if (capacity_before <= 15) out = ctx_.buffers.acquire();
+  append_push(out, state_.protocol, push_bytes);
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out);
   if (!closed_) schedule_flush();
 }
 
@@ -167,7 +168,7 @@ void ClientSession::end_pin() {
   state_.pin_in_multi = false;
   state_.pin_done = false;
   state_.monitoring = false;
-  state_.lease_error = {};
+  state_.lease_error = nullptr;
 }
 
 // Only WATCH's and a blocking command's links: their state is Funnel's to rebuild (a lost WATCH

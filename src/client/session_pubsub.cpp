@@ -121,13 +121,14 @@ void ClientSession::after_pubsub_answer() {
   if (pending.awaiting > 0 || replies_.head() <= pending.seq) return;
   pending.active = false;
   if (!rare_->subs->held_pushes.empty()) {
-    const std::size_t capacity_before = out_.capacity();
+    std::string& out = io().out;
+    const std::size_t capacity_before = out.capacity();
     const std::size_t held_before = rare_->subs->held_pushes.capacity();
-    out_.append(rare_->subs->held_pushes);
+    out.append(rare_->subs->held_pushes);
     std::string().swap(rare_->subs->held_pushes);
     track_buffer(held_before, rare_->subs->held_pushes);
     if (closed_) return;
-    track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+    track_buffer(capacity_before <= 15 ? 0 : capacity_before, out);
     if (closed_) return;
     schedule_flush();
   }
@@ -141,10 +142,10 @@ void ClientSession::after_pubsub_answer() {
 
 void ClientSession::resume_after_subscribe() {
   if (closed_ || subscribe_barrier()) return;
-  if (!in_.empty() && !reading_paused_) {
-    const std::size_t consumed = process_requests(in_);
+  if (!io_->in.empty() && !reading_paused_) {
+    const std::size_t consumed = process_requests(io_->in);
     if (closed_) return;
-    keep_unparsed(in_, consumed, false);
+    keep_unparsed(io_->in, consumed, false);
     if (closed_) return;
   }
   wait_readable();
@@ -256,10 +257,11 @@ bool ClientSession::push(std::string_view push_bytes) {
     track_buffer(held_before, rare_->subs->held_pushes);  // counted like any buffer
     return closed_ || pubsub_output_ok();
   }
-  const std::size_t capacity_before = out_.capacity();
-  if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
-  append_push(out_, state_.protocol, push_bytes);
-  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+  std::string& out = io().out;
+  const std::size_t capacity_before = out.capacity();
+  if (capacity_before <= 15) out = ctx_.buffers.acquire();
+  append_push(out, state_.protocol, push_bytes);
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out);
   if (closed_) return true;
   if (!pubsub_output_ok()) return false;
   schedule_flush();
@@ -270,7 +272,7 @@ bool ClientSession::push(std::string_view push_bytes) {
 // limit for longer than its seconds, the client is disconnected (no error: it is not reading).
 bool ClientSession::pubsub_output_ok() {
   const auto& limits = ctx_.config.limits;
-  const std::size_t unsent = out_.size() - out_sent_ + rare_->subs->held_pushes.size();
+  const std::size_t unsent = io_->out.size() - io_->out_sent + rare_->subs->held_pushes.size();
   if (unsent <= limits.pubsub_output_soft_bytes) {
     rare_->subs->soft_limit_since_ms = -1;
     return true;

@@ -40,11 +40,12 @@ PartVerdict ClientSession::deliver_part(const backend::ReplyTarget& target, std:
     if (last && !closed_) on_backend_answered();
     return closed_ ? PartVerdict::kDiscard : PartVerdict::kMore;
   }
-  const std::size_t capacity_before = out_.capacity();
+  std::string& out = io().out;
+  const std::size_t capacity_before = out.capacity();
   const std::size_t stashed_before = replies_.stashed_bytes();
-  if (capacity_before <= 15) out_ = ctx_.buffers.acquire();
-  const ReplyQueue::Part placed = replies_.deliver_part(target.seq, part, last, out_);
-  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out_);
+  if (capacity_before <= 15) out = ctx_.buffers.acquire();
+  const ReplyQueue::Part placed = replies_.deliver_part(target.seq, part, last, out);
+  track_buffer(capacity_before <= 15 ? 0 : capacity_before, out);
   if (!closed_) track_bytes(stashed_before, replies_.stashed_bytes());
   if (placed == ReplyQueue::Part::kRejected) {
     FUNNEL_INVARIANT(!"part of a reply for an unknown or complete request");
@@ -90,7 +91,8 @@ void ClientSession::keep_paused_stream(const std::weak_ptr<backend::StreamSource
 // count here: they leave only when an earlier reply completes, which may be the paused link's
 // own (two large replies on two links); the hard limit still bounds them.
 void ClientSession::resume_streams() {
-  if (!closed_ && out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return;
+  if (!closed_ && io_->out.size() - io_->out_sent > ctx_.config.limits.client_output_soft_bytes)
+    return;
   const auto streams = std::move(rare().paused_streams);
   for (const auto& weak : *streams) {
     if (auto link = weak.lock()) link->resume_stream();

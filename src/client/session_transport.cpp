@@ -104,7 +104,7 @@ void ClientSession::on_poll_events(std::uint32_t events) {
 bool ClientSession::closes_on_half_close() const {
   if (auth_delayed_ || subscribe_barrier() || subscribed()) return true;
   if (!reading_paused_) return false;
-  if (out_.size() - out_sent_ > ctx_.config.limits.client_output_soft_bytes) return true;
+  if (io_->out.size() - io_->out_sent > ctx_.config.limits.client_output_soft_bytes) return true;
   return rare_->pin != nullptr &&
          (rare_->pin->waiting() || rare_->pin->reason() == PinReason::kBlocking);
 }
@@ -119,7 +119,7 @@ void ClientSession::on_peer_eof() {
   drop_unparsed();
   const bool blocked = rare_->pin != nullptr &&
                        (rare_->pin->waiting() || rare_->pin->reason() == PinReason::kBlocking);
-  if (blocked || subscribed() || (replies_.idle() && out_.empty())) return close();
+  if (blocked || subscribed() || (replies_.idle() && io_->out.empty())) return close();
   const std::uint64_t opened = replies_.head() + replies_.pending();  // slots ever opened
   if (opened > 0) close_after_seq_ = std::min(close_after_seq_, opened - 1);
   schedule_flush();  // after_flush closes once the last reply is out

@@ -5,9 +5,9 @@
 // a client sent, and keeps a reactor record plus a pending operation for every idle client. Here
 // a descriptor is added to the worker's own epoll set once, when its owner starts, for input only
 // (output interest is added only while a write waits, because with it every ACK from the peer
-// would wake the worker). Asio watches that one epoll descriptor; when it is readable the poller
-// takes the ready events and hands each to its PollTarget (ClientSession), which keeps the edges
-// it has not consumed yet.
+// would wake the worker). Asio's reactor watches that one epoll descriptor through a ReadyWait
+// (ready_wait.hpp: no epoll_ctl per wait); the ready events are handed to their PollTargets
+// (ClientSession, listeners), which keep the edges they have not consumed yet.
 //
 // A closed target's descriptor leaves the set when it is closed (never duplicated: accept4 with
 // SOCK_CLOEXEC, and Funnel never forks), so no event names a deleted target. A target closed
@@ -22,10 +22,11 @@
 #include <cstdint>
 #include <vector>
 
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/detail/epoll_reactor.hpp>
 
 #include "net/asio_types.hpp"
 #include "net/poll_target.hpp"
+#include "net/ready_wait.hpp"
 
 namespace funnel::net {
 
@@ -37,7 +38,7 @@ class Poller {
   Poller& operator=(const Poller&) = delete;
 
   // False if the epoll set could not be created (the worker refuses to start).
-  bool ok() const { return epoll_.is_open(); }
+  bool ok() const { return epoll_fd_ >= 0; }
   // Starts handing out events; stop() ends it (the worker's shutdown).
   void start();
   void stop();
@@ -61,10 +62,14 @@ class Poller {
   static constexpr std::uint32_t kInput = EPOLLIN | EPOLLRDHUP | EPOLLET;
   static constexpr std::size_t kBatch = 256;
   void wait();
-  void hand_out();
+  static void on_ready(void* self, const boost::system::error_code& ec, int n);
+  void hand_out(int n);
   void end_batch();
 
-  asio::posix::basic_stream_descriptor<Executor> epoll_;
+  asio::detail::epoll_reactor& reactor_;
+  asio::detail::epoll_reactor::per_descriptor_data reactor_data_ = nullptr;
+  int epoll_fd_ = -1;
+  ReadyWait* ready_wait_ = nullptr;  // Asio holds it while queued; see ~Poller
   std::array<epoll_event, kBatch> events_{};
   std::vector<PollTarget*> after_batch_;  // reused: no allocation per batch once grown
   bool in_batch_ = false;

@@ -296,7 +296,9 @@ Plan plan_general(const SessionState& state, const command::Classification& cls,
     case Mode::kLeaseWaiting:
       return Plan::simple(Action::kHold);
     case Mode::kLeaseRefused:
-      return Plan::error(state.lease_error, effect::kDropLease);
+      return Plan::error(
+          state.lease_error != nullptr ? std::string_view(*state.lease_error) : std::string_view(),
+          effect::kDropLease);
     case Mode::kPinned:
       break;
   }

@@ -42,6 +42,7 @@ struct Row {
 };
 
 const ClusterAddress kFunnelAddress{"10.0.0.9", 7000};
+const std::string kNoPinError = "ERR no pin";  // state.lease_error points at the lease's text
 
 class Planner : public ::testing::Test {
  protected:
@@ -89,7 +90,7 @@ class Planner : public ::testing::Test {
       else if (w == "waiting")
         state.mode = Mode::kLeaseWaiting;
       else if (w == "refused")
-        state.mode = Mode::kLeaseRefused, state.lease_error = "ERR no pin";
+        state.mode = Mode::kLeaseRefused, state.lease_error = &kNoPinError;
       else if (w == "pinned")
         state.mode = Mode::kPinned, state.pin_serial = 7;
       else if (w == "blocking")
