@@ -63,6 +63,10 @@ class PushSink {
  public:
   virtual ~PushSink() = default;
   virtual void on_push(BackendLink& link, std::string_view reply, resp::ReplyKind kind) = 0;
+  // The link lost its backend session (connection lost, or retired because the primary moved):
+  // the state it held for its lessee (tracking, MONITOR) is gone. Called on the link's worker
+  // thread, possibly inside the link's own failure path: act from a posted handler.
+  virtual void on_session_lost(BackendLink& /*link*/) {}
 };
 
 class BackendLink : public std::enable_shared_from_this<BackendLink>, public StreamSource {
@@ -107,6 +111,7 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
 
   // Subscriber links: pushes, and replies while nothing is tracked, go to `sink` (not owned).
   void set_push_sink(PushSink* sink) { push_sink_ = sink; }
+  PushSink* push_sink() const { return push_sink_; }
   // Appends a command whose replies go to the push sink (SUBSCRIBE and its kin). Only while
   // ready: bytes not yet written when the link drops are discarded, since the owner replays
   // its whole state on the next on_link_ready.

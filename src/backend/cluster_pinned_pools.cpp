@@ -26,6 +26,10 @@ void ClusterPinnedPools::tick(common::Millis now) {
   for (auto& [address, pool] : pools_) pool->tick(now);
 }
 
+void ClusterPinnedPools::set_limits(PinnedLimits limits) {
+  for (auto& [address, pool] : pools_) pool->set_limits(limits);
+}
+
 void ClusterPinnedPools::shutdown() {
   for (auto& [address, pool] : pools_) pool->shutdown();
 }

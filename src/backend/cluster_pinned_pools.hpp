@@ -41,6 +41,9 @@ class ClusterPinnedPools {
 
   void tick(common::Millis now);
   void shutdown();
+  // A configuration reload: every pool made so far takes the new bounds (the factory reads the
+  // worker's current settings for the pools made later).
+  void set_limits(PinnedLimits limits);
 
  private:
   PinBudgets& budgets_;

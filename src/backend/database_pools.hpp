@@ -2,7 +2,9 @@
 // admitted once, by the first client that selects it, and keeps its pool for the life of the
 // process; at most backend.max_database_pools are admitted, which bounds the links the backend
 // sees (connections_per_node per protocol in use and per database). Thread-safe: a lock is taken
-// only by SELECT of a database this worker has not seen yet, never per request.
+// only by SELECT of a database this worker has not seen yet, never per request. A configuration
+// reload sets the bound again (set_limit): a lower one admits no new database until fewer are
+// admitted than it (never: pools are kept), the databases admitted keep their pools.
 #pragma once
 
 #include <algorithm>
@@ -29,10 +31,17 @@ class DatabasePools {
     std::lock_guard lock(mutex_);
     return admitted_.size();
   }
-  unsigned limit() const { return max_pools_; }
+  unsigned limit() const {
+    std::lock_guard lock(mutex_);
+    return max_pools_;
+  }
+  void set_limit(unsigned max_pools) {
+    std::lock_guard lock(mutex_);
+    max_pools_ = max_pools;
+  }
 
  private:
-  const unsigned max_pools_;
+  unsigned max_pools_;
   mutable std::mutex mutex_;
   std::vector<std::uint32_t> admitted_;
 };

@@ -30,7 +30,10 @@ void PinnedPool::set_snapshot(SnapshotPtr snapshot) {
   const std::vector<LinkPtr> links = links_;  // retire() may drop links from links_
   for (const auto& link : links) {
     link->set_snapshot(snapshot_);
-    if (new_epoch) link->retire();
+    if (!new_epoch) continue;
+    // Tracking or MONITOR on the old primary would go silent (writes go to the new one).
+    if (PushSink* lessee = link->push_sink()) lessee->on_session_lost(*link);
+    link->retire();
   }
   if (new_epoch) idle_.clear();
 }
@@ -125,6 +128,10 @@ bool PinnedPool::others_waiting() const {
   return ProcessCounters::read(*waiting_count_) > static_cast<std::int64_t>(waiters_.size());
 }
 
+bool PinnedPool::over_budget() const {
+  return ProcessCounters::read(*open_count_) > static_cast<std::int64_t>(limits_.max_pinned);
+}
+
 void PinnedPool::release(const LinkPtr& link, bool reusable) {
   ProcessCounters::add(counters_.pinned_leased, -1);
   if (!reusable) return close_link(link, "not reusable (MONITOR)");
@@ -141,6 +148,7 @@ void PinnedPool::release(const LinkPtr& link, bool reusable) {
     return waiter->on_lease(link);
   }
   if (others_waiting()) return close_link(link, "budget needed by another worker");
+  if (over_budget()) return close_link(link, "over backend.max_pinned (lowered by a reload)");
   idle_.push_back(link);
 }
 
@@ -175,6 +183,9 @@ void PinnedPool::select_database(BackendLink& link, std::uint32_t db) {
 
 void PinnedPool::close_link(const LinkPtr& link, std::string_view reason) {
   std::erase(idle_, link);
+  // Closed by Funnel (given back, MONITOR ended by RESET, cleaning failed): not a lost session to
+  // report to a lessee (on_session_lost is for Redis going away under it).
+  link->set_push_sink(nullptr);
   spdlog::debug("pinned link {} closed: {}", link->name(), reason);
   link->shutdown("pinned link closed: " + std::string(reason));
 }
@@ -196,7 +207,7 @@ void PinnedPool::submit(BackendLink& link, std::string_view request, const Reply
 
 void PinnedPool::tick(common::Millis now) {
   if (!waiters_.empty()) serve_waiters(now);
-  if (!idle_.empty() && others_waiting()) {
+  if (!idle_.empty() && (others_waiting() || over_budget())) {
     const std::vector<LinkPtr> idle = idle_;
     for (const auto& link : idle) close_link(link, "budget needed by another worker");
   }
@@ -206,7 +217,10 @@ void PinnedPool::tick(common::Millis now) {
 
 void PinnedPool::shutdown() {
   const std::vector<LinkPtr> links = links_;
-  for (const auto& link : links) link->shutdown("Funnel is shutting down");
+  for (const auto& link : links) {
+    link->set_push_sink(nullptr);  // the drain closes the clients, not a lost session
+    link->shutdown("Funnel is shutting down");
+  }
   idle_.clear();
   ProcessCounters::add(*waiting_count_, -static_cast<std::int64_t>(waiters_.size()));
   waiters_.clear();
@@ -224,6 +238,7 @@ void PinnedPool::on_link_down(BackendLink& link, std::string_view) {
   auto it = std::find_if(links_.begin(), links_.end(),
                          [&](const LinkPtr& candidate) { return candidate.get() == &link; });
   if (it == links_.end()) return;
+  if (PushSink* lessee = link.push_sink()) lessee->on_session_lost(link);
   asio::post(io_, [this, self = *it] { close_link(self, "connection lost"); });
   if (link_event_hook_) link_event_hook_();
 }

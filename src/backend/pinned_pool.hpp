@@ -63,6 +63,9 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   void set_snapshot(SnapshotPtr snapshot);
   // False when backend.max_pinned is 0: commands that need a pinned link are refused at once.
   bool enabled() const { return limits_.max_pinned > 0; }
+  // A configuration reload (worker thread): new leases and waits use the new bounds. Links over
+  // a lowered max_pinned stay with their lessees until released, then close (release()).
+  void set_limits(PinnedLimits limits) { limits_ = limits; }
   // A link for one client, now: an idle clean one or a new one (connecting; requests submitted
   // meanwhile wait in it). Null when the budget is used up: call wait().
   LinkPtr try_lease(resp::Protocol protocol);
@@ -132,6 +135,7 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   void clean(BackendLink& link);
   void serve_waiters(common::Millis now);
   bool others_waiting() const;
+  bool over_budget() const;  // more links open than max_pinned (lowered by a reload)
 
   asio::io_context& io_;
   const LinkSettings& settings_;

@@ -119,6 +119,8 @@ class ClientSession final : public net::PollTarget {
   void finish_backend_login(std::uint64_t seq, bool silent,
                             const security::BackendAuthResult& result);
   bool has_pending_replies() const { return !replies_.idle(); }
+  // The shared-link layout of this client's requests in flight, or -1 (Worker::resize_pools).
+  int layout_in_flight() const { return state_.layout_in_flight(); }
   // For the takeover's spread close (server/idle_drain.cpp): nothing read, pending or being
   // written, so closing now loses no request; and whether the connection holds state a reconnect
   // would lose (a MULTI, a pinned link for WATCH or a blocking command, subscriptions, a hold).
@@ -271,6 +273,7 @@ class ClientSession final : public net::PollTarget {
 
   // Pinned links (session_pin.cpp).
   void tracking_push(std::string_view push_bytes);
+  void backend_state_lost();  // the tracking or MONITOR link lost its backend: closes the client
   // A line from the MONITOR link (session_monitor.cpp).
   void monitor_line(std::string_view line);
   void apply_pin_effects(const plan::Plan& plan);

@@ -56,13 +56,13 @@ HotKeys::HotKeys(unsigned workers, unsigned sample_every, common::Millis window_
 
 void HotKeys::sample(unsigned worker, std::string_view key) {
   Table& t = *tables_[worker];
-  t.current.add(key.substr(0, kMaxKeyBytes), sample_every_);
+  t.current.add(key.substr(0, kMaxKeyBytes), sample_every());
   t.dirty = true;
 }
 
 void HotKeys::publish(unsigned worker, common::Millis now) {
   Table& t = *tables_[worker];
-  const bool rolled = now - t.window_start >= window_ms_;
+  const bool rolled = now - t.window_start >= window_ms_.load(std::memory_order_relaxed);
   if (rolled) {
     t.window_start = now;
     std::swap(t.previous, t.current);

@@ -6,9 +6,11 @@
 // request path); on its tick the worker publishes a copy under its own mutex, which the readers
 // (FUNNEL HOTKEYS on any worker, the metrics scrape) merge. Windows: a worker starts a new table
 // every window_ms, and publishes the previous window's counts with the current one's, so the
-// answer covers between one and two windows.
+// answer covers between one and two windows. A configuration reload changes the sampling rate
+// and the window live (configure()); sample_every 0 turns sampling off.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -48,7 +50,14 @@ class HotKeys {
   static constexpr std::size_t kMaxKeyBytes = 128;  // longer keys are counted by their prefix
 
   HotKeys(unsigned workers, unsigned sample_every, common::Millis window_ms);
-  unsigned sample_every() const { return sample_every_; }
+  // 0: sampling is off (FUNNEL HOTKEYS says so). Any thread.
+  unsigned sample_every() const { return sample_every_.load(std::memory_order_relaxed); }
+  // A configuration reload (any thread): the next samples weigh the new rate, each worker's next
+  // window the new length; the counts so far stay until their windows roll out.
+  void configure(unsigned sample_every, common::Millis window_ms) {
+    sample_every_.store(sample_every, std::memory_order_relaxed);
+    window_ms_.store(window_ms, std::memory_order_relaxed);
+  }
 
   // Worker `worker`'s thread only: one sampled request's key.
   void sample(unsigned worker, std::string_view key);
@@ -68,8 +77,8 @@ class HotKeys {
     std::vector<KeyCount> published;  // under mutex
   };
   std::vector<std::unique_ptr<Table>> tables_;
-  unsigned sample_every_;
-  common::Millis window_ms_;
+  std::atomic<unsigned> sample_every_;
+  std::atomic<common::Millis> window_ms_;
 };
 
 }  // namespace funnel::client

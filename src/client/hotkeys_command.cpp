@@ -18,7 +18,7 @@ void ClientSession::cmd_funnel_hotkeys(LocalCall& call) {
     return;
   }
   HotKeys* hot = ctx_.facts.hotkeys;
-  if (hot == nullptr) {
+  if (hot == nullptr || hot->sample_every() == 0) {
     call.out =
         "-ERR funnel: hot keys are off (shield.hotkeys_sample_every = 0); set it to sample one "
         "request in N\r\n";
@@ -48,7 +48,7 @@ void ClientSession::cmd_funnel_hotkeys(LocalCall& call) {
 // One request in shield.hotkeys_sample_every: its first key, if its command has one.
 void ClientSession::sample_hot_key(const resp::Request& request) {
   HotKeys* hot = ctx_.facts.hotkeys;
-  if (hot == nullptr) {
+  if (hot == nullptr || hot->sample_every() == 0) {  // turned off by a reload
     ctx_.hot_key_countdown = UINT32_MAX;
     return;
   }

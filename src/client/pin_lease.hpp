@@ -43,6 +43,9 @@ class PinLease final : public backend::LeaseWaiter, public backend::PushSink {
   void on_lease(backend::LinkPtr link) override;
   void on_lease_refused(std::string_view error) override;
   void on_push(backend::BackendLink& link, std::string_view reply, resp::ReplyKind kind) override;
+  // A tracking or MONITOR lease's link lost its backend session: the client is closed
+  // (ClientSession::backend_state_lost).
+  void on_session_lost(backend::BackendLink& link) override;
 
   bool active() const { return link_ != nullptr; }
   bool waiting() const { return waiting_; }

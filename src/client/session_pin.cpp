@@ -5,6 +5,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "client/blocking_timeout.hpp"
 #include "client/client_session.hpp"
 #include "client/pin_lease.hpp"
@@ -81,6 +83,26 @@ void PinLease::on_lease_refused(std::string_view error) {
 void PinLease::on_push(backend::BackendLink&, std::string_view reply, resp::ReplyKind kind) {
   if (reason_ == PinReason::kMonitor) return session_.monitor_line(reply);
   if (kind == resp::ReplyKind::kPush) session_.tracking_push(reply);
+}
+
+void PinLease::on_session_lost(backend::BackendLink& link) {
+  if (&link == link_.get()) session_.backend_state_lost();
+}
+
+// A tracking client's link lost the backend session that tracked its keys (Redis restarted, or
+// the primary moved and the link was retired): the invalidations of the keys it cached would
+// never come, and a client cannot tell. Closed, as a direct connection to Redis would be, so its
+// library flushes its cache and enables tracking again on reconnect (docs/compatibility.md). A
+// MONITOR client likewise: its stream would stop silently. Posted: this runs inside the link's
+// failure path, and closing ends the lease.
+void ClientSession::backend_state_lost() {
+  post_step([this] {
+    if (closed_) return;
+    spdlog::info(
+        "client {} ({}): its {} link lost the backend session; closing it so it reconnects", id_,
+        peer_address(), state_.monitoring ? "MONITOR" : "tracking");
+    close(metrics::CloseReason::kBackendStateLost);
+  });
 }
 
 // An invalidation push from the tracking lease's link: between whole replies, as Redis sends it.

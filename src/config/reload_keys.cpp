@@ -64,11 +64,16 @@ constexpr std::array kRules = {
   ReloadRule{"backend.reconnect_backoff_max_ms", kLive},
   // Read by the topology monitor, which a reload of it replaces (Control::set_sources).
   ReloadRule{"backend.resolve_interval_s", kLive},
-  // The pinned pool and the database pools are sized at start; leases in use count against it.
-  ReloadRule{"backend.max_pinned", kRestart},
-  ReloadRule{"backend.pinned_borrow_timeout_ms", kRestart},
+  // Each worker's pinned pools take the new bounds (Worker::apply_pinned_and_sampling): new
+  // leases and waits use them; links over a lowered max_pinned stay with their lessees and close
+  // when given back.
+  ReloadRule{"backend.max_pinned", kLive},
+  ReloadRule{"backend.pinned_borrow_timeout_ms", kLive},
+  // Kept as at start: a client already on a database beyond a lowered count would stay there.
   ReloadRule{"backend.databases", kRestart},
-  ReloadRule{"backend.max_database_pools", kRestart},
+  // The process-wide admission bound is set again (DatabasePools::set_limit): a raised bound
+  // admits more databases; a lowered one admits none beyond it, and the admitted keep their pools.
+  ReloadRule{"backend.max_database_pools", kLive},
   // Backend TLS: every link is made plain or TLS, and its verification and name set, at start,
   // so turning TLS on or off, tls_verify and tls_server_name need a restart. Other files are
   // loaded and checked before the reload applies anything (a file that cannot be used makes it
@@ -176,7 +181,10 @@ constexpr std::array kRules = {
   ReloadRule{"shield.coalesce", kLive},
   ReloadRule{"shield.coalesce_commands", kLive},
   ReloadRule{"shield.coalesce_unsafe_for_tests", kLive},
-  // The near cache: its tracking link, prefixes and stores are made at start.
+  // The near cache: its tracking link (BCAST with the prefixes), rules and per-worker stores are
+  // made at start. Live would need every worker to drop its store and the tracker to re-enable
+  // tracking with the new prefixes in one step, so no entry outlives the prefixes that keep it
+  // exact (server/near_cache_tracker.*): not built yet.
   ReloadRule{"shield.near_cache", kRestart},
   ReloadRule{"shield.near_cache_prefixes", kRestart},
   ReloadRule{"shield.near_cache_commands", kRestart},
@@ -184,9 +192,10 @@ constexpr std::array kRules = {
   ReloadRule{"shield.near_cache_max_entries", kRestart},
   ReloadRule{"shield.near_cache_max_value_bytes", kRestart},
   ReloadRule{"shield.near_cache_unsafe_for_tests", kRestart},
-  // Hot-key sampling: the tables are made at start, with their sampling rate and window.
-  ReloadRule{"shield.hotkeys_sample_every", kRestart},
-  ReloadRule{"shield.hotkeys_window_s", kRestart},
+  // Hot-key sampling: the tables are made at start even when off; a reload sets the rate and the
+  // window (client::HotKeys::configure) and each worker's countdown; 0 turns sampling off.
+  ReloadRule{"shield.hotkeys_sample_every", kLive},
+  ReloadRule{"shield.hotkeys_window_s", kLive},
 };
 // clang-format on
 

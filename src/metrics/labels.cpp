@@ -21,6 +21,8 @@ const char* to_label(CloseReason reason) {
       return "auth_guessing";
     case CloseReason::kUserRemoved:
       return "user_removed";
+    case CloseReason::kBackendStateLost:
+      return "backend_state_lost";
     case CloseReason::kCount:
       break;
   }

@@ -20,6 +20,9 @@ enum class CloseReason : std::uint8_t {
   kShutdown,
   kAuthGuessing,  // failed AUTH past its address's free failures (security::AuthThrottle)
   kUserRemoved,   // a configuration reload removed the user the client was logged in as
+  // The client's tracking or MONITOR link lost its backend (Redis restarted, a failover): closed
+  // as a direct connection would be, so its client library flushes its cache and reconnects.
+  kBackendStateLost,
   kCount
 };
 enum class Outcome : std::uint8_t { kOk, kError, kProxyError, kCount };

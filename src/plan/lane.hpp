@@ -6,9 +6,27 @@
 // giving their link a lane of its own.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 
 namespace funnel::plan {
+
+// The worker's shared-link layout (SessionState::pool_layout, bumped by each reload of
+// backend.connections_per_node) has 7 bits in a shared lane, so its values repeat. A repeat would
+// let a client's request on the new layout pass the lane barrier while its request on the old
+// layout of the same number is still in flight (two links: no order). So the next layout skips
+// every value some client still has requests in flight on (`in_flight`, bit per layout); with
+// all 128 in flight at once (127 reloads during one request, each with a client left behind on
+// it), it takes the next value anyway.
+inline constexpr unsigned kPoolLayouts = 128;
+inline std::uint8_t next_pool_layout(std::uint8_t current,
+                                     const std::bitset<kPoolLayouts>& in_flight) {
+  for (unsigned step = 1; step <= kPoolLayouts; ++step) {
+    const auto next = static_cast<std::uint8_t>((current + step) % kPoolLayouts);
+    if (!in_flight.test(next)) return next;
+  }
+  return static_cast<std::uint8_t>((current + 1) % kPoolLayouts);
+}
 
 // A lane id. Shared lanes are the database number (with the pool layout in the top bits below
 // kPinnedBit: SessionState::shared_lane); pinned lanes carry a per-session lease

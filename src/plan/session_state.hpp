@@ -92,7 +92,16 @@ struct SessionState {
   bool requests_on_pin() const { return mode == Mode::kPinned && !monitoring; }
   // The lane of this client's requests on shared links (its database, on the current layout).
   // (databases stay below 2^20; 7 bits of layout, below Lane::kPinnedBit.)
-  Lane shared_lane() const { return Lane::shared(db | (std::uint32_t{pool_layout} & 0x7f) << 24); }
+  Lane shared_lane() const {
+    return Lane::shared(db | (std::uint32_t{pool_layout} % kPoolLayouts) << 24);
+  }
+  // The layout of this client's requests in flight on a shared link, or -1 (none in flight, or
+  // on a pinned lane): what next_pool_layout must not reuse yet.
+  int layout_in_flight() const {
+    const Lane lane = lanes.current();
+    if (lanes.in_flight() == 0 || lane.is_pinned()) return -1;
+    return static_cast<int>((lane.value >> 24) % kPoolLayouts);
+  }
   // The lane a forwarded request of this client travels on.
   Lane forward_lane() const {
     return mode == Mode::kNormal || mode == Mode::kQueuing || monitoring ? shared_lane()

@@ -78,6 +78,7 @@ Process::Process(config::Config config)
       auth_throttle_(throttle_settings_from(config_.auth)) {
   drain_timeout_ms_ = config_.server.drain_timeout_ms;
   max_clients_ = config_.server.max_clients;
+  max_pinned_ = config_.backend.max_pinned;
   connections_per_node_ = config_.backend.connections_per_node;
   facts_.workers = config_.server.workers;
   facts_.connections_per_node = config_.backend.connections_per_node;
@@ -93,12 +94,11 @@ Process::Process(config::Config config)
   slowlog_ =
       std::make_unique<client::SlowLog>(config_.server.workers, config_.limits.slowlog_max_len);
   facts_.slowlog = slowlog_.get();
-  if (config_.shield.hotkeys_sample_every > 0) {
-    hotkeys_ = std::make_unique<client::HotKeys>(config_.server.workers,
-                                                 config_.shield.hotkeys_sample_every,
-                                                 config_.shield.hotkeys_window_s * 1000);
-    facts_.hotkeys = hotkeys_.get();
-  }
+  // Made even when sampling is off, so a reload can turn it on (Process::apply_live).
+  hotkeys_ =
+      std::make_unique<client::HotKeys>(config_.server.workers, config_.shield.hotkeys_sample_every,
+                                        config_.shield.hotkeys_window_s * 1000);
+  facts_.hotkeys = hotkeys_.get();
   users_ = security::UserDirectory::build(config_.auth);  // throws ConfigError for bad rules
   // Data links provision a backend user without the deny list, so it holds inside scripts.
   link_settings_.backend_user =
@@ -312,12 +312,12 @@ metrics::ExpositionInput Process::exposition() const {
   in.workers = config_.server.workers;
   in.clients_connected = metrics::ProcessCounters::read(counters_.clients_connected);
   in.max_clients = max_clients_.load(std::memory_order_relaxed);  // the reloaded value
-  in.max_pinned = config_.backend.max_pinned;
+  in.max_pinned = max_pinned_.load(std::memory_order_relaxed);    // the reloaded value
   in.invariant_failures = common::invariant_failures();
   in.process = &counters_;
   for (const auto& worker : workers_) in.worker_metrics.push_back(&worker->metrics());
   in.command_names = command::command_id_names();
-  if (hotkeys_ != nullptr) in.hot_keys = hotkeys_->top(10);
+  if (hotkeys_ != nullptr && hotkeys_->sample_every() > 0) in.hot_keys = hotkeys_->top(10);
   if (near_cache_guard_ != nullptr)
     in.near_cache_invalidations = near_cache_guard_->invalidations();
   metrics::BackendState backend;

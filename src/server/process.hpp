@@ -169,6 +169,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   std::atomic<std::uint64_t> reloads_invalid_{0};
   std::atomic<std::uint32_t> drain_timeout_ms_{0};      // server.drain_timeout_ms, live
   std::atomic<std::uint32_t> max_clients_{0};           // server.max_clients in force (metrics)
+  std::atomic<std::uint32_t> max_pinned_{0};            // backend.max_pinned in force (metrics)
   std::atomic<std::uint32_t> connections_per_node_{0};  // in force (FUNNEL POOLS)
   // Takeover (process_takeover.cpp).
   bool takeover_ = false;     // started with --takeover

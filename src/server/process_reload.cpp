@@ -167,6 +167,11 @@ void Process::apply_live(const std::vector<std::string>& live,
   if (has(live, "log.level")) spdlog::set_level(spdlog::level::from_str(applied_->log.level));
   drain_timeout_ms_.store(applied_->server.drain_timeout_ms, std::memory_order_relaxed);
   max_clients_.store(applied_->server.max_clients, std::memory_order_relaxed);
+  max_pinned_.store(applied_->backend.max_pinned, std::memory_order_relaxed);
+  database_pools_->set_limit(applied_->backend.max_database_pools);
+  // Before the workers reset their countdowns to the new rate (Worker::apply_settings).
+  hotkeys_->configure(applied_->shield.hotkeys_sample_every,
+                      applied_->shield.hotkeys_window_s * 1000);
   // With IAM the password is a token IamAuth renews (backend.iam_* need a restart).
   if (!iam_auth_ && (has(live, "backend.user") || has(live, "backend.password_file"))) {
     backend::BackendCredentials next;

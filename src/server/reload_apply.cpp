@@ -3,6 +3,8 @@
 // on the worker's thread, so sessions read them as before with no lock; the parsers' limits,
 // the users and the read routes are told. Sessions keep their place: an authenticated client
 // keeps its session with its user's new rules, and is closed only if its user was removed.
+#include <bitset>
+
 #include <boost/asio/post.hpp>
 
 #include "client/client_session.hpp"
@@ -39,9 +41,22 @@ void Worker::apply_settings(LiveSettingsPtr settings, ReloadBarrierPtr barrier) 
       if (context_->snapshot) apply_snapshot(context_->snapshot);
     }
     if (config_.backend.connections_per_node != links_before) resize_pools();
+    apply_pinned_and_sampling(shield_before.hotkeys_sample_every);
     if (settings->pools_resized) settings->pools_resized->arrive();
     if (barrier) barrier->arrive();
   });
+}
+
+// backend.max_pinned and pinned_borrow_timeout_ms: new leases and waits use them (links over a
+// lowered bound stay with their lessees, PinnedPool::set_limits). shield.hotkeys_sample_every:
+// the next sample comes after the new rate (the process configured the tables before).
+void Worker::apply_pinned_and_sampling(unsigned sample_every_before) {
+  const backend::PinnedLimits limits{config_.backend.max_pinned,
+                                     config_.backend.pinned_borrow_timeout_ms};
+  pinned_->set_limits(limits);
+  if (cluster_pinned_) cluster_pinned_->set_limits(limits);
+  const unsigned every = config_.shield.hotkeys_sample_every;
+  if (every != sample_every_before) context_->hot_key_countdown = every > 0 ? every : UINT32_MAX;
 }
 
 // backend.connections_per_node (backend/pool_resize.cpp, step 1): this worker's sessions route
@@ -51,7 +66,12 @@ void Worker::resize_pools() {
   const unsigned count = config_.backend.connections_per_node;
   pool_->resize(count);
   replicas_->resize(count);
-  ++context_->pool_layout;
+  // Never a layout a client still has requests in flight on (plan::next_pool_layout).
+  std::bitset<plan::kPoolLayouts> in_flight;
+  context_->registry.for_each([&](client::ClientSession& session) {
+    if (const int layout = session.layout_in_flight(); layout >= 0) in_flight.set(layout);
+  });
+  context_->pool_layout = plan::next_pool_layout(context_->pool_layout, in_flight);
 }
 
 // Step 2, once every worker has resized (Process::apply_live). Thread-safe.

@@ -113,6 +113,7 @@ class Worker final {
   void release_held(common::Millis now);  // the pause's and the failover's, if theirs ended
   void apply_limits();  // config_'s limits into the parsers and the slowlog threshold
   void resize_pools();  // config_'s connections_per_node into the pools
+  void apply_pinned_and_sampling(unsigned sample_every_before);  // reload_apply.cpp
   void apply_users(std::shared_ptr<const security::UserDirectory> users);
   // Cluster mode (worker_cluster.cpp): pools for the layout's shards, and the slot routing.
   void make_cluster_pools(const backend::PoolShape& shape,

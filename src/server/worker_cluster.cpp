@@ -21,7 +21,7 @@ void Worker::make_cluster_pools(const backend::PoolShape& shape,
   cluster_replicas_->set_metrics(metrics_.get());
   router_->set_cluster_pools(cluster_primaries_.get(), cluster_replicas_.get());
   cluster_pinned_ = std::make_unique<backend::ClusterPinnedPools>(process_.pin_budgets(), [this] {
-    const config::BackendConfig& backend = process_.config().backend;
+    const config::BackendConfig& backend = config_.backend;  // the reloaded bounds
     auto pool = std::make_unique<backend::PinnedPool>(
         io_, process_.link_settings(),
         backend::PinnedLimits{backend.max_pinned, backend.pinned_borrow_timeout_ms}, *router_,

@@ -25,9 +25,10 @@ TEST(ReloadDiff, NamesEveryChangedKey) {
       {"", "[server]\nworkers = 2\n", {}, {"server.workers"}},
       {"", "[server]\nlisten = \"127.0.0.1:7000\"\n", {}, {"server.listen"}},
       {"",
-       "[backend]\nrequest_timeout_ms = 100\nmax_pinned = 7\n[log]\nlevel = \"warn\"\n",
-       {"backend.request_timeout_ms", "log.level"},
-       {"backend.max_pinned"}},
+       "[backend]\nrequest_timeout_ms = 100\nmax_pinned = 7\ndatabases = 7\n[log]\nlevel = "
+       "\"warn\"\n",
+       {"backend.request_timeout_ms", "backend.max_pinned", "log.level"},
+       {"backend.databases"}},
       {"[server]\nmax_clients = 20\n", "[server]\nmax_clients = 20\n", {}, {}},
       {"",
        "[[users]]\nname = \"app\"\npassword_sha256 = \"" + std::string(64, 'a') +
