@@ -22,6 +22,16 @@ bool same_users(const std::vector<UserConfig>& a, const std::vector<UserConfig>&
       });
 }
 
+bool same_nodes(const std::vector<NodeConfig>& a, const std::vector<NodeConfig>& b) {
+  return std::equal(
+      a.begin(), a.end(), b.begin(), b.end(), [](const NodeConfig& x, const NodeConfig& y) {
+        return x.address.host == y.address.host && x.address.port == y.address.port &&
+               x.zone == y.zone && x.user == y.user && x.password_file == y.password_file &&
+               x.password == y.password && x.tls_server_name == y.tls_server_name &&
+               x.tls_ca_file == y.tls_ca_file;
+      });
+}
+
 // Whether `key` goes under `live` for this pair of configurations: its row, except that with a
 // Redis Cluster the slot map is the topology and the replica pools are made at start, so there
 // the [topology] keys and the backend address wait for a restart; and the TLS files are live
@@ -84,6 +94,11 @@ ReloadDiff diff_for_reload(const Config& running, const Config& next) {
   }
   if (!same_users(running.auth.users, next.auth.users)) {
     add(diff, "auth.users", live_here("auth.users", running, next));
+  }
+  // [[topology.nodes]] is not in the key table (an array of tables): compared here, so a reload
+  // names it rather than saying nothing changed.
+  if (!same_nodes(running.topology.nodes, next.topology.nodes)) {
+    add(diff, "topology.nodes", live_here("topology.nodes", running, next));
   }
   return diff;
 }

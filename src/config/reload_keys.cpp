@@ -101,6 +101,10 @@ constexpr std::array kRules = {
   // its session, with its user's new rules from its next command (as Redis's ACL SETUSER), and
   // is closed if its user was removed (as ACL DELUSER).
   ReloadRule{"auth.users", kLive},
+  // [[topology.nodes]]: each node's credentials, TLS name and zone are read when its links and
+  // health checks are made at start (backend/node_access.*); a reload names the change and keeps
+  // the running entries (funnel --takeover applies them without closing clients).
+  ReloadRule{"topology.nodes", kRestart},
   ReloadRule{"auth.requirepass_file", kLive},
   ReloadRule{"auth.deny_commands", kLive},
   ReloadRule{"auth.backend_enforces_deny_list", kLive},

@@ -18,7 +18,9 @@ enum class ReloadWhen : unsigned char {
 };
 
 struct ReloadRule {
-  std::string_view key;  // "table.name", as KeySpec::key(); "auth.users" for [[users]]
+  std::string_view
+      key;  // "table.name", as KeySpec::key(); "auth.users" for [[users]], "topology.nodes" for
+            // [[topology.nodes]]
   ReloadWhen when = ReloadWhen::kRestart;
 };
 

@@ -36,6 +36,11 @@ TEST(ReloadDiff, NamesEveryChangedKey) {
        {"auth.users"},
        {}},
       {"", "[topology]\nread_policy = \"any\"\n", {"topology.read_policy"}, {}},
+      // [[topology.nodes]] is named (before: a reload said nothing changed).
+      {"[[topology.nodes]]\naddress = \"127.0.0.1:7000\"\nzone = \"a\"\n",
+       "[[topology.nodes]]\naddress = \"127.0.0.1:7000\"\nzone = \"b\"\n",
+       {},
+       {"topology.nodes"}},
       {"[backend]\naddress = \"127.0.0.1:7000\"\n",
        "[backend]\naddress = \"127.0.0.1:7001\"\n[topology]\nreplicas = [\"127.0.0.1:7002\"]\n",
        {"backend.address", "topology.replicas"},

@@ -19,11 +19,12 @@ TEST(ReloadKeys, EveryKeyOfTheKeyTableIsClassified) {
         << spec.key() << " is not in config/reload_keys.cpp: say whether a reload applies it live";
   }
   EXPECT_NE(find_reload_rule("auth.users"), nullptr);
+  EXPECT_NE(find_reload_rule("topology.nodes"), nullptr);
 }
 
 TEST(ReloadKeys, EveryRuleNamesAKey) {
   for (const ReloadRule& rule : reload_rules()) {
-    if (rule.key == "auth.users") continue;
+    if (rule.key == "auth.users" || rule.key == "topology.nodes") continue;  // arrays of tables
     const std::size_t dot = rule.key.find('.');
     EXPECT_NE(find_key(rule.key.substr(0, dot), rule.key.substr(dot + 1)), nullptr) << rule.key;
   }
