@@ -260,6 +260,15 @@ class HostileAuthTest : public ProxyFixture {
       }
     });
     if (!funnel_) throw std::runtime_error("funnel did not start: " + why);
+    // FunnelProcess::start waits for the client listener; the admin listener runs on a thread
+    // of its own and may start a moment later (a loaded CI run once had the first admin connect
+    // refused).
+    const bool admin_up = wait_until([&] {
+      const int fd = connect_loopback(admin_port_);
+      if (fd >= 0) ::close(fd);
+      return fd >= 0;
+    });
+    if (!admin_up) throw std::runtime_error("the admin listener never accepted a connection");
   }
   std::string bearer() const {
     return std::string("Authorization: Bearer ") + kAdminToken + "\r\n";
