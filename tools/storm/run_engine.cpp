@@ -17,10 +17,10 @@
 
 #include "storm/arrival_profile.hpp"
 #include "storm/container_fleet.hpp"
-#include "storm/metrics_scrape.hpp"
 #include "storm/hot_key.hpp"
 #include "storm/hot_writer.hpp"
 #include "storm/info_fields.hpp"
+#include "storm/metrics_scrape.hpp"
 #include "storm/progress_line.hpp"
 #include "storm/sampler.hpp"
 #include "storm/staleness.hpp"
