@@ -267,7 +267,8 @@ class ClientSession final : public net::PollTarget {
   void end_failover_hold(bool expired);
 
   // A cluster shard's primary down (session_shard_hold.cpp, routing/shard_hold.hpp).
-  bool shard_held(const command::Classification& cls) const;
+  bool shard_held(const command::Classification& cls, const resp::Request& request) const;
+  std::uint16_t scan_shard(const resp::Request& request) const;
   bool hold_for_shard();
   bool fail_after_shard_hold();
 

@@ -31,7 +31,7 @@ bool ClientSession::handle_request(const resp::Request& request) {
   if (ctx_.cluster) [[unlikely]] {
     ctx_.request_slot = first_key_slot(cls, request);  // the shard (cluster_routes.hpp)
     if (ctx_.shard_holds) [[unlikely]]
-      shard_hold = shard_held(cls);
+      shard_hold = shard_held(cls, request);
   }
   const plan::Context context{
       &ctx_.users->policy(), ctx_.pinned->enabled(), ctx_.route_reads,

@@ -4,13 +4,17 @@
 // in its own order and its bytes stay counted in the buffer budgets. The worker's tick and each
 // new snapshot plan it again: once this worker's layout lists another primary for the slot (the
 // promoted replica) or the old one's links came back, it goes; past its hold deadline it fails,
-// never sent. Requests for the other shards are not held. The signals come from the links
+// never sent. Requests for the other shards are not held; a split or fan-out that reaches a held
+// shard waits whole (plan/shard_reach.hpp). The signals come from the links
 // (ReplyRouter::primary_link, below) and the slot map (server/control_cluster.cpp).
 #include <spdlog/spdlog.h>
 
 #include "client/client_session.hpp"
 #include "client/reply_router.hpp"
+#include "plan/shard_reach.hpp"
+#include "routing/key_slot.hpp"
 #include "routing/shard_hold.hpp"
+#include "routing/shard_scan.hpp"
 #include "routing/shard_standby.hpp"
 
 namespace funnel::client {
@@ -22,20 +26,50 @@ std::uint32_t node_index(std::uint32_t node_id) {
 
 }  // namespace
 
-// Where the request goes: its first key's shard; EXEC, the shard of its block's keys; a keyless
-// command, the main node (slot 0's primary). A cluster without a replica has nothing to wait
-// for (routing::shard_may_fail_over).
-bool ClientSession::shard_held(const command::Classification& cls) const {
+// Where the request goes (plan/shard_reach.hpp): its first key's shard; EXEC, the shard of its
+// block's keys; a keyless command, the main node (slot 0's primary); a split by slot, every key's
+// shard; a keyless fan-out, every primary; SCAN, its cursor's shard. It waits whole if any of
+// them is held, before any part is sent. A cluster without a replica has nothing to wait for
+// (routing::shard_may_fail_over).
+bool ClientSession::shard_held(const command::Classification& cls,
+                               const resp::Request& request) const {
   const ClusterRoutes& routes = ctx_.cluster_routes;
   if (ctx_.slot_map == nullptr || !routes.layout) return false;
+  const routing::SlotMap& map = *ctx_.slot_map;
+  const plan::ShardReach reach = plan::shard_reach(cls, request);
+  plan::ShardFacts facts;
+  facts.shards = static_cast<std::uint16_t>(routes.layout->shards.size());
   std::uint16_t slot = ctx_.request_slot;
   if (cls.local == command::LocalCommand::kExec && state_.tx_has_slot) slot = state_.tx_slot;
   if (slot == kNoSlot) slot = 0;
-  const std::uint16_t shard = ctx_.slot_map->shard_index(slot);
-  if (shard >= routes.layout->shards.size()) return false;
-  return ctx_.shard_hold_gate->holds(node_index(routes.layout->shards[shard].primary.node_id),
-                                     common::coarse_now_ms()) &&
-         routing::shard_may_fail_over(ctx_.slot_map->shards(), shard);
+  facts.one_node = map.shard_index(slot);
+  if (reach.reach == plan::Reach::kCursorShard) facts.cursor_shard = scan_shard(request);
+  const common::Millis now = common::coarse_now_ms();
+  return plan::reach_held(
+      reach, request, facts,
+      [&map](std::string_view key) { return map.shard_index(routing::key_slot(key)); },
+      [&](std::uint16_t shard) {
+        return ctx_.shard_hold_gate->holds(node_index(routes.layout->shards[shard].primary.node_id),
+                                           now) &&
+               routing::shard_may_fail_over(map.shards(), shard);
+      });
+}
+
+// The shard a SCAN's cursor names under this worker's layout (ShardFacts::kNone for a cursor
+// Redis would refuse: answered at once, never held).
+std::uint16_t ClientSession::scan_shard(const resp::Request& request) const {
+  const ClusterRoutes& routes = ctx_.cluster_routes;
+  if (request.argc() < 2) return plan::ShardFacts::kNone;
+  const std::uint32_t tag = routes.scan_tag_of == routes.layout.get()
+                                ? routes.scan_tag
+                                : routing::scan_map_tag(routes.layout->map);
+  routing::ShardCursor at;
+  const auto shards = static_cast<std::uint32_t>(routes.primaries.size());
+  if (routing::decode_scan_cursor(request.arg(1), shards, tag, at) ==
+      routing::CursorCheck::kInvalid) {
+    return plan::ShardFacts::kNone;
+  }
+  return static_cast<std::uint16_t>(at.shard);
 }
 
 bool ClientSession::hold_for_shard() {

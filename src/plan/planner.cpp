@@ -121,6 +121,9 @@ Plan plan_cluster_forward(const SessionState& state, const command::Classificati
   if (cls.spec == nullptr) return plan_forward(state, cls, request, context);
   if (cls.spec->first_key == 0) {
     if (const FanOut keyless = keyless_fan_out(*cls.spec); keyless.count != 0) {
+      // Its parts go to primaries, a read's too: it waits while one is held (shard_reach.hpp).
+      if (context.failover_hold) [[unlikely]]
+        return Plan::hold(HoldFor::kFailover);
       Plan p = Plan::forward(Target::kShared, state.shared_lane());
       p.action = Action::kFanOut;
       p.fan_out = keyless;
@@ -130,6 +133,8 @@ Plan plan_cluster_forward(const SessionState& state, const command::Classificati
   if (!crosses_slots(cls, request)) return plan_forward(state, cls, request, context);
   const Merge merge = slot_merge(*cls.spec, request);
   if (merge == Merge::kFirstPartWins) return Plan::error(kCrossSlot);
+  if (context.failover_hold) [[unlikely]]
+    return Plan::hold(HoldFor::kFailover);  // as a keyless fan-out's: its parts go to primaries
   Plan p = Plan::forward(Target::kShared, state.shared_lane());
   p.action = Action::kFanOut;
   p.fan_out.parts[0] = PartTarget::kEachSlot;

@@ -804,6 +804,28 @@ TEST_F(Planner, ClusterKeylessFanOut) {
   });
 }
 
+// Issue #16 item 8: a shard's primary is held (the session sets `failover` when any shard the
+// request reaches is held: shard_reach_test.cpp). A split or keyless fan-out waits whole, a read's
+// too under a read policy that reads replicas, since its parts go to the primaries; a
+// single-slot read may still take its read route.
+TEST_F(Planner, ClusterSplitsAndFanOutsWaitForAHeldShard) {
+  check({
+      {"cluster failover", {"MGET", "a", "b"}, kFailoverHold},
+      {"cluster failover route-reads", {"MGET", "a", "b"}, kFailoverHold},
+      {"cluster failover", {"MSET", "a", "1", "b", "2"}, kFailoverHold},
+      {"cluster failover", {"DEL", "a", "b"}, kFailoverHold},
+      {"cluster failover", {"DBSIZE"}, kFailoverHold},
+      {"cluster failover route-reads", {"DBSIZE"}, kFailoverHold},
+      {"cluster failover route-reads", {"SCAN", "0"}, kFailoverHold},
+      {"cluster failover", {"SCRIPT", "LOAD", "return 1"}, kFailoverHold},
+      {"cluster failover route-reads", {"GET", "a"}, {Action::kForward, "", 0, Target::kReadRoute}},
+      // Refusals still answer at once; CROSSSLOT after the hold, as before (its first key's
+      // shard held).
+      {"cluster failover", {"MSETNX", "a", "1", "b", "2"}, kFailoverHold},
+      {"cluster failover", {"FLUSHALL"}, error("NOPERM", fx::kPermissionDenied)},
+  });
+}
+
 // Sharded pub/sub in cluster mode: one SSUBSCRIBE's channels must share a slot (Redis's CROSSSLOT,
 // checked against redis-server 7.0.15 in a 3-node cluster); classic SUBSCRIBE has no keys.
 TEST_F(Planner, ClusterShardChannelsShareASlot) {
