@@ -63,7 +63,7 @@ void PubsubHub::replace_link(std::string_view why) {
   retiring_.back()->shutdown(why);
   stats_.link_up.store(false, std::memory_order_relaxed);
   forget_backend_state();
-  ping_outstanding_ = false;
+  ping_.reset();
   ensure_link();
 }
 
@@ -85,22 +85,35 @@ void PubsubHub::check_health() {
     if (link_) link_->tick(now_ms);
     for (const auto& [node, shard_link] : shard_links_) shard_link->tick(now_ms);
   }
-  if (!link_ready()) {
-    ping_outstanding_ = false;
-    return;
-  }
   const common::Millis now = common::coarse_now_ms();
-  if (ping_outstanding_ && now - ping_sent_ms_ > settings_.stall_timeout_ms) {
-    spdlog::warn(
-        "pub/sub: {} answered no PING for {} ms (backend.link_stall_timeout_ms); "
-        "reconnecting",
-        kLinkName, now - ping_sent_ms_);
-    return replace_link("no reply to PING");
-  }
-  if (!ping_outstanding_ && now - ping_sent_ms_ >= kPingIntervalMs) {
-    link_->send_untracked(backend::encode_command({"PING"}));
-    ping_sent_ms_ = now;
-    ping_outstanding_ = true;
+  check_ping(0, now);
+  if (shard_links_.empty()) return;
+  std::vector<std::uint32_t> nodes;  // check_ping may replace a link (and change the map)
+  nodes.reserve(shard_links_.size());
+  for (const auto& [node, shard_link] : shard_links_) nodes.push_back(node);
+  for (const std::uint32_t node : nodes) check_ping(node, now);
+}
+
+// PINGs the link of `node` (0: the main link) now and then; one that answers none within
+// backend.link_stall_timeout_ms is replaced, and its subscriptions made again on the new one.
+void PubsubHub::check_ping(std::uint32_t node, common::Millis now) {
+  backend::BackendLink* link = existing_link(node);
+  if (link == nullptr) return;
+  backend::LinkPing& ping = ping_of(node);
+  if (link->state() != backend::BackendLink::State::kReady) return ping.reset();
+  switch (ping.next(now, kPingIntervalMs, settings_.stall_timeout_ms.get())) {
+    case backend::LinkPing::Step::kStalled:
+      spdlog::warn(
+          "pub/sub: {} answered no PING for {} ms (backend.link_stall_timeout_ms); "
+          "reconnecting",
+          link->name(), settings_.stall_timeout_ms.get());
+      if (node == 0) return replace_link("no reply to PING");
+      return replace_shard_link(node, "no reply to PING");
+    case backend::LinkPing::Step::kSend:
+      link->send_untracked(backend::encode_command({"PING"}));
+      return ping.sent(now);
+    case backend::LinkPing::Step::kWait:
+      return;
   }
 }
 
@@ -196,10 +209,8 @@ void PubsubHub::on_link_ready(backend::BackendLink& link, const backend::Handsha
   std::uint32_t node = 0;
   if (!node_of(link, node)) return;
   stats_.link_connects.fetch_add(1, std::memory_order_relaxed);
-  if (node == 0) {
-    ping_outstanding_ = false;
-    stats_.link_up.store(true, std::memory_order_relaxed);
-  }
+  ping_of(node).reset();
+  if (node == 0) stats_.link_up.store(true, std::memory_order_relaxed);
   replay(link, node);
 }
 
@@ -234,10 +245,8 @@ void PubsubHub::replay(backend::BackendLink& link, std::uint32_t node) {
 void PubsubHub::on_link_down(backend::BackendLink& link, std::string_view reason) {
   std::uint32_t node = 0;
   if (!node_of(link, node)) return;
-  if (node == 0) {
-    ping_outstanding_ = false;
-    stats_.link_up.store(false, std::memory_order_relaxed);
-  }
+  ping_of(node).reset();
+  if (node == 0) stats_.link_up.store(false, std::memory_order_relaxed);
   spdlog::warn("pub/sub: {} down ({}); subscriptions will be replayed on reconnect", link.name(),
                reason);
   forget_backend_state(node);
@@ -266,7 +275,7 @@ void PubsubHub::on_push(backend::BackendLink& link, std::string_view reply, resp
   std::uint32_t node = 0;
   if (!node_of(link, node)) return;
   if (kind == resp::ReplyKind::kSimpleString) {
-    ping_outstanding_ = false;  // +PONG (RESP3 connections answer PING plainly when subscribed)
+    ping_of(node).answered();  // +PONG (RESP3 connections answer PING plainly when subscribed)
     return;
   }
   if (kind == resp::ReplyKind::kError && node != 0 && reply.starts_with("-MOVED")) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backend/backend_link.hpp"
+#include "backend/link_ping.hpp"
 #include "backend/pubsub_protocol.hpp"
 #include "client/pubsub_counts.hpp"
 #include "client/subscriptions.hpp"
@@ -96,6 +97,8 @@ class PubsubHub final : public backend::ReplySink,
   void replace_link(std::string_view why);
   void schedule_health_check();
   void check_health();
+  void check_ping(std::uint32_t node, common::Millis now);
+  backend::LinkPing& ping_of(std::uint32_t node) { return node == 0 ? ping_ : shard_pings_[node]; }
   void on_confirmed(PubsubKind kind, std::string_view name);
   void on_message(PubsubKind kind, std::string_view key, std::string_view push);
   void set_live(PubsubKind kind, Interest& interest, bool live);
@@ -112,6 +115,8 @@ class PubsubHub final : public backend::ReplySink,
   void on_shards_changed();
   void on_dropped(PubsubKind kind, std::string_view name);
   void on_shard_moved(std::uint32_t node);
+  void replace_shard_link(std::uint32_t node, std::string_view why);
+  void ask_unasked_shard_channels();
   void ask(PubsubKind kind, Interest& interest, std::string_view name);
   void queue(unsigned worker, bool confirm, PubsubKind kind, std::string_view key,
              std::string_view push);
@@ -134,10 +139,11 @@ class PubsubHub final : public backend::ReplySink,
   std::vector<client::PubsubDelivery> outgoing_;  // per worker
   bool flush_posted_ = false;
   // Health: a link that only receives would never notice a backend that stopped answering
-  // (a half-open connection), so the hub PINGs it and replaces it when no reply comes.
+  // (a half-open connection), so the hub PINGs each one, the main link and every shard link,
+  // and replaces it when no reply comes (backend/link_ping.hpp).
   SteadyTimer health_timer_{io_.get_executor()};
-  common::Millis ping_sent_ms_ = 0;
-  bool ping_outstanding_ = false;
+  backend::LinkPing ping_;
+  std::unordered_map<std::uint32_t, backend::LinkPing> shard_pings_;  // by node, as shard_links_
   PubsubHubStats stats_;
   client::PubsubCounts counts_;
 };

@@ -78,11 +78,31 @@ void PubsubHub::on_shards_changed() {
     retiring_.push_back(std::move(it->second));
     retiring_.back()->shutdown("no longer a primary");
     forget_backend_state(it->first);
+    shard_pings_.erase(it->first);
     it = shard_links_.erase(it);
   }
+  ask_unasked_shard_channels();
+}
+
+void PubsubHub::ask_unasked_shard_channels() {
   for (auto& [name, interest] : map(PubsubKind::kShard)) {
     if (interest.count > 0 && !interest.asked) ask(PubsubKind::kShard, interest, name);
   }
+}
+
+// A shard link that answered no PING (check_ping): closed as one whose node left the primaries,
+// and a new link to the same node opened for its channels (subscribed once it is ready, by
+// on_link_ready's replay). The clients stay subscribed; messages published meanwhile are lost,
+// as with the main link.
+void PubsubHub::replace_shard_link(std::uint32_t node, std::string_view why) {
+  const auto it = shard_links_.find(node);
+  if (it == shard_links_.end()) return;
+  retiring_.push_back(std::move(it->second));
+  retiring_.back()->shutdown(why);
+  shard_links_.erase(it);
+  shard_pings_.erase(node);
+  forget_backend_state(node);
+  ask_unasked_shard_channels();
 }
 
 // A shard link's sunsubscribe: the confirmation of one of ours, or the node ending the

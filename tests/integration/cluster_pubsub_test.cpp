@@ -116,6 +116,49 @@ TEST_F(ClusterPubsub, OneSsubscribesChannelsMustShareASlot) {
   EXPECT_EQ(through.read_raw_reply(), "*3\r\n$10\r\nssubscribe\r\n$4\r\n{t}b\r\n:2\r\n");
 }
 
+// Issue #16 item 8: a shard's subscriber link is PINGed as the main one is. A primary that stops
+// answering its clients (CLIENT PAUSE ALL: their commands wait, PING too, checked against
+// redis-server 7.0; the cluster bus goes on, so nothing fails over) is noticed within the PING
+// interval and backend.link_stall_timeout_ms; the link is replaced and the channel subscribed again
+// on the new one, the client staying subscribed: it gets the next message.
+TEST_F(ClusterPubsub, AShardSubscriberLinkThatStopsAnsweringIsReplaced) {
+  TempDir dir("funnel-cluster-pubsub-ping");
+  ASSERT_EQ(funnel_->stop(), 0);
+  funnel_ = FunnelProcess::start(
+      {"--cluster", "127.0.0.1:" + std::to_string(cluster_->port(0)), "--workers", "2", "--config",
+       dir.write("funnel.toml",
+                 "[backend]\nrequest_timeout_ms = 300\nlink_stall_timeout_ms = 600\n")});
+  const std::string channel = channels_[1];
+  const std::uint16_t owner = owners_[1];
+  RespConnection sub(funnel_->port());
+  sub.send_command({"SSUBSCRIBE", channel});
+  ASSERT_NE(sub.read_raw_reply().find("ssubscribe"), std::string::npos);
+  {
+    RespConnection admin(owner);
+    ASSERT_EQ(admin.command({"CLIENT", "PAUSE", "6000", "ALL"}).str, "OK");
+  }
+  const bool noticed = wait_until(
+      [&] {
+        const std::string log = funnel_->log_text();
+        const std::size_t at = log.find("funnel:subscriber:shard:");
+        return at != std::string::npos && log.find("answered no PING", at) != std::string::npos;
+      },
+      std::chrono::seconds(8));
+  ASSERT_TRUE(noticed) << funnel_->log_text();
+  // Once the pause is over, the new link has subscribed the channel again.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        RespConnection direct(owner, std::chrono::seconds(10));
+        return direct.command({"SPUBLISH", channel, "after"}).integer >= 1;
+      },
+      std::chrono::seconds(20)));
+  sub.set_timeout(std::chrono::seconds(10));
+  const std::string message = sub.read_raw_reply();
+  EXPECT_NE(message.find("smessage"), std::string::npos) << message;
+  EXPECT_NE(message.find("after"), std::string::npos) << message;
+  EXPECT_TRUE(wait_until([&] { return links_named(owner, "funnel:subscriber:shard:") == 1; }));
+}
+
 // Redis 7.0 sends sunsubscribe to a shard channel's subscribers when the node loses the slot;
 // through Funnel the client gets the same push (its own count), and leaves subscribe mode.
 TEST_F(ClusterPubsub, ASlotMoveEndsTheSubscriptionWithSunsubscribe) {
