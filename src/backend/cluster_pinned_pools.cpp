@@ -1,6 +1,8 @@
 // PinBudgets and ClusterPinnedPools: see cluster_pinned_pools.hpp.
 #include "backend/cluster_pinned_pools.hpp"
 
+#include <algorithm>
+
 #include "backend/backend_snapshot.hpp"
 
 namespace funnel::backend {
@@ -10,6 +12,18 @@ PinBudget& PinBudgets::for_node(const std::string& address) {
   std::unique_ptr<PinBudget>& budget = budgets_[address];
   if (!budget) budget = std::make_unique<PinBudget>();
   return *budget;
+}
+
+void PinBudgets::read(std::vector<metrics::PinnedNodeState>& out) const {
+  const std::lock_guard lock(mutex_);
+  for (const auto& [address, budget] : budgets_) {
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const metrics::PinnedNodeState& n) { return n.node == address; });
+    if (it == out.end()) it = out.insert(out.end(), metrics::PinnedNodeState{address});
+    it->open += budget->open.load(std::memory_order_relaxed);
+    it->leased += budget->leased.load(std::memory_order_relaxed);
+    it->waiting += budget->waiting.load(std::memory_order_relaxed);
+  }
 }
 
 PinnedPool& ClusterPinnedPools::for_node(const SnapshotPtr& links) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "backend/pinned_pool.hpp"
+#include "metrics/exposition.hpp"
 
 namespace funnel::backend {
 
@@ -20,9 +21,12 @@ namespace funnel::backend {
 class PinBudgets {
  public:
   PinBudget& for_node(const std::string& address);
+  // The per-node gauges (any thread; once per scrape): each node's open, leased and waiting
+  // counts, added to `out`'s entry of the same address or appended.
+  void read(std::vector<metrics::PinnedNodeState>& out) const;
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<PinBudget>> budgets_;
 };
 

@@ -79,6 +79,11 @@ LinkPtr PinnedPool::take_idle(resp::Protocol protocol) {
   return link;
 }
 
+void PinnedPool::count_leases(std::int64_t delta) {
+  ProcessCounters::add(counters_.pinned_leased, delta);
+  if (leased_count_ != nullptr) ProcessCounters::add(*leased_count_, delta);
+}
+
 LinkPtr PinnedPool::try_lease(resp::Protocol protocol) {
   LinkPtr link = take_idle(protocol);
   if (!link) {
@@ -89,7 +94,7 @@ LinkPtr PinnedPool::try_lease(resp::Protocol protocol) {
     }
     link = open_link(protocol);
   }
-  ProcessCounters::add(counters_.pinned_leased, 1);
+  count_leases(1);
   return link;
 }
 
@@ -133,7 +138,7 @@ bool PinnedPool::over_budget() const {
 }
 
 void PinnedPool::release(const LinkPtr& link, bool reusable) {
-  ProcessCounters::add(counters_.pinned_leased, -1);
+  count_leases(-1);
   if (!reusable) return close_link(link, "not reusable (MONITOR)");
   if (link->state() != BackendLink::State::kReady || link->in_flight() != 0) {
     return close_link(link, "released with a request in doubt");
@@ -144,7 +149,7 @@ void PinnedPool::release(const LinkPtr& link, bool reusable) {
     LeaseWaiter* waiter = it->waiter;
     waiters_.erase(it);
     ProcessCounters::add(*waiting_count_, -1);
-    ProcessCounters::add(counters_.pinned_leased, 1);
+    count_leases(1);
     return waiter->on_lease(link);
   }
   if (others_waiting()) return close_link(link, "budget needed by another worker");

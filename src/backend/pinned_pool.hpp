@@ -47,6 +47,7 @@ class LeaseWaiter {
 struct PinBudget {
   std::atomic<std::int64_t> open{0};
   std::atomic<std::int64_t> waiting{0};
+  std::atomic<std::int64_t> leased{0};  // for the per-node gauges only
 };
 
 struct PinnedLimits {
@@ -91,6 +92,7 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   void set_budget(PinBudget& budget) {
     open_count_ = &budget.open;
     waiting_count_ = &budget.waiting;
+    leased_count_ = &budget.leased;
   }
   std::string refusal_text() const;
   // Called (worker thread) when a pinned link becomes ready, goes down, or has a cleaning reply
@@ -133,6 +135,7 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   LinkPtr take_idle(resp::Protocol protocol);
   void close_link(const LinkPtr& link, std::string_view reason);
   void clean(BackendLink& link);
+  void count_leases(std::int64_t delta);
   void serve_waiters(common::Millis now);
   bool others_waiting() const;
   bool over_budget() const;  // more links open than max_pinned (lowered by a reload)
@@ -151,6 +154,8 @@ class PinnedPool final : public LinkObserver, public ReplySink {
   std::function<void()> redirect_hook_;
   std::atomic<std::int64_t>* open_count_ = &counters_.pinned_links_open;
   std::atomic<std::int64_t>* waiting_count_ = &counters_.pinned_waiting;
+  // The node's own count of leases (set_budget); the process's total is counters_.pinned_leased.
+  std::atomic<std::int64_t>* leased_count_ = nullptr;
 };
 
 }  // namespace funnel::backend

@@ -42,6 +42,14 @@ struct NodeState {
   bool local_zone = false;  // in Funnel's own zone (server.zone)
 };
 
+// Cluster mode: one node's pinned links (backend::PinBudgets, and the main node's pool).
+struct PinnedNodeState {
+  std::string node;  // host:port as the slot map lists it
+  std::int64_t open = 0;
+  std::int64_t leased = 0;
+  std::int64_t waiting = 0;
+};
+
 struct ExpositionInput {
   std::string version;
   unsigned workers = 0;
@@ -55,6 +63,8 @@ struct ExpositionInput {
   std::vector<BackendState> backends;
   PubsubState pubsub;
   std::vector<NodeState> nodes;  // empty for a single node
+  // Cluster mode: the pinned gauges per node (empty otherwise: one process-wide sample each).
+  std::vector<PinnedNodeState> pinned_nodes;
   std::uint64_t failovers = 0;
   // FUNNEL HOTKEYS' hottest keys (estimated requests over the window), at most 10.
   std::vector<std::pair<std::string, std::uint64_t>> hot_keys;

@@ -18,6 +18,22 @@ std::uint64_t sum(const ExpositionInput& in, const Counter WorkerMetrics::*membe
   return sum_counter(in, member);
 }
 
+constexpr std::string_view kOpen = "funnel_pinned_links_open";
+constexpr std::string_view kOpenHelp = "Pinned backend links open (leased or idle), all workers.";
+constexpr std::string_view kLeased = "funnel_pinned_links_leased";
+constexpr std::string_view kLeasedHelp = "Pinned backend links leased to a client now.";
+constexpr std::string_view kWaiting = "funnel_pinned_waiting_clients";
+constexpr std::string_view kWaitingHelp = "Clients waiting for a pinned link now.";
+
+// Cluster mode: one sample per node (label `node`, the nodes the map lists: a bounded set).
+void per_node(std::string& out, std::string_view name, std::string_view help,
+              const std::vector<PinnedNodeState>& nodes, std::int64_t PinnedNodeState::*member) {
+  header(out, name, "gauge", help);
+  for (const PinnedNodeState& node : nodes) {
+    sample(out, name, "node=\"" + escape(node.node) + "\"", static_cast<double>(node.*member));
+  }
+}
+
 }  // namespace
 
 void render_stateful_metrics(std::string& out, const ExpositionInput& in) {
@@ -26,14 +42,20 @@ void render_stateful_metrics(std::string& out, const ExpositionInput& in) {
   const auto gauge = [&](std::string_view name, std::string_view help, std::int64_t value) {
     line(out, name, "gauge", help, "", static_cast<double>(value));
   };
-  gauge("funnel_pinned_links_open", "Pinned backend links open (leased or idle), all workers.",
-        ProcessCounters::read(p.pinned_links_open));
-  gauge("funnel_pinned_links_leased", "Pinned backend links leased to a client now.",
-        ProcessCounters::read(p.pinned_leased));
+  if (in.pinned_nodes.empty()) {
+    gauge(kOpen, kOpenHelp, ProcessCounters::read(p.pinned_links_open));
+    gauge(kLeased, kLeasedHelp, ProcessCounters::read(p.pinned_leased));
+  } else {
+    per_node(out, kOpen, kOpenHelp, in.pinned_nodes, &PinnedNodeState::open);
+    per_node(out, kLeased, kLeasedHelp, in.pinned_nodes, &PinnedNodeState::leased);
+  }
   gauge("funnel_pinned_links_limit", "backend.max_pinned: the most pinned links open at once.",
         in.max_pinned);
-  gauge("funnel_pinned_waiting_clients", "Clients waiting for a pinned link now.",
-        ProcessCounters::read(p.pinned_waiting));
+  if (in.pinned_nodes.empty()) {
+    gauge(kWaiting, kWaitingHelp, ProcessCounters::read(p.pinned_waiting));
+  } else {
+    per_node(out, kWaiting, kWaitingHelp, in.pinned_nodes, &PinnedNodeState::waiting);
+  }
   line(out, "funnel_pinned_borrow_timeouts_total", "counter",
        "Clients refused a pinned link after backend.pinned_borrow_timeout_ms.", "",
        static_cast<double>(ProcessCounters::read(p.pinned_borrow_timeouts)));

@@ -333,6 +333,7 @@ metrics::ExpositionInput Process::exposition() const {
   in.pubsub.shard_channels = pubsub.subscribed[2].load(std::memory_order_relaxed);
   in.pubsub.messages_received = pubsub.messages_received.load(std::memory_order_relaxed);
   in.backends.push_back(std::move(backend));
+  if (!config_.cluster.seeds.empty()) in.pinned_nodes = pinned_per_node();
   if (config_.topology.multi_node()) {
     for (const topology::NodeStatus& node : control_->nodes()) {
       metrics::NodeState state;
@@ -353,6 +354,32 @@ metrics::ExpositionInput Process::exposition() const {
     in.failovers = control_->current()->failovers;
   }
   return in;
+}
+
+// Cluster mode's pinned gauges per node: slot 0's primary uses the workers' own pools (the
+// process counters), every other node its PinBudget; the process's lease total counts all.
+std::vector<metrics::PinnedNodeState> Process::pinned_per_node() const {
+  std::vector<metrics::PinnedNodeState> shards;
+  pin_budgets_.read(shards);
+  std::int64_t shard_leases = 0;
+  for (const metrics::PinnedNodeState& node : shards) shard_leases += node.leased;
+  metrics::PinnedNodeState main;
+  main.node = control_->current()->address;
+  main.open = metrics::ProcessCounters::read(counters_.pinned_links_open);
+  main.leased = metrics::ProcessCounters::read(counters_.pinned_leased) - shard_leases;
+  main.waiting = metrics::ProcessCounters::read(counters_.pinned_waiting);
+  std::vector<metrics::PinnedNodeState> nodes;
+  for (metrics::PinnedNodeState& node : shards) {
+    if (node.node != main.node) {
+      nodes.push_back(std::move(node));
+      continue;
+    }
+    main.open += node.open;  // slot 0 moved to a node that had pinned links of its own
+    main.leased += node.leased;
+    main.waiting += node.waiting;
+  }
+  nodes.insert(nodes.begin(), std::move(main));
+  return nodes;
 }
 
 AdminResponse Process::admin_request(bool post, const std::string& path, const std::string& query) {

@@ -67,6 +67,7 @@ class Process final : public client::AdminView, public client::PeerWorkers {
 
   // Everything the metrics renderings need, read from all threads (relaxed loads). Thread-safe.
   metrics::ExpositionInput exposition() const;
+  std::vector<metrics::PinnedNodeState> pinned_per_node() const;
   // client::AdminView: FUNNEL STATS | POOLS | CLIENTS.
   std::string funnel_report(std::string_view subcommand) override;
   // FUNNEL RELOAD (process_reload.cpp): `done` is posted to `io` once every worker has applied

@@ -6,6 +6,7 @@
 
 #include "harness.hpp"
 #include "routing/key_slot.hpp"
+#include "support/http_get.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/temp_dir.hpp"
 #include "topology_support.hpp"
@@ -50,6 +51,52 @@ class ClusterPin : public ::testing::Test {
   std::unique_ptr<FunnelProcess> funnel_;
 };
 RedisCluster* ClusterPin::cluster_ = nullptr;
+
+// Issue #16 item 8: in cluster mode the pinned-link gauges carry the node (its address as the
+// map lists it), so an operator sees which shard's pinned links are used: a WATCH on a key of each
+// shard leases one link on that shard's primary.
+TEST_F(ClusterPin, PinnedGaugesCarryTheNodeOfEachShard) {
+  ASSERT_EQ(funnel_->stop(), 0);
+  std::uint16_t admin = 0;
+  funnel_ = retry_with_free_port([&](std::uint16_t port) -> std::unique_ptr<FunnelProcess> {
+    admin = port;
+    try {
+      return FunnelProcess::start({"--cluster", "127.0.0.1:" + std::to_string(cluster_->port(0)),
+                                   "--workers", "2", "--admin",
+                                   "127.0.0.1:" + std::to_string(port)});
+    } catch (const std::exception&) {
+      return nullptr;  // the admin port was taken meanwhile: another
+    }
+  });
+  ASSERT_TRUE(funnel_);
+  const auto keys = key_per_shard("gauge:");
+  std::vector<std::unique_ptr<RespConnection>> watchers;
+  for (const auto& [port, key] : keys) {
+    watchers.push_back(std::make_unique<RespConnection>(funnel_->port()));
+    ASSERT_EQ(watchers.back()->command({"WATCH", key}).str, "OK");
+  }
+  const auto series = [](const char* name, std::uint16_t port, int value) {
+    return std::string(name) + "{node=\"127.0.0.1:" + std::to_string(port) + "\"} " +
+           std::to_string(value) + "\n";
+  };
+  const HttpReply first = http_get(admin, "/metrics");
+  std::string text = first.body;
+  ASSERT_EQ(first.status, 200) << first.headers << funnel_->log_text();
+  for (const auto& [port, key] : keys) {
+    EXPECT_NE(text.find(series("funnel_pinned_links_leased", port, 1)), std::string::npos) << text;
+    EXPECT_NE(text.find(series("funnel_pinned_links_open", port, 1)), std::string::npos) << port;
+    EXPECT_NE(text.find(series("funnel_pinned_waiting_clients", port, 0)), std::string::npos);
+  }
+  // Released: the link stays open (clean, for reuse), leased by no one.
+  ASSERT_EQ(watchers[1]->command({"UNWATCH"}).str, "OK");
+  const std::uint16_t released = keys[1].first;
+  ASSERT_TRUE(wait_until([&] {
+    text = http_get(admin, "/metrics").body;
+    return text.find(series("funnel_pinned_links_leased", released, 0)) != std::string::npos;
+  })) << text;
+  EXPECT_NE(text.find(series("funnel_pinned_links_open", released, 1)), std::string::npos);
+  EXPECT_NE(text.find(series("funnel_pinned_links_leased", keys[0].first, 1)), std::string::npos);
+}
 
 TEST_F(ClusterPin, BlockingPopOnEveryShardIsWokenByAPushFromAnotherClient) {
   for (const auto& [port, key] : key_per_shard("blpop:")) {
