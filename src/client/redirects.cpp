@@ -66,6 +66,9 @@ bool ReplyRouter::redirect(resp::Protocol protocol, std::string_view request,
                            const backend::ReplyTarget& target, common::Millis deadline,
                            std::string_view reply, std::string_view from) {
   if (ctx_.slot_map == nullptr) return false;  // not cluster mode (or no map yet)
+  // An ASK probe's own ASK is its answer (unsafe_redirects.cpp), never followed.
+  if (target.session_index == kAskProbeSession) [[unlikely]]
+    return false;
   if (security::runs_script(target.command_id)) [[unlikely]]
     return redirect_unsafe(protocol, request, target, deadline, reply, from);
   const routing::Redirect r = routing::parse_redirect(reply);
@@ -108,7 +111,9 @@ void ReplyRouter::send_to(backend::BackendPool& pool, bool ask, resp::Protocol p
   std::string block;
   block.reserve(kAsking.size() + request.size());
   block.append(kAsking).append(request);
-  target.extra_replies = 1;  // ASKING's +OK
+  // ASKING's +OK, on top of a MULTI block's own (+OK, +QUEUED ...) and of an ASKING already in
+  // `request` (a request that follows a second ASK carries the first one's ASKING too).
+  target.extra_replies += 1;
   pool.submit(protocol, target.session_index, block, target, deadline, 0);
 }
 

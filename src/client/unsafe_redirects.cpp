@@ -1,10 +1,14 @@
 // ReplyRouter's redirects that answered a script or function (EVAL*, EVALSHA*, FCALL*): the
 // script may have written and then returned the error itself (`redis.error_reply('MOVED ...')`),
-// so it is never retried on the error's word. A MOVED naming the slot of the script's keys is
-// parked until a slot map read that began after it arrived; that map decides
-// (routing/unsafe_redirect.hpp): if the answering node does not own the slot and the named node
-// does, Redis refused before running the script (it checks slots first), and it goes to the owner
-// once. Anything else, the client gets the error as it came. Worker thread only; rare path.
+// so it is never retried on the error's word (routing/unsafe_redirect.hpp decides).
+// - MOVED naming the slot of the script's keys: parked until a slot map read that began after it
+//   arrived; if the answering node does not own the slot and the named node does, Redis refused
+//   before running the script (it checks slots first), and it goes to the owner once.
+// - ASK naming that slot and a node the map lists: the answering node is asked EXISTS of the
+//   script's keys; the same ASK back means the keys were gone (Redis ASKs only then), so the
+//   script did not run: ASKING and the script go to the importing node, once.
+// Anything else, the client gets the error as it came. Worker thread only; rare path.
+#include <algorithm>
 #include <charconv>
 
 #include "client/reply_router.hpp"
@@ -35,6 +39,9 @@ bool ReplyRouter::redirect_unsafe(resp::Protocol protocol, std::string_view requ
                                   const backend::ReplyTarget& target, common::Millis deadline,
                                   std::string_view reply, std::string_view from) {
   const routing::Redirect r = routing::parse_redirect(reply);
+  if (r.kind == routing::RedirectKind::kAsk) {
+    return probe_unsafe_ask(protocol, request, target, deadline, reply, from);
+  }
   const std::optional<std::uint16_t> slot = script_slot(request);
   routing::UnsafeRedirect facts;
   facts.kind = r.kind;
@@ -58,6 +65,72 @@ bool ReplyRouter::redirect_unsafe(resp::Protocol protocol, std::string_view requ
   parked.from = std::string(from);
   park(std::move(parked));
   return true;
+}
+
+// An ASK: the answering node gets `EXISTS key ...` of the script's keys, on a link of its pool
+// (the probe's reply comes back through deliver(), ask_probe_answered()).
+bool ReplyRouter::probe_unsafe_ask(resp::Protocol protocol, std::string_view request,
+                                   const backend::ReplyTarget& target, common::Millis deadline,
+                                   std::string_view reply, std::string_view from) {
+  const routing::Redirect r = routing::parse_redirect(reply);
+  std::string probe;
+  const std::optional<std::uint16_t> slot = routing::encode_keys_probe(request, probe);
+  // An empty host is the node's "unknown endpoint": the node that answered, as for any ASK.
+  const std::string_view host = r.host.empty() ? from.substr(0, from.rfind(':')) : r.host;
+  routing::UnsafeRedirect facts;
+  facts.kind = r.kind;
+  facts.followed_before = target.redirects != 0;
+  facts.slot_is_requests = slot && *slot == r.slot;
+  facts.target_listed = ctx_.cluster_routes.pool_for_address(host, r.port) != nullptr;
+  backend::BackendPool* answerer = pool_for_peer(from);
+  if (answerer == nullptr ||
+      routing::judge_unsafe_redirect(facts) != routing::UnsafeVerdict::kProbe) {
+    return false;
+  }
+  backend::ReplyTarget next = target;
+  ++next.redirects;
+  AskProbe pending{++ask_probe_serial_, {}};
+  ParkedRedirect& parked = pending.parked;
+  parked.ask = true;
+  parked.host = std::string(host);
+  parked.port = r.port;
+  parked.protocol = protocol;
+  parked.request = std::string(request);
+  parked.target = next;
+  parked.deadline = deadline;
+  parked.reply = std::string(reply);
+  parked.unsafe = true;
+  parked.from = std::string(from);
+  backend::ReplyTarget probe_target;
+  probe_target.session_index = kAskProbeSession;
+  probe_target.session_generation = pending.serial;
+  probe_target.worker = static_cast<std::uint16_t>(worker_);
+  probe_target.flags = backend::ReplyTarget::kSessionEdit;  // whole, never streamed
+  ask_probes_.push_back(std::move(pending));
+  ctx_.metrics->requests_in_flight_up.add();  // deliver() counts the probe's reply down
+  answerer->submit(protocol, target.session_index, probe, probe_target, deadline, 0);
+  return true;
+}
+
+void ReplyRouter::ask_probe_answered(std::uint32_t serial, std::string_view reply) {
+  const auto it = std::find_if(ask_probes_.begin(), ask_probes_.end(),
+                               [serial](const AskProbe& p) { return p.serial == serial; });
+  if (it == ask_probes_.end()) return;
+  ParkedRedirect parked = std::move(it->parked);
+  ask_probes_.erase(it);
+  routing::UnsafeRedirect facts;
+  facts.kind = routing::RedirectKind::kAsk;
+  facts.slot_is_requests = true;  // checked before the probe
+  facts.probed = true;
+  facts.probe_asks_same = routing::same_ask(parked.reply, reply);
+  backend::BackendPool* to = ctx_.cluster_routes.pool_for_address(parked.host, parked.port);
+  facts.target_listed = to != nullptr;
+  if (routing::judge_unsafe_redirect(facts) == routing::UnsafeVerdict::kFollowAsking) {
+    ctx_.metrics->cluster_redirects.add();
+    send_to(*to, true, parked.protocol, parked.request, parked.target, parked.deadline);
+    return;
+  }
+  deliver(parked.target, parked.reply, backend::ReplyTiming{0, common::precise_now_ns()});
 }
 
 // True when the parked redirect is done with (sent on, or its error delivered).
@@ -89,6 +162,8 @@ bool ReplyRouter::judge_parked(ParkedRedirect& parked, std::int64_t read_started
       }
       break;
     case routing::UnsafeVerdict::kDeliver:
+    case routing::UnsafeVerdict::kProbe:  // ASK only: never parked
+    case routing::UnsafeVerdict::kFollowAsking:
       break;
   }
   deliver(parked.target, parked.reply, backend::ReplyTiming{0, common::precise_now_ns()});
