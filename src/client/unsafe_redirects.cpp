@@ -5,8 +5,9 @@
 //   arrived; if the answering node does not own the slot and the named node does, Redis refused
 //   before running the script (it checks slots first), and it goes to the owner once.
 // - ASK naming that slot and a node the map lists: the answering node is asked EXISTS of the
-//   script's keys; the same ASK back means the keys were gone (Redis ASKs only then), so the
-//   script did not run: ASKING and the script go to the importing node, once.
+//   script's keys; the same ASK back (or MOVED to the same node: the migration ended) means the
+//   keys were gone (Redis ASKs only then), so the script did not run: ASKING and the script go to
+//   the importing node, once.
 // Anything else, the client gets the error as it came. Worker thread only; rare path.
 #include <algorithm>
 #include <charconv>
@@ -122,7 +123,7 @@ void ReplyRouter::ask_probe_answered(std::uint32_t serial, std::string_view repl
   facts.kind = routing::RedirectKind::kAsk;
   facts.slot_is_requests = true;  // checked before the probe
   facts.probed = true;
-  facts.probe_asks_same = routing::same_ask(parked.reply, reply);
+  facts.probe_confirms = routing::probe_confirms_ask(parked.reply, reply);
   backend::BackendPool* to = ctx_.cluster_routes.pool_for_address(parked.host, parked.port);
   facts.target_listed = to != nullptr;
   if (routing::judge_unsafe_redirect(facts) == routing::UnsafeVerdict::kFollowAsking) {

@@ -14,7 +14,7 @@ UnsafeVerdict judge_ask(const UnsafeRedirect& facts) {
     return UnsafeVerdict::kDeliver;
   }
   if (!facts.probed) return UnsafeVerdict::kProbe;
-  return facts.probe_asks_same ? UnsafeVerdict::kFollowAsking : UnsafeVerdict::kDeliver;
+  return facts.probe_confirms ? UnsafeVerdict::kFollowAsking : UnsafeVerdict::kDeliver;
 }
 
 void append_bulk(std::string& out, std::string_view arg) {
@@ -54,11 +54,12 @@ std::optional<std::uint16_t> encode_keys_probe(std::string_view script_call, std
   return slot;
 }
 
-bool same_ask(std::string_view original, std::string_view probe_reply) {
+bool probe_confirms_ask(std::string_view original, std::string_view probe_reply) {
   const Redirect a = parse_redirect(original);
   const Redirect b = parse_redirect(probe_reply);
-  return a.kind == RedirectKind::kAsk && b.kind == RedirectKind::kAsk && a.slot == b.slot &&
-         a.host == b.host && a.port == b.port;
+  const bool redirect = b.kind == RedirectKind::kAsk || b.kind == RedirectKind::kMoved;
+  return a.kind == RedirectKind::kAsk && redirect && a.slot == b.slot && a.host == b.host &&
+         a.port == b.port;
 }
 
 }  // namespace funnel::routing

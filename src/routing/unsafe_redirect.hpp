@@ -15,11 +15,11 @@
 // none of its keys is on the node (cluster.c getNodeByQuery), and a key never comes back to a
 // node that is migrating its slot away. So Funnel asks the answering node `EXISTS` of the
 // script's keys (a probe a script cannot answer): if that answers the same ASK (same slot, same
-// target), the keys were gone when the script came too, Redis refused it before running it, and
-// it goes to the importing node after ASKING, once. If any key is there (`:1`), the ASK was the
-// script's own. TRYAGAIN and CLUSTERDOWN are never followed for a script: the client gets them.
-// (A MULTI block's redirects are Redis's own queue-time replies, never a script's: they are
-// judged in backend/link_io.cpp, not here.)
+// target; or MOVED there, the migration having ended), the keys were gone when the script came too,
+// Redis refused it before running it, and it goes to the importing node after ASKING, once. If any
+// key is there (`:1`), the ASK was the script's own. TRYAGAIN and CLUSTERDOWN are never followed
+// for a script: the client gets them. (A MULTI block's redirects are Redis's own queue-time
+// replies, never a script's: they are judged in backend/link_io.cpp, not here.)
 #pragma once
 
 #include <cstdint>
@@ -40,7 +40,7 @@ struct UnsafeRedirect {
   bool target_owns_slot = false;      // in that map
   bool target_listed = false;         // ASK: the current map lists the target (Funnel has links)
   bool probed = false;                // ASK: the answering node has answered the EXISTS probe
-  bool probe_asks_same = false;       // and that answer was the same ASK (slot and target)
+  bool probe_confirms = false;        // and that answer confirmed the ASK (probe_confirms_ask)
 };
 
 enum class UnsafeVerdict : std::uint8_t {
@@ -59,8 +59,10 @@ UnsafeVerdict judge_unsafe_redirect(const UnsafeRedirect& facts);
 // CROSSSLOT, never ASK).
 std::optional<std::uint16_t> encode_keys_probe(std::string_view script_call, std::string& out);
 
-// True when `probe_reply` (the probe's whole reply) is the ASK that `original` (the script's
-// whole reply) is: same slot, same address.
-bool same_ask(std::string_view original, std::string_view probe_reply);
+// True when `probe_reply` (the probe's whole reply) confirms the ASK `original` (the script's
+// whole reply): the same ASK (same slot, same address), or a MOVED of that slot to that address
+// (the migration ended meanwhile: Redis lets a node give a slot away only once it holds none of
+// its keys, so the keys had gone, as a genuine ASK says).
+bool probe_confirms_ask(std::string_view original, std::string_view probe_reply);
 
 }  // namespace funnel::routing

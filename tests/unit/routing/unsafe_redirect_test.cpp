@@ -39,7 +39,7 @@ TEST(UnsafeRedirect, Table) {
       {"already followed once: the second MOVED reaches the client",
        {K::kMoved, true, true, true, false, true},
        V::kDeliver},
-      // kind, followed_before, slot_is_requests, -, -, -, target_listed, probed, probe_asks_same
+      // kind, followed_before, slot_is_requests, -, -, -, target_listed, probed, probe_confirms
       {"ASK to a node the map does not list: never followed, never probed",
        {K::kAsk, false, true, false, false, false, false, false, false},
        V::kDeliver},
@@ -101,17 +101,21 @@ TEST(UnsafeRedirect, KeysProbe) {
   }
 }
 
-TEST(UnsafeRedirect, SameAsk) {
+TEST(UnsafeRedirect, ProbeConfirmsAsk) {
   const std::string_view ask = "-ASK 12706 127.0.0.1:27102\r\n";
-  EXPECT_TRUE(same_ask(ask, "-ASK 12706 127.0.0.1:27102\r\n"));
-  EXPECT_FALSE(same_ask(ask, ":1\r\n")) << "a key is on the node";
-  EXPECT_FALSE(same_ask(ask, ":0\r\n")) << "not migrating: the script forged it";
-  EXPECT_FALSE(same_ask(ask, "-ASK 12706 127.0.0.1:27103\r\n")) << "another target";
-  EXPECT_FALSE(same_ask(ask, "-ASK 12707 127.0.0.1:27102\r\n")) << "another slot";
-  EXPECT_FALSE(same_ask(ask, "-MOVED 12706 127.0.0.1:27102\r\n")) << "migration over";
-  EXPECT_FALSE(same_ask(ask, "-TRYAGAIN Multiple keys request during rehashing of slot\r\n"));
-  EXPECT_FALSE(same_ask(ask, "-ERR funnel: backend 127.0.0.1:27101 timed out\r\n"));
-  EXPECT_FALSE(same_ask("-MOVED 12706 127.0.0.1:27102\r\n", "-MOVED 12706 127.0.0.1:27102\r\n"));
+  EXPECT_TRUE(probe_confirms_ask(ask, "-ASK 12706 127.0.0.1:27102\r\n"));
+  EXPECT_FALSE(probe_confirms_ask(ask, ":1\r\n")) << "a key is on the node";
+  EXPECT_FALSE(probe_confirms_ask(ask, ":0\r\n")) << "not migrating: the script forged it";
+  EXPECT_FALSE(probe_confirms_ask(ask, "-ASK 12706 127.0.0.1:27103\r\n")) << "another target";
+  EXPECT_FALSE(probe_confirms_ask(ask, "-ASK 12707 127.0.0.1:27102\r\n")) << "another slot";
+  EXPECT_TRUE(probe_confirms_ask(ask, "-MOVED 12706 127.0.0.1:27102\r\n"))
+      << "the migration ended: the slot's keys had all left the node";
+  EXPECT_FALSE(probe_confirms_ask(ask, "-MOVED 12706 127.0.0.1:27103\r\n")) << "moved elsewhere";
+  EXPECT_FALSE(
+      probe_confirms_ask(ask, "-TRYAGAIN Multiple keys request during rehashing of slot\r\n"));
+  EXPECT_FALSE(probe_confirms_ask(ask, "-ERR funnel: backend 127.0.0.1:27101 timed out\r\n"));
+  EXPECT_FALSE(
+      probe_confirms_ask("-MOVED 12706 127.0.0.1:27102\r\n", "-MOVED 12706 127.0.0.1:27102\r\n"));
 }
 
 }  // namespace
