@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "metrics/worker_metrics.hpp"
 #include "routing/coalesce_rule.hpp"
 #include "routing/near_cache_guard.hpp"
 #include "routing/near_cache_store.hpp"
@@ -31,7 +33,18 @@ struct NearCache {
   std::string probe;                       // the probe being sent (reused)
   std::string composed;                    // an MGET reply composed from entries (reused)
   std::vector<std::string_view> elements;  // an MGET reply's elements (reused)
+  // Offers an entry this worker stored to the other workers (set by the server; empty with one).
+  std::function<void(routing::SharedEntry)> share;
+
+  // Stores a fill's reply and, if stored, offers it to the other workers.
+  void keep(const routing::CacheKey& key, std::string_view reply,
+            const routing::CacheTicket& ticket);
+  // Another worker's entry (on this worker's thread).
+  void accept(const routing::SharedEntry& entry);
 };
+
+// The cache's size into this worker's gauges.
+void note_near_cache_size(const NearCache& cache, metrics::WorkerMetrics& metrics);
 
 // A session's part (ReadState::near_cache; made on its first cached read or write).
 struct NearCacheSession {

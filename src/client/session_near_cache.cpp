@@ -29,6 +29,22 @@ NearCache::NearCache(const config::ShieldConfig& shield, routing::NearCacheGuard
   }
 }
 
+void NearCache::keep(const routing::CacheKey& key, std::string_view reply,
+                     const routing::CacheTicket& ticket) {
+  if (!store.store(key, reply, ticket) || !share) return;
+  share(routing::SharedEntry{key.db, key.protocol, std::string(key.request), std::string(reply),
+                             ticket});
+}
+
+void NearCache::accept(const routing::SharedEntry& entry) {
+  store.store({entry.db, entry.protocol, entry.request}, entry.reply, entry.ticket);
+}
+
+void note_near_cache_size(const NearCache& cache, metrics::WorkerMetrics& metrics) {
+  metrics.near_cache_bytes.value.store(cache.store.bytes(), std::memory_order_relaxed);
+  metrics.near_cache_entries.value.store(cache.store.entries(), std::memory_order_relaxed);
+}
+
 NearCacheSession& ClientSession::near_session() {
   ReadState& state = read_state();
   if (!state.near_cache) state.near_cache = std::make_unique<NearCacheSession>();
@@ -157,9 +173,7 @@ void ClientSession::near_cache_closed() {
 }
 
 void ClientSession::note_near_cache_size() {
-  const routing::NearCacheStore& store = ctx_.near_cache->store;
-  ctx_.metrics->near_cache_bytes.value.store(store.bytes(), std::memory_order_relaxed);
-  ctx_.metrics->near_cache_entries.value.store(store.entries(), std::memory_order_relaxed);
+  client::note_near_cache_size(*ctx_.near_cache, *ctx_.metrics);
 }
 
 }  // namespace funnel::client

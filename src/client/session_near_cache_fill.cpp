@@ -94,11 +94,11 @@ void ClientSession::finish_fill(NearCacheSession& s, std::string_view reply) {
   if (!s.fill_elements) {
     const NearCacheSession::FillKey& k = s.fill_keys[0];
     if (k.probe == NearCacheSession::Probe::kNoTtl)
-      cache.store.store({s.fill_db, s.fill_protocol, s.fill_request}, reply, k.ticket);
+      cache.keep({s.fill_db, s.fill_protocol, s.fill_request}, reply, k.ticket);
   } else if (routing::split_elements(reply, s.fill_key_count, cache.elements)) {
     for (const NearCacheSession::FillKey& k : s.fill_keys) {
       if (k.probe != NearCacheSession::Probe::kNoTtl) continue;
-      cache.store.store({s.fill_db, s.fill_protocol, k.key}, cache.elements[k.position], k.ticket);
+      cache.keep({s.fill_db, s.fill_protocol, k.key}, cache.elements[k.position], k.ticket);
     }
   }
   s.fill_keys.clear();

@@ -32,6 +32,17 @@ struct CacheKey {
   }
 };
 
+// An entry one worker stored, offered to the other workers, which store it under the same ticket:
+// the ticket is the process-wide guard's, so the copy is exactly as current as the original, and
+// each write costs the backend one refill per process instead of one per worker.
+struct SharedEntry {
+  std::uint32_t db = 0;
+  std::uint8_t protocol = 2;
+  std::string request;
+  std::string reply;
+  CacheTicket ticket;
+};
+
 class NearCacheStore {
  public:
   NearCacheStore(const NearCacheGuard& guard, NearCacheLimits limits)

@@ -145,6 +145,12 @@ void Process::post_replies(unsigned worker, client::ReplyBatch&& batch) {
   workers_[worker]->accept_replies(std::move(batch));
 }
 
+void Process::share_near_cache_entry(unsigned from, routing::SharedEntry entry) {
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    if (w != from) workers_[w]->accept_near_cache_entry(entry);  // a fill: rare, a copy each
+  }
+}
+
 void Process::request_reresolve(std::uint64_t epoch_seen) {
   control_->request_reresolve(epoch_seen);
 }

@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "metrics/exposition.hpp"
 #include "metrics/process_counters.hpp"
+#include "routing/near_cache_store.hpp"
 #include "server/admin_http.hpp"
 #include "server/backend_auth.hpp"
 #include "server/control.hpp"
@@ -60,6 +61,8 @@ class Process final : public client::AdminView, public client::PeerWorkers {
   client::ReadYourWrites read_your_writes() const { return read_your_writes_; }
   client::WriteWatermark& write_watermark() { return *write_watermark_; }
   routing::NearCacheGuard* near_cache_guard() { return near_cache_guard_.get(); }
+  // Worker `from` stored a near-cache entry: every other worker stores a copy (on its thread).
+  void share_near_cache_entry(unsigned from, routing::SharedEntry entry);
   client::BlockingOrder& blocking_order() { return *blocking_order_; }
   // Cluster mode: each shard primary's pinned-link budget (backend/cluster_pinned_pools.hpp).
   backend::PinBudgets& pin_budgets() { return pin_budgets_; }

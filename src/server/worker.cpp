@@ -62,6 +62,11 @@ Worker::Worker(Process& process, unsigned index)
   if (process.near_cache_guard() != nullptr) {
     near_cache_ = std::make_unique<client::NearCache>(config.shield, *process.near_cache_guard());
     context_->near_cache = near_cache_.get();
+    if (config.server.workers > 1) {
+      near_cache_->share = [&process, index](routing::SharedEntry entry) {
+        process.share_near_cache_entry(index, std::move(entry));
+      };
+    }
   }
   context_->latency_slots.fill(static_cast<std::uint8_t>(metrics::kLatencyCommands));
   for (std::size_t slot = 0; slot < metrics::kLatencyCommands; ++slot) {
@@ -409,6 +414,13 @@ void Worker::accept_handoff(client::HandoffBatch batch) {
 
 void Worker::accept_replies(client::ReplyBatch batch) {
   asio::post(io_, [this, batch = std::move(batch)] { router_->accept_replies(batch); });
+}
+
+void Worker::accept_near_cache_entry(routing::SharedEntry entry) {
+  asio::post(io_, [this, entry = std::move(entry)] {
+    near_cache_->accept(entry);
+    client::note_near_cache_size(*near_cache_, *context_->metrics);
+  });
 }
 
 void Worker::accept_pubsub(client::PubsubDelivery batch) {

@@ -18,6 +18,7 @@
 #include "client/reply_router.hpp"
 #include "client/session_context.hpp"
 #include "net/poller.hpp"
+#include "routing/near_cache_store.hpp"
 #include "server/accept_pacer.hpp"
 #include "server/drain_schedule.hpp"
 #include "server/pubsub_hub.hpp"
@@ -67,6 +68,8 @@ class Worker final {
   void accept_handoff(client::HandoffBatch batch);
   void accept_replies(client::ReplyBatch batch);
   void accept_pubsub(client::PubsubDelivery batch);
+  // Another worker's near-cache entry (shield.near_cache on); posted to this worker's thread.
+  void accept_near_cache_entry(routing::SharedEntry entry);
 
   // True once begin_drain() has run here and every client has had its last reply written.
   bool drained() const { return drained_.load(std::memory_order_acquire); }

@@ -88,6 +88,23 @@ TEST_F(NearCacheTest, ADirectWritersChangeIsSeenAfterTheInvalidation) {
   EXPECT_GE(metric(admin_port_, "funnel_near_cache_invalidations_total"), changes);
 }
 
+// An entry one worker filled is copied to the other workers: a change costs the backend one
+// refill per Funnel, not one per worker. Sixteen connections land on both workers (SO_REUSEPORT).
+TEST_F(NearCacheTest, AFillOnOneWorkerServesEveryWorker) {
+  start_cached({"--near-cache", "nc:", "--workers", "2"});
+  std::vector<std::unique_ptr<RespConnection>> clients;
+  for (int i = 0; i < 16; ++i) clients.push_back(std::make_unique<RespConnection>(funnel_->port()));
+  ASSERT_EQ(clients[0]->command({"SET", "nc:shared", "v1"}).str, "OK");
+  ASSERT_TRUE(cached(*clients[0], "nc:shared"));
+  ASSERT_TRUE(wait_until([&] { return metric(admin_port_, "funnel_near_cache_entries") == 2; }))
+      << "the other worker holds a copy";
+  const long long gets = backend_calls(redis_->port(), "get");
+  const long long probes = backend_calls(redis_->port(), "pttl");
+  for (auto& client : clients) ASSERT_EQ(client->command({"GET", "nc:shared"}).str, "v1");
+  EXPECT_EQ(backend_calls(redis_->port(), "get"), gets) << "every worker answered from its copy";
+  EXPECT_EQ(backend_calls(redis_->port(), "pttl"), probes);
+}
+
 TEST_F(NearCacheTest, FlushAllEmptiesTheCache) {
   start_cached({"--near-cache", "nc:", "--workers", "1", "--deny-commands", ""});
   RespConnection client(funnel_->port());
