@@ -4,9 +4,10 @@
 // - MOVED: the slot map is read again; a node the current map lists gets the request now; any
 //   other address waits for a map read that began after the MOVED, and gets it only if that map
 //   lists it (else the client gets the original error): a script's forged MOVED cannot make
-//   Funnel connect anywhere. A MOVED answering a script is followed only when a map read after
-//   it proves the script did not run (unsafe_redirects.cpp); MULTI blocks' errors never reach
-//   here at all.
+//   Funnel connect anywhere. A MOVED or ASK answering a script is followed only when the cluster
+//   proves the script did not run (unsafe_redirects.cpp). A MULTI block comes here only with the
+//   MOVED or ASK that answered one of its queued commands, after EXEC answered EXECABORT (Redis
+//   ran nothing: backend/link_io.cpp); EXEC's own reply never does.
 // - ASK: ASKING then the request, adjacent on one link of the listed node (ASKING's +OK is read
 //   and dropped); the map is unchanged.
 // - TRYAGAIN, CLUSTERDOWN: sent again to the node that answered after 10, 20, 40 ... ms while the

@@ -100,9 +100,11 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
                        std::string_view reply, std::string_view from);
   // A parked unsafe redirect under the map that has just come: followed, delivered, or kept.
   bool judge_parked(ParkedRedirect& parked, std::int64_t read_started);
+  bool judge_parked_ask(ParkedRedirect& parked, std::int64_t read_started);
   bool probe_unsafe_ask(resp::Protocol protocol, std::string_view request,
                         const backend::ReplyTarget& target, common::Millis deadline,
                         std::string_view reply, std::string_view from);
+  bool start_ask_probe(ParkedRedirect parked);
   // The probe's reply (deliver(), for a target naming kAskProbeSession): follow or deliver.
   void ask_probe_answered(std::uint32_t serial, std::string_view reply);
   // Cluster mode: a read that failed on a replica goes to that replica's shard primary

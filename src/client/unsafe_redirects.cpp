@@ -68,8 +68,8 @@ bool ReplyRouter::redirect_unsafe(resp::Protocol protocol, std::string_view requ
   return true;
 }
 
-// An ASK: the answering node gets `EXISTS key ...` of the script's keys, on a link of its pool
-// (the probe's reply comes back through deliver(), ask_probe_answered()).
+// An ASK naming the slot of the script's keys: probed now if the map lists its target, else
+// parked until a map read after it (judge_parked_ask).
 bool ReplyRouter::probe_unsafe_ask(resp::Protocol protocol, std::string_view request,
                                    const backend::ReplyTarget& target, common::Millis deadline,
                                    std::string_view reply, std::string_view from) {
@@ -83,15 +83,13 @@ bool ReplyRouter::probe_unsafe_ask(resp::Protocol protocol, std::string_view req
   facts.followed_before = target.redirects != 0;
   facts.slot_is_requests = slot && *slot == r.slot;
   facts.target_listed = ctx_.cluster_routes.pool_for_address(host, r.port) != nullptr;
-  backend::BackendPool* answerer = pool_for_peer(from);
-  if (answerer == nullptr ||
-      routing::judge_unsafe_redirect(facts) != routing::UnsafeVerdict::kProbe) {
+  const routing::UnsafeVerdict verdict = routing::judge_unsafe_redirect(facts);
+  if (verdict != routing::UnsafeVerdict::kProbe && verdict != routing::UnsafeVerdict::kWaitForMap) {
     return false;
   }
   backend::ReplyTarget next = target;
   ++next.redirects;
-  AskProbe pending{++ask_probe_serial_, {}};
-  ParkedRedirect& parked = pending.parked;
+  ParkedRedirect parked;
   parked.ask = true;
   parked.host = std::string(host);
   parked.port = r.port;
@@ -100,16 +98,33 @@ bool ReplyRouter::probe_unsafe_ask(resp::Protocol protocol, std::string_view req
   parked.target = next;
   parked.deadline = deadline;
   parked.reply = std::string(reply);
+  parked.parked_ms = common::coarse_now_ms();
   parked.unsafe = true;
   parked.from = std::string(from);
+  if (verdict == routing::UnsafeVerdict::kProbe) return start_ask_probe(std::move(parked));
+  peers_.request_cluster_refresh();
+  park(std::move(parked));
+  return true;
+}
+
+// The answering node gets `EXISTS key ...` of the script's keys, on a link of its pool (the
+// probe's reply comes back through deliver(), ask_probe_answered()). False: no such pool.
+bool ReplyRouter::start_ask_probe(ParkedRedirect parked) {
+  std::string probe;
+  backend::BackendPool* answerer = pool_for_peer(parked.from);
+  if (answerer == nullptr || !routing::encode_keys_probe(parked.request, probe)) return false;
+  AskProbe pending{++ask_probe_serial_, std::move(parked)};
   backend::ReplyTarget probe_target;
   probe_target.session_index = kAskProbeSession;
   probe_target.session_generation = pending.serial;
   probe_target.worker = static_cast<std::uint16_t>(worker_);
   probe_target.flags = backend::ReplyTarget::kSessionEdit;  // whole, never streamed
+  const std::uint32_t affinity = pending.parked.target.session_index;
+  const resp::Protocol protocol = pending.parked.protocol;
+  const common::Millis deadline = pending.parked.deadline;
   ask_probes_.push_back(std::move(pending));
   ctx_.metrics->requests_in_flight_up.add();  // deliver() counts the probe's reply down
-  answerer->submit(protocol, target.session_index, probe, probe_target, deadline, 0);
+  answerer->submit(protocol, affinity, probe, probe_target, deadline, 0);
   return true;
 }
 
@@ -134,8 +149,31 @@ void ReplyRouter::ask_probe_answered(std::uint32_t serial, std::string_view repl
   deliver(parked.target, parked.reply, backend::ReplyTiming{0, common::precise_now_ns()});
 }
 
+// A parked ASK (its target was not in the map): probed once a map lists the target; its error
+// delivered if a map read begun after it does not. True when done with.
+bool ReplyRouter::judge_parked_ask(ParkedRedirect& parked, std::int64_t read_started) {
+  routing::UnsafeRedirect facts;
+  facts.kind = routing::RedirectKind::kAsk;
+  facts.slot_is_requests = true;  // checked when it was parked
+  facts.map_read_after_reply = read_started > parked.parked_ms;
+  facts.target_listed = ctx_.cluster_routes.pool_for_address(parked.host, parked.port) != nullptr;
+  switch (routing::judge_unsafe_redirect(facts)) {
+    case routing::UnsafeVerdict::kWaitForMap:
+      peers_.request_cluster_refresh();  // as for a MOVED: this read may predate the reply
+      return false;
+    case routing::UnsafeVerdict::kProbe:
+      if (start_ask_probe(parked)) return true;
+      break;
+    default:
+      break;
+  }
+  deliver(parked.target, parked.reply, backend::ReplyTiming{0, common::precise_now_ns()});
+  return true;
+}
+
 // True when the parked redirect is done with (sent on, or its error delivered).
 bool ReplyRouter::judge_parked(ParkedRedirect& parked, std::int64_t read_started) {
+  if (parked.ask) return judge_parked_ask(parked, read_started);
   routing::UnsafeRedirect facts;
   facts.kind = routing::RedirectKind::kMoved;
   facts.slot_is_requests = true;  // checked when it was parked
@@ -163,7 +201,7 @@ bool ReplyRouter::judge_parked(ParkedRedirect& parked, std::int64_t read_started
       }
       break;
     case routing::UnsafeVerdict::kDeliver:
-    case routing::UnsafeVerdict::kProbe:  // ASK only: never parked
+    case routing::UnsafeVerdict::kProbe:  // ASK only (judge_parked_ask)
     case routing::UnsafeVerdict::kFollowAsking:
       break;
   }

@@ -10,8 +10,10 @@ namespace funnel::routing {
 namespace {
 
 UnsafeVerdict judge_ask(const UnsafeRedirect& facts) {
-  if (facts.followed_before || !facts.slot_is_requests || !facts.target_listed) {
-    return UnsafeVerdict::kDeliver;
+  if (facts.followed_before || !facts.slot_is_requests) return UnsafeVerdict::kDeliver;
+  // A node just added to the cluster (resharding onto it) may not be in Funnel's map yet.
+  if (!facts.target_listed) {
+    return facts.map_read_after_reply ? UnsafeVerdict::kDeliver : UnsafeVerdict::kWaitForMap;
   }
   if (!facts.probed) return UnsafeVerdict::kProbe;
   return facts.probe_confirms ? UnsafeVerdict::kFollowAsking : UnsafeVerdict::kDeliver;

@@ -17,7 +17,9 @@
 // script's keys (a probe a script cannot answer): if that answers the same ASK (same slot, same
 // target; or MOVED there, the migration having ended), the keys were gone when the script came too,
 // Redis refused it before running it, and it goes to the importing node after ASKING, once. If any
-// key is there (`:1`), the ASK was the script's own. TRYAGAIN and CLUSTERDOWN are never followed
+// key is there (`:1`), the ASK was the script's own. An ASK to a node the map does not list waits
+// for a map read begun after it (a node just added to the cluster, resharded onto) and reaches the
+// client if that map does not list it either. TRYAGAIN and CLUSTERDOWN are never followed
 // for a script: the client gets them. (A MULTI block's redirects are Redis's own queue-time
 // replies, never a script's: they are judged in backend/link_io.cpp, not here.)
 #pragma once
@@ -35,10 +37,10 @@ struct UnsafeRedirect {
   RedirectKind kind = RedirectKind::kNone;
   bool followed_before = false;       // this request already followed a redirect
   bool slot_is_requests = false;      // the redirect's slot is the slot of the request's keys
-  bool map_read_after_reply = false;  // MOVED: the facts below come from such a map
+  bool map_read_after_reply = false;  // the facts below come from such a map
   bool answerer_owns_slot = false;    // in that map
   bool target_owns_slot = false;      // in that map
-  bool target_listed = false;         // ASK: the current map lists the target (Funnel has links)
+  bool target_listed = false;         // ASK: the map lists the target (Funnel has links to it)
   bool probed = false;                // ASK: the answering node has answered the EXISTS probe
   bool probe_confirms = false;        // and that answer confirmed the ASK (probe_confirms_ask)
 };
