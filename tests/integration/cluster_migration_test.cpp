@@ -14,6 +14,7 @@
 #include "harness.hpp"
 #include "routing/key_slot.hpp"
 #include "support/redis_cluster.hpp"
+#include "support/temp_dir.hpp"
 #include "topology_support.hpp"
 
 namespace funnel::test {
@@ -197,6 +198,61 @@ TEST_F(ClusterMigration, AScriptsForgedAskIsNeverFollowedNorConnected) {
             to_trap);
   EXPECT_EQ(conn.command({"SET", "{forged-still}after", "1"}).str, "OK");
   EXPECT_FALSE(trap.connected());
+}
+
+// A reshard onto a node just added to the cluster: Funnel's map (read every 60 s here) does not
+// list it when the source answers ASK, so the script's ASK waits for a map read begun after it;
+// that read should list the node, the probe confirm the ASK, and the script run there, once; a
+// plain GET of a migrated key the same way without the probe. DISABLED: both get the ASK today,
+// because the slot map drops a shard that owns no slot yet (routing/cluster_shards.cpp), so
+// Funnel has no links to a new node until its first slot's migration ends (docs/cluster.md,
+// "Not done yet"). Enable it with that fix.
+TEST(ClusterMigrationNewNode, DISABLED_AScriptAskedToANodeNotYetInTheMapRunsThereOnce) {
+  auto cluster = RedisCluster::start(3, 0);
+  TempDir dir("funnel-cluster-new-node");
+  auto funnel = FunnelProcess::start({"--cluster", "127.0.0.1:" + std::to_string(cluster->port(0)),
+                                      "--workers", "2", "--config",
+                                      dir.write("funnel.toml", "[cluster]\nrefresh_ms = 60000\n")});
+  RespConnection conn(funnel->port());
+  const std::string key = "{new-node}k";
+  const std::string read = "{new-node}r";
+  ASSERT_EQ(conn.command({"SET", key, "1"}).str, "OK");
+  ASSERT_EQ(conn.command({"SET", read, "r"}).str, "OK");
+  auto added = RedisServer::start(cluster_node_args());
+  RespConnection fresh(added->port());
+  ASSERT_EQ(fresh.command({"CLUSTER", "MEET", "127.0.0.1", std::to_string(cluster->port(0))}).str,
+            "OK");
+  const std::string fresh_id = node_id(added->port());
+  const std::uint16_t slot = routing::key_slot(key);
+  const std::uint16_t source_port = cluster->primary_port_for_slot(slot);
+  RespConnection source(source_port);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::string nodes(source.command({"CLUSTER", "NODES"}).as_string().value_or(""));
+        return nodes.find(fresh_id) != std::string::npos;
+      },
+      10s))
+      << "the source never heard of the new node";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::string info(fresh.command({"CLUSTER", "INFO"}).as_string().value_or(""));
+        return info.find("cluster_state:ok") != std::string::npos;
+      },
+      10s))
+      << "the new node never saw the cluster ok";
+  const std::string s = std::to_string(slot);
+  ASSERT_EQ(fresh.command({"CLUSTER", "SETSLOT", s, "IMPORTING", node_id(source_port)}).str, "OK");
+  ASSERT_EQ(source.command({"CLUSTER", "SETSLOT", s, "MIGRATING", fresh_id}).str, "OK");
+  ASSERT_EQ(source
+                .command({"MIGRATE", "127.0.0.1", std::to_string(added->port()), "", "0", "5000",
+                          "KEYS", key, read})
+                .str,
+            "OK");
+  const resp::Value ran = conn.command({"EVAL", "return redis.call('INCR', KEYS[1])", "1", key});
+  EXPECT_EQ(ran.integer, 2) << ran.str;
+  EXPECT_EQ(conn.command({"GET", read}).str, "r");
+  EXPECT_EQ(fresh.command({"ASKING"}).str, "OK");
+  EXPECT_EQ(fresh.command({"GET", key}).str, "2");  // ran once, on the new node
 }
 
 }  // namespace
