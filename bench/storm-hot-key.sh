@@ -4,7 +4,7 @@
 # the 10 hottest) at STORM_PEAK concurrent invocations, straight to Redis, through Funnel, through
 # Funnel with --coalesce, through Funnel with the near cache (writer through Funnel), and through
 # Funnel with the near cache and the writer straight to Redis. For each: invocations, failures,
-# p50/p99 invocation latency, the backend's GETs per invocation (INFO commandstats), the shares
+# p50/p99 invocation latency, the backend's reads per invocation (GET and the near cache's PTTL probes, INFO commandstats), the shares
 # served by coalescing and the near cache (Funnel's /metrics), stale reads and the maximum
 # staleness.
 #
@@ -12,6 +12,9 @@
 # Environment: FUNNEL_BIN [build/release/src/server/funnel], STORM_BIN
 # [build/release/tools/storm/funnel-storm], STORM_DURATION [20], STORM_PEAK [300],
 # STORM_WRITE_RATE [20], STORM_WORKERS [2] (Funnel's), STORM_OUT [build/bench-results/storm-hot-key],
+# STORM_FUNNEL_ARGS (more flags for every Funnel run, e.g. --max-in-flight-per-link 4),
+# STORM_TARGETS (which runs, default all: direct funnel funnel-coalesce funnel-near-cache
+# funnel-near-cache-direct-writer),
 # STORM_SCENARIO [--scenario launch-event --peak-concurrency $STORM_PEAK]: funnel-storm's arrival
 # and strategy flags (a denser read pattern, say: --scenario constant --rate 3000 --containers
 # 300 --strategy pooled --think-ms 0 --commands 8).
@@ -27,6 +30,8 @@ duration="${STORM_DURATION:-20}"
 peak="${STORM_PEAK:-300}"
 write_rate="${STORM_WRITE_RATE:-20}"
 workers="${STORM_WORKERS:-2}"
+read -r -a funnel_extra <<<"${STORM_FUNNEL_ARGS:-}"
+read -r -a targets <<<"${STORM_TARGETS:-direct funnel funnel-coalesce funnel-near-cache funnel-near-cache-direct-writer}"
 work_dir="$(mktemp -d)"
 out_dir="${STORM_OUT:-$repo_root/build/bench-results/storm-hot-key}"
 pids=()
@@ -55,7 +60,7 @@ start_funnel() {
   funnel_port="$(pick_port)"
   admin_port="$(pick_port)"
   "$funnel_bin" --backend "127.0.0.1:$redis_port" --listen "127.0.0.1:$funnel_port" \
-    --admin "127.0.0.1:$admin_port" --workers "$workers" --max-clients 5000 "$@" \
+    --admin "127.0.0.1:$admin_port" --workers "$workers" --max-clients 5000 "${funnel_extra[@]}" "$@" \
     >"$work_dir/funnel.log" 2>&1 &
   funnel_pid=$!
   pids+=("$funnel_pid")
@@ -75,29 +80,30 @@ storm() {
 }
 via() { echo --via "127.0.0.1:$funnel_port" --funnel-admin "127.0.0.1:$admin_port"; }
 
-mkdir -p "$out_dir"
-storm direct
-start_funnel
-# shellcheck disable=SC2046
-storm funnel $(via)
-stop_funnel
-start_funnel --coalesce
-# shellcheck disable=SC2046
-storm funnel-coalesce $(via)
-stop_funnel
-start_funnel --near-cache storm:hot:
-# shellcheck disable=SC2046
-storm funnel-near-cache $(via)
-stop_funnel
-start_funnel --near-cache storm:hot:
-# shellcheck disable=SC2046
-storm funnel-near-cache-direct-writer $(via) --direct-writer
-stop_funnel
+# run_target LABEL: one of the five runs, each with its own Funnel.
+run_target() {
+  case "$1" in
+    direct) storm direct ;;
+    funnel) start_funnel ;;
+    funnel-coalesce) start_funnel --coalesce ;;
+    funnel-near-cache | funnel-near-cache-direct-writer) start_funnel --near-cache storm:hot: ;;
+    *) echo "storm-hot-key: unknown target $1" >&2; exit 1 ;;
+  esac
+  [[ "$1" == direct ]] && return
+  local writer=()
+  [[ "$1" == funnel-near-cache-direct-writer ]] && writer=(--direct-writer)
+  # shellcheck disable=SC2046
+  storm "$1" $(via) "${writer[@]}"
+  stop_funnel
+}
 
-echo "hot-key workload: ${arrivals[*]}, ${duration} s, writer ${write_rate}/s, funnel --workers $workers"
-echo "| target | invocations | failed | p50 ms | p99 ms | backend GETs per invocation | coalesced | near cache | writes (writer) | stale reads | max staleness ms |"
+mkdir -p "$out_dir"
+for label in "${targets[@]}"; do run_target "$label"; done
+
+echo "hot-key workload: ${arrivals[*]}, ${duration} s, writer ${write_rate}/s, funnel --workers $workers ${funnel_extra[*]}"
+echo "| target | invocations | failed | p50 ms | p99 ms | backend reads per invocation (GET+PTTL) | coalesced | near cache | writes (writer) | stale reads | max staleness ms |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-for label in direct funnel funnel-coalesce funnel-near-cache funnel-near-cache-direct-writer; do
+for label in "${targets[@]}"; do
   jq -r --arg name "$label" '.runs[0].totals as $t | $t.hot_key as $h |
     def pct: if . < 0 then "-" else ((. * 1000 | round) / 10 | tostring) + "%" end;
     "| \($name) | \($t.invocations) | \($t.failed) | \($t.latency_ms.p50 * 100 | round / 100) | \($t.latency_ms.p99 * 100 | round / 100) | \($h.backend_commands_per_invocation * 1000 | round / 1000) | \($h.coalesced_share | pct) | \($h.near_cache_share | pct) | \($h.writes) (\($h.writer)) | \($h.stale_reads) | \($h.max_staleness_ms * 1000 | round / 1000) |"' \

@@ -235,10 +235,12 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   // last request the bound lets be unanswered at once (link_io.cpp).
   std::uint64_t write_limit();
   void mark_written();
-  // Bytes up to stream position `sent` are written now: with coalescing, no read noted before
-  // may be joined any more.
+  // Bytes up to stream position `sent` are written now. When that is the whole output, no read
+  // noted before may be joined any more: the table empties. When backend.max_in_flight_per_link
+  // held requests back, the unsent ones may still be joined (the rule checks each leader is
+  // unsent), which is where coalescing pays: the reads waiting in Funnel under a spike.
   void coalesce_batch_written(std::uint64_t sent) {
-    if (coalescer_ != nullptr && sent != sent_) [[unlikely]]
+    if (coalescer_ != nullptr && sent != sent_ && sent == out_base_ + out_.size()) [[unlikely]]
       coalescer_->batch_written();
   }
   const std::string& address() const;

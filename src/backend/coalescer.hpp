@@ -6,7 +6,7 @@
 //
 // Costs: nothing on a link no read was offered to (the table is made on the first offer); per
 // offered read, one hash of its bytes and one probe of a direct-mapped table of the reads
-// written since the last write to the socket (a write empties it by bumping a stamp).
+// queued since the link's whole output was last written (which empties it by bumping a stamp).
 #pragma once
 
 #include <array>
@@ -72,8 +72,8 @@ class LinkCoalescer {
   void add_follower(std::uint64_t leader, const ReplyTarget& target) {
     followers_.push_back(Follower{leader, target});
   }
-  // Bytes went to the socket: no read noted so far may be joined (the unsafe test mode keeps
-  // them, which is the bug the history checker must catch).
+  // The whole output went to the socket: no read noted so far may be joined (the unsafe test
+  // mode keeps them, which is the bug the history checker must catch).
   void batch_written() {
     if (!unsafe_) ++stamp_;
   }

@@ -7,21 +7,13 @@
 #include <atomic>
 
 #include "harness.hpp"
+#include "near_cache_support.hpp"
 #include "support/http_get.hpp"
 #include "support/linearizability.hpp"
 #include "support/register_history.hpp"
 
 namespace funnel::test {
 namespace {
-
-// calls of one command on the backend (INFO commandstats).
-long long backend_calls(std::uint16_t redis_port, const std::string& command) {
-  RespConnection direct(redis_port);
-  const std::string stats = direct.command({"INFO", "commandstats"}).str;
-  const std::string field = "cmdstat_" + command + ":calls=";
-  const std::size_t at = stats.find(field);
-  return at == std::string::npos ? 0 : std::stoll(stats.substr(at + field.size()));
-}
 
 long long coalesced_metric(std::uint16_t admin_port) {
   const HttpReply reply = http_get(admin_port, "/metrics");
@@ -39,6 +31,9 @@ class CoalesceTest : public ProxyFixture {
     args.insert(args.end(), {"--coalesce", "--admin", "127.0.0.1:" + std::to_string(admin_port_)});
     start(args);
   }
+  // Many clients (two of them writing straight to Redis) read and write few keys; the history
+  // must be linearizable per key, and some reads must have been coalesced.
+  void expect_linearizable_history();
   std::uint16_t admin_port_ = 0;
 };
 
@@ -55,6 +50,38 @@ TEST_F(CoalesceTest, IdenticalReadsInOneBatchShareOneBackendRequest) {
   const long long calls = backend_calls(redis_->port(), "get") - before;
   EXPECT_LT(calls, 100);
   EXPECT_EQ(coalesced_metric(admin_port_), 100 - calls);
+}
+
+// Under backend.max_in_flight_per_link the reads past the bound wait in Funnel, unsent; a read
+// arriving later joins one still waiting even after the link wrote part of its output. Here
+// the bound is 1: script A runs on Redis, script B and C's GET wait behind it; when A's reply
+// lets B go, D's identical GET must still join C's. Before, writing B emptied the table, and
+// D's GET was a second backend read.
+TEST_F(CoalesceTest, ReadsHeldBackByTheInFlightBoundJoinAfterAPartialWrite) {
+  start_coalescing({"--workers", "1", "--connections-per-node", "1", "--max-in-flight-per-link",
+                    "1", "--deny-commands", ""});
+  RespConnection a(funnel_->port()), b(funnel_->port()), c(funnel_->port()), d(funnel_->port());
+  ASSERT_EQ(a.command({"SET", "hot", "v1"}).str, "OK");
+  const std::string busy =
+      "local s = redis.call('TIME') repeat local t = redis.call('TIME') "
+      "until (t[1] - s[1]) * 1000000 + (t[2] - s[2]) > 300000 return 1";
+  const long long before = backend_calls(redis_->port(), "get");
+  const auto in_flight = [&](long long n) {
+    return wait_until([&] { return metric(admin_port_, "funnel_requests_in_flight") >= n; });
+  };
+  a.send_command({"EVAL", busy, "0"});
+  ASSERT_TRUE(in_flight(1));
+  b.send_command({"EVAL", busy, "0"});
+  ASSERT_TRUE(in_flight(2));
+  c.send_command({"GET", "hot"});
+  ASSERT_TRUE(in_flight(3));
+  ASSERT_EQ(a.read_value().integer, 1);  // B's script is on Redis now, C's GET still waits
+  d.send_command({"GET", "hot"});
+  EXPECT_EQ(b.read_value().integer, 1);
+  EXPECT_EQ(c.read_value().str, "v1");
+  EXPECT_EQ(d.read_value().str, "v1");
+  EXPECT_EQ(backend_calls(redis_->port(), "get") - before, 1) << "D's GET joined C's";
+  EXPECT_EQ(coalesced_metric(admin_port_), 1);
 }
 
 // Off by default: the same pipeline costs one backend request per read.
@@ -106,6 +133,17 @@ TEST_F(CoalesceTest, OnlyIdenticalListedReadsShareAReply) {
 
 TEST_F(CoalesceTest, HistoryOfManyClientsIsLinearizable) {
   start_coalescing({"--workers", "2"});
+  expect_linearizable_history();
+}
+
+// The same with backend.max_in_flight_per_link 1: reads wait in Funnel and join leaders that
+// are still unsent after the link wrote part of its output.
+TEST_F(CoalesceTest, HistoryUnderTheInFlightBoundIsLinearizable) {
+  start_coalescing({"--workers", "2", "--max-in-flight-per-link", "1"});
+  expect_linearizable_history();
+}
+
+void CoalesceTest::expect_linearizable_history() {
   const int ops = reduced_scale() ? 300 : 1500;
   const auto history = run_register_history({.funnel_port = funnel_->port(),
                                              .redis_port = redis_->port(),

@@ -44,6 +44,18 @@ ArrivalProfile ArrivalProfile::from_scenario(const Scenario& s) {
                       s.duration_s);
 }
 
+std::vector<double> ArrivalProfile::scenario_arrivals(const Scenario& s) {
+  std::vector<double> times = from_scenario(s).arrival_times(s.max_invocations);
+  group_into_waves(times, s.burst);
+  return times;
+}
+
+void ArrivalProfile::group_into_waves(std::vector<double>& times, int burst) {
+  if (burst <= 1) return;
+  const auto wave = static_cast<std::size_t>(burst);
+  for (std::size_t k = 0; k < times.size(); ++k) times[k] = times[k - k % wave];
+}
+
 double ArrivalProfile::rate_at(double t) const {
   if (t <= points_.front().t) return points_.front().rate;
   if (t >= points_.back().t) return points_.back().rate;

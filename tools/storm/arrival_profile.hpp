@@ -22,6 +22,11 @@ class ArrivalProfile {
   static ArrivalProfile launch_event(double baseline_concurrency, double peak_concurrency,
                                      double invocation_s, double duration_s);
   static ArrivalProfile from_scenario(const Scenario& scenario);
+  // The scenario's start times: its profile's, at most max_invocations, in waves of `burst`.
+  static std::vector<double> scenario_arrivals(const Scenario& scenario);
+  // Each run of `burst` consecutive arrivals starts together, at the first one's time: the same
+  // count and, over a wave's span, the same rate, as waves of cold starts after one event.
+  static void group_into_waves(std::vector<double>& times, int burst);
 
   double duration_s() const { return duration_s_; }
   // The rate at time t (seconds from the start), linear between the curve's points.

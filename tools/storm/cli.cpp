@@ -60,6 +60,10 @@ void add_scenario_flags(CLI::App& app, Scenario& s, Names& names) {
   app.add_option("--fd-limit", s.fd_limit, "RLIMIT_NOFILE per container")->capture_default_str();
   app.add_option("--think-ms", s.think_ms, "handler work while holding the Redis client")
       ->capture_default_str();
+  app.add_option("--burst", s.burst,
+                 "arrivals come in waves of N at one instant (cold starts after one event), "
+                 "the profile's rate kept")
+      ->capture_default_str();
   app.add_option("--queue-timeout-ms", s.queue_timeout_ms,
                  "an arrival waiting longer for a container is throttled")
       ->capture_default_str();

@@ -122,7 +122,8 @@ std::string hot_key_finding(const RunResult& run) {
   const HotKeyTotals& h = run.totals.hot;
   std::string text = fmt::format("{}: hot keys: ", path_label(run));
   if (h.backend_commands_per_invocation >= 0) {
-    text += fmt::format("{:.3f} backend GETs per invocation", h.backend_commands_per_invocation);
+    text += fmt::format("{:.3f} backend reads (GET, PTTL) per invocation",
+                        h.backend_commands_per_invocation);
     if (h.near_cache_share > 0 || h.coalesced_share > 0) {
       text += fmt::format(" ({:.1f}% of reads from the near cache, {:.1f}% coalesced)",
                           100 * std::max(h.near_cache_share, 0.0),

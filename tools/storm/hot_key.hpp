@@ -3,6 +3,7 @@
 // readers parse. No I/O.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,8 +35,9 @@ std::string hot_value(std::uint64_t version, int size);
 // or nullopt for a null, an error or anything else.
 std::optional<std::uint64_t> parse_hot_version(std::string_view reply);
 
-// The hot-key run's read requests go through the target's read command; this is its name in
-// Redis's INFO commandstats ("get": cmdstat_get).
-inline constexpr std::string_view kHotReadCommand = "get";
+// What the backend runs for the hot-key run's reads, by name in Redis's INFO commandstats: the
+// invocations' GET, and PTTL, the near cache's probe that goes with each of its fills (Funnel's
+// own read on the invocations' behalf; the writer's SETs are not counted).
+inline constexpr std::array<std::string_view, 2> kHotReadCommands = {"get", "pttl"};
 
 }  // namespace funnel::storm

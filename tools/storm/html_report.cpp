@@ -111,6 +111,7 @@ std::string scenario_html(const StormReport& r) {
       {"containers (max)", std::to_string(effective_containers(s))},
       {"descriptor limit per container", std::to_string(s.fd_limit)},
       {"think time holding the client", fmt::format("{} ms", s.think_ms)},
+      {"arrivals per wave", std::to_string(s.burst)},
       {"timeout", fmt::format("{} ms", s.timeout_ms)},
       {"commands per invocation",
        s.workload == Workload::kHotKey

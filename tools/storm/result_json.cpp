@@ -19,6 +19,7 @@ void write_scenario(JsonWriter& w, const Scenario& s) {
   w.key("containers").value(effective_containers(s));
   w.key("fd_limit").value(s.fd_limit);
   w.key("think_ms").value(s.think_ms);
+  w.key("burst").value(s.burst);
   w.key("timeout_ms").value(s.timeout_ms);
   w.key("sample_ms").value(s.sample_ms);
   w.key("bin_ms").value(s.bin_ms);

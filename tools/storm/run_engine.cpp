@@ -41,7 +41,7 @@ class RunEngine {
   RunEngine(const Scenario& scenario, const RunTarget& target, const EngineOptions& options)
       : scenario_(scenario),
         target_(target),
-        arrivals_(ArrivalProfile::from_scenario(scenario).arrival_times(scenario.max_invocations)),
+        arrivals_(ArrivalProfile::scenario_arrivals(scenario)),
         fleet_(io_, scenario_, target.target.endpoint,
                [this](int c, const ResultMessage& m, bool lost) { on_result(c, m, lost); }),
         sampler_(io_, endpoint_of(target.backend), endpoint_of(target.funnel)),
@@ -118,7 +118,7 @@ class RunEngine {
 asio::awaitable<RunEngine::HotCounters> RunEngine::hot_counters() {
   HotCounters c;
   if (scenario_.workload != Workload::kHotKey) co_return c;
-  c.backend_reads = co_await sampler_.backend_command_calls(kHotReadCommand);
+  c.backend_reads = co_await sampler_.backend_command_calls(kHotReadCommands);
   if (target_.funnel_admin) {
     if (auto text = fetch_funnel_metrics(target_.funnel_admin->endpoint, milliseconds(2000))) {
       c.coalesced = prometheus_sum(*text, "funnel_coalesced_requests_total");

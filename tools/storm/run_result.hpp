@@ -60,7 +60,7 @@ struct HotKeyTotals {
   std::uint64_t write_errors = 0;
   std::uint64_t stale_reads = 0;
   double max_staleness_ms = 0;
-  std::int64_t backend_reads = -1;  // the backend's cmdstat_get calls during the run
+  std::int64_t backend_reads = -1;  // the backend's GET and PTTL calls during the run
   double backend_commands_per_invocation = -1;
   std::int64_t coalesced = -1;        // funnel_coalesced_requests_total during the run
   std::int64_t near_cache_hits = -1;  // funnel_near_cache_hits_total during the run

@@ -122,12 +122,15 @@ asio::awaitable<std::int64_t> Sampler::backend_maxclients() {
 }
 
 asio::awaitable<std::optional<std::int64_t>> Sampler::backend_command_calls(
-    std::string_view command) {
+    std::span<const std::string_view> commands) {
   if (!backend_) co_return std::nullopt;
   constexpr std::string_view kCommandstats = "*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n";
   auto reply = co_await backend_->call(kCommandstats, std::chrono::seconds(2));
   if (!reply || !reply->as_string()) co_return std::nullopt;
-  co_return commandstat_calls(*reply->as_string(), command);
+  std::int64_t calls = 0;
+  for (const std::string_view command : commands)
+    calls += commandstat_calls(*reply->as_string(), command);
+  co_return calls;
 }
 
 asio::awaitable<InfoSample> Sampler::sample(double t_s, std::chrono::milliseconds timeout) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,8 +32,10 @@ class Sampler {
   asio::awaitable<std::string> connect();
   // The backend's maxclients (CONFIG GET), -1 if unknown (CONFIG renamed or refused).
   asio::awaitable<std::int64_t> backend_maxclients();
-  // The backend's calls of command so far (INFO commandstats), or nullopt when it did not say.
-  asio::awaitable<std::optional<std::int64_t>> backend_command_calls(std::string_view command);
+  // The backend's calls of these commands so far, summed (INFO commandstats), or nullopt when
+  // it did not say.
+  asio::awaitable<std::optional<std::int64_t>> backend_command_calls(
+      std::span<const std::string_view> commands);
   // One sample, stamped t_s. A link that does not answer within timeout is left out.
   asio::awaitable<InfoSample> sample(double t_s, std::chrono::milliseconds timeout);
   void close();

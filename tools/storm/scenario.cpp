@@ -122,6 +122,7 @@ std::string validate(const Scenario& s) {
       check_range("containers", s.containers, 0, kMaxContainers),
       check_range("fd-limit", s.fd_limit, 16, kMaxFdLimit),
       check_range("think-ms", s.think_ms, 0, 60000),
+      check_range("burst", s.burst, 1, kMaxContainers),
       check_range("timeout-ms", s.timeout_ms, 10, 60000),
       check_range("queue-timeout-ms", s.queue_timeout_ms, 0, 60000),
       check_range("sample-ms", s.sample_ms, 100, 1000),

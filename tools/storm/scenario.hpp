@@ -73,6 +73,7 @@ struct Scenario {
   int containers = 0;             // fleet size cap; 0 = derived from the profile
   int fd_limit = 1024;            // RLIMIT_NOFILE of each container, like a function sandbox
   int think_ms = 200;             // the handler's own work while it holds its Redis client
+  int burst = 1;                  // arrivals come in waves of this many at one instant
   int timeout_ms = 2000;          // connect and each command
   int queue_timeout_ms = 2000;    // an arrival waiting longer for a free container is throttled
   int sample_ms = 250;            // INFO sampling period

@@ -66,5 +66,38 @@ TEST(ArrivalProfile, MaxCountBoundsTheArrivals) {
   EXPECT_TRUE(ArrivalProfile::constant(0, 10).arrival_times(100).empty());
 }
 
+// Waves: every `burst` consecutive arrivals start at the first one's time; the count is kept.
+TEST(ArrivalProfile, WavesGroupArrivalsAtTheirFirstTime) {
+  struct Case {
+    std::vector<double> times;
+    int burst;
+    std::vector<double> want;
+  };
+  const std::vector<Case> cases = {
+      {{0.1, 0.2, 0.3, 0.4, 0.5}, 1, {0.1, 0.2, 0.3, 0.4, 0.5}},
+      {{0.1, 0.2, 0.3, 0.4, 0.5}, 2, {0.1, 0.1, 0.3, 0.3, 0.5}},
+      {{0.1, 0.2, 0.3, 0.4, 0.5}, 5, {0.1, 0.1, 0.1, 0.1, 0.1}},
+      {{0.1, 0.2}, 300, {0.1, 0.1}},
+      {{}, 3, {}},
+  };
+  for (const Case& c : cases) {
+    std::vector<double> times = c.times;
+    ArrivalProfile::group_into_waves(times, c.burst);
+    EXPECT_EQ(times, c.want) << "burst " << c.burst;
+  }
+}
+
+TEST(ArrivalProfile, ScenarioArrivalsComeInWaves) {
+  Scenario s;
+  s.profile = ProfileKind::kConstant;
+  s.rate = 1000;
+  s.duration_s = 1;
+  s.burst = 100;
+  const std::vector<double> times = ArrivalProfile::scenario_arrivals(s);
+  ASSERT_EQ(times.size(), 1000u);
+  EXPECT_EQ(times[0], times[99]);
+  EXPECT_NEAR(times[100] - times[0], 0.1, 1e-9);  // the rate is kept: 100 per 0.1 s
+}
+
 }  // namespace
 }  // namespace funnel::storm

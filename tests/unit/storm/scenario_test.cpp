@@ -32,6 +32,9 @@ TEST(Scenario, ValidationNamesTheFlag) {
   s = Scenario{};
   s.max_open_connections = kMaxOpenConnections + 1;
   EXPECT_NE(validate(s).find("--max-open-connections"), std::string::npos);
+  s = Scenario{};
+  s.burst = 0;
+  EXPECT_NE(validate(s).find("--burst"), std::string::npos);
 }
 
 TEST(Scenario, ContainersFollowTheProfile) {
