@@ -287,9 +287,9 @@ class BackendLink : public std::enable_shared_from_this<BackendLink>, public Str
   std::size_t in_len_ = 0;    // bytes read into in_
   resp::ReplyFramer framer_;
   Pipeline pipeline_;
-  // Cluster mode: the first -MOVED among a MULTI block's inner replies (a command queued on a
-  // node that no longer owns its slot), and the block's entry (its `begin`); if EXEC then answers
-  // EXECABORT, nothing ran and the block may go to the slot's owner (redirected_error).
+  // Cluster mode: the first -MOVED or -ASK among a MULTI block's inner replies (a command queued
+  // on a node that no longer serves its key), and the block's entry (its `begin`); if EXEC then
+  // answers EXECABORT, nothing ran and the block may go to the slot's owner (redirected_error).
   std::string block_moved_;
   std::uint64_t block_moved_begin_ = 0;
   std::int64_t read_ns_ = 0;  // when the current batch of replies was read

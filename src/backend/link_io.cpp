@@ -341,8 +341,9 @@ bool BackendLink::redirected_error(const InFlight& entry, std::string_view reply
     observer_.on_link_readonly(*this, request_bytes(entry), entry.target, entry.deadline, reply);
     return true;
   }
-  // A MULTI block whose queued command was answered MOVED, and EXEC then EXECABORT: Redis ran
-  // nothing, so the whole block may follow that MOVED (to a node the map lists).
+  // A MULTI block whose queued command was answered MOVED or ASK, and EXEC then EXECABORT:
+  // Redis ran nothing, so the whole block may follow that redirect (to a node the map lists;
+  // after an ASK, ASKING then the block: Redis keeps ASKING's flag until EXEC inside MULTI).
   if (entry.target.extra_replies != 0 && !block_moved_.empty() &&
       block_moved_begin_ == entry.begin) {
     const std::string moved = std::exchange(block_moved_, {});
@@ -374,11 +375,12 @@ bool BackendLink::redirected_error(const InFlight& entry, std::string_view reply
   return false;
 }
 
-// An error among a block's inner replies: the first MOVED is kept for EXEC's reply.
+// An error among a block's inner replies: the first MOVED or ASK is kept for EXEC's reply. These
+// are Redis's own queue-time replies (a queued script answers +QUEUED), never a script's.
 void BackendLink::note_block_error(std::string_view reply) {
   const InFlight& entry = pipeline_.front();
   if (block_moved_begin_ == entry.begin && !block_moved_.empty()) return;
-  if (!reply.starts_with("-MOVED ")) return;
+  if (!reply.starts_with("-MOVED ") && !reply.starts_with("-ASK ")) return;
   block_moved_.assign(reply);
   block_moved_begin_ = entry.begin;
 }

@@ -4,9 +4,10 @@
 // - MOVED: the slot map is read again; a node the current map lists gets the request now; any
 //   other address waits for a map read that began after the MOVED, and gets it only if that map
 //   lists it (else the client gets the original error): a script's forged MOVED cannot make
-//   Funnel connect anywhere. A MOVED answering a script is followed only when a map read after
-//   it proves the script did not run (unsafe_redirects.cpp); MULTI blocks' errors never reach
-//   here at all.
+//   Funnel connect anywhere. A MOVED or ASK answering a script is followed only when the cluster
+//   proves the script did not run (unsafe_redirects.cpp). A MULTI block comes here only with the
+//   MOVED or ASK that answered one of its queued commands, after EXEC answered EXECABORT (Redis
+//   ran nothing: backend/link_io.cpp); EXEC's own reply never does.
 // - ASK: ASKING then the request, adjacent on one link of the listed node (ASKING's +OK is read
 //   and dropped); the map is unchanged.
 // - TRYAGAIN, CLUSTERDOWN: sent again to the node that answered after 10, 20, 40 ... ms while the
@@ -66,6 +67,9 @@ bool ReplyRouter::redirect(resp::Protocol protocol, std::string_view request,
                            const backend::ReplyTarget& target, common::Millis deadline,
                            std::string_view reply, std::string_view from) {
   if (ctx_.slot_map == nullptr) return false;  // not cluster mode (or no map yet)
+  // An ASK probe's own ASK is its answer (unsafe_redirects.cpp), never followed.
+  if (target.session_index == kAskProbeSession) [[unlikely]]
+    return false;
   if (security::runs_script(target.command_id)) [[unlikely]]
     return redirect_unsafe(protocol, request, target, deadline, reply, from);
   const routing::Redirect r = routing::parse_redirect(reply);
@@ -108,7 +112,9 @@ void ReplyRouter::send_to(backend::BackendPool& pool, bool ask, resp::Protocol p
   std::string block;
   block.reserve(kAsking.size() + request.size());
   block.append(kAsking).append(request);
-  target.extra_replies = 1;  // ASKING's +OK
+  // ASKING's +OK, on top of a MULTI block's own (+OK, +QUEUED ...) and of an ASKING already in
+  // `request` (a request that follows a second ASK carries the first one's ASKING too).
+  target.extra_replies += 1;
   pool.submit(protocol, target.session_index, block, target, deadline, 0);
 }
 

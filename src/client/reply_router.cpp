@@ -24,6 +24,8 @@ void ReplyRouter::deliver(const backend::ReplyTarget& target, std::string_view r
     ctx_.metrics->requests_in_flight_down.add();
     if (auto* session = ctx_.registry.find(target.session_index, target.session_generation)) {
       session->deliver(target, reply, timing);
+    } else if (target.session_index == kAskProbeSession) [[unlikely]] {
+      ask_probe_answered(target.session_generation, reply);  // no session: off the hot path
     }
     return;
   }

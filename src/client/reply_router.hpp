@@ -85,13 +85,28 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
     bool unsafe = false;
     std::string from;
   };
-  // A MOVED answering a script: parked until a map read after it judges it
+  // An ASK answering a script, waiting for the answering node's reply to the EXISTS probe of the
+  // script's keys (routing/unsafe_redirect.hpp). The probe's ReplyTarget names no session
+  // (kAskProbeSession) and carries `serial` as its generation.
+  struct AskProbe {
+    std::uint32_t serial = 0;
+    ParkedRedirect parked;  // host/port: the ASK's target; from: the node probed
+  };
+  static constexpr std::uint32_t kAskProbeSession = 0xFFFFFFFF;
+  // A MOVED answering a script: parked until a map read after it judges it; an ASK: probed
   // (routing/unsafe_redirect.hpp). Returns false: deliver the error now.
   bool redirect_unsafe(resp::Protocol protocol, std::string_view request,
                        const backend::ReplyTarget& target, common::Millis deadline,
                        std::string_view reply, std::string_view from);
   // A parked unsafe redirect under the map that has just come: followed, delivered, or kept.
   bool judge_parked(ParkedRedirect& parked, std::int64_t read_started);
+  bool judge_parked_ask(ParkedRedirect& parked, std::int64_t read_started);
+  bool probe_unsafe_ask(resp::Protocol protocol, std::string_view request,
+                        const backend::ReplyTarget& target, common::Millis deadline,
+                        std::string_view reply, std::string_view from);
+  bool start_ask_probe(ParkedRedirect parked);
+  // The probe's reply (deliver(), for a target naming kAskProbeSession): follow or deliver.
+  void ask_probe_answered(std::uint32_t serial, std::string_view reply);
   // Cluster mode: a read that failed on a replica goes to that replica's shard primary
   // (cluster_read_retry.cpp).
   void retry_cluster_read(std::uint32_t node, resp::Protocol protocol, std::string_view request,
@@ -111,6 +126,8 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
   backend::ReplicaPools* cluster_primaries_ = nullptr;
   backend::ReplicaPools* cluster_replicas_ = nullptr;
   std::vector<ParkedRedirect> parked_;
+  std::vector<AskProbe> ask_probes_;  // few, short-lived: the rare path
+  std::uint32_t ask_probe_serial_ = 0;
   std::vector<HandoffBatch> outgoing_;  // requests, per destination worker
   std::vector<ReplyBatch> returning_;   // replies, per destination worker
   bool flush_posted_ = false;

@@ -1,9 +1,9 @@
 // Resharding under load through Funnel (issue #16 item 8): `redis-cli --cluster reshard` moves
 // 1,000 slots from one primary to another (MIGRATING/IMPORTING, MIGRATE of each key, SETSLOT
-// NODE: clients meet ASK, TRYAGAIN and MOVED) while clients run writes and reads with value
-// checks through Funnel. Expected: no client error, no wrong value, and every acknowledged write
-// present afterwards on the key's owner, read directly. Bounded: the load stops 2 s after the
-// reshard, or at 60 s.
+// NODE: clients meet ASK, TRYAGAIN and MOVED) while clients run writes, reads, MULTI blocks and
+// scripts with value checks through Funnel. Expected: no client error, no wrong value, and every
+// acknowledged write present afterwards on the key's owner, read directly. Bounded: the load stops
+// 2 s after the reshard, or at 60 s.
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -24,11 +24,18 @@ namespace {
 constexpr int kKeysPerClient = 20;
 
 // One client's loop: SET a key to a new value, GET it back, and now and then MGET two of its keys
-// (in different slots: a cross-slot split). Every acknowledged value is remembered per key.
+// (in different slots: a cross-slot split), a MULTI block or a script that writes a key and reads
+// it back. Every acknowledged value is remembered per key.
 class MixedClient {
  public:
-  MixedClient(std::uint16_t port, int id) : port_(port), id_(id) {}
+  MixedClient(std::uint16_t port, int id, const std::vector<std::string>& tags)
+      : port_(port), id_(id), tags_(tags) {}
   std::string key(int k) const { return "rs:" + std::to_string(id_) + ":" + std::to_string(k); }
+  // The keys of blocks and scripts: every client's k-th one in the same slot, one of those the
+  // reshard moves, so that each such slot holds many keys and is met half migrated (ASK).
+  std::string hot(int k) const {
+    return "{" + tags_[k % tags_.size()] + "}rs:" + std::to_string(id_) + ":" + std::to_string(k);
+  }
   void run(const std::atomic<bool>& stop, Clock::time_point until) {
     try {
       RespConnection conn(port_, 10s);
@@ -56,6 +63,8 @@ class MixedClient {
       ++wrong;
       return fail("GET " + key(k) + " gave " + get.str + ", wanted " + value);
     }
+    if (n % 5 == 1) return block(conn, hot(k), value + "m");
+    if (n % 5 == 2) return script(conn, hot(k), value + "e");
     if (n % 5 == 4) {
       const int j = (k + 7) % kKeysPerClient;
       const resp::Value both = conn.command({"MGET", key(k), key(j)});
@@ -65,13 +74,67 @@ class MixedClient {
     }
     ++ok;
   }
+  // A MULTI block that writes the key and reads it back: a single Redis answers [OK, value].
+  void block(RespConnection& conn, const std::string& key, const std::string& value) {
+    const resp::Value multi = conn.command({"MULTI"});
+    const resp::Value set = conn.command({"SET", key, value});
+    const resp::Value get = conn.command({"GET", key});
+    const resp::Value exec = conn.command({"EXEC"});
+    if (multi.str != "OK" || set.str != "QUEUED" || get.str != "QUEUED") {
+      return fail("MULTI " + key + ": " + multi.str + " " + set.str + " " + get.str);
+    }
+    if (exec.is_error() || exec.elems.size() != 2) return fail("EXEC " + key + ": " + exec.str);
+    acked[key] = value;
+    if (exec.elems[0].str != "OK" || exec.elems[1].str != value) {
+      ++wrong;
+      return fail("EXEC " + key + " gave " + exec.elems[1].str + ", wanted " + value);
+    }
+    ++ok;
+  }
+  // A script that writes the key and returns what it reads back.
+  void script(RespConnection& conn, const std::string& key, const std::string& value) {
+    const resp::Value ran = conn.command(
+        {"EVAL", "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])", "1", key,
+         value});
+    if (ran.is_error()) return fail("EVAL " + key + ": " + ran.str);
+    acked[key] = value;
+    if (ran.str != value) {
+      ++wrong;
+      return fail("EVAL " + key + " gave " + ran.str + ", wanted " + value);
+    }
+    ++ok;
+  }
   void fail(const std::string& what) {
     ++errors;
     if (first_failure.empty()) first_failure = what;
   }
   std::uint16_t port_;
   int id_;
+  const std::vector<std::string>& tags_;
 };
+
+// Hashtags of kKeysPerClient slots among the 1,000 the reshard moves (redis-cli moves the
+// source's lowest slots), spread over them so that the load meets migrations from start to end.
+std::vector<std::string> tags_of_moving_slots(const RedisCluster& cluster, std::uint16_t source) {
+  std::vector<std::uint16_t> owned;
+  for (std::uint16_t slot = 0; slot < 16384 && owned.size() < 1000; ++slot) {
+    if (cluster.primary_port_for_slot(slot) == source) owned.push_back(slot);
+  }
+  std::map<std::uint16_t, std::string> wanted;
+  for (int k = 0; k < kKeysPerClient; ++k) wanted[owned[k * owned.size() / kKeysPerClient]];
+  std::size_t found = 0;
+  for (int i = 0; found < wanted.size() && i < 10'000'000; ++i) {
+    const std::string tag = "h" + std::to_string(i);
+    auto it = wanted.find(routing::key_slot(tag));
+    if (it != wanted.end() && it->second.empty()) {
+      it->second = tag;
+      ++found;
+    }
+  }
+  std::vector<std::string> tags;
+  for (const auto& [slot, tag] : wanted) tags.push_back(tag);
+  return tags;
+}
 
 std::string node_id(std::uint16_t port) {
   RespConnection conn(port);
@@ -85,9 +148,10 @@ TEST(ClusterReshard, AThousandSlotsMoveUnderLoadWithoutAClientErrorOrALostWrite)
   const int clients = reduced_scale() ? 50 : 200;
   const std::vector<std::uint16_t> primaries = cluster->primary_ports();
   ASSERT_EQ(primaries.size(), 3u);
+  const std::vector<std::string> tags = tags_of_moving_slots(*cluster, primaries[0]);
   std::vector<std::unique_ptr<MixedClient>> loads;
   for (int c = 0; c < clients; ++c)
-    loads.push_back(std::make_unique<MixedClient>(funnel->port(), c));
+    loads.push_back(std::make_unique<MixedClient>(funnel->port(), c, tags));
   std::atomic<bool> stop{false};
   const auto until = Clock::now() + 60s;
   std::vector<std::thread> threads;
