@@ -85,6 +85,11 @@ class ReplyRouter final : public backend::ReplySink, public backend::PoolEvents 
     bool unsafe = false;
     std::string from;
   };
+  // A script's redirect set aside (unsafe_redirects.cpp), one more redirect on its target.
+  static ParkedRedirect unsafe_parked(std::string_view host, std::uint16_t port,
+                                      resp::Protocol protocol, std::string_view request,
+                                      const backend::ReplyTarget& target, common::Millis deadline,
+                                      std::string_view reply, std::string_view from);
   // An ASK answering a script, waiting for the answering node's reply to the EXISTS probe of the
   // script's keys (routing/unsafe_redirect.hpp). The probe's ReplyTarget names no session
   // (kAskProbeSession) and carries `serial` as its generation.

@@ -36,6 +36,27 @@ std::optional<std::uint16_t> script_slot(std::string_view request) {
 
 }  // namespace
 
+// A script's redirect set aside, to be followed once (one more redirect on its target) if the
+// map or the probe proves the script did not run; else `reply` goes to the client as it came.
+ReplyRouter::ParkedRedirect ReplyRouter::unsafe_parked(
+    std::string_view host, std::uint16_t port, resp::Protocol protocol, std::string_view request,
+    const backend::ReplyTarget& target, common::Millis deadline, std::string_view reply,
+    std::string_view from) {
+  ParkedRedirect parked;
+  parked.host = std::string(host);
+  parked.port = port;
+  parked.protocol = protocol;
+  parked.request = std::string(request);
+  parked.target = target;
+  ++parked.target.redirects;
+  parked.deadline = deadline;
+  parked.reply = std::string(reply);
+  parked.parked_ms = common::coarse_now_ms();
+  parked.unsafe = true;
+  parked.from = std::string(from);
+  return parked;
+}
+
 bool ReplyRouter::redirect_unsafe(resp::Protocol protocol, std::string_view request,
                                   const backend::ReplyTarget& target, common::Millis deadline,
                                   std::string_view reply, std::string_view from) {
@@ -50,21 +71,9 @@ bool ReplyRouter::redirect_unsafe(resp::Protocol protocol, std::string_view requ
   facts.slot_is_requests = slot && *slot == r.slot;
   if (routing::judge_unsafe_redirect(facts) != routing::UnsafeVerdict::kWaitForMap) return false;
   peers_.request_cluster_refresh();
-  backend::ReplyTarget next = target;
-  ++next.redirects;
-  ParkedRedirect parked;
   // An empty host is the node's "unknown endpoint": the node that answered, as for any MOVED.
-  parked.host = std::string(r.host.empty() ? from.substr(0, from.rfind(':')) : r.host);
-  parked.port = r.port;
-  parked.protocol = protocol;
-  parked.request = std::string(request);
-  parked.target = next;
-  parked.deadline = deadline;
-  parked.reply = std::string(reply);
-  parked.parked_ms = common::coarse_now_ms();
-  parked.unsafe = true;
-  parked.from = std::string(from);
-  park(std::move(parked));
+  const std::string_view host = r.host.empty() ? from.substr(0, from.rfind(':')) : r.host;
+  park(unsafe_parked(host, r.port, protocol, request, target, deadline, reply, from));
   return true;
 }
 
@@ -87,20 +96,9 @@ bool ReplyRouter::probe_unsafe_ask(resp::Protocol protocol, std::string_view req
   if (verdict != routing::UnsafeVerdict::kProbe && verdict != routing::UnsafeVerdict::kWaitForMap) {
     return false;
   }
-  backend::ReplyTarget next = target;
-  ++next.redirects;
-  ParkedRedirect parked;
+  ParkedRedirect parked =
+      unsafe_parked(host, r.port, protocol, request, target, deadline, reply, from);
   parked.ask = true;
-  parked.host = std::string(host);
-  parked.port = r.port;
-  parked.protocol = protocol;
-  parked.request = std::string(request);
-  parked.target = next;
-  parked.deadline = deadline;
-  parked.reply = std::string(reply);
-  parked.parked_ms = common::coarse_now_ms();
-  parked.unsafe = true;
-  parked.from = std::string(from);
   if (verdict == routing::UnsafeVerdict::kProbe) return start_ask_probe(std::move(parked));
   peers_.request_cluster_refresh();
   park(std::move(parked));

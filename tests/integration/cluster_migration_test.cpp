@@ -15,6 +15,7 @@
 #include "routing/key_slot.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/temp_dir.hpp"
+#include "support/trap_listener.hpp"
 #include "topology_support.hpp"
 
 namespace funnel::test {
@@ -24,33 +25,6 @@ std::string node_id(std::uint16_t port) {
   RespConnection conn(port);
   return std::string(conn.command({"CLUSTER", "MYID"}).as_string().value_or(""));
 }
-
-// A listening socket of the test's own: a connection to it would be Funnel following a forged
-// redirect.
-class Trap {
- public:
-  Trap() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 4);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~Trap() { ::close(fd_); }
-  std::uint16_t port() const { return port_; }
-  bool connected() const {
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, 0) > 0;
-  }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 // A slot left in migration from its owner (`source`) to another primary (`target`).
 struct Migration {
@@ -169,7 +143,7 @@ TEST_F(ClusterMigration, AScriptsForgedAskOnAMigratingSlotIsPassedThrough) {
 // migrating slot names an address the cluster does not list: both reach the client as they came,
 // and Funnel connects nowhere new.
 TEST_F(ClusterMigration, AScriptsForgedAskIsNeverFollowedNorConnected) {
-  Trap trap;
+  TrapListener trap;
   RespConnection conn(funnel_->port());
   const std::string key = "{forged-still}k";
   const std::uint16_t slot = routing::key_slot(key);

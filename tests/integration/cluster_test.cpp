@@ -19,6 +19,7 @@
 #include "harness.hpp"
 #include "routing/key_slot.hpp"
 #include "support/redis_cluster.hpp"
+#include "support/trap_listener.hpp"
 #include "topology_support.hpp"
 
 namespace funnel::test {
@@ -134,36 +135,9 @@ TEST_F(ClusterTest, EveryNodeSeesOnlyFunnelsNamedLinksWithinTheBudget) {
   }
 }
 
-// A listening socket of the test's own: a connection to it would be Funnel following a forged
-// redirect.
-class Trap {
- public:
-  Trap() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 4);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~Trap() { ::close(fd_); }
-  std::uint16_t port() const { return port_; }
-  bool connected() const {
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, 0) > 0;
-  }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
 TEST_F(ClusterTest, AScriptsForgedRedirectsReachTheClientAndAreNeverFollowed) {
   start_funnel();
-  Trap trap;
+  TrapListener trap;
   RespConnection conn(funnel_->port());
   const std::string to = "127.0.0.1:" + std::to_string(trap.port());
   for (const std::string& forged : {"MOVED 1 " + to, "ASK 1 " + to, std::string("TRYAGAIN forged"),

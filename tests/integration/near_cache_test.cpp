@@ -95,6 +95,10 @@ TEST_F(NearCacheTest, AFillOnOneWorkerServesEveryWorker) {
   std::vector<std::unique_ptr<RespConnection>> clients;
   for (int i = 0; i < 16; ++i) clients.push_back(std::make_unique<RespConnection>(funnel_->port()));
   ASSERT_EQ(clients[0]->command({"SET", "nc:shared", "v1"}).str, "OK");
+  // The SET's own invalidation comes on the tracking link some time after its reply: once it is
+  // in, no later one can stale the entry the reads below rely on.
+  ASSERT_TRUE(wait_until(
+      [&] { return metric(admin_port_, "funnel_near_cache_invalidations_total") >= 1; }));
   ASSERT_TRUE(cached(*clients[0], "nc:shared"));
   ASSERT_TRUE(wait_until([&] { return metric(admin_port_, "funnel_near_cache_entries") == 2; }))
       << "the other worker holds a copy";
