@@ -40,6 +40,7 @@ struct ClusterLayout {
   static constexpr std::uint32_t kClusterNodeBase = 0x10000;
   routing::SlotMap map;
   std::vector<ClusterShard> shards;  // shards[i] is map.shards()[i]
+  std::vector<ReplicaNode> spares;   // spares[i] is map.spares()[i]: followed only by an ASK
   std::uint64_t version = 0;         // bumps with every change the workers must apply
   // When the slot map read that confirmed this layout began (coarse ms): a redirect parked
   // before then to an unlisted address is answered with its error (client/redirects.cpp).

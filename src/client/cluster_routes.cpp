@@ -51,6 +51,9 @@ backend::BackendPool* ClusterRoutes::pool_for_address(std::string_view host,
       return nullptr;  // listed, but this worker reads only from primaries
     }
   }
+  for (std::size_t i = 0; i < layout->spares.size() && i < spares.size(); ++i) {
+    if (layout->spares[i].links->address == address) return spares[i];
+  }
   return nullptr;
 }
 

@@ -30,14 +30,16 @@ struct ClusterRoutes {
   std::vector<backend::BackendPool*> primaries;              // [shard]; never null
   std::vector<std::vector<backend::BackendPool*>> replicas;  // [shard]; empty: none readable
   std::vector<backend::PinnedPool*> pinned;                  // [shard]; never null
+  std::vector<backend::BackendPool*> spares;  // [layout->spares index]; an ASK's target only
   std::uint32_t turn = 0;                                    // spreads reads over replicas
   // The SCAN cursor's tag of `layout`'s map (routing/shard_scan.hpp), computed on the first SCAN
   // under each layout (scan_tag_of: the layout it was computed for).
   std::uint32_t scan_tag = 0;
   const backend::ClusterLayout* scan_tag_of = nullptr;
 
-  // The pool of the node at host:port if the layout lists it (primary or replica) and this worker
-  // has links to it; null otherwise (unlisted: a forged or not yet known address).
+  // The pool of the node at host:port if the layout lists it (primary, replica or a primary that
+  // serves no slot yet) and this worker has links to it; null otherwise (unlisted: a forged or
+  // not yet known address).
   backend::BackendPool* pool_for_address(std::string_view host, std::uint16_t port) const;
   // Where a read of `slot` goes under `policy`: a replica of its shard when the policy allows and
   // one is readable, else the primary (`fallback` for a keyless or unserved slot); null under

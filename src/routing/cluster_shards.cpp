@@ -108,13 +108,17 @@ bool SlotMap::assign_shards(const resp::Value& reply, const NodeAddress& answere
     return false;
   }
   std::vector<Shard> shards;
+  std::vector<NodeAddress> spares;
   std::array<std::uint16_t, kSlotCount> owner;
   owner.fill(kNoShard);
   for (const resp::Value& entry : reply.elems) {
     Shard shard;
     std::vector<std::pair<int, int>> ranges;
     if (!read_shard(entry, answered_by, shard, ranges, error)) return false;
-    if (ranges.empty()) continue;
+    if (ranges.empty()) {
+      if (!shard.primary.host.empty() && !shard.primary_failed) spares.push_back(shard.primary);
+      continue;
+    }
     shards.push_back(std::move(shard));
     const auto index = static_cast<std::uint16_t>(shards.size() - 1);
     for (const auto& [first, last] : ranges) {
@@ -122,6 +126,7 @@ bool SlotMap::assign_shards(const resp::Value& reply, const NodeAddress& answere
     }
   }
   shards_ = std::move(shards);
+  spares_ = std::move(spares);
   owner_ = owner;
   return true;
 }

@@ -99,7 +99,7 @@ bool SlotMap::knows(const NodeAddress& address) const {
   return std::any_of(shards_.begin(), shards_.end(), [&](const Shard& shard) {
     return shard.primary == address ||
            std::find(shard.replicas.begin(), shard.replicas.end(), address) != shard.replicas.end();
-  });
+  }) || std::find(spares_.begin(), spares_.end(), address) != spares_.end();
 }
 
 std::size_t SlotMap::covered_slots() const {

@@ -51,7 +51,7 @@ class SlotMap {
   bool assign(const resp::Value& reply, const NodeAddress& answered_by, std::string& error);
   // The same from a CLUSTER SHARDS reply (Redis 7+; cluster_shards.cpp): a node's "endpoint"
   // is its address (empty: the node that answered); replicas whose health is not "online"
-  // (loading, failed) are left out; shards without slots are skipped.
+  // (loading, failed) are left out; shards without slots are skipped (their primary is a spare).
   bool assign_shards(const resp::Value& reply, const NodeAddress& answered_by, std::string& error);
 
   // The shard serving `slot`, or nullptr while no shard serves it (CLUSTERDOWN for its keys).
@@ -64,6 +64,11 @@ class SlotMap {
   bool operator==(const SlotMap& other) const = default;
   const Shard* shard_for_key(std::string_view key) const { return shard_for_slot(key_slot(key)); }
   const std::vector<Shard>& shards() const { return shards_; }
+  // Primaries that serve no slot (CLUSTER SHARDS only): a node just added, before the first slot
+  // migrated to it is done. Never routed to nor fanned out to; listed so that an ASK naming one
+  // (a slot being migrated to it) can be followed. Right after a cluster is created, a replica
+  // that has not yet taken its role shows up here too: harmless, nothing is sent to it unasked.
+  const std::vector<NodeAddress>& spares() const { return spares_; }
   // Every shard's replicas become `replica` alone: ElastiCache Serverless's read-from-replica
   // port stands for them, whatever the map lists (config::resolve_serverless).
   void set_replicas(const NodeAddress& replica) {
@@ -75,6 +80,7 @@ class SlotMap {
 
  private:
   std::vector<Shard> shards_;
+  std::vector<NodeAddress> spares_;
   std::array<std::uint16_t, kSlotCount> owner_;  // shard index per slot, or kNoShard
 };
 

@@ -26,6 +26,9 @@ const backend::ReplicaNode* find_node(const backend::ClusterLayout* layout, std:
       if (replica.node_id == id) return &replica;
     }
   }
+  for (const backend::ReplicaNode& spare : layout->spares) {
+    if (spare.node_id == id) return &spare;
+  }
   return nullptr;
 }
 
@@ -35,6 +38,9 @@ bool same_nodes(const backend::ReplicaNode& a, const backend::ReplicaNode& b) {
 
 bool same_layout(const backend::ClusterLayout& a, const backend::ClusterLayout& b) {
   if (!(a.map == b.map) || a.shards.size() != b.shards.size()) return false;
+  for (std::size_t i = 0; i < a.spares.size(); ++i) {  // as many: the maps are equal
+    if (!same_nodes(a.spares[i], b.spares[i])) return false;
+  }
   for (std::size_t i = 0; i < a.shards.size(); ++i) {
     const backend::ClusterShard& x = a.shards[i];
     const backend::ClusterShard& y = b.shards[i];
@@ -136,6 +142,9 @@ void Control::on_cluster_view(const topology::ClusterView& view) {
       out.replicas.push_back(cluster_node(replica, view, next));
     }
     layout->shards.push_back(std::move(out));
+  }
+  for (const routing::NodeAddress& spare : view.map.spares()) {
+    layout->spares.push_back(cluster_node(spare, view, next));
   }
   layout->read_started_ms = view.started_ms;
   hold_failed_primaries(*layout);

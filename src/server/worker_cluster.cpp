@@ -45,6 +45,9 @@ void Worker::apply_cluster(const backend::BackendSnapshot& snapshot) {
     if (read_replicas)
       replicas.insert(replicas.end(), shard.replicas.begin(), shard.replicas.end());
   }
+  for (const backend::ReplicaNode& spare : layout.spares) {
+    if (spare.links->address != snapshot.address) primaries.push_back(spare);
+  }
   cluster_primaries_->update(primaries);
   cluster_replicas_->update(replicas);
   client::ClusterRoutes& routes = context_->cluster_routes;
@@ -61,6 +64,10 @@ void Worker::apply_cluster(const backend::BackendSnapshot& snapshot) {
     for (const backend::ReplicaNode& replica : shard.replicas) {
       if (auto* pool = cluster_replicas_->find(replica.node_id)) routes.replicas[i].push_back(pool);
     }
+  }
+  routes.spares.clear();
+  for (const backend::ReplicaNode& spare : layout.spares) {
+    routes.spares.push_back(cluster_primaries_->find(spare.node_id));  // null: the main node's
   }
   context_->slot_map = &layout.map;
   context_->route_reads = read_replicas;

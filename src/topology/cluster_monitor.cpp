@@ -142,6 +142,7 @@ asio::awaitable<void> ClusterMonitor::resolve_nodes(ClusterView& view) {
     add(shard.primary);
     for (const routing::NodeAddress& replica : shard.replicas) add(replica);
   }
+  for (const routing::NodeAddress& spare : view.map.spares()) add(spare);
   for (ClusterNode& node : view.nodes) {
     node.endpoints = co_await resolve(node.address.host, node.address.port, node.error);
   }

@@ -181,7 +181,7 @@ TEST_F(ClusterMigration, AScriptsForgedAskIsNeverFollowedNorConnected) {
 // because the slot map drops a shard that owns no slot yet (routing/cluster_shards.cpp), so
 // Funnel has no links to a new node until its first slot's migration ends (docs/cluster.md,
 // "Not done yet"). Enable it with that fix.
-TEST(ClusterMigrationNewNode, DISABLED_AScriptAskedToANodeNotYetInTheMapRunsThereOnce) {
+TEST(ClusterMigrationNewNode, AScriptAskedToANodeNotYetInTheMapRunsThereOnce) {
   auto cluster = RedisCluster::start(3, 0);
   TempDir dir("funnel-cluster-new-node");
   auto funnel = FunnelProcess::start({"--cluster", "127.0.0.1:" + std::to_string(cluster->port(0)),

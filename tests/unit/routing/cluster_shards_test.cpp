@@ -151,6 +151,34 @@ TEST(ClusterShards, LeavesOutReplicasThatAreNotOnline) {
   EXPECT_EQ(map.shard_for_slot(0)->replicas.size(), 1u);
 }
 
+// A primary serving no slot (a node just added, before a slot migrates to it) is a spare: listed
+// for an ASK naming it, routed to by no slot. A failed one is not listed.
+TEST(ClusterShards, APrimaryWithoutSlotsIsASpare) {
+  const auto slotless = [](std::string_view port, std::string_view health) {
+    return "*4\r\n$5\r\nslots\r\n*0\r\n$5\r\nnodes\r\n*1\r\n*10\r\n$2\r\nid\r\n$1\r\nn\r\n"
+           "$4\r\nport\r\n:" +
+           std::string(port) +
+           "\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$6\r\n"
+           "health\r\n$" +
+           std::to_string(health.size()) + "\r\n" + std::string(health) + "\r\n";
+  };
+  std::string reply(kThreeShardsResp2);
+  reply.replace(0, 2, "*5");
+  reply += slotless("27107", "online") + slotless("27108", "fail");
+  SlotMap map;
+  std::string error;
+  ASSERT_TRUE(map.assign_shards(parse(reply), kSeed, error)) << error;
+  expect_three_shards(map);
+  ASSERT_EQ(map.spares().size(), 1u);
+  EXPECT_EQ(map.spares()[0].port, 27107);
+  EXPECT_TRUE(map.knows({"127.0.0.1", 27107, ""}));
+  EXPECT_FALSE(map.knows({"127.0.0.1", 27108, ""}));
+  SlotMap before;
+  ASSERT_TRUE(before.assign_shards(parse(kThreeShardsResp2), kSeed, error)) << error;
+  EXPECT_TRUE(before.spares().empty());
+  EXPECT_FALSE(map == before) << "a new spare is a new layout";
+}
+
 // The per-shard failover hold's facts (shard_hold.hpp): a primary flagged fail, and whether the
 // shard has a replica to promote, online or still "loading" (Redis 7.0 says loading until gossip
 // brings the replica's offset, as it did for a cluster Funnel read right after its creation).
