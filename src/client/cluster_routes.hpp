@@ -31,7 +31,7 @@ struct ClusterRoutes {
   std::vector<std::vector<backend::BackendPool*>> replicas;  // [shard]; empty: none readable
   std::vector<backend::PinnedPool*> pinned;                  // [shard]; never null
   std::vector<backend::BackendPool*> spares;  // [layout->spares index]; an ASK's target only
-  std::uint32_t turn = 0;                                    // spreads reads over replicas
+  std::uint32_t turn = 0;                     // spreads reads over replicas
   // The SCAN cursor's tag of `layout`'s map (routing/shard_scan.hpp), computed on the first SCAN
   // under each layout (scan_tag_of: the layout it was computed for).
   std::uint32_t scan_tag = 0;

@@ -96,10 +96,12 @@ const Shard* SlotMap::shard_for_slot(std::uint16_t slot) const {
 }
 
 bool SlotMap::knows(const NodeAddress& address) const {
-  return std::any_of(shards_.begin(), shards_.end(), [&](const Shard& shard) {
+  const auto serves = [&](const Shard& shard) {
     return shard.primary == address ||
            std::find(shard.replicas.begin(), shard.replicas.end(), address) != shard.replicas.end();
-  }) || std::find(spares_.begin(), spares_.end(), address) != spares_.end();
+  };
+  return std::any_of(shards_.begin(), shards_.end(), serves) ||
+         std::find(spares_.begin(), spares_.end(), address) != spares_.end();
 }
 
 std::size_t SlotMap::covered_slots() const {
