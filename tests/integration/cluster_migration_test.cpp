@@ -13,6 +13,7 @@
 
 #include "harness.hpp"
 #include "routing/key_slot.hpp"
+#include "slot_migration.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/temp_dir.hpp"
 #include "support/trap_listener.hpp"
@@ -20,21 +21,6 @@
 
 namespace funnel::test {
 namespace {
-
-std::string node_id(std::uint16_t port) {
-  RespConnection conn(port);
-  return std::string(conn.command({"CLUSTER", "MYID"}).as_string().value_or(""));
-}
-
-// A slot left in migration from its owner (`source`) to another primary (`target`).
-struct Migration {
-  std::uint16_t slot = 0;
-  std::uint16_t source = 0;
-  std::uint16_t target = 0;
-  std::string ask() const {
-    return "ASK " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(target);
-  }
-};
 
 class ClusterMigration : public ::testing::Test {
  protected:
@@ -47,27 +33,10 @@ class ClusterMigration : public ::testing::Test {
     funnel_ = FunnelProcess::start(
         {"--cluster", "127.0.0.1:" + std::to_string(cluster_->port(0)), "--workers", "2"});
   }
-  // Puts the slot of `tag` in migration and moves `migrated` keys (of that slot) to the target;
-  // the slot's other keys stay on the source. The slot is left migrating: each test uses its own.
-  static Migration begin(const std::string& tag, const std::vector<std::string>& migrated) {
-    Migration m;
-    m.slot = routing::key_slot(tag);
-    m.source = cluster_->primary_port_for_slot(m.slot);
-    for (std::uint16_t port : cluster_->primary_ports()) {
-      if (port != m.source) m.target = port;
-    }
-    const std::string slot = std::to_string(m.slot);
-    RespConnection target(m.target);
-    RespConnection source(m.source);
-    EXPECT_EQ(target.command({"CLUSTER", "SETSLOT", slot, "IMPORTING", node_id(m.source)}).str,
-              "OK");
-    EXPECT_EQ(source.command({"CLUSTER", "SETSLOT", slot, "MIGRATING", node_id(m.target)}).str,
-              "OK");
-    std::vector<std::string> migrate{"MIGRATE", "127.0.0.1", std::to_string(m.target), "", "0",
-                                     "5000",    "KEYS"};
-    migrate.insert(migrate.end(), migrated.begin(), migrated.end());
-    EXPECT_EQ(source.command(migrate).str, "OK");
-    return m;
+  // Puts the slot of `tag` in migration and moves `migrated` keys (of that slot) to the target.
+  // The slot is left migrating: each test uses its own.
+  static SlotMove begin(const std::string& tag, const std::vector<std::string>& migrated) {
+    return begin_move(*cluster_, tag, migrated);
   }
   static RedisCluster* cluster_;
   std::unique_ptr<FunnelProcess> funnel_;
@@ -80,7 +49,7 @@ TEST_F(ClusterMigration, AScriptOnAKeyAlreadyMigratedRunsOnTheImportingNodeOnce)
   const std::string key = "{script-migrated}k";
   RespConnection conn(funnel_->port());
   ASSERT_EQ(conn.command({"SET", key, "5"}).str, "OK");
-  const Migration m = begin("script-migrated", {key});
+  const SlotMove m = begin("script-migrated", {key});
   const std::string incr = "return redis.call('INCR', KEYS[1])";
   {
     RespConnection source(m.source);
@@ -103,7 +72,7 @@ TEST_F(ClusterMigration, AMultiBlockOnAKeyAlreadyMigratedRunsOnTheImportingNode)
   const std::string key = "{block-migrated}k";
   RespConnection conn(funnel_->port());
   ASSERT_EQ(conn.command({"SET", key, "10"}).str, "OK");
-  const Migration m = begin("block-migrated", {key});
+  const SlotMove m = begin("block-migrated", {key});
   ASSERT_EQ(conn.command({"MULTI"}).str, "OK");
   ASSERT_EQ(conn.command({"INCR", key}).str, "QUEUED");
   ASSERT_EQ(conn.command({"GET", key}).str, "QUEUED");
@@ -126,7 +95,7 @@ TEST_F(ClusterMigration, AScriptsForgedAskOnAMigratingSlotIsPassedThrough) {
   RespConnection conn(funnel_->port());
   ASSERT_EQ(conn.command({"SET", moved, "1"}).str, "OK");
   ASSERT_EQ(conn.command({"SET", stays, "1"}).str, "OK");
-  const Migration m = begin("forged-migrating", {moved});
+  const SlotMove m = begin("forged-migrating", {moved});
   const resp::Value reply = conn.command(
       {"EVAL", "redis.call('INCR', KEYS[1]) return redis.error_reply('" + m.ask() + "')", "1",
        stays});
@@ -165,7 +134,7 @@ TEST_F(ClusterMigration, AScriptsForgedAskIsNeverFollowedNorConnected) {
 
   const std::string gone = "{forged-trap}k";
   ASSERT_EQ(conn.command({"SET", gone, "1"}).str, "OK");
-  const Migration m = begin("forged-trap", {gone});
+  const SlotMove m = begin("forged-trap", {gone});
   const std::string to_trap =
       "ASK " + std::to_string(m.slot) + " 127.0.0.1:" + std::to_string(trap.port());
   EXPECT_EQ(conn.command({"EVAL", "return redis.error_reply('" + to_trap + "')", "1", gone}).str,

@@ -18,17 +18,13 @@
 
 #include "harness.hpp"
 #include "routing/key_slot.hpp"
+#include "slot_migration.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/trap_listener.hpp"
 #include "topology_support.hpp"
 
 namespace funnel::test {
 namespace {
-
-std::string node_id(std::uint16_t port) {
-  RespConnection conn(port);
-  return std::string(conn.command({"CLUSTER", "MYID"}).as_string().value_or(""));
-}
 
 // Names of the clients of a node (CLIENT LIST), without the asking connection's own.
 std::vector<std::string> client_names(std::uint16_t port) {
@@ -156,48 +152,12 @@ TEST_F(ClusterTest, AScriptsForgedRedirectsReachTheClientAndAreNeverFollowed) {
   EXPECT_FALSE(trap.connected());
 }
 
-// Moves `key`'s slot from its primary to another: IMPORTING/MIGRATING, MIGRATE of the key, then
-// (when `finish`) SETSLOT NODE on every primary. Returns the new owner's port.
-struct SlotMove {
-  std::uint16_t slot;
-  std::uint16_t source;
-  std::uint16_t target;
-};
-SlotMove begin_move(RedisCluster& cluster, const std::string& key) {
-  SlotMove move{routing::key_slot(key), 0, 0};
-  move.source = cluster.primary_port_for_slot(move.slot);
-  for (std::uint16_t port : cluster.primary_ports()) {
-    if (port != move.source) move.target = port;
-  }
-  const std::string slot = std::to_string(move.slot);
-  RespConnection target(move.target);
-  RespConnection source(move.source);
-  EXPECT_EQ(target.command({"CLUSTER", "SETSLOT", slot, "IMPORTING", node_id(move.source)}).str,
-            "OK");
-  EXPECT_EQ(source.command({"CLUSTER", "SETSLOT", slot, "MIGRATING", node_id(move.target)}).str,
-            "OK");
-  const resp::Value migrated = source.command(
-      {"MIGRATE", "127.0.0.1", std::to_string(move.target), "", "0", "5000", "KEYS", key});
-  EXPECT_EQ(migrated.str, "OK") << migrated.str;
-  return move;
-}
-void finish_move(RedisCluster& cluster, const SlotMove& move) {
-  const std::string target_id = node_id(move.target);
-  for (std::uint16_t port : cluster.primary_ports()) {
-    RespConnection conn(port);
-    EXPECT_EQ(
-        conn.command({"CLUSTER", "SETSLOT", std::to_string(move.slot), "NODE", target_id}).str,
-        "OK");
-  }
-  ASSERT_TRUE(cluster.wait_converged());
-}
-
 TEST_F(ClusterTest, AskDuringAMigrationAndMovedAfterItAreFollowedInsideFunnel) {
   start_funnel();
   RespConnection conn(funnel_->port());
   const std::string key = "migrating:key";
   ASSERT_EQ(conn.command({"SET", key, "before"}).str, "OK");
-  const SlotMove move = begin_move(*cluster_, key);
+  const SlotMove move = begin_move(*cluster_, key, {key});
   {
     RespConnection source(move.source);
     ASSERT_TRUE(source.command({"GET", key}).str.starts_with("ASK ")) << "no ASK to follow";
